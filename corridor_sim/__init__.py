@@ -1,0 +1,18 @@
+"""corridor-sim: a discrete-event simulator of freight capacity on the Middle Corridor.
+
+The public API, used by the CLI and by notebooks alike::
+
+    import corridor_sim as cs
+    scn = cs.load_scenario("scenarios/base.yaml", overrides={"demand.scale": 1.2})
+    res = cs.run(scn, seed=1)
+    res.annual          # pandas DataFrame: tonnes by year and flow
+    res.write("results/base")
+"""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .scenario import Scenario, ScenarioError, describe, load_scenario, validate_dict  # noqa: E402
+from .simulate import run  # noqa: E402
+
+__all__ = ["Scenario", "ScenarioError", "describe", "load_scenario", "validate_dict", "run", "__version__"]

@@ -1,0 +1,52 @@
+"""Key performance indicators: pure functions of result tables."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+# Resources whose utilization says something about capacity (a yard's share is a level, a
+# fleet's is the share of vessel time not spent waiting for cargo).
+CAPACITY_KINDS = ("rail_path", "crossing", "berth", "rail_track", "fleet", "yard")
+
+
+def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
+    """Quantile of ``values`` where each value counts by its weight (tonnes).
+
+    >>> weighted_quantile(np.array([1.0, 2.0, 3.0]), np.array([1.0, 1.0, 2.0]), 0.5)
+    2.0
+    >>> weighted_quantile(np.array([5.0]), np.array([3.0]), 0.95)
+    5.0
+    """
+    values = np.asarray(values, dtype=float)
+    weights = np.asarray(weights, dtype=float)
+    if values.size == 0 or weights.sum() <= 0:
+        return float("nan")
+    order = np.argsort(values)
+    v, w = values[order], weights[order]
+    cum = np.cumsum(w) / w.sum()
+    return float(v[min(np.searchsorted(cum, q - 1e-12), v.size - 1)])
+
+
+def busiest_resources(resources: pd.DataFrame, n: int = 3) -> pd.DataFrame:
+    """The n resources with the highest mean utilization over the years given."""
+    r = resources[resources.kind.isin(CAPACITY_KINDS)]
+    if r.empty:
+        return pd.DataFrame(columns=["resource", "kind", "utilization", "mean_queue", "queue_unit"])
+    agg = r.groupby(["resource", "kind"], as_index=False).agg(utilization=("utilization", "mean"),
+                                                               mean_queue=("mean_queue", "mean"),
+                                                               queue_unit=("queue_unit", "first"))
+    agg = agg.sort_values("utilization", ascending=False).head(n)
+    agg["utilization"] = agg.utilization.round(3)
+    agg["mean_queue"] = agg.mean_queue.round(2)
+    return agg.reset_index(drop=True)
+
+
+def conservation_gap(annual: pd.DataFrame) -> pd.Series:
+    """Per year and flow: (stock at start + generated) - (delivered + stock at end), in tonnes.
+
+    Zero (to rounding) when no tonne is created or lost.
+    """
+    a = annual
+    gap = (a.tons_backlog_start + a.tons_in_system_start + a.tons_generated
+           - a.tons_delivered - a.tons_backlog - a.tons_in_system)
+    return pd.Series(gap.to_numpy(), index=pd.MultiIndex.from_frame(a[["year", "flow"]]))

@@ -1,0 +1,1 @@
+"""The discrete-event model: one module per real thing, assembled by ``build``."""

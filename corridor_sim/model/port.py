@@ -1,0 +1,175 @@
+"""Caspian ports: terminals with berths, rail tracks and a finite yard that blocks when full.
+
+A terminal keeps its cargo as FIFO queues of lots keyed by where the lots go next (a sea line, or
+the rest of a rail route). Trains unloading need yard space for all their units before they can
+unload, so a full yard holds trains on the port tracks and congestion backs up the line, as at
+Aktau in 2022-23. Ships unloading into a full yard wait at the berth.
+"""
+from __future__ import annotations
+
+from collections import deque
+
+import simpy
+
+from ..scenario import Terminal as TerminalCfg
+from .cargo import Ledger, Lot, Train
+from .meters import Meter, MonitoredResource
+
+
+class Port:
+    def __init__(self, env: simpy.Environment, port_id: str, bounds: list[float]):
+        self.env = env
+        self.id = port_id
+        self.is_open = True
+        self._reopened = env.event()
+        self.closed = Meter(env, bounds)
+        self.closures: list[tuple[str, float, float]] = []
+        self._closed_at = 0.0
+        self.terminals: dict[str, Terminal] = {}
+
+    def close(self) -> None:
+        if self.is_open:
+            self.is_open = False
+            self._closed_at = self.env.now
+            self.closed.set(1.0)
+
+    def reopen(self) -> None:
+        if not self.is_open:
+            self.is_open = True
+            self.closed.set(0.0)
+            self.closures.append((self.id, self._closed_at, self.env.now))
+            ev, self._reopened = self._reopened, self.env.event()
+            ev.succeed()
+
+    def wait_open(self):
+        while not self.is_open:
+            yield self._reopened
+
+
+class Terminal:
+    def __init__(self, env: simpy.Environment, port: Port, cfg: TerminalCfg, bounds: list[float],
+                 ledger: Ledger, start_train):
+        self.env = env
+        self.port = port
+        self.cargo = cfg.cargo
+        self.cfg = cfg
+        self.name = f"{port.id}:{cfg.cargo}"
+        self.ledger = ledger
+        self.start_train = start_train          # callback(train, legs): sends a train on its way
+        self.berths = MonitoredResource(env, bounds, f"{self.name}:berths", "berth", cfg.berths, port.id)
+        self.tracks = MonitoredResource(env, bounds, f"{self.name}:rail_tracks", "rail_track", cfg.rail_tracks, port.id)
+        self.capacity_units = cfg.yard_capacity_units
+        self.space = simpy.Container(env, capacity=cfg.yard_capacity_units, init=cfg.yard_capacity_units)
+        self.yard = Meter(env, bounds)
+        self.queues: dict[object, deque] = {}
+        self.queued: dict[object, float] = {}
+        self._arrivals: dict[object, simpy.Event] = {}
+        self._formers: set = set()
+
+    def resources(self) -> list[MonitoredResource]:
+        return [self.berths, self.tracks]
+
+    # -- yard bookkeeping ----------------------------------------------------------------------
+    def _reserve(self, units: float):
+        yield self.space.get(units)
+        self.yard.change(units)
+
+    def _free(self, units: float) -> None:
+        if units > 0:
+            self.space.put(units)
+            self.yard.change(-units)
+
+    def _enqueue(self, key, lot: Lot) -> None:
+        q = self.queues.get(key)
+        if q is None:
+            q = self.queues[key] = deque()
+            self.queued[key] = 0.0
+        q.append((lot, self.env.now))
+        self.queued[key] += lot.units
+        lot.stamps.append((f"yard:{self.port.id}", self.env.now))
+        ev = self._arrivals.pop(key, None)
+        if ev is not None:
+            ev.succeed()
+
+    def arrival(self, key) -> simpy.Event:
+        """An event that fires the next time cargo is queued for ``key``."""
+        ev = self._arrivals.get(key)
+        if ev is None:
+            ev = self._arrivals[key] = self.env.event()
+        return ev
+
+    def oldest_wait_start(self, key) -> float | None:
+        q = self.queues.get(key)
+        return q[0][1] if q else None
+
+    def take(self, key, max_units: float) -> list[Lot]:
+        """Pop up to ``max_units`` of cargo for ``key`` (FIFO), splitting the last lot if needed."""
+        q = self.queues.get(key)
+        out: list[Lot] = []
+        room = max_units
+        while q and room > 1e-9:
+            lot = q[0][0]
+            if lot.units <= room + 1e-9:
+                q.popleft()
+                out.append(lot)
+                room -= lot.units
+            else:
+                part = lot.split(room, self.ledger.new_id())
+                self.ledger.adopt(part)
+                out.append(part)
+                room = 0.0
+        taken = max_units - room
+        if out:
+            self.queued[key] = max(self.queued[key] - taken, 0.0) if q else 0.0
+            self._free(taken)
+        return out
+
+    # -- arrivals --------------------------------------------------------------------------------
+    def receive_train(self, train: Train, key):
+        """Unload a train into the yard; blocks on a track while the yard is full."""
+        req = yield from self.tracks.acquire()
+        yield from self._reserve(train.units)
+        yield self.env.timeout(self.cfg.rail_handling_h)
+        self.tracks.release(req)
+        for lot in train.lots:
+            self._enqueue(key, lot)
+
+    def accept_origin_lot(self, lot: Lot, key):
+        """Cargo that starts here (crude from the pipeline): backlog until the tank has room."""
+        yield from self._reserve(lot.units)
+        self.ledger.enter(lot, self.env.now)
+        self._enqueue(key, lot)
+
+    def land(self, lot: Lot):
+        """A lot unloaded from a ship: delivered here, or queued for an onward train."""
+        now = self.env.now
+        lot.stamps.append((f"land:{self.port.id}", now))
+        if lot.pos >= len(lot.legs):
+            self.ledger.deliver(lot, now, self.port.id)
+            return
+        yield from self._reserve(lot.units)
+        key = lot.legs[lot.pos:]
+        self._enqueue(key, lot)
+        if key not in self._formers:
+            self._formers.add(key)
+            self.env.process(self._form_trains(key))
+
+    # -- onward trains -------------------------------------------------------------------------
+    def _form_trains(self, key):
+        """Form onward trains of train_units, or smaller after train_max_wait_h."""
+        env = self.env
+        size = self.cfg.train_units
+        while True:
+            while self.queued.get(key, 0.0) <= 1e-9:
+                yield self.arrival(key)
+            while self.queued[key] < size - 1e-9:
+                left = self.oldest_wait_start(key) + self.cfg.train_max_wait_h - env.now
+                if left <= 0:
+                    break
+                yield self.arrival(key) | env.timeout(left)
+            req = yield from self.tracks.acquire()
+            taken = self.take(key, size)
+            yield env.timeout(self.cfg.rail_handling_h)
+            self.tracks.release(req)
+            if taken:
+                self.start_train(Train(taken), key)

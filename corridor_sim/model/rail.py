@@ -1,0 +1,104 @@
+"""Rail links: line sections and border / gauge-change crossings.
+
+A link's capacity is a *path* resource: a train holds the link's entry for the headway
+(24 h / paths_per_day) and then runs for length/speed, so a link offered more trains than it has
+paths carries exactly its paths. Non-corridor traffic (Dostyk is mostly China-Europe traffic via
+Russia) takes paths as a Poisson stream of background trains, tracked in utilization but not in
+corridor tonnes. A crossing adds gauge-change/transshipment servers and a document dwell.
+"""
+from __future__ import annotations
+
+import bisect
+
+import simpy
+
+from ..rng import gamma_mean_cv, lognormal_mean_cv
+from ..scenario import RailLink as RailLinkCfg
+from .cargo import Ledger, Train
+from .meters import Counter, MonitoredResource
+
+
+class RailLink:
+    def __init__(self, env: simpy.Environment, cfg: RailLinkCfg, bounds: list[float], rng, ledger: Ledger):
+        self.env = env
+        self.id = cfg.id
+        self.from_node, self.to_node = cfg.from_node, cfg.to_node
+        self.length_km = cfg.length_km
+        self.speed_kmh = cfg.speed_kmh
+        self.paths_per_day = cfg.paths_per_day
+        self.background_trains_per_day = cfg.background_trains_per_day
+        self.crossing = cfg.crossing
+        self.rng = rng
+        self.ledger = ledger
+        self.path = (MonitoredResource(env, bounds, f"{cfg.id}:paths", "rail_path", 1, cfg.id)
+                     if cfg.paths_per_day is not None else None)
+        self.station = (MonitoredResource(env, bounds, f"{cfg.id}:crossing", "crossing",
+                                          cfg.crossing.transshipment_tracks, cfg.id)
+                        if cfg.crossing is not None else None)
+        self.corridor = Counter(bounds)       # corridor trains entering the link, per year
+        self.tons = [0.0] * (len(bounds) - 1)
+        self.bounds = bounds
+        if self.path is not None and self.background_trains_per_day > 0:
+            env.process(self._background())
+
+    def resources(self) -> list[MonitoredResource]:
+        return [r for r in (self.path, self.station) if r is not None]
+
+    @property
+    def headway_h(self) -> float:
+        return 24.0 / self.paths_per_day if self.paths_per_day else 0.0
+
+    def traverse(self, train: Train):
+        """Move one train over the link (a generator for ``yield from``)."""
+        env = self.env
+        run_h = self.length_km / self.speed_kmh
+        held = 0.0
+        if self.path is not None:
+            req = yield from self.path.acquire()
+            self._entered(train)
+            held = self.headway_h
+            yield env.timeout(held)
+            self.path.release(req)
+        else:
+            self._entered(train)
+        if self.station is not None:
+            c = self.crossing
+            req = yield from self.station.acquire()
+            yield env.timeout(gamma_mean_cv(self.rng, c.transshipment_h, c.transshipment_cv))
+            self.station.release(req)
+            yield env.timeout(lognormal_mean_cv(self.rng, c.dwell_mean_h, c.dwell_cv))
+        if run_h > held:
+            yield env.timeout(run_h - held)
+
+    def _entered(self, train: Train) -> None:
+        now = self.env.now
+        for lot in train.lots:
+            if lot.t_entered is None:
+                self.ledger.enter(lot, now)
+        train.stamp(f"rail:{self.id}", now)
+        self.corridor.add(now)
+        i = _year_index(self.bounds, now)
+        if i is not None:
+            self.tons[i] += train.tons
+
+    def _background(self):
+        """Non-corridor trains: Poisson arrivals, each holding a path for one headway."""
+        env = self.env
+        t_next = env.now
+        while True:
+            rate = self.background_trains_per_day
+            if rate <= 0:
+                yield env.timeout(24.0)
+                t_next = env.now
+                continue
+            t_next += self.rng.exponential(24.0 / rate)
+            if t_next > env.now:
+                yield env.timeout(t_next - env.now)
+            req = yield from self.path.acquire()
+            yield env.timeout(self.headway_h)
+            self.path.release(req)
+
+
+def _year_index(bounds: list[float], t: float) -> int | None:
+    i = bisect.bisect_right(bounds, t) - 1
+    return i if 0 <= i < len(bounds) - 1 else None

@@ -1,0 +1,273 @@
+"""Results of one run: tidy pandas tables, a JSON summary, metadata, and writing to a folder.
+
+Each table is built once from the lists the model recorded. Every Results carries the resolved
+scenario, its hash, the seed and the versions, so a table can always be traced to what made it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .calendar import Calendar
+from .kpi import busiest_resources, weighted_quantile
+from .scenario import Scenario
+
+TABLES = ("annual", "lots", "resources", "levels", "voyages", "vessel_states", "closures", "links")
+
+
+@dataclass
+class Results:
+    scenario: Scenario
+    seed: int
+    annual: pd.DataFrame
+    lots: pd.DataFrame
+    resources: pd.DataFrame
+    levels: pd.DataFrame
+    voyages: pd.DataFrame
+    vessel_states: pd.DataFrame
+    closures: pd.DataFrame
+    links: pd.DataFrame
+    metadata: dict = field(default_factory=dict)
+
+    # -- what a user looks at first ------------------------------------------------------------
+    @property
+    def years(self) -> list[int]:
+        return list(range(self.scenario.start_year, self.scenario.end_year + 1))
+
+    def delivered_mt(self) -> pd.Series:
+        """Tonnes delivered per year, in Mt."""
+        return self.annual.groupby("year")["tons_delivered"].sum() / 1e6
+
+    def summary(self) -> dict:
+        s = self.scenario
+        out: dict = {"scenario": s.name, "seed": self.seed, "goal_mt_per_year": s.goal_mt_per_year,
+                     "scope": "corridor cargo as in the KZ Ministry of Transport TITR series (oil to BTC included)",
+                     "years": {}}
+        for year, grp in self.annual.groupby("year"):
+            flows = {}
+            for _, r in grp.iterrows():
+                flows[r.flow] = {k: round(float(r[k]), 1) for k in
+                                 ("tons_generated", "tons_delivered", "tons_in_system", "tons_backlog")}
+                flows[r.flow]["transit_days_mean"] = _num(r.transit_days_mean)
+                flows[r.flow]["transit_days_p95"] = _num(r.transit_days_p95)
+            total = {k: round(float(grp[k].sum()), 1) for k in
+                     ("tons_generated", "tons_delivered", "tons_in_system", "tons_backlog")}
+            teu = float(grp.loc[grp.cargo == "container", "units_delivered"].sum())
+            busiest = busiest_resources(self.resources[self.resources.year == year], 3)
+            out["years"][str(int(year))] = {
+                "total": total,
+                "teu_delivered": round(teu, 1),
+                "flows": flows,
+                "busiest_resources": busiest.to_dict(orient="records"),
+            }
+        lots = self.lots
+        out["transit_days"] = {
+            f: {"mean": _num(np.average(g.transit_days, weights=g.tons)),
+                "p95": _num(weighted_quantile(g.transit_days.to_numpy(), g.tons.to_numpy(), 0.95))}
+            for f, g in lots.groupby("flow")} if len(lots) else {}
+        return out
+
+    # -- files -----------------------------------------------------------------------------------
+    def write(self, out: str | Path, plots: bool = True) -> Path:
+        """Write tables (CSV, plus Parquet with pyarrow), summary.json, metadata.json and plots.
+
+        Everything is written to a temporary folder next to ``out`` and swapped in at the end, so
+        an interrupted or failed write never leaves a half-new result folder or loses the old one.
+        """
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        try:
+            parquet = _have_pyarrow()
+            for name in TABLES:
+                df = getattr(self, name)
+                df.to_csv(tmp / f"{name}.csv", index=False)
+                if parquet:
+                    _flat(df).to_parquet(tmp / f"{name}.parquet", index=False)
+            (tmp / "summary.json").write_text(json.dumps(self.summary(), indent=2))
+            (tmp / "metadata.json").write_text(json.dumps(self.metadata, indent=2, default=str))
+            if plots:
+                from .plots import save_all  # plots depend on results, not the other way round
+                save_all(self, tmp)
+            _swap_in(tmp, out)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return out
+
+    def _repr_html_(self) -> str:
+        t = self.annual.groupby("year")[["tons_generated", "tons_delivered", "tons_backlog"]].sum() / 1e6
+        t.columns = ["generated Mt", "delivered Mt", "backlog Mt (end)"]
+        head = (f"<b>corridor-sim results</b>: scenario <code>{self.scenario.name}</code>, seed {self.seed}, "
+                f"{self.metadata.get('events', 0):,} events in {self.metadata.get('wall_time_s', 0):.1f} s")
+        return head + t.round(3).to_html()
+
+    def __repr__(self) -> str:
+        mt = ", ".join(f"{y}: {v:.2f} Mt" for y, v in self.delivered_mt().items())
+        return f"<Results {self.scenario.name} seed={self.seed} delivered {mt}>"
+
+
+def _num(x) -> float | None:
+    x = float(x)
+    return None if not np.isfinite(x) else round(x, 2)
+
+
+def _have_pyarrow() -> bool:
+    try:
+        import pyarrow  # noqa: F401
+        return True
+    except ImportError:
+        return False
+
+
+def _flat(df: pd.DataFrame) -> pd.DataFrame:
+    """Parquet wants one type per column: object columns become strings."""
+    obj = [c for c in df.columns if df[c].dtype == object]
+    return df.astype({c: "string" for c in obj}) if obj else df
+
+
+def _swap_in(tmp: Path, out: Path) -> None:
+    old = None
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        os.replace(out, old)
+    os.replace(tmp, out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+# ----------------------------------------------------------------------------------------------
+# From model records to tables
+# ----------------------------------------------------------------------------------------------
+def collect(model, wall_time_s: float) -> Results:
+    s: Scenario = model.scenario
+    cal: Calendar = model.cal
+    years = model.years
+    ledger = model.ledger
+    flows = {f.id: f for f in s.demand.flows}
+    end_h = model.bounds[-1]
+
+    # lots delivered within the statistics period
+    rows = []
+    for (lid, cons, flow, cargo, route, where, tons, units, t_gen, t_ent, t_del, stamps) in ledger.delivered_rows:
+        if t_del < 0:
+            continue
+        row = {"lot_id": lid, "consignment": cons, "flow": flow, "cargo": cargo, "route": route,
+               "destination": where, "tons": tons, "units": units, "t_generated_h": t_gen,
+               "t_entered_h": t_ent, "t_delivered_h": t_del}
+        for stage, t in stamps.items():
+            if stage not in ("entered", "delivered"):
+                row[f"t_{stage}_h"] = t
+        rows.append(row)
+    lots = pd.DataFrame(rows)
+    if len(lots):
+        lots["year"] = [cal.year_of(t) for t in lots.t_delivered_h]
+        lots["transit_days"] = (lots.t_delivered_h - lots.t_generated_h) / 24.0
+        lots["corridor_days"] = (lots.t_delivered_h - lots.t_entered_h) / 24.0
+        lots["backlog_days"] = lots.transit_days - lots.corridor_days
+    else:
+        lots = pd.DataFrame(columns=["lot_id", "consignment", "flow", "cargo", "route", "destination", "tons",
+                                     "units", "t_generated_h", "t_entered_h", "t_delivered_h", "year",
+                                     "transit_days", "corridor_days", "backlog_days"])
+
+    gen = pd.DataFrame(ledger.generated_rows, columns=["flow", "t", "tons", "units"])
+    gen = gen[gen.t >= 0]
+    gen["year"] = [cal.year_of(t) for t in gen.t]
+    stocks = pd.DataFrame(ledger.stock_rows, columns=["year", "t", "flow", "backlog", "in_system"]).dropna(subset=["flow"])
+
+    annual_rows = []
+    for y in years:
+        for fid, f in flows.items():
+            g = gen[(gen.year == y) & (gen.flow == fid)]
+            d = lots[(lots.year == y) & (lots.flow == fid)]
+            st0 = stocks[(stocks.year == y) & (stocks.flow == fid)]
+            st1 = stocks[(stocks.year == y + 1) & (stocks.flow == fid)]
+            tw = d.tons.to_numpy(dtype=float)
+            td = d.transit_days.to_numpy(dtype=float)
+            annual_rows.append({
+                "year": y, "flow": fid, "cargo": f.cargo, "unit": s.cargo_classes[f.cargo].unit,
+                "tons_generated": float(g.tons.sum()), "tons_delivered": float(tw.sum()),
+                "units_delivered": float(d.units.sum()),
+                "tons_backlog_start": float(st0.backlog.sum()), "tons_in_system_start": float(st0.in_system.sum()),
+                "tons_backlog": float(st1.backlog.sum()), "tons_in_system": float(st1.in_system.sum()),
+                "transit_days_mean": float(np.average(td, weights=tw)) if tw.sum() > 0 else np.nan,
+                "transit_days_p95": weighted_quantile(td, tw, 0.95) if tw.sum() > 0 else np.nan,
+            })
+    annual = pd.DataFrame(annual_rows)
+
+    res_rows = []
+    for r in model.resources():
+        for i, y in enumerate(years):
+            n = r.grants.count[i]
+            res_rows.append({"year": y, "resource": r.name, "kind": r.kind, "where": r.where,
+                             "capacity": r.capacity, "utilization": r.busy.mean(i) / r.capacity,
+                             "mean_queue": r.queue.mean(i), "max_queue": r.queue.peak[i],
+                             "queue_unit": "vessels" if r.kind == "berth" else "trains",
+                             "entries": n, "mean_wait_h": r.grants.wait_sum[i] / n if n else np.nan})
+    for term in model.terminals.values():
+        for i, y in enumerate(years):
+            res_rows.append({"year": y, "resource": f"{term.name}:yard", "kind": "yard", "where": term.port.id,
+                             "capacity": term.capacity_units, "utilization": term.yard.mean(i) / term.capacity_units,
+                             "mean_queue": np.nan, "max_queue": term.yard.peak[i] / term.capacity_units,
+                             "queue_unit": "peak fill share",
+                             "entries": np.nan, "mean_wait_h": np.nan})
+    for line in model.lines.values():
+        for gid, g in line.groups.items():
+            for i, y in enumerate(years):
+                res_rows.append({"year": y, "resource": f"{line.id}:{gid}", "kind": "fleet", "where": line.id,
+                                 "capacity": g["count"], "utilization": g["working"].mean(i) / g["count"],
+                                 "mean_queue": line.origin.yard.mean(i), "max_queue": line.origin.yard.peak[i],
+                                 "queue_unit": f"{s.cargo_classes[line.cfg.cargo].unit} in the {line.origin.port.id} yard",
+                                 "entries": np.nan, "mean_wait_h": np.nan})
+    resources = pd.DataFrame(res_rows)
+
+    link_rows = []
+    for link in model.links.values():
+        for i, y in enumerate(years):
+            link_rows.append({"year": y, "link": link.id, "from": link.from_node, "to": link.to_node,
+                              "corridor_trains": link.corridor.count[i], "tons": link.tons[i],
+                              "path_utilization": (link.path.busy.mean(i) if link.path else np.nan)})
+    links = pd.DataFrame(link_rows)
+
+    levels = pd.DataFrame(model.rows["levels"], columns=["t_h", "port", "cargo", "metric", "value"])
+    levels = levels[levels.t_h < end_h]
+    voyages = pd.DataFrame(model.rows["voyages"], columns=["vessel", "group", "line", "cargo", "t_depart_h",
+                                                           "t_arrive_h", "units", "tons", "capacity_units", "load_factor"])
+    voyages["fill_share"] = voyages.units / (voyages.capacity_units * voyages.load_factor)
+    states = pd.DataFrame(model.rows["vessel_states"], columns=["vessel", "line", "state", "t_start_h", "t_end_h"])
+    closures = pd.DataFrame([c for p in model.ports.values() for c in p.closures],
+                            columns=["port", "t_start_h", "t_end_h"])
+
+    meta = {
+        "scenario_name": s.name, "scenario_hash": s.digest(), "seed": model.seed,
+        "years": [s.start_year, s.end_year], "warmup_days": s.warmup_days,
+        "corridor_sim_version": __version__, "python": sys.version.split()[0],
+        "platform": platform.platform(), "packages": _versions(),
+        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "wall_time_s": round(wall_time_s, 3), "events": model.events,
+        "events_per_s": round(model.events / wall_time_s, 1) if wall_time_s > 0 else None,
+        "scenario": s.to_dict(),
+    }
+    return Results(s, model.seed, annual, lots, resources, levels, voyages, states, closures, links, meta)
+
+
+def _versions() -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+    out = {}
+    for pkg in ("simpy", "numpy", "pandas", "matplotlib", "pydantic"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = None
+    return out
