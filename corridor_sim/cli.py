@@ -102,6 +102,13 @@ def validate(scenario, overrides, years):
     click.echo(describe(scn))
 
 
+@main.command()
+def schema():
+    """Print the scenario file reference (Markdown), generated from the schema."""
+    from .schema_doc import schema_markdown
+    click.echo(schema_markdown(), nl=False)
+
+
 def print_summary(res, console: Console) -> None:
     s = res.scenario
     t = Table(title=f"{s.name}: tonnes by flow and year (seed {res.seed})", title_justify="left")

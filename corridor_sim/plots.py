@@ -95,7 +95,7 @@ def transit_days(res) -> Figure:
     ax = fig.add_subplot()
     data = [lots.loc[lots.flow == f, "transit_days"].to_numpy() for f in flows]
     if flows:
-        bp = ax.boxplot(data, vert=False, tick_labels=flows, whis=(5, 95), showfliers=False, patch_artist=True,
+        bp = ax.boxplot(data, orientation="horizontal", tick_labels=flows, whis=(5, 95), showfliers=False, patch_artist=True,
                         medianprops={"color": "black"})
         for patch, color in zip(bp["boxes"], FLOW_COLORS):
             patch.set_facecolor(color)

@@ -35,7 +35,7 @@ def gamma_mean_cv(rng: np.random.Generator, mean: float, cv: float) -> float:
     """A gamma draw with the given mean and coefficient of variation (cv=1: exponential)."""
     if mean <= 0.0:
         return 0.0
-    if cv <= 0.0:
+    if cv < 1e-6:          # below this the gamma is a spike at the mean (and 1/cv^2 overflows)
         return mean
     shape = 1.0 / (cv * cv)
     return float(rng.gamma(shape, mean / shape))
@@ -45,7 +45,7 @@ def lognormal_mean_cv(rng: np.random.Generator, mean: float, cv: float) -> float
     """A lognormal draw with the given mean and coefficient of variation (long right tail)."""
     if mean <= 0.0:
         return 0.0
-    if cv <= 0.0:
+    if cv < 1e-6:
         return mean
     sigma2 = np.log1p(cv * cv)
     mu = np.log(mean) - sigma2 / 2.0

@@ -181,20 +181,20 @@ class Output(_Frozen):
 
 
 class Scenario(_Frozen):
-    name: Id
-    description: str
-    start_year: Year
-    end_year: Year
+    name: Id = Field(description="Short name; the default result folder is results/<name>/")
+    description: str = Field(description="What the scenario represents (shown by validate and in reports)")
+    start_year: Year = Field(description="First simulated (and reported) calendar year")
+    end_year: Year = Field(description="Last simulated calendar year (inclusive)")
     warmup_days: NonNegative = Field(90.0, description="Simulated before 1 January of start_year, excluded from statistics")
-    goal_mt_per_year: Positive = 10.0
+    goal_mt_per_year: Positive = Field(10.0, description="The corridor goal drawn on plots, Mt/yr")
     cargo_classes: dict[CargoKind, CargoClass]
-    nodes: list[Node] = Field(min_length=2)
+    nodes: list[Node] = Field(min_length=2, description="Places with coordinates: stations, borders, ports")
     rail_links: list[RailLink] = Field(default_factory=list)
     ports: list[Port] = Field(default_factory=list)
     sea_lines: list[SeaLine] = Field(default_factory=list)
-    caspian: Caspian | None = None
+    caspian: Caspian | None = Field(None, description="Draft and sea level; required when there are sea lines")
     demand: Demand
-    observed: Observed | None = None
+    observed: Observed | None = Field(None, description="A documented series plotted beside the simulated years")
     output: Output = Field(default_factory=Output)
 
     @model_validator(mode="after")
@@ -257,7 +257,7 @@ def _readable_path(raw: Any, loc: tuple) -> str:
     for key in loc:
         if isinstance(node, list) and isinstance(key, int):
             item = node[key] if 0 <= key < len(node) else None
-            label = item.get("id") if isinstance(item, dict) and isinstance(item.get("id"), str) else str(key)
+            label = _item_key(item) or str(key)
             parts.append(label)
             node = item
         else:
@@ -266,6 +266,17 @@ def _readable_path(raw: Any, loc: tuple) -> str:
             parts.append(str(key))
             node = node.get(key) if isinstance(node, dict) else None
     return ".".join(parts)
+
+
+ITEM_KEYS = ("id", "cargo")   # list items are named by their id (terminals: by their cargo)
+
+
+def _item_key(item: Any) -> str | None:
+    if isinstance(item, dict):
+        for k in ITEM_KEYS:
+            if isinstance(item.get(k), str):
+                return item[k]
+    return None
 
 
 def _line_of(tree: yaml.Node | None, path: str) -> int | None:
@@ -284,7 +295,8 @@ def _line_of(tree: yaml.Node | None, path: str) -> int | None:
             for i, item in enumerate(node.value):
                 ident = None
                 if isinstance(item, yaml.MappingNode):
-                    ident = next((v.value for k, v in item.value if getattr(k, "value", None) == "id"), None)
+                    keys = {getattr(k, "value", None): v.value for k, v in item.value}
+                    ident = next((keys[k] for k in ITEM_KEYS if isinstance(keys.get(k), str)), None)
                 if part == ident or part == str(i):
                     nxt, line = item, item.start_mark.line + 1
                     break
@@ -294,16 +306,43 @@ def _line_of(tree: yaml.Node | None, path: str) -> int | None:
     return line
 
 
-_ALLOWED = {
-    "extra_forbidden": "unknown field; check the spelling against docs/scenario.md",
-    "missing": "required field is missing",
-}
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    """The schema class that holds the field at ``loc`` (for listing what is allowed there)."""
+    import types
+    import typing
+
+    model: Any = Scenario
+    for key in loc[:-1]:
+        if isinstance(key, int) or model is None:
+            continue
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            field = next((f for n, f in model.model_fields.items() if key in (n, f.alias)), None)
+            if field is None:
+                return None
+            model = field.annotation
+        # unwrap Optional[...], list[...], dict[..., X] down to a model class
+        while model is not None and not (isinstance(model, type) and issubclass(model, BaseModel)):
+            args = [a for a in typing.get_args(model) if a is not type(None)]
+            if typing.get_origin(model) in (typing.Union, types.UnionType, list, dict) and args:
+                model = args[-1]
+            else:
+                return None
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _fields_of(model: type[BaseModel]) -> list[str]:
+    return [f.alias or n for n, f in model.model_fields.items()]
 
 
 def _explain(err: dict) -> str:
     kind = err.get("type", "")
-    if kind in _ALLOWED:
-        return _ALLOWED[kind]
+    loc = tuple(err.get("loc", ()))
+    if kind == "extra_forbidden":
+        model = _model_at(loc)
+        allowed = f"; allowed here: {', '.join(_fields_of(model))}" if model else ""
+        return f"unknown field '{loc[-1]}'{allowed} (docs/scenario.md)"
+    if kind == "missing":
+        return "required field is missing (docs/scenario.md lists every field)"
     msg = err.get("msg", "invalid value")
     msg = msg.replace("Value error, ", "")
     got = err.get("input")
@@ -352,11 +391,11 @@ def apply_override(raw: dict, path: str, value: Any) -> None:
                 raise KeyError(f"'{where}' does not exist (keys here: {known})")
             node = node[part]
         elif isinstance(node, list):
-            idx = next((j for j, it in enumerate(node) if isinstance(it, dict) and it.get("id") == part), None)
+            idx = next((j for j, it in enumerate(node) if _item_key(it) == part), None)
             if idx is None and part.isdigit() and int(part) < len(node):
                 idx = int(part)
             if idx is None:
-                ids = [str(it.get("id")) for it in node if isinstance(it, dict) and "id" in it]
+                ids = [k for k in map(_item_key, node) if k]
                 known = ", ".join(ids) if ids else f"index 0..{len(node) - 1}"
                 raise KeyError(f"'{where}' does not exist (items here: {known})")
             if last:
@@ -403,7 +442,7 @@ def check_references(s: Scenario) -> list[Problem]:
         seen = set()
         for i, t in enumerate(port.terminals):
             if t.cargo in seen:
-                add(f"ports.{port.id}.terminals.{i}.cargo", f"two terminals for '{t.cargo}' in one port")
+                add(f"ports.{port.id}.terminals.{t.cargo}", f"two terminals for '{t.cargo}' in one port")
             seen.add(t.cargo)
             terminals[(port.id, t.cargo)] = t
 
@@ -426,8 +465,18 @@ def check_references(s: Scenario) -> list[Problem]:
     if any(l.cargo for l in s.sea_lines) and s.caspian is None:
         add("caspian", "sea lines need a 'caspian' section (load factor and sea level)")
 
-    rail_pairs = {(l.from_node, l.to_node) for l in s.rail_links}
-    sea_pairs = {(l.from_port, l.to_port, l.cargo) for l in s.sea_lines}
+    rail_pairs: set = set()
+    for l in s.rail_links:
+        if (l.from_node, l.to_node) in rail_pairs:
+            add(f"rail_links.{l.id}", f"a second rail link from '{l.from_node}' to '{l.to_node}'; "
+                                     "raise paths_per_day of the first instead")
+        rail_pairs.add((l.from_node, l.to_node))
+    sea_pairs: set = set()
+    for l in s.sea_lines:
+        if (l.from_port, l.to_port, l.cargo) in sea_pairs:
+            add(f"sea_lines.{l.id}", f"a second '{l.cargo}' line from '{l.from_port}' to '{l.to_port}'; "
+                                    "add vessel groups to the first instead")
+        sea_pairs.add((l.from_port, l.to_port, l.cargo))
     for (pid, cargo), t in terminals.items():
         big = max_vessel.get((pid, cargo), 0.0)
         if big > t.yard_capacity_units:
@@ -511,7 +560,9 @@ def validate_dict(raw: dict, source: str = "<scenario>", tree: yaml.Node | None 
         for err in exc.errors():
             path = _readable_path(raw, tuple(err["loc"]))
             probs.append(Problem(path, _explain(err), _line_of(tree, path)))
-        raise ScenarioError(source, probs) from None
+        raise ScenarioError(source, probs, header=(
+            f"{source}: the scenario is not valid ({len(probs)} problem{'s' if len(probs) != 1 else ''}; "
+            "references between sections, such as route nodes, are checked once these are fixed)")) from None
     probs = check_references(scn)
     if probs:
         raise ScenarioError(source, [Problem(p.path, p.message, _line_of(tree, p.path)) for p in probs])
@@ -536,7 +587,8 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | list[str] | None
             try:
                 items.append(parse_override(text))
             except ValueError as exc:
-                raise ScenarioError(src, [Problem("--set", str(exc))]) from None
+                raise ScenarioError(src, [Problem("--set", str(exc))],
+                                    header=f"{src}: an override is malformed") from None
     probs = []
     for p, v in items:
         try:

@@ -1,0 +1,21 @@
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).parent))
+
+BASE = ROOT / "scenarios" / "base.yaml"
+
+
+@pytest.fixture(scope="session")
+def base_path() -> Path:
+    return BASE
+
+
+@pytest.fixture(scope="session")
+def base_results():
+    """One run of the calibrated base scenario, shared by the tests that only read it."""
+    import corridor_sim as cs
+    return cs.run(cs.load_scenario(BASE), seed=1)
