@@ -248,6 +248,10 @@ def collect(model, wall_time_s: float) -> Results:
     states = pd.DataFrame(model.rows["vessel_states"], columns=["vessel", "line", "state", "t_start_h", "t_end_h"])
     closures = pd.DataFrame([c for p in model.ports.values() for c in p.closures],
                             columns=["port", "t_start_h", "t_end_h"])
+    # event tables cover the statistics period: voyages that left, and spans that end, after the warm-up
+    voyages = voyages[voyages.t_depart_h >= 0].reset_index(drop=True)
+    states = states[states.t_end_h > 0].reset_index(drop=True)
+    closures = closures[closures.t_end_h > 0].reset_index(drop=True)
 
     meta = {
         "scenario_name": s.name, "scenario_hash": s.digest(), "seed": model.seed,
