@@ -50,3 +50,40 @@ def conservation_gap(annual: pd.DataFrame) -> pd.Series:
     gap = (a.tons_backlog_start + a.tons_in_system_start + a.tons_generated
            - a.tons_delivered - a.tons_backlog - a.tons_in_system)
     return pd.Series(gap.to_numpy(), index=pd.MultiIndex.from_frame(a[["year", "flow"]]))
+
+
+def binding_bottleneck(resources: pd.DataFrame, threshold: float = 0.85) -> dict:
+    """The resource that limits throughput in one year: the busiest capacity-bearing resource.
+
+    A yard's fill is a symptom of what is downstream, so yards are not candidates. Below
+    ``threshold`` utilization nothing binds: the corridor carries what is asked of it.
+    """
+    r = resources[resources.kind.isin([k for k in CAPACITY_KINDS if k != "yard"])].dropna(subset=["utilization"])
+    if r.empty:
+        return {"resource": None, "kind": None, "utilization": None, "binding": False}
+    top = r.sort_values(["utilization", "mean_wait_h"], ascending=False).iloc[0]
+    return {"resource": top.resource, "kind": top.kind, "utilization": round(float(top.utilization), 3),
+            "binding": bool(top.utilization >= threshold)}
+
+
+def route_split(lots: pd.DataFrame) -> dict[str, pd.Series]:
+    """Share of each flow's delivered tonnes by route, for flows with more than one route used."""
+    out = {}
+    if lots.empty:
+        return out
+    for flow, g in lots.groupby("flow"):
+        t = g.groupby("route").tons.sum()
+        out[flow] = t / t.sum()
+    return out
+
+
+def first_year_at(delivered_mt: pd.Series, goal_mt: float):
+    """First year whose delivered tonnes reach the goal, or None.
+
+    >>> first_year_at(pd.Series({2030: 9.0, 2031: 10.2, 2032: 9.9}), 10.0)
+    2031
+    >>> first_year_at(pd.Series({2030: 9.0}), 10.0) is None
+    True
+    """
+    hit = delivered_mt[delivered_mt >= goal_mt]
+    return int(hit.index.min()) if len(hit) else None

@@ -20,10 +20,11 @@ import pandas as pd
 
 from . import __version__
 from .calendar import Calendar
-from .kpi import busiest_resources, weighted_quantile
+from .kpi import binding_bottleneck, busiest_resources, route_split, weighted_quantile
 from .scenario import Scenario
 
-TABLES = ("annual", "lots", "resources", "levels", "voyages", "vessel_states", "closures", "links")
+TABLES = ("annual", "lots", "resources", "levels", "voyages", "vessel_states", "closures", "links", "demand",
+          "interventions")
 
 
 @dataclass
@@ -38,6 +39,8 @@ class Results:
     vessel_states: pd.DataFrame
     closures: pd.DataFrame
     links: pd.DataFrame
+    demand: pd.DataFrame
+    interventions: pd.DataFrame
     metadata: dict = field(default_factory=dict)
 
     # -- what a user looks at first ------------------------------------------------------------
@@ -64,13 +67,19 @@ class Results:
             total = {k: round(float(grp[k].sum()), 1) for k in
                      ("tons_generated", "tons_delivered", "tons_in_system", "tons_backlog")}
             teu = float(grp.loc[grp.cargo == "container", "units_delivered"].sum())
-            busiest = busiest_resources(self.resources[self.resources.year == year], 3)
+            res_y = self.resources[self.resources.year == year]
+            busiest = busiest_resources(res_y, 3)
+            split = route_split(self.lots[self.lots.year == year])
             out["years"][str(int(year))] = {
                 "total": total,
                 "teu_delivered": round(teu, 1),
                 "flows": flows,
                 "busiest_resources": busiest.to_dict(orient="records"),
+                "binding_bottleneck": binding_bottleneck(res_y),
+                "route_split": {f: {r: round(float(v), 4) for r, v in g.items()} for f, g in split.items()},
             }
+        out["interventions"] = self.interventions[["id", "date", "description"]].to_dict(orient="records") \
+            if len(self.interventions) else []
         lots = self.lots
         out["transit_days"] = {
             f: {"mean": _num(np.average(g.transit_days, weights=g.tons)),
@@ -225,8 +234,11 @@ def collect(model, wall_time_s: float) -> Results:
     for line in model.lines.values():
         for gid, g in line.groups.items():
             for i, y in enumerate(years):
+                fleet = g["fleet"].mean(i)             # vessels in service, time-averaged over the year
+                if fleet <= 1e-9:
+                    continue
                 res_rows.append({"year": y, "resource": f"{line.id}:{gid}", "kind": "fleet", "where": line.id,
-                                 "capacity": g["count"], "utilization": g["working"].mean(i) / g["count"],
+                                 "capacity": round(fleet, 3), "utilization": min(g["working"].mean(i) / fleet, 1.0),
                                  "mean_queue": line.origin.yard.mean(i), "max_queue": line.origin.yard.peak[i],
                                  "queue_unit": f"{s.cargo_classes[line.cfg.cargo].unit} in the {line.origin.port.id} yard",
                                  "entries": np.nan, "mean_wait_h": np.nan})
@@ -253,6 +265,11 @@ def collect(model, wall_time_s: float) -> Results:
     states = states[states.t_end_h > 0].reset_index(drop=True)
     closures = closures[closures.t_end_h > 0].reset_index(drop=True)
 
+    demand = pd.DataFrame(model.rows["demand"], columns=["t_h", "year", "flow", "route", "share", "tariff_usd_per_t",
+                                                          "transit_days", "generalized_cost_usd_per_t",
+                                                          "demand_multiplier"])
+    interventions = pd.DataFrame(model.rows["interventions"], columns=["id", "date", "t_h", "description", "source",
+                                                                     "set", "scale"])
     meta = {
         "scenario_name": s.name, "scenario_hash": s.digest(), "seed": model.seed,
         "years": [s.start_year, s.end_year], "warmup_days": s.warmup_days,
@@ -263,7 +280,8 @@ def collect(model, wall_time_s: float) -> Results:
         "events_per_s": round(model.events / wall_time_s, 1) if wall_time_s > 0 else None,
         "scenario": s.to_dict(),
     }
-    return Results(s, model.seed, annual, lots, resources, levels, voyages, states, closures, links, meta)
+    return Results(s, model.seed, annual, lots, resources, levels, voyages, states, closures, links, demand,
+                   interventions, meta)
 
 
 def _versions() -> dict:

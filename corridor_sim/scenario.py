@@ -15,6 +15,7 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass
+import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -108,7 +109,7 @@ class Port(_Frozen):
 
 class VesselGroup(_Frozen):
     id: Id
-    count: int = Field(gt=0)
+    count: int = Field(ge=0, description="Vessels in service (0: a group that enters service by the timeline)")
     capacity_units: Positive = Field(description="Design capacity at full draft, units")
     source: str
 
@@ -137,8 +138,31 @@ class Caspian(_Frozen):
 
 class Route(_Frozen):
     id: Id
-    share: Share
+    share: Share | None = Field(None, description="Fixed share of the flow (flows without a response block)")
     path: list[Id] = Field(min_length=2)
+    open: bool = Field(True, description="Closed routes carry nothing; a timeline entry opens them")
+    tariff_usd_per_t: NonNegative | None = Field(
+        None, description="Through tariff on this route, US$/t (default: the flow's reference tariff)")
+    expected_transit_days: Positive | None = Field(
+        None, description="Transit time assumed before the route has carried anything, days")
+
+
+class Response(_Frozen):
+    """How a flow's demand and route choice respond to tariffs and transit time.
+
+    Each year (and at each timeline entry) the flow splits over its open routes by a logit on
+    generalized cost, tariff + value_of_time x transit days (last year's simulated days per route),
+    and its demand is the trend times (tariff / reference)^tariff_elasticity times
+    (1 + trade_gain_per_day_saved)^(reference days - transit days).
+    """
+
+    tariff_elasticity: float = Field(le=0, description="Constant elasticity of demand to the through tariff")
+    trade_gain_per_day_saved: NonNegative = Field(description="Share of demand gained per day of transit saved")
+    value_of_time_usd_per_t_day: NonNegative = Field(description="Shippers' cost of one day in transit, US$/t/day")
+    logit_scale_usd_per_t: Positive = Field(description="Spread of route choice: cost difference for an e-fold share ratio, US$/t")
+    reference_tariff_usd_per_t: Positive = Field(description="Tariff at which the trend demand holds, US$/t")
+    reference_transit_days: Positive = Field(description="Transit time at which the trend demand holds, days")
+    source: str
 
 
 class Flow(_Frozen):
@@ -152,6 +176,7 @@ class Flow(_Frozen):
         1.0, description="Spread of gaps between consignments (1 = Poisson, 0 = evenly spaced)")
     monthly_factor: list[Annotated[float, Field(ge=0)]] | None = Field(None, min_length=12, max_length=12)
     routes: list[Route] = Field(min_length=1)
+    response: Response | None = None
     source: str
 
     @field_validator("monthly_factor")
@@ -176,6 +201,23 @@ class Observed(_Frozen):
     source: str
 
 
+class Intervention(_Frozen):
+    """A dated change to the scenario, applied inside the running simulation."""
+
+    id: Id
+    date: dt.date = Field(description="When it takes effect (00:00), YYYY-MM-DD")
+    description: str
+    source: str = Field(description="Where the date and figures come from, or 'assumption: why'")
+    set: dict[str, Any] = Field(default_factory=dict, description="dotted.path: new value")
+    scale: dict[str, float] = Field(default_factory=dict, description="dotted.path: factor to multiply by")
+
+    @model_validator(mode="after")
+    def _changes_something(self):
+        if not self.set and not self.scale:
+            raise ValueError("an intervention needs 'set' or 'scale' (or both)")
+        return self
+
+
 class Output(_Frozen):
     levels_every_h: Positive = Field(12.0, description="Sampling interval of yard and queue levels, h")
 
@@ -194,6 +236,7 @@ class Scenario(_Frozen):
     sea_lines: list[SeaLine] = Field(default_factory=list)
     caspian: Caspian | None = Field(None, description="Draft and sea level; required when there are sea lines")
     demand: Demand
+    timeline: list[Intervention] = Field(default_factory=list, description="Dated interventions, applied in date order")
     observed: Observed | None = Field(None, description="A documented series plotted beside the simulated years")
     output: Output = Field(default_factory=Output)
 
@@ -229,10 +272,10 @@ class Scenario(_Frozen):
 class Problem:
     path: str
     message: str
-    line: int | None = None
+    where: str | None = None          # "line 12", or "base.yaml line 12" for an inherited field
 
     def __str__(self) -> str:
-        where = f" (line {self.line})" if self.line else ""
+        where = f" ({self.where})" if self.where else ""
         return f"{self.path or '<top level>'}{where}: {self.message}"
 
 
@@ -279,7 +322,22 @@ def _item_key(item: Any) -> str | None:
     return None
 
 
-def _line_of(tree: yaml.Node | None, path: str) -> int | None:
+Chain = list[tuple[Path, "yaml.Node | None"]]   # the file first, then the files it extends
+
+
+def _locate(chain: Chain | None, path: str) -> str | None:
+    """Where a dotted path is written: the file that sets it (child before parents), and the line."""
+    if not chain:
+        return None
+    for i, (file, tree) in enumerate(chain):
+        line = _line_of(tree, path, exact=True)
+        if line:
+            return f"line {line}" if i == 0 else f"{file.name} line {line}"
+    line = _line_of(chain[0][1], path)
+    return f"line {line}" if line else None
+
+
+def _line_of(tree: yaml.Node | None, path: str, exact: bool = False) -> int | None:
     """1-based line of a dotted path in the composed YAML, or of its deepest existing parent."""
     if tree is None:
         return None
@@ -301,7 +359,7 @@ def _line_of(tree: yaml.Node | None, path: str) -> int | None:
                     nxt, line = item, item.start_mark.line + 1
                     break
         if nxt is None:
-            break
+            return None if exact else line
         node = nxt
     return line
 
@@ -375,35 +433,50 @@ def parse_override(text: str) -> tuple[str, Any]:
     return path, parsed
 
 
-def apply_override(raw: dict, path: str, value: Any) -> None:
-    """Set ``path`` in the raw scenario dict. Lists are indexed by item id or position."""
+def _slot(raw: dict, path: str, create: bool) -> tuple[Any, Any]:
+    """The container and key that ``path`` names in a raw scenario dict (KeyError if it does not exist).
+
+    With ``create``, the last key of a mapping may be new (validation then names it if unknown).
+    """
     parts = path.split(".")
     node: Any = raw
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
         where = ".".join(parts[: i + 1])
         if isinstance(node, dict):
-            if last:
-                node[part] = value  # an unknown key is reported by validation with its path
-                return
-            if part not in node:
+            if part not in node and not (last and create):
                 known = ", ".join(sorted(map(str, node))) or "none"
                 raise KeyError(f"'{where}' does not exist (keys here: {known})")
-            node = node[part]
+            key = part
         elif isinstance(node, list):
-            idx = next((j for j, it in enumerate(node) if _item_key(it) == part), None)
-            if idx is None and part.isdigit() and int(part) < len(node):
-                idx = int(part)
-            if idx is None:
+            key = next((j for j, it in enumerate(node) if _item_key(it) == part), None)
+            if key is None and part.isdigit() and int(part) < len(node):
+                key = int(part)
+            if key is None:
                 ids = [k for k in map(_item_key, node) if k]
                 known = ", ".join(ids) if ids else f"index 0..{len(node) - 1}"
                 raise KeyError(f"'{where}' does not exist (items here: {known})")
-            if last:
-                node[idx] = value
-                return
-            node = node[idx]
         else:
             raise KeyError(f"'{'.'.join(parts[:i])}' is a value, not a section, so '{where}' does not exist")
+        if last:
+            return node, key
+        node = node[key]
+    raise KeyError(f"empty path '{path}'")
+
+
+def apply_override(raw: dict, path: str, value: Any) -> None:
+    """Set ``path`` in the raw scenario dict. Lists are indexed by item id or position."""
+    node, key = _slot(raw, path, create=True)
+    node[key] = value
+
+
+def scale_value(raw: dict, path: str, factor: float) -> None:
+    """Multiply the number at ``path`` by ``factor``."""
+    node, key = _slot(raw, path, create=False)
+    value = node[key]
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise KeyError(f"'{path}' is {value!r}, not a number, so it cannot be scaled")
+    node[key] = value * factor
 
 
 # ----------------------------------------------------------------------------------------------
@@ -487,9 +560,20 @@ def check_references(s: Scenario) -> list[Problem]:
 
     for f in s.demand.flows:
         fp = f"demand.flows.{f.id}"
-        total = sum(r.share for r in f.routes)
-        if abs(total - 1.0) > 1e-6:
-            add(f"{fp}.routes", f"route shares add up to {total:g}; they must add up to 1")
+        if f.response is None:
+            missing = [r.id for r in f.routes if r.share is None]
+            if missing:
+                add(f"{fp}.routes.{missing[0]}.share", "a flow without a response block needs a share on every route")
+            else:
+                total = sum(r.share for r in f.routes)
+                if abs(total - 1.0) > 1e-6:
+                    add(f"{fp}.routes", f"route shares add up to {total:g}; they must add up to 1")
+        else:
+            for r in f.routes:
+                if r.share is not None:
+                    add(f"{fp}.routes.{r.id}.share", "shares come from the logit when the flow has a response block; remove it")
+        if not any(r.open for r in f.routes):
+            add(f"{fp}.routes", "at least one route must be open (a timeline entry can open more)")
         unique(f.routes, f"{fp}.routes")
         for r in f.routes:
             rp = f"{fp}.routes.{r.id}.path"
@@ -528,8 +612,8 @@ def check_references(s: Scenario) -> list[Problem]:
 # ----------------------------------------------------------------------------------------------
 # Loading
 # ----------------------------------------------------------------------------------------------
-def read_yaml(path: Path) -> tuple[dict, yaml.Node | None]:
-    src = str(path)
+def read_yaml(path: Path, label: str | None = None) -> tuple[dict, yaml.Node | None]:
+    src = label or str(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -551,34 +635,178 @@ def read_yaml(path: Path) -> tuple[dict, yaml.Node | None]:
     return raw, tree
 
 
-def validate_dict(raw: dict, source: str = "<scenario>", tree: yaml.Node | None = None) -> Scenario:
+# ----------------------------------------------------------------------------------------------
+# extends: a scenario names one or more parent files and overrides only what differs.
+# Mappings merge key by key; lists of named items (id, or cargo for terminals) merge item by item,
+# new names appended in order; any other list (a route's path, monthly factors) is replaced whole.
+# ----------------------------------------------------------------------------------------------
+def _keyed(items: list) -> bool:
+    return bool(items) and all(_item_key(it) is not None for it in items)
+
+
+def deep_merge(base: Any, over: Any) -> Any:
+    """Merge ``over`` onto ``base`` (neither is modified).
+
+    >>> deep_merge({"a": 1, "l": [{"id": "x", "v": 1}]}, {"l": [{"id": "x", "v": 2}, {"id": "y"}]})
+    {'a': 1, 'l': [{'id': 'x', 'v': 2}, {'id': 'y'}]}
+    >>> deep_merge({"path": [1, 2, 3]}, {"path": [4]})
+    {'path': [4]}
+    """
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = {k: copy.deepcopy(v) for k, v in base.items()}
+        for k, v in over.items():
+            out[k] = deep_merge(base[k], v) if k in base else copy.deepcopy(v)
+        return out
+    if isinstance(base, list) and isinstance(over, list) and _keyed(base) and _keyed(over):
+        out = [copy.deepcopy(b) for b in base]
+        index = {_item_key(b): i for i, b in enumerate(out)}
+        for item in over:
+            k = _item_key(item)
+            if k in index:
+                out[index[k]] = deep_merge(out[index[k]], item)
+            else:
+                index[k] = len(out)
+                out.append(copy.deepcopy(item))
+        return out
+    return copy.deepcopy(over)
+
+
+def resolve_file(path: str | Path, _stack: tuple[Path, ...] = ()) -> tuple[dict, Chain]:
+    """Read a scenario file and everything it extends; return the merged dict and the file chain."""
+    path = Path(path)
+    real = path.resolve()
+    label = str(path)
+    if real in _stack:
+        cycle = " -> ".join(p.name for p in (*_stack, real))
+        top = str(_stack[0])
+        raise ScenarioError(top, [], header=f"{top}: 'extends' goes round in a circle ({cycle}); "
+                                            "a scenario cannot extend itself, directly or through others")
+    raw, tree = read_yaml(path, label)
+    parents = raw.pop("extends", None)
+    chain: Chain = [(path, tree)]
+    if parents is None:
+        return raw, chain
+    if isinstance(parents, str):
+        parents = [parents]
+    if not isinstance(parents, list) or not all(isinstance(p, str) for p in parents):
+        raise ScenarioError(label, [Problem("extends", "must be a file name or a list of file names, "
+                                                       "relative to this file", _locate(chain, "extends"))])
+    merged: dict = {}
+    for parent in parents:
+        ppath = path.parent / parent
+        if not ppath.exists():
+            raise ScenarioError(label, [Problem("extends", f"'{parent}' not found (looked for {ppath})",
+                                                _locate(chain, "extends"))])
+        praw, pchain = resolve_file(ppath, (*_stack, real))
+        merged = deep_merge(merged, praw)
+        chain.extend(pchain)
+    return deep_merge(merged, raw), chain
+
+
+def validate_dict(raw: dict, source: str = "<scenario>", tree: "yaml.Node | Chain | None" = None,
+                  check_dates: bool = True) -> Scenario:
     """Validate a raw scenario mapping; raise ScenarioError listing every problem."""
+    chain: Chain | None = tree if isinstance(tree, list) else ([(Path(source), tree)] if tree is not None else None)
     try:
         scn = Scenario.model_validate(raw)
     except ValidationError as exc:
         probs = []
         for err in exc.errors():
             path = _readable_path(raw, tuple(err["loc"]))
-            probs.append(Problem(path, _explain(err), _line_of(tree, path)))
+            probs.append(Problem(path, _explain(err), _locate(chain, path)))
         raise ScenarioError(source, probs, header=(
             f"{source}: the scenario is not valid ({len(probs)} problem{'s' if len(probs) != 1 else ''}; "
             "references between sections, such as route nodes, are checked once these are fixed)")) from None
     probs = check_references(scn)
     if probs:
-        raise ScenarioError(source, [Problem(p.path, p.message, _line_of(tree, p.path)) for p in probs])
+        raise ScenarioError(source, [Problem(p.path, p.message, _locate(chain, p.path)) for p in probs])
+    if scn.timeline:
+        timeline_states(scn, source, chain, check_dates)
     return scn
+
+
+# ----------------------------------------------------------------------------------------------
+# Timeline: every intervention is applied, in date order, to the scenario as data and the result
+# validated like a file, so a bad value, path or date is an error before the run starts.
+# ----------------------------------------------------------------------------------------------
+TIMELINE_SECTIONS = ("rail_links", "ports", "sea_lines", "caspian", "demand")
+
+
+def _structure(s: Scenario) -> tuple:
+    """What a timeline may not change: the network and the flows' routes (it may open or close them)."""
+    return (tuple((l.id, l.from_node, l.to_node) for l in s.rail_links),
+            tuple((p.id, tuple(t.cargo for t in p.terminals)) for p in s.ports),
+            tuple((l.id, l.from_port, l.to_port, l.cargo, tuple(v.id for v in l.vessels)) for l in s.sea_lines),
+            tuple((f.id, f.cargo, tuple((r.id, tuple(r.path)) for r in f.routes)) for f in s.demand.flows),
+            s.caspian is None, s.demand.base_year)
+
+
+def timeline_states(s: Scenario, source: str = "<scenario>", chain: Chain | None = None,
+                    check_dates: bool = True) -> list[tuple[Intervention, Scenario]]:
+    """The scenario after each intervention, in date order (ties keep file order)."""
+    raw = s.model_dump(mode="python", by_alias=True)
+    raw["timeline"] = []
+    start, end = dt.date(s.start_year, 1, 1), dt.date(s.end_year, 12, 31)
+    shape = _structure(s)
+    states, probs = [], []
+    for iv in sorted(s.timeline, key=lambda i: i.date):
+        ip = f"timeline.{iv.id}"
+        if check_dates and not (start <= iv.date <= end):
+            probs.append(Problem(f"{ip}.date", f"{iv.date} is outside the run ({start} to {end})", _locate(chain, f"{ip}.date")))
+            continue
+        new = copy.deepcopy(raw)
+        bad = False
+        for op, items in (("set", iv.set), ("scale", iv.scale)):
+            for path, value in items.items():
+                where = _locate(chain, f"{ip}.{op}")
+                if path.split(".")[0] not in TIMELINE_SECTIONS:
+                    probs.append(Problem(f"{ip}.{op}.{path}", "a timeline may change only "
+                                         f"{', '.join(TIMELINE_SECTIONS)}", where))
+                    bad = True
+                    continue
+                try:
+                    if op == "set":
+                        _slot(new, path, create=False)
+                        apply_override(new, path, value)
+                    else:
+                        scale_value(new, path, value)
+                except KeyError as exc:
+                    probs.append(Problem(f"{ip}.{op}.{path}", f"unknown parameter path: {exc.args[0]}", where))
+                    bad = True
+        if bad:
+            continue
+        try:
+            after = Scenario.model_validate(new)
+            refs = check_references(after)
+        except ValidationError as exc:
+            refs = [Problem(_readable_path(new, tuple(e["loc"])), _explain(e)) for e in exc.errors()]
+        if refs:
+            probs.extend(Problem(f"{ip}", f"after it, {p.path}: {p.message}", _locate(chain, ip)) for p in refs)
+            continue
+        if _structure(after) != shape:
+            probs.append(Problem(ip, "a timeline may change values, counts and open/close routes, but not the "
+                                     "network (links, ports, lines, vessel groups, routes): define those in the "
+                                     "scenario and open them at the date", _locate(chain, ip)))
+            continue
+        raw = new
+        states.append((iv, after))
+    if probs:
+        raise ScenarioError(source, probs, header=f"{source}: the timeline is not valid ({len(probs)} problem"
+                                                  f"{'s' if len(probs) != 1 else ''})")
+    return states
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | list[str] | None = None,
                   years: tuple[int, int] | None = None) -> Scenario:
-    """Load, override and validate a scenario file.
+    """Load a scenario file (and the files it extends), apply overrides, and validate.
 
     ``overrides`` maps dotted paths to values (or is a list of ``path=value`` strings, as --set
-    gives them); ``years`` replaces start_year and end_year.
+    gives them); ``years`` replaces start_year and end_year. Timeline dates are checked against the
+    file's own years; with other ``years``, earlier interventions are in force from the start and
+    later ones never come.
     """
     src = str(path)
-    raw, tree = read_yaml(Path(path))
-    raw = copy.deepcopy(raw)
+    raw, chain = resolve_file(path)
     items: list[tuple[str, Any]] = []
     if isinstance(overrides, dict):
         items = list(overrides.items())
@@ -597,9 +825,11 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | list[str] | None
             probs.append(Problem(f"--set {p}", exc.args[0]))
     if probs:
         raise ScenarioError(src, probs, header=f"{src}: an override does not name a field of the scenario")
-    if years is not None:
+    scn = validate_dict(raw, src, chain)
+    if years is not None and years != (scn.start_year, scn.end_year):
         raw["start_year"], raw["end_year"] = years
-    return validate_dict(raw, src, tree)
+        scn = validate_dict(raw, src, chain, check_dates=False)
+    return scn
 
 
 def describe(s: Scenario) -> str:

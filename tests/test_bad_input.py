@@ -103,7 +103,7 @@ def test_all_errors_are_listed_at_once(tmp_path, base_dict):
     ("demand.scal=2", ["demand.scal", "unknown field", "allowed here: base_year, scale, flows"]),
     ("demand.scale=abc", ["demand.scale", "valid number"]),
     ("demand.scale", ["override is malformed", "dotted.path=VALUE"]),
-    ("sea_lines.ferry_kuryk_alat.vessels.asco_ferry.count=-1", ["count", "greater than 0"]),
+    ("sea_lines.ferry_kuryk_alat.vessels.asco_ferry.count=-1", ["count", "greater than or equal to 0"]),
     ("demand.scale.deeper=1", ["is a value, not a section"]),
 ])
 def test_bad_set_paths(base_path, setting, words):

@@ -1,21 +1,28 @@
 """Assemble the model from a Scenario, run it, and hand back raw records.
 
 build -> run -> collect, as in desmod: ``Model(scenario, seed)`` creates every component and its
-random stream; ``Model.run()`` advances the clock, taking a stock snapshot at each year boundary;
-``Model.records()`` returns plain lists and dicts that ``corridor_sim.results`` turns into tables.
+random stream; ``Model.run()`` advances the clock, taking a stock snapshot and re-planning demand
+at each year boundary, while the timeline process applies interventions at their dates;
+``Model`` keeps plain lists that ``corridor_sim.results`` turns into tables.
+
+Interventions are data: the scenario after each one is resolved and validated before the run
+(``timeline_states``); at its date the model diffs the old and new scenario and hands each changed
+component its new configuration. One mechanism serves a second track, a new ferry, a port phase,
+a tariff cut and the opening of a route.
 """
 from __future__ import annotations
 
-from functools import partial
+import bisect
+from datetime import datetime
 from typing import Callable
 
 import simpy
 
 from ..calendar import Calendar
 from ..rng import Streams
-from ..scenario import Scenario
+from ..scenario import Scenario, timeline_states
 from .cargo import Ledger, Lot, Train
-from .demand import flow_process
+from .demand import FlowState, flow_process
 from .fleet import SeaLine
 from .port import Port, Terminal
 from .rail import RailLink
@@ -24,18 +31,34 @@ from .weather import load_factor, storm_process
 
 class Model:
     def __init__(self, scenario: Scenario, seed: int = 1):
-        s = scenario
-        self.scenario = s
+        self.scenario = scenario
         self.seed = int(seed)
-        self.cal = Calendar(s.start_year, s.end_year)
+        self.cal = Calendar(scenario.start_year, scenario.end_year)
         self.years = self.cal.years()
         self.bounds = [self.cal.year_start_h(y) for y in self.years] + [self.cal.end_h]
-        self.warmup_h = s.warmup_days * 24.0
+        self.warmup_h = scenario.warmup_days * 24.0
         self.env = simpy.Environment(initial_time=-self.warmup_h)
         self.streams = Streams(self.seed)
-        self.ledger = Ledger()
-        self.rows: dict[str, list] = {"voyages": [], "vessel_states": [], "levels": []}
+        self.ledger = Ledger(year_of=self.cal.year_of)
+        self.rows: dict[str, list] = {"voyages": [], "vessel_states": [], "levels": [], "demand": [],
+                                      "interventions": []}
         self.events = 0
+
+        # Interventions dated before the first simulated hour are in force from the start.
+        t0 = -self.warmup_h
+        pending = []
+        s = scenario
+        for iv, after in timeline_states(scenario, check_dates=False):
+            t_iv = self._hours(iv.date)
+            if t_iv <= t0:
+                s = after
+                self._log(iv, t0)
+            elif t_iv < self.bounds[-1]:
+                pending.append((t_iv, iv, after))
+        self.live = s                           # the scenario as it stands now in the run
+        self.caspian = s.caspian
+        self.demand = s.demand
+        self._change_times = [t for t, _, _ in pending]
         env, b = self.env, self.bounds
 
         self.links = {(l.from_node, l.to_node): RailLink(env, l, b, self.streams.get(f"rail:{l.id}"), self.ledger)
@@ -43,29 +66,42 @@ class Model:
         self.ports: dict[str, Port] = {}
         self.terminals: dict[tuple[str, str], Terminal] = {}
         for p in s.ports:
-            port = self.ports[p.id] = Port(env, p.id, b)
+            port = self.ports[p.id] = Port(env, p.id, b, p.weather)
             for t in p.terminals:
                 term = Terminal(env, port, t, b, self.ledger, self._start_train)
                 port.terminals[t.cargo] = term
                 self.terminals[(p.id, t.cargo)] = term
-            env.process(storm_process(env, port, p.weather, self.cal, self.streams.get(f"weather:{p.id}")))
-        lf = partial(load_factor, s.caspian, self.cal) if s.caspian else (lambda t: 1.0)
+            env.process(storm_process(env, port, self.cal, self.streams.get(f"weather:{p.id}")))
         self.lines = {(l.from_port, l.to_port, l.cargo): SeaLine(
             env, l, self.terminals[(l.from_port, l.cargo)], self.terminals[(l.to_port, l.cargo)],
-            b, lf, self.streams, self.rows) for l in s.sea_lines}
+            b, self.load_factor, self.streams, self.rows) for l in s.sea_lines}
 
+        self.flows: dict[str, FlowState] = {}
         for f in s.demand.flows:
-            routes = [(r.id, r.share, self._legs(r.path, f.cargo)) for r in f.routes]
-            env.process(flow_process(env, f, s.demand, s.cargo_classes[f.cargo].t_per_unit, routes,
-                                     self.cal, self.ledger, self.streams.get(f"demand:{f.id}"), self._launch))
+            state = self.flows[f.id] = FlowState(f, {r.id: self._legs(r.path, f.cargo) for r in f.routes})
+            self.rows["demand"].extend(state.replan(f, None, t0, self.cal.year_of(max(t0, 0.0))))
+            env.process(flow_process(env, state, self, s.cargo_classes[f.cargo].t_per_unit, self.cal,
+                                     self.ledger, self.streams.get(f"demand:{f.id}"), self._launch))
+        if pending:
+            env.process(self._timeline(pending))
         env.process(self._sample_levels())
+
+    # -- time ----------------------------------------------------------------------------------
+    def _hours(self, day) -> float:
+        return (datetime(day.year, day.month, day.day) - self.cal.origin).total_seconds() / 3600.0
+
+    def next_change_h(self, t_h: float) -> float:
+        """The next time the timeline changes anything after t_h (inf if none)."""
+        i = bisect.bisect_right(self._change_times, t_h)
+        return self._change_times[i] if i < len(self._change_times) else float("inf")
+
+    def load_factor(self, t_h: float) -> float:
+        return load_factor(self.caspian, self.cal, t_h) if self.caspian else 1.0
 
     # -- routing ---------------------------------------------------------------------------------
     def _legs(self, path: list[str], cargo: str) -> tuple:
-        legs = []
-        for a, b in zip(path, path[1:]):
-            legs.append(self.links[(a, b)] if (a, b) in self.links else self.lines[(a, b, cargo)])
-        return tuple(legs)
+        return tuple(self.links[(a, b)] if (a, b) in self.links else self.lines[(a, b, cargo)]
+                     for a, b in zip(path, path[1:]))
 
     def _launch(self, lot: Lot) -> None:
         first = lot.legs[0]
@@ -89,6 +125,49 @@ class Model:
         where = legs[-1].to_node
         for lot in train.lots:
             self.ledger.deliver(lot, now, where)
+
+    # -- timeline and demand re-planning ---------------------------------------------------------
+    def _log(self, iv, t_h: float) -> None:
+        self.rows["interventions"].append({"id": iv.id, "date": iv.date.isoformat(), "t_h": t_h,
+                                           "description": iv.description, "source": iv.source,
+                                           "set": dict(iv.set), "scale": dict(iv.scale)})
+
+    def _timeline(self, pending):
+        env = self.env
+        for t_iv, iv, after in pending:
+            if t_iv > env.now:
+                yield env.timeout(t_iv - env.now)
+            self.apply(after)
+            self._log(iv, env.now)
+
+    def apply(self, new: Scenario) -> None:
+        """Hand every component whose configuration changed its new configuration."""
+        old = self.live
+        for lo, ln in zip(old.rail_links, new.rail_links):
+            if lo != ln:
+                self.links[(ln.from_node, ln.to_node)].reconfigure(ln)
+        for po, pn in zip(old.ports, new.ports):
+            if po.weather != pn.weather:
+                self.ports[pn.id].weather = pn.weather
+            for to, tn in zip(po.terminals, pn.terminals):
+                if to != tn:
+                    self.terminals[(pn.id, tn.cargo)].reconfigure(tn)
+        for lo, ln in zip(old.sea_lines, new.sea_lines):
+            if lo != ln:
+                self.lines[(ln.from_port, ln.to_port, ln.cargo)].reconfigure(ln)
+        self.caspian = new.caspian
+        self.demand = new.demand
+        self.live = new
+        if old.demand != new.demand:
+            year = self.cal.year_of(max(self.env.now, 0.0))
+            self._replan(year - 1, self.env.now, year)
+
+    def _replan(self, data_year: int, now: float, year: int) -> None:
+        """Re-split every flow over its open routes and reset its demand multiplier, from the
+        transit days simulated in ``data_year`` (reference days where a route has no data yet)."""
+        for f in self.demand.flows:
+            days = self.ledger.route_days(data_year, f.id) if data_year >= self.years[0] else None
+            self.rows["demand"].extend(self.flows[f.id].replan(f, days, now, year))
 
     # -- observation -------------------------------------------------------------------------------
     def _sample_levels(self):
@@ -117,14 +196,14 @@ class Model:
 
     # -- running -------------------------------------------------------------------------------------
     def run(self, progress: Callable[[float], None] | None = None, chunk_h: float = 24.0 * 7) -> "Model":
-        """Advance to the end of the last year; snapshot stocks at every year boundary."""
+        """Advance to the end of the last year; at every year boundary snapshot the stocks and
+        re-plan demand from the year just ended."""
         env = self.env
         step, peek = env.step, env.peek
-        marks = list(self.bounds)
         t_total = self.bounds[-1] + self.warmup_h
         n = 0
         t = env.now
-        for mark in marks:
+        for k, mark in enumerate(self.bounds):
             while t < mark:
                 t = min(t + chunk_h, mark)
                 while peek() < t:
@@ -133,6 +212,8 @@ class Model:
                 if progress is not None:
                     progress((t + self.warmup_h) / t_total)
             self.ledger.snapshot(mark, self.cal.year_of(mark))
+            if 0 < k < len(self.bounds) - 1:
+                self._replan(self.years[k - 1], mark, self.years[k])
         self.events = n
         end = self.bounds[-1]
         for res in self.resources():
@@ -147,4 +228,5 @@ class Model:
         for line in self.lines.values():
             for g in line.groups.values():
                 g["working"]._advance(end)
+                g["fleet"]._advance(end)
         return self

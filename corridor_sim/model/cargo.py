@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 
 class Lot:
@@ -62,6 +62,10 @@ class Train:
             lot.stamps.append((stage, now))
 
 
+def _no_year(t: float) -> int:
+    return 0
+
+
 @dataclass
 class Ledger:
     """Where every tonne is: generated, waiting to enter (backlog), in the corridor, delivered.
@@ -75,6 +79,9 @@ class Ledger:
     generated_rows: list[tuple] = field(default_factory=list)
     delivered_rows: list[tuple] = field(default_factory=list)
     stock_rows: list[tuple] = field(default_factory=list)
+    year_of: Callable[[float], int] = _no_year
+    # (year, flow, route) -> [tonnes delivered, tonne-days in transit]: last year's route times
+    route_stats: dict[tuple, list] = field(default_factory=dict)
 
     def new_id(self) -> int:
         self.next_id += 1
@@ -96,9 +103,17 @@ class Ledger:
     def deliver(self, lot: Lot, now: float, where: str) -> None:
         del self.live[lot.id]
         lot.stamps.append(("delivered", now))
+        acc = self.route_stats.setdefault((self.year_of(now), lot.flow, lot.route), [0.0, 0.0])
+        acc[0] += lot.tons
+        acc[1] += lot.tons * (now - lot.t_generated) / 24.0
         self.delivered_rows.append((lot.id, lot.consignment, lot.flow, lot.cargo, lot.route, where,
                                     lot.tons, lot.units, lot.t_generated, lot.t_entered, now,
                                     _stamp_dict(lot.stamps)))
+
+    def route_days(self, year: int, flow: str) -> dict[str, float]:
+        """Tonne-weighted mean transit days per route of a flow, for cargo delivered in ``year``."""
+        return {route: acc[1] / acc[0] for (y, f, route), acc in self.route_stats.items()
+                if y == year and f == flow and acc[0] > 0}
 
     def snapshot(self, now: float, label: Any) -> None:
         backlog: dict[str, float] = defaultdict(float)

@@ -1,10 +1,18 @@
-"""Cargo generation: each flow sends consignments (lots) into the corridor as a Poisson stream.
+"""Cargo generation, route choice and demand response.
 
-The rate follows the flow's annual demand (base-year tonnes x scale x growth) and its monthly
-factor. Each lot picks a route by the routes' shares. A lot that cannot enter yet (no path at the
-border, no room in the tank farm) waits as backlog: nothing is dropped.
+Each flow sends consignments (lots) into the corridor as a renewal process in *demand time*: the
+gap between lots is lot_tons x G tonnes of demand (G gamma with mean 1 and cv interarrival_cv),
+consumed at the current demand rate, so monthly factors and mid-year changes are followed exactly.
+
+A flow with a ``response`` block re-plans at each year start and at each timeline entry: it splits
+over its open routes by a logit on generalized cost (tariff + value of time x transit days, the
+days being last year's simulated mean per route), and scales its trend demand by
+(tariff / reference)^elasticity x (1 + gain per day saved)^(reference days - transit days).
+Flows without one keep their fixed shares (renormalized over open routes) and trend demand.
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import simpy
@@ -15,35 +23,92 @@ from ..scenario import Demand, Flow, demand_tons
 from .cargo import Ledger, Lot
 
 
+class FlowState:
+    """The live plan of one flow: its config, route split and demand multiplier."""
 
-def flow_process(env: simpy.Environment, flow: Flow, demand: Demand, t_per_unit: float,
-                 routes: list[tuple[str, float, tuple]], cal: Calendar, ledger: Ledger, rng, launch):
-    """Consignments arrive as a renewal process in *demand time*.
+    def __init__(self, flow: Flow, legs: dict[str, tuple]):
+        self.flow = flow
+        self.legs = legs                       # route id -> compiled legs
+        self.multiplier = 1.0
+        self.route_ids: list[str] = []
+        self.cum: np.ndarray = np.zeros(0)
+        self.plan: list[dict] = []
 
-    The gap between lots is lot_tons x G tonnes of demand (G: gamma, mean 1, cv interarrival_cv),
-    consumed at the current month's demand rate. With cv = 1 this is a Poisson process whose rate
-    follows demand exactly, month by month; with cv < 1 arrivals are more regular (timetabled
-    trains), which narrows the year-to-year noise of big lots.
-    """
-    lot_tons = flow.lot_units * t_per_unit
-    factors = np.asarray(flow.monthly_factor or [1.0] * 12, dtype=float)
-    factors = factors / factors.mean()
-    cum = np.cumsum([share for _, share, _ in routes])
-    cv = flow.interarrival_cv
-    # the first gap is drawn from the equilibrium (forward-recurrence) spread: no burst at t=0
-    need = lot_tons * rng.random()
+    def replan(self, flow: Flow, route_days: dict[str, float] | None, t_h: float, year: int) -> list[dict]:
+        """Recompute the split and multiplier; return rows for the demand table."""
+        self.flow = flow
+        open_routes = [r for r in flow.routes if r.open]
+        resp = flow.response
+        rows = []
+        if resp is None:
+            shares = np.array([r.share for r in open_routes], dtype=float)
+            shares = shares / shares.sum()
+            self.multiplier = 1.0
+            for r, sh in zip(open_routes, shares):
+                rows.append({"route": r.id, "share": float(sh), "tariff_usd_per_t": r.tariff_usd_per_t,
+                             "transit_days": None, "generalized_cost_usd_per_t": None})
+        else:
+            tariffs, days = [], []
+            for r in open_routes:
+                tariffs.append(r.tariff_usd_per_t if r.tariff_usd_per_t is not None else resp.reference_tariff_usd_per_t)
+                d = (route_days or {}).get(r.id)
+                days.append(d if d is not None else (r.expected_transit_days or resp.reference_transit_days))
+            tariffs, days = np.array(tariffs), np.array(days)
+            cost = tariffs + resp.value_of_time_usd_per_t_day * days
+            shares = np.array(logit_shares(cost.tolist(), resp.logit_scale_usd_per_t))
+            tariff_eff = float(shares @ tariffs)
+            days_eff = float(shares @ days)
+            self.multiplier = ((tariff_eff / resp.reference_tariff_usd_per_t) ** resp.tariff_elasticity
+                               * (1.0 + resp.trade_gain_per_day_saved) ** (resp.reference_transit_days - days_eff))
+            for r, sh, t, d, c in zip(open_routes, shares, tariffs, days, cost):
+                rows.append({"route": r.id, "share": float(sh), "tariff_usd_per_t": float(t),
+                             "transit_days": float(d), "generalized_cost_usd_per_t": float(c)})
+        self.route_ids = [r.id for r in open_routes]
+        self.cum = np.cumsum(shares)
+        for row in rows:
+            row.update({"t_h": t_h, "year": year, "flow": flow.id, "demand_multiplier": self.multiplier})
+        self.plan = rows
+        return rows
+
+    def pick(self, u: float) -> str:
+        k = int(np.searchsorted(self.cum, u * self.cum[-1], side="right"))
+        return self.route_ids[min(k, len(self.route_ids) - 1)]
+
+
+def flow_process(env: simpy.Environment, state: FlowState, model, t_per_unit: float, cal: Calendar,
+                 ledger: Ledger, rng, launch):
+    """Generate the consignments of one flow for the whole run."""
+    need = state.flow.lot_units * t_per_unit * rng.random()   # first gap from the equilibrium spread: no burst at t=0
     while True:
+        flow = state.flow
+        demand: Demand = model.demand
+        factors = np.asarray(flow.monthly_factor or [1.0] * 12, dtype=float)
         years = cal.years_since(demand.base_year, env.now)
-        rate_tph = demand_tons(flow, demand, years) / cal.hours_in_year_at(env.now) * factors[cal.month_of(env.now)]
-        month_end = cal.next_month_start_h(env.now)
-        if rate_tph * (month_end - env.now) < need:
-            need -= max(rate_tph * (month_end - env.now), 0.0)
-            yield env.timeout(max(month_end - env.now, 1e-6))
+        rate_tph = (demand_tons(flow, demand, years) * state.multiplier / cal.hours_in_year_at(env.now)
+                    * factors[cal.month_of(env.now)] / factors.mean())
+        horizon = min(cal.next_month_start_h(env.now), model.next_change_h(env.now))
+        if rate_tph * (horizon - env.now) < need:
+            need -= max(rate_tph * (horizon - env.now), 0.0)
+            yield env.timeout(max(horizon - env.now, 1e-6))
             continue
         yield env.timeout(need / rate_tph)
-        k = int(np.searchsorted(cum, rng.random() * cum[-1], side="right"))
-        route_id, _, legs = routes[min(k, len(routes) - 1)]
+        lot_tons = flow.lot_units * t_per_unit
+        route_id = state.pick(rng.random())
+        legs = state.legs[route_id]
         lot = Lot(ledger.new_id(), flow.id, flow.cargo, route_id, legs, lot_tons, flow.lot_units, env.now)
         ledger.generate(lot)
         launch(lot)
-        need = lot_tons * gamma_mean_cv(rng, 1.0, cv)
+        need = lot_tons * gamma_mean_cv(rng, 1.0, flow.interarrival_cv)
+
+
+def logit_shares(costs: list[float], scale: float) -> list[float]:
+    """Multinomial logit shares for generalized costs (lower is better).
+
+    >>> [round(x, 3) for x in logit_shares([100.0, 100.0], 10.0)]
+    [0.5, 0.5]
+    >>> [round(x, 3) for x in logit_shares([100.0, 110.0], 10.0)]
+    [0.731, 0.269]
+    """
+    m = min(costs)
+    w = [math.exp(-(c - m) / scale) for c in costs]
+    return [x / sum(w) for x in w]

@@ -26,12 +26,30 @@ class SeaLine:
         self.load_factor = load_factor         # callable: t_h -> share of capacity usable
         self.voyages = recorder_rows["voyages"]
         self.states = recorder_rows["vessel_states"]
+        self.streams = streams
         self.groups: dict[str, dict] = {}
         for g in cfg.vessels:
-            self.groups[g.id] = {"count": g.count, "capacity": g.capacity_units, "working": Meter(env, bounds)}
-            for k in range(g.count):
-                name = f"{g.id}_{k + 1}"
-                env.process(self._vessel(name, g.id, g.capacity_units, streams.get(f"vessel:{cfg.id}:{name}")))
+            self.groups[g.id] = {"count": 0, "target": 0, "capacity": g.capacity_units,
+                                 "working": Meter(env, bounds), "fleet": Meter(env, bounds), "built": 0}
+            self._resize(g.id, g.count, first=True)
+
+    def _resize(self, gid: str, count: int, first: bool = False) -> None:
+        """Put vessels into service, or mark some to retire the next time they are home."""
+        g = self.groups[gid]
+        g["target"] = count
+        while g["count"] < count:
+            g["built"] += 1
+            g["count"] += 1
+            g["fleet"].change(1)
+            name = f"{gid}_{g['built']}"
+            self.env.process(self._vessel(name, gid, self.streams.get(f"vessel:{self.id}:{name}"), first))
+
+    def reconfigure(self, cfg: SeaLineCfg) -> None:
+        """Apply new parameters from the timeline: sea time, fill policy, vessel counts and sizes."""
+        self.cfg = cfg
+        for v in cfg.vessels:
+            self.groups[v.id]["capacity"] = v.capacity_units
+            self._resize(v.id, v.count)
 
     @property
     def vessel_count(self) -> int:
@@ -43,16 +61,24 @@ class SeaLine:
             self.states.append((vessel, self.id, state, t0, now))
         return now
 
-    def _vessel(self, name: str, group: str, capacity: float, rng):
+    def _vessel(self, name: str, group: str, rng, first: bool):
         env = self.env
-        cfg = self.cfg
         A, B = self.origin, self.dest
         pa, pb = A.port, B.port
-        working = self.groups[group]["working"]
+        g = self.groups[group]
+        working = g["working"]
         working.change(1)
-        # spread the fleet's first departures over one crossing
-        yield env.timeout(rng.uniform(0.0, 2.0 * cfg.crossing_h))
+        if first:
+            # spread the initial fleet's first departures over one round trip
+            yield env.timeout(rng.uniform(0.0, 2.0 * self.cfg.crossing_h))
         while True:
+            if g["count"] > g["target"]:        # retired by the timeline, at its home port
+                g["count"] -= 1
+                g["fleet"].change(-1)
+                working.change(-1)
+                return
+            cfg = self.cfg
+            capacity = g["capacity"]
             t = env.now
             req = yield from A.berths.acquire()
             t = self._state(name, "waiting_berth", t)

@@ -105,6 +105,12 @@ class MonitoredResource:
     def capacity(self) -> int:
         return self.res.capacity
 
+    def set_capacity(self, n: int) -> None:
+        """Change the number of servers at run time (SimPy has no public setter). Users already
+        served keep their slot when capacity falls; waiting requests are granted when it rises."""
+        self.res._capacity = int(n)
+        self.res._trigger_put(None)
+
     def acquire(self):
         """``req = yield from r.acquire()``; waits its turn and meters it."""
         t0 = self.env.now

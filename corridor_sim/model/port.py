@@ -17,9 +17,10 @@ from .meters import Meter, MonitoredResource
 
 
 class Port:
-    def __init__(self, env: simpy.Environment, port_id: str, bounds: list[float]):
+    def __init__(self, env: simpy.Environment, port_id: str, bounds: list[float], weather):
         self.env = env
         self.id = port_id
+        self.weather = weather              # read by the storm process at each spell: the timeline may change it
         self.is_open = True
         self._reopened = env.event()
         self.closed = Meter(env, bounds)
@@ -68,6 +69,24 @@ class Terminal:
 
     def resources(self) -> list[MonitoredResource]:
         return [self.berths, self.tracks]
+
+    def reconfigure(self, cfg: TerminalCfg) -> None:
+        """Apply new parameters from the timeline (more berths, a bigger yard, faster cranes ...)."""
+        self.berths.set_capacity(cfg.berths)
+        self.tracks.set_capacity(cfg.rail_tracks)
+        delta = cfg.yard_capacity_units - self.capacity_units
+        if delta > 0:
+            self.space._capacity += delta
+            self.space.put(delta)
+        elif delta < 0:
+            self.env.process(self._shrink_yard(-delta))
+        self.capacity_units = cfg.yard_capacity_units
+        self.cfg = cfg
+
+    def _shrink_yard(self, units: float):
+        # the space goes as cargo leaves; nothing already in the yard is pushed out
+        yield self.space.get(units)
+        self.space._capacity -= units
 
     # -- yard bookkeeping ----------------------------------------------------------------------
     def _reserve(self, units: float):

@@ -38,8 +38,29 @@ class RailLink:
         self.corridor = Counter(bounds)       # corridor trains entering the link, per year
         self.tons = [0.0] * (len(bounds) - 1)
         self.bounds = bounds
-        if self.path is not None and self.background_trains_per_day > 0:
-            env.process(self._background())
+        self._background_running = False
+        self._start_background()
+
+    def _start_background(self) -> None:
+        if self.path is not None and self.background_trains_per_day > 0 and not self._background_running:
+            self._background_running = True
+            self.env.process(self._background())
+
+    def reconfigure(self, cfg: RailLinkCfg) -> None:
+        """Apply new parameters from the timeline (a second track, a higher exchange cap ...)."""
+        self.length_km, self.speed_kmh = cfg.length_km, cfg.speed_kmh
+        self.paths_per_day = cfg.paths_per_day
+        self.background_trains_per_day = cfg.background_trains_per_day
+        if cfg.paths_per_day is not None and self.path is None:
+            self.path = MonitoredResource(self.env, self.bounds, f"{self.id}:paths", "rail_path", 1, self.id)
+        self._start_background()
+        if cfg.crossing is not None:
+            if self.station is None:
+                self.station = MonitoredResource(self.env, self.bounds, f"{self.id}:crossing", "crossing",
+                                                 cfg.crossing.transshipment_tracks, self.id)
+            else:
+                self.station.set_capacity(cfg.crossing.transshipment_tracks)
+        self.crossing = cfg.crossing
 
     def resources(self) -> list[MonitoredResource]:
         return [r for r in (self.path, self.station) if r is not None]
@@ -53,7 +74,7 @@ class RailLink:
         env = self.env
         run_h = self.length_km / self.speed_kmh
         held = 0.0
-        if self.path is not None:
+        if self.paths_per_day is not None:
             req = yield from self.path.acquire()
             self._entered(train)
             held = self.headway_h
@@ -61,7 +82,7 @@ class RailLink:
             self.path.release(req)
         else:
             self._entered(train)
-        if self.station is not None:
+        if self.crossing is not None:
             c = self.crossing
             req = yield from self.station.acquire()
             yield env.timeout(gamma_mean_cv(self.rng, c.transshipment_h, c.transshipment_cv))
@@ -86,7 +107,7 @@ class RailLink:
         env = self.env
         t_next = env.now
         while True:
-            rate = self.background_trains_per_day
+            rate = self.background_trains_per_day if self.paths_per_day is not None else 0.0
             if rate <= 0:
                 yield env.timeout(24.0)
                 t_next = env.now

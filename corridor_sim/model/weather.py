@@ -13,8 +13,9 @@ from ..rng import gamma_mean_cv
 from ..scenario import Caspian, Weather
 
 
-def storm_process(env: simpy.Environment, port, cfg: Weather, cal: Calendar, rng):
+def storm_process(env: simpy.Environment, port, cal: Calendar, rng):
     while True:
+        cfg: Weather = port.weather
         p = cfg.closure_probability_by_month[cal.month_of(env.now)]
         if p <= 0.0:
             # calm month: look again at the start of the next one
