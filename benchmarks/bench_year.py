@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def model_year(seed: int) -> tuple[int, float, float]:
-    scn = cs.load_scenario(ROOT / "scenarios" / "base.yaml")
+    scn = cs.load_scenario(ROOT / "scenarios" / "base.yaml", years=(2024, 2024))
     t0 = time.perf_counter()
     model = Model(scn, seed)
     model.run()

@@ -151,9 +151,11 @@ class Response(_Frozen):
     """How a flow's demand and route choice respond to tariffs and transit time.
 
     Each year (and at each timeline entry) the flow splits over its open routes by a logit on
-    generalized cost, tariff + value_of_time x transit days (last year's simulated days per route),
-    and its demand is the trend times (tariff / reference)^tariff_elasticity times
-    (1 + trade_gain_per_day_saved)^(reference days - transit days).
+    generalized cost, tariff + value_of_time x expected transit days, and its demand is the trend
+    times a multiplier that moves toward (tariff / reference)^tariff_elasticity x
+    (1 + trade_gain_per_day_saved)^(reference days - expected days). Expected days per route and
+    the multiplier close ``adjustment_per_year`` of their gap each year (adaptive expectations and
+    partial adjustment), which keeps a congested corridor from swinging year to year.
     """
 
     tariff_elasticity: float = Field(le=0, description="Constant elasticity of demand to the through tariff")
@@ -162,6 +164,9 @@ class Response(_Frozen):
     logit_scale_usd_per_t: Positive = Field(description="Spread of route choice: cost difference for an e-fold share ratio, US$/t")
     reference_tariff_usd_per_t: Positive = Field(description="Tariff at which the trend demand holds, US$/t")
     reference_transit_days: Positive = Field(description="Transit time at which the trend demand holds, days")
+    adjustment_per_year: Share = Field(
+        1.0, description="Share of the gap to the new demand level (and to new route times) closed each year; "
+                         "1 = at once, lower = shippers adjust with a lag")
     source: str
 
 
@@ -190,6 +195,7 @@ class Flow(_Frozen):
 class Demand(_Frozen):
     base_year: Year
     scale: NonNegative = Field(1.0, description="Multiplies every flow's tons_per_year")
+    tariff_factor: Positive = Field(1.0, description="Multiplies every route's tariff (a corridor-wide through-tariff change)")
     flows: list[Flow] = Field(min_length=1)
 
 
@@ -845,9 +851,17 @@ def describe(s: Scenario) -> str:
     for f in s.demand.flows:
         unit = s.cargo_classes[f.cargo].unit
         units = f.tons_per_year * s.demand.scale / s.cargo_classes[f.cargo].t_per_unit
-        routes = ", ".join(f"{r.id} {r.share:.0%}" for r in f.routes)
+        def label(r: Route) -> str:
+            how = "logit" if f.response is not None else f"{r.share:.0%}"
+            return f"{r.id} ({how}{'' if r.open else ', closed'})"
+        routes = ", ".join(label(r) for r in f.routes)
+        resp = "responds to tariff and time" if f.response is not None else "fixed"
         lines.append(f"    {f.id:<22} {f.tons_per_year * s.demand.scale / 1e6:6.3f} Mt "
-                     f"({units:,.0f} {unit}), growth {f.growth_pct_per_year:+g}%/yr; routes: {routes}")
+                     f"({units:,.0f} {unit}), growth {f.growth_pct_per_year:+g}%/yr, {resp}; routes: {routes}")
+    if s.timeline:
+        lines.append(f"  timeline ({len(s.timeline)} interventions):")
+        for iv in sorted(s.timeline, key=lambda i: i.date):
+            lines.append(f"    {iv.date}  {iv.id}: {iv.description}")
     return "\n".join(lines)
 
 

@@ -57,13 +57,13 @@ def test_missing_file(tmp_path):
 @pytest.mark.parametrize("mutate, path, words", [
     (lambda d: d["demand"].pop("flows"), "demand.flows", "required"),
     (lambda d: d["demand"]["flows"][0].pop("tons_per_year"), "demand.flows.containers_cn_az.tons_per_year", "required"),
-    (lambda d: d["rail_links"][4].update(lenght_km=5), "rail_links.dostyk_moyinty.lenght_km", "allowed here: id, from, to, length_km"),
+    (lambda d: d["rail_links"][4].update(lenght_km=5), "rail_links.dostyk_aktogay.lenght_km", "allowed here: id, from, to, length_km"),
     (lambda d: d.update(colour="red"), "colour", "unknown field"),
-    (lambda d: d["rail_links"][4].update(length_km="long"), "rail_links.dostyk_moyinty.length_km", "valid number"),
+    (lambda d: d["rail_links"][4].update(length_km="long"), "rail_links.dostyk_aktogay.length_km", "valid number"),
     (lambda d: d["ports"][1]["terminals"][0].update(berths=0), "ports.kuryk.terminals.wagon.berths", "greater than 0"),
     (lambda d: d["ports"][0]["terminals"][0].update(yard_capacity_units=-5), "ports.aktau.terminals.container.yard_capacity_units", "greater than 0"),
     (lambda d: d["sea_lines"][0]["vessels"][0].update(capacity_units=0), "sea_lines.ferry_kuryk_alat.vessels.asco_ferry.capacity_units", "greater than 0"),
-    (lambda d: d["rail_links"][4].update(background_trains_per_day=20), "rail_links.dostyk_moyinty", "below paths_per_day"),
+    (lambda d: d["rail_links"][4].update(background_trains_per_day=20), "rail_links.dostyk_aktogay", "below paths_per_day"),
     (lambda d: d["demand"]["flows"][0].update(cargo="bananas"), "demand.flows.containers_cn_az.cargo", "'container', 'wagon' or 'crude'"),
     (lambda d: d["caspian"].update(load_factor=1.4), "caspian.load_factor", "less than or equal to 1"),
     (lambda d: d.update(end_year=2020), "end_year", "before start_year"),
@@ -124,10 +124,10 @@ def test_api_raises_scenario_error(base_path):
 def test_set_reaches_list_items_by_id_and_terminals_by_cargo(base_path):
     s = cs.load_scenario(base_path, overrides=["sea_lines.ferry_kuryk_alat.vessels.asco_ferry.count=9",
                                                "ports.kuryk.terminals.wagon.berths=3",
-                                               "rail_links.dostyk_moyinty.paths_per_day=60"])
+                                               "rail_links.dostyk_aktogay.paths_per_day=60"])
     assert s.sea_lines[0].vessels[0].count == 9
     assert s.port("kuryk").terminals[0].berths == 3
-    assert next(l for l in s.rail_links if l.id == "dostyk_moyinty").paths_per_day == 60
+    assert next(l for l in s.rail_links if l.id == "dostyk_aktogay").paths_per_day == 60
 
 
 def test_scenario_is_frozen(base_path):

@@ -36,7 +36,7 @@ def test_border_time_close_to_adb_cpmm(runs):
     hours = []
     for r in res:
         lots = r.lots
-        for gateway, nxt in (("khorgos_altynkol", "altynkol_almaty"), ("alashankou_dostyk", "dostyk_moyinty")):
+        for gateway, nxt in (("khorgos_altynkol", "altynkol_almaty"), ("alashankou_dostyk", "dostyk_aktogay")):
             col_next = f"t_rail:{nxt}_h"
             g = lots[lots[f"t_rail:{gateway}_h"].notna() & lots[col_next].notna()]
             hours.extend((g[col_next] - g.t_generated_h).tolist())

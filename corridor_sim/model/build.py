@@ -79,7 +79,8 @@ class Model:
         self.flows: dict[str, FlowState] = {}
         for f in s.demand.flows:
             state = self.flows[f.id] = FlowState(f, {r.id: self._legs(r.path, f.cargo) for r in f.routes})
-            self.rows["demand"].extend(state.replan(f, None, t0, self.cal.year_of(max(t0, 0.0))))
+            self.rows["demand"].extend(state.replan(f, None, t0, self.cal.year_of(max(t0, 0.0)),
+                                                    tariff_factor=s.demand.tariff_factor))
             env.process(flow_process(env, state, self, s.cargo_classes[f.cargo].t_per_unit, self.cal,
                                      self.ledger, self.streams.get(f"demand:{f.id}"), self._launch))
         if pending:
@@ -160,14 +161,17 @@ class Model:
         self.live = new
         if old.demand != new.demand:
             year = self.cal.year_of(max(self.env.now, 0.0))
-            self._replan(year - 1, self.env.now, year)
+            self._replan(year - 1, self.env.now, year, new_year=False)
 
-    def _replan(self, data_year: int, now: float, year: int) -> None:
-        """Re-split every flow over its open routes and reset its demand multiplier, from the
-        transit days simulated in ``data_year`` (reference days where a route has no data yet)."""
+    def _replan(self, data_year: int, now: float, year: int, new_year: bool) -> None:
+        """Re-split every flow over its open routes and move its demand multiplier, from the
+        transit days simulated in ``data_year`` (a new year) or with this year's data (a timeline entry)."""
+        span = self.cal.year_start_h(data_year + 1) - self.cal.year_start_h(data_year)
         for f in self.demand.flows:
-            days = self.ledger.route_days(data_year, f.id) if data_year >= self.years[0] else None
-            self.rows["demand"].extend(self.flows[f.id].replan(f, days, now, year))
+            days = (self.ledger.route_outlook_days(data_year, f.id, span / 24.0)
+                    if data_year >= self.years[0] else None)
+            self.rows["demand"].extend(self.flows[f.id].replan(f, days, now, year, new_year,
+                                                               self.demand.tariff_factor))
 
     # -- observation -------------------------------------------------------------------------------
     def _sample_levels(self):
@@ -213,7 +217,7 @@ class Model:
                     progress((t + self.warmup_h) / t_total)
             self.ledger.snapshot(mark, self.cal.year_of(mark))
             if 0 < k < len(self.bounds) - 1:
-                self._replan(self.years[k - 1], mark, self.years[k])
+                self._replan(self.years[k - 1], mark, self.years[k], new_year=True)
         self.events = n
         end = self.bounds[-1]
         for res in self.resources():

@@ -115,6 +115,24 @@ class Ledger:
         return {route: acc[1] / acc[0] for (y, f, route), acc in self.route_stats.items()
                 if y == year and f == flow and acc[0] > 0}
 
+    def route_outlook_days(self, year: int, flow: str, days_in_year: float) -> dict[str, float]:
+        """Expected days for cargo entering each route now, by Little's law: tonnes on the route
+        (backlog and in the corridor) / tonnes delivered per day in ``year``; last year's mean
+        where that is larger (a route with no queue still takes its running time).
+
+        Last year's delivered times alone lag a growing queue by the queue's own length, and
+        shippers who react to them swing demand from year to year; the stock reacts at once.
+        """
+        stock: dict[str, float] = defaultdict(float)
+        for lot in self.live.values():
+            if lot.flow == flow:
+                stock[lot.route] += lot.tons
+        out = {}
+        for route, mean in self.route_days(year, flow).items():
+            delivered = self.route_stats[(year, flow, route)][0]
+            out[route] = max(mean, stock.get(route, 0.0) / (delivered / days_in_year))
+        return out
+
     def snapshot(self, now: float, label: Any) -> None:
         backlog: dict[str, float] = defaultdict(float)
         inside: dict[str, float] = defaultdict(float)

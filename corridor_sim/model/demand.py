@@ -24,17 +24,27 @@ from .cargo import Ledger, Lot
 
 
 class FlowState:
-    """The live plan of one flow: its config, route split and demand multiplier."""
+    """The live plan of one flow: its config, route split and demand multiplier.
+
+    ``expected`` holds the shippers' expected transit days per route and ``anchor`` the multiplier
+    at the last year boundary; with lambda = adjustment_per_year, at each year boundary
+        expected_r <- lambda x simulated_r + (1 - lambda) x expected_r
+        multiplier  = anchor^(1 - lambda) x target^lambda,
+    and timeline entries within the year recompute the target (tariffs, open routes) from the
+    same anchor, so several entries in one year do not compound.
+    """
 
     def __init__(self, flow: Flow, legs: dict[str, tuple]):
         self.flow = flow
         self.legs = legs                       # route id -> compiled legs
         self.multiplier = 1.0
+        self.anchor: float | None = None
+        self.expected: dict[str, float] = {}
         self.route_ids: list[str] = []
         self.cum: np.ndarray = np.zeros(0)
-        self.plan: list[dict] = []
 
-    def replan(self, flow: Flow, route_days: dict[str, float] | None, t_h: float, year: int) -> list[dict]:
+    def replan(self, flow: Flow, simulated_days: dict[str, float] | None, t_h: float, year: int,
+               new_year: bool = False, tariff_factor: float = 1.0) -> list[dict]:
         """Recompute the split and multiplier; return rows for the demand table."""
         self.flow = flow
         open_routes = [r for r in flow.routes if r.open]
@@ -48,18 +58,25 @@ class FlowState:
                 rows.append({"route": r.id, "share": float(sh), "tariff_usd_per_t": r.tariff_usd_per_t,
                              "transit_days": None, "generalized_cost_usd_per_t": None})
         else:
-            tariffs, days = [], []
-            for r in open_routes:
-                tariffs.append(r.tariff_usd_per_t if r.tariff_usd_per_t is not None else resp.reference_tariff_usd_per_t)
-                d = (route_days or {}).get(r.id)
-                days.append(d if d is not None else (r.expected_transit_days or resp.reference_transit_days))
-            tariffs, days = np.array(tariffs), np.array(days)
+            lam = resp.adjustment_per_year
+            for r in flow.routes:
+                prior = self.expected.get(r.id, r.expected_transit_days or resp.reference_transit_days)
+                sim = (simulated_days or {}).get(r.id)
+                self.expected[r.id] = prior if (sim is None or not new_year) else lam * sim + (1 - lam) * prior
+            tariffs = tariff_factor * np.array([r.tariff_usd_per_t if r.tariff_usd_per_t is not None
+                                                else resp.reference_tariff_usd_per_t for r in open_routes])
+            days = np.array([self.expected[r.id] for r in open_routes])
             cost = tariffs + resp.value_of_time_usd_per_t_day * days
             shares = np.array(logit_shares(cost.tolist(), resp.logit_scale_usd_per_t))
             tariff_eff = float(shares @ tariffs)
             days_eff = float(shares @ days)
-            self.multiplier = ((tariff_eff / resp.reference_tariff_usd_per_t) ** resp.tariff_elasticity
-                               * (1.0 + resp.trade_gain_per_day_saved) ** (resp.reference_transit_days - days_eff))
+            target = ((tariff_eff / resp.reference_tariff_usd_per_t) ** resp.tariff_elasticity
+                      * (1.0 + resp.trade_gain_per_day_saved) ** (resp.reference_transit_days - days_eff))
+            if self.anchor is None:
+                self.anchor = target                  # the run starts at equilibrium with its inputs
+            elif new_year:
+                self.anchor = self.multiplier
+            self.multiplier = self.anchor ** (1.0 - lam) * target ** lam
             for r, sh, t, d, c in zip(open_routes, shares, tariffs, days, cost):
                 rows.append({"route": r.id, "share": float(sh), "tariff_usd_per_t": float(t),
                              "transit_days": float(d), "generalized_cost_usd_per_t": float(c)})
@@ -67,7 +84,6 @@ class FlowState:
         self.cum = np.cumsum(shares)
         for row in rows:
             row.update({"t_h": t_h, "year": year, "flow": flow.id, "demand_multiplier": self.multiplier})
-        self.plan = rows
         return rows
 
     def pick(self, u: float) -> str:
@@ -83,7 +99,8 @@ def flow_process(env: simpy.Environment, state: FlowState, model, t_per_unit: fl
         flow = state.flow
         demand: Demand = model.demand
         factors = np.asarray(flow.monthly_factor or [1.0] * 12, dtype=float)
-        years = cal.years_since(demand.base_year, env.now)
+        # tons_per_year is the base year's total, so growth is centred on its middle
+        years = cal.years_since(demand.base_year, env.now) - 0.5
         rate_tph = (demand_tons(flow, demand, years) * state.multiplier / cal.hours_in_year_at(env.now)
                     * factors[cal.month_of(env.now)] / factors.mean())
         horizon = min(cal.next_month_start_h(env.now), model.next_change_h(env.now))
