@@ -14,5 +14,7 @@ __version__ = "0.1.0"
 
 from .scenario import Scenario, ScenarioError, describe, load_scenario, validate_dict  # noqa: E402
 from .simulate import run  # noqa: E402
+from .compare import Comparison, compare, compare_results  # noqa: E402
 
-__all__ = ["Scenario", "ScenarioError", "describe", "load_scenario", "validate_dict", "run", "__version__"]
+__all__ = ["Scenario", "ScenarioError", "describe", "load_scenario", "validate_dict", "run", "compare",
+           "compare_results", "Comparison", "__version__"]

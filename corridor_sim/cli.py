@@ -92,6 +92,61 @@ def run(scenario, out, seed, years, overrides, no_plots, quiet):
 
 
 @main.command()
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--out", "out", type=click.Path(file_okay=False), default="results/compare", show_default=True,
+              help="Folder for the comparison (each scenario's results go in a subfolder).")
+@click.option("--seed", type=int, default=1, show_default=True, help="The same seed for every scenario.")
+@click.option("--years", default=None, help="Simulated years START-END for every scenario.")
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override a field in every scenario.")
+@click.option("--route-flow", default="containers_cn_tr", show_default=True,
+              help="The flow whose route split is plotted.")
+@click.option("--no-plots", is_flag=True, help="Write tables only.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar or table.")
+def compare(scenarios, out, seed, years, overrides, route_flow, no_plots, quiet):
+    """Run several SCENARIOS with the same seed and compare them side by side."""
+    from .compare import compare as run_compare
+
+    scns = [_load(p, overrides, years) for p in scenarios]
+    names = [s.name for s in scns]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise InputError(f"two scenarios share the name {', '.join(dupes)}; names must differ to be compared")
+    console = Console(stderr=True)
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                  TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=True,
+                  disable=quiet or not console.is_terminal) as bar:
+        task = bar.add_task("scenarios", total=float(len(scns)))
+        done = {n: 0.0 for n in names}
+
+        def tick(name, frac):
+            done[name] = frac
+            bar.update(task, completed=sum(done.values()), description=f"{name}")
+        cmp = run_compare(scns, seed=seed, progress=tick)
+    known_flows = {f.id for s in scns for f in s.demand.flows}
+    if route_flow not in known_flows:
+        raise InputError(f"--route-flow: no flow '{route_flow}' in these scenarios (flows: {', '.join(sorted(known_flows))})")
+    try:
+        cmp.write(Path(out), plots=not no_plots, route_flow=route_flow)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write results to {out}: {exc.strerror or exc}") from None
+    if not quiet:
+        c = Console() if Console().is_terminal else Console(width=160)
+        t = Table(title=f"delivered Mt per year (seed {seed}, the same for every scenario)", title_justify="left")
+        table = cmp.table()
+        t.add_column("scenario")
+        for col in table.columns:
+            t.add_column(str(col), justify="right")
+        for name, row in table.iterrows():
+            t.add_row(name, *[f"{v:.2f}" if isinstance(v, float) else str(v) for v in row])
+        c.print(t)
+        last = cmp.binding[cmp.binding.year == cmp.binding.year.max()]
+        for r in last.itertuples():
+            what = f"{r.resource} ({r.utilization:.0%})" if r.binding else "nothing at or above 85%"
+            c.print(f"  {r.scenario}: binding in {r.year}: {what}")
+    click.echo(f"comparison written to {out}/")
+
+
+@main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
 @click.option("--years", default=None, help="Check with these years START-END.")

@@ -8,6 +8,7 @@ import matplotlib
 matplotlib.use("Agg")  # files only: no display needed, none assumed
 
 import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.patches  # noqa: E402,F401
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
@@ -159,6 +160,144 @@ def save_all(res, out: str | Path, dpi: int = 110) -> list[Path]:
     paths = []
     for name, make in FIGURES.items():
         fig = make(res)
+        path = out / f"{name}.png"
+        fig.savefig(path, dpi=dpi)
+        paths.append(path)
+    return paths
+
+
+# ----------------------------------------------------------------------------------------------
+# Scenario comparison
+# ----------------------------------------------------------------------------------------------
+SCENARIO_COLORS = ["#444444", "#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#d62728", "#8c564b", "#17becf"]
+
+
+def _scenario_colors(names) -> dict:
+    return {n: SCENARIO_COLORS[i % len(SCENARIO_COLORS)] for i, n in enumerate(names)}
+
+
+def compare_tons(cmp) -> Figure:
+    """Delivered Mt per year for each scenario, against the goal, with the documented history."""
+    names = list(cmp.results)
+    colors = _scenario_colors(names)
+    first = next(iter(cmp.results.values())).scenario
+    fig = Figure(figsize=(11, 6), layout="constrained")
+    ax = fig.add_subplot()
+    for n in names:
+        a = cmp.annual[cmp.annual.scenario == n]
+        ax.plot(a.year, a.delivered_mt, "-o", ms=4, lw=2, color=colors[n], label=f"{n} (reaches 10 Mt: {cmp.goal_label(n)})")
+    if first.observed is not None:
+        obs = pd.Series(first.observed.mt_by_year).sort_index()
+        ax.plot(obs.index, obs.values, "s--", color="black", ms=5, lw=1, label=f"observed: {first.observed.series}")
+    goal = first.goal_mt_per_year
+    ax.axhline(goal, color="#d62728", ls="--", lw=1.5)
+    ax.annotate(f"goal {goal:g} Mt/yr", (0.01, goal), xycoords=("axes fraction", "data"), va="bottom",
+                color="#d62728", fontsize=10, xytext=(0, 3), textcoords="offset points")
+    years = sorted(set(cmp.annual.year) | (set(first.observed.mt_by_year) if first.observed else set()))
+    ax.set_xticks(years)
+    ax.tick_params(axis="x", labelrotation=45)
+    ax.set_ylim(0, max(goal * 1.15, cmp.annual.delivered_mt.max() * 1.1))
+    ax.set_ylabel("cargo delivered, Mt per year")
+    ax.set_xlabel("year")
+    seeds = ", ".join(str(s) for s in cmp.meta.get("seeds", []))
+    ax.set_title(f"Middle Corridor scenarios: cargo delivered against the 10 Mt goal\n"
+                 f"same seed for every scenario (common random numbers): seed {seeds}", fontsize=11)
+    ax.legend(loc="upper left", fontsize=9, frameon=True)
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def compare_transit(cmp) -> Figure:
+    """Tonne-weighted mean transit days per year for each scenario."""
+    names = list(cmp.results)
+    colors = _scenario_colors(names)
+    fig = Figure(figsize=(11, 4.8), layout="constrained")
+    ax = fig.add_subplot()
+    for n in names:
+        a = cmp.annual[cmp.annual.scenario == n]
+        ax.plot(a.year, a.transit_days_mean, "-o", ms=4, lw=2, color=colors[n], label=n)
+    ax.set_xticks(sorted(cmp.annual.year.unique()))
+    ax.tick_params(axis="x", labelrotation=45)
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel("mean transit, days (tonne-weighted, all flows)")
+    ax.set_xlabel("year")
+    ax.set_title("Transit time from corridor entry to delivery, by scenario", fontsize=11)
+    ax.legend(fontsize=9, ncol=3)
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def compare_routes(cmp, flow: str = "containers_cn_tr") -> Figure:
+    """Route split of one flow over the years, one panel per scenario."""
+    names = list(cmp.results)
+    r = cmp.routes[cmp.routes.flow == flow]
+    routes = sorted(r.route.unique())
+    palette = dict(zip(routes, FLOW_COLORS + SCENARIO_COLORS))
+    ncol = min(3, len(names))
+    nrow = -(-len(names) // ncol)
+    fig = Figure(figsize=(4.2 * ncol, 3.0 * nrow + 1.2), layout="constrained")
+    axes = fig.subplots(nrow, ncol, squeeze=False, sharey=True)
+    years = sorted(cmp.annual.year.unique())
+    for ax, n in zip(axes.flat, names):
+        w = r[r.scenario == n].pivot_table(index="year", columns="route", values="share", aggfunc="sum")
+        w = w.reindex(index=years, columns=routes).fillna(0.0)
+        ax.stackplot(w.index, [w[c] * 100 for c in routes], colors=[palette[c] for c in routes], alpha=0.85)
+        ax.set_title(n, fontsize=10)
+        ax.set_ylim(0, 100)
+        ax.set_xlim(years[0], years[-1])
+        ax.tick_params(labelsize=8)
+    for ax in axes.flat[len(names):]:
+        ax.set_visible(False)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("share of tonnes, %")
+    fig.legend(handles=[Patch(color=palette[c], label=c) for c in routes], loc="outside lower center",
+               ncol=min(len(routes), 6), fontsize=9)
+    fig.suptitle(f"Route split of {flow} (delivered tonnes by route)", fontsize=11)
+    return fig
+
+
+def compare_bottlenecks(cmp) -> Figure:
+    """The binding resource per scenario and year (utilization >= 85%), coloured by kind."""
+    names = list(cmp.results)
+    years = sorted(cmp.binding.year.unique())
+    fig = Figure(figsize=(max(11, 1.05 * len(years) + 2.5), 0.75 * len(names) + 1.8), layout="constrained")
+    ax = fig.add_subplot()
+    b = cmp.binding.set_index(["scenario", "year"])
+    for i, n in enumerate(names):
+        for j, y in enumerate(years):
+            row = b.loc[(n, y)] if (n, y) in b.index else None
+            bound = row is not None and bool(row.binding)
+            color = KIND_COLORS.get(row.kind, "#dddddd") if bound else "#f2f2f2"
+            ax.add_patch(matplotlib.patches.Rectangle((j, i), 0.96, 0.9, color=color, alpha=0.75 if bound else 1))
+            label = _short(row.resource) if bound else "none"
+            ax.text(j + 0.48, i + 0.45, label, ha="center", va="center", fontsize=6.5,
+                    color="black" if bound else "#888888", wrap=True)
+    ax.set_xlim(0, len(years))
+    ax.set_ylim(len(names), 0)
+    ax.set_xticks([j + 0.48 for j in range(len(years))], [str(y) for y in years], fontsize=9)
+    ax.set_yticks([i + 0.45 for i in range(len(names))], names, fontsize=9)
+    ax.tick_params(length=0)
+    for s in ax.spines.values():
+        s.set_visible(False)
+    kinds = sorted({k for k in cmp.binding[cmp.binding.binding].kind.dropna()})
+    ax.legend(handles=[Patch(color=KIND_COLORS[k], alpha=0.75, label=KIND_LABELS[k]) for k in kinds]
+              + [Patch(color="#f2f2f2", label="none at or above 85%")], loc="upper center",
+              bbox_to_anchor=(0.5, -0.08), ncol=4, fontsize=8, frameon=False)
+    ax.set_title("What binds: the busiest resource each year where it is at or above 85% utilization", fontsize=11)
+    return fig
+
+
+def _short(resource: str) -> str:
+    """'ferry_kuryk_alat:asco_ferry' -> 'ferry kuryk alat\\nasco ferry'."""
+    parts = resource.split(":")
+    return "\n".join(p.replace("_", " ") for p in parts[:2])
+
+
+def save_comparison(cmp, out: str | Path, dpi: int = 110, flow: str = "containers_cn_tr") -> list[Path]:
+    out = Path(out)
+    paths = []
+    for name, fig in (("compare_tons", compare_tons(cmp)), ("compare_transit", compare_transit(cmp)),
+                      ("compare_routes", compare_routes(cmp, flow)), ("compare_bottlenecks", compare_bottlenecks(cmp))):
         path = out / f"{name}.png"
         fig.savefig(path, dpi=dpi)
         paths.append(path)

@@ -215,6 +215,9 @@ def collect(model, wall_time_s: float) -> Results:
             })
     annual = pd.DataFrame(annual_rows)
 
+    # port tracks: the share of track time held by trains waiting for yard space (not in utilization)
+    blocked = {t.tracks.name: [t.blocked.mean(i) / t.tracks.capacity for i in range(len(years))]
+               for t in model.terminals.values()}
     res_rows = []
     for r in model.resources():
         for i, y in enumerate(years):
@@ -223,6 +226,7 @@ def collect(model, wall_time_s: float) -> Results:
                              "capacity": r.capacity, "utilization": r.busy.mean(i) / r.capacity,
                              "mean_queue": r.queue.mean(i), "max_queue": r.queue.peak[i],
                              "queue_unit": "vessels" if r.kind == "berth" else "trains",
+                             "blocked_share": blocked.get(r.name, [np.nan] * len(years))[i],
                              "entries": n, "mean_wait_h": r.grants.wait_sum[i] / n if n else np.nan})
     for term in model.terminals.values():
         for i, y in enumerate(years):

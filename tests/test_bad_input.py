@@ -79,7 +79,10 @@ def test_schema_errors_name_the_field(tmp_path, base_dict, mutate, path, words):
      "demand.flows.containers_cn_ge.routes.via_altynkol.path.3", "unknown node 'atlantis'"),
     (lambda d: d["demand"]["flows"][2]["routes"][0].update(path=["aktau", "poti"]),
      "demand.flows.containers_cn_tr.routes.via_altynkol.path.1", "connects nothing"),
-    (lambda d: d["demand"]["flows"][3]["routes"][0].update(share=0.7), "demand.flows.wagons_kz_export.routes", "add up to 1"),
+    (lambda d: d["demand"]["flows"][5]["routes"][0].update(share=0.7), "demand.flows.crude_kz_btc.routes", "add up to 1"),
+    (lambda d: d["demand"]["flows"][3]["routes"][0].update(share=0.7), "demand.flows.wagons_kz_export.routes.via_kuryk.share",
+     "shares come from the logit"),
+    (lambda d: d["demand"]["flows"][5]["routes"][0].update(open=False), "demand.flows.crude_kz_btc.routes", "at least one route must be open"),
     (lambda d: d["rail_links"][0].update(to="nowhere"), "rail_links.khorgos_altynkol.to", "unknown node 'nowhere'"),
     (lambda d: d["sea_lines"][0].update(to="poti"), "sea_lines.ferry_kuryk_alat.to", "has no 'wagon' terminal"),
     (lambda d: d["ports"][0]["terminals"][0].update(yard_capacity_units=100), "ports.aktau.terminals.container.yard_capacity_units", "largest vessel"),
@@ -100,7 +103,7 @@ def test_all_errors_are_listed_at_once(tmp_path, base_dict):
 
 @pytest.mark.parametrize("setting, words", [
     ("demand.flows.nope.tons_per_year=1", ["'demand.flows.nope' does not exist", "containers_cn_az"]),
-    ("demand.scal=2", ["demand.scal", "unknown field", "allowed here: base_year, scale, flows"]),
+    ("demand.scal=2", ["demand.scal", "unknown field", "allowed here: base_year, scale, tariff_factor, flows"]),
     ("demand.scale=abc", ["demand.scale", "valid number"]),
     ("demand.scale", ["override is malformed", "dotted.path=VALUE"]),
     ("sea_lines.ferry_kuryk_alat.vessels.asco_ferry.count=-1", ["count", "greater than or equal to 0"]),

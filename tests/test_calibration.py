@@ -11,7 +11,7 @@ SEEDS = range(1, 6)
 
 @pytest.fixture(scope="module")
 def runs(base_path):
-    scn = cs.load_scenario(base_path)
+    scn = cs.load_scenario(base_path, years=(2024, 2024))
     return scn, [cs.run(scn, seed=s) for s in SEEDS]
 
 

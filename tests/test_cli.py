@@ -22,7 +22,7 @@ PNGS = ("annual_tons.png", "utilization.png", "transit_days.png", "port_levels.p
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory, base_path):
     out = tmp_path_factory.mktemp("run") / "base"
-    result = CliRunner().invoke(main, ["run", str(base_path), "--out", str(out), "--seed", "3"])
+    result = CliRunner().invoke(main, ["run", str(base_path), "--out", str(out), "--seed", "3", "--years", "2024"])
     assert result.exit_code == 0, result.output
     return out, result.output
 
@@ -56,7 +56,7 @@ def test_metadata_traces_the_run(run_dir, base_path):
     out, _ = run_dir
     m = json.loads((out / "metadata.json").read_text())
     assert m["seed"] == 3
-    assert m["scenario_hash"] == cs.load_scenario(base_path).digest()
+    assert m["scenario_hash"] == cs.load_scenario(base_path, years=(2024, 2024)).digest()
     assert m["corridor_sim_version"] == cs.__version__
     assert m["python"].startswith("3.")
     assert m["events"] > 100_000 and m["events_per_s"] > 0 and m["wall_time_s"] > 0
@@ -90,7 +90,8 @@ def test_validate_describes_the_scenario(base_path):
 
 def test_failed_run_keeps_earlier_results(tmp_path, base_path, monkeypatch):
     out = tmp_path / "keep"
-    assert CliRunner().invoke(main, ["run", str(base_path), "--out", str(out), "--no-plots", "-q"]).exit_code == 0
+    assert CliRunner().invoke(main, ["run", str(base_path), "--out", str(out), "--no-plots", "-q",
+                                     "--years", "2024"]).exit_code == 0
     before = (out / "annual.csv").read_text()
     # bad input: nothing is touched
     r = CliRunner().invoke(main, ["run", str(base_path), "--out", str(out), "--set", "demand.scale=-2"])
@@ -101,7 +102,7 @@ def test_failed_run_keeps_earlier_results(tmp_path, base_path, monkeypatch):
     def boom(*a, **k):
         raise RuntimeError("disk on fire")
     monkeypatch.setattr(plots, "save_all", boom)
-    res = cs.run(cs.load_scenario(base_path), seed=9)
+    res = cs.run(cs.load_scenario(base_path, years=(2024, 2024)), seed=9)
     with pytest.raises(RuntimeError):
         res.write(out, plots=True)
     assert (out / "annual.csv").read_text() == before
@@ -119,9 +120,11 @@ def test_real_subprocess(tmp_path, base_path):
     assert exe, "the corridor-sim script is installed with the package"
     out = tmp_path / "sub"
     env = dict(os.environ, COLUMNS="120")
-    p = subprocess.run([exe, "run", str(base_path), "--out", str(out), "--seed", "2"], capture_output=True,
+    p = subprocess.run([exe, "run", str(base_path), "--out", str(out), "--seed", "2", "--years", "2024-2025"],
+                       capture_output=True,
                        text=True, timeout=300, env=env, cwd=tmp_path)
     assert p.returncode == 0, p.stderr
     assert "results written to" in p.stdout and (out / "summary.json").exists()
+    assert set(json.loads((out / "summary.json").read_text())["years"]) == {"2024", "2025"}
     bad = subprocess.run([exe, "validate", str(tmp_path / "missing.yaml")], capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "no such scenario file" in bad.stderr and "Traceback" not in bad.stderr

@@ -225,6 +225,7 @@ class Model:
             res.queue._advance(end)
         for term in self.terminals.values():
             term.yard._advance(end)
+            term.blocked._advance(end)
         for port in self.ports.values():
             port.closed._advance(end)
             if not port.is_open:

@@ -1,9 +1,10 @@
 """The Caspian crossing: rail ferries, container feeders and tankers on their lines.
 
-Each vessel is one process: berth at the home port, wait for cargo until it is filled to
-min_fill_share of today's capacity (capacity x draft load factor) or max_wait_for_cargo_h has
-passed, load, wait for the port to open, sail, wait off the far port while it is closed, berth,
-unload into the yard there (waiting at the berth while the yard is full), and return. Only the
+Each vessel is one process: at the home port it waits at anchor for its turn and for cargo, until
+there is min_fill_share of today's capacity (capacity x draft load factor) or max_wait_for_cargo_h
+has passed; it claims that cargo, berths, loads, waits for the port to open, sails, waits off the
+far port while it is closed, berths, unloads into the yard there (waiting at the berth while the
+yard is full), and returns. Only the
 loaded (westbound) leg carries corridor cargo; the return leg's handling is in berth_fixed_h.
 """
 from __future__ import annotations
@@ -28,6 +29,9 @@ class SeaLine:
         self.states = recorder_rows["vessel_states"]
         self.streams = streams
         self.groups: dict[str, dict] = {}
+        # Ships wait for cargo at anchor, one at a time per line (FIFO): the first claims the cargo,
+        # then takes a berth. Waiting at a berth would make idle berths look busy.
+        self.turn = simpy.Resource(env, capacity=1)
         for g in cfg.vessels:
             self.groups[g.id] = {"count": 0, "target": 0, "capacity": g.capacity_units,
                                  "working": Meter(env, bounds), "fleet": Meter(env, bounds), "built": 0}
@@ -80,10 +84,10 @@ class SeaLine:
             cfg = self.cfg
             capacity = g["capacity"]
             t = env.now
-            req = yield from A.berths.acquire()
-            t = self._state(name, "waiting_berth", t)
-            # sail when full enough, or after max_wait_for_cargo_h
+            # sail when full enough, or after max_wait_for_cargo_h (counted from this ship's turn)
             working.change(-1)
+            turn = self.turn.request()
+            yield turn
             deadline = env.now + cfg.max_wait_for_cargo_h
             while True:
                 waiting = A.queued.get(self, 0.0)
@@ -97,12 +101,16 @@ class SeaLine:
                     continue
                 yield A.arrival(self) | env.timeout(left)
             working.change(1)
-            t = self._state(name, "waiting_cargo", t)
             lf = self.load_factor(env.now)
-            cargo = A.take(self, capacity * lf)
+            cargo = A.take(self, capacity * lf, free=False)
+            self.turn.release(turn)
+            t = self._state(name, "waiting_cargo", t)
             units = sum(l.units for l in cargo)
             tons = sum(l.tons for l in cargo)
+            req = yield from A.berths.acquire()
+            t = self._state(name, "waiting_berth", t)
             yield env.timeout(A.cfg.berth_fixed_h + units / A.cfg.handling_units_per_h)
+            A.release_space(units)
             t = self._state(name, "loading", t)
             yield from pa.wait_open()
             t = self._state(name, "weather_hold", t)

@@ -62,6 +62,7 @@ class Terminal:
         self.capacity_units = cfg.yard_capacity_units
         self.space = simpy.Container(env, capacity=cfg.yard_capacity_units, init=cfg.yard_capacity_units)
         self.yard = Meter(env, bounds)
+        self.blocked = Meter(env, bounds)       # trains on the port tracks waiting for yard space
         self.queues: dict[object, deque] = {}
         self.queued: dict[object, float] = {}
         self._arrivals: dict[object, simpy.Event] = {}
@@ -121,8 +122,12 @@ class Terminal:
         q = self.queues.get(key)
         return q[0][1] if q else None
 
-    def take(self, key, max_units: float) -> list[Lot]:
-        """Pop up to ``max_units`` of cargo for ``key`` (FIFO), splitting the last lot if needed."""
+    def take(self, key, max_units: float, free: bool = True) -> list[Lot]:
+        """Pop up to ``max_units`` of cargo for ``key`` (FIFO), splitting the last lot if needed.
+
+        With ``free=False`` the cargo is claimed but its yard space is kept until the caller
+        calls ``release_space`` (a ship claims its cargo, then loads it from the yard at the berth).
+        """
         q = self.queues.get(key)
         out: list[Lot] = []
         room = max_units
@@ -140,14 +145,29 @@ class Terminal:
         taken = max_units - room
         if out:
             self.queued[key] = max(self.queued[key] - taken, 0.0) if q else 0.0
-            self._free(taken)
+            if free:
+                self._free(taken)
         return out
+
+    def release_space(self, units: float) -> None:
+        self._free(units)
 
     # -- arrivals --------------------------------------------------------------------------------
     def receive_train(self, train: Train, key):
-        """Unload a train into the yard; blocks on a track while the yard is full."""
+        """Unload a train into the yard; blocks on a track while the yard is full.
+
+        The track's utilization counts handling only; time held by a full yard is metered apart
+        (``blocked``), since it is a symptom of what is downstream, not a shortage of tracks.
+        """
         req = yield from self.tracks.acquire()
-        yield from self._reserve(train.units)
+        if self.space.level < train.units:
+            self.tracks.busy.change(-1)
+            self.blocked.change(1)
+            yield from self._reserve(train.units)
+            self.blocked.change(-1)
+            self.tracks.busy.change(1)
+        else:
+            yield from self._reserve(train.units)
         yield self.env.timeout(self.cfg.rail_handling_h)
         self.tracks.release(req)
         for lot in train.lots:
