@@ -53,17 +53,25 @@ def conservation_gap(annual: pd.DataFrame) -> pd.Series:
 
 
 def binding_bottleneck(resources: pd.DataFrame, threshold: float = 0.85) -> dict:
-    """The resource that limits throughput in one year: the busiest capacity-bearing resource.
+    """The resource that limits throughput in one year.
 
-    A yard's fill is a symptom of what is downstream, so yards are not candidates. Below
-    ``threshold`` utilization nothing binds: the corridor carries what is asked of it.
+    Among resources at or above ``threshold`` utilization, the one where cargo waits longest
+    (mean wait per train, vessel, or for a fleet the cargo's wait in the origin yard): a line 92%
+    busy with half-hour waits binds less than a fleet 90% busy with cargo waiting three days.
+    Yards are symptoms of what is downstream, so they are not candidates. If nothing reaches the
+    threshold, nothing binds and the busiest resource is reported with ``binding: False``.
     """
     r = resources[resources.kind.isin([k for k in CAPACITY_KINDS if k != "yard"])].dropna(subset=["utilization"])
     if r.empty:
-        return {"resource": None, "kind": None, "utilization": None, "binding": False}
-    top = r.sort_values(["utilization", "mean_wait_h"], ascending=False).iloc[0]
+        return {"resource": None, "kind": None, "utilization": None, "mean_wait_h": None, "binding": False}
+    hot = r[r.utilization >= threshold]
+    if len(hot):
+        top = hot.assign(w=hot.mean_wait_h.fillna(0.0)).sort_values(["w", "utilization"], ascending=False).iloc[0]
+    else:
+        top = r.sort_values("utilization", ascending=False).iloc[0]
+    wait = float(top.mean_wait_h) if pd.notna(top.mean_wait_h) else None
     return {"resource": top.resource, "kind": top.kind, "utilization": round(float(top.utilization), 3),
-            "binding": bool(top.utilization >= threshold)}
+            "mean_wait_h": round(wait, 2) if wait is not None else None, "binding": bool(len(hot))}
 
 
 def route_split(lots: pd.DataFrame) -> dict[str, pd.Series]:

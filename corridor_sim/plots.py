@@ -202,7 +202,7 @@ def compare_tons(cmp) -> Figure:
     seeds = ", ".join(str(s) for s in cmp.meta.get("seeds", []))
     ax.set_title(f"Middle Corridor scenarios: cargo delivered against the 10 Mt goal\n"
                  f"same seed for every scenario (common random numbers): seed {seeds}", fontsize=11)
-    ax.legend(loc="upper left", fontsize=9, frameon=True)
+    ax.legend(loc="center left", bbox_to_anchor=(0.005, 0.58), fontsize=9, frameon=True)
     ax.grid(alpha=0.3)
     return fig
 
@@ -283,7 +283,7 @@ def compare_bottlenecks(cmp) -> Figure:
     ax.legend(handles=[Patch(color=KIND_COLORS[k], alpha=0.75, label=KIND_LABELS[k]) for k in kinds]
               + [Patch(color="#f2f2f2", label="none at or above 85%")], loc="upper center",
               bbox_to_anchor=(0.5, -0.08), ncol=4, fontsize=8, frameon=False)
-    ax.set_title("What binds: the busiest resource each year where it is at or above 85% utilization", fontsize=11)
+    ax.set_title("What binds: among resources at or above 85% utilization, the one where cargo waits longest", fontsize=11)
     return fig
 
 

@@ -235,17 +235,25 @@ def collect(model, wall_time_s: float) -> Results:
                              "mean_queue": np.nan, "max_queue": term.yard.peak[i] / term.capacity_units,
                              "queue_unit": "peak fill share",
                              "entries": np.nan, "mean_wait_h": np.nan})
+    shipped: dict[tuple[str, int], float] = {}
+    for v in model.rows["voyages"]:
+        if v[4] >= 0:
+            key = (v[2], cal.year_of(v[4]))
+            shipped[key] = shipped.get(key, 0.0) + v[6]
     for line in model.lines.values():
         for gid, g in line.groups.items():
             for i, y in enumerate(years):
                 fleet = g["fleet"].mean(i)             # vessels in service, time-averaged over the year
                 if fleet <= 1e-9:
                     continue
+                # cargo's mean wait in the origin yard, by Little's law: units waiting / units shipped per hour
+                rate = shipped.get((line.id, y), 0.0) / (model.bounds[i + 1] - model.bounds[i])
+                yard_wait_h = line.origin.yard.mean(i) / rate if rate > 0 else np.nan
                 res_rows.append({"year": y, "resource": f"{line.id}:{gid}", "kind": "fleet", "where": line.id,
                                  "capacity": round(fleet, 3), "utilization": min(g["working"].mean(i) / fleet, 1.0),
                                  "mean_queue": line.origin.yard.mean(i), "max_queue": line.origin.yard.peak[i],
                                  "queue_unit": f"{s.cargo_classes[line.cfg.cargo].unit} in the {line.origin.port.id} yard",
-                                 "entries": np.nan, "mean_wait_h": np.nan})
+                                 "entries": np.nan, "mean_wait_h": yard_wait_h})
     resources = pd.DataFrame(res_rows)
 
     link_rows = []

@@ -462,6 +462,8 @@ def _slot(raw: dict, path: str, create: bool) -> tuple[Any, Any]:
                 ids = [k for k in map(_item_key, node) if k]
                 known = ", ".join(ids) if ids else f"index 0..{len(node) - 1}"
                 raise KeyError(f"'{where}' does not exist (items here: {known})")
+        elif node is None:
+            raise KeyError(f"'{'.'.join(parts[:i])}' is not set (null), so '{where}' does not exist")
         else:
             raise KeyError(f"'{'.'.join(parts[:i])}' is a value, not a section, so '{where}' does not exist")
         if last:

@@ -26,9 +26,11 @@ from .cargo import Ledger, Lot
 class FlowState:
     """The live plan of one flow: its config, route split and demand multiplier.
 
-    ``expected`` holds the shippers' expected transit days per route and ``anchor`` the multiplier
-    at the last year boundary; with lambda = adjustment_per_year, at each year boundary
+    ``expected`` holds the shippers' expected transit days per route, ``anchor`` the multiplier
+    and ``anchor_shares`` the route shares at the last year boundary; with lambda =
+    adjustment_per_year, at each year boundary
         expected_r <- lambda x simulated_r + (1 - lambda) x expected_r
+        share_r     = lambda x logit_r + (1 - lambda) x anchor_share_r   (renormalized)
         multiplier  = anchor^(1 - lambda) x target^lambda,
     and timeline entries within the year recompute the target (tariffs, open routes) from the
     same anchor, so several entries in one year do not compound.
@@ -39,6 +41,8 @@ class FlowState:
         self.legs = legs                       # route id -> compiled legs
         self.multiplier = 1.0
         self.anchor: float | None = None
+        self.anchor_shares: dict[str, float] | None = None
+        self.shares: dict[str, float] = {}
         self.expected: dict[str, float] = {}
         self.route_ids: list[str] = []
         self.cum: np.ndarray = np.zeros(0)
@@ -67,7 +71,19 @@ class FlowState:
                                                 else resp.reference_tariff_usd_per_t for r in open_routes])
             days = np.array([self.expected[r.id] for r in open_routes])
             cost = tariffs + resp.value_of_time_usd_per_t_day * days
-            shares = np.array(logit_shares(cost.tolist(), resp.logit_scale_usd_per_t))
+            target_shares = logit_shares(cost.tolist(), resp.logit_scale_usd_per_t)
+            if self.anchor_shares is None:
+                shares = np.array(target_shares)       # the run starts at equilibrium
+            else:
+                if new_year:
+                    self.anchor_shares = dict(self.shares)
+                # shippers move part of the way each year: forwarders' gateway choices are sticky
+                shares = np.array([lam * t + (1 - lam) * self.anchor_shares.get(r.id, 0.0)
+                                   for r, t in zip(open_routes, target_shares)])
+                shares = shares / shares.sum()
+            if self.anchor_shares is None:
+                self.anchor_shares = {r.id: float(x) for r, x in zip(open_routes, shares)}
+            self.shares = {r.id: float(x) for r, x in zip(open_routes, shares)}
             tariff_eff = float(shares @ tariffs)
             days_eff = float(shares @ days)
             target = ((tariff_eff / resp.reference_tariff_usd_per_t) ** resp.tariff_elasticity
