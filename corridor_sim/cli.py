@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                           TimeRemainingColumn)
 from rich.table import Table
 
 from . import __version__
@@ -29,6 +30,7 @@ class InputError(click.ClickException):
 def _years(value: str | None) -> tuple[int, int] | None:
     if value is None:
         return None
+    value = str(value)
     m = re.fullmatch(r"\s*(\d{4})\s*(?:-\s*(\d{4}))?\s*", value)
     if not m:
         raise InputError(f"--years takes START-END or YEAR (e.g. 2024-2030), got {value!r}")
@@ -52,6 +54,53 @@ def main() -> None:
     """corridor-sim: freight capacity of the Middle Corridor, as a discrete-event simulation."""
 
 
+def experiment_options(f):
+    """--replications, --workers, --scheduler, --resume, --overwrite: shared by run, compare, sweep ..."""
+    for opt in reversed([
+        click.option("--replications", "-n", type=click.IntRange(min=1), default=1, show_default=True,
+                     help="Independent replications (seeds derived from --seed); KPIs get mean, sd and 95% CI."),
+        click.option("--workers", "-w", type=click.IntRange(min=1), default=None,
+                     help="Local worker processes [default: all cores]."),
+        click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                     help="Run on a Dask distributed cluster instead (pip install 'corridor-sim[dask]')."),
+        click.option("--resume", is_flag=True, help="Complete an interrupted run in --out: run only what is missing."),
+        click.option("--overwrite", is_flag=True, help="Replace results already in --out."),
+    ]):
+        f = opt(f)
+    return f
+
+
+class RunsProgress:
+    """A progress bar of runs done, with rate and ETA (shown on a terminal only)."""
+
+    def __init__(self, label: str, quiet: bool):
+        console = Console(stderr=True)
+        self.bar = Progress(TextColumn(f"[bold]{label}[/]"), BarColumn(), MofNCompleteColumn(),
+                            TextColumn("runs · {task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"),
+                            TimeRemainingColumn(), console=console, transient=True,
+                            disable=quiet or not console.is_terminal)
+        self.task = None
+
+    def __enter__(self):
+        self.bar.__enter__()
+        self.task = self.bar.add_task(self.bar.columns[0].text_format, total=None, rate="-")
+        return self
+
+    def __call__(self, done: int, total: int) -> None:
+        t = self.bar.tasks[0]
+        rate = f"{done / t.elapsed:.2f}/s" if t.elapsed and done else "-"
+        self.bar.update(self.task, completed=done, total=total, rate=rate)
+
+    def __exit__(self, *exc):
+        return self.bar.__exit__(*exc)
+
+
+def interrupted(out, what: str = "replications") -> None:
+    click.echo(f"\ninterrupted: the finished {what} are in {out}/ and its manifest.json says 'partial'; "
+               "run the same command with --resume to complete it.", err=True)
+    raise SystemExit(130)
+
+
 SET_HELP = ("Override a scenario field, e.g. --set demand.scale=1.5 or "
             "--set sea_lines.ferry_kuryk_alat.vessels.asco_ferry.count=8 (list items by id). Repeatable.")
 
@@ -65,12 +114,16 @@ SET_HELP = ("Override a scenario field, e.g. --set demand.scale=1.5 or "
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
 @click.option("--no-plots", is_flag=True, help="Write tables only.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary table.")
-def run(scenario, out, seed, years, overrides, no_plots, quiet):
+@experiment_options
+def run(scenario, out, seed, years, overrides, no_plots, quiet, replications, workers, scheduler, resume, overwrite):
     """Run SCENARIO (a YAML file) and write tables, summary and plots."""
     from .simulate import run as simulate
 
     scn = _load(scenario, overrides, years)
     out_dir = Path(out) if out else Path("results") / scn.name
+    if replications > 1 or resume:
+        _run_replicated(scn, out_dir, seed, replications, workers, scheduler, resume, overwrite, no_plots, quiet)
+        return
     console = Console(stderr=True)
     show_bar = not quiet and console.is_terminal
     with Progress(TextColumn(f"[bold]{scn.name}[/] {scn.start_year}-{scn.end_year}"), BarColumn(),
@@ -91,6 +144,42 @@ def run(scenario, out, seed, years, overrides, no_plots, quiet):
                f"{res.metadata['wall_time_s']:.1f} s, {res.metadata['events_per_s']:,.0f} events/s)")
 
 
+def _run_replicated(scn, out_dir, seed, n, workers, scheduler, resume, overwrite, no_plots, quiet):
+    from .experiment import ResultsFolderError, replicate
+    from .replicated import Replicated
+    try:
+        with RunsProgress(f"{scn.name} x {n}", quiet) as bar:
+            runs = replicate(scn, n, seed, out_dir, workers, scheduler, resume, overwrite, progress=bar)
+    except ResultsFolderError as exc:
+        raise InputError(str(exc)) from None
+    except KeyboardInterrupt:
+        interrupted(out_dir)
+    rep = Replicated(scn, seed, runs)
+    rep.write(out_dir, plots=not no_plots)
+    if not quiet:
+        _print_replicated(rep)
+    click.echo(f"{n} replications written to {out_dir}/ (statistics in annual.csv, totals.csv, summary.json; "
+               f"each replication in replications/)")
+
+
+def _print_replicated(rep) -> None:
+    c = Console() if Console().is_terminal else Console(width=130)
+    t = Table(title=f"{rep.scenario.name}: {rep.n} replications, mean ± 95% CI half-width", title_justify="left")
+    for col in ("year", "delivered Mt", "generated Mt", "backlog Mt (end)", "TEU delivered", "transit d mean"):
+        t.add_column(col, justify="right")
+    for r in rep.totals.itertuples():
+        pm = lambda m, f="{:,.2f}": (f.format(getattr(r, f"{m}_mean")) + (  # noqa: E731
+            "" if pd_isna(getattr(r, f"{m}_ci_high")) else
+            " ± " + f.format((getattr(r, f"{m}_ci_high") - getattr(r, f"{m}_ci_low")) / 2)))
+        t.add_row(str(r.year), pm("delivered_mt"), pm("generated_mt"), pm("backlog_mt"), pm("teu_delivered", "{:,.0f}"),
+                  pm("transit_days_mean", "{:,.1f}"))
+    c.print(t)
+
+
+def pd_isna(x) -> bool:
+    return x is None or x != x
+
+
 @main.command()
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--out", "out", type=click.Path(file_okay=False), default="results/compare", show_default=True,
@@ -102,26 +191,26 @@ def run(scenario, out, seed, years, overrides, no_plots, quiet):
               help="The flow whose route split is plotted.")
 @click.option("--no-plots", is_flag=True, help="Write tables only.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or table.")
-def compare(scenarios, out, seed, years, overrides, route_flow, no_plots, quiet):
-    """Run several SCENARIOS with the same seed and compare them side by side."""
+@experiment_options
+def compare(scenarios, out, seed, years, overrides, route_flow, no_plots, quiet, replications, workers, scheduler,
+            resume, overwrite):
+    """Run several SCENARIOS with the same seeds and compare them side by side."""
     from .compare import compare as run_compare
+    from .experiment import ResultsFolderError
 
     scns = [_load(p, overrides, years) for p in scenarios]
     names = [s.name for s in scns]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise InputError(f"two scenarios share the name {', '.join(dupes)}; names must differ to be compared")
-    console = Console(stderr=True)
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                  TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=True,
-                  disable=quiet or not console.is_terminal) as bar:
-        task = bar.add_task("scenarios", total=float(len(scns)))
-        done = {n: 0.0 for n in names}
-
-        def tick(name, frac):
-            done[name] = frac
-            bar.update(task, completed=sum(done.values()), description=f"{name}")
-        cmp = run_compare(scns, seed=seed, progress=tick)
+    try:
+        with RunsProgress(f"{len(scns)} scenarios x {replications}", quiet) as bar:
+            cmp = run_compare(scns, seed=seed, replications=replications, workers=workers, scheduler=scheduler,
+                              out=out, resume=resume, overwrite=overwrite, progress=bar)
+    except ResultsFolderError as exc:
+        raise InputError(str(exc)) from None
+    except KeyboardInterrupt:
+        interrupted(out)
     known_flows = {f.id for s in scns for f in s.demand.flows}
     if route_flow not in known_flows:
         raise InputError(f"--route-flow: no flow '{route_flow}' in these scenarios (flows: {', '.join(sorted(known_flows))})")
@@ -131,7 +220,8 @@ def compare(scenarios, out, seed, years, overrides, route_flow, no_plots, quiet)
         raise click.ClickException(f"cannot write results to {out}: {exc.strerror or exc}") from None
     if not quiet:
         c = Console() if Console().is_terminal else Console(width=160)
-        t = Table(title=f"delivered Mt per year (seed {seed}, the same for every scenario)", title_justify="left")
+        what = (f"mean of {replications} replications" if replications > 1 else f"seed {seed}")
+        t = Table(title=f"delivered Mt per year ({what}; the same seeds for every scenario)", title_justify="left")
         table = cmp.table()
         t.add_column("scenario")
         for col in table.columns:
@@ -155,6 +245,186 @@ def validate(scenario, overrides, years):
     scn = _load(scenario, overrides, years)
     click.echo(f"{scenario}: valid")
     click.echo(describe(scn))
+
+
+def _write_folder(out: Path, write) -> None:
+    """Write an analysis folder via a temporary folder swapped in at the end (nothing half-written)."""
+    import shutil
+    import tempfile
+
+    from .results import _swap_in
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        write(tmp)
+        _swap_in(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _analysis(label, quiet, fn):
+    try:
+        with RunsProgress(label, quiet) as bar:
+            return fn(bar)
+    except KeyboardInterrupt:
+        click.echo("\ninterrupted: nothing was written.", err=True)
+        raise SystemExit(130)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+
+
+def _common(f):
+    for opt in reversed([
+        click.option("--out", "out", type=click.Path(file_okay=False), default=None, help="Result folder."),
+        click.option("--seed", type=int, default=1, show_default=True, help="Base seed (replications derive from it)."),
+        click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP),
+        click.option("--workers", "-w", type=click.IntRange(min=1), default=None,
+                     help="Local worker processes [default: all cores]."),
+        click.option("--scheduler", default=None, metavar="tcp://HOST:PORT", help="Run on a Dask cluster."),
+        click.option("--quiet", "-q", is_flag=True, help="No progress bar or table."),
+    ]):
+        f = opt(f)
+    return f
+
+
+def _table(df, title, cols=None):
+    c = Console() if Console().is_terminal else Console(width=150)
+    t = Table(title=title, title_justify="left")
+    cols = cols or list(df.columns)
+    for col in cols:
+        t.add_column(str(col), justify="left" if df[col].dtype == object else "right")
+    for _, r in df[cols].iterrows():
+        t.add_row(*[("-" if v is None or v != v else (f"{v:,.3f}" if isinstance(v, float) else str(v))) for v in r])
+    c.print(t)
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--vary", "varies", multiple=True, required=True, metavar="PATH=V1,V2,...",
+              help="A parameter and its values; repeat for a grid (every combination).")
+@click.option("--replications", "-n", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--years", default=None, help="Simulated years START-END.")
+@click.option("--kpi", type=click.Choice(["delivered_mt_last_year", "delivered_mt_per_year", "transit_days_mean"]),
+              default="delivered_mt_last_year", show_default=True, help="The KPI plotted.")
+@_common
+def sweep(scenario, varies, replications, years, kpi, out, seed, overrides, workers, scheduler, quiet):
+    """Run SCENARIO over a grid of parameter values (one row per point x replication)."""
+    from .analysis import parse_vary, sweep as run_sweep, sweep_summary
+    from .plots import sweep_plot
+
+    scn = _load(scenario, overrides, years)
+    try:
+        grid = [parse_vary(v) for v in varies]
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    paths = [p for p, _ in grid]
+    npoints = 1
+    for _, v in grid:
+        npoints *= len(v)
+    table = _analysis(f"sweep {npoints} points x {replications}", quiet,
+                      lambda bar: run_sweep(scn, grid, replications, seed, workers, scheduler, bar))
+    summary = sweep_summary(table, paths, kpi)
+    out = Path(out or f"results/{scn.name}-sweep")
+
+    def write(tmp):
+        table.to_csv(tmp / "sweep.csv", index=False)
+        summary.to_csv(tmp / "sweep_summary.csv", index=False)
+        sweep_plot(summary, paths, kpi, f"Sweep of {scn.name}: {kpi} (mean over {replications} replication(s), "
+                                        "error bars 95% CI)").savefig(tmp / "sweep.png", dpi=110)
+    _write_folder(out, write)
+    if not quiet:
+        _table(summary, f"sweep of {scn.name}: {kpi}")
+    bad = int((table.status != "ok").sum())
+    click.echo(f"sweep written to {out}/ ({len(table)} runs, {bad} failed or invalid)")
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--year", type=int, default=None, help="The year whose capacity is measured [default: the first].")
+@click.option("--replications", "-n", type=click.IntRange(min=2), default=3, show_default=True)
+@click.option("--total-only", is_flag=True, help="Skip the per-cargo-class capacities.")
+@_common
+def capacity(scenario, year, replications, total_only, out, seed, overrides, workers, scheduler, quiet):
+    """Sustainable capacity of SCENARIO in a year: the throughput at which stocks stop growing."""
+    from .analysis import capacity as run_capacity
+
+    scn = _load(scenario, overrides, None)
+    if year is not None and not scn.start_year <= year <= scn.end_year:
+        raise InputError(f"--year {year} is outside the scenario's years {scn.start_year}-{scn.end_year}")
+    table = _analysis("capacity", quiet, lambda bar: run_capacity(scn, year, replications, seed, not total_only,
+                                                                   workers=workers, scheduler=scheduler, progress=bar))
+    out = Path(out or f"results/{scn.name}-capacity")
+    _write_folder(out, lambda tmp: table.to_csv(tmp / "capacity.csv", index=False))
+    if not quiet:
+        _table(table, f"sustainable capacity of {scn.name} in {table.year.iloc[0]} (mean and 95% CI over "
+                      f"{replications} replications)",
+               ["cargo", "capacity_mt", "capacity_mt_ci_low", "capacity_mt_ci_high", "capacity_units", "unit",
+                "demand_scale", "binding", "binding_share"])
+    click.echo(f"capacity written to {out}/capacity.csv")
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--year", type=int, default=None, help="The year measured [default: the scenario's last].")
+@click.option("--replications", "-n", type=click.IntRange(min=2), default=2, show_default=True)
+@click.option("--step", type=click.FloatRange(min=0.01, max=10), default=0.25, show_default=True,
+              help="Relative step for rates and sizes (whole things get +1).")
+@_common
+def bottlenecks(scenario, year, replications, step, out, seed, overrides, workers, scheduler, quiet):
+    """Rank every resource by the tonnes one step more of it adds: what to build first."""
+    from .analysis import bottlenecks as run_bottlenecks
+    from .plots import bottleneck_ranking
+
+    scn = _load(scenario, overrides, None)
+    if year is not None and not scn.start_year <= year <= scn.end_year:
+        raise InputError(f"--year {year} is outside the scenario's years {scn.start_year}-{scn.end_year}")
+    table = _analysis("bottlenecks", quiet, lambda bar: run_bottlenecks(scn, year, replications, seed, step,
+                                                                         workers, scheduler, bar))
+    out = Path(out or f"results/{scn.name}-bottlenecks")
+
+    def write(tmp):
+        table.to_csv(tmp / "bottlenecks.csv", index=False)
+        bottleneck_ranking(table).savefig(tmp / "bottlenecks.png", dpi=110)
+    _write_folder(out, write)
+    if not quiet:
+        _table(table.head(12), f"what to build first in {table.year.iloc[0]}: change in delivered kt "
+                               f"(baseline {table.baseline_mt.iloc[0]:.2f} Mt)",
+               ["label", "kind", "delta_kt_mean", "delta_kt_ci_low", "delta_kt_ci_high"])
+    click.echo(f"ranking written to {out}/ (bottlenecks.csv, bottlenecks.png)")
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--trajectories", type=click.IntRange(min=2), default=8, show_default=True,
+              help="Morris trajectories (runs = trajectories x (parameters + 1)).")
+@click.option("--years", default=None, help="Simulated years START-END [default: the scenario's first year].")
+@_common
+def sensitivity(scenario, trajectories, years, out, seed, overrides, workers, scheduler, quiet):
+    """Morris screening of the parameters SCENARIO marks as uncertain (its 'uncertain:' list)."""
+    from .analysis import sensitivity as run_sensitivity
+    from .plots import sensitivity_plot
+
+    scn = _load(scenario, overrides, years)
+    if years is None:
+        scn = _load(scenario, overrides, f"{scn.start_year}")
+    if not scn.uncertain:
+        raise InputError(f"{scenario}: the scenario marks no uncertain parameters; add an 'uncertain:' list of "
+                         "{path, low, high, source} (see docs/scenario.md)")
+    ranking, runs = _analysis(f"sensitivity x {trajectories}", quiet,
+                              lambda bar: run_sensitivity(scn, trajectories, seed=seed, workers=workers,
+                                                          scheduler=scheduler, progress=bar))
+    out = Path(out or f"results/{scn.name}-sensitivity")
+
+    def write(tmp):
+        ranking.to_csv(tmp / "sensitivity.csv", index=False)
+        runs.to_csv(tmp / "sensitivity_runs.csv", index=False)
+        sensitivity_plot(ranking).savefig(tmp / "sensitivity.png", dpi=110)
+    _write_folder(out, write)
+    if not quiet:
+        _table(ranking, f"Morris screening of {scn.name} ({len(runs)} runs)",
+               ["output", "parameter", "mu_star", "mu_star_conf", "sigma"])
+    click.echo(f"sensitivity written to {out}/")
 
 
 @main.command()

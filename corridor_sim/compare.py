@@ -5,31 +5,38 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 from .kpi import binding_bottleneck, first_year_at, route_split
-from .results import Results, _swap_in
+from .results import Results
 from .scenario import Scenario
 
 
 @dataclass
 class Comparison:
-    results: dict[str, Results]
-    annual: pd.DataFrame           # scenario, year, generated/delivered/backlog/in-system Mt, TEU, transit days
-    goal: pd.DataFrame             # scenario, first_year_at_goal (None: not by the end year), end_year
-    binding: pd.DataFrame          # scenario, year, resource, kind, utilization, binding
-    transit: pd.DataFrame          # scenario, year, flow, transit_days_mean, transit_days_p95
-    routes: pd.DataFrame           # scenario, year, flow, route, tons, share
+    results: dict[str, list[Results]]   # each scenario's replications (one for a single run)
+    annual: pd.DataFrame           # scenario, year, <total>_mean/_sd/_ci_low/_ci_high; delivered_mt = its mean
+    goal: pd.DataFrame             # scenario, first_year_at_goal (of the mean; None: not by end_year), share reaching it
+    binding: pd.DataFrame          # scenario, year, resource (most often binding), share of replications, kind, utilization
+    transit: pd.DataFrame          # scenario, year, flow, transit_days_mean (mean over replications)
+    routes: pd.DataFrame           # scenario, year, flow, route, tons, share (means over replications)
     meta: dict = field(default_factory=dict)
 
+    @property
+    def replications(self) -> int:
+        return min(len(v) for v in self.results.values())
+
     def table(self) -> pd.DataFrame:
-        """Delivered Mt by scenario (rows) and year (columns), with the first year at the goal."""
+        """Delivered Mt (mean over replications) by scenario and year, with the first year at the goal."""
         wide = self.annual.pivot(index="scenario", columns="year", values="delivered_mt").round(2)
         wide = wide.loc[list(self.results)]
         wide["first year at goal"] = [self.goal_label(s) for s in wide.index]
@@ -39,23 +46,35 @@ class Comparison:
         row = self.goal.set_index("scenario").loc[scenario]
         return str(int(row.first_year_at_goal)) if pd.notna(row.first_year_at_goal) else f"not by {int(row.end_year)}"
 
-    def to_markdown(self, years: list[int] | None = None) -> str:
+    def to_markdown(self, years: list[int] | None = None, ci: bool = False) -> str:
         t = self.table()
+        a = self.annual.set_index(["scenario", "year"])
         cols = [c for c in t.columns if c != "first year at goal" and (years is None or c in years)]
         head = "| scenario | " + " | ".join(str(c) for c in cols) + " | first year at 10 Mt |"
         sep = "|---|" + "---:|" * len(cols) + "---|"
-        rows = [f"| {s} | " + " | ".join(f"{t.loc[s, c]:.2f}" for c in cols) + f" | {t.loc[s, 'first year at goal']} |"
+
+        def cell(s, c):
+            if ci and self.replications > 1:
+                r = a.loc[(s, c)]
+                return f"{r.delivered_mt:.2f} ± {(r.delivered_mt_ci_high - r.delivered_mt_ci_low) / 2:.2f}"
+            return f"{t.loc[s, c]:.2f}"
+        rows = [f"| {s} | " + " | ".join(cell(s, c) for c in cols) + f" | {t.loc[s, 'first year at goal']} |"
                 for s in t.index]
         return "\n".join([head, sep, *rows])
 
     def write(self, out: str | Path, plots: bool = True, route_flow: str = "containers_cn_tr") -> Path:
-        """Each scenario's full results in out/<name>/, and the comparison tables and plots in out/."""
+        """Each scenario's results in out/<name>/ (replicated: statistics beside the replications
+        already there), and the comparison tables and plots in out/."""
+        from .replicated import Replicated
         out = Path(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        out.mkdir(parents=True, exist_ok=True)
+        for name, runs in self.results.items():
+            if len(runs) == 1:
+                runs[0].write(out / name, plots=plots)
+            else:
+                Replicated(runs[0].scenario, runs[0].seed, runs).write(out / name, plots=plots)
+        tmp = Path(tempfile.mkdtemp(prefix=".compare.", dir=out))
         try:
-            for name, res in self.results.items():
-                res.write(tmp / name, plots=plots)
             self.annual.to_csv(tmp / "compare_annual.csv", index=False)
             self.goal.to_csv(tmp / "compare_goal.csv", index=False)
             self.binding.to_csv(tmp / "compare_binding.csv", index=False)
@@ -66,67 +85,103 @@ class Comparison:
             if plots:
                 from .plots import save_comparison
                 save_comparison(self, tmp, flow=route_flow)
-            _swap_in(tmp, out)
-        except BaseException:
+            for f in tmp.iterdir():
+                os.replace(f, out / f.name)
+        finally:
             shutil.rmtree(tmp, ignore_errors=True)
-            raise
         return out
 
     def summary(self) -> dict:
-        out = {"scenarios": {}, **self.meta}
+        out = {"scenarios": {}, "replications": self.replications, **self.meta}
         for name in self.results:
             a = self.annual[self.annual.scenario == name]
             b = self.binding[self.binding.scenario == name]
+            g = self.goal.set_index("scenario").loc[name]
             out["scenarios"][name] = {
                 "first_year_at_goal": self.goal_label(name),
-                "delivered_mt": {int(r.year): round(float(r.delivered_mt), 3) for r in a.itertuples()},
+                "share_of_replications_reaching_goal": float(g.share_reaching_goal),
+                "delivered_mt": {int(r.year): {"mean": round(float(r.delivered_mt), 3),
+                                               "ci95": [_r(r.delivered_mt_ci_low), _r(r.delivered_mt_ci_high)]}
+                                 for r in a.itertuples()},
                 "binding_bottleneck": {int(r.year): (r.resource if r.binding else None) for r in b.itertuples()},
             }
         return out
 
 
-def compare_results(results: dict[str, Results]) -> Comparison:
-    """Comparison tables from Results already computed (same seed for a fair comparison)."""
+def _r(x):
+    return None if x is None or pd.isna(x) else round(float(x), 3)
+
+
+def compare_results(results: dict[str, "Results | list[Results]"]) -> Comparison:
+    """Comparison tables from runs already made: one Results or a list of replications per scenario
+    (the same seeds for every scenario, for a fair comparison)."""
+    from .replicated import TOTAL_METRICS, totals
+    from .stats import aggregate
+    runs = {k: (v if isinstance(v, list) else [v]) for k, v in results.items()}
     annual, goal, binding, transit, routes = [], [], [], [], []
-    for name, res in results.items():
-        a = res.annual
-        for year, g in a.groupby("year"):
-            tw = g.tons_delivered
-            mean_days = (g.transit_days_mean * tw).sum() / tw.sum() if tw.sum() > 0 else float("nan")
-            annual.append({"scenario": name, "year": int(year),
-                           "generated_mt": g.tons_generated.sum() / 1e6, "delivered_mt": tw.sum() / 1e6,
-                           "backlog_mt": g.tons_backlog.sum() / 1e6, "in_system_mt": g.tons_in_system.sum() / 1e6,
-                           "teu_delivered": g.loc[g.cargo == "container", "units_delivered"].sum(),
-                           "transit_days_mean": mean_days})
-            bb = binding_bottleneck(res.resources[res.resources.year == year])
-            binding.append({"scenario": name, "year": int(year), **bb})
-            for split_flow, shares in route_split(res.lots[res.lots.year == year]).items():
-                tons = res.lots[(res.lots.year == year) & (res.lots.flow == split_flow)].groupby("route").tons.sum()
-                for route, share in shares.items():
-                    routes.append({"scenario": name, "year": int(year), "flow": split_flow, "route": route,
-                                   "tons": float(tons[route]), "share": float(share)})
-        for r in a.itertuples():
-            transit.append({"scenario": name, "year": int(r.year), "flow": r.flow,
-                            "transit_days_mean": r.transit_days_mean, "transit_days_p95": r.transit_days_p95})
-        delivered = a.groupby("year").tons_delivered.sum() / 1e6
-        goal.append({"scenario": name, "goal_mt": res.scenario.goal_mt_per_year,
-                     "first_year_at_goal": first_year_at(delivered, res.scenario.goal_mt_per_year),
-                     "end_year": res.scenario.end_year})
-    seeds = sorted({r.seed for r in results.values()})
-    return Comparison(results, pd.DataFrame(annual), pd.DataFrame(goal), pd.DataFrame(binding),
+    for name, reps in runs.items():
+        scn = reps[0].scenario
+        t = aggregate([totals(r) for r in reps], ["year"], TOTAL_METRICS)
+        t.insert(0, "scenario", name)
+        for m in TOTAL_METRICS:
+            t[m] = t[f"{m}_mean"]
+        annual.append(t)
+        for year in sorted(t.year):
+            bbs = [binding_bottleneck(r.resources[r.resources.year == year]) for r in reps]
+            named = Counter(b["resource"] for b in bbs if b["binding"])
+            if named:
+                res_name, count = named.most_common(1)[0]
+                kinds = [b for b in bbs if b["resource"] == res_name]
+                binding.append({"scenario": name, "year": int(year), "resource": res_name, "kind": kinds[0]["kind"],
+                                "utilization": float(np.mean([b["utilization"] for b in kinds])),
+                                "share_of_replications": count / len(reps), "binding": True})
+            else:
+                top = max(bbs, key=lambda b: b["utilization"] or 0)
+                binding.append({"scenario": name, "year": int(year), "resource": top["resource"], "kind": top["kind"],
+                                "utilization": top["utilization"], "share_of_replications": 0.0, "binding": False})
+            shares: dict[tuple, list] = {}
+            tons: dict[tuple, list] = {}
+            for r in reps:
+                ly = r.lots[r.lots.year == year]
+                for f, s in route_split(ly).items():
+                    tt = ly[ly.flow == f].groupby("route").tons.sum()
+                    for route, v in s.items():
+                        shares.setdefault((f, route), []).append(float(v))
+                        tons.setdefault((f, route), []).append(float(tt[route]))
+            for (f, route), v in shares.items():
+                routes.append({"scenario": name, "year": int(year), "flow": f, "route": route,
+                               "tons": sum(tons[(f, route)]) / len(reps), "share": sum(v) / len(reps)})
+        tr = aggregate([r.annual for r in reps], ["year", "flow"], ["transit_days_mean", "transit_days_p95"])
+        for row in tr.itertuples():
+            transit.append({"scenario": name, "year": int(row.year), "flow": row.flow,
+                            "transit_days_mean": row.transit_days_mean_mean, "transit_days_p95": row.transit_days_p95_mean,
+                            "transit_days_mean_ci_low": row.transit_days_mean_ci_low,
+                            "transit_days_mean_ci_high": row.transit_days_mean_ci_high})
+        mean_delivered = pd.Series(t.delivered_mt.to_numpy(), index=t.year.to_numpy())
+        reach = [first_year_at(totals(r).set_index("year").delivered_mt, scn.goal_mt_per_year) for r in reps]
+        goal.append({"scenario": name, "goal_mt": scn.goal_mt_per_year,
+                     "first_year_at_goal": first_year_at(mean_delivered, scn.goal_mt_per_year),
+                     "share_reaching_goal": sum(x is not None for x in reach) / len(reps),
+                     "end_year": scn.end_year})
+    seeds = sorted({tuple(r.seed for r in reps) for reps in runs.values()})
+    return Comparison(runs, pd.concat(annual, ignore_index=True), pd.DataFrame(goal), pd.DataFrame(binding),
                       pd.DataFrame(transit), pd.DataFrame(routes),
-                      {"seeds": seeds, "common_random_numbers": len(seeds) == 1})
+                      {"seeds": list(seeds[0]), "common_random_numbers": len(seeds) == 1})
 
 
-def compare(scenarios: list[Scenario], seed: int = 1,
-            progress: Callable[[str, float], None] | None = None) -> Comparison:
-    """Run each scenario with the same seed and compare them."""
-    from .simulate import run
+def compare(scenarios: list[Scenario], seed: int = 1, replications: int = 1, workers: int | None = 1,
+            scheduler: str | None = None, out: str | Path | None = None, resume: bool = False,
+            overwrite: bool = False, progress: Callable[[int, int], None] | None = None) -> Comparison:
+    """Run each scenario (``replications`` times, the same seeds for all) and compare them.
+
+    With ``out``, every finished replication is written to out/<scenario>/replications/ at once,
+    so an interrupted comparison can be resumed.
+    """
+    from .experiment import replicate_many
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         raise ValueError(f"scenario names must differ to be compared: {names}")
-    results = {}
-    for s in scenarios:
-        cb = (lambda f, n=s.name: progress(n, f)) if progress else None
-        results[s.name] = run(s, seed=seed, progress=cb)
-    return compare_results(results)
+    out = Path(out) if out is not None else None
+    jobs = [(s, (out / s.name) if out is not None and replications > 1 else None) for s in scenarios]
+    runs = replicate_many(jobs, replications, seed, workers, scheduler, resume, overwrite, progress)
+    return compare_results(runs)

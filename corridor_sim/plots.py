@@ -30,10 +30,20 @@ def _subtitle(res) -> str:
     return f"scenario '{res.scenario.name}', seed {res.seed}, corridor-sim {res.metadata.get('corridor_sim_version', '')}"
 
 
+def _subtitle_any(res) -> str:
+    if hasattr(res, "runs"):
+        return (f"scenario '{res.scenario.name}', {res.n} replications (seeds from {res.seed}): "
+                "mean, error bars = 95% CI of the total")
+    return _subtitle(res)
+
+
 def annual_tons(res) -> Figure:
-    """Delivered tonnes per year by flow, the documented series, and the 10 Mt goal."""
+    """Delivered tonnes per year by flow, the documented series, and the 10 Mt goal
+    (for replications: the mean by flow, with the 95% CI of the total as error bars)."""
     s = res.scenario
-    a = res.annual.pivot_table(index="year", columns="flow", values="tons_delivered", aggfunc="sum") / 1e6
+    replicated = hasattr(res, "runs")
+    col = "tons_delivered_mean" if replicated else "tons_delivered"
+    a = res.annual.pivot_table(index="year", columns="flow", values=col, aggfunc="sum") / 1e6
     a = a[[f.id for f in s.demand.flows if f.id in a.columns]]
     fig = Figure(figsize=(10, 5.8), layout="constrained")
     ax = fig.add_subplot()
@@ -42,9 +52,14 @@ def annual_tons(res) -> Figure:
         ax.bar(a.index, a[flow], bottom=bottom, color=FLOW_COLORS[i % len(FLOW_COLORS)], width=0.7,
                label=f"{flow} (simulated)")
         bottom += a[flow].to_numpy()
+    if replicated and res.n > 1:
+        t = res.totals.set_index("year").loc[a.index]
+        ax.errorbar(a.index, t.delivered_mt_mean, yerr=[t.delivered_mt_mean - t.delivered_mt_ci_low,
+                    t.delivered_mt_ci_high - t.delivered_mt_mean], fmt="none", ecolor="black", capsize=4, lw=1.2,
+                    label="95% CI of the total")
     for x, total in zip(a.index, bottom):
-        ax.annotate(f"{total:.2f}", (x, total), ha="center", va="bottom", fontsize=9, xytext=(0, 2),
-                    textcoords="offset points")
+        ax.annotate(f"{total:.2f}", (x, total), ha="center", va="bottom", fontsize=9, xytext=(0, 2 if len(a) < 6 else 6),
+                    textcoords="offset points", rotation=0 if len(a) < 9 else 90)
     if s.observed is not None:
         obs = pd.Series(s.observed.mt_by_year).sort_index()
         ax.plot(obs.index, obs.values, "o-", color="black", lw=1.5, ms=5, label=f"observed: {s.observed.series}")
@@ -58,28 +73,36 @@ def annual_tons(res) -> Figure:
     ax.set_ylim(0, max(goal, float(bottom.max()) if len(bottom) else 0) * 1.15)
     ax.set_ylabel("cargo delivered, Mt per year")
     ax.set_xlabel("year")
-    ax.set_title("Middle Corridor cargo delivered by flow, against the 10 Mt goal\n" + _subtitle(res), fontsize=11)
+    ax.set_title("Middle Corridor cargo delivered by flow, against the 10 Mt goal\n" + _subtitle_any(res), fontsize=11)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, frameon=False)
     ax.grid(axis="y", alpha=0.3)
     return fig
 
 
 def utilization(res, top: int = 22) -> Figure:
-    """Mean utilization of each capacity-bearing resource, busiest first."""
+    """Mean utilization of each capacity-bearing resource, busiest first (replications: 95% CI bars)."""
+    replicated = hasattr(res, "runs")
     r = res.resources[res.resources.kind.isin(CAPACITY_KINDS)]
-    agg = r.groupby(["resource", "kind"], as_index=False).utilization.mean().sort_values("utilization")
-    agg = agg.tail(top)
+    if replicated:
+        r = r.rename(columns={"utilization_mean": "utilization"})
+        r = r.assign(half=(r.utilization_ci_high - r.utilization_ci_low) / 2)
+        agg = r.groupby(["resource", "kind"], as_index=False).agg(utilization=("utilization", "mean"),
+                                                                   half=("half", "mean"))
+    else:
+        agg = r.groupby(["resource", "kind"], as_index=False).utilization.mean()
+    agg = agg.sort_values("utilization").tail(top)
     fig = Figure(figsize=(10, 0.32 * len(agg) + 1.8), layout="constrained")
     ax = fig.add_subplot()
     colors = [KIND_COLORS.get(k, "grey") for k in agg.kind]
-    ax.barh(agg.resource, agg.utilization * 100, color=colors)
+    ax.barh(agg.resource, agg.utilization * 100, color=colors,
+            xerr=(agg.half.fillna(0) * 100) if "half" in agg else None, error_kw={"ecolor": "black", "capsize": 2})
     for y, v in enumerate(agg.utilization * 100):
         ax.annotate(f"{v:.0f}%", (v, y), va="center", xytext=(3, 0), textcoords="offset points", fontsize=8)
     ax.axvline(100, color="black", lw=0.8)
     ax.set_xlim(0, 112)
     ax.set_xlabel("utilization, % of capacity (mean over simulated years)")
     yrs = f"{res.scenario.start_year}" + (f"-{res.scenario.end_year}" if res.scenario.end_year > res.scenario.start_year else "")
-    ax.set_title(f"Where the corridor is busiest, {yrs}\n" + _subtitle(res), fontsize=11)
+    ax.set_title(f"Where the corridor is busiest, {yrs}\n" + _subtitle_any(res).replace("of the total", ""), fontsize=11)
     kinds = [k for k in KIND_COLORS if k in set(agg.kind)]
     ax.legend(handles=[Patch(color=KIND_COLORS[k], label=KIND_LABELS[k]) for k in kinds], loc="lower right",
               fontsize=8, frameon=True)
@@ -180,12 +203,15 @@ def compare_tons(cmp) -> Figure:
     """Delivered Mt per year for each scenario, against the goal, with the documented history."""
     names = list(cmp.results)
     colors = _scenario_colors(names)
-    first = next(iter(cmp.results.values())).scenario
+    first = next(iter(cmp.results.values()))[0].scenario
     fig = Figure(figsize=(11, 6), layout="constrained")
     ax = fig.add_subplot()
     for n in names:
         a = cmp.annual[cmp.annual.scenario == n]
         ax.plot(a.year, a.delivered_mt, "-o", ms=4, lw=2, color=colors[n], label=f"{n} (reaches 10 Mt: {cmp.goal_label(n)})")
+        if cmp.replications > 1:
+            ax.fill_between(a.year, a.delivered_mt_ci_low.astype(float), a.delivered_mt_ci_high.astype(float),
+                            color=colors[n], alpha=0.18, lw=0)
     if first.observed is not None:
         obs = pd.Series(first.observed.mt_by_year).sort_index()
         ax.plot(obs.index, obs.values, "s--", color="black", ms=5, lw=1, label=f"observed: {first.observed.series}")
@@ -199,9 +225,11 @@ def compare_tons(cmp) -> Figure:
     ax.set_ylim(0, max(goal * 1.15, cmp.annual.delivered_mt.max() * 1.1))
     ax.set_ylabel("cargo delivered, Mt per year")
     ax.set_xlabel("year")
-    seeds = ", ".join(str(s) for s in cmp.meta.get("seeds", []))
-    ax.set_title(f"Middle Corridor scenarios: cargo delivered against the 10 Mt goal\n"
-                 f"same seed for every scenario (common random numbers): seed {seeds}", fontsize=11)
+    if cmp.replications > 1:
+        how = f"mean of {cmp.replications} replications, bands: 95% CI; the same seeds for every scenario"
+    else:
+        how = f"seed {cmp.meta.get('seeds', ['?'])[0]}, the same for every scenario (common random numbers)"
+    ax.set_title(f"Middle Corridor scenarios: cargo delivered against the 10 Mt goal\n{how}", fontsize=11)
     ax.legend(loc="center left", bbox_to_anchor=(0.005, 0.58), fontsize=9, frameon=True)
     ax.grid(alpha=0.3)
     return fig
@@ -302,3 +330,106 @@ def save_comparison(cmp, out: str | Path, dpi: int = 110, flow: str = "container
         fig.savefig(path, dpi=dpi)
         paths.append(path)
     return paths
+
+
+def save_replicated(rep, out: str | Path, dpi: int = 110) -> list[Path]:
+    """Plots of a replicated run: totals and utilization with 95% CIs, transit days pooled over
+    replications, and port levels of the first replication (a time series does not average)."""
+    from types import SimpleNamespace
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    first = rep.runs[0]
+    pooled = SimpleNamespace(lots=pd.concat([r.lots for r in rep.runs], ignore_index=True), scenario=rep.scenario,
+                             seed=rep.seed, metadata=first.metadata)
+    figs = {"annual_tons": annual_tons(rep), "utilization": utilization(rep), "transit_days": transit_days(pooled),
+            "port_levels": port_levels(first)}
+    figs["transit_days"].axes[0].set_title(f"Transit time from the corridor entry to delivery, all {rep.n} replications "
+                                           f"pooled\nscenario '{rep.scenario.name}'", fontsize=11)
+    figs["port_levels"].suptitle(f"Yard fill and trains waiting at the Caspian ports\nscenario '{rep.scenario.name}', "
+                                 f"replication 1 of {rep.n} (seed {first.seed})", fontsize=11)
+    paths = []
+    for name, fig in figs.items():
+        path = out / f"{name}.png"
+        fig.savefig(path, dpi=dpi)
+        paths.append(path)
+    return paths
+
+
+# ----------------------------------------------------------------------------------------------
+# Analyses
+# ----------------------------------------------------------------------------------------------
+def sweep_plot(summary: pd.DataFrame, paths: list[str], kpi: str = "delivered_mt_last_year",
+               title: str = "") -> Figure:
+    """The main KPI over the first varied parameter, one line per combination of the others."""
+    fig = Figure(figsize=(10, 5.5), layout="constrained")
+    ax = fig.add_subplot()
+    x = paths[0]
+    others = paths[1:]
+    groups = summary.groupby(others) if others else [((), summary)]
+    for i, (key, g) in enumerate(groups):
+        g = g.sort_values(x)
+        ok = g[g[f"{kpi}_mean"].notna()]
+        key = key if isinstance(key, tuple) else (key,)
+        label = ", ".join(f"{p.split('.')[-2] if p.count('.') else p}.{p.split('.')[-1]}={v}" for p, v in zip(others, key)) or "mean"
+        yerr = None
+        if ok[f"{kpi}_ci_low"].notna().any():
+            yerr = [ok[f"{kpi}_mean"] - ok[f"{kpi}_ci_low"].fillna(ok[f"{kpi}_mean"]),
+                    ok[f"{kpi}_ci_high"].fillna(ok[f"{kpi}_mean"]) - ok[f"{kpi}_mean"]]
+        ax.errorbar(ok[x], ok[f"{kpi}_mean"], yerr=yerr, fmt="-o", capsize=3,
+                    color=SCENARIO_COLORS[(i + 1) % len(SCENARIO_COLORS)], label=label)
+        bad = g[g[f"{kpi}_mean"].isna()]
+        for xv in bad[x]:
+            ax.axvline(xv, color="#d62728", ls=":", lw=1)
+    if summary[f"{kpi}_mean"].isna().any():
+        ax.plot([], [], color="#d62728", ls=":", label="point failed (see sweep.csv)")
+    ax.set_xlabel(x)
+    ax.set_ylabel({"delivered_mt_last_year": "delivered in the last year, Mt",
+                   "delivered_mt_per_year": "delivered, Mt per year (mean over the years)",
+                   "transit_days_mean": "mean transit, days"}.get(kpi, kpi))
+    ax.set_title(title or f"Sweep: {kpi} (mean, error bars 95% CI over replications)", fontsize=11)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=9)
+    return fig
+
+
+def bottleneck_ranking(table: pd.DataFrame, top: int = 20) -> Figure:
+    """Change in delivered tonnes from one step more of each resource, largest first."""
+    t = table.head(top).iloc[::-1]
+    fig = Figure(figsize=(11, 0.36 * len(t) + 2.0), layout="constrained")
+    ax = fig.add_subplot()
+    colors = [KIND_COLORS.get(k, "grey") for k in t.kind]
+    xerr = None
+    if t.delta_kt_ci_low.notna().any():
+        xerr = [t.delta_kt_mean - t.delta_kt_ci_low.fillna(t.delta_kt_mean),
+                t.delta_kt_ci_high.fillna(t.delta_kt_mean) - t.delta_kt_mean]
+    ax.barh(t.label, t.delta_kt_mean, xerr=xerr, color=colors, error_kw={"ecolor": "black", "capsize": 2})
+    ax.axvline(0, color="black", lw=0.8)
+    year = int(table.year.iloc[0]) if len(table) else ""
+    base = table.baseline_mt.iloc[0] if len(table) else float("nan")
+    ax.set_xlabel(f"change in cargo delivered in {year}, kt (baseline {base:.2f} Mt; error bars: 95% CI, common random numbers)")
+    ax.set_title(f"What to build first: one step more of each resource, ranked by the tonnes it adds in {year}", fontsize=11)
+    kinds = [k for k in KIND_COLORS if k in set(t.kind)]
+    ax.legend(handles=[Patch(color=KIND_COLORS[k], label=KIND_LABELS[k]) for k in kinds], loc="lower right", fontsize=8)
+    ax.tick_params(axis="y", labelsize=8)
+    ax.grid(axis="x", alpha=0.3)
+    return fig
+
+
+def sensitivity_plot(ranking: pd.DataFrame) -> Figure:
+    """Morris mu* (mean absolute elementary effect) per parameter, for each output."""
+    outputs = list(dict.fromkeys(ranking.output))
+    fig = Figure(figsize=(12, 0.45 * ranking.parameter.nunique() + 2.2), layout="constrained")
+    axes = fig.subplots(1, len(outputs), squeeze=False)[0]
+    units = {"delivered_mt_per_year": "delivered, Mt per year", "transit_days_mean": "mean transit, days"}
+    for ax, out in zip(axes, outputs):
+        r = ranking[ranking.output == out].sort_values("mu_star")
+        ax.barh(r.parameter, r.mu_star, xerr=r.mu_star_conf, color="#1f77b4", error_kw={"ecolor": "black", "capsize": 2})
+        ax.set_xlabel(f"mu* (effect on {units.get(out, out)})")
+        ax.set_title(units.get(out, out), fontsize=10)
+        ax.tick_params(axis="y", labelsize=8)
+        ax.grid(axis="x", alpha=0.3)
+    fig.suptitle("Global sensitivity (Morris screening): which uncertain inputs move the results most\n"
+                 "bars: mu* (mean absolute elementary effect over the input's range); error bars: bootstrap 95% CI",
+                 fontsize=11)
+    return fig

@@ -305,3 +305,19 @@ def _versions() -> dict:
         except PackageNotFoundError:
             out[pkg] = None
     return out
+
+
+def load_results(folder: str | Path, scenario: Scenario) -> Results:
+    """Read a result folder written by ``Results.write`` back into Results (Parquet when present,
+    so numbers round-trip exactly)."""
+    folder = Path(folder)
+    tables = {}
+    for name in TABLES:
+        pq, csv = folder / f"{name}.parquet", folder / f"{name}.csv"
+        if pq.exists() and _have_pyarrow():
+            df = pd.read_parquet(pq)
+            tables[name] = df.astype({c: object for c in df.columns if str(df[c].dtype) == "string"})
+        else:
+            tables[name] = pd.read_csv(csv) if csv.stat().st_size > 1 else pd.DataFrame()
+    meta = json.loads((folder / "metadata.json").read_text())
+    return Results(scenario, int(meta["seed"]), metadata=meta, **tables)

@@ -224,6 +224,21 @@ class Intervention(_Frozen):
         return self
 
 
+class Uncertain(_Frozen):
+    """A parameter whose value is uncertain, with the range a sensitivity analysis explores."""
+
+    path: str = Field(description="Dotted path of a numeric parameter, as --set takes it")
+    low: float
+    high: float
+    source: str = Field(description="Where the range comes from")
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if not self.low < self.high:
+            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        return self
+
+
 class Output(_Frozen):
     levels_every_h: Positive = Field(12.0, description="Sampling interval of yard and queue levels, h")
 
@@ -244,6 +259,7 @@ class Scenario(_Frozen):
     demand: Demand
     timeline: list[Intervention] = Field(default_factory=list, description="Dated interventions, applied in date order")
     observed: Observed | None = Field(None, description="A documented series plotted beside the simulated years")
+    uncertain: list[Uncertain] = Field(default_factory=list, description="Parameters with ranges, for `corridor-sim sensitivity`")
     output: Output = Field(default_factory=Output)
 
     @model_validator(mode="after")
@@ -730,6 +746,19 @@ def validate_dict(raw: dict, source: str = "<scenario>", tree: "yaml.Node | Chai
         raise ScenarioError(source, [Problem(p.path, p.message, _locate(chain, p.path)) for p in probs])
     if scn.timeline:
         timeline_states(scn, source, chain, check_dates)
+    probs = []
+    for i, u in enumerate(scn.uncertain):
+        try:
+            node, key = _slot(raw, u.path, create=False)
+            value = node[key]
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                probs.append(Problem(f"uncertain.{i}.path", f"'{u.path}' is {value!r}, not a number",
+                                     _locate(chain, f"uncertain.{i}")))
+        except KeyError as exc:
+            probs.append(Problem(f"uncertain.{i}.path", f"unknown parameter path: {exc.args[0]}",
+                                 _locate(chain, f"uncertain.{i}")))
+    if probs:
+        raise ScenarioError(source, probs)
     return scn
 
 

@@ -1,0 +1,340 @@
+"""Analyses built on replications: parameter sweeps, sustainable capacity, the bottleneck ranking
+("what should we build first") and global sensitivity (Morris screening with SALib).
+
+Each analysis turns a scenario into a batch of independent simulations (Tasks) and runs them
+with ``experiment.execute``: in this process, on a local pool or on Dask, with identical
+results for the same seed. Comparisons between variants use common random numbers (the same
+replication seeds), so the differences they report are not seed noise.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from .experiment import Outcome, Task, execute, replication_seed
+from .kpi import binding_bottleneck
+from .replicated import totals
+from .scenario import Scenario, ScenarioError, _slot, apply_override, scale_value, validate_dict
+from .simulate import run
+from .stats import mean_ci
+
+Progress = Callable[[int, int], None] | None
+
+
+def _variant(s: Scenario, overrides: dict[str, Any] | None = None, scales: dict[str, float] | None = None,
+             years: tuple[int, int] | None = None, label: str = "variant") -> Scenario:
+    """A validated copy of ``s`` with values set and/or scaled (ScenarioError if invalid)."""
+    raw = s.model_dump(mode="python", by_alias=True)
+    for path, v in (overrides or {}).items():
+        apply_override(raw, path, v)
+    for path, f in (scales or {}).items():
+        scale_value(raw, path, f)
+    if years is not None:
+        raw["start_year"], raw["end_year"] = years
+    return validate_dict(raw, label, check_dates=False)
+
+
+def _kpis(res) -> dict:
+    t = totals(res)
+    w = t.delivered_mt
+    return {"delivered_mt_last_year": float(w.iloc[-1]), "delivered_mt_per_year": float(w.mean()),
+            "transit_days_mean": float((t.transit_days_mean * w).sum() / w.sum()) if w.sum() > 0 else np.nan,
+            "backlog_mt_end": float(t.backlog_mt.iloc[-1]), "in_system_mt_end": float(t.in_system_mt.iloc[-1])}
+
+
+def _run(tasks, workers, scheduler, progress: Progress, fn=None):
+    done, total = 0, len(tasks)
+    if progress:
+        progress(0, total)
+    for outcome in execute(tasks, workers, scheduler, **({"fn": fn} if fn else {})):
+        done += 1
+        if progress:
+            progress(done, total)
+        yield outcome
+
+
+# ----------------------------------------------------------------------------------------------
+# Sweep
+# ----------------------------------------------------------------------------------------------
+def parse_vary(text: str) -> tuple[str, list[Any]]:
+    """``path=v1,v2,...`` -> (path, [values]) with values read as YAML scalars.
+
+    >>> parse_vary("demand.scale=0.8,1,1.2")
+    ('demand.scale', [0.8, 1, 1.2])
+    """
+    import yaml
+    if "=" not in text:
+        raise ValueError(f"--vary takes path=v1,v2,..., got {text!r}")
+    path, values = text.split("=", 1)
+    vals = [yaml.safe_load(v) for v in values.split(",") if v.strip()]
+    if not path.strip() or not vals:
+        raise ValueError(f"--vary needs a path and at least one value, got {text!r}")
+    return path.strip(), vals
+
+
+def sweep(scenario: Scenario, varies: list[tuple[str, list]], replications: int = 1, seed: int = 1,
+          workers: int | None = None, scheduler: str | None = None, progress: Progress = None) -> pd.DataFrame:
+    """Run the grid of ``varies`` (every combination), ``replications`` each with common seeds.
+
+    One row per point and replication. A point whose values are invalid, or whose run fails,
+    is recorded with its error and the sweep goes on.
+    """
+    paths = [p for p, _ in varies]
+    rows, tasks = [], []
+    for i, values in enumerate(itertools.product(*[v for _, v in varies])):
+        point = dict(zip(paths, values))
+        try:
+            scn = _variant(scenario, point, label=f"point {i}")
+        except (ScenarioError, KeyError) as exc:
+            msg = str(exc.args[0]) if isinstance(exc, KeyError) else "; ".join(str(p) for p in exc.problems) or str(exc)
+            for r in range(replications):
+                rows.append({"point": i, **point, "replication": r, "seed": replication_seed(seed, r),
+                             "status": "invalid", "error": msg})
+            continue
+        for r in range(replications):
+            tasks.append(Task(f"p{i:03d}_r{r:03d}", scn, replication_seed(seed, r)))
+            rows.append({"point": i, **point, "replication": r, "seed": replication_seed(seed, r),
+                         "status": "pending", "error": None})
+    index = {(row["point"], row["replication"]): row for row in rows}
+    for outcome in _run(tasks, workers, scheduler, progress):
+        i, r = (int(x[1:]) for x in outcome.task.key.split("_"))
+        row = index[(i, r)]
+        if outcome.error:
+            row.update(status="failed", error=outcome.error)
+        else:
+            row.update(status="ok", **_kpis(outcome.result))
+    return pd.DataFrame(rows)
+
+
+def sweep_summary(table: pd.DataFrame, paths: list[str], kpi: str = "delivered_mt_last_year") -> pd.DataFrame:
+    ok = table[table.status == "ok"]
+    rows = []
+    for point, g in table.groupby("point"):
+        s = mean_ci(ok.loc[ok.point == point, kpi]) if kpi in ok else mean_ci([])
+        rows.append({"point": point, **{p: g[p].iloc[0] for p in paths}, "n_ok": int((g.status == "ok").sum()),
+                     f"{kpi}_mean": s["mean"], f"{kpi}_ci_low": s["ci_low"], f"{kpi}_ci_high": s["ci_high"],
+                     "error": g.error.dropna().iloc[0] if g.error.notna().any() else None})
+    return pd.DataFrame(rows)
+
+
+# ----------------------------------------------------------------------------------------------
+# Sustainable capacity
+# ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CapacityTask:
+    key: str
+    scenario: Scenario
+    seed: int
+    cargo: str | None          # None: every flow scaled together
+    tolerance: float
+    iterations: int
+
+
+def capacity_scenario(s: Scenario, year: int) -> Scenario:
+    """The scenario as it stands in ``year``, simulated for that year alone, with demand fixed at
+    its trend (no response to tariffs or time), so that scaling it probes capacity."""
+    over = {}
+    for f in s.demand.flows:
+        if f.response is not None:
+            over[f"demand.flows.{f.id}.response.tariff_elasticity"] = 0.0
+            over[f"demand.flows.{f.id}.response.trade_gain_per_day_saved"] = 0.0
+    return _variant(s, over, years=(year, year), label=f"{s.name} in {year}")
+
+
+def _scaled(s: Scenario, cargo: str | None, k: float) -> Scenario:
+    if cargo is None:
+        return _variant(s, {"demand.scale": s.demand.scale * k}, label="scaled")
+    return _variant(s, scales={f"demand.flows.{f.id}.tons_per_year": k for f in s.demand.flows if f.cargo == cargo},
+                    label="scaled")
+
+
+def _probe(s: Scenario, seed: int, cargo: str | None, tolerance: float) -> dict:
+    res = run(s, seed=seed)
+    a = res.annual if cargo is None else res.annual[res.annual.cargo == cargo]
+    growth = (a.tons_backlog + a.tons_in_system - a.tons_backlog_start - a.tons_in_system_start).sum()
+    gen = a.tons_generated.sum()
+    return {"sustainable": bool(growth <= tolerance * max(gen, 1.0)), "delivered_t": float(a.tons_delivered.sum()),
+            "delivered_units": float(a.units_delivered.sum()), "stock_growth_t": float(growth),
+            "binding": binding_bottleneck(res.resources)}
+
+
+def capacity_task(t: CapacityTask) -> Outcome:
+    """Bisection on the demand scale: the highest scale at which stocks do not grow over the year."""
+    try:
+        lo, hi = 0.0, 1.0
+        best = None
+        probe = _probe(_scaled(t.scenario, t.cargo, 1.0), t.seed, t.cargo, t.tolerance)
+        while probe["sustainable"] and hi < 16:
+            lo, best = hi, probe
+            hi *= 1.6
+            probe = _probe(_scaled(t.scenario, t.cargo, hi), t.seed, t.cargo, t.tolerance)
+        worst = probe
+        for _ in range(t.iterations):
+            mid = (lo + hi) / 2
+            p = _probe(_scaled(t.scenario, t.cargo, mid), t.seed, t.cargo, t.tolerance)
+            if p["sustainable"]:
+                lo, best = mid, p
+            else:
+                hi, worst = mid, p
+        if best is None:   # even a small share of today's demand piles up: probe downwards once
+            best = _probe(_scaled(t.scenario, t.cargo, max(lo, 0.05)), t.seed, t.cargo, t.tolerance)
+        return Outcome(t, {"scale": lo, "delivered_t": best["delivered_t"], "delivered_units": best["delivered_units"],
+                           "binding": worst["binding"]})
+    except Exception as exc:  # noqa: BLE001
+        return Outcome(t, None, f"{type(exc).__name__}: {exc}")
+
+
+def capacity(scenario: Scenario, year: int | None = None, replications: int = 3, seed: int = 1,
+             by_cargo: bool = True, tolerance: float = 0.03, iterations: int = 6, workers: int | None = None,
+             scheduler: str | None = None, progress: Progress = None) -> pd.DataFrame:
+    """Sustainable capacity in ``year``: scale demand up until stocks grow over the year, per
+    replication; report the throughput at the highest sustainable scale (mean and 95% CI), the
+    resource that binds just above it, and the same per cargo class."""
+    year = year or scenario.start_year
+    base = capacity_scenario(scenario, year)
+    groups = [None] + (sorted({f.cargo for f in base.demand.flows}) if by_cargo else [])
+    tasks = [CapacityTask(f"{g or 'all'}_r{r:03d}", base, replication_seed(seed, r), g, tolerance, iterations)
+             for g in groups for r in range(replications)]
+    got: dict[str | None, list] = {g: [] for g in groups}
+    for outcome in _run(tasks, workers, scheduler, progress, fn=capacity_task):
+        if outcome.error:
+            raise RuntimeError(f"capacity run {outcome.task.key} failed: {outcome.error}")
+        got[outcome.task.cargo].append(outcome.result)
+    rows = []
+    for g in groups:
+        res = got[g]
+        unit = "t" if g is None else base.cargo_classes[g].unit
+        mt = mean_ci([r["delivered_t"] / 1e6 for r in res])
+        units = mean_ci([r["delivered_units"] for r in res])
+        scale = mean_ci([r["scale"] for r in res])
+        binds = pd.Series([r["binding"]["resource"] for r in res]).value_counts()
+        rows.append({"cargo": g or "all", "year": year, "replications": len(res),
+                     "capacity_mt": mt["mean"], "capacity_mt_ci_low": mt["ci_low"], "capacity_mt_ci_high": mt["ci_high"],
+                     "capacity_units": units["mean"] if g else None, "unit": unit if g else None,
+                     "capacity_units_ci_low": units["ci_low"] if g else None,
+                     "capacity_units_ci_high": units["ci_high"] if g else None,
+                     "demand_scale": scale["mean"], "binding": binds.index[0] if len(binds) else None,
+                     "binding_share": float(binds.iloc[0] / len(res)) if len(binds) else None})
+    return pd.DataFrame(rows)
+
+
+# ----------------------------------------------------------------------------------------------
+# Bottleneck ranking: what to build first
+# ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Lever:
+    id: str
+    kind: str
+    label: str
+    set: tuple = ()
+    scale: tuple = ()
+
+
+def levers(s: Scenario, step: float = 0.25) -> list[Lever]:
+    """Every capacity-bearing resource and how to raise it by one step: +step for rates and sizes,
+    +1 for whole things (a berth, a track, a vessel)."""
+    out = []
+    f = 1.0 + step
+    for l in s.rail_links:
+        if l.paths_per_day is not None:
+            out.append(Lever(f"{l.id}:paths", "rail_path", f"{l.id}: +{step:.0%} train paths",
+                             scale=((f"rail_links.{l.id}.paths_per_day", f),)))
+        if l.crossing is not None:
+            out.append(Lever(f"{l.id}:crossing", "crossing", f"{l.id}: +1 transshipment track",
+                             set=((f"rail_links.{l.id}.crossing.transshipment_tracks", l.crossing.transshipment_tracks + 1),)))
+    for p in s.ports:
+        for t in p.terminals:
+            base = f"ports.{p.id}.terminals.{t.cargo}"
+            out += [Lever(f"{p.id}:{t.cargo}:berths", "berth", f"{p.id} {t.cargo}: +1 berth",
+                          set=((f"{base}.berths", t.berths + 1),)),
+                    Lever(f"{p.id}:{t.cargo}:rail_tracks", "rail_track", f"{p.id} {t.cargo}: +1 rail track",
+                          set=((f"{base}.rail_tracks", t.rail_tracks + 1),)),
+                    Lever(f"{p.id}:{t.cargo}:yard", "yard", f"{p.id} {t.cargo}: +{step:.0%} yard",
+                          scale=((f"{base}.yard_capacity_units", f),)),
+                    Lever(f"{p.id}:{t.cargo}:handling", "berth", f"{p.id} {t.cargo}: +{step:.0%} ship handling rate",
+                          scale=((f"{base}.handling_units_per_h", f),))]
+    for line in s.sea_lines:
+        for v in line.vessels:
+            out.append(Lever(f"{line.id}:{v.id}", "fleet", f"{line.id}: +1 {v.id} ({v.capacity_units:g} units)",
+                             set=((f"sea_lines.{line.id}.vessels.{v.id}.count", v.count + 1),)))
+    return out
+
+
+def bottlenecks(scenario: Scenario, year: int | None = None, replications: int = 2, seed: int = 1,
+                step: float = 0.25, workers: int | None = None, scheduler: str | None = None,
+                progress: Progress = None) -> pd.DataFrame:
+    """Raise each resource's capacity by one step in ``year`` and measure the change in delivered
+    tonnes against the unchanged scenario on common random numbers (paired differences)."""
+    year = year or scenario.end_year
+    base = capacity_scenario(scenario, year)
+    all_levers = levers(base, step)
+    variants: dict[str, Scenario] = {"baseline": base}
+    for lv in all_levers:
+        variants[lv.id] = _variant(base, dict(lv.set), dict(lv.scale), label=lv.id)
+    tasks = [Task(f"{name}|{r}", scn, replication_seed(seed, r)) for name, scn in variants.items()
+             for r in range(replications)]
+    delivered: dict[str, dict[int, float]] = {name: {} for name in variants}
+    for outcome in _run(tasks, workers, scheduler, progress):
+        if outcome.error:
+            raise RuntimeError(f"bottleneck run {outcome.task.key} failed: {outcome.error}")
+        name, r = outcome.task.key.split("|")
+        delivered[name][int(r)] = float(outcome.result.annual.tons_delivered.sum())
+    b = delivered["baseline"]
+    rows = []
+    for lv in all_levers:
+        diffs = [(delivered[lv.id][r] - b[r]) / 1e3 for r in range(replications)]
+        s = mean_ci(diffs)
+        rows.append({"lever": lv.id, "kind": lv.kind, "label": lv.label, "year": year,
+                     "delta_kt_mean": s["mean"], "delta_kt_ci_low": s["ci_low"], "delta_kt_ci_high": s["ci_high"],
+                     "baseline_mt": float(np.mean(list(b.values())) / 1e6)})
+    return pd.DataFrame(rows).sort_values("delta_kt_mean", ascending=False).reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------------------------
+# Global sensitivity: Morris elementary effects (SALib)
+# ----------------------------------------------------------------------------------------------
+def sensitivity(scenario: Scenario, trajectories: int = 8, levels: int = 4, seed: int = 1,
+                workers: int | None = None, scheduler: str | None = None,
+                progress: Progress = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Morris screening over the scenario's ``uncertain`` parameters; returns (ranking, runs).
+
+    Every sample runs with the same seed (common random numbers), so the elementary effects are
+    differences of the parameters, not of the random numbers. Outputs: delivered Mt per year and
+    tonne-weighted transit days over the scenario's years.
+    """
+    from SALib.analyze import morris as morris_analyze
+    from SALib.sample import morris as morris_sample
+
+    if not scenario.uncertain:
+        raise ValueError(f"scenario '{scenario.name}' marks no uncertain parameters (an 'uncertain:' list)")
+    names = [u.path for u in scenario.uncertain]
+    problem = {"num_vars": len(names), "names": names, "bounds": [[u.low, u.high] for u in scenario.uncertain]}
+    X = morris_sample.sample(problem, N=trajectories, num_levels=levels, seed=seed)
+    tasks, rows = [], []
+    for i, x in enumerate(X):
+        point = {}
+        for path, v in zip(names, x):
+            node, key = _slot(scenario.model_dump(mode="python", by_alias=True), path, create=False)
+            point[path] = int(round(v)) if isinstance(node[key], int) and not isinstance(node[key], bool) else float(v)
+        tasks.append(Task(f"s{i:04d}", _variant(scenario, point, label=f"sample {i}"), seed))
+        rows.append({"sample": i, **point})
+    out = {}
+    for outcome in _run(tasks, workers, scheduler, progress):
+        if outcome.error:
+            raise RuntimeError(f"sensitivity sample {outcome.task.key} failed: {outcome.error}")
+        out[int(outcome.task.key[1:])] = _kpis(outcome.result)
+    runs = pd.DataFrame([{**row, **out[row["sample"]]} for row in rows])
+    ranking = []
+    for kpi in ("delivered_mt_per_year", "transit_days_mean"):
+        y = runs[kpi].to_numpy(dtype=float)
+        Si = morris_analyze.analyze(problem, X, y, num_levels=levels, seed=seed)
+        for j, name in enumerate(names):
+            ranking.append({"output": kpi, "parameter": name, "mu_star": float(Si["mu_star"][j]),
+                            "mu_star_conf": float(Si["mu_star_conf"][j]), "mu": float(Si["mu"][j]),
+                            "sigma": float(Si["sigma"][j])})
+    ranking = pd.DataFrame(ranking).sort_values(["output", "mu_star"], ascending=[True, False]).reset_index(drop=True)
+    return ranking, runs
