@@ -37,6 +37,18 @@ def _subtitle_any(res) -> str:
     return _subtitle(res)
 
 
+def _history_and_goal(ax, scenario, style: str) -> float:
+    """The documented series (if the scenario has one) and the goal line; returns the goal."""
+    if scenario.observed is not None:
+        obs = pd.Series(scenario.observed.mt_by_year).sort_index()
+        ax.plot(obs.index, obs.values, style, color="black", lw=1.2, ms=5, label=f"observed: {scenario.observed.series}")
+    goal = scenario.goal_mt_per_year
+    ax.axhline(goal, color="#d62728", ls="--", lw=1.5)
+    ax.annotate(f"goal {goal:g} Mt/yr", (0.01, goal), xycoords=("axes fraction", "data"), va="bottom",
+                color="#d62728", fontsize=10, xytext=(0, 3), textcoords="offset points")
+    return goal
+
+
 def annual_tons(res) -> Figure:
     """Delivered tonnes per year by flow, the documented series, and the 10 Mt goal
     (for replications: the mean by flow, with the 95% CI of the total as error bars)."""
@@ -60,13 +72,7 @@ def annual_tons(res) -> Figure:
     for x, total in zip(a.index, bottom):
         ax.annotate(f"{total:.2f}", (x, total), ha="center", va="bottom", fontsize=9, xytext=(0, 2 if len(a) < 6 else 6),
                     textcoords="offset points", rotation=0 if len(a) < 9 else 90)
-    if s.observed is not None:
-        obs = pd.Series(s.observed.mt_by_year).sort_index()
-        ax.plot(obs.index, obs.values, "o-", color="black", lw=1.5, ms=5, label=f"observed: {s.observed.series}")
-    goal = s.goal_mt_per_year
-    ax.axhline(goal, color="#d62728", ls="--", lw=1.5)
-    ax.annotate(f"goal {goal:g} Mt/yr", (0.01, goal), xycoords=("axes fraction", "data"), va="bottom",
-                color="#d62728", fontsize=10, xytext=(0, 3), textcoords="offset points")
+    goal = _history_and_goal(ax, s, "o-")
     years = sorted(set(a.index) | (set(s.observed.mt_by_year) if s.observed else set()))
     ax.set_xticks(years)
     ax.set_xlim(min(years) - 0.6, max(years) + 0.6)
@@ -175,7 +181,7 @@ def port_levels(res, ports: tuple[str, ...] = ("aktau", "kuryk", "alat")) -> Fig
 
 
 FIGURES = {"annual_tons": annual_tons, "utilization": utilization, "transit_days": transit_days,
-           "port_levels": port_levels}
+           "port_levels": port_levels, "corridor_map": lambda res: corridor_map(res)}
 
 
 def save_all(res, out: str | Path, dpi: int = 110) -> list[Path]:
@@ -212,13 +218,7 @@ def compare_tons(cmp) -> Figure:
         if cmp.replications > 1:
             ax.fill_between(a.year, a.delivered_mt_ci_low.astype(float), a.delivered_mt_ci_high.astype(float),
                             color=colors[n], alpha=0.18, lw=0)
-    if first.observed is not None:
-        obs = pd.Series(first.observed.mt_by_year).sort_index()
-        ax.plot(obs.index, obs.values, "s--", color="black", ms=5, lw=1, label=f"observed: {first.observed.series}")
-    goal = first.goal_mt_per_year
-    ax.axhline(goal, color="#d62728", ls="--", lw=1.5)
-    ax.annotate(f"goal {goal:g} Mt/yr", (0.01, goal), xycoords=("axes fraction", "data"), va="bottom",
-                color="#d62728", fontsize=10, xytext=(0, 3), textcoords="offset points")
+    goal = _history_and_goal(ax, first, "s--")
     years = sorted(set(cmp.annual.year) | (set(first.observed.mt_by_year) if first.observed else set()))
     ax.set_xticks(years)
     ax.tick_params(axis="x", labelrotation=45)
@@ -432,4 +432,240 @@ def sensitivity_plot(ranking: pd.DataFrame) -> Figure:
     fig.suptitle("Global sensitivity (Morris screening): which uncertain inputs move the results most\n"
                  "bars: mu* (mean absolute elementary effect over the input's range); error bars: bootstrap 95% CI",
                  fontsize=11)
+    return fig
+
+
+# ----------------------------------------------------------------------------------------------
+# The corridor map and operations charts
+# ----------------------------------------------------------------------------------------------
+# A coarse outline of the Caspian Sea (lon, lat), traced by hand from a public map at ~50 km
+# resolution: enough to place the ports and the crossing, drawn without tiles or downloads.
+CASPIAN_OUTLINE = [
+    (47.5, 43.0), (48.3, 42.05), (49.1, 41.2), (49.6, 40.6), (50.4, 40.45), (49.9, 40.3), (49.4, 39.95),
+    (48.95, 39.2), (48.85, 38.45), (49.0, 37.9), (49.5, 37.45), (50.3, 37.1), (51.5, 36.75), (52.6, 36.75),
+    (53.9, 36.9), (53.95, 37.6), (53.85, 38.5), (53.1, 39.4), (53.0, 40.0), (52.75, 40.6), (53.3, 41.0),
+    (54.4, 41.1), (54.2, 41.8), (53.3, 41.9), (52.8, 42.4), (52.3, 42.9), (51.66, 43.18), (51.2, 43.6),
+    (50.8, 44.1), (50.3, 44.6), (50.5, 45.0), (51.3, 45.3), (52.3, 45.5), (53.1, 46.3), (52.6, 46.8),
+    (51.9, 47.1), (51.0, 46.9), (49.9, 46.6), (49.0, 46.3), (48.0, 45.9), (47.4, 45.4), (47.2, 44.7),
+    (47.5, 43.9), (47.5, 43.0),
+]
+
+
+def _open_links(res, year: int) -> tuple[set, set]:
+    """Rail links and sea lines on at least one route open in ``year`` (from the demand plans)."""
+    s = res.scenario
+    d = res.demand[res.demand.year <= year]
+    open_routes = set()
+    for flow, g in d.groupby("flow"):
+        last_t = g.t_h.max()
+        open_routes |= {(flow, r) for r in g[g.t_h == last_t].route}
+    links, lines = set(), set()
+    rail = {(l.from_node, l.to_node): l.id for l in s.rail_links}
+    sea = {(l.from_port, l.to_port, l.cargo): l.id for l in s.sea_lines}
+    for f in s.demand.flows:
+        for r in f.routes:
+            if (f.id, r.id) not in open_routes:
+                continue
+            for a, b in zip(r.path, r.path[1:]):
+                if (a, b) in rail:
+                    links.add(rail[(a, b)])
+                elif (a, b, f.cargo) in sea:
+                    lines.add(sea[(a, b, f.cargo)])
+    return links, lines
+
+
+def corridor_map(res, year: int | None = None) -> Figure:
+    """The corridor in real coordinates: legs as wide as the tonnes they carry, coloured by
+    utilization; routes closed in that year dotted (the Zangezur route before it opens)."""
+    import matplotlib.cm as cm
+    from matplotlib.colors import Normalize
+    from matplotlib.lines import Line2D
+
+    s = res.scenario
+    year = year or s.end_year
+    nodes = {n.id: n for n in s.nodes}
+    links_open, lines_open = _open_links(res, year)
+    lk = res.links[res.links.year == year].set_index("link")
+    rs = res.resources[res.resources.year == year]
+    v = res.voyages[[Calendar(s.start_year, s.end_year).year_of(t) == year for t in res.voyages.t_depart_h]] \
+        if len(res.voyages) else res.voyages
+    sea_tons = v.groupby("line").tons.sum() if len(v) else pd.Series(dtype=float)
+    fleet_util = rs[rs.kind == "fleet"].groupby("where").utilization.mean()
+    cmap, norm = matplotlib.colormaps["plasma_r"], Normalize(0.0, 1.0)
+    width = lambda t: 0.8 + 9.0 * (t / 5e6) ** 0.7  # noqa: E731  (5 Mt/yr ~ 10 pt)
+
+    fig = Figure(figsize=(14, 6.4), layout="constrained")
+    ax = fig.add_subplot()
+    xs, ys = zip(*CASPIAN_OUTLINE)
+    ax.fill(xs, ys, color="#d6e9f8", zorder=0)
+    ax.plot(xs, ys, color="#8db8dc", lw=0.8, zorder=0)
+    ax.text(51.6, 37.9, "Caspian Sea\n(outline approximate)", ha="center", fontsize=8, color="#4a7fb0", style="italic")
+    for l in s.rail_links:
+        a, b = nodes[l.from_node], nodes[l.to_node]
+        tons = float(lk.loc[l.id, "tons"]) if l.id in lk.index else 0.0
+        util = float(lk.loc[l.id, "path_utilization"]) if l.id in lk.index and pd.notna(lk.loc[l.id, "path_utilization"]) else None
+        if l.id not in links_open:
+            ax.plot([a.lon_deg, b.lon_deg], [a.lat_deg, b.lat_deg], ls=":", color="#999999", lw=1.4, zorder=1)
+            continue
+        color = cmap(norm(util)) if util is not None else "#777777"
+        ax.plot([a.lon_deg, b.lon_deg], [a.lat_deg, b.lat_deg], color=color, lw=width(tons), solid_capstyle="round", zorder=2)
+    for line in s.sea_lines:
+        a, b = nodes[line.from_port], nodes[line.to_port]
+        tons = float(sea_tons.get(line.id, 0.0))
+        util = fleet_util.get(line.id)
+        ls = "--" if line.id in lines_open else ":"
+        color = cmap(norm(util)) if util is not None and line.id in lines_open else "#999999"
+        mid = ((a.lon_deg + b.lon_deg) / 2 + 0.35 * (hash(line.cargo) % 3 - 1), (a.lat_deg + b.lat_deg) / 2)
+        ax.plot([a.lon_deg, mid[0], b.lon_deg], [a.lat_deg, mid[1], b.lat_deg], ls=ls, color=color,
+                lw=width(tons), zorder=2)
+    ports = {p.id for p in s.ports}
+    for n in s.nodes:
+        is_port = n.id in ports
+        ax.plot(n.lon_deg, n.lat_deg, "s" if is_port else "o", ms=7 if is_port else 4.5,
+                color="#1a1a1a" if is_port else "white", mec="#1a1a1a", zorder=3)
+        dx, dy = _label_offset(n, s.nodes)
+        ax.annotate(n.name, (n.lon_deg, n.lat_deg), xytext=(dx, dy), textcoords="offset points", fontsize=7.5,
+                    ha="left" if dx >= 0 else "right", va="bottom" if dy >= 0 else "top", zorder=4,
+                    bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.6})
+    ax.set_aspect(1 / np.cos(np.radians(43)))
+    ax.set_xlabel("longitude, °E")
+    ax.set_ylabel("latitude, °N")
+    ax.grid(alpha=0.25)
+    sm = cm.ScalarMappable(norm=norm, cmap=cmap)
+    fig.colorbar(sm, ax=ax, shrink=0.6, label="utilization (rail: train paths; sea: fleet busy share)")
+    handles = [Line2D([], [], color="#555555", lw=width(t), label=f"{t / 1e6:g} Mt/yr") for t in (0.5e6, 2e6, 5e6)]
+    handles += [Line2D([], [], color="#555555", lw=2, label="rail link"),
+                Line2D([], [], color="#555555", lw=2, ls="--", label="sea line"),
+                Line2D([], [], color="#999999", lw=1.4, ls=":", label=f"closed or unused in {year}"),
+                Line2D([], [], marker="s", color="#1a1a1a", lw=0, label="port")]
+    ax.legend(handles=handles, loc="lower right", fontsize=8, title="line width = tonnes carried", title_fontsize=8,
+              ncol=2)
+    ax.set_title(f"The Middle Corridor in {year}: corridor tonnes carried and utilization\n{_subtitle(res)}",
+                 fontsize=11)
+    return fig
+
+
+def _label_offset(node, nodes, near_deg: float = 1.2) -> tuple[float, float]:
+    """Place a label away from the node's close neighbours (in points)."""
+    vx = vy = 0.0
+    for m in nodes:
+        if m.id == node.id:
+            continue
+        dx, dy = node.lon_deg - m.lon_deg, node.lat_deg - m.lat_deg
+        d = (dx * dx + dy * dy) ** 0.5
+        if 0 < d < near_deg:
+            vx += dx / d * (near_deg - d)
+            vy += dy / d * (near_deg - d)
+    if vx == 0 and vy == 0:
+        return 4.0, 4.0
+    norm = (vx * vx + vy * vy) ** 0.5
+    return 6.0 * vx / norm + (2 if vx >= 0 else -2), 6.0 * vy / norm
+
+
+def _window(res, start: str | None, days: float) -> tuple[float, float, Calendar]:
+    cal = Calendar(res.scenario.start_year, res.scenario.end_year)
+    if start is None:
+        t0 = 0.0
+    else:
+        from datetime import datetime as _dt
+        t0 = (_dt.fromisoformat(start) - cal.origin).total_seconds() / 3600.0
+    return t0, t0 + days * 24.0, cal
+
+
+def stringline(res, path: list[str] | None = None, start: str | None = None, days: float = 14.0) -> Figure:
+    """Time-distance chart of corridor trains along a rail path (node ids), coloured by flow.
+
+    Each line is one consignment: its position at each link entry along the path, so a flat
+    stretch is a train held (at a border, a full yard), a steep one a train running.
+    """
+    s = res.scenario
+    if path is None:
+        path = max((r.path for f in s.demand.flows for r in f.routes), key=len)
+    rail = {(l.from_node, l.to_node): l for l in s.rail_links}
+    segs = [(a, b) for a, b in zip(path, path[1:]) if (a, b) in rail]
+    if not segs:
+        raise ValueError(f"no rail link along {path}")
+    dist, cum = {}, 0.0
+    for a, b in segs:
+        dist[a] = cum
+        cum += rail[(a, b)].length_km
+    dist[segs[-1][1]] = cum
+    t0, t1, cal = _window(res, start, days)
+    lots = res.lots
+    cols = [(f"t_rail:{rail[(a, b)].id}_h", dist[a]) for a, b in segs]
+    end_col = f"t_yard:{segs[-1][1]}_h"
+    fig = Figure(figsize=(12, 6.5), layout="constrained")
+    ax = fig.add_subplot()
+    flows = [f.id for f in s.demand.flows]
+    seen = set()
+    first = lots.drop_duplicates("consignment")
+    for _, lot in first.iterrows():
+        pts = [(lot[c], d) for c, d in cols if c in lot and pd.notna(lot[c])]
+        if end_col in lot and pd.notna(lot[end_col]):
+            pts.append((lot[end_col], cum))
+        elif "t_delivered_h" in lot and lot.destination == path[-1]:
+            pts.append((lot.t_delivered_h, cum))
+        pts = [p for p in pts if t0 - 24 * 10 <= p[0] <= t1 + 24 * 10]
+        if len(pts) < 2 or max(p[0] for p in pts) < t0 or min(p[0] for p in pts) > t1:
+            continue
+        color = FLOW_COLORS[flows.index(lot.flow) % len(FLOW_COLORS)]
+        ax.plot([cal.to_datetime(t) for t, _ in pts], [d for _, d in pts], color=color, lw=1.1, alpha=0.85,
+                label=lot.flow if lot.flow not in seen else None)
+        seen.add(lot.flow)
+    ax.set_xlim(cal.to_datetime(t0), cal.to_datetime(t1))
+    ax.set_ylim(cum * 1.02, -cum * 0.02)
+    ticks, last = [], None
+    for n, d in dist.items():                 # skip a station too close to the previous label
+        if last is None or d - last >= 0.03 * cum:
+            ticks.append((n, d))
+            last = d
+    ax.set_yticks([d for _, d in ticks], [f"{next((x.name for x in s.nodes if x.id == n), n)} ({d:.0f} km)"
+                                          for n, d in ticks], fontsize=8)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
+    ax.set_xlabel("date")
+    ax.set_ylabel("distance along the line, km")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="upper right", title="flow")
+    ax.set_title(f"Time-distance chart: corridor trains {path[0]} -> {path[-1]}, {days:g} days from "
+                 f"{cal.to_datetime(t0):%d %b %Y}\n{_subtitle(res)}", fontsize=11)
+    return fig
+
+
+STATE_COLORS = {"loading": "#2ca02c", "unloading": "#98df8a", "sailing": "#1f77b4", "returning": "#aec7e8",
+                "waiting_berth": "#ff7f0e", "waiting_cargo": "#c7c7c7", "weather_hold": "#d62728"}
+STATE_LABELS = {"loading": "loading", "unloading": "unloading", "sailing": "sailing loaded", "returning": "sailing back",
+                "waiting_berth": "waiting for a berth", "waiting_cargo": "waiting for cargo (at anchor)",
+                "weather_hold": "held by weather"}
+
+
+def fleet_gantt(res, start: str | None = None, days: float = 30.0, line: str | None = None) -> Figure:
+    """What every vessel was doing over a window: loading, waiting, held by weather, sailing."""
+    st = res.vessel_states
+    if line:
+        st = st[st.line == line]
+    t0, t1, cal = _window(res, start, days)
+    st = st[(st.t_end_h > t0) & (st.t_start_h < t1)]
+    vessels = sorted(st.vessel.unique(), key=lambda v: (st[st.vessel == v].line.iloc[0], v))
+    fig = Figure(figsize=(13, 0.32 * max(len(vessels), 4) + 2.2), layout="constrained")
+    ax = fig.add_subplot()
+    for i, v in enumerate(vessels):
+        g = st[st.vessel == v]
+        for state, gg in g.groupby("state"):
+            spans = [(mdates.date2num(cal.to_datetime(max(a, t0))), (min(b, t1) - max(a, t0)) / 24.0)
+                     for a, b in zip(gg.t_start_h, gg.t_end_h)]
+            ax.broken_barh(spans, (i - 0.4, 0.8), color=STATE_COLORS.get(state, "grey"))
+    ax.set_yticks(range(len(vessels)), [f"{v} ({st[st.vessel == v].line.iloc[0]})" for v in vessels], fontsize=7.5)
+    ax.set_ylim(len(vessels) - 0.5, -0.5)
+    ax.set_xlim(mdates.date2num(cal.to_datetime(t0)), mdates.date2num(cal.to_datetime(t1)))
+    ax.xaxis_date()
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
+    closures = res.closures[(res.closures.t_end_h > t0) & (res.closures.t_start_h < t1)]
+    for _, c in closures.iterrows():
+        ax.axvspan(mdates.date2num(cal.to_datetime(max(c.t_start_h, t0))), mdates.date2num(cal.to_datetime(min(c.t_end_h, t1))),
+                   color="#d62728", alpha=0.06, lw=0)
+    ax.legend(handles=[Patch(color=STATE_COLORS[k], label=STATE_LABELS[k]) for k in STATE_COLORS]
+              + [Patch(color="#d62728", alpha=0.15, label="a port closed by storm")],
+              loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=4, fontsize=8, frameon=False)
+    ax.set_title(f"The Caspian fleet, {days:g} days from {cal.to_datetime(t0):%d %b %Y}\n{_subtitle(res)}", fontsize=11)
+    ax.grid(axis="x", alpha=0.3)
     return fig
