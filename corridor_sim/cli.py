@@ -1,6 +1,7 @@
 """The command line: a thin shell over the Python API (load_scenario, run, Results.write)."""
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -425,6 +426,69 @@ def sensitivity(scenario, trajectories, years, out, seed, overrides, workers, sc
         _table(ranking, f"Morris screening of {scn.name} ({len(runs)} runs)",
                ["output", "parameter", "mu_star", "mu_star_conf", "sigma"])
     click.echo(f"sensitivity written to {out}/")
+
+
+@main.command()
+@click.argument("result_dir", type=click.Path(file_okay=False))
+@click.option("--line", default=None, metavar="NODE,NODE,...",
+              help="Rail path for the time-distance chart [default: the longest route].")
+@click.option("--from", "start", default=None, metavar="YYYY-MM-DD", help="Start of the chart window [default: 1 Jan].")
+@click.option("--days", type=click.FloatRange(min=1, max=3660), default=30.0, show_default=True, help="Window length.")
+@click.option("--year", type=int, default=None, help="Year of the corridor map [default: the last].")
+def charts(result_dir, line, start, days, year):
+    """Operations charts of a finished run: corridor map, train time-distance chart, fleet Gantt."""
+    from .plots import corridor_map, fleet_gantt, stringline
+    from .results import open_results
+
+    try:
+        res = open_results(result_dir)
+    except (FileNotFoundError, ScenarioError) as exc:
+        raise InputError(str(exc)) from None
+    path = [p.strip() for p in line.split(",")] if line else None
+    nodes = {n.id for n in res.scenario.nodes}
+    if path and (len(path) < 2 or any(p not in nodes for p in path)):
+        raise InputError(f"--line: give at least two node ids from: {', '.join(sorted(nodes))}")
+    if start:
+        try:
+            from datetime import date
+            date.fromisoformat(start)
+        except ValueError:
+            raise InputError(f"--from takes a date YYYY-MM-DD, got {start!r}") from None
+    s = res.scenario
+    if year is not None and not s.start_year <= year <= s.end_year:
+        raise InputError(f"--year {year} is outside the run's years {s.start_year}-{s.end_year}")
+    out = Path(result_dir)
+    try:
+        figs = {"corridor_map": corridor_map(res, year), "stringline": stringline(res, path, start, days),
+                "fleet_gantt": fleet_gantt(res, start, days)}
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    for name, fig in figs.items():
+        tmp = out / f".{name}.png.tmp"
+        fig.savefig(tmp, dpi=110, format="png")
+        os.replace(tmp, out / f"{name}.png")
+    click.echo(f"charts written to {out}/ (corridor_map.png, stringline.png, fleet_gantt.png)")
+
+
+@main.command()
+@click.argument("result_dirs", nargs=-1, required=True, type=click.Path(file_okay=False))
+@click.option("--out", "out", type=click.Path(dir_okay=False), default="report.html", show_default=True)
+@click.option("--bottlenecks", "bottlenecks_dir", type=click.Path(file_okay=False), default=None,
+              help="A folder written by `corridor-sim bottlenecks`, to include its ranking.")
+@click.option("--title", default=None, help="Report title.")
+def report(result_dirs, out, bottlenecks_dir, title):
+    """One self-contained HTML report (images embedded) from RESULT_DIRS: single runs, replicated
+    runs or a comparison folder."""
+    from .report import write_report
+
+    for d in result_dirs:
+        if not Path(d).is_dir():
+            raise InputError(f"{d}: no such result folder")
+    try:
+        path = write_report(list(result_dirs), out, bottlenecks_dir, title)
+    except (FileNotFoundError, ScenarioError, ValueError) as exc:
+        raise InputError(f"cannot build the report: {exc}") from None
+    click.echo(f"report written to {path} ({path.stat().st_size / 1e6:.1f} MB, self-contained)")
 
 
 @main.command()

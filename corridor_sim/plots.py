@@ -316,9 +316,10 @@ def compare_bottlenecks(cmp) -> Figure:
 
 
 def _short(resource: str) -> str:
-    """'ferry_kuryk_alat:asco_ferry' -> 'ferry kuryk alat\\nasco ferry'."""
+    """'tanker_aktau_sangachal:kmtf_tanker' -> 'tanker aktau\\nsangachal\\nkmtf tanker' (fits a grid cell)."""
+    import textwrap
     parts = resource.split(":")
-    return "\n".join(p.replace("_", " ") for p in parts[:2])
+    return "\n".join(textwrap.fill(p.replace("_", " "), 14) for p in parts[:2])
 
 
 def save_comparison(cmp, out: str | Path, dpi: int = 110, flow: str = "containers_cn_tr") -> list[Path]:
@@ -343,7 +344,7 @@ def save_replicated(rep, out: str | Path, dpi: int = 110) -> list[Path]:
     pooled = SimpleNamespace(lots=pd.concat([r.lots for r in rep.runs], ignore_index=True), scenario=rep.scenario,
                              seed=rep.seed, metadata=first.metadata)
     figs = {"annual_tons": annual_tons(rep), "utilization": utilization(rep), "transit_days": transit_days(pooled),
-            "port_levels": port_levels(first)}
+            "port_levels": port_levels(first), "corridor_map": corridor_map(first)}
     figs["transit_days"].axes[0].set_title(f"Transit time from the corridor entry to delivery, all {rep.n} replications "
                                            f"pooled\nscenario '{rep.scenario.name}'", fontsize=11)
     figs["port_levels"].suptitle(f"Yard fill and trains waiting at the Caspian ports\nscenario '{rep.scenario.name}', "

@@ -321,3 +321,18 @@ def load_results(folder: str | Path, scenario: Scenario) -> Results:
             tables[name] = pd.read_csv(csv) if csv.stat().st_size > 1 else pd.DataFrame()
     meta = json.loads((folder / "metadata.json").read_text())
     return Results(scenario, int(meta["seed"]), metadata=meta, **tables)
+
+
+def open_results(folder: str | Path) -> Results:
+    """Read a result folder with the scenario it was run with (from its metadata.json). A folder of
+    replications opens its first replication."""
+    from .scenario import validate_dict
+    folder = Path(folder)
+    if (folder / "manifest.json").exists() and (folder / "replications").is_dir():
+        folder = sorted((folder / "replications").iterdir())[0]
+    meta_path = folder / "metadata.json"
+    if not meta_path.exists():
+        raise FileNotFoundError(f"{folder} is not a result folder (no metadata.json)")
+    meta = json.loads(meta_path.read_text())
+    scn = validate_dict(meta["scenario"], f"{folder}/metadata.json", check_dates=False)
+    return load_results(folder, scn)

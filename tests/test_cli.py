@@ -16,7 +16,7 @@ import corridor_sim as cs
 from corridor_sim.cli import main
 from corridor_sim.results import TABLES
 
-PNGS = ("annual_tons.png", "utilization.png", "transit_days.png", "port_levels.png")
+PNGS = ("annual_tons.png", "utilization.png", "transit_days.png", "port_levels.png", "corridor_map.png")
 
 
 @pytest.fixture(scope="module")

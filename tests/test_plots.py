@@ -13,7 +13,7 @@ def pngs(tmp_path_factory, base_results):
 
 
 def test_every_png_is_a_real_picture(pngs):
-    assert set(pngs) == {"annual_tons", "utilization", "transit_days", "port_levels"}
+    assert set(pngs) == {"annual_tons", "utilization", "transit_days", "port_levels", "corridor_map"}
     for name, path in pngs.items():
         img = mpimg.imread(path)
         h, w = img.shape[:2]
