@@ -26,13 +26,14 @@ def t975(n: int) -> float:
 def measures(res) -> dict[str, float]:
     a = res.annual.set_index("flow")
     lots = res.lots
+    trains = lots.drop_duplicates("consignment")     # a consignment split at a port is one train at the border
     out = {"corridor total, Mt": a.tons_delivered.sum() / 1e6}
     for f in a.index:
         out[f"{f}, Mt"] = a.loc[f, "tons_delivered"] / 1e6
     out["containers, TEU"] = a.loc[a.cargo == "container", "units_delivered"].sum()
     hours = []
     for gw, nxt in (("khorgos_altynkol", "altynkol_almaty"), ("alashankou_dostyk", "dostyk_aktogay")):
-        g = lots[lots[f"t_rail:{gw}_h"].notna() & lots[f"t_rail:{nxt}_h"].notna()]
+        g = trains[trains[f"t_rail:{gw}_h"].notna() & trains[f"t_rail:{nxt}_h"].notna()]
         hours.extend((g[f"t_rail:{nxt}_h"] - g.t_generated_h).tolist())
     out["KZ rail border crossing, h"] = float(np.mean(hours))
     v = res.voyages

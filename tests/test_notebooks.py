@@ -1,0 +1,88 @@
+"""The notebooks in notebooks/ run top to bottom without an error and are stored without outputs.
+
+Each notebook is executed headless with nbclient in a kernel of *this* interpreter (so it sees the
+corridor_sim under test), with notebooks/ as its working directory. The stored files are checked
+to be clean (no outputs, no execution counts) so they are committed that way.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+nbclient = pytest.importorskip("nbclient")
+pytest.importorskip("ipykernel")
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+NAMES = ["01_base_2024.ipynb", "02_scenarios_to_10mt.ipynb", "03_what_to_build_first.ipynb"]
+KERNEL = "python3"
+CELL_TIMEOUT_S = 600
+
+
+def _runs_this_python(argv: list[str]) -> bool:
+    """A kernelspec starts this interpreter: jupyter_client swaps a bare 'python' for sys.executable."""
+    exe = argv[0] if argv else ""
+    if exe in {"python", f"python{sys.version_info[0]}", "python{}.{}".format(*sys.version_info[:2])}:
+        return True
+    return os.path.normcase(os.path.abspath(exe)) == os.path.normcase(os.path.abspath(sys.executable))
+
+
+def _spec_ok() -> bool:
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+    try:
+        spec = KernelSpecManager().get_kernel_spec(KERNEL)
+    except NoSuchKernel:
+        return False
+    return _runs_this_python(spec.argv)
+
+
+@pytest.fixture(scope="session")
+def kernel_name(tmp_path_factory):
+    """'python3', made to start this interpreter: install ipykernel's spec into sys.prefix if
+    jupyter_client does not find one (once per session); if a user-level spec still shadows it,
+    put a private copy first on JUPYTER_PATH."""
+    from ipykernel.kernelspec import install
+    with pytest.MonkeyPatch.context() as mp:
+        if not _spec_ok():
+            try:
+                install(user=False, prefix=sys.prefix)
+            except OSError:
+                pass
+        if not _spec_ok():
+            prefix = tmp_path_factory.mktemp("jupyter")
+            install(user=False, prefix=str(prefix))
+            mp.setenv("JUPYTER_PATH", os.pathsep.join(filter(None, [str(prefix / "share" / "jupyter"),
+                                                                   os.environ.get("JUPYTER_PATH")])))
+        assert _spec_ok(), "no python3 kernelspec for this interpreter"
+        yield KERNEL
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_notebook_stored_clean(name):
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    nbformat.validate(nb)
+    assert nb.nbformat == 4
+    assert nb.metadata.get("kernelspec", {}).get("name") == KERNEL
+    dirty = [i for i, c in enumerate(nb.cells)
+             if c.cell_type == "code" and (c.get("outputs") or c.get("execution_count") is not None)]
+    assert not dirty, f"{name}: cells {dirty} have stored outputs; clear them before committing"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_notebook_runs(name, kernel_name):
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    # First, in memory only: prove the kernel is this interpreter (the stored file is untouched).
+    nb.cells.insert(0, nbformat.v4.new_code_cell(f"import sys\nassert sys.prefix == {sys.prefix!r}, sys.prefix"))
+    client = nbclient.NotebookClient(nb, kernel_name=kernel_name, timeout=CELL_TIMEOUT_S,
+                                     resources={"metadata": {"path": str(NOTEBOOKS)}})
+    t0 = time.perf_counter()
+    client.execute()          # raises CellExecutionError on the first cell that fails
+    elapsed = time.perf_counter() - t0
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
+    assert not errors, errors
+    print(f"{name}: {elapsed:.0f} s")
