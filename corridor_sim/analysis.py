@@ -15,7 +15,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from .experiment import Outcome, Task, execute, replication_seed
+from .experiment import Outcome, Task, execute, replication_seed, run_task
 from .kpi import binding_bottleneck
 from .replicated import totals
 from .scenario import Scenario, ScenarioError, _slot, apply_override, scale_value, validate_dict
@@ -46,11 +46,11 @@ def _kpis(res) -> dict:
             "backlog_mt_end": float(t.backlog_mt.iloc[-1]), "in_system_mt_end": float(t.in_system_mt.iloc[-1])}
 
 
-def _run(tasks, workers, scheduler, progress: Progress, fn=None):
+def _run(tasks, workers, scheduler, progress: Progress, fn: Callable = run_task):
     done, total = 0, len(tasks)
     if progress:
         progress(0, total)
-    for outcome in execute(tasks, workers, scheduler, **({"fn": fn} if fn else {})):
+    for outcome in execute(tasks, workers, scheduler, fn):
         done += 1
         if progress:
             progress(done, total)

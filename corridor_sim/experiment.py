@@ -84,6 +84,7 @@ def execute(tasks: list[Task], workers: int | None = None, scheduler: str | None
         return
     # spawn, not fork: the parent may hold threads (the progress bar) whose locks a fork would copy
     pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=get_context("spawn"))
+    pending: set = set()
     try:
         pending = {pool.submit(fn, t) for t in tasks}
         while pending:
@@ -91,7 +92,7 @@ def execute(tasks: list[Task], workers: int | None = None, scheduler: str | None
             for fut in done:
                 yield fut.result()
     finally:
-        for fut in list(locals().get("pending", ())):
+        for fut in pending:
             fut.cancel()
         # on interrupt, stop running simulations too (ProcessPoolExecutor has no public kill)
         procs = list(getattr(pool, "_processes", {}).values())
