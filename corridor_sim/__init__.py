@@ -12,7 +12,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .scenario import Scenario, ScenarioError, describe, load_scenario, validate_dict  # noqa: E402
+from .loading import ScenarioError, load_scenario, validate_dict  # noqa: E402
+from .scenario import Scenario, describe  # noqa: E402
 from .simulate import run  # noqa: E402
 from .compare import Comparison, compare, compare_results  # noqa: E402
 

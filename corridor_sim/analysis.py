@@ -18,7 +18,8 @@ import pandas as pd
 from .experiment import Outcome, Task, execute, replication_seed, run_task
 from .kpi import binding_bottleneck
 from .replicated import totals
-from .scenario import Scenario, ScenarioError, _slot, apply_override, scale_value, validate_dict
+from .loading import ScenarioError, _slot, apply_override, scale_value, validate_dict
+from .scenario import Scenario
 from .simulate import run
 from .stats import mean_ci
 

@@ -14,7 +14,8 @@ from rich.table import Table
 
 from . import __version__
 from .kpi import busiest_resources
-from .scenario import ScenarioError, describe, load_scenario
+from .loading import ScenarioError, load_scenario
+from .scenario import describe
 
 EXIT_INPUT = 2
 

@@ -20,7 +20,8 @@ import pandas as pd
 from . import __version__
 from .compare import compare_results
 from .results import Results, load_results, open_results
-from .scenario import Scenario, validate_dict
+from .loading import validate_dict
+from .scenario import Scenario
 
 ASSUMPTIONS = [
     "Westbound loaded traffic only: eastbound empties and return cargo are not tracked; their port time is in each "

@@ -326,7 +326,7 @@ def load_results(folder: str | Path, scenario: Scenario) -> Results:
 def open_results(folder: str | Path) -> Results:
     """Read a result folder with the scenario it was run with (from its metadata.json). A folder of
     replications opens its first replication."""
-    from .scenario import validate_dict
+    from .loading import validate_dict
     folder = Path(folder)
     if (folder / "manifest.json").exists() and (folder / "replications").is_dir():
         folder = sorted((folder / "replications").iterdir())[0]

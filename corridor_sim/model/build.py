@@ -20,7 +20,8 @@ import simpy
 
 from ..calendar import Calendar
 from ..rng import Streams
-from ..scenario import Scenario, timeline_states
+from ..loading import timeline_states
+from ..scenario import Scenario
 from .cargo import Ledger, Lot, Train
 from .demand import FlowState, flow_process
 from .fleet import SeaLine

@@ -1,0 +1,602 @@
+"""Loading scenarios: YAML files, ``extends``, ``--set`` overrides, cross-reference checks and
+timeline validation, with every problem reported under its YAML path.
+
+Errors are collected, not raised one by one: ``load_scenario`` raises a single ``ScenarioError``
+listing every problem with its YAML path (``demand.flows.crude_kz_btc.tons_per_year``), the same
+dotted form that ``--set`` takes, and the line in the file (or the parent file) where there is one.
+"""
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from .scenario import Intervention, Scenario, Terminal
+
+# ----------------------------------------------------------------------------------------------
+# Errors
+# ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    message: str
+    where: str | None = None          # "line 12", or "base.yaml line 12" for an inherited field
+
+    def __str__(self) -> str:
+        where = f" ({self.where})" if self.where else ""
+        return f"{self.path or '<top level>'}{where}: {self.message}"
+
+
+class ScenarioError(Exception):
+    """Raised for any invalid scenario input; ``str()`` is the message to show the user."""
+
+    def __init__(self, source: str, problems: list[Problem], header: str | None = None):
+        self.source = source
+        self.problems = problems
+        head = header or f"{source}: the scenario is not valid ({len(problems)} problem{'s' if len(problems) != 1 else ''})"
+        body = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{head}\n{body}" if problems else head)
+
+
+# ----------------------------------------------------------------------------------------------
+# Paths: pydantic locations and --set overrides both use dotted paths where list items are named
+# by their id (demand.flows.crude_kz_btc.tons_per_year) or, lacking one, by index (path.3).
+# ----------------------------------------------------------------------------------------------
+def _readable_path(raw: Any, loc: tuple) -> str:
+    parts: list[str] = []
+    node = raw
+    for key in loc:
+        if isinstance(node, list) and isinstance(key, int):
+            item = node[key] if 0 <= key < len(node) else None
+            label = _item_key(item) or str(key)
+            parts.append(label)
+            node = item
+        else:
+            if key in ("function-after", "function-before", "function-wrap") or str(key).startswith(("function-", "list[", "union[", "constrained-")):
+                continue
+            parts.append(str(key))
+            node = node.get(key) if isinstance(node, dict) else None
+    return ".".join(parts)
+
+
+ITEM_KEYS = ("id", "cargo")   # list items are named by their id (terminals: by their cargo)
+
+
+def _item_key(item: Any) -> str | None:
+    if isinstance(item, dict):
+        for k in ITEM_KEYS:
+            if isinstance(item.get(k), str):
+                return item[k]
+    return None
+
+
+Chain = list[tuple[Path, "yaml.Node | None"]]   # the file first, then the files it extends
+
+
+def _locate(chain: Chain | None, path: str) -> str | None:
+    """Where a dotted path is written: the file that sets it (child before parents), and the line."""
+    if not chain:
+        return None
+    for i, (file, tree) in enumerate(chain):
+        line = _line_of(tree, path, exact=True)
+        if line:
+            return f"line {line}" if i == 0 else f"{file.name} line {line}"
+    line = _line_of(chain[0][1], path)
+    return f"line {line}" if line else None
+
+
+def _line_of(tree: yaml.Node | None, path: str, exact: bool = False) -> int | None:
+    """1-based line of a dotted path in the composed YAML, or of its deepest existing parent."""
+    if tree is None:
+        return None
+    node, line = tree, tree.start_mark.line + 1
+    for part in [p for p in path.split(".") if p]:
+        nxt = None
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if getattr(k, "value", None) == part:
+                    nxt, line = v, k.start_mark.line + 1
+                    break
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                ident = None
+                if isinstance(item, yaml.MappingNode):
+                    keys = {getattr(k, "value", None): v.value for k, v in item.value}
+                    ident = next((keys[k] for k in ITEM_KEYS if isinstance(keys.get(k), str)), None)
+                if part == ident or part == str(i):
+                    nxt, line = item, item.start_mark.line + 1
+                    break
+        if nxt is None:
+            return None if exact else line
+        node = nxt
+    return line
+
+
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    """The schema class that holds the field at ``loc`` (for listing what is allowed there)."""
+    import types
+    import typing
+
+    model: Any = Scenario
+    for key in loc[:-1]:
+        if isinstance(key, int) or model is None:
+            continue
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            field = next((f for n, f in model.model_fields.items() if key in (n, f.alias)), None)
+            if field is None:
+                return None
+            model = field.annotation
+        # unwrap Optional[...], list[...], dict[..., X] down to a model class
+        while model is not None and not (isinstance(model, type) and issubclass(model, BaseModel)):
+            args = [a for a in typing.get_args(model) if a is not type(None)]
+            if typing.get_origin(model) in (typing.Union, types.UnionType, list, dict) and args:
+                model = args[-1]
+            else:
+                return None
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _fields_of(model: type[BaseModel]) -> list[str]:
+    return [f.alias or n for n, f in model.model_fields.items()]
+
+
+def _explain(err: dict) -> str:
+    kind = err.get("type", "")
+    loc = tuple(err.get("loc", ()))
+    if kind == "extra_forbidden":
+        model = _model_at(loc)
+        allowed = f"; allowed here: {', '.join(_fields_of(model))}" if model else ""
+        return f"unknown field '{loc[-1]}'{allowed} (docs/scenario.md)"
+    if kind == "missing":
+        return "required field is missing (docs/scenario.md lists every field)"
+    msg = err.get("msg", "invalid value")
+    msg = msg.replace("Value error, ", "")
+    got = err.get("input")
+    if kind not in ("missing",) and not isinstance(got, (dict, list)) and got is not None:
+        msg += f" (got {got!r})"
+    return msg
+
+
+# ----------------------------------------------------------------------------------------------
+# Overrides (--set)
+# ----------------------------------------------------------------------------------------------
+def parse_override(text: str) -> tuple[str, Any]:
+    """Split ``dotted.path=VALUE``; the value is read as a YAML scalar (numbers, true/false, lists).
+
+    >>> parse_override("demand.scale=1.5")
+    ('demand.scale', 1.5)
+    >>> parse_override("sea_lines.ferry_kuryk_alat.vessels.asco_ferries.count=8")
+    ('sea_lines.ferry_kuryk_alat.vessels.asco_ferries.count', 8)
+    """
+    if "=" not in text:
+        raise ValueError(f"--set takes dotted.path=VALUE, got {text!r}")
+    path, value = text.split("=", 1)
+    path = path.strip()
+    if not path:
+        raise ValueError(f"--set has an empty path in {text!r}")
+    try:
+        parsed = yaml.safe_load(value) if value.strip() else None
+    except yaml.YAMLError:
+        parsed = value
+    return path, parsed
+
+
+def _slot(raw: dict, path: str, create: bool) -> tuple[Any, Any]:
+    """The container and key that ``path`` names in a raw scenario dict (KeyError if it does not exist).
+
+    With ``create``, the last key of a mapping may be new (validation then names it if unknown).
+    """
+    parts = path.split(".")
+    node: Any = raw
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        where = ".".join(parts[: i + 1])
+        if isinstance(node, dict):
+            if part not in node and not (last and create):
+                known = ", ".join(sorted(map(str, node))) or "none"
+                raise KeyError(f"'{where}' does not exist (keys here: {known})")
+            key = part
+        elif isinstance(node, list):
+            key = next((j for j, it in enumerate(node) if _item_key(it) == part), None)
+            if key is None and part.isdigit() and int(part) < len(node):
+                key = int(part)
+            if key is None:
+                ids = [k for k in map(_item_key, node) if k]
+                known = ", ".join(ids) if ids else f"index 0..{len(node) - 1}"
+                raise KeyError(f"'{where}' does not exist (items here: {known})")
+        elif node is None:
+            raise KeyError(f"'{'.'.join(parts[:i])}' is not set (null), so '{where}' does not exist")
+        else:
+            raise KeyError(f"'{'.'.join(parts[:i])}' is a value, not a section, so '{where}' does not exist")
+        if last:
+            return node, key
+        node = node[key]
+    raise KeyError(f"empty path '{path}'")
+
+
+def apply_override(raw: dict, path: str, value: Any) -> None:
+    """Set ``path`` in the raw scenario dict. Lists are indexed by item id or position."""
+    node, key = _slot(raw, path, create=True)
+    node[key] = value
+
+
+def scale_value(raw: dict, path: str, factor: float) -> None:
+    """Multiply the number at ``path`` by ``factor``."""
+    node, key = _slot(raw, path, create=False)
+    value = node[key]
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise KeyError(f"'{path}' is {value!r}, not a number, so it cannot be scaled")
+    node[key] = value * factor
+
+
+# ----------------------------------------------------------------------------------------------
+# Cross-references: what the schema alone cannot check
+# ----------------------------------------------------------------------------------------------
+def check_references(s: Scenario) -> list[Problem]:
+    probs: list[Problem] = []
+    add = lambda path, msg: probs.append(Problem(path, msg))  # noqa: E731
+
+    def unique(items, section):
+        seen = set()
+        for it in items:
+            if it.id in seen:
+                add(f"{section}.{it.id}", f"duplicate id '{it.id}'")
+            seen.add(it.id)
+
+    unique(s.nodes, "nodes")
+    unique(s.rail_links, "rail_links")
+    unique(s.ports, "ports")
+    unique(s.sea_lines, "sea_lines")
+    unique(s.demand.flows, "demand.flows")
+    nodes = {n.id for n in s.nodes}
+    node_list = ", ".join(sorted(nodes))
+
+    for link in s.rail_links:
+        for end, nid in (("from", link.from_node), ("to", link.to_node)):
+            if nid not in nodes:
+                add(f"rail_links.{link.id}.{end}", f"unknown node '{nid}' (known nodes: {node_list})")
+        if link.from_node == link.to_node:
+            add(f"rail_links.{link.id}.to", "a rail link must join two different nodes")
+
+    terminals: dict[tuple[str, str], Terminal] = {}
+    for port in s.ports:
+        if port.id not in nodes:
+            add(f"ports.{port.id}.id", f"unknown node '{port.id}' (known nodes: {node_list})")
+        seen = set()
+        for i, t in enumerate(port.terminals):
+            if t.cargo in seen:
+                add(f"ports.{port.id}.terminals.{t.cargo}", f"two terminals for '{t.cargo}' in one port")
+            seen.add(t.cargo)
+            terminals[(port.id, t.cargo)] = t
+
+    cargo_used = {f.cargo for f in s.demand.flows} | {l.cargo for l in s.sea_lines}
+    for c in sorted(cargo_used - set(s.cargo_classes)):
+        add(f"cargo_classes.{c}", f"cargo class '{c}' is used but not declared")
+
+    max_vessel: dict[tuple[str, str], float] = {}
+    for line in s.sea_lines:
+        for end, pid in (("from", line.from_port), ("to", line.to_port)):
+            if (pid, line.cargo) not in terminals:
+                add(f"sea_lines.{line.id}.{end}", f"port '{pid}' has no '{line.cargo}' terminal (a sea line runs between two terminals of its cargo)")
+        if line.from_port == line.to_port:
+            add(f"sea_lines.{line.id}.to", "a sea line must join two different ports")
+        unique(line.vessels, f"sea_lines.{line.id}.vessels")
+        biggest = max(v.capacity_units for v in line.vessels)
+        for pid in (line.from_port, line.to_port):
+            max_vessel[(pid, line.cargo)] = max(max_vessel.get((pid, line.cargo), 0.0), biggest)
+
+    if any(l.cargo for l in s.sea_lines) and s.caspian is None:
+        add("caspian", "sea lines need a 'caspian' section (load factor and sea level)")
+
+    rail_pairs: set = set()
+    for l in s.rail_links:
+        if (l.from_node, l.to_node) in rail_pairs:
+            add(f"rail_links.{l.id}", f"a second rail link from '{l.from_node}' to '{l.to_node}'; "
+                                     "raise paths_per_day of the first instead")
+        rail_pairs.add((l.from_node, l.to_node))
+    sea_pairs: set = set()
+    for l in s.sea_lines:
+        if (l.from_port, l.to_port, l.cargo) in sea_pairs:
+            add(f"sea_lines.{l.id}", f"a second '{l.cargo}' line from '{l.from_port}' to '{l.to_port}'; "
+                                    "add vessel groups to the first instead")
+        sea_pairs.add((l.from_port, l.to_port, l.cargo))
+    for (pid, cargo), t in terminals.items():
+        big = max_vessel.get((pid, cargo), 0.0)
+        if big > t.yard_capacity_units:
+            add(f"ports.{pid}.terminals.{cargo}.yard_capacity_units",
+                f"{t.yard_capacity_units:g} is smaller than the largest vessel calling ({big:g} units); it could never be loaded or unloaded")
+        if t.train_units is not None and t.train_units > t.yard_capacity_units:
+            add(f"ports.{pid}.terminals.{cargo}.train_units", "onward trains cannot be larger than the yard")
+
+    for f in s.demand.flows:
+        fp = f"demand.flows.{f.id}"
+        if f.response is None:
+            missing = [r.id for r in f.routes if r.share is None]
+            if missing:
+                add(f"{fp}.routes.{missing[0]}.share", "a flow without a response block needs a share on every route")
+            else:
+                total = sum(r.share for r in f.routes)
+                if abs(total - 1.0) > 1e-6:
+                    add(f"{fp}.routes", f"route shares add up to {total:g}; they must add up to 1")
+        else:
+            for r in f.routes:
+                if r.share is not None:
+                    add(f"{fp}.routes.{r.id}.share", "shares come from the logit when the flow has a response block; remove it")
+        if not any(r.open for r in f.routes):
+            add(f"{fp}.routes", "at least one route must be open (a timeline entry can open more)")
+        unique(f.routes, f"{fp}.routes")
+        for r in f.routes:
+            rp = f"{fp}.routes.{r.id}.path"
+            bad = [i for i, n in enumerate(r.path) if n not in nodes]
+            for i in bad:
+                add(f"{rp}.{i}", f"unknown node '{r.path[i]}' (known nodes: {node_list})")
+            if bad:
+                continue
+            for i, (a, b) in enumerate(zip(r.path, r.path[1:])):
+                if (a, b) in rail_pairs:
+                    if i + 2 < len(r.path) and (b, r.path[i + 2], f.cargo) in sea_pairs and (b, f.cargo) not in terminals:
+                        add(f"{rp}.{i + 1}", f"port '{b}' has no '{f.cargo}' terminal to take trains onto ships")
+                    if i == 0 and f.lot_units > 0:
+                        pass
+                    continue
+                if (a, b, f.cargo) in sea_pairs:
+                    nxt = r.path[i + 2] if i + 2 < len(r.path) else None
+                    t = terminals.get((b, f.cargo))
+                    if nxt is not None and (b, nxt) in rail_pairs and t is not None and t.train_units is None:
+                        add(f"ports.{b}.terminals.{f.cargo}.train_units",
+                            f"route {f.id}/{r.id} leaves '{b}' by rail, so the terminal needs train_units")
+                    if i == 0:
+                        t0 = terminals.get((a, f.cargo))
+                        if t0 is not None and f.lot_units > t0.yard_capacity_units:
+                            add(f"{fp}.lot_units", f"{f.lot_units:g} units exceed the yard at '{a}' ({t0.yard_capacity_units:g})")
+                    continue
+                add(f"{rp}.{i + 1}", f"no rail link or '{f.cargo}' sea line from '{a}' to '{b}': the route connects nothing there")
+            # trains arriving at a port must fit its yard
+            for i, (a, b) in enumerate(zip(r.path, r.path[1:])):
+                t = terminals.get((b, f.cargo))
+                if (a, b) in rail_pairs and t is not None and i + 2 < len(r.path) and f.lot_units > t.yard_capacity_units:
+                    add(f"{fp}.lot_units", f"{f.lot_units:g} units exceed the yard at '{b}' ({t.yard_capacity_units:g})")
+    return probs
+
+
+# ----------------------------------------------------------------------------------------------
+# Loading
+# ----------------------------------------------------------------------------------------------
+def read_yaml(path: Path, label: str | None = None) -> tuple[dict, yaml.Node | None]:
+    src = label or str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(src, [], header=f"{src}: no such scenario file")
+    except OSError as exc:
+        raise ScenarioError(src, [], header=f"{src}: cannot be read ({exc.strerror})")
+    try:
+        raw = yaml.safe_load(text)
+        tree = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError(src, [], header=f"{src}: is not valid YAML{where}: {problem}. "
+                                            "Check indentation and that every 'key: value' has a space after the colon.")
+    if not isinstance(raw, dict):
+        raise ScenarioError(src, [], header=f"{src}: a scenario must be a YAML mapping of fields (name, demand, ...), "
+                                            f"not {type(raw).__name__}")
+    return raw, tree
+
+
+# ----------------------------------------------------------------------------------------------
+# extends: a scenario names one or more parent files and overrides only what differs.
+# Mappings merge key by key; lists of named items (id, or cargo for terminals) merge item by item,
+# new names appended in order; any other list (a route's path, monthly factors) is replaced whole.
+# ----------------------------------------------------------------------------------------------
+def _keyed(items: list) -> bool:
+    return bool(items) and all(_item_key(it) is not None for it in items)
+
+
+def deep_merge(base: Any, over: Any) -> Any:
+    """Merge ``over`` onto ``base`` (neither is modified).
+
+    >>> deep_merge({"a": 1, "l": [{"id": "x", "v": 1}]}, {"l": [{"id": "x", "v": 2}, {"id": "y"}]})
+    {'a': 1, 'l': [{'id': 'x', 'v': 2}, {'id': 'y'}]}
+    >>> deep_merge({"path": [1, 2, 3]}, {"path": [4]})
+    {'path': [4]}
+    """
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = {k: copy.deepcopy(v) for k, v in base.items()}
+        for k, v in over.items():
+            out[k] = deep_merge(base[k], v) if k in base else copy.deepcopy(v)
+        return out
+    if isinstance(base, list) and isinstance(over, list) and _keyed(base) and _keyed(over):
+        out = [copy.deepcopy(b) for b in base]
+        index = {_item_key(b): i for i, b in enumerate(out)}
+        for item in over:
+            k = _item_key(item)
+            if k in index:
+                out[index[k]] = deep_merge(out[index[k]], item)
+            else:
+                index[k] = len(out)
+                out.append(copy.deepcopy(item))
+        return out
+    return copy.deepcopy(over)
+
+
+def resolve_file(path: str | Path, _stack: tuple[Path, ...] = ()) -> tuple[dict, Chain]:
+    """Read a scenario file and everything it extends; return the merged dict and the file chain."""
+    path = Path(path)
+    real = path.resolve()
+    label = str(path)
+    if real in _stack:
+        cycle = " -> ".join(p.name for p in (*_stack, real))
+        top = str(_stack[0])
+        raise ScenarioError(top, [], header=f"{top}: 'extends' goes round in a circle ({cycle}); "
+                                            "a scenario cannot extend itself, directly or through others")
+    raw, tree = read_yaml(path, label)
+    parents = raw.pop("extends", None)
+    chain: Chain = [(path, tree)]
+    if parents is None:
+        return raw, chain
+    if isinstance(parents, str):
+        parents = [parents]
+    if not isinstance(parents, list) or not all(isinstance(p, str) for p in parents):
+        raise ScenarioError(label, [Problem("extends", "must be a file name or a list of file names, "
+                                                       "relative to this file", _locate(chain, "extends"))])
+    merged: dict = {}
+    for parent in parents:
+        ppath = path.parent / parent
+        if not ppath.exists():
+            raise ScenarioError(label, [Problem("extends", f"'{parent}' not found (looked for {ppath})",
+                                                _locate(chain, "extends"))])
+        praw, pchain = resolve_file(ppath, (*_stack, real))
+        merged = deep_merge(merged, praw)
+        chain.extend(pchain)
+    return deep_merge(merged, raw), chain
+
+
+def validate_dict(raw: dict, source: str = "<scenario>", tree: "yaml.Node | Chain | None" = None,
+                  check_dates: bool = True) -> Scenario:
+    """Validate a raw scenario mapping; raise ScenarioError listing every problem."""
+    chain: Chain | None = tree if isinstance(tree, list) else ([(Path(source), tree)] if tree is not None else None)
+    try:
+        scn = Scenario.model_validate(raw)
+    except ValidationError as exc:
+        probs = []
+        for err in exc.errors():
+            path = _readable_path(raw, tuple(err["loc"]))
+            probs.append(Problem(path, _explain(err), _locate(chain, path)))
+        raise ScenarioError(source, probs, header=(
+            f"{source}: the scenario is not valid ({len(probs)} problem{'s' if len(probs) != 1 else ''}; "
+            "references between sections, such as route nodes, are checked once these are fixed)")) from None
+    probs = check_references(scn)
+    if probs:
+        raise ScenarioError(source, [Problem(p.path, p.message, _locate(chain, p.path)) for p in probs])
+    if scn.timeline:
+        timeline_states(scn, source, chain, check_dates)
+    probs = []
+    for i, u in enumerate(scn.uncertain):
+        try:
+            node, key = _slot(raw, u.path, create=False)
+            value = node[key]
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                probs.append(Problem(f"uncertain.{i}.path", f"'{u.path}' is {value!r}, not a number",
+                                     _locate(chain, f"uncertain.{i}")))
+        except KeyError as exc:
+            probs.append(Problem(f"uncertain.{i}.path", f"unknown parameter path: {exc.args[0]}",
+                                 _locate(chain, f"uncertain.{i}")))
+    if probs:
+        raise ScenarioError(source, probs)
+    return scn
+
+
+# ----------------------------------------------------------------------------------------------
+# Timeline: every intervention is applied, in date order, to the scenario as data and the result
+# validated like a file, so a bad value, path or date is an error before the run starts.
+# ----------------------------------------------------------------------------------------------
+TIMELINE_SECTIONS = ("rail_links", "ports", "sea_lines", "caspian", "demand")
+
+
+def _structure(s: Scenario) -> tuple:
+    """What a timeline may not change: the network and the flows' routes (it may open or close them)."""
+    return (tuple((l.id, l.from_node, l.to_node) for l in s.rail_links),
+            tuple((p.id, tuple(t.cargo for t in p.terminals)) for p in s.ports),
+            tuple((l.id, l.from_port, l.to_port, l.cargo, tuple(v.id for v in l.vessels)) for l in s.sea_lines),
+            tuple((f.id, f.cargo, tuple((r.id, tuple(r.path)) for r in f.routes)) for f in s.demand.flows),
+            s.caspian is None, s.demand.base_year)
+
+
+def timeline_states(s: Scenario, source: str = "<scenario>", chain: Chain | None = None,
+                    check_dates: bool = True) -> list[tuple[Intervention, Scenario]]:
+    """The scenario after each intervention, in date order (ties keep file order)."""
+    raw = s.model_dump(mode="python", by_alias=True)
+    raw["timeline"] = []
+    start, end = dt.date(s.start_year, 1, 1), dt.date(s.end_year, 12, 31)
+    shape = _structure(s)
+    states, probs = [], []
+    for iv in sorted(s.timeline, key=lambda i: i.date):
+        ip = f"timeline.{iv.id}"
+        if check_dates and not (start <= iv.date <= end):
+            probs.append(Problem(f"{ip}.date", f"{iv.date} is outside the run ({start} to {end})", _locate(chain, f"{ip}.date")))
+            continue
+        new = copy.deepcopy(raw)
+        bad = False
+        for op, items in (("set", iv.set), ("scale", iv.scale)):
+            for path, value in items.items():
+                where = _locate(chain, f"{ip}.{op}")
+                if path.split(".")[0] not in TIMELINE_SECTIONS:
+                    probs.append(Problem(f"{ip}.{op}.{path}", "a timeline may change only "
+                                         f"{', '.join(TIMELINE_SECTIONS)}", where))
+                    bad = True
+                    continue
+                try:
+                    if op == "set":
+                        _slot(new, path, create=False)
+                        apply_override(new, path, value)
+                    else:
+                        scale_value(new, path, value)
+                except KeyError as exc:
+                    probs.append(Problem(f"{ip}.{op}.{path}", f"unknown parameter path: {exc.args[0]}", where))
+                    bad = True
+        if bad:
+            continue
+        try:
+            after = Scenario.model_validate(new)
+            refs = check_references(after)
+        except ValidationError as exc:
+            refs = [Problem(_readable_path(new, tuple(e["loc"])), _explain(e)) for e in exc.errors()]
+        if refs:
+            probs.extend(Problem(f"{ip}", f"after it, {p.path}: {p.message}", _locate(chain, ip)) for p in refs)
+            continue
+        if _structure(after) != shape:
+            probs.append(Problem(ip, "a timeline may change values, counts and open/close routes, but not the "
+                                     "network (links, ports, lines, vessel groups, routes): define those in the "
+                                     "scenario and open them at the date", _locate(chain, ip)))
+            continue
+        raw = new
+        states.append((iv, after))
+    if probs:
+        raise ScenarioError(source, probs, header=f"{source}: the timeline is not valid ({len(probs)} problem"
+                                                  f"{'s' if len(probs) != 1 else ''})")
+    return states
+
+
+def load_scenario(path: str | Path, overrides: dict[str, Any] | list[str] | None = None,
+                  years: tuple[int, int] | None = None) -> Scenario:
+    """Load a scenario file (and the files it extends), apply overrides, and validate.
+
+    ``overrides`` maps dotted paths to values (or is a list of ``path=value`` strings, as --set
+    gives them); ``years`` replaces start_year and end_year. Timeline dates are checked against the
+    file's own years; with other ``years``, earlier interventions are in force from the start and
+    later ones never come.
+    """
+    src = str(path)
+    raw, chain = resolve_file(path)
+    items: list[tuple[str, Any]] = []
+    if isinstance(overrides, dict):
+        items = list(overrides.items())
+    elif overrides:
+        for text in overrides:
+            try:
+                items.append(parse_override(text))
+            except ValueError as exc:
+                raise ScenarioError(src, [Problem("--set", str(exc))],
+                                    header=f"{src}: an override is malformed") from None
+    probs = []
+    for p, v in items:
+        try:
+            apply_override(raw, p, v)
+        except KeyError as exc:
+            probs.append(Problem(f"--set {p}", exc.args[0]))
+    if probs:
+        raise ScenarioError(src, probs, header=f"{src}: an override does not name a field of the scenario")
+    scn = validate_dict(raw, src, chain)
+    if years is not None and years != (scn.start_year, scn.end_year):
+        raw["start_year"], raw["end_year"] = years
+        scn = validate_dict(raw, src, chain, check_dates=False)
+    return scn
+
+
