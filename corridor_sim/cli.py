@@ -85,7 +85,7 @@ class RunsProgress:
 
     def __enter__(self):
         self.bar.__enter__()
-        self.task = self.bar.add_task(self.bar.columns[0].text_format, total=None, rate="-")
+        self.task = self.bar.add_task("runs", total=None, rate="-")
         return self
 
     def __call__(self, done: int, total: int) -> None:

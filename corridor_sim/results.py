@@ -193,7 +193,7 @@ def collect(model, wall_time_s: float) -> Results:
     gen = pd.DataFrame(ledger.generated_rows, columns=["flow", "t", "tons", "units"])
     gen = gen[gen.t >= 0]
     gen["year"] = [cal.year_of(t) for t in gen.t]
-    stocks = pd.DataFrame(ledger.stock_rows, columns=["year", "t", "flow", "backlog", "in_system"]).dropna(subset=["flow"])
+    stocks = pd.DataFrame(ledger.stock_rows, columns=["year", "t", "flow", "backlog", "in_system"])
 
     annual_rows = []
     for y in years:

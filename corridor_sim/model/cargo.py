@@ -140,7 +140,6 @@ class Ledger:
             (inside if lot.t_entered is not None else backlog)[lot.flow] += lot.tons
         for flow in set(backlog) | set(inside):
             self.stock_rows.append((label, now, flow, backlog.get(flow, 0.0), inside.get(flow, 0.0)))
-        self.stock_rows.append((label, now, None, 0.0, 0.0))  # marks a snapshot with no live lots
 
 
 def _stamp_dict(stamps: list[tuple[str, float]]) -> dict[str, float]:

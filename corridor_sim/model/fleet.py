@@ -55,10 +55,6 @@ class SeaLine:
             self.groups[v.id]["capacity"] = v.capacity_units
             self._resize(v.id, v.count)
 
-    @property
-    def vessel_count(self) -> int:
-        return sum(g["count"] for g in self.groups.values())
-
     def _state(self, vessel: str, state: str, t0: float) -> float:
         now = self.env.now
         if now > t0:

@@ -76,11 +76,14 @@ class Counter:
         self.count = [0] * n
         self.wait_sum = [0.0] * n
 
-    def add(self, t: float, wait: float = 0.0) -> None:
+    def add(self, t: float, wait: float = 0.0) -> int | None:
+        """Count one event at t; return its year index (None outside the statistics period)."""
         i = bisect.bisect_right(self.bounds, t) - 1
         if 0 <= i < len(self.count):
             self.count[i] += 1
             self.wait_sum[i] += wait
+            return i
+        return None
 
 
 class MonitoredResource:

@@ -8,8 +8,6 @@ corridor tonnes. A crossing adds gauge-change/transshipment servers and a docume
 """
 from __future__ import annotations
 
-import bisect
-
 import simpy
 
 from ..rng import gamma_mean_cv, lognormal_mean_cv
@@ -97,8 +95,7 @@ class RailLink:
             if lot.t_entered is None:
                 self.ledger.enter(lot, now)
         train.stamp(f"rail:{self.id}", now)
-        self.corridor.add(now)
-        i = _year_index(self.bounds, now)
+        i = self.corridor.add(now)
         if i is not None:
             self.tons[i] += train.tons
 
@@ -119,7 +116,3 @@ class RailLink:
             yield env.timeout(self.headway_h)
             self.path.release(req)
 
-
-def _year_index(bounds: list[float], t: float) -> int | None:
-    i = bisect.bisect_right(bounds, t) - 1
-    return i if 0 <= i < len(bounds) - 1 else None
