@@ -197,10 +197,12 @@ def _slot(raw: dict, path: str, create: bool) -> tuple[Any, Any]:
         last = i == len(parts) - 1
         where = ".".join(parts[: i + 1])
         if isinstance(node, dict):
-            if part not in node and not (last and create):
+            key = part
+            if part.isdigit() and all(isinstance(k, int) for k in node):
+                key = int(part)          # a year path (tons_by_year: {2027: ...}) is keyed by numbers
+            if key not in node and not (last and create):
                 known = ", ".join(sorted(map(str, node))) or "none"
                 raise KeyError(f"'{where}' does not exist (keys here: {known})")
-            key = part
         elif isinstance(node, list):
             key = next((j for j, it in enumerate(node) if _item_key(it) == part), None)
             if key is None and part.isdigit() and int(part) < len(node):
@@ -406,7 +408,14 @@ def deep_merge(base: Any, over: Any) -> Any:
     {'a': 1, 'l': [{'id': 'x', 'v': 2}, {'id': 'y'}]}
     >>> deep_merge({"path": [1, 2, 3]}, {"path": [4]})
     {'path': [4]}
+
+    A mapping keyed by years is one value (a demand path), so it is replaced whole, not merged:
+
+    >>> deep_merge({"tons_by_year": {2025: 1, 2030: 3}}, {"tons_by_year": {2027: 7}})
+    {'tons_by_year': {2027: 7}}
     """
+    if isinstance(over, dict) and over and all(isinstance(k, int) for k in over):
+        return copy.deepcopy(over)
     if isinstance(base, dict) and isinstance(over, dict):
         out = {k: copy.deepcopy(v) for k, v in base.items()}
         for k, v in over.items():
@@ -472,7 +481,7 @@ def validate_dict(raw: dict, source: str = "<scenario>", tree: "yaml.Node | Chai
         raise ScenarioError(source, probs, header=(
             f"{source}: the scenario is not valid ({len(probs)} problem{'s' if len(probs) != 1 else ''}; "
             "references between sections, such as route nodes, are checked once these are fixed)")) from None
-    probs = check_references(scn)
+    probs = check_references(scn) + check_demand_paths(scn, check_dates) + check_demand_cases(raw, scn)
     if probs:
         raise ScenarioError(source, [Problem(p.path, p.message, _locate(chain, p.path)) for p in probs])
     if scn.timeline:
@@ -491,6 +500,96 @@ def validate_dict(raw: dict, source: str = "<scenario>", tree: "yaml.Node | Chai
     if probs:
         raise ScenarioError(source, probs)
     return scn
+
+
+# ----------------------------------------------------------------------------------------------
+# Demand paths and demand cases
+# ----------------------------------------------------------------------------------------------
+def check_demand_paths(s: Scenario, check_dates: bool = True) -> list[Problem]:
+    """A flow's tons_by_year must lie within the run (from the earlier of the demand base year and
+    the first year, to the last year); checked against the file's own years, like timeline dates."""
+    if not check_dates:
+        return []
+    first, last = min(s.demand.base_year, s.start_year), s.end_year
+    return [Problem(f"demand.flows.{f.id}.tons_by_year.{y}",
+                    f"{y} is outside the run ({first}-{last}); a demand path lists years from the demand base "
+                    f"year or the first year to the last year")
+            for f in s.demand.flows for y in sorted(f.tons_by_year) if not first <= y <= last]
+
+
+CASE_SECTIONS = ("demand",)
+
+
+def apply_changes(raw: dict, set_: dict[str, Any], scale: dict[str, float]) -> None:
+    """Apply ``set`` (dotted path: value) then ``scale`` (dotted path: factor) to a raw scenario."""
+    for path, value in set_.items():
+        _slot(raw, path, create=False)
+        apply_override(raw, path, value)
+    for path, factor in scale.items():
+        scale_value(raw, path, factor)
+
+
+def check_demand_cases(raw: dict, s: Scenario) -> list[Problem]:
+    """Every demand case changes only the demand section, names paths that exist, and leaves a
+    valid scenario; a scenario with cases has a 'central' one (the default)."""
+    if not s.demand_cases:
+        return []
+    probs: list[Problem] = []
+    ids = [c.id for c in s.demand_cases]
+    for dup in sorted({i for i in ids if ids.count(i) > 1}):
+        probs.append(Problem(f"demand_cases.{dup}", f"duplicate demand case '{dup}'"))
+    if "central" not in ids:
+        probs.append(Problem("demand_cases", "a scenario with demand cases needs a 'central' case (the default; "
+                                             "it may change nothing)"))
+    for case in s.demand_cases:
+        cp = f"demand_cases.{case.id}"
+        bad = False
+        for op, items in (("set", case.set), ("scale", case.scale)):
+            for path in items:
+                if path.split(".")[0] not in CASE_SECTIONS:
+                    probs.append(Problem(f"{cp}.{op}.{path}", "a demand case may change only the demand section "
+                                                              "(paths starting 'demand.')"))
+                    bad = True
+        if bad:
+            continue
+        trial = copy.deepcopy(raw)
+        try:
+            apply_changes(trial, case.set, case.scale)
+        except KeyError as exc:
+            probs.append(Problem(cp, f"unknown parameter path: {exc.args[0]}"))
+            continue
+        try:
+            after = Scenario.model_validate(trial)
+            refs = check_references(after)
+        except ValidationError as exc:
+            refs = [Problem(_readable_path(trial, tuple(e["loc"])), _explain(e)) for e in exc.errors()]
+        probs.extend(Problem(cp, f"with this case, {p.path}: {p.message}") for p in refs)
+    return probs
+
+
+def choose_demand_case(raw: dict, case: str | None, source: str) -> None:
+    """Apply demand case ``case`` (default: the file's ``demand_case``, else 'central') to the raw
+    scenario. A case other than central renames the scenario ``<name>_<case>``, so its results
+    never land in, or get mistaken for, the central case's folder."""
+    cases = raw.get("demand_cases") or []
+    if not isinstance(cases, list):
+        return                       # the schema reports it
+    chosen = case or raw.get("demand_case") or "central"
+    by_id = {c.get("id"): c for c in cases if isinstance(c, dict)}
+    if chosen not in by_id:
+        if case is None and chosen == "central":
+            return                   # no cases declared: the file's own demand
+        known = ", ".join(str(k) for k in by_id) or "none (the scenario declares no demand_cases)"
+        raise ScenarioError(source, [Problem("--demand-case", f"unknown demand case '{chosen}'; cases: {known}")],
+                            header=f"{source}: the demand case does not exist")
+    c = by_id[chosen]
+    try:
+        apply_changes(raw, dict(c.get("set") or {}), dict(c.get("scale") or {}))
+    except (KeyError, TypeError) as exc:
+        raise ScenarioError(source, [Problem(f"demand_cases.{chosen}", f"cannot be applied: {exc}")]) from None
+    raw["demand_case"] = chosen
+    if chosen != "central" and isinstance(raw.get("name"), str):
+        raw["name"] = f"{raw['name']}_{chosen}"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -565,16 +664,20 @@ def timeline_states(s: Scenario, source: str = "<scenario>", chain: Chain | None
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | list[str] | None = None,
-                  years: tuple[int, int] | None = None) -> Scenario:
-    """Load a scenario file (and the files it extends), apply overrides, and validate.
+                  years: tuple[int, int] | None = None, demand_case: str | None = None) -> Scenario:
+    """Load a scenario file (and the files it extends), apply a demand case and overrides, and validate.
 
-    ``overrides`` maps dotted paths to values (or is a list of ``path=value`` strings, as --set
-    gives them); ``years`` replaces start_year and end_year. Timeline dates are checked against the
-    file's own years; with other ``years``, earlier interventions are in force from the start and
-    later ones never come.
+    ``demand_case`` names one of the file's ``demand_cases`` (default: central); ``overrides`` maps
+    dotted paths to values (or is a list of ``path=value`` strings, as --set gives them) and wins
+    over the case; ``years`` replaces start_year and end_year. Timeline dates and demand paths are
+    checked against the file's own years; with other ``years``, earlier interventions are in force
+    from the start and later ones never come.
     """
     src = str(path)
     raw, chain = resolve_file(path)
+    if raw.get("demand_cases"):
+        validate_dict(copy.deepcopy(raw), src, chain)     # the file and every case, before one is applied
+    choose_demand_case(raw, demand_case, src)
     items: list[tuple[str, Any]] = []
     if isinstance(overrides, dict):
         items = list(overrides.items())

@@ -278,8 +278,9 @@ def collect(model, wall_time_s: float) -> Results:
     closures = closures[closures.t_end_h > 0].reset_index(drop=True)
 
     demand = pd.DataFrame(model.rows["demand"], columns=["t_h", "year", "flow", "route", "share", "tariff_usd_per_t",
-                                                          "transit_days", "generalized_cost_usd_per_t",
-                                                          "demand_multiplier"])
+                                                          "observed_days", "transit_days", "generalized_cost_usd_per_t",
+                                                          "demand_multiplier", "trend_tons_per_year",
+                                                          "demand_tons_per_year"])
     interventions = pd.DataFrame(model.rows["interventions"], columns=["id", "date", "t_h", "description", "source",
                                                                      "set", "scale"])
     meta = {

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import math
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -105,6 +104,10 @@ class VesselGroup(_Frozen):
     id: Id
     count: int = Field(ge=0, description="Vessels in service (0: a group that enters service by the timeline)")
     capacity_units: Positive = Field(description="Design capacity at full draft, units")
+    draft_sensitivity: Annotated[float, Field(ge=0, le=1)] = Field(
+        1.0, description="Share of the Caspian draft loss that cuts this vessel type's load: 1 = loaded to the "
+                         "draft limit (tankers, deep feeders), 0 = deck-limited (rail ferries carry wagons by deck "
+                         "space, well below their deadweight)")
     source: str
 
 
@@ -122,7 +125,8 @@ class SeaLine(_Frozen):
 
 
 class Caspian(_Frozen):
-    load_factor: Share = Field(description="Usable share of vessel capacity at the draft of the base year")
+    load_factor: Share = Field(description="Usable share of a fully draft-limited vessel's capacity at the draft "
+                                           "of the base year (each vessel group scales its loss by its draft_sensitivity)")
     base_year: Year
     sea_level_decline_cm_per_year: NonNegative
     load_factor_loss_per_10cm: NonNegative
@@ -165,11 +169,21 @@ class Response(_Frozen):
 
 
 class Flow(_Frozen):
+    """One flow of cargo. Its trend demand in calendar year y, t/yr, is a path: ``tons_per_year`` in
+    the demand base year and ``tons_by_year`` in the years listed there (documented volumes,
+    agreements, ramps), linear between listed years, and growing at ``growth_pct_per_year`` after
+    the last one (before the first, backwards at the same rate). See ``trend_tons``."""
+
     id: Id
     cargo: CargoKind
     description: str
     tons_per_year: NonNegative = Field(description="Demand in the demand base year, t/yr")
-    growth_pct_per_year: float = Field(0.0, gt=-100, le=100)
+    tons_by_year: dict[Year, NonNegative] = Field(
+        default_factory=dict, description="Demand in other calendar years, t/yr (observed volumes, signed agreements, "
+                                          "ramps); linear between listed years, growth_pct_per_year after the last")
+    growth_pct_per_year: float = Field(0.0, gt=-100, le=100, description="Trend growth after the last year of the path, %/yr")
+    demand_factor: NonNegative = Field(
+        1.0, description="Multiplies this flow's demand; a timeline entry setting 0 pauses the flow (e.g. a pipeline stop)")
     lot_units: Positive = Field(description="Units per consignment entering the corridor (a train, or a pipeline batch)")
     interarrival_cv: NonNegative = Field(
         1.0, description="Spread of gaps between consignments (1 = Poisson, 0 = evenly spaced)")
@@ -218,6 +232,17 @@ class Intervention(_Frozen):
         return self
 
 
+class DemandCase(_Frozen):
+    """A named demand assumption (low, central, high, ...): changes to the demand section applied
+    when the case is chosen (``--demand-case``), validated like the file itself."""
+
+    id: Id
+    description: str
+    source: str = Field(description="Where the rates or levels come from, or 'assumption: why'")
+    set: dict[str, Any] = Field(default_factory=dict, description="demand.dotted.path: value")
+    scale: dict[str, float] = Field(default_factory=dict, description="demand.dotted.path: factor to multiply by")
+
+
 class Uncertain(_Frozen):
     """A parameter whose value is uncertain, with the range a sensitivity analysis explores."""
 
@@ -253,6 +278,10 @@ class Scenario(_Frozen):
     demand: Demand
     timeline: list[Intervention] = Field(default_factory=list, description="Dated interventions, applied in date order")
     observed: Observed | None = Field(None, description="A documented series plotted beside the simulated years")
+    demand_cases: list[DemandCase] = Field(
+        default_factory=list, description="Named demand assumptions (low, central, high, ...) chosen with --demand-case; "
+                                          "'central' is the file's own demand")
+    demand_case: Id = Field("central", description="The demand case this scenario stands for (set when a case is applied)")
     uncertain: list[Uncertain] = Field(default_factory=list, description="Parameters with ranges, for `corridor-sim sensitivity`")
     output: Output = Field(default_factory=Output)
 
@@ -292,7 +321,8 @@ def describe(s: Scenario) -> str:
              f"{len(s.ports)} ports, {len(s.sea_lines)} sea lines "
              f"({sum(v.count for l in s.sea_lines for v in l.vessels)} vessels)"]
     total = sum(f.tons_per_year for f in s.demand.flows) * s.demand.scale
-    lines.append(f"  demand {total / 1e6:.3f} Mt/yr in {s.demand.base_year} (scale {s.demand.scale:g}):")
+    case = f", demand case '{s.demand_case}'" if s.demand_cases else ""
+    lines.append(f"  demand {total / 1e6:.3f} Mt/yr in {s.demand.base_year} (scale {s.demand.scale:g}{case}):")
     for f in s.demand.flows:
         unit = s.cargo_classes[f.cargo].unit
         units = f.tons_per_year * s.demand.scale / s.cargo_classes[f.cargo].t_per_unit
@@ -301,8 +331,12 @@ def describe(s: Scenario) -> str:
             return f"{r.id} ({how}{'' if r.open else ', closed'})"
         routes = ", ".join(label(r) for r in f.routes)
         resp = "responds to tariff and time" if f.response is not None else "fixed"
+        path = "".join(f", {y}: {v * s.demand.scale / 1e6:.3f} Mt" for y, v in sorted(f.tons_by_year.items()))
+        after = " after the path" if f.tons_by_year else ""
         lines.append(f"    {f.id:<22} {f.tons_per_year * s.demand.scale / 1e6:6.3f} Mt "
-                     f"({units:,.0f} {unit}), growth {f.growth_pct_per_year:+g}%/yr, {resp}; routes: {routes}")
+                     f"({units:,.0f} {unit}){path}, growth {f.growth_pct_per_year:+g}%/yr{after}, {resp}; routes: {routes}")
+    if s.demand_cases:
+        lines.append("  demand cases: " + ", ".join(c.id for c in s.demand_cases) + " (--demand-case)")
     if s.timeline:
         lines.append(f"  timeline ({len(s.timeline)} interventions):")
         for iv in sorted(s.timeline, key=lambda i: i.date):
@@ -310,6 +344,33 @@ def describe(s: Scenario) -> str:
     return "\n".join(lines)
 
 
-def demand_tons(flow: Flow, demand: Demand, year_frac: float) -> float:
-    """Annual demand of a flow at fractional years since the demand base year."""
-    return flow.tons_per_year * demand.scale * math.pow(1.0 + flow.growth_pct_per_year / 100.0, year_frac)
+def trend_tons(flow: Flow, base_year: int, year: int) -> float:
+    """A flow's trend demand in calendar ``year``, t/yr, from its path (before any scale or response).
+
+    The path's points are (base_year, tons_per_year) and ``tons_by_year``; between points the level
+    is linear, after the last it grows at growth_pct_per_year, before the first it shrinks back at
+    that rate. Demand steps at 1 January: a year's total is its level, as published series count.
+
+    >>> f = Flow(id="f", cargo="crude", description="", tons_per_year=1.4e6, lot_units=4000, source="",
+    ...          tons_by_year={2025: 1.2e6, 2027: 7.0e6}, growth_pct_per_year=10,
+    ...          routes=[{"id": "r", "share": 1, "path": ["a", "b"]}])
+    >>> [round(trend_tons(f, 2024, y) / 1e6, 3) for y in (2023, 2024, 2025, 2026, 2027, 2028)]
+    [1.273, 1.4, 1.2, 4.1, 7.0, 7.7]
+    """
+    points = dict(flow.tons_by_year)
+    points.setdefault(base_year, flow.tons_per_year)
+    years = sorted(points)
+    g = 1.0 + flow.growth_pct_per_year / 100.0
+    if year >= years[-1]:
+        return points[years[-1]] * g ** (year - years[-1])
+    if year <= years[0]:
+        return points[years[0]] * g ** (year - years[0])
+    i = next(k for k in range(1, len(years)) if years[k] >= year)
+    y0, y1 = years[i - 1], years[i]
+    return points[y0] + (points[y1] - points[y0]) * (year - y0) / (y1 - y0)
+
+
+def demand_tons(flow: Flow, demand: Demand, year: int) -> float:
+    """A flow's demand in calendar ``year`` before the response, t/yr: its trend path times the
+    corridor-wide scale and the flow's own demand_factor."""
+    return trend_tons(flow, demand.base_year, year) * demand.scale * flow.demand_factor

@@ -25,6 +25,7 @@ from ..scenario import Scenario
 from .cargo import Ledger, Lot, Train
 from .demand import FlowState, flow_process
 from .fleet import SeaLine
+from .meters import Meter
 from .port import Port, Terminal
 from .rail import RailLink
 from .weather import load_factor, storm_process
@@ -40,7 +41,7 @@ class Model:
         self.warmup_h = scenario.warmup_days * 24.0
         self.env = simpy.Environment(initial_time=-self.warmup_h)
         self.streams = Streams(self.seed)
-        self.ledger = Ledger(year_of=self.cal.year_of)
+        self.ledger = Ledger(year_of=self.cal.year_of, new_meter=lambda: Meter(self.env, self.bounds))
         self.rows: dict[str, list] = {"voyages": [], "vessel_states": [], "levels": [], "demand": [],
                                       "interventions": []}
         self.events = 0
@@ -80,8 +81,7 @@ class Model:
         self.flows: dict[str, FlowState] = {}
         for f in s.demand.flows:
             state = self.flows[f.id] = FlowState(f, {r.id: self._legs(r.path, f.cargo) for r in f.routes})
-            self.rows["demand"].extend(state.replan(f, None, t0, self.cal.year_of(max(t0, 0.0)),
-                                                    tariff_factor=s.demand.tariff_factor))
+            self.rows["demand"].extend(state.replan(f, None, t0, self.cal.year_of(max(t0, 0.0)), s.demand))
             env.process(flow_process(env, state, self, s.cargo_classes[f.cargo].t_per_unit, self.cal,
                                      self.ledger, self.streams.get(f"demand:{f.id}"), self._launch))
         if pending:
@@ -167,12 +167,10 @@ class Model:
     def _replan(self, data_year: int, now: float, year: int, new_year: bool) -> None:
         """Re-split every flow over its open routes and move its demand multiplier, from the
         transit days simulated in ``data_year`` (a new year) or with this year's data (a timeline entry)."""
-        span = self.cal.year_start_h(data_year + 1) - self.cal.year_start_h(data_year)
         for f in self.demand.flows:
-            days = (self.ledger.route_outlook_days(data_year, f.id, span / 24.0)
+            days = (self.ledger.route_outlook_days(data_year, data_year - self.years[0], f.id)
                     if data_year >= self.years[0] else None)
-            self.rows["demand"].extend(self.flows[f.id].replan(f, days, now, year, new_year,
-                                                               self.demand.tariff_factor))
+            self.rows["demand"].extend(self.flows[f.id].replan(f, days, now, year, self.demand, new_year))
 
     # -- observation -------------------------------------------------------------------------------
     def _sample_levels(self):
@@ -217,6 +215,7 @@ class Model:
                 if progress is not None:
                     progress((t + self.warmup_h) / t_total)
             self.ledger.snapshot(mark, self.cal.year_of(mark))
+            self.ledger.close_year(mark)
             if 0 < k < len(self.bounds) - 1:
                 self._replan(self.years[k - 1], mark, self.years[k], new_year=True)
         self.events = n

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 
 class Lot:
@@ -66,12 +66,24 @@ def _no_year(t: float) -> int:
     return 0
 
 
+class _Integral(Protocol):
+    """A time-integrated level split by year (``model.meters.Meter``)."""
+
+    area: list[float]
+
+    def change(self, delta: float) -> None: ...
+
+    def advance_to(self, t: float) -> None: ...
+
+
 @dataclass
 class Ledger:
     """Where every tonne is: generated, waiting to enter (backlog), in the corridor, delivered.
 
     Stocks are summed from the live lots themselves, not kept as counters, so a split that loses
     or duplicates tonnes shows up as a conservation error instead of being hidden by arithmetic.
+    The tonnes on each route (backlog and in the corridor) are also integrated over time, for the
+    shippers' outlook (``route_outlook_days``).
     """
 
     live: dict[int, Lot] = field(default_factory=dict)
@@ -80,16 +92,36 @@ class Ledger:
     delivered_rows: list[tuple] = field(default_factory=list)
     stock_rows: list[tuple] = field(default_factory=list)
     year_of: Callable[[float], int] = _no_year
-    # (year, flow, route) -> [tonnes delivered, tonne-days in transit]: last year's route times
+    # a new year-split integral of a level (None: no route stocks are integrated)
+    new_meter: Callable[[], _Integral] | None = None
+    # (year, flow, route) -> [tonnes delivered, tonne-days in transit]
     route_stats: dict[tuple, list] = field(default_factory=dict)
+    # (year, flow, route) -> tonnes generated for the route
+    route_generated: dict[tuple, float] = field(default_factory=dict)
+    # (flow, route) -> tonnes on the route, integrated over time (tonne-hours by year)
+    route_stock: dict[tuple, _Integral] = field(default_factory=dict)
 
     def new_id(self) -> int:
         self.next_id += 1
         return self.next_id
 
+    def _stock(self, lot: Lot) -> _Integral | None:
+        if self.new_meter is None:
+            return None
+        key = (lot.flow, lot.route)
+        m = self.route_stock.get(key)
+        if m is None:
+            m = self.route_stock[key] = self.new_meter()
+        return m
+
     def generate(self, lot: Lot) -> None:
         self.live[lot.id] = lot
         self.generated_rows.append((lot.flow, lot.t_generated, lot.tons, lot.units))
+        key = (self.year_of(lot.t_generated), lot.flow, lot.route)
+        self.route_generated[key] = self.route_generated.get(key, 0.0) + lot.tons
+        m = self._stock(lot)
+        if m is not None:
+            m.change(lot.tons)
 
     def adopt(self, part: Lot) -> None:
         """Register a piece split off a live lot."""
@@ -102,6 +134,9 @@ class Ledger:
 
     def deliver(self, lot: Lot, now: float, where: str) -> None:
         del self.live[lot.id]
+        m = self._stock(lot)
+        if m is not None:
+            m.change(-lot.tons)
         lot.stamps.append(("delivered", now))
         acc = self.route_stats.setdefault((self.year_of(now), lot.flow, lot.route), [0.0, 0.0])
         acc[0] += lot.tons
@@ -115,22 +150,29 @@ class Ledger:
         return {route: acc[1] / acc[0] for (y, f, route), acc in self.route_stats.items()
                 if y == year and f == flow and acc[0] > 0}
 
-    def route_outlook_days(self, year: int, flow: str, days_in_year: float) -> dict[str, float]:
-        """Expected days for cargo entering each route now, by Little's law: tonnes on the route
-        (backlog and in the corridor) / tonnes delivered per day in ``year``; last year's mean
-        where that is larger (a route with no queue still takes its running time).
+    def close_year(self, t_end: float) -> None:
+        """Integrate the route stocks up to ``t_end`` (a year boundary) before the year is read."""
+        for m in self.route_stock.values():
+            m.advance_to(t_end)
 
-        Last year's delivered times alone lag a growing queue by the queue's own length, and
-        shippers who react to them swing demand from year to year; the stock reacts at once.
+    def route_outlook_days(self, year: int, year_index: int, flow: str) -> dict[str, float]:
+        """Expected days from generation to delivery on each route of ``flow``, from ``year``,
+        by Little's law over the whole year: W = (time-average tonnes on the route, waiting to
+        enter or in the corridor) / (tonnes sent onto the route per day) = tonne-days on the
+        route / tonnes generated for it. ``year_index`` is the year's index in the run.
+
+        Why this estimator: averaged over all twelve months it carries no seasonal bias (a stock
+        read on 1 January sits in the storm peak and overstates the days 1.2-2.7x); in a corridor
+        that is not congested it equals the tonne-weighted mean of the year's deliveries (Little's
+        law); and where a queue grows it counts the cargo still waiting, which the delivered mean
+        leaves out, so the outlook rises with the queue instead of lagging it. Routes that carried
+        nothing that year have no estimate and keep their previous expectation.
         """
-        stock: dict[str, float] = defaultdict(float)
-        for lot in self.live.values():
-            if lot.flow == flow:
-                stock[lot.route] += lot.tons
         out = {}
-        for route, mean in self.route_days(year, flow).items():
-            delivered = self.route_stats[(year, flow, route)][0]
-            out[route] = max(mean, stock.get(route, 0.0) / (delivered / days_in_year))
+        for (f, route), m in self.route_stock.items():
+            gen = self.route_generated.get((year, f, route), 0.0)
+            if f == flow and gen > 0.0:
+                out[route] = m.area[year_index] / 24.0 / gen
         return out
 
     def snapshot(self, now: float, label: Any) -> None:

@@ -3,10 +3,13 @@
 Each flow sends consignments (lots) into the corridor as a renewal process in *demand time*: the
 gap between lots is lot_tons x G tonnes of demand (G gamma with mean 1 and cv interarrival_cv),
 consumed at the current demand rate, so monthly factors and mid-year changes are followed exactly.
+The rate is the flow's demand path for the calendar year (``scenario.demand_tons``: documented
+levels, agreements, ramps and trend growth) times its response multiplier.
 
 A flow with a ``response`` block re-plans at each year start and at each timeline entry: it splits
 over its open routes by a logit on generalized cost (tariff + value of time x transit days, the
-days being last year's simulated mean per route), and scales its trend demand by
+days being what shippers expect from last year's route times, ``Ledger.route_outlook_days``),
+and scales its trend demand by
 (tariff / reference)^elasticity x (1 + gain per day saved)^(reference days - transit days).
 Flows without one keep their fixed shares (renormalized over open routes) and trend demand.
 """
@@ -48,9 +51,10 @@ class FlowState:
         self.cum: np.ndarray = np.zeros(0)
 
     def replan(self, flow: Flow, simulated_days: dict[str, float] | None, t_h: float, year: int,
-               new_year: bool = False, tariff_factor: float = 1.0) -> list[dict]:
+               demand: Demand, new_year: bool = False) -> list[dict]:
         """Recompute the split and multiplier; return rows for the demand table."""
         self.flow = flow
+        tariff_factor = demand.tariff_factor
         open_routes = [r for r in flow.routes if r.open]
         resp = flow.response
         rows = []
@@ -60,7 +64,7 @@ class FlowState:
             self.multiplier = 1.0
             for r, sh in zip(open_routes, shares):
                 rows.append({"route": r.id, "share": float(sh), "tariff_usd_per_t": r.tariff_usd_per_t,
-                             "transit_days": None, "generalized_cost_usd_per_t": None})
+                             "observed_days": None, "transit_days": None, "generalized_cost_usd_per_t": None})
         else:
             lam = resp.adjustment_per_year
             for r in flow.routes:
@@ -94,12 +98,15 @@ class FlowState:
                 self.anchor = self.multiplier
             self.multiplier = self.anchor ** (1.0 - lam) * target ** lam
             for r, sh, t, d, c in zip(open_routes, shares, tariffs, days, cost):
+                seen = (simulated_days or {}).get(r.id) if new_year else None
                 rows.append({"route": r.id, "share": float(sh), "tariff_usd_per_t": float(t),
-                             "transit_days": float(d), "generalized_cost_usd_per_t": float(c)})
+                             "observed_days": seen, "transit_days": float(d), "generalized_cost_usd_per_t": float(c)})
         self.route_ids = [r.id for r in open_routes]
         self.cum = np.cumsum(shares)
+        trend = demand_tons(flow, demand, year)
         for row in rows:
-            row.update({"t_h": t_h, "year": year, "flow": flow.id, "demand_multiplier": self.multiplier})
+            row.update({"t_h": t_h, "year": year, "flow": flow.id, "demand_multiplier": self.multiplier,
+                        "trend_tons_per_year": trend, "demand_tons_per_year": trend * self.multiplier})
         return rows
 
     def pick(self, u: float) -> str:
@@ -115,12 +122,12 @@ def flow_process(env: simpy.Environment, state: FlowState, model, t_per_unit: fl
         flow = state.flow
         demand: Demand = model.demand
         factors = np.asarray(flow.monthly_factor or [1.0] * 12, dtype=float)
-        # tons_per_year is the base year's total, so growth is centred on its middle
-        years = cal.years_since(demand.base_year, env.now) - 0.5
-        rate_tph = (demand_tons(flow, demand, years) * state.multiplier / cal.hours_in_year_at(env.now)
+        rate_tph = (demand_tons(flow, demand, cal.year_of(env.now)) * state.multiplier / cal.hours_in_year_at(env.now)
                     * factors[cal.month_of(env.now)] / factors.mean())
         horizon = min(cal.next_month_start_h(env.now), model.next_change_h(env.now))
         if rate_tph * (horizon - env.now) < need:
+            # not enough demand before the rate changes (a new month, year or timeline entry):
+            # carry what accrued and look again then
             need -= max(rate_tph * (horizon - env.now), 0.0)
             yield env.timeout(max(horizon - env.now, 1e-6))
             continue

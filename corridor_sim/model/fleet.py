@@ -24,7 +24,7 @@ class SeaLine:
         self.id = cfg.id
         self.cfg = cfg
         self.origin, self.dest = origin, dest
-        self.load_factor = load_factor         # callable: t_h -> share of capacity usable
+        self.load_factor = load_factor         # callable: t_h -> usable share for a fully draft-limited vessel
         self.voyages = recorder_rows["voyages"]
         self.states = recorder_rows["vessel_states"]
         self.streams = streams
@@ -33,7 +33,7 @@ class SeaLine:
         # then takes a berth. Waiting at a berth would make idle berths look busy.
         self.turn = simpy.Resource(env, capacity=1)
         for g in cfg.vessels:
-            self.groups[g.id] = {"count": 0, "target": 0, "capacity": g.capacity_units,
+            self.groups[g.id] = {"count": 0, "target": 0, "capacity": g.capacity_units, "draft": g.draft_sensitivity,
                                  "working": Meter(env, bounds), "fleet": Meter(env, bounds), "built": 0}
             self._resize(g.id, g.count, first=True)
 
@@ -53,7 +53,13 @@ class SeaLine:
         self.cfg = cfg
         for v in cfg.vessels:
             self.groups[v.id]["capacity"] = v.capacity_units
+            self.groups[v.id]["draft"] = v.draft_sensitivity
             self._resize(v.id, v.count)
+
+    def usable_share(self, group: str, t_h: float) -> float:
+        """Share of a vessel's design capacity it can load at t: the draft loss of a fully
+        draft-limited ship, scaled by how much the draft binds this vessel type."""
+        return 1.0 - self.groups[group]["draft"] * (1.0 - self.load_factor(t_h))
 
     def _state(self, vessel: str, state: str, t0: float) -> float:
         now = self.env.now
@@ -87,7 +93,7 @@ class SeaLine:
             deadline = env.now + cfg.max_wait_for_cargo_h
             while True:
                 waiting = A.queued.get(self, 0.0)
-                if waiting >= cfg.min_fill_share * capacity * self.load_factor(env.now) - 1e-9:
+                if waiting >= cfg.min_fill_share * capacity * self.usable_share(group, env.now) - 1e-9:
                     break
                 left = deadline - env.now
                 if left <= 0:
@@ -97,7 +103,7 @@ class SeaLine:
                     continue
                 yield A.arrival(self) | env.timeout(left)
             working.change(1)
-            lf = self.load_factor(env.now)
+            lf = self.usable_share(group, env.now)
             cargo = A.take(self, capacity * lf, free=False)
             self.turn.release(turn)
             t = self._state(name, "waiting_cargo", t)

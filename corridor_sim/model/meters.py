@@ -60,6 +60,11 @@ class Meter:
     def close(self) -> None:
         self._advance(self.env.now)
 
+    def advance_to(self, t: float) -> None:
+        """Integrate the current level up to ``t`` (no earlier than the last change), so that a
+        year that ends at ``t`` can be read before the clock gets there."""
+        self._advance(max(t, self.t_last))
+
     def mean(self, i: int) -> float:
         span = self.bounds[i + 1] - self.bounds[i]
         return self.area[i] / span if span > 0 else 0.0
