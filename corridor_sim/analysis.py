@@ -312,15 +312,17 @@ def sensitivity(scenario: Scenario, trajectories: int = 8, levels: int = 4, seed
 
     if not scenario.uncertain:
         raise ValueError(f"scenario '{scenario.name}' marks no uncertain parameters (an 'uncertain:' list)")
-    names = [u.path for u in scenario.uncertain]
+    names = [u.label for u in scenario.uncertain]
     problem = {"num_vars": len(names), "names": names, "bounds": [[u.low, u.high] for u in scenario.uncertain]}
     X = morris_sample.sample(problem, N=trajectories, num_levels=levels, seed=seed)
+    raw = scenario.model_dump(mode="python", by_alias=True)
     tasks, rows = [], []
     for i, x in enumerate(X):
         point = {}
-        for path, v in zip(names, x):
-            node, key = _slot(scenario.model_dump(mode="python", by_alias=True), path, create=False)
-            point[path] = int(round(v)) if isinstance(node[key], int) and not isinstance(node[key], bool) else float(v)
+        for u, v in zip(scenario.uncertain, x):
+            for path in u.paths:
+                node, key = _slot(raw, path, create=False)
+                point[path] = int(round(v)) if isinstance(node[key], int) and not isinstance(node[key], bool) else float(v)
         tasks.append(Task(f"s{i:04d}", _variant(scenario, point, label=f"sample {i}"), seed))
         rows.append({"sample": i, **point})
     out = {}

@@ -43,11 +43,19 @@ def _years(value: str | None) -> tuple[int, int] | None:
     return start, end
 
 
-def _load(scenario: str, overrides: tuple[str, ...], years: str | None):
+def _load(scenario: str, overrides: tuple[str, ...], years: str | None, demand_case: str | None = None):
     try:
-        return load_scenario(scenario, overrides=list(overrides), years=_years(years))
+        return load_scenario(scenario, overrides=list(overrides), years=_years(years), demand_case=demand_case)
     except ScenarioError as exc:
         raise InputError(str(exc)) from None
+
+
+CASE_HELP = ("Demand case declared in the scenario's demand_cases (e.g. low, central, high) [default: central]. "
+             "A case other than central adds _<case> to the scenario name, so its results get their own folder.")
+
+
+def demand_case_option(f):
+    return click.option("--demand-case", "demand_case", default=None, metavar="NAME", help=CASE_HELP)(f)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -114,14 +122,16 @@ SET_HELP = ("Override a scenario field, e.g. --set demand.scale=1.5 or "
 @click.option("--seed", type=int, default=1, show_default=True, help="Seed of the random streams.")
 @click.option("--years", default=None, help="Simulated years START-END (e.g. 2024-2030); default: from the scenario.")
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
+@demand_case_option
 @click.option("--no-plots", is_flag=True, help="Write tables only.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary table.")
 @experiment_options
-def run(scenario, out, seed, years, overrides, no_plots, quiet, replications, workers, scheduler, resume, overwrite):
+def run(scenario, out, seed, years, overrides, demand_case, no_plots, quiet, replications, workers, scheduler, resume,
+        overwrite):
     """Run SCENARIO (a YAML file) and write tables, summary and plots."""
     from .simulate import run as simulate
 
-    scn = _load(scenario, overrides, years)
+    scn = _load(scenario, overrides, years, demand_case)
     out_dir = Path(out) if out else Path("results") / scn.name
     if replications > 1 or resume:
         _run_replicated(scn, out_dir, seed, replications, workers, scheduler, resume, overwrite, no_plots, quiet)
@@ -191,16 +201,22 @@ def pd_isna(x) -> bool:
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override a field in every scenario.")
 @click.option("--route-flow", default="containers_cn_tr", show_default=True,
               help="The flow whose route split is plotted.")
+@click.option("--demand-case", "demand_cases", default=None, metavar="NAME[,NAME...]|all",
+              help="Demand case(s) to run each scenario under: one name, a comma-separated list, or 'all' for every "
+                   "case the scenarios declare (a fan of cases against the goal) [default: central].")
 @click.option("--no-plots", is_flag=True, help="Write tables only.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or table.")
 @experiment_options
-def compare(scenarios, out, seed, years, overrides, route_flow, no_plots, quiet, replications, workers, scheduler,
-            resume, overwrite):
+def compare(scenarios, out, seed, years, overrides, route_flow, demand_cases, no_plots, quiet, replications, workers,
+            scheduler, resume, overwrite):
     """Run several SCENARIOS with the same seeds and compare them side by side."""
     from .compare import compare as run_compare
     from .experiment import ResultsFolderError
 
-    scns = [_load(p, overrides, years) for p in scenarios]
+    scns = []
+    for p in scenarios:
+        for case in _cases(p, demand_cases, overrides, years):
+            scns.append(_load(p, overrides, years, case))
     names = [s.name for s in scns]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
@@ -238,13 +254,30 @@ def compare(scenarios, out, seed, years, overrides, route_flow, no_plots, quiet,
     click.echo(f"comparison written to {out}/")
 
 
+def _cases(path: str, spec: str | None, overrides, years) -> list[str | None]:
+    """The demand cases ``--demand-case`` asks for in one scenario file: None (the default), the
+    names listed, or every declared case for 'all'."""
+    if spec is None:
+        return [None]
+    names = [c.strip() for c in spec.split(",") if c.strip()]
+    if names == ["all"]:
+        declared = [c.id for c in _load(path, overrides, years).demand_cases]
+        if not declared:
+            raise InputError(f"{path}: --demand-case all, but the scenario declares no demand_cases")
+        return declared
+    if not names:
+        raise InputError(f"--demand-case takes NAME, NAME,NAME... or all, got {spec!r}")
+    return names
+
+
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
 @click.option("--years", default=None, help="Check with these years START-END.")
-def validate(scenario, overrides, years):
+@demand_case_option
+def validate(scenario, overrides, years, demand_case):
     """Check SCENARIO; list every error with its YAML path, or describe what it contains."""
-    scn = _load(scenario, overrides, years)
+    scn = _load(scenario, overrides, years, demand_case)
     click.echo(f"{scenario}: valid")
     click.echo(describe(scn))
 
@@ -281,6 +314,7 @@ def _common(f):
         click.option("--out", "out", type=click.Path(file_okay=False), default=None, help="Result folder."),
         click.option("--seed", type=int, default=1, show_default=True, help="Base seed (replications derive from it)."),
         click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP),
+        click.option("--demand-case", "demand_case", default=None, metavar="NAME", help=CASE_HELP),
         click.option("--workers", "-w", type=click.IntRange(min=1), default=None,
                      help="Local worker processes [default: all cores]."),
         click.option("--scheduler", default=None, metavar="tcp://HOST:PORT", help="Run on a Dask cluster."),
@@ -310,12 +344,12 @@ def _table(df, title, cols=None):
 @click.option("--kpi", type=click.Choice(["delivered_mt_last_year", "delivered_mt_per_year", "transit_days_mean"]),
               default="delivered_mt_last_year", show_default=True, help="The KPI plotted.")
 @_common
-def sweep(scenario, varies, replications, years, kpi, out, seed, overrides, workers, scheduler, quiet):
+def sweep(scenario, varies, replications, years, kpi, out, seed, overrides, demand_case, workers, scheduler, quiet):
     """Run SCENARIO over a grid of parameter values (one row per point x replication)."""
     from .analysis import parse_vary, sweep as run_sweep, sweep_summary
     from .plots import sweep_plot
 
-    scn = _load(scenario, overrides, years)
+    scn = _load(scenario, overrides, years, demand_case)
     try:
         grid = [parse_vary(v) for v in varies]
     except ValueError as exc:
@@ -347,11 +381,11 @@ def sweep(scenario, varies, replications, years, kpi, out, seed, overrides, work
 @click.option("--replications", "-n", type=click.IntRange(min=2), default=3, show_default=True)
 @click.option("--total-only", is_flag=True, help="Skip the per-cargo-class capacities.")
 @_common
-def capacity(scenario, year, replications, total_only, out, seed, overrides, workers, scheduler, quiet):
+def capacity(scenario, year, replications, total_only, out, seed, overrides, demand_case, workers, scheduler, quiet):
     """Sustainable capacity of SCENARIO in a year: the throughput at which stocks stop growing."""
     from .analysis import capacity as run_capacity
 
-    scn = _load(scenario, overrides, None)
+    scn = _load(scenario, overrides, None, demand_case)
     if year is not None and not scn.start_year <= year <= scn.end_year:
         raise InputError(f"--year {year} is outside the scenario's years {scn.start_year}-{scn.end_year}")
     table = _analysis("capacity", quiet, lambda bar: run_capacity(scn, year, replications, seed, not total_only,
@@ -373,12 +407,12 @@ def capacity(scenario, year, replications, total_only, out, seed, overrides, wor
 @click.option("--step", type=click.FloatRange(min=0.01, max=10), default=0.25, show_default=True,
               help="Relative step for rates and sizes (whole things get +1).")
 @_common
-def bottlenecks(scenario, year, replications, step, out, seed, overrides, workers, scheduler, quiet):
+def bottlenecks(scenario, year, replications, step, out, seed, overrides, demand_case, workers, scheduler, quiet):
     """Rank every resource by the tonnes one step more of it adds: what to build first."""
     from .analysis import bottlenecks as run_bottlenecks
     from .plots import bottleneck_ranking
 
-    scn = _load(scenario, overrides, None)
+    scn = _load(scenario, overrides, None, demand_case)
     if year is not None and not scn.start_year <= year <= scn.end_year:
         raise InputError(f"--year {year} is outside the scenario's years {scn.start_year}-{scn.end_year}")
     table = _analysis("bottlenecks", quiet, lambda bar: run_bottlenecks(scn, year, replications, seed, step,
@@ -402,14 +436,14 @@ def bottlenecks(scenario, year, replications, step, out, seed, overrides, worker
               help="Morris trajectories (runs = trajectories x (parameters + 1)).")
 @click.option("--years", default=None, help="Simulated years START-END [default: the scenario's first year].")
 @_common
-def sensitivity(scenario, trajectories, years, out, seed, overrides, workers, scheduler, quiet):
+def sensitivity(scenario, trajectories, years, out, seed, overrides, demand_case, workers, scheduler, quiet):
     """Morris screening of the parameters SCENARIO marks as uncertain (its 'uncertain:' list)."""
     from .analysis import sensitivity as run_sensitivity
     from .plots import sensitivity_plot
 
-    scn = _load(scenario, overrides, years)
+    scn = _load(scenario, overrides, years, demand_case)
     if years is None:
-        scn = _load(scenario, overrides, f"{scn.start_year}")
+        scn = _load(scenario, overrides, f"{scn.start_year}", demand_case)
     if not scn.uncertain:
         raise InputError(f"{scenario}: the scenario marks no uncertain parameters; add an 'uncertain:' list of "
                          "{path, low, high, source} (see docs/scenario.md)")

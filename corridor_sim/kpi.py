@@ -42,13 +42,13 @@ def busiest_resources(resources: pd.DataFrame, n: int = 3) -> pd.DataFrame:
 
 
 def conservation_gap(annual: pd.DataFrame) -> pd.Series:
-    """Per year and flow: (stock at start + generated) - (delivered + stock at end), in tonnes.
+    """Per year and flow: (stock at start + generated) - (delivered + diverted + stock at end), in tonnes.
 
     Zero (to rounding) when no tonne is created or lost.
     """
     a = annual
     gap = (a.tons_backlog_start + a.tons_in_system_start + a.tons_generated
-           - a.tons_delivered - a.tons_backlog - a.tons_in_system)
+           - a.tons_delivered - a.tons_diverted - a.tons_backlog - a.tons_in_system)
     return pd.Series(gap.to_numpy(), index=pd.MultiIndex.from_frame(a[["year", "flow"]]))
 
 

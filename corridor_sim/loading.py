@@ -488,15 +488,16 @@ def validate_dict(raw: dict, source: str = "<scenario>", tree: "yaml.Node | Chai
         timeline_states(scn, source, chain, check_dates)
     probs = []
     for i, u in enumerate(scn.uncertain):
-        try:
-            node, key = _slot(raw, u.path, create=False)
-            value = node[key]
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                probs.append(Problem(f"uncertain.{i}.path", f"'{u.path}' is {value!r}, not a number",
+        for path in u.paths:
+            try:
+                node, key = _slot(raw, path, create=False)
+                value = node[key]
+                if isinstance(value, bool) or not isinstance(value, (int, float)):
+                    probs.append(Problem(f"uncertain.{i}.path", f"'{path}' is {value!r}, not a number",
+                                         _locate(chain, f"uncertain.{i}")))
+            except KeyError as exc:
+                probs.append(Problem(f"uncertain.{i}.path", f"unknown parameter path: {exc.args[0]}",
                                      _locate(chain, f"uncertain.{i}")))
-        except KeyError as exc:
-            probs.append(Problem(f"uncertain.{i}.path", f"unknown parameter path: {exc.args[0]}",
-                                 _locate(chain, f"uncertain.{i}")))
     if probs:
         raise ScenarioError(source, probs)
     return scn

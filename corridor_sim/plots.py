@@ -205,19 +205,44 @@ def _scenario_colors(names) -> dict:
     return {n: SCENARIO_COLORS[i % len(SCENARIO_COLORS)] for i, n in enumerate(names)}
 
 
+CASE_STYLES = {"low": ":", "central": "-", "high": "--"}
+
+
+def _case_of(cmp, name: str) -> tuple[str, str]:
+    """(scenario without its demand-case suffix, demand case) of one compared run."""
+    s = cmp.results[name][0].scenario
+    case = s.demand_case
+    base = name[: -len(case) - 1] if case != "central" and name.endswith(f"_{case}") else name
+    return base, case
+
+
 def compare_tons(cmp) -> Figure:
-    """Delivered Mt per year for each scenario, against the goal, with the documented history."""
+    """Delivered Mt per year for each scenario, against the goal, with the documented history.
+    Runs of one scenario under several demand cases share its colour (line style by case) and
+    the span between its lowest and highest case is shaded: a fan of demand against the goal."""
     names = list(cmp.results)
-    colors = _scenario_colors(names)
+    cases = {n: _case_of(cmp, n) for n in names}
+    bases = list(dict.fromkeys(b for b, _ in cases.values()))
+    colors = _scenario_colors(bases)
     first = next(iter(cmp.results.values()))[0].scenario
     fig = Figure(figsize=(11, 6), layout="constrained")
     ax = fig.add_subplot()
     for n in names:
+        base, case = cases[n]
         a = cmp.annual[cmp.annual.scenario == n]
-        ax.plot(a.year, a.delivered_mt, "-o", ms=4, lw=2, color=colors[n], label=f"{n} (reaches 10 Mt: {cmp.goal_label(n)})")
-        if cmp.replications > 1:
+        many = sum(1 for b, _ in cases.values() if b == base) > 1
+        label = f"{base} ({case} demand)" if many else n
+        ax.plot(a.year, a.delivered_mt, CASE_STYLES.get(case, "-."), marker="o", ms=4, lw=2, color=colors[base],
+                label=f"{label}, at goal: {cmp.goal_label(n)}")
+        if cmp.replications > 1 and not many:
             ax.fill_between(a.year, a.delivered_mt_ci_low.astype(float), a.delivered_mt_ci_high.astype(float),
-                            color=colors[n], alpha=0.18, lw=0)
+                            color=colors[base], alpha=0.18, lw=0)
+    for base in bases:
+        runs = [n for n in names if cases[n][0] == base]
+        if len(runs) > 1:
+            wide = cmp.annual[cmp.annual.scenario.isin(runs)].pivot(index="year", columns="scenario",
+                                                                     values="delivered_mt")
+            ax.fill_between(wide.index, wide.min(axis=1), wide.max(axis=1), color=colors[base], alpha=0.12, lw=0)
     goal = _history_and_goal(ax, first, "s--")
     years = sorted(set(cmp.annual.year) | (set(first.observed.mt_by_year) if first.observed else set()))
     ax.set_xticks(years)
@@ -229,7 +254,7 @@ def compare_tons(cmp) -> Figure:
         how = f"mean of {cmp.replications} replications, bands: 95% CI; the same seeds for every scenario"
     else:
         how = f"seed {cmp.meta.get('seeds', ['?'])[0]}, the same for every scenario (common random numbers)"
-    ax.set_title(f"Middle Corridor scenarios: cargo delivered against the 10 Mt goal\n{how}", fontsize=11)
+    ax.set_title(f"Middle Corridor scenarios: cargo delivered against the {goal:g} Mt goal\n{how}", fontsize=11)
     ax.legend(loc="center left", bbox_to_anchor=(0.005, 0.58), fontsize=9, frameon=True)
     ax.grid(alpha=0.3)
     return fig

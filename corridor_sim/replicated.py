@@ -22,7 +22,7 @@ from .results import Results, _flat, _have_pyarrow
 from .scenario import Scenario
 from .stats import aggregate, stat_dict
 
-ANNUAL_METRICS = ["tons_generated", "tons_delivered", "units_delivered", "tons_backlog", "tons_in_system",
+ANNUAL_METRICS = ["tons_generated", "tons_delivered", "tons_diverted", "units_delivered", "tons_backlog", "tons_in_system",
                   "transit_days_mean", "transit_days_p95"]
 RESOURCE_METRICS = ["utilization", "mean_queue", "mean_wait_h"]
 
@@ -33,14 +33,16 @@ def totals(res: Results) -> pd.DataFrame:
     for year, g in res.annual.groupby("year"):
         w = g.tons_delivered
         rows.append({"year": int(year), "generated_mt": g.tons_generated.sum() / 1e6,
-                     "delivered_mt": w.sum() / 1e6, "backlog_mt": g.tons_backlog.sum() / 1e6,
+                     "delivered_mt": w.sum() / 1e6, "diverted_mt": g.tons_diverted.sum() / 1e6,
+                     "backlog_mt": g.tons_backlog.sum() / 1e6,
                      "in_system_mt": g.tons_in_system.sum() / 1e6,
                      "teu_delivered": g.loc[g.cargo == "container", "units_delivered"].sum(),
                      "transit_days_mean": float((g.transit_days_mean * w).sum() / w.sum()) if w.sum() > 0 else np.nan})
     return pd.DataFrame(rows)
 
 
-TOTAL_METRICS = ["generated_mt", "delivered_mt", "backlog_mt", "in_system_mt", "teu_delivered", "transit_days_mean"]
+TOTAL_METRICS = ["generated_mt", "delivered_mt", "diverted_mt", "backlog_mt", "in_system_mt", "teu_delivered",
+                 "transit_days_mean"]
 
 
 @dataclass
@@ -80,7 +82,8 @@ class Replicated:
             for flow in self.runs[0].annual.flow.unique():
                 rows = [r.annual[(r.annual.year == year) & (r.annual.flow == flow)].iloc[0] for r in self.runs]
                 per_flow[flow] = {m: stat_dict([float(x[m]) for x in rows], 1 if m.startswith("tons") else 2)
-                                  for m in ("tons_generated", "tons_delivered", "tons_in_system", "tons_backlog",
+                                  for m in ("tons_generated", "tons_delivered", "tons_diverted", "tons_in_system",
+                                            "tons_backlog",
                                             "transit_days_mean", "transit_days_p95")}
             binds = [binding_bottleneck(r.resources[r.resources.year == year]) for r in self.runs]
             named = Counter(b["resource"] for b in binds if b["binding"])

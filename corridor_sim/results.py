@@ -61,11 +61,11 @@ class Results:
             flows = {}
             for _, r in grp.iterrows():
                 flows[r.flow] = {k: round(float(r[k]), 1) for k in
-                                 ("tons_generated", "tons_delivered", "tons_in_system", "tons_backlog")}
+                                 ("tons_generated", "tons_delivered", "tons_diverted", "tons_in_system", "tons_backlog")}
                 flows[r.flow]["transit_days_mean"] = _num(r.transit_days_mean)
                 flows[r.flow]["transit_days_p95"] = _num(r.transit_days_p95)
             total = {k: round(float(grp[k].sum()), 1) for k in
-                     ("tons_generated", "tons_delivered", "tons_in_system", "tons_backlog")}
+                     ("tons_generated", "tons_delivered", "tons_diverted", "tons_in_system", "tons_backlog")}
             teu = float(grp.loc[grp.cargo == "container", "units_delivered"].sum())
             res_y = self.resources[self.resources.year == year]
             busiest = busiest_resources(res_y, 3)
@@ -193,12 +193,16 @@ def collect(model, wall_time_s: float) -> Results:
     gen = pd.DataFrame(ledger.generated_rows, columns=["flow", "t", "tons", "units"])
     gen = gen[gen.t >= 0]
     gen["year"] = [cal.year_of(t) for t in gen.t]
+    div = pd.DataFrame(ledger.diverted_rows, columns=["flow", "t", "tons", "units"])
+    div = div[div.t >= 0]
+    div["year"] = [cal.year_of(t) for t in div.t]
     stocks = pd.DataFrame(ledger.stock_rows, columns=["year", "t", "flow", "backlog", "in_system"])
 
     annual_rows = []
     for y in years:
         for fid, f in flows.items():
             g = gen[(gen.year == y) & (gen.flow == fid)]
+            dv = div[(div.year == y) & (div.flow == fid)]
             d = lots[(lots.year == y) & (lots.flow == fid)]
             st0 = stocks[(stocks.year == y) & (stocks.flow == fid)]
             st1 = stocks[(stocks.year == y + 1) & (stocks.flow == fid)]
@@ -207,7 +211,7 @@ def collect(model, wall_time_s: float) -> Results:
             annual_rows.append({
                 "year": y, "flow": fid, "cargo": f.cargo, "unit": s.cargo_classes[f.cargo].unit,
                 "tons_generated": float(g.tons.sum()), "tons_delivered": float(tw.sum()),
-                "units_delivered": float(d.units.sum()),
+                "tons_diverted": float(dv.tons.sum()), "units_delivered": float(d.units.sum()),
                 "tons_backlog_start": float(st0.backlog.sum()), "tons_in_system_start": float(st0.in_system.sum()),
                 "tons_backlog": float(st1.backlog.sum()), "tons_in_system": float(st1.in_system.sum()),
                 "transit_days_mean": float(np.average(td, weights=tw)) if tw.sum() > 0 else np.nan,

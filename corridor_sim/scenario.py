@@ -104,10 +104,12 @@ class VesselGroup(_Frozen):
     id: Id
     count: int = Field(ge=0, description="Vessels in service (0: a group that enters service by the timeline)")
     capacity_units: Positive = Field(description="Design capacity at full draft, units")
-    draft_sensitivity: Annotated[float, Field(ge=0, le=1)] = Field(
-        1.0, description="Share of the Caspian draft loss that cuts this vessel type's load: 1 = loaded to the "
-                         "draft limit (tankers, deep feeders), 0 = deck-limited (rail ferries carry wagons by deck "
-                         "space, well below their deadweight)")
+    full_load_deadweight_share: Share = Field(
+        1.0, description="What a full load of this vessel's units weighs, as a share of its deadweight. The draft "
+                         "leaves the Caspian load factor of deadweight usable, so the vessel loads "
+                         "min(1, load factor / this share) of its capacity: 1 = loaded to the draft limit (tankers, "
+                         "deep feeders); a rail ferry whose deck fills at 78% of deadweight loses nothing until the "
+                         "load factor falls below 0.78")
     source: str
 
 
@@ -125,8 +127,8 @@ class SeaLine(_Frozen):
 
 
 class Caspian(_Frozen):
-    load_factor: Share = Field(description="Usable share of a fully draft-limited vessel's capacity at the draft "
-                                           "of the base year (each vessel group scales its loss by its draft_sensitivity)")
+    load_factor: Share = Field(description="Usable share of a vessel's deadweight at the draft of the base year "
+                                           "(what each vessel type loads follows from its full_load_deadweight_share)")
     base_year: Year
     sea_level_decline_cm_per_year: NonNegative
     load_factor_loss_per_10cm: NonNegative
@@ -184,6 +186,10 @@ class Flow(_Frozen):
     growth_pct_per_year: float = Field(0.0, gt=-100, le=100, description="Trend growth after the last year of the path, %/yr")
     demand_factor: NonNegative = Field(
         1.0, description="Multiplies this flow's demand; a timeline entry setting 0 pauses the flow (e.g. a pipeline stop)")
+    max_transit_days: Positive | None = Field(
+        None, description="Shippers' patience: when the oldest consignment still on a route has been on the way longer "
+                          "than this, new consignments take another open route of the flow or leave the corridor "
+                          "(counted as diverted: the Northern route, the sea, CPC for crude); None: they wait however long")
     lot_units: Positive = Field(description="Units per consignment entering the corridor (a train, or a pipeline batch)")
     interarrival_cv: NonNegative = Field(
         1.0, description="Spread of gaps between consignments (1 = Poisson, 0 = evenly spaced)")
@@ -247,9 +253,19 @@ class Uncertain(_Frozen):
     """A parameter whose value is uncertain, with the range a sensitivity analysis explores."""
 
     path: str = Field(description="Dotted path of a numeric parameter, as --set takes it")
+    also: list[str] = Field(default_factory=list, description="Other paths that take the same value (one uncertainty "
+                                                              "shared by several fields, e.g. every container flow's growth)")
     low: float
     high: float
     source: str = Field(description="Where the range comes from")
+
+    @property
+    def paths(self) -> list[str]:
+        return [self.path, *self.also]
+
+    @property
+    def label(self) -> str:
+        return self.path if not self.also else f"{self.path} (and {len(self.also)} more)"
 
     @model_validator(mode="after")
     def _ordered(self):

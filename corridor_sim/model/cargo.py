@@ -6,7 +6,7 @@ consignment id and every timestamp so far, so delivered rows still carry each st
 """
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
@@ -100,6 +100,9 @@ class Ledger:
     route_generated: dict[tuple, float] = field(default_factory=dict)
     # (flow, route) -> tonnes on the route, integrated over time (tonne-hours by year)
     route_stock: dict[tuple, _Integral] = field(default_factory=dict)
+    # (flow, route) -> lots generated for the route, oldest first (delivered ones dropped lazily)
+    on_route: dict[tuple, deque] = field(default_factory=dict)
+    diverted_rows: list[tuple] = field(default_factory=list)
 
     def new_id(self) -> int:
         self.next_id += 1
@@ -117,6 +120,10 @@ class Ledger:
     def generate(self, lot: Lot) -> None:
         self.live[lot.id] = lot
         self.generated_rows.append((lot.flow, lot.t_generated, lot.tons, lot.units))
+        q = self.on_route.get((lot.flow, lot.route))
+        if q is None:
+            q = self.on_route[(lot.flow, lot.route)] = deque()
+        q.append(lot)
         key = (self.year_of(lot.t_generated), lot.flow, lot.route)
         self.route_generated[key] = self.route_generated.get(key, 0.0) + lot.tons
         m = self._stock(lot)
@@ -131,6 +138,19 @@ class Ledger:
         if lot.t_entered is None:
             lot.t_entered = now
             lot.stamps.append(("entered", now))
+
+    def oldest_age_h(self, flow: str, route: str, now: float) -> float:
+        """How long the oldest consignment still on a route (waiting to enter or in the corridor)
+        has been on its way, h (0 if the route is empty): what a shipper sees of the queue ahead."""
+        q = self.on_route.get((flow, route))
+        while q and q[0].id not in self.live:
+            q.popleft()
+        return now - q[0].t_generated if q else 0.0
+
+    def divert(self, flow: str, now: float, tons: float, units: float) -> None:
+        """Demand that never joins the corridor: its shippers would wait too long, so it goes another way."""
+        self.generated_rows.append((flow, now, tons, units))
+        self.diverted_rows.append((flow, now, tons, units))
 
     def deliver(self, lot: Lot, now: float, where: str) -> None:
         del self.live[lot.id]

@@ -101,6 +101,7 @@ class FlowState:
                 seen = (simulated_days or {}).get(r.id) if new_year else None
                 rows.append({"route": r.id, "share": float(sh), "tariff_usd_per_t": float(t),
                              "observed_days": seen, "transit_days": float(d), "generalized_cost_usd_per_t": float(c)})
+        self.shares = {r.id: float(x) for r, x in zip(open_routes, shares)}
         self.route_ids = [r.id for r in open_routes]
         self.cum = np.cumsum(shares)
         trend = demand_tons(flow, demand, year)
@@ -109,8 +110,16 @@ class FlowState:
                         "trend_tons_per_year": trend, "demand_tons_per_year": trend * self.multiplier})
         return rows
 
-    def pick(self, u: float) -> str:
-        k = int(np.searchsorted(self.cum, u * self.cum[-1], side="right"))
+    def pick(self, u: float, among: list[str] | None = None) -> str:
+        """The route for a uniform draw u, by the current shares (renormalized over ``among``)."""
+        if among is not None and len(among) < len(self.route_ids):
+            w = np.array([self.shares.get(r, 0.0) if r in among else 0.0 for r in self.route_ids])
+            if w.sum() <= 0:
+                w = np.array([1.0 if r in among else 0.0 for r in self.route_ids])
+            cum = np.cumsum(w)
+        else:
+            cum = self.cum
+        k = int(np.searchsorted(cum, u * cum[-1], side="right"))
         return self.route_ids[min(k, len(self.route_ids) - 1)]
 
 
@@ -133,7 +142,19 @@ def flow_process(env: simpy.Environment, state: FlowState, model, t_per_unit: fl
             continue
         yield env.timeout(need / rate_tph)
         lot_tons = flow.lot_units * t_per_unit
-        route_id = state.pick(rng.random())
+        u = rng.random()
+        route_id = state.pick(u)
+        if flow.max_transit_days is not None:
+            # shippers look at the route they would take: if its oldest consignment has been on
+            # the way past their patience they take another open route, or the corridor loses it
+            patience_h = flow.max_transit_days * 24.0
+            if ledger.oldest_age_h(flow.id, route_id, env.now) > patience_h:
+                ok = [r for r in state.route_ids if ledger.oldest_age_h(flow.id, r, env.now) <= patience_h]
+                if not ok:
+                    ledger.divert(flow.id, env.now, lot_tons, flow.lot_units)
+                    need = lot_tons * gamma_mean_cv(rng, 1.0, flow.interarrival_cv)
+                    continue
+                route_id = state.pick(u, among=ok)
         legs = state.legs[route_id]
         lot = Lot(ledger.new_id(), flow.id, flow.cargo, route_id, legs, lot_tons, flow.lot_units, env.now)
         ledger.generate(lot)

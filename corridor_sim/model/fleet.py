@@ -24,7 +24,7 @@ class SeaLine:
         self.id = cfg.id
         self.cfg = cfg
         self.origin, self.dest = origin, dest
-        self.load_factor = load_factor         # callable: t_h -> usable share for a fully draft-limited vessel
+        self.load_factor = load_factor         # callable: t_h -> usable share of deadweight at the draft
         self.voyages = recorder_rows["voyages"]
         self.states = recorder_rows["vessel_states"]
         self.streams = streams
@@ -33,7 +33,7 @@ class SeaLine:
         # then takes a berth. Waiting at a berth would make idle berths look busy.
         self.turn = simpy.Resource(env, capacity=1)
         for g in cfg.vessels:
-            self.groups[g.id] = {"count": 0, "target": 0, "capacity": g.capacity_units, "draft": g.draft_sensitivity,
+            self.groups[g.id] = {"count": 0, "target": 0, "capacity": g.capacity_units, "full_share": g.full_load_deadweight_share,
                                  "working": Meter(env, bounds), "fleet": Meter(env, bounds), "built": 0}
             self._resize(g.id, g.count, first=True)
 
@@ -53,13 +53,14 @@ class SeaLine:
         self.cfg = cfg
         for v in cfg.vessels:
             self.groups[v.id]["capacity"] = v.capacity_units
-            self.groups[v.id]["draft"] = v.draft_sensitivity
+            self.groups[v.id]["full_share"] = v.full_load_deadweight_share
             self._resize(v.id, v.count)
 
     def usable_share(self, group: str, t_h: float) -> float:
-        """Share of a vessel's design capacity it can load at t: the draft loss of a fully
-        draft-limited ship, scaled by how much the draft binds this vessel type."""
-        return 1.0 - self.groups[group]["draft"] * (1.0 - self.load_factor(t_h))
+        """Share of a vessel's design capacity it can load at t: the deadweight the draft leaves
+        usable, against what a full load of its units weighs (a deck-limited ferry loses nothing
+        until the draft cuts below its full load's weight)."""
+        return min(1.0, self.load_factor(t_h) / self.groups[group]["full_share"])
 
     def _state(self, vessel: str, state: str, t0: float) -> float:
         now = self.env.now
