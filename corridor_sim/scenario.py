@@ -187,9 +187,10 @@ class Flow(_Frozen):
     demand_factor: NonNegative = Field(
         1.0, description="Multiplies this flow's demand; a timeline entry setting 0 pauses the flow (e.g. a pipeline stop)")
     max_transit_days: Positive | None = Field(
-        None, description="Shippers' patience: when the oldest consignment still on a route has been on the way longer "
-                          "than this, new consignments take another open route of the flow or leave the corridor "
-                          "(counted as diverted: the Northern route, the sea, CPC for crude); None: they wait however long")
+        None, description="Shippers' patience: when a consignment sent now would take longer than this on its route "
+                          "(the tonnes already on the route over the rate it has delivered lately), it takes another "
+                          "open route of the flow or leaves the corridor (counted as diverted: the Northern route, the "
+                          "sea, CPC for crude); None: shippers send whatever the wait")
     lot_units: Positive = Field(description="Units per consignment entering the corridor (a train, or a pipeline batch)")
     interarrival_cv: NonNegative = Field(
         1.0, description="Spread of gaps between consignments (1 = Poisson, 0 = evenly spaced)")

@@ -6,7 +6,8 @@ consignment id and every timestamp so far, so delivered rows still carry each st
 """
 from __future__ import annotations
 
-from collections import defaultdict, deque
+import math
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
@@ -66,6 +67,26 @@ def _no_year(t: float) -> int:
     return 0
 
 
+class DeliveryRate:
+    """Tonnes a route delivers per hour, exponentially weighted over ``horizon_h`` (the shippers'
+    own horizon): recent deliveries count most, and it starts from a prior (what the route is
+    meant to carry) so that a route still filling its pipeline is not taken for a blocked one."""
+
+    __slots__ = ("horizon_h", "per_h", "t_h")
+
+    def __init__(self, horizon_h: float, prior_per_h: float, now: float):
+        self.horizon_h = horizon_h
+        self.per_h = prior_per_h
+        self.t_h = now
+
+    def at(self, t: float) -> float:
+        return self.per_h * math.exp(-(t - self.t_h) / self.horizon_h)
+
+    def add(self, t: float, tons: float) -> None:
+        self.per_h = self.at(t) + tons / self.horizon_h
+        self.t_h = t
+
+
 class _Integral(Protocol):
     """A time-integrated level split by year (``model.meters.Meter``)."""
 
@@ -100,8 +121,8 @@ class Ledger:
     route_generated: dict[tuple, float] = field(default_factory=dict)
     # (flow, route) -> tonnes on the route, integrated over time (tonne-hours by year)
     route_stock: dict[tuple, _Integral] = field(default_factory=dict)
-    # (flow, route) -> lots generated for the route, oldest first (delivered ones dropped lazily)
-    on_route: dict[tuple, deque] = field(default_factory=dict)
+    # (flow, route) -> recent delivery rate, for flows whose shippers look before they send
+    route_rate: dict[tuple, "DeliveryRate"] = field(default_factory=dict)
     diverted_rows: list[tuple] = field(default_factory=list)
 
     def new_id(self) -> int:
@@ -120,10 +141,6 @@ class Ledger:
     def generate(self, lot: Lot) -> None:
         self.live[lot.id] = lot
         self.generated_rows.append((lot.flow, lot.t_generated, lot.tons, lot.units))
-        q = self.on_route.get((lot.flow, lot.route))
-        if q is None:
-            q = self.on_route[(lot.flow, lot.route)] = deque()
-        q.append(lot)
         key = (self.year_of(lot.t_generated), lot.flow, lot.route)
         self.route_generated[key] = self.route_generated.get(key, 0.0) + lot.tons
         m = self._stock(lot)
@@ -139,13 +156,21 @@ class Ledger:
             lot.t_entered = now
             lot.stamps.append(("entered", now))
 
-    def oldest_age_h(self, flow: str, route: str, now: float) -> float:
-        """How long the oldest consignment still on a route (waiting to enter or in the corridor)
-        has been on its way, h (0 if the route is empty): what a shipper sees of the queue ahead."""
-        q = self.on_route.get((flow, route))
-        while q and q[0].id not in self.live:
-            q.popleft()
-        return now - q[0].t_generated if q else 0.0
+    def watch_route(self, flow: str, route: str, now: float, horizon_h: float, prior_t_per_h: float) -> None:
+        """Start tracking a route's delivery rate (once), from a prior of what it is meant to carry."""
+        if (flow, route) not in self.route_rate:
+            self.route_rate[(flow, route)] = DeliveryRate(horizon_h, prior_t_per_h, now)
+
+    def expected_days(self, flow: str, route: str, now: float) -> float:
+        """What a shipper expects a consignment sent now to take on a watched route, days: the
+        tonnes already on it (waiting to enter or in the corridor) over the rate it has been
+        delivering (Little's law at this moment). inf when it holds cargo and delivers nothing."""
+        m = self.route_stock.get((flow, route))
+        stock = m.level if m is not None else 0.0
+        if stock <= 0.0:
+            return 0.0
+        rate = self.route_rate[(flow, route)].at(now)
+        return stock / rate / 24.0 if rate > 0.0 else float("inf")
 
     def divert(self, flow: str, now: float, tons: float, units: float) -> None:
         """Demand that never joins the corridor: its shippers would wait too long, so it goes another way."""
@@ -157,6 +182,9 @@ class Ledger:
         m = self._stock(lot)
         if m is not None:
             m.change(-lot.tons)
+        rate = self.route_rate.get((lot.flow, lot.route))
+        if rate is not None:
+            rate.add(now, lot.tons)
         lot.stamps.append(("delivered", now))
         acc = self.route_stats.setdefault((self.year_of(now), lot.flow, lot.route), [0.0, 0.0])
         acc[0] += lot.tons

@@ -145,11 +145,14 @@ def flow_process(env: simpy.Environment, state: FlowState, model, t_per_unit: fl
         u = rng.random()
         route_id = state.pick(u)
         if flow.max_transit_days is not None:
-            # shippers look at the route they would take: if its oldest consignment has been on
-            # the way past their patience they take another open route, or the corridor loses it
-            patience_h = flow.max_transit_days * 24.0
-            if ledger.oldest_age_h(flow.id, route_id, env.now) > patience_h:
-                ok = [r for r in state.route_ids if ledger.oldest_age_h(flow.id, r, env.now) <= patience_h]
+            # shippers look at the route they would take: the cargo already on it over what it has
+            # been delivering. Past their patience they take another open route, or the corridor
+            # loses the consignment to another way (diverted)
+            patience_d = flow.max_transit_days
+            for r in state.route_ids:
+                ledger.watch_route(flow.id, r, env.now, patience_d * 24.0, rate_tph * state.shares.get(r, 0.0))
+            if ledger.expected_days(flow.id, route_id, env.now) > patience_d:
+                ok = [r for r in state.route_ids if ledger.expected_days(flow.id, r, env.now) <= patience_d]
                 if not ok:
                     ledger.divert(flow.id, env.now, lot_tons, flow.lot_units)
                     need = lot_tons * gamma_mean_cv(rng, 1.0, flow.interarrival_cv)
