@@ -149,14 +149,20 @@ def capacity_scenario(s: Scenario, year: int) -> Scenario:
 def _scaled(s: Scenario, cargo: str | None, k: float) -> Scenario:
     if cargo is None:
         return _variant(s, {"demand.scale": s.demand.scale * k}, label="scaled")
-    return _variant(s, scales={f"demand.flows.{f.id}.tons_per_year": k for f in s.demand.flows if f.cargo == cargo},
-                    label="scaled")
+    # the whole demand path of the class: its base-year level and every year listed after it
+    scales = {}
+    for f in s.demand.flows:
+        if f.cargo == cargo:
+            scales[f"demand.flows.{f.id}.tons_per_year"] = k
+            scales.update({f"demand.flows.{f.id}.tons_by_year.{y}": k for y in f.tons_by_year})
+    return _variant(s, scales=scales, label="scaled")
 
 
 def _probe(s: Scenario, seed: int, cargo: str | None, tolerance: float) -> dict:
     res = run(s, seed=seed)
     a = res.annual if cargo is None else res.annual[res.annual.cargo == cargo]
-    growth = (a.tons_backlog + a.tons_in_system - a.tons_backlog_start - a.tons_in_system_start).sum()
+    # demand the corridor cannot carry either piles up or, past the shippers' patience, goes another way
+    growth = (a.tons_backlog + a.tons_in_system - a.tons_backlog_start - a.tons_in_system_start + a.tons_diverted).sum()
     gen = a.tons_generated.sum()
     return {"sustainable": bool(growth <= tolerance * max(gen, 1.0)), "delivered_t": float(a.tons_delivered.sum()),
             "delivered_units": float(a.units_delivered.sum()), "stock_growth_t": float(growth),

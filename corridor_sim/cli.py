@@ -511,7 +511,9 @@ def charts(result_dir, line, start, days, year):
 @click.option("--bottlenecks", "bottlenecks_dir", type=click.Path(file_okay=False), default=None,
               help="A folder written by `corridor-sim bottlenecks`, to include its ranking.")
 @click.option("--title", default=None, help="Report title.")
-def report(result_dirs, out, bottlenecks_dir, title):
+@click.option("--demand-case", "demand_case", default=None, metavar="NAME",
+              help="Only the runs made under this demand case [default: every run in the folders].")
+def report(result_dirs, out, bottlenecks_dir, title, demand_case):
     """One self-contained HTML report (images embedded) from RESULT_DIRS: single runs, replicated
     runs or a comparison folder."""
     from .report import write_report
@@ -520,7 +522,7 @@ def report(result_dirs, out, bottlenecks_dir, title):
         if not Path(d).is_dir():
             raise InputError(f"{d}: no such result folder")
     try:
-        path = write_report(list(result_dirs), out, bottlenecks_dir, title)
+        path = write_report(list(result_dirs), out, bottlenecks_dir, title, demand_case)
     except (FileNotFoundError, ScenarioError, ValueError) as exc:
         raise InputError(f"cannot build the report: {exc}") from None
     click.echo(f"report written to {path} ({path.stat().st_size / 1e6:.1f} MB, self-contained)")

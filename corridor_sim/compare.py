@@ -50,7 +50,8 @@ class Comparison:
         t = self.table()
         a = self.annual.set_index(["scenario", "year"])
         cols = [c for c in t.columns if c != "first year at goal" and (years is None or c in years)]
-        head = "| scenario | " + " | ".join(str(c) for c in cols) + " | first year at 10 Mt |"
+        goal = self.goal.goal_mt.iloc[0]
+        head = "| scenario | " + " | ".join(str(c) for c in cols) + f" | first year at {goal:g} Mt |"
         sep = "|---|" + "---:|" * len(cols) + "---|"
 
         def cell(s, c):
@@ -98,6 +99,7 @@ class Comparison:
             b = self.binding[self.binding.scenario == name]
             g = self.goal.set_index("scenario").loc[name]
             out["scenarios"][name] = {
+                "demand_case": str(g.demand_case),
                 "first_year_at_goal": self.goal_label(name),
                 "share_of_replications_reaching_goal": float(g.share_reaching_goal),
                 "delivered_mt": {int(r.year): {"mean": round(float(r.delivered_mt), 3),
@@ -159,7 +161,7 @@ def compare_results(results: dict[str, "Results | list[Results]"]) -> Comparison
                             "transit_days_mean_ci_high": row.transit_days_mean_ci_high})
         mean_delivered = pd.Series(t.delivered_mt.to_numpy(), index=t.year.to_numpy())
         reach = [first_year_at(totals(r).set_index("year").delivered_mt, scn.goal_mt_per_year) for r in reps]
-        goal.append({"scenario": name, "goal_mt": scn.goal_mt_per_year,
+        goal.append({"scenario": name, "demand_case": scn.demand_case, "goal_mt": scn.goal_mt_per_year,
                      "first_year_at_goal": first_year_at(mean_delivered, scn.goal_mt_per_year),
                      "share_reaching_goal": sum(x is not None for x in reach) / len(reps),
                      "end_year": scn.end_year})

@@ -35,10 +35,12 @@ ASSUMPTIONS = [
     "Ships sail when filled to a share of capacity x draft load factor, or after a maximum wait; no ship leaves or "
     "berths at a closed port; storm closures follow a seasonal profile (~50% of Nov-Dec at Kuryk).",
     "The usable load factor falls with the Caspian (20 cm/yr, 3 points per 10 cm), both documented assumptions.",
-    "Demand: base-year tonnes x trend growth (half the World Bank reform-scenario rates) x a response to tariffs "
-    "(elasticity -0.8) and transit time (+5.2% per day saved, EDB), adjusting half-way each year; routes split by a "
-    "logit on tariff + value of time x expected days (Little's law on the simulated stocks).",
-    "Nothing is dropped: cargo that cannot enter waits as backlog; stocks are summed from the live consignments.",
+    "Demand: each flow's documented path (2024 and 2025 volumes, signed oil agreements) then trend growth by demand "
+    "case (low / central / high), times a response to tariffs (elasticity -0.8) and transit time (+5.2% per day "
+    "saved, EDB), adjusting half-way each year; routes split by a logit on tariff + value of time x expected days "
+    "(Little's law over the year just ended). Shippers who would wait past their patience send the cargo another "
+    "way (counted as diverted).",
+    "No tonne is lost: cargo waits as backlog or is counted as diverted; stocks are summed from the live consignments.",
     "'What binds' in a year: among resources at or above 85% utilization, the one where cargo waits longest.",
 ]
 
@@ -163,7 +165,10 @@ def _route_opening_years(runs: list[Results]) -> list[int]:
     return []
 
 
-def build_report(folders: list[str | Path], bottlenecks: str | Path | None = None, title: str | None = None) -> str:
+def build_report(folders: list[str | Path], bottlenecks: str | Path | None = None, title: str | None = None,
+                 demand_case: str | None = None) -> str:
+    """The report's HTML. With ``demand_case``, only the runs made under that demand case (a
+    comparison run with ``--demand-case all`` holds every case)."""
     from . import plots
 
     runs: dict[str, list[Results]] = {}
@@ -171,6 +176,12 @@ def build_report(folders: list[str | Path], bottlenecks: str | Path | None = Non
         runs.update(load_folder(Path(f)))
     if not runs:
         raise ValueError("no results found in the folders given")
+    if demand_case is not None:
+        found = sorted({rs[0].scenario.demand_case for rs in runs.values()})
+        runs = {n: rs for n, rs in runs.items() if rs[0].scenario.demand_case == demand_case}
+        if not runs:
+            raise ValueError(f"no run in these folders was made under demand case '{demand_case}' "
+                             f"(cases found: {', '.join(found)})")
     cmp = compare_results(runs)
     names = list(runs)
     nrep = cmp.replications
@@ -189,7 +200,10 @@ def build_report(folders: list[str | Path], bottlenecks: str | Path | None = Non
     parts = ['<h2 id="scenarios">Scenarios</h2>']
     for n, rs in runs.items():
         s = rs[0].scenario
-        parts.append(f"<h3>{html.escape(n)}</h3><p>{html.escape(s.description)}</p>"
+        case = (f" Demand case <b>{html.escape(s.demand_case)}</b>: "
+                + html.escape(next((c.description for c in s.demand_cases if c.id == s.demand_case), "")) + "."
+                if s.demand_cases else "")
+        parts.append(f"<h3>{html.escape(n)}</h3><p>{html.escape(s.description)}{case}</p>"
                      f"<p class='note'>Years {s.start_year}-{s.end_year}, warm-up {s.warmup_days:g} days, goal "
                      f"{s.goal_mt_per_year:g} Mt/yr, {len(rs)} replication(s); scenario hash "
                      f"<code>{s.digest()[:12]}</code>.</p>")
@@ -271,10 +285,10 @@ def build_report(folders: list[str | Path], bottlenecks: str | Path | None = Non
 
 
 def write_report(folders: list[str | Path], out: str | Path, bottlenecks: str | Path | None = None,
-                 title: str | None = None) -> Path:
+                 title: str | None = None, demand_case: str | None = None) -> Path:
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    text = build_report(folders, bottlenecks, title)
+    text = build_report(folders, bottlenecks, title, demand_case)
     tmp = out.with_name(f".{out.name}.tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, out)

@@ -210,6 +210,12 @@ def test_run_and_compare_take_a_demand_case(tmp_path, base_path):
     table = pd.read_csv(tmp_path / "fan" / "compare_table.csv", index_col=0)
     assert list(table.index) == ["base", "base_low", "base_high"]
     assert (tmp_path / "fan" / "compare_tons.png").stat().st_size > 10_000
+    # the report keeps one case, and says which
+    from corridor_sim.report import build_report
+    page = build_report([tmp_path / "fan"], demand_case="high")
+    assert "<h3>base_high</h3>" in page and "<h3>base_low</h3>" not in page and "Demand case <b>high</b>" in page
+    r = CliRunner().invoke(main, ["report", str(tmp_path / "fan"), "--demand-case", "boom", "--out", str(tmp_path / "r.html")])
+    assert r.exit_code == 2 and "cases found: central, high, low" in r.output
 
 
 # ---------------------------------------------------------------------------------------------
