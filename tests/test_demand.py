@@ -179,7 +179,7 @@ def test_oil_case_reaches_7_mt_with_its_fleet_and_binds_on_the_tankers_without(b
 def test_the_oil_case_keeps_its_path_in_every_demand_case(base_path):
     for case in ("low", "central", "high"):
         s = cs.load_scenario(base_path.parent / "oil_btc_7mt.yaml", demand_case=case)
-        assert s.flow("crude_kz_btc").tons_by_year == {2025: 1_360_000, 2027: 7_000_000}, case
+        assert s.flow("crude_kz_btc").tons_by_year == {2025: 1_360_000, 2026: 4_180_000, 2027: 7_000_000}, case
 
 
 # ---------------------------------------------------------------------------------------------
@@ -189,12 +189,18 @@ def test_demand_cases_change_growth_and_name(base_path):
     central, low, high = (cs.load_scenario(base_path, demand_case=c) for c in ("central", "low", "high"))
     assert central.name == "base" and low.name == "base_low" and high.name == "base_high"
     assert (low.demand_case, high.demand_case) == ("low", "high")
-    g = lambda s: s.flow("containers_cn_az").growth_pct_per_year  # noqa: E731
-    assert g(low) < g(central) < g(high)
+    from corridor_sim.scenario import trend_tons
+    level = lambda s, f, y: trend_tons(s.flow(f), s.demand.base_year, y)  # noqa: E731
+    for f in ("containers_cn_az", "wagons_kz_export"):
+        assert level(low, f, 2030) < level(central, f, 2030) < level(high, f, 2030), f
+        # the observed 2024-2025 levels are shared by every case
+        assert {level(s, f, y) for s in (low, central, high) for y in (2024,)} == {level(central, f, 2024)}
+        assert {level(s, f, 2025) for s in (low, central, high)} == {level(central, f, 2025)}
+    # high reaches the World Bank's 2030 end-state: containers 4.07 Mt, other dry cargo 3.78 Mt
+    by_cargo = lambda s, c: sum(level(s, f.id, 2030) for f in s.demand.flows if f.cargo == c)  # noqa: E731
+    assert by_cargo(high, "container") == pytest.approx(4.07e6, rel=1e-4)
+    assert by_cargo(high, "wagon") == pytest.approx(3.78e6, rel=1e-4)
     assert cs.load_scenario(base_path) == central                    # central is the default
-    # the observed 2024-2025 levels are shared by every case
-    assert all(s.flow("containers_cn_az").tons_by_year == central.flow("containers_cn_az").tons_by_year
-               for s in (low, high))
 
 
 def test_run_and_compare_take_a_demand_case(tmp_path, base_path):
