@@ -159,7 +159,8 @@ def _explain(err: dict) -> str:
     msg = msg.replace("Value error, ", "")
     got = err.get("input")
     if kind not in ("missing",) and not isinstance(got, (dict, list)) and got is not None:
-        msg += f" (got {got!r})"
+        text = repr(got)
+        msg += f" (got {text if len(text) <= 60 else text[:40] + f'... ({len(text)} characters)'})"
     return msg
 
 

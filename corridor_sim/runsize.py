@@ -71,9 +71,12 @@ def _max_multiplier(s: Scenario, flow_id: str) -> float:
         return 1.0
     tariffs = [s.demand.tariff_factor * (rt.tariff_usd_per_t if rt.tariff_usd_per_t is not None
                                          else r.reference_tariff_usd_per_t) for rt in f.routes]
-    tariff_effect = (min(tariffs) / r.reference_tariff_usd_per_t) ** r.tariff_elasticity
-    time_effect = (1.0 + r.trade_gain_per_day_saved) ** r.reference_transit_days
-    return tariff_effect * time_effect
+    try:
+        tariff_effect = (min(tariffs) / r.reference_tariff_usd_per_t) ** r.tariff_elasticity
+        time_effect = (1.0 + r.trade_gain_per_day_saved) ** r.reference_transit_days
+        return tariff_effect * time_effect
+    except (OverflowError, ZeroDivisionError):      # the schema's bounds rule both out; be sure anyway
+        return math.inf
 
 
 def estimate(s: Scenario) -> RunSize:
