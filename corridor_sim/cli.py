@@ -163,7 +163,9 @@ class RunsProgress:
 
 
 def interrupted(out, what: str = "replications", staged: bool = False) -> None:
-    if staged:
+    if not staged and not any(Path(out).glob("**/manifest.json")):
+        click.echo(f"\ninterrupted before any of the {what} finished: nothing was written to {out}/.", err=True)
+    elif staged:
         click.echo(f"\ninterrupted: nothing was changed in {out}/ (its old results are kept; the new, unfinished "
                    "ones were removed).", err=True)
     else:
@@ -177,9 +179,9 @@ def _note(msg: str) -> None:
 
 
 def _failed_replications(exc, out, wrote: bool) -> RunError:
-    where = (f"the statistics in {out}/ are over the replications that succeeded, and its manifest.json records "
+    where = (f"The statistics in {out}/ are over the replications that succeeded, and its manifest.json records "
              "the failed ones; run the same command with --resume to retry them" if wrote else
-             "no statistics were written")
+             "No replication succeeded, so no statistics were written")
     return RunError(f"{exc}. {where}.")
 
 

@@ -119,11 +119,8 @@ def execute(tasks: list, workers: int | None = None, scheduler: str | None = Non
     """
     if not tasks:
         return
+    preflight(tasks, workers, scheduler, allow_large, keep_results)
     workers = workers or default_workers()
-    at_once = 1 if (scheduler or workers <= 1) else min(workers, len(tasks))
-    distinct = list({id(t.scenario): t.scenario for t in tasks}.values())
-    runsize.check(distinct, concurrent=at_once, kept=len(tasks) if keep_results else 0, allow_large=allow_large,
-                  what="this batch of runs" if len(tasks) > 1 else "the run")
     if scheduler:
         yield from _execute_dask(tasks, scheduler, fn)
         return
@@ -150,6 +147,22 @@ def execute(tasks: list, workers: int | None = None, scheduler: str | None = Non
         for p in procs:
             if p.is_alive():
                 p.terminate()
+
+
+def preflight(tasks: list, workers: int | None = None, scheduler: str | None = None, allow_large: bool = False,
+              keep_results: bool = False) -> None:
+    """What can refuse a batch before anything runs or is written: its size against this machine's
+    memory (``runsize.check``: the runs at once, plus every result when ``keep_results``) and a
+    scheduler that does not answer."""
+    if not tasks:
+        return
+    workers = workers or default_workers()
+    at_once = 1 if (scheduler or workers <= 1) else min(workers, len(tasks))
+    distinct = list({id(t.scenario): t.scenario for t in tasks}.values())
+    runsize.check(distinct, concurrent=at_once, kept=len(tasks) if keep_results else 0, allow_large=allow_large,
+                  what="this batch of runs" if len(tasks) > 1 else "the run")
+    if isinstance(scheduler, str):
+        _reachable(scheduler)
 
 
 def _reachable(address: str) -> None:
@@ -246,6 +259,9 @@ def replicate_many(jobs: list[tuple[Scenario, str | Path | None]], n: int, seed:
     ``overwrite``) staged beside the old results and swapped in once every replication has run.
     """
     seeds = [replication_seed(seed, r) for r in range(n)]
+    # refuse what is too large or cannot run before any folder is claimed or written
+    preflight([Task(f"{scn.name}/rep_{r:03d}", scn, s) for scn, _ in jobs for r, s in enumerate(seeds)],
+              workers, scheduler, allow_large, keep_results=True)
     have: dict[str, dict[int, Results]] = {}
     failed: dict[str, dict[int, dict]] = {}
     folders: dict[str, Path | None] = {}
@@ -277,7 +293,7 @@ def replicate_many(jobs: list[tuple[Scenario, str | Path | None]], n: int, seed:
         if progress:
             progress(done, total)
         try:
-            for outcome in execute(tasks, workers, scheduler, allow_large=allow_large, keep_results=True):
+            for outcome in execute(tasks, workers, scheduler, allow_large=True):   # checked above
                 name, rep = outcome.task.key.split("/")
                 r = int(rep.split("_")[1])
                 if outcome.error:
@@ -296,6 +312,8 @@ def replicate_many(jobs: list[tuple[Scenario, str | Path | None]], n: int, seed:
                     progress(done, total)
         finally:
             for name, m in manifests.items():
+                if not (folders[name] / "manifest.json").exists():
+                    continue                 # nothing finished in a new folder: it is left empty (and removed)
                 m["done"] = sorted(have[name])
                 m["failed"] = [failed[name][k] for k in sorted(failed[name])]
                 m["status"] = ("complete" if len(have[name]) == n else
@@ -334,8 +352,7 @@ def _start_manifest(out: Path, scenario: Scenario, seed: int, n: int, seeds: lis
             raise ResultsFolderError(
                 f"{out} holds replications of another scenario or seed (scenario {old['scenario']}, "
                 f"seed {old['seed']}); resume with the same scenario, overrides and --seed, or use --overwrite")
-    (out / "replications").mkdir(exist_ok=True)
-    output.write_json(manifest, fresh)
+        output.write_json(manifest, fresh)   # a new folder gets its manifest with its first replication
     return fresh
 
 

@@ -390,8 +390,9 @@ def read_yaml(path: Path, label: str | None = None) -> tuple[dict, yaml.Node | N
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(src, [], header=f"{src}: is not valid YAML{where}: {problem}. "
-                                            "Check indentation and that every 'key: value' has a space after the colon.") from None
+        hint = ("" if isinstance(exc, yaml.constructor.ConstructorError) else
+                ". Check indentation and that every 'key: value' has a space after the colon.")
+        raise ScenarioError(src, [], header=f"{src}: is not valid YAML{where}: {problem}{hint}") from None
     if not isinstance(raw, dict):
         raise ScenarioError(src, [], header=f"{src}: a scenario must be a YAML mapping of fields (name, demand, ...), "
                                             f"not {type(raw).__name__}")
@@ -439,8 +440,8 @@ MAX_EXTENDS_FILES = 32      # files read for one scenario, all branches of a lis
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
-def resolve_file(path: str | Path, _stack: tuple[Path, ...] = (), _count: list[int] | None = None
-                 ) -> tuple[dict, Chain]:
+def resolve_file(path: str | Path, _stack: tuple[Path, ...] = (), _count: list[int] | None = None,
+                 _child: str | None = None) -> tuple[dict, Chain]:
     """Read a scenario file and everything it extends; return the merged dict and the file chain.
 
     ``extends`` names regular .yaml/.yml files whose top-level keys are scenario fields, at most
@@ -462,12 +463,17 @@ def resolve_file(path: str | Path, _stack: tuple[Path, ...] = (), _count: list[i
             f"{top}: 'extends' goes more than {MAX_EXTENDS_DEPTH} files deep or reads more than "
             f"{MAX_EXTENDS_FILES} files (at {path.name}); flatten the chain"))
     count[0] += 1
-    raw, tree = read_yaml(path, label)
-    if _stack:
+    if _child is None:
+        raw, tree = read_yaml(path, label)
+    else:
+        try:
+            raw, tree = read_yaml(path, label)
+        except ScenarioError as exc:   # name the file that extends it too
+            raise ScenarioError(_child, exc.problems, header=f"{_child} extends {exc}") from None
         fields = set(_fields_of(Scenario)) | {"extends"}
         if any(not isinstance(k, str) or k not in fields for k in raw):
-            raise ScenarioError(str(_stack[-1]), [Problem("extends", f"'{label}' is not a scenario file: its top-level "
-                                                                     "keys are not scenario fields (docs/scenario.md)")])
+            raise ScenarioError(_child, [Problem("extends", f"'{label}' is not a scenario file: its top-level "
+                                                            "keys are not scenario fields (docs/scenario.md)")])
     parents = raw.pop("extends", None)
     chain: Chain = [(path, tree)]
     if parents is None:
@@ -486,7 +492,7 @@ def resolve_file(path: str | Path, _stack: tuple[Path, ...] = (), _count: list[i
         if not ppath.exists():
             raise ScenarioError(label, [Problem("extends", f"'{parent}' not found (looked for {ppath})",
                                                 _locate(chain, "extends"))])
-        praw, pchain = resolve_file(ppath, (*_stack, real), count)
+        praw, pchain = resolve_file(ppath, (*_stack, real), count, label)
         merged = deep_merge(merged, praw)
         chain.extend(pchain)
     return deep_merge(merged, raw), chain

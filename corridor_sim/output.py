@@ -215,6 +215,9 @@ def claim(out: str | Path, *, overwrite: bool = False, resume: bool = False, opt
     results without --overwrite or --resume.
     """
     out = Path(out)
+    blocker = next((p for p in out.parents if p.exists() or p.is_symlink()), None)
+    if blocker is not None and not blocker.is_dir():
+        raise ResultsFolderError(f"{option} {out}: {blocker} is a file, so no folder can be made inside it")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -159,10 +159,11 @@ def check(scenarios: list[Scenario] | Scenario, concurrent: int = 1, kept: int =
     budget = available_memory_bytes() / 2
     if not allow_large and (need > budget or not math.isfinite(need)):
         runs = f"{concurrent} runs at once, each" if concurrent > 1 else "it"
-        kept_txt = f", plus the tables of {kept} finished runs" if kept else ""
+        extra = f" and the tables of {kept} finished runs" if kept else ""
+        total = f", {_gb(need)} in all with {concurrent} at once{extra}," if (concurrent > 1 or kept) else ""
         raise RunTooLarge(
             f"{what} is too large for this machine: {runs} would simulate up to {big.lots:,.0f} consignments "
-            f"(~{_gb(big.peak_bytes)}){kept_txt}, {_gb(need)} in all, against {_gb(budget)} it may use (half the "
-            "memory available). Lower demand.scale, the years or the replications, raise lot_units, or use fewer "
-            "--workers; --allow-large runs it anyway (corridor_sim.runsize explains the estimate).")
+            f"(~{_gb(big.peak_bytes)}){total} against {_gb(budget)} it may use (half the memory available). "
+            "Lower demand.scale, the years or the replications, raise lot_units, or use fewer --workers; "
+            "--allow-large runs it anyway (corridor_sim.runsize explains the estimate).")
     return big
