@@ -57,11 +57,18 @@ class Commands(click.Group):
     makes SIGTERM an interrupt (so temporary folders are removed and workers stopped)."""
 
     def invoke(self, ctx):
-        if hasattr(signal, "SIGTERM"):
-            try:
-                signal.signal(signal.SIGTERM, _terminated)
-            except ValueError:          # not the main thread (an embedding caller): leave it
-                pass
+        previous = None
+        try:
+            previous = signal.signal(signal.SIGTERM, _terminated)
+        except (ValueError, AttributeError):   # not the main thread (an embedding caller): leave it
+            pass
+        try:
+            return self._invoke(ctx)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+
+    def _invoke(self, ctx):
         from .experiment import SchedulerError
         try:
             return super().invoke(ctx)

@@ -33,7 +33,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .scenario import Scenario, demand_tons
+from .scenario import Flow, Scenario
 
 BYTES_PER_PROCESS = 150e6        # interpreter, numpy, pandas, simpy and the model's fixed structures
 BYTES_PER_LOT = 4096             # measured, see above
@@ -63,6 +63,22 @@ def _gb(x: float) -> str:
     return f"{x / 1e9:,.1f} GB" if x >= 1e8 else f"{x / 1e6:,.0f} MB"
 
 
+def _trend_upper_tons(flow: Flow, base_year: int, year: int) -> float:
+    """An upper bound of a flow's trend demand in calendar ``year``, t/yr, before scale and response:
+    the highest level its path names, grown at its rate to the end of ``year`` (or, shrinking, not
+    yet shrunk). Independent of how the model interpolates the path, so it stays an upper bound
+    whatever the path's shape. A ``tons_by_year`` path and a ``demand_factor`` count where the schema
+    has them."""
+    points = {base_year: flow.tons_per_year, **dict(getattr(flow, "tons_by_year", {}) or {})}
+    g = 1.0 + flow.growth_pct_per_year / 100.0
+    first, last = min(points), max(points)
+    try:
+        grow = max(g ** max(year + 1 - last, 0), g ** min(year - first, 0), 1.0)
+    except OverflowError:
+        return math.inf
+    return max(points.values()) * grow * getattr(flow, "demand_factor", 1.0)
+
+
 def _max_multiplier(s: Scenario, flow_id: str) -> float:
     """The largest demand multiplier a flow's response block allows in ``s``."""
     f = s.flow(flow_id)
@@ -90,7 +106,7 @@ def estimate(s: Scenario) -> RunSize:
         t_per_unit = s.cargo_classes[f.cargo].t_per_unit
         for y in years:
             # the most any state asks of this flow in year y (growth peaks at one end of the year)
-            tons = max(max(demand_tons(st.flow(f.id), st.demand, y - st.demand.base_year + k) for k in (0.0, 1.0))
+            tons = max(_trend_upper_tons(st.flow(f.id), st.demand.base_year, y) * st.demand.scale
                        * _max_multiplier(st, f.id) for st in states)
             lot_tons = min(st.flow(f.id).lot_units for st in states) * t_per_unit
             share = 1.0 + (warmup_years if y == s.start_year else 0.0)
