@@ -15,6 +15,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
+from . import runsize
 from .experiment import Outcome, Task, execute, replication_seed, run_task
 from .kpi import binding_bottleneck
 from .replicated import totals
@@ -47,11 +48,11 @@ def _kpis(res) -> dict:
             "backlog_mt_end": float(t.backlog_mt.iloc[-1]), "in_system_mt_end": float(t.in_system_mt.iloc[-1])}
 
 
-def _run(tasks, workers, scheduler, progress: Progress, fn: Callable = run_task):
+def _run(tasks, workers, scheduler, progress: Progress, fn: Callable = run_task, allow_large: bool = False):
     done, total = 0, len(tasks)
     if progress:
         progress(0, total)
-    for outcome in execute(tasks, workers, scheduler, fn):
+    for outcome in execute(tasks, workers, scheduler, fn, allow_large=allow_large):
         done += 1
         if progress:
             progress(done, total)
@@ -67,22 +68,28 @@ def parse_vary(text: str) -> tuple[str, list[Any]]:
     >>> parse_vary("demand.scale=0.8,1,1.2")
     ('demand.scale', [0.8, 1, 1.2])
     """
-    import yaml
+    from .safeyaml import YamlInputError, load_value
     if "=" not in text:
         raise ValueError(f"--vary takes path=v1,v2,..., got {text!r}")
     path, values = text.split("=", 1)
-    vals = [yaml.safe_load(v) for v in values.split(",") if v.strip()]
+    vals = []
+    for v in (v for v in values.split(",") if v.strip()):
+        try:
+            vals.append(load_value(v))
+        except YamlInputError as exc:
+            raise ValueError(f"--vary {path.strip()}: the value {v.strip()!r} is not a YAML scalar ({exc})") from None
     if not path.strip() or not vals:
         raise ValueError(f"--vary needs a path and at least one value, got {text!r}")
     return path.strip(), vals
 
 
 def sweep(scenario: Scenario, varies: list[tuple[str, list]], replications: int = 1, seed: int = 1,
-          workers: int | None = None, scheduler: str | None = None, progress: Progress = None) -> pd.DataFrame:
+          workers: int | None = None, scheduler: str | None = None, progress: Progress = None,
+          allow_large: bool = False) -> pd.DataFrame:
     """Run the grid of ``varies`` (every combination), ``replications`` each with common seeds.
 
-    One row per point and replication. A point whose values are invalid, or whose run fails,
-    is recorded with its error and the sweep goes on.
+    One row per point and replication. A point whose values are invalid or too large for this
+    machine, or whose run fails, is recorded with its error and the sweep goes on.
     """
     paths = [p for p, _ in varies]
     rows, tasks = [], []
@@ -90,8 +97,10 @@ def sweep(scenario: Scenario, varies: list[tuple[str, list]], replications: int 
         point = dict(zip(paths, values))
         try:
             scn = _variant(scenario, point, label=f"point {i}")
-        except (ScenarioError, KeyError) as exc:
-            msg = str(exc.args[0]) if isinstance(exc, KeyError) else "; ".join(str(p) for p in exc.problems) or str(exc)
+            runsize.check(scn, allow_large=allow_large, what=f"point {i}")
+        except (ScenarioError, KeyError, runsize.RunTooLarge) as exc:
+            msg = (str(exc.args[0]) if isinstance(exc, KeyError) else
+                   "; ".join(str(p) for p in exc.problems) or str(exc) if isinstance(exc, ScenarioError) else str(exc))
             for r in range(replications):
                 rows.append({"point": i, **point, "replication": r, "seed": replication_seed(seed, r),
                              "status": "invalid", "error": msg})
@@ -101,7 +110,7 @@ def sweep(scenario: Scenario, varies: list[tuple[str, list]], replications: int 
             rows.append({"point": i, **point, "replication": r, "seed": replication_seed(seed, r),
                          "status": "pending", "error": None})
     index = {(row["point"], row["replication"]): row for row in rows}
-    for outcome in _run(tasks, workers, scheduler, progress):
+    for outcome in _run(tasks, workers, scheduler, progress, allow_large=allow_large):
         i, r = (int(x[1:]) for x in outcome.task.key.split("_"))
         row = index[(i, r)]
         if outcome.error:
@@ -125,6 +134,9 @@ def sweep_summary(table: pd.DataFrame, paths: list[str], kpi: str = "delivered_m
 # ----------------------------------------------------------------------------------------------
 # Sustainable capacity
 # ----------------------------------------------------------------------------------------------
+MAX_PROBE_SCALE = 17.0
+
+
 @dataclass(frozen=True)
 class CapacityTask:
     key: str
@@ -159,7 +171,7 @@ def _scaled(s: Scenario, cargo: str | None, k: float) -> Scenario:
 
 
 def _probe(s: Scenario, seed: int, cargo: str | None, tolerance: float) -> dict:
-    res = run(s, seed=seed)
+    res = run(s, seed=seed, allow_large=True)    # capacity() checked the largest probe before starting
     a = res.annual if cargo is None else res.annual[res.annual.cargo == cargo]
     # demand the corridor cannot carry either piles up or, past the shippers' patience, goes another way
     growth = (a.tons_backlog + a.tons_in_system - a.tons_backlog_start - a.tons_in_system_start + a.tons_diverted).sum()
@@ -175,7 +187,7 @@ def capacity_task(t: CapacityTask) -> Outcome:
         lo, hi = 0.0, 1.0
         best = None
         probe = _probe(_scaled(t.scenario, t.cargo, 1.0), t.seed, t.cargo, t.tolerance)
-        while probe["sustainable"] and hi < 16:
+        while probe["sustainable"] and hi < 16:      # so the largest probe is 1.6^6 = 16.8 < MAX_PROBE_SCALE
             lo, best = hi, probe
             hi *= 1.6
             probe = _probe(_scaled(t.scenario, t.cargo, hi), t.seed, t.cargo, t.tolerance)
@@ -197,17 +209,19 @@ def capacity_task(t: CapacityTask) -> Outcome:
 
 def capacity(scenario: Scenario, year: int | None = None, replications: int = 3, seed: int = 1,
              by_cargo: bool = True, tolerance: float = 0.03, iterations: int = 6, workers: int | None = None,
-             scheduler: str | None = None, progress: Progress = None) -> pd.DataFrame:
+             scheduler: str | None = None, progress: Progress = None, allow_large: bool = False) -> pd.DataFrame:
     """Sustainable capacity in ``year``: scale demand up until stocks grow over the year, per
     replication; report the throughput at the highest sustainable scale (mean and 95% CI), the
     resource that binds just above it, and the same per cargo class."""
     year = year or scenario.start_year
     base = capacity_scenario(scenario, year)
+    runsize.check(_scaled(base, None, MAX_PROBE_SCALE), allow_large=allow_large,
+                  what=f"the capacity search (demand up to x{MAX_PROBE_SCALE:g})")
     groups = [None] + (sorted({f.cargo for f in base.demand.flows}) if by_cargo else [])
     tasks = [CapacityTask(f"{g or 'all'}_r{r:03d}", base, replication_seed(seed, r), g, tolerance, iterations)
              for g in groups for r in range(replications)]
     got: dict[str | None, list] = {g: [] for g in groups}
-    for outcome in _run(tasks, workers, scheduler, progress, fn=capacity_task):
+    for outcome in _run(tasks, workers, scheduler, progress, fn=capacity_task, allow_large=allow_large):
         if outcome.error:
             raise RuntimeError(f"capacity run {outcome.task.key} failed: {outcome.error}")
         got[outcome.task.cargo].append(outcome.result)
@@ -273,7 +287,7 @@ def levers(s: Scenario, step: float = 0.25) -> list[Lever]:
 
 def bottlenecks(scenario: Scenario, year: int | None = None, replications: int = 2, seed: int = 1,
                 step: float = 0.25, workers: int | None = None, scheduler: str | None = None,
-                progress: Progress = None) -> pd.DataFrame:
+                progress: Progress = None, allow_large: bool = False) -> pd.DataFrame:
     """Raise each resource's capacity by one step in ``year`` and measure the change in delivered
     tonnes against the unchanged scenario on common random numbers (paired differences)."""
     year = year or scenario.end_year
@@ -285,7 +299,7 @@ def bottlenecks(scenario: Scenario, year: int | None = None, replications: int =
     tasks = [Task(f"{name}|{r}", scn, replication_seed(seed, r)) for name, scn in variants.items()
              for r in range(replications)]
     delivered: dict[str, dict[int, float]] = {name: {} for name in variants}
-    for outcome in _run(tasks, workers, scheduler, progress):
+    for outcome in _run(tasks, workers, scheduler, progress, allow_large=allow_large):
         if outcome.error:
             raise RuntimeError(f"bottleneck run {outcome.task.key} failed: {outcome.error}")
         name, r = outcome.task.key.split("|")
@@ -306,7 +320,7 @@ def bottlenecks(scenario: Scenario, year: int | None = None, replications: int =
 # ----------------------------------------------------------------------------------------------
 def sensitivity(scenario: Scenario, trajectories: int = 8, levels: int = 4, seed: int = 1,
                 workers: int | None = None, scheduler: str | None = None,
-                progress: Progress = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                progress: Progress = None, allow_large: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Morris screening over the scenario's ``uncertain`` parameters; returns (ranking, runs).
 
     Every sample runs with the same seed (common random numbers), so the elementary effects are
@@ -332,7 +346,7 @@ def sensitivity(scenario: Scenario, trajectories: int = 8, levels: int = 4, seed
         tasks.append(Task(f"s{i:04d}", _variant(scenario, point, label=f"sample {i}"), seed))
         rows.append({"sample": i, **point})
     out = {}
-    for outcome in _run(tasks, workers, scheduler, progress):
+    for outcome in _run(tasks, workers, scheduler, progress, allow_large=allow_large):
         if outcome.error:
             raise RuntimeError(f"sensitivity sample {outcome.task.key} failed: {outcome.error}")
         out[int(outcome.task.key[1:])] = _kpis(outcome.result)

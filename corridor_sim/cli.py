@@ -1,8 +1,15 @@
-"""The command line: a thin shell over the Python API (load_scenario, run, Results.write)."""
+"""The command line: a thin shell over the Python API (load_scenario, run, Results.write).
+
+Every failure a user can cause ends with one paragraph and an exit status, never a traceback:
+2 for bad input (the scenario, an option, a result folder that may not be used, a run too large
+for the machine), 1 for a failure of the run itself (a failed replication, a full disk), 130 for
+an interrupt. Anything else is a bug, reported the same way with status 1.
+"""
 from __future__ import annotations
 
 import os
 import re
+import signal
 import sys
 from pathlib import Path
 
@@ -12,12 +19,15 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, 
                            TimeRemainingColumn)
 from rich.table import Table
 
-from . import __version__
+from . import __version__, output
 from .kpi import busiest_resources
 from .loading import ScenarioError, load_scenario
+from .output import ResultsFolderError
+from .runsize import RunTooLarge
 from .scenario import describe
 
 EXIT_INPUT = 2
+EXIT_RUN = 1
 
 
 class InputError(click.ClickException):
@@ -27,6 +37,61 @@ class InputError(click.ClickException):
 
     def show(self, file=None) -> None:
         click.echo(f"error: {self.message}", err=True)
+
+
+class RunError(click.ClickException):
+    """The run itself failed: one paragraph, exit status 1."""
+
+    exit_code = EXIT_RUN
+
+    def show(self, file=None) -> None:
+        click.echo(f"error: {self.message}", err=True)
+
+
+def _bad_input(exc: Exception) -> InputError:
+    return InputError(str(exc))
+
+
+class Commands(click.Group):
+    """The command group: turns what a user can cause into exit 2, a failed run into exit 1, and
+    makes SIGTERM an interrupt (so temporary folders are removed and workers stopped)."""
+
+    def invoke(self, ctx):
+        previous = None
+        try:
+            previous = signal.signal(signal.SIGTERM, _terminated)
+        except (ValueError, AttributeError):   # not the main thread (an embedding caller): leave it
+            pass
+        try:
+            return self._invoke(ctx)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+
+    def _invoke(self, ctx):
+        from .experiment import SchedulerError
+        try:
+            return super().invoke(ctx)
+        except (ScenarioError, ResultsFolderError, RunTooLarge, SchedulerError) as exc:
+            raise _bad_input(exc) from None
+        except MemoryError:
+            raise RunError("the run ran out of memory. Its size estimate (corridor_sim.runsize) was too low for "
+                           "this scenario: lower demand.scale, the years or the replications") from None
+        except OSError as exc:
+            where = f" ({exc.filename})" if exc.filename else ""
+            raise RunError(f"a file could not be read or written{where}: {exc.strerror or exc}") from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the last line of defence against a traceback
+            if os.environ.get("CORRIDOR_SIM_TRACEBACK"):
+                raise
+            raise RunError(f"corridor-sim failed unexpectedly ({type(exc).__name__}: {str(exc)[:500]}). This is a "
+                           "bug: please report it with the command you ran; CORRIDOR_SIM_TRACEBACK=1 shows where "
+                           "it happened") from None
+
+
+def _terminated(signum, frame):
+    raise KeyboardInterrupt
 
 
 def _years(value: str | None) -> tuple[int, int] | None:
@@ -58,23 +123,30 @@ def demand_case_option(f):
     return click.option("--demand-case", "demand_case", default=None, metavar="NAME", help=CASE_HELP)(f)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="corridor-sim")
 def main() -> None:
     """corridor-sim: freight capacity of the Middle Corridor, as a discrete-event simulation."""
 
 
+SEED = click.IntRange(min=0)            # numpy's SeedSequence takes non-negative integers
+ALLOW_LARGE = click.option("--allow-large", is_flag=True,
+                           help="Run even where the size estimate exceeds what this machine can hold.")
+
+
 def experiment_options(f):
-    """--replications, --workers, --scheduler, --resume, --overwrite: shared by run, compare, sweep ..."""
+    """--replications, --workers, --scheduler, --resume, --overwrite, --allow-large: shared by run and compare."""
     for opt in reversed([
-        click.option("--replications", "-n", type=click.IntRange(min=1), default=1, show_default=True,
+        click.option("--replications", "-n", type=click.IntRange(min=1, max=100_000), default=1, show_default=True,
                      help="Independent replications (seeds derived from --seed); KPIs get mean, sd and 95% CI."),
         click.option("--workers", "-w", type=click.IntRange(min=1), default=None,
                      help="Local worker processes [default: all cores]."),
         click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
                      help="Run on a Dask distributed cluster instead (pip install 'corridor-sim[dask]')."),
         click.option("--resume", is_flag=True, help="Complete an interrupted run in --out: run only what is missing."),
-        click.option("--overwrite", is_flag=True, help="Replace results already in --out."),
+        click.option("--overwrite", is_flag=True,
+                     help="Replace results already in --out (kept until the new ones are complete)."),
+        ALLOW_LARGE,
     ]):
         f = opt(f)
     return f
@@ -105,10 +177,27 @@ class RunsProgress:
         return self.bar.__exit__(*exc)
 
 
-def interrupted(out, what: str = "replications") -> None:
-    click.echo(f"\ninterrupted: the finished {what} are in {out}/ and its manifest.json says 'partial'; "
-               "run the same command with --resume to complete it.", err=True)
+def interrupted(out, what: str = "replications", staged: bool = False) -> None:
+    if not staged and not any(Path(out).glob("**/manifest.json")):
+        click.echo(f"\ninterrupted before any of the {what} finished: nothing was written to {out}/.", err=True)
+    elif staged:
+        click.echo(f"\ninterrupted: nothing was changed in {out}/ (its old results are kept; the new, unfinished "
+                   "ones were removed).", err=True)
+    else:
+        click.echo(f"\ninterrupted: the finished {what} are in {out}/ and its manifest.json says 'partial'; "
+                   "run the same command with --resume to complete it.", err=True)
     raise SystemExit(130)
+
+
+def _note(msg: str) -> None:
+    click.echo(f"note: {msg}", err=True)
+
+
+def _failed_replications(exc, out, wrote: bool) -> RunError:
+    where = (f"The statistics in {out}/ are over the replications that succeeded, and its manifest.json records "
+             "the failed ones; run the same command with --resume to retry them" if wrote else
+             "No replication succeeded, so no statistics were written")
+    return RunError(f"{exc}. {where}.")
 
 
 SET_HELP = ("Override a scenario field, e.g. --set demand.scale=1.5 or "
@@ -119,7 +208,7 @@ SET_HELP = ("Override a scenario field, e.g. --set demand.scale=1.5 or "
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option("--out", "out", type=click.Path(file_okay=False), default=None,
               help="Result folder [default: results/<scenario-name>/].")
-@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the random streams.")
+@click.option("--seed", type=SEED, default=1, show_default=True, help="Seed of the random streams.")
 @click.option("--years", default=None, help="Simulated years START-END (e.g. 2024-2030); default: from the scenario.")
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
 @demand_case_option
@@ -127,26 +216,33 @@ SET_HELP = ("Override a scenario field, e.g. --set demand.scale=1.5 or "
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary table.")
 @experiment_options
 def run(scenario, out, seed, years, overrides, demand_case, no_plots, quiet, replications, workers, scheduler, resume,
-        overwrite):
+        overwrite, allow_large):
     """Run SCENARIO (a YAML file) and write tables, summary and plots."""
+    from .runsize import check
     from .simulate import run as simulate
 
     scn = _load(scenario, overrides, years, demand_case)
     out_dir = Path(out) if out else Path("results") / scn.name
     if replications > 1 or resume:
-        _run_replicated(scn, out_dir, seed, replications, workers, scheduler, resume, overwrite, no_plots, quiet)
+        _run_replicated(scn, out_dir, seed, replications, workers, scheduler, resume, overwrite, no_plots, quiet,
+                        allow_large)
         return
+    output.claim(out_dir, overwrite=overwrite)      # refuse before simulating, not after
+    check(scn, allow_large=allow_large)
     console = Console(stderr=True)
     show_bar = not quiet and console.is_terminal
-    with Progress(TextColumn(f"[bold]{scn.name}[/] {scn.start_year}-{scn.end_year}"), BarColumn(),
-                  TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(), TimeRemainingColumn(),
-                  console=console, transient=True, disable=not show_bar) as bar:
-        task = bar.add_task("simulating", total=1.0)
-        res = simulate(scn, seed=seed, progress=lambda f: bar.update(task, completed=f))
     try:
-        res.write(out_dir, plots=not no_plots)
+        with Progress(TextColumn(f"[bold]{scn.name}[/] {scn.start_year}-{scn.end_year}"), BarColumn(),
+                      TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(), TimeRemainingColumn(),
+                      console=console, transient=True, disable=not show_bar) as bar:
+            task = bar.add_task("simulating", total=1.0)
+            res = simulate(scn, seed=seed, progress=lambda f: bar.update(task, completed=f), allow_large=True)
+        res.write(out_dir, plots=not no_plots, overwrite=overwrite)
+    except KeyboardInterrupt:
+        click.echo(f"\ninterrupted: nothing was written to {out_dir}/.", err=True)
+        raise SystemExit(130)
     except OSError as exc:
-        raise click.ClickException(f"cannot write results to {out_dir}: {exc.strerror or exc}") from None
+        raise RunError(f"cannot write results to {out_dir}: {exc.strerror or exc}") from None
     if not quiet:
         out_console = Console()
         if not out_console.is_terminal:
@@ -156,18 +252,24 @@ def run(scenario, out, seed, years, overrides, demand_case, no_plots, quiet, rep
                f"{res.metadata['wall_time_s']:.1f} s, {res.metadata['events_per_s']:,.0f} events/s)")
 
 
-def _run_replicated(scn, out_dir, seed, n, workers, scheduler, resume, overwrite, no_plots, quiet):
-    from .experiment import ResultsFolderError, replicate
+def _run_replicated(scn, out_dir, seed, n, workers, scheduler, resume, overwrite, no_plots, quiet, allow_large):
+    from .experiment import ReplicationsFailed, replicate
     from .replicated import Replicated
-    try:
-        with RunsProgress(f"{scn.name} x {n}", quiet) as bar:
-            runs = replicate(scn, n, seed, out_dir, workers, scheduler, resume, overwrite, progress=bar)
-    except ResultsFolderError as exc:
-        raise InputError(str(exc)) from None
-    except KeyboardInterrupt:
-        interrupted(out_dir)
-    rep = Replicated(scn, seed, runs)
-    rep.write(out_dir, plots=not no_plots)
+    failed = None
+    with output.result_folder(out_dir, kind="replicated", overwrite=overwrite, resume=resume) as ws:
+        try:
+            with RunsProgress(f"{scn.name} x {n}", quiet) as bar:
+                runs = replicate(scn, n, seed, ws.path, workers, scheduler, resume, progress=bar,
+                                 allow_large=allow_large, log=_note)
+        except KeyboardInterrupt:
+            interrupted(out_dir, staged=ws.staged)
+        except ReplicationsFailed as exc:
+            failed, runs = exc, exc.runs[scn.name]
+        if runs:
+            rep = Replicated(scn, seed, runs, failed=failed.failures[scn.name] if failed else [])
+            rep.write(ws.path, plots=not no_plots)
+    if failed:
+        raise _failed_replications(failed, out_dir, bool(runs))
     if not quiet:
         _print_replicated(rep)
     click.echo(f"{n} replications written to {out_dir}/ (statistics in annual.csv, totals.csv, summary.json; "
@@ -196,7 +298,7 @@ def pd_isna(x) -> bool:
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--out", "out", type=click.Path(file_okay=False), default="results/compare", show_default=True,
               help="Folder for the comparison (each scenario's results go in a subfolder).")
-@click.option("--seed", type=int, default=1, show_default=True, help="The same seed for every scenario.")
+@click.option("--seed", type=SEED, default=1, show_default=True, help="The same seed for every scenario.")
 @click.option("--years", default=None, help="Simulated years START-END for every scenario.")
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override a field in every scenario.")
 @click.option("--route-flow", default="containers_cn_tr", show_default=True,
@@ -208,10 +310,10 @@ def pd_isna(x) -> bool:
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or table.")
 @experiment_options
 def compare(scenarios, out, seed, years, overrides, route_flow, demand_cases, no_plots, quiet, replications, workers,
-            scheduler, resume, overwrite):
+            scheduler, resume, overwrite, allow_large):
     """Run several SCENARIOS with the same seeds and compare them side by side."""
     from .compare import compare as run_compare
-    from .experiment import ResultsFolderError
+    from .experiment import ReplicationsFailed
 
     scns = []
     for p in scenarios:
@@ -221,21 +323,23 @@ def compare(scenarios, out, seed, years, overrides, route_flow, demand_cases, no
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise InputError(f"two scenarios share the name {', '.join(dupes)}; names must differ to be compared")
-    try:
-        with RunsProgress(f"{len(scns)} scenarios x {replications}", quiet) as bar:
-            cmp = run_compare(scns, seed=seed, replications=replications, workers=workers, scheduler=scheduler,
-                              out=out, resume=resume, overwrite=overwrite, progress=bar)
-    except ResultsFolderError as exc:
-        raise InputError(str(exc)) from None
-    except KeyboardInterrupt:
-        interrupted(out)
     known_flows = {f.id for s in scns for f in s.demand.flows}
     if route_flow not in known_flows:
         raise InputError(f"--route-flow: no flow '{route_flow}' in these scenarios (flows: {', '.join(sorted(known_flows))})")
-    try:
-        cmp.write(Path(out), plots=not no_plots, route_flow=route_flow)
-    except OSError as exc:
-        raise click.ClickException(f"cannot write results to {out}: {exc.strerror or exc}") from None
+    failed = None
+    with output.result_folder(Path(out), kind="compare", overwrite=overwrite, resume=resume) as ws:
+        try:
+            with RunsProgress(f"{len(scns)} scenarios x {replications}", quiet) as bar:
+                cmp = run_compare(scns, seed=seed, replications=replications, workers=workers, scheduler=scheduler,
+                                  out=ws.path, resume=resume, progress=bar, allow_large=allow_large, log=_note)
+        except KeyboardInterrupt:
+            interrupted(out, staged=ws.staged or replications == 1)
+        except ReplicationsFailed as exc:
+            failed, cmp = exc, exc.comparison
+        if cmp is not None:
+            cmp.write_into(ws.path, plots=not no_plots, route_flow=route_flow)
+    if failed:
+        raise _failed_replications(failed, out, cmp is not None)
     if not quiet:
         c = Console() if Console().is_terminal else Console(width=160)
         what = (f"mean of {replications} replications" if replications > 1 else f"seed {seed}")
@@ -282,20 +386,9 @@ def validate(scenario, overrides, years, demand_case):
     click.echo(describe(scn))
 
 
-def _write_folder(out: Path, write) -> None:
-    """Write an analysis folder via a temporary folder swapped in at the end (nothing half-written)."""
-    import shutil
-    import tempfile
-
-    from .results import _swap_in
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        write(tmp)
-        _swap_in(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+def _write_folder(out: Path, write, kind: str, overwrite: bool) -> None:
+    """Write an analysis folder under the output contract (staged beside it, swapped in at the end)."""
+    output.write_folder(out, write, kind=kind, overwrite=overwrite)
 
 
 def _analysis(label, quiet, fn):
@@ -312,7 +405,10 @@ def _analysis(label, quiet, fn):
 def _common(f):
     for opt in reversed([
         click.option("--out", "out", type=click.Path(file_okay=False), default=None, help="Result folder."),
-        click.option("--seed", type=int, default=1, show_default=True, help="Base seed (replications derive from it)."),
+        click.option("--overwrite", is_flag=True,
+                     help="Replace results already in --out (kept until the new ones are complete)."),
+        ALLOW_LARGE,
+        click.option("--seed", type=SEED, default=1, show_default=True, help="Base seed (replications derive from it)."),
         click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP),
         click.option("--demand-case", "demand_case", default=None, metavar="NAME", help=CASE_HELP),
         click.option("--workers", "-w", type=click.IntRange(min=1), default=None,
@@ -335,16 +431,20 @@ def _table(df, title, cols=None):
     c.print(t)
 
 
+MAX_SWEEP_RUNS = 100_000      # ~1 s each for a base year on one core: a day on a 2-core machine
+
+
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option("--vary", "varies", multiple=True, required=True, metavar="PATH=V1,V2,...",
               help="A parameter and its values; repeat for a grid (every combination).")
-@click.option("--replications", "-n", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--replications", "-n", type=click.IntRange(min=1, max=100_000), default=1, show_default=True)
 @click.option("--years", default=None, help="Simulated years START-END.")
 @click.option("--kpi", type=click.Choice(["delivered_mt_last_year", "delivered_mt_per_year", "transit_days_mean"]),
               default="delivered_mt_last_year", show_default=True, help="The KPI plotted.")
 @_common
-def sweep(scenario, varies, replications, years, kpi, out, seed, overrides, demand_case, workers, scheduler, quiet):
+def sweep(scenario, varies, replications, years, kpi, out, overwrite, allow_large, seed, overrides, demand_case, workers,
+          scheduler, quiet):
     """Run SCENARIO over a grid of parameter values (one row per point x replication)."""
     from .analysis import parse_vary, sweep as run_sweep, sweep_summary
     from .plots import sweep_plot
@@ -358,17 +458,21 @@ def sweep(scenario, varies, replications, years, kpi, out, seed, overrides, dema
     npoints = 1
     for _, v in grid:
         npoints *= len(v)
-    table = _analysis(f"sweep {npoints} points x {replications}", quiet,
-                      lambda bar: run_sweep(scn, grid, replications, seed, workers, scheduler, bar))
-    summary = sweep_summary(table, paths, kpi)
+    if npoints * replications > MAX_SWEEP_RUNS and not allow_large:
+        raise InputError(f"--vary: {npoints:,} points x {replications} replications is {npoints * replications:,} runs, "
+                         f"more than {MAX_SWEEP_RUNS:,}; vary fewer values, or add --allow-large")
     out = Path(out or f"results/{scn.name}-sweep")
+    output.claim(out, overwrite=overwrite)          # refuse before running, not after
+    table = _analysis(f"sweep {npoints} points x {replications}", quiet,
+                      lambda bar: run_sweep(scn, grid, replications, seed, workers, scheduler, bar, allow_large))
+    summary = sweep_summary(table, paths, kpi)
 
     def write(tmp):
         table.to_csv(tmp / "sweep.csv", index=False)
         summary.to_csv(tmp / "sweep_summary.csv", index=False)
         sweep_plot(summary, paths, kpi, f"Sweep of {scn.name}: {kpi} (mean over {replications} replication(s), "
                                         "error bars 95% CI)").savefig(tmp / "sweep.png", dpi=110)
-    _write_folder(out, write)
+    _write_folder(out, write, "sweep", overwrite)
     if not quiet:
         _table(summary, f"sweep of {scn.name}: {kpi}")
     bad = int((table.status != "ok").sum())
@@ -378,20 +482,23 @@ def sweep(scenario, varies, replications, years, kpi, out, seed, overrides, dema
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option("--year", type=int, default=None, help="The year whose capacity is measured [default: the first].")
-@click.option("--replications", "-n", type=click.IntRange(min=2), default=3, show_default=True)
+@click.option("--replications", "-n", type=click.IntRange(min=2, max=10_000), default=3, show_default=True)
 @click.option("--total-only", is_flag=True, help="Skip the per-cargo-class capacities.")
 @_common
-def capacity(scenario, year, replications, total_only, out, seed, overrides, demand_case, workers, scheduler, quiet):
+def capacity(scenario, year, replications, total_only, out, overwrite, allow_large, seed, overrides, demand_case,
+             workers, scheduler, quiet):
     """Sustainable capacity of SCENARIO in a year: the throughput at which stocks stop growing."""
     from .analysis import capacity as run_capacity
 
     scn = _load(scenario, overrides, None, demand_case)
     if year is not None and not scn.start_year <= year <= scn.end_year:
         raise InputError(f"--year {year} is outside the scenario's years {scn.start_year}-{scn.end_year}")
-    table = _analysis("capacity", quiet, lambda bar: run_capacity(scn, year, replications, seed, not total_only,
-                                                                   workers=workers, scheduler=scheduler, progress=bar))
     out = Path(out or f"results/{scn.name}-capacity")
-    _write_folder(out, lambda tmp: table.to_csv(tmp / "capacity.csv", index=False))
+    output.claim(out, overwrite=overwrite)
+    table = _analysis("capacity", quiet, lambda bar: run_capacity(scn, year, replications, seed, not total_only,
+                                                                   workers=workers, scheduler=scheduler, progress=bar,
+                                                                   allow_large=allow_large))
+    _write_folder(out, lambda tmp: table.to_csv(tmp / "capacity.csv", index=False), "capacity", overwrite)
     if not quiet:
         _table(table, f"sustainable capacity of {scn.name} in {table.year.iloc[0]} (mean and 95% CI over "
                       f"{replications} replications)",
@@ -403,11 +510,12 @@ def capacity(scenario, year, replications, total_only, out, seed, overrides, dem
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option("--year", type=int, default=None, help="The year measured [default: the scenario's last].")
-@click.option("--replications", "-n", type=click.IntRange(min=2), default=2, show_default=True)
+@click.option("--replications", "-n", type=click.IntRange(min=2, max=10_000), default=2, show_default=True)
 @click.option("--step", type=click.FloatRange(min=0.01, max=10), default=0.25, show_default=True,
               help="Relative step for rates and sizes (whole things get +1).")
 @_common
-def bottlenecks(scenario, year, replications, step, out, seed, overrides, demand_case, workers, scheduler, quiet):
+def bottlenecks(scenario, year, replications, step, out, overwrite, allow_large, seed, overrides, demand_case, workers,
+                scheduler, quiet):
     """Rank every resource by the tonnes one step more of it adds: what to build first."""
     from .analysis import bottlenecks as run_bottlenecks
     from .plots import bottleneck_ranking
@@ -415,14 +523,15 @@ def bottlenecks(scenario, year, replications, step, out, seed, overrides, demand
     scn = _load(scenario, overrides, None, demand_case)
     if year is not None and not scn.start_year <= year <= scn.end_year:
         raise InputError(f"--year {year} is outside the scenario's years {scn.start_year}-{scn.end_year}")
-    table = _analysis("bottlenecks", quiet, lambda bar: run_bottlenecks(scn, year, replications, seed, step,
-                                                                         workers, scheduler, bar))
     out = Path(out or f"results/{scn.name}-bottlenecks")
+    output.claim(out, overwrite=overwrite)
+    table = _analysis("bottlenecks", quiet, lambda bar: run_bottlenecks(scn, year, replications, seed, step,
+                                                                         workers, scheduler, bar, allow_large))
 
     def write(tmp):
         table.to_csv(tmp / "bottlenecks.csv", index=False)
         bottleneck_ranking(table).savefig(tmp / "bottlenecks.png", dpi=110)
-    _write_folder(out, write)
+    _write_folder(out, write, "bottlenecks", overwrite)
     if not quiet:
         _table(table.head(12), f"what to build first in {table.year.iloc[0]}: change in delivered kt "
                                f"(baseline {table.baseline_mt.iloc[0]:.2f} Mt)",
@@ -432,11 +541,12 @@ def bottlenecks(scenario, year, replications, step, out, seed, overrides, demand
 
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
-@click.option("--trajectories", type=click.IntRange(min=2), default=8, show_default=True,
+@click.option("--trajectories", type=click.IntRange(min=2, max=10_000), default=8, show_default=True,
               help="Morris trajectories (runs = trajectories x (parameters + 1)).")
 @click.option("--years", default=None, help="Simulated years START-END [default: the scenario's first year].")
 @_common
-def sensitivity(scenario, trajectories, years, out, seed, overrides, demand_case, workers, scheduler, quiet):
+def sensitivity(scenario, trajectories, years, out, overwrite, allow_large, seed, overrides, demand_case, workers,
+                scheduler, quiet):
     """Morris screening of the parameters SCENARIO marks as uncertain (its 'uncertain:' list)."""
     from .analysis import sensitivity as run_sensitivity
     from .plots import sensitivity_plot
@@ -447,16 +557,17 @@ def sensitivity(scenario, trajectories, years, out, seed, overrides, demand_case
     if not scn.uncertain:
         raise InputError(f"{scenario}: the scenario marks no uncertain parameters; add an 'uncertain:' list of "
                          "{path, low, high, source} (see docs/scenario.md)")
+    out = Path(out or f"results/{scn.name}-sensitivity")
+    output.claim(out, overwrite=overwrite)
     ranking, runs = _analysis(f"sensitivity x {trajectories}", quiet,
                               lambda bar: run_sensitivity(scn, trajectories, seed=seed, workers=workers,
-                                                          scheduler=scheduler, progress=bar))
-    out = Path(out or f"results/{scn.name}-sensitivity")
+                                                          scheduler=scheduler, progress=bar, allow_large=allow_large))
 
     def write(tmp):
         ranking.to_csv(tmp / "sensitivity.csv", index=False)
         runs.to_csv(tmp / "sensitivity_runs.csv", index=False)
         sensitivity_plot(ranking).savefig(tmp / "sensitivity.png", dpi=110)
-    _write_folder(out, write)
+    _write_folder(out, write, "sensitivity", overwrite)
     if not quiet:
         _table(ranking, f"Morris screening of {scn.name} ({len(runs)} runs)",
                ["output", "parameter", "mu_star", "mu_star_conf", "sigma"])
@@ -477,7 +588,7 @@ def charts(result_dir, line, start, days, year):
 
     try:
         res = open_results(result_dir)
-    except (FileNotFoundError, ScenarioError) as exc:
+    except (ResultsFolderError, ScenarioError) as exc:
         raise InputError(str(exc)) from None
     path = [p.strip() for p in line.split(",")] if line else None
     nodes = {n.id for n in res.scenario.nodes}
@@ -498,10 +609,8 @@ def charts(result_dir, line, start, days, year):
                 "fleet_gantt": fleet_gantt(res, start, days)}
     except ValueError as exc:
         raise InputError(str(exc)) from None
-    for name, fig in figs.items():
-        tmp = out / f".{name}.png.tmp"
-        fig.savefig(tmp, dpi=110, format="png")
-        os.replace(tmp, out / f"{name}.png")
+    for name, fig in figs.items():   # chart files in a result folder are corridor-sim's own: replaced atomically
+        output.write_file(out / f"{name}.png", lambda fh, f=fig: f.savefig(fh, dpi=110, format="png"))
     click.echo(f"charts written to {out}/ (corridor_map.png, stringline.png, fleet_gantt.png)")
 
 
@@ -513,7 +622,8 @@ def charts(result_dir, line, start, days, year):
 @click.option("--title", default=None, help="Report title.")
 @click.option("--demand-case", "demand_case", default=None, metavar="NAME",
               help="Only the runs made under this demand case [default: every run in the folders].")
-def report(result_dirs, out, bottlenecks_dir, title, demand_case):
+@click.option("--overwrite", is_flag=True, help="Replace a report already at --out.")
+def report(result_dirs, out, bottlenecks_dir, title, demand_case, overwrite):
     """One self-contained HTML report (images embedded) from RESULT_DIRS: single runs, replicated
     runs or a comparison folder."""
     from .report import write_report
@@ -522,8 +632,9 @@ def report(result_dirs, out, bottlenecks_dir, title, demand_case):
         if not Path(d).is_dir():
             raise InputError(f"{d}: no such result folder")
     try:
-        path = write_report(list(result_dirs), out, bottlenecks_dir, title, demand_case)
-    except (FileNotFoundError, ScenarioError, ValueError) as exc:
+        path = write_report(list(result_dirs), out, bottlenecks_dir, title, overwrite=overwrite,
+                            demand_case=demand_case)
+    except (ResultsFolderError, ScenarioError, ValueError) as exc:
         raise InputError(f"cannot build the report: {exc}") from None
     click.echo(f"report written to {path} ({path.stat().st_size / 1e6:.1f} MB, self-contained)")
 

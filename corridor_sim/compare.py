@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +14,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from . import output
 from .kpi import binding_bottleneck, first_year_at, route_split
 from .results import Results
 from .scenario import Scenario
@@ -30,6 +29,7 @@ class Comparison:
     transit: pd.DataFrame          # scenario, year, flow, transit_days_mean (mean over replications)
     routes: pd.DataFrame           # scenario, year, flow, route, tons, share (means over replications)
     meta: dict = field(default_factory=dict)
+    failed: dict[str, list[dict]] = field(default_factory=dict)   # scenario -> replications that failed
 
     @property
     def replications(self) -> int:
@@ -63,19 +63,27 @@ class Comparison:
                 for s in t.index]
         return "\n".join([head, sep, *rows])
 
-    def write(self, out: str | Path, plots: bool = True, route_flow: str = "containers_cn_tr") -> Path:
-        """Each scenario's results in out/<name>/ (replicated: statistics beside the replications
-        already there), and the comparison tables and plots in out/."""
+    def write(self, out: str | Path, plots: bool = True, route_flow: str = "containers_cn_tr",
+              overwrite: bool = False) -> Path:
+        """Write the comparison to ``out`` under the output contract: ``out`` must be absent, empty
+        or earlier results (replaced only with ``overwrite``, swapped in when complete)."""
+        return output.write_folder(out, lambda tmp: self.write_into(tmp, plots, route_flow), kind="compare",
+                                   overwrite=overwrite)
+
+    def write_into(self, folder: str | Path, plots: bool = True, route_flow: str = "containers_cn_tr") -> Path:
+        """Each scenario's results in folder/<name>/ (replicated: statistics beside the replications
+        already there), and the comparison tables and plots in folder/, which the caller has
+        claimed (``output.result_folder``)."""
         from .replicated import Replicated
-        out = Path(out)
+        out = Path(folder)
         out.mkdir(parents=True, exist_ok=True)
         for name, runs in self.results.items():
             if len(runs) == 1:
-                runs[0].write(out / name, plots=plots)
+                runs[0].write(out / name, plots=plots, overwrite=True)
             else:
-                Replicated(runs[0].scenario, runs[0].seed, runs).write(out / name, plots=plots)
-        tmp = Path(tempfile.mkdtemp(prefix=".compare.", dir=out))
-        try:
+                Replicated(runs[0].scenario, runs[0].seed, runs, failed=self.failed.get(name, [])).write(
+                    out / name, plots=plots)
+        with output.scratch(out) as tmp:
             self.annual.to_csv(tmp / "compare_annual.csv", index=False)
             self.goal.to_csv(tmp / "compare_goal.csv", index=False)
             self.binding.to_csv(tmp / "compare_binding.csv", index=False)
@@ -88,8 +96,6 @@ class Comparison:
                 save_comparison(self, tmp, flow=route_flow)
             for f in tmp.iterdir():
                 os.replace(f, out / f.name)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
         return out
 
     def summary(self) -> dict:
@@ -173,17 +179,27 @@ def compare_results(results: dict[str, "Results | list[Results]"]) -> Comparison
 
 def compare(scenarios: list[Scenario], seed: int = 1, replications: int = 1, workers: int | None = 1,
             scheduler: str | None = None, out: str | Path | None = None, resume: bool = False,
-            overwrite: bool = False, progress: Callable[[int, int], None] | None = None) -> Comparison:
+            overwrite: bool = False, progress: Callable[[int, int], None] | None = None,
+            allow_large: bool = False, log: Callable[[str], None] | None = None) -> Comparison:
     """Run each scenario (``replications`` times, the same seeds for all) and compare them.
 
     With ``out``, every finished replication is written to out/<scenario>/replications/ at once,
-    so an interrupted comparison can be resumed.
+    so an interrupted comparison can be resumed. When replications fail, ReplicationsFailed is
+    raised after the others finish; its ``comparison`` is built from those that succeeded when
+    every scenario has some.
     """
-    from .experiment import replicate_many
+    from .experiment import ReplicationsFailed, replicate_many
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         raise ValueError(f"scenario names must differ to be compared: {names}")
     out = Path(out) if out is not None else None
     jobs = [(s, (out / s.name) if out is not None and replications > 1 else None) for s in scenarios]
-    runs = replicate_many(jobs, replications, seed, workers, scheduler, resume, overwrite, progress)
+    try:
+        runs = replicate_many(jobs, replications, seed, workers, scheduler, resume, overwrite, progress,
+                              allow_large, log)
+    except ReplicationsFailed as exc:
+        if all(exc.runs.get(n) for n in names):
+            exc.comparison = compare_results(exc.runs)
+            exc.comparison.failed = exc.failures
+        raise
     return compare_results(runs)

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from .safeyaml import YamlInputError, YamlSyntaxError, load, load_value, read_text
 from .scenario import Intervention, Scenario, Terminal
 
 # ----------------------------------------------------------------------------------------------
@@ -158,7 +159,8 @@ def _explain(err: dict) -> str:
     msg = msg.replace("Value error, ", "")
     got = err.get("input")
     if kind not in ("missing",) and not isinstance(got, (dict, list)) and got is not None:
-        msg += f" (got {got!r})"
+        text = repr(got)
+        msg += f" (got {text if len(text) <= 60 else text[:40] + f'... ({len(text)} characters)'})"
     return msg
 
 
@@ -180,9 +182,11 @@ def parse_override(text: str) -> tuple[str, Any]:
     if not path:
         raise ValueError(f"--set has an empty path in {text!r}")
     try:
-        parsed = yaml.safe_load(value) if value.strip() else None
-    except yaml.YAMLError:
-        parsed = value
+        parsed = load_value(value) if value.strip() else None
+    except YamlSyntaxError:
+        parsed = value                       # not YAML: the text itself (validation names the field)
+    except YamlInputError as exc:
+        raise ValueError(f"--set {path}: the value {exc}") from None
     return path, parsed
 
 
@@ -370,22 +374,27 @@ def check_references(s: Scenario) -> list[Problem]:
 # Loading
 # ----------------------------------------------------------------------------------------------
 def read_yaml(path: Path, label: str | None = None) -> tuple[dict, yaml.Node | None]:
+    """Read one scenario file within the limits of ``safeyaml`` (size, encoding, nesting, aliases)."""
     src = label or str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_text(path)
     except FileNotFoundError:
-        raise ScenarioError(src, [], header=f"{src}: no such scenario file")
+        raise ScenarioError(src, [], header=f"{src}: no such scenario file") from None
+    except YamlInputError as exc:
+        raise ScenarioError(src, [], header=f"{src}: {exc}") from None
     except OSError as exc:
-        raise ScenarioError(src, [], header=f"{src}: cannot be read ({exc.strerror})")
+        raise ScenarioError(src, [], header=f"{src}: cannot be read ({exc.strerror or exc})") from None
     try:
-        raw = yaml.safe_load(text)
-        tree = yaml.compose(text)
+        raw, tree = load(text)
+    except YamlInputError as exc:
+        raise ScenarioError(src, [], header=f"{src}: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(src, [], header=f"{src}: is not valid YAML{where}: {problem}. "
-                                            "Check indentation and that every 'key: value' has a space after the colon.")
+        hint = ("" if isinstance(exc, yaml.constructor.ConstructorError) else
+                ". Check indentation and that every 'key: value' has a space after the colon.")
+        raise ScenarioError(src, [], header=f"{src}: is not valid YAML{where}: {problem}{hint}") from None
     if not isinstance(raw, dict):
         raise ScenarioError(src, [], header=f"{src}: a scenario must be a YAML mapping of fields (name, demand, ...), "
                                             f"not {type(raw).__name__}")
@@ -435,17 +444,45 @@ def deep_merge(base: Any, over: Any) -> Any:
     return copy.deepcopy(over)
 
 
-def resolve_file(path: str | Path, _stack: tuple[Path, ...] = ()) -> tuple[dict, Chain]:
-    """Read a scenario file and everything it extends; return the merged dict and the file chain."""
+MAX_EXTENDS_DEPTH = 8       # base <- bottlenecks <- corridor_10mt is 3 deep; 8 leaves room for real use
+MAX_EXTENDS_FILES = 32      # files read for one scenario, all branches of a list of parents together
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def resolve_file(path: str | Path, _stack: tuple[Path, ...] = (), _count: list[int] | None = None,
+                 _child: str | None = None) -> tuple[dict, Chain]:
+    """Read a scenario file and everything it extends; return the merged dict and the file chain.
+
+    ``extends`` names regular .yaml/.yml files whose top-level keys are scenario fields, at most
+    MAX_EXTENDS_DEPTH deep and MAX_EXTENDS_FILES in all; nothing of a file that is not a scenario
+    is ever quoted in an error.
+    """
     path = Path(path)
     real = path.resolve()
     label = str(path)
+    count = _count if _count is not None else [0]
     if real in _stack:
         cycle = " -> ".join(p.name for p in (*_stack, real))
         top = str(_stack[0])
         raise ScenarioError(top, [], header=f"{top}: 'extends' goes round in a circle ({cycle}); "
                                             "a scenario cannot extend itself, directly or through others")
-    raw, tree = read_yaml(path, label)
+    if len(_stack) > MAX_EXTENDS_DEPTH or count[0] >= MAX_EXTENDS_FILES:
+        top = str(_stack[0])
+        raise ScenarioError(top, [], header=(
+            f"{top}: 'extends' goes more than {MAX_EXTENDS_DEPTH} files deep or reads more than "
+            f"{MAX_EXTENDS_FILES} files (at {path.name}); flatten the chain"))
+    count[0] += 1
+    if _child is None:
+        raw, tree = read_yaml(path, label)
+    else:
+        try:
+            raw, tree = read_yaml(path, label)
+        except ScenarioError as exc:   # name the file that extends it too
+            raise ScenarioError(_child, exc.problems, header=f"{_child} extends {exc}") from None
+        fields = set(_fields_of(Scenario)) | {"extends"}
+        if any(not isinstance(k, str) or k not in fields for k in raw):
+            raise ScenarioError(_child, [Problem("extends", f"'{label}' is not a scenario file: its top-level "
+                                                            "keys are not scenario fields (docs/scenario.md)")])
     parents = raw.pop("extends", None)
     chain: Chain = [(path, tree)]
     if parents is None:
@@ -458,10 +495,13 @@ def resolve_file(path: str | Path, _stack: tuple[Path, ...] = ()) -> tuple[dict,
     merged: dict = {}
     for parent in parents:
         ppath = path.parent / parent
+        if not ppath.suffix.lower() in YAML_SUFFIXES:
+            raise ScenarioError(label, [Problem("extends", f"'{parent}' is not a .yaml or .yml file; extends names "
+                                                           "scenario files only", _locate(chain, "extends"))])
         if not ppath.exists():
             raise ScenarioError(label, [Problem("extends", f"'{parent}' not found (looked for {ppath})",
                                                 _locate(chain, "extends"))])
-        praw, pchain = resolve_file(ppath, (*_stack, real))
+        praw, pchain = resolve_file(ppath, (*_stack, real), count, label)
         merged = deep_merge(merged, praw)
         chain.extend(pchain)
     return deep_merge(merged, raw), chain

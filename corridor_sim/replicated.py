@@ -7,7 +7,6 @@ replications' own folders in out/replications/.
 """
 from __future__ import annotations
 
-import json
 import os
 from collections import Counter
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ import pandas as pd
 
 from . import __version__
 from .kpi import binding_bottleneck, first_year_at, route_split
+from . import output
 from .results import Results, _flat, _have_pyarrow
 from .scenario import Scenario
 from .stats import aggregate, stat_dict
@@ -49,8 +49,9 @@ TOTAL_METRICS = ["generated_mt", "delivered_mt", "diverted_mt", "backlog_mt", "i
 class Replicated:
     scenario: Scenario
     seed: int
-    runs: list[Results]
+    runs: list[Results]                  # the replications that succeeded, in order
     metadata: dict = field(default_factory=dict)
+    failed: list[dict] = field(default_factory=list)   # {replication, seed, error} of those that failed
 
     @property
     def n(self) -> int:
@@ -76,6 +77,10 @@ class Replicated:
         out = {"scenario": self.scenario.name, "seed": self.seed, "replications": self.n,
                "seeds": [r.seed for r in self.runs], "goal_mt_per_year": self.scenario.goal_mt_per_year,
                "statistics": "mean, sd and 95% t confidence interval over replications", "years": {}}
+        if self.failed:
+            out["statistics"] += (f" (the {self.n} that succeeded; {len(self.failed)} failed: replications "
+                                  + ", ".join(str(f["replication"]) for f in self.failed) + ")")
+            out["failed_replications"] = self.failed
         tot = [totals(r).set_index("year") for r in self.runs]
         for year in sorted(tot[0].index):
             per_flow = {}
@@ -108,32 +113,31 @@ class Replicated:
         return out
 
     def write(self, out: str | Path, plots: bool = True) -> Path:
-        """Write the statistics next to out/replications/ (which ``experiment.replicate`` fills)."""
+        """Write the statistics next to out/replications/ (which ``experiment.replicate`` fills).
+
+        ``out`` is a folder the caller has claimed (``output.result_folder``); each file is
+        replaced atomically."""
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         tables = {"annual": self.annual, "totals": self.totals, "resources": self.resources,
                   "annual_replications": pd.concat([r.annual.assign(replication=i, seed=r.seed)
                                                     for i, r in enumerate(self.runs)], ignore_index=True)}
         for name, df in tables.items():
-            _atomic(out / f"{name}.csv", lambda p, d=df: d.to_csv(p, index=False))
+            output.write_file(out / f"{name}.csv", lambda fh, d=df: d.to_csv(fh, index=False))
             if _have_pyarrow():
-                _atomic(out / f"{name}.parquet", lambda p, d=df: _flat(d).to_parquet(p, index=False))
-        _atomic(out / "summary.json", lambda p: p.write_text(json.dumps(self.summary(), indent=2, default=str)))
+                output.write_file(out / f"{name}.parquet", lambda fh, d=df: _flat(d).to_parquet(fh, index=False))
+        output.write_json(out / "summary.json", self.summary())
         meta = {"scenario_name": self.scenario.name, "scenario_hash": self.scenario.digest(), "seed": self.seed,
                 "replications": self.n, "seeds": [r.seed for r in self.runs], "corridor_sim_version": __version__,
                 "wall_time_s": round(sum(r.metadata.get("wall_time_s", 0) for r in self.runs), 3),
                 "events": int(sum(r.metadata.get("events", 0) for r in self.runs)), **self.metadata,
                 "scenario": self.scenario.to_dict()}
-        _atomic(out / "metadata.json", lambda p: p.write_text(json.dumps(meta, indent=2, default=str)))
+        if self.failed:
+            meta["failed_replications"] = self.failed
+        output.write_json(out / "metadata.json", meta)
         if plots:
             from .plots import save_replicated
-            for path in save_replicated(self, out.parent / f".{out.name}.plots"):
-                os.replace(path, out / path.name)
-            (out.parent / f".{out.name}.plots").rmdir()
+            with output.scratch(out) as tmp:
+                for path in save_replicated(self, tmp):
+                    os.replace(path, out / path.name)
         return out
-
-
-def _atomic(path: Path, write) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    write(tmp)
-    os.replace(tmp, path)

@@ -10,8 +10,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import json
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -19,8 +17,9 @@ import pandas as pd
 
 from . import __version__
 from .compare import compare_results
-from .results import Results, load_results, open_results
-from .loading import validate_dict
+from . import output
+from .output import ResultsFolderError
+from .results import Results, load_results, open_results, replication_folders, scenario_of
 from .scenario import Scenario
 
 ASSUMPTIONS = [
@@ -43,6 +42,8 @@ ASSUMPTIONS = [
     "No tonne is lost: cargo waits as backlog or is counted as diverted; stocks are summed from the live consignments.",
     "'What binds' in a year: among resources at or above 85% utilization, the one where cargo waits longest.",
 ]
+
+GENERATOR = "<meta name='generator' content='corridor-sim'>"   # how a report is recognised as ours
 
 CSS = """
 body{font-family:DejaVu Sans,Arial,sans-serif;margin:0;color:#1a1a1a;background:#fafafa}
@@ -88,9 +89,11 @@ def load_folder(folder: Path) -> dict[str, list[Results]]:
             out.update(load_folder(sub))
         return out
     if (folder / "manifest.json").exists():
-        meta = json.loads((folder / "metadata.json").read_text())
-        scn = validate_dict(meta["scenario"], f"{folder}/metadata.json", check_dates=False)
-        reps = sorted((folder / "replications").iterdir())
+        scn = scenario_of(folder)
+        reps = replication_folders(folder)
+        if not reps:
+            raise ResultsFolderError(f"{folder / 'replications'} holds no replication: the run finished none; "
+                                     "complete it with --resume")
         return {scn.name: [load_results(r, scn) for r in reps]}
     res = open_results(folder)
     return {res.scenario.name: [res]}
@@ -163,6 +166,21 @@ def _route_opening_years(runs: list[Results]) -> list[int]:
             years = [y - 1, y + 1]
             return [x for x in years if s.start_year <= x <= s.end_year]
     return []
+
+
+RANKING_COLUMNS = ("year", "label", "kind", "delta_kt_mean", "delta_kt_ci_low", "delta_kt_ci_high")
+
+
+def _read_ranking(path: Path) -> pd.DataFrame:
+    """A bottleneck ranking written by ``corridor-sim bottlenecks`` (ResultsFolderError if damaged)."""
+    try:
+        t = pd.read_csv(path)
+    except Exception as exc:  # noqa: BLE001 - pandas raises many kinds for a damaged file
+        raise ResultsFolderError(f"{path}: the ranking is damaged ({type(exc).__name__})") from None
+    missing = [c for c in RANKING_COLUMNS if c not in t.columns]
+    if missing or not len(t):
+        raise ResultsFolderError(f"{path}: the ranking is damaged (missing {', '.join(missing) or 'rows'})")
+    return t
 
 
 def build_report(folders: list[str | Path], bottlenecks: str | Path | None = None, title: str | None = None,
@@ -254,7 +272,7 @@ def build_report(folders: list[str | Path], bottlenecks: str | Path | None = Non
     # ranking
     parts = ['<h2 id="ranking">Bottleneck ranking</h2>']
     if bottlenecks is not None and (Path(bottlenecks) / "bottlenecks.csv").exists():
-        t = pd.read_csv(Path(bottlenecks) / "bottlenecks.csv")
+        t = _read_ranking(Path(bottlenecks) / "bottlenecks.csv")
         parts.append(f"<p>One step more of each resource in {int(t.year.iloc[0])}, ranked by the tonnes it adds "
                      "(common random numbers; 95% CI).</p>" + _png(plots.bottleneck_ranking(t))
                      + _table(t.head(12)[["label", "kind", "delta_kt_mean", "delta_kt_ci_low", "delta_kt_ci_high"]],
@@ -280,16 +298,17 @@ def build_report(folders: list[str | Path], bottlenecks: str | Path | None = Non
                f"({len(at)})</summary>{_table(at, tuple(at.columns))}</details>")
     body = "\n".join(sec)
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            f"<meta name='viewport' content='width=device-width, initial-scale=1'><style>{CSS}</style></head>"
+            f"{GENERATOR}<meta name='viewport' content='width=device-width, initial-scale=1'><style>{CSS}</style></head>"
             f"<body><main>{body}</main></body></html>")
 
 
 def write_report(folders: list[str | Path], out: str | Path, bottlenecks: str | Path | None = None,
-                 title: str | None = None, demand_case: str | None = None) -> Path:
+                 title: str | None = None, overwrite: bool = False, demand_case: str | None = None) -> Path:
+    """Build the report and write it to ``out`` atomically. An existing report is replaced only
+    with ``overwrite``; any other existing file never is (``output.claim_file``)."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    output.claim_file(out, signature=GENERATOR.encode(), overwrite=overwrite)
     text = build_report(folders, bottlenecks, title, demand_case)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, out)
+    output.write_text(out, text)
     return out

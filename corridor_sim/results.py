@@ -6,11 +6,8 @@ scenario, its hash, the seed and the versions, so a table can always be traced t
 from __future__ import annotations
 
 import json
-import os
 import platform
-import shutil
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import __version__
+from . import __version__, output
 from .calendar import Calendar
 from .kpi import binding_bottleneck, busiest_resources, route_split, weighted_quantile
 from .scenario import Scenario
@@ -88,16 +85,15 @@ class Results:
         return out
 
     # -- files -----------------------------------------------------------------------------------
-    def write(self, out: str | Path, plots: bool = True) -> Path:
+    def write(self, out: str | Path, plots: bool = True, overwrite: bool = False) -> Path:
         """Write tables (CSV, plus Parquet with pyarrow), summary.json, metadata.json and plots.
 
-        Everything is written to a temporary folder next to ``out`` and swapped in at the end, so
-        an interrupted or failed write never leaves a half-new result folder or loses the old one.
+        The output contract (``corridor_sim.output``): ``out`` must be absent, empty, or earlier
+        results, which are replaced only with ``overwrite``. Everything is written to a private
+        folder beside ``out`` and swapped in at the end, so an interrupted or failed write never
+        leaves a half-new result folder or loses the old one.
         """
-        out = Path(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-        try:
+        def fill(tmp: Path) -> None:
             parquet = _have_pyarrow()
             for name in TABLES:
                 df = getattr(self, name)
@@ -109,11 +105,7 @@ class Results:
             if plots:
                 from .plots import save_all  # plots depend on results, not the other way round
                 save_all(self, tmp)
-            _swap_in(tmp, out)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return out
+        return output.write_folder(out, fill, kind="run", overwrite=overwrite)
 
     def _repr_html_(self) -> str:
         t = self.annual.groupby("year")[["tons_generated", "tons_delivered", "tons_backlog"]].sum() / 1e6
@@ -144,16 +136,6 @@ def _flat(df: pd.DataFrame) -> pd.DataFrame:
     """Parquet wants one type per column: object columns become strings."""
     obj = [c for c in df.columns if df[c].dtype == object]
     return df.astype({c: "string" for c in obj}) if obj else df
-
-
-def _swap_in(tmp: Path, out: Path) -> None:
-    old = None
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        os.replace(out, old)
-    os.replace(tmp, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -314,30 +296,58 @@ def _versions() -> dict:
 
 def load_results(folder: str | Path, scenario: Scenario) -> Results:
     """Read a result folder written by ``Results.write`` back into Results (Parquet when present,
-    so numbers round-trip exactly)."""
+    so numbers round-trip exactly). A missing or damaged table or metadata.json is a
+    ResultsFolderError naming the file."""
     folder = Path(folder)
     tables = {}
     for name in TABLES:
         pq, csv = folder / f"{name}.parquet", folder / f"{name}.csv"
-        if pq.exists() and _have_pyarrow():
-            df = pd.read_parquet(pq)
-            tables[name] = df.astype({c: object for c in df.columns if str(df[c].dtype) == "string"})
-        else:
-            tables[name] = pd.read_csv(csv) if csv.stat().st_size > 1 else pd.DataFrame()
-    meta = json.loads((folder / "metadata.json").read_text())
+        path = pq if pq.exists() and _have_pyarrow() else csv
+        try:
+            if path is pq:
+                df = pd.read_parquet(pq)
+                tables[name] = df.astype({c: object for c in df.columns if str(df[c].dtype) == "string"})
+            else:
+                tables[name] = pd.read_csv(csv) if csv.stat().st_size > 1 else pd.DataFrame()
+        except FileNotFoundError:
+            raise output.ResultsFolderError(f"{folder}: {csv.name} is missing, so the result folder is incomplete") from None
+        except Exception as exc:  # noqa: BLE001 - pandas and pyarrow raise many kinds for a damaged file
+            raise output.ResultsFolderError(f"{path}: the table is damaged and cannot be read "
+                                            f"({type(exc).__name__}: {str(exc)[:200]})") from None
+    meta = output.read_json(folder / "metadata.json", "metadata")
+    if not isinstance(meta, dict) or isinstance(meta.get("seed"), bool) or not isinstance(meta.get("seed"), int):
+        raise output.ResultsFolderError(f"{folder / 'metadata.json'}: the metadata is damaged (no integer 'seed')")
     return Results(scenario, int(meta["seed"]), metadata=meta, **tables)
+
+
+def replication_folders(folder: Path) -> list[Path]:
+    """The replication folders of a replicated result folder, in order (temporary ones left out)."""
+    reps = folder / "replications"
+    return sorted(p for p in reps.iterdir() if p.is_dir() and not p.name.startswith(".")) if reps.is_dir() else []
+
+
+def scenario_of(folder: Path) -> Scenario:
+    """The scenario a result folder was run with, from its metadata.json."""
+    from .loading import validate_dict
+    meta_path = folder / "metadata.json"
+    if not meta_path.exists():
+        raise output.ResultsFolderError(f"{folder} is not a result folder (no metadata.json)")
+    meta = output.read_json(meta_path, "metadata")
+    if not isinstance(meta, dict) or not isinstance(meta.get("scenario"), dict):
+        raise output.ResultsFolderError(f"{meta_path}: the metadata is damaged (no 'scenario' mapping)")
+    return validate_dict(meta["scenario"], str(meta_path), check_dates=False)
 
 
 def open_results(folder: str | Path) -> Results:
     """Read a result folder with the scenario it was run with (from its metadata.json). A folder of
     replications opens its first replication."""
-    from .loading import validate_dict
     folder = Path(folder)
-    if (folder / "manifest.json").exists() and (folder / "replications").is_dir():
-        folder = sorted((folder / "replications").iterdir())[0]
-    meta_path = folder / "metadata.json"
-    if not meta_path.exists():
-        raise FileNotFoundError(f"{folder} is not a result folder (no metadata.json)")
-    meta = json.loads(meta_path.read_text())
-    scn = validate_dict(meta["scenario"], f"{folder}/metadata.json", check_dates=False)
-    return load_results(folder, scn)
+    if not folder.is_dir():
+        raise output.ResultsFolderError(f"{folder}: no such result folder")
+    if (folder / "manifest.json").exists() and (folder / "replications").exists():
+        reps = replication_folders(folder)
+        if not reps:
+            raise output.ResultsFolderError(f"{folder / 'replications'} holds no replication: the run finished "
+                                            "none; complete it with --resume")
+        folder = reps[0]
+    return load_results(folder, scenario_of(folder))

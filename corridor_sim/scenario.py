@@ -17,10 +17,31 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 CargoKind = Literal["container", "wagon", "crude"]
 Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", min_length=1, max_length=64)]
-Positive = Annotated[float, Field(gt=0)]
-NonNegative = Annotated[float, Field(ge=0)]
-Share = Annotated[float, Field(gt=0, le=1)]
+# Every number is finite (no .inf or .nan), and every one below has an upper bound: far above
+# anything real on the corridor, low enough that a scenario that validates also runs. (How large a
+# run is, in memory, is checked per run by corridor_sim.runsize.)
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Share = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
 Year = Annotated[int, Field(ge=1990, le=2100)]
+# durations of one operation: none (a sailing, a dwell, a wait for cargo) lasts a year
+Hours = Annotated[float, Field(ge=0, le=8_760, allow_inf_nan=False)]
+PositiveHours = Annotated[float, Field(gt=0, le=8_760, allow_inf_nan=False)]
+# a storm closure or a sampling step shorter than an hour would only multiply events
+AtLeastAnHour = Annotated[float, Field(ge=1, le=8_760, allow_inf_nan=False)]
+Days = Annotated[float, Field(gt=0, le=365, allow_inf_nan=False)]          # a transit time: under a year
+Cv = Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)]              # coefficient of variation: 10 is a
+#   gamma of shape 0.01, far wider than any measured spread (the base uses 0.1-1)
+Count = Annotated[int, Field(gt=0, le=100)]         # berths, tracks, servers at one place: the largest ports have ~30
+Km = Annotated[float, Field(gt=0, le=10_000, allow_inf_nan=False)]          # a rail link between two nodes
+Kmh = Annotated[float, Field(gt=0, le=300, allow_inf_nan=False)]            # freight runs at <= 120 km/h
+TrainsPerDay = Annotated[float, Field(gt=0, le=500, allow_inf_nan=False)]   # a busy double track: ~250 a day
+Units = Annotated[float, Field(gt=0, le=1e8, allow_inf_nan=False)]          # a yard, a vessel, a train in units:
+#   the largest tank farms hold ~10 Mt, the largest tankers 0.5 Mt
+UnitsPerHour = Annotated[float, Field(gt=0, le=1e5, allow_inf_nan=False)]   # crude berths load ~5,000 t/h
+UsdPerT = Annotated[float, Field(ge=1, le=10_000, allow_inf_nan=False)]     # a through tariff: US$1-10,000/t
+#   (from below: demand goes as tariff^elasticity, which a near-zero tariff sends to infinity)
 
 
 class _Frozen(BaseModel):
@@ -29,7 +50,7 @@ class _Frozen(BaseModel):
 
 class CargoClass(_Frozen):
     unit: str = Field(description="Name of the handling unit: TEU, wagon or t")
-    t_per_unit: Positive = Field(description="Net tonnes per unit")
+    t_per_unit: Annotated[Positive, Field(le=1_000)] = Field(description="Net tonnes per unit")  # a wagon: < 100 t
     source: str
 
 
@@ -37,18 +58,18 @@ class Node(_Frozen):
     id: Id
     name: str
     country: str = Field(pattern=r"^[A-Z]{2}$")
-    lat_deg: float = Field(ge=-90, le=90)
-    lon_deg: float = Field(ge=-180, le=180)
+    lat_deg: Finite = Field(ge=-90, le=90)
+    lon_deg: Finite = Field(ge=-180, le=180)
 
 
 class Crossing(_Frozen):
     """A border or gauge-change station at the entry of a rail link."""
 
-    transshipment_tracks: int = Field(gt=0, description="Trains processed at once (gauge change / transshipment)")
-    transshipment_h: Positive = Field(description="Mean processing time per train, h")
-    transshipment_cv: NonNegative = Field(0.5, description="Coefficient of variation (1 = exponential)")
-    dwell_mean_h: NonNegative = Field(description="Mean document/customs dwell after processing, h")
-    dwell_cv: NonNegative = 0.6
+    transshipment_tracks: Count = Field(description="Trains processed at once (gauge change / transshipment)")
+    transshipment_h: PositiveHours = Field(description="Mean processing time per train, h")
+    transshipment_cv: Cv = Field(0.5, description="Coefficient of variation (1 = exponential)")
+    dwell_mean_h: Hours = Field(description="Mean document/customs dwell after processing, h")
+    dwell_cv: Cv = 0.6
     source: str
 
 
@@ -56,11 +77,11 @@ class RailLink(_Frozen):
     id: Id
     from_node: Id = Field(alias="from")
     to_node: Id = Field(alias="to")
-    length_km: Positive
-    speed_kmh: Positive = Field(description="Average running speed incl. technical stops, km/h")
-    paths_per_day: Positive | None = Field(
+    length_km: Km
+    speed_kmh: Kmh = Field(description="Average running speed incl. technical stops, km/h")
+    paths_per_day: TrainsPerDay | None = Field(
         None, description="Train paths a day in the corridor's direction (None: unconstrained)")
-    background_trains_per_day: NonNegative = Field(
+    background_trains_per_day: Annotated[NonNegative, Field(le=500)] = Field(
         0.0, description="Non-corridor trains sharing the paths (Poisson), trains/day")
     crossing: Crossing | None = None
     source: str
@@ -76,21 +97,21 @@ class RailLink(_Frozen):
 
 class Terminal(_Frozen):
     cargo: CargoKind
-    berths: int = Field(gt=0)
-    berth_fixed_h: NonNegative = Field(description="Per vessel call: mooring, formalities, return cargo, h")
-    handling_units_per_h: Positive = Field(description="Ship loading/unloading rate, units/h")
-    yard_capacity_units: Positive = Field(description="Yard / sidings / tank capacity, units")
-    rail_tracks: int = Field(1, gt=0, description="Trains loaded or unloaded at once")
-    rail_handling_h: NonNegative = Field(4.0, description="Time to unload or load one train, h")
-    train_units: Positive | None = Field(None, description="Size of onward trains formed here, units")
-    train_max_wait_h: Positive = Field(48.0, description="An onward train leaves part-full after this wait, h")
+    berths: Count
+    berth_fixed_h: Hours = Field(description="Per vessel call: mooring, formalities, return cargo, h")
+    handling_units_per_h: UnitsPerHour = Field(description="Ship loading/unloading rate, units/h")
+    yard_capacity_units: Units = Field(description="Yard / sidings / tank capacity, units")
+    rail_tracks: Count = Field(1, description="Trains loaded or unloaded at once")
+    rail_handling_h: Hours = Field(4.0, description="Time to unload or load one train, h")
+    train_units: Units | None = Field(None, description="Size of onward trains formed here, units")
+    train_max_wait_h: PositiveHours = Field(48.0, description="An onward train leaves part-full after this wait, h")
     source: str
 
 
 class Weather(_Frozen):
-    closure_probability_by_month: list[Annotated[float, Field(ge=0, lt=1)]] = Field(min_length=12, max_length=12)
-    closure_mean_h: Positive = Field(48.0, description="Mean length of one storm closure, h")
-    closure_cv: NonNegative = 0.7
+    closure_probability_by_month: list[Annotated[Finite, Field(ge=0, lt=1)]] = Field(min_length=12, max_length=12)
+    closure_mean_h: AtLeastAnHour = Field(48.0, description="Mean length of one storm closure, h")
+    closure_cv: Cv = 0.7
     source: str
 
 
@@ -102,8 +123,8 @@ class Port(_Frozen):
 
 class VesselGroup(_Frozen):
     id: Id
-    count: int = Field(ge=0, description="Vessels in service (0: a group that enters service by the timeline)")
-    capacity_units: Positive = Field(description="Design capacity at full draft, units")
+    count: int = Field(ge=0, le=500, description="Vessels in service (0: a group that enters service by the timeline)")  # the Caspian fleet is ~100
+    capacity_units: Units = Field(description="Design capacity at full draft, units")
     full_load_deadweight_share: Share = Field(
         1.0, description="What a full load of this vessel's units weighs, as a share of its deadweight. The draft "
                          "leaves the Caspian load factor of deadweight usable, so the vessel loads "
@@ -118,10 +139,10 @@ class SeaLine(_Frozen):
     from_port: Id = Field(alias="from")
     to_port: Id = Field(alias="to")
     cargo: CargoKind
-    crossing_h: Positive = Field(description="Mean sea time one way, h")
-    crossing_cv: NonNegative = 0.1
+    crossing_h: PositiveHours = Field(description="Mean sea time one way, h")
+    crossing_cv: Cv = 0.1
     min_fill_share: Share = Field(0.9, description="Sail when loaded to this share of today's capacity")
-    max_wait_for_cargo_h: NonNegative = Field(48.0, description="...or after waiting this long for cargo, h")
+    max_wait_for_cargo_h: Hours = Field(48.0, description="...or after waiting this long for cargo, h")
     vessels: list[VesselGroup] = Field(min_length=1)
     source: str
 
@@ -130,8 +151,8 @@ class Caspian(_Frozen):
     load_factor: Share = Field(description="Usable share of a vessel's deadweight at the draft of the base year "
                                            "(what each vessel type loads follows from its full_load_deadweight_share)")
     base_year: Year
-    sea_level_decline_cm_per_year: NonNegative
-    load_factor_loss_per_10cm: NonNegative
+    sea_level_decline_cm_per_year: Annotated[NonNegative, Field(le=100)]   # 5x the fastest fall on record
+    load_factor_loss_per_10cm: Annotated[NonNegative, Field(le=1)]
     min_load_factor: Share
     source: str
 
@@ -141,9 +162,9 @@ class Route(_Frozen):
     share: Share | None = Field(None, description="Fixed share of the flow (flows without a response block)")
     path: list[Id] = Field(min_length=2)
     open: bool = Field(True, description="Closed routes carry nothing; a timeline entry opens them")
-    tariff_usd_per_t: NonNegative | None = Field(
+    tariff_usd_per_t: UsdPerT | None = Field(
         None, description="Through tariff on this route, US$/t (default: the flow's reference tariff)")
-    expected_transit_days: Positive | None = Field(
+    expected_transit_days: Days | None = Field(
         None, description="Transit time assumed before the route has carried anything, days")
 
 
@@ -158,12 +179,12 @@ class Response(_Frozen):
     partial adjustment), which keeps a congested corridor from swinging year to year.
     """
 
-    tariff_elasticity: float = Field(le=0, description="Constant elasticity of demand to the through tariff")
-    trade_gain_per_day_saved: NonNegative = Field(description="Share of demand gained per day of transit saved")
-    value_of_time_usd_per_t_day: NonNegative = Field(description="Shippers' cost of one day in transit, US$/t/day")
-    logit_scale_usd_per_t: Positive = Field(description="Spread of route choice: cost difference for an e-fold share ratio, US$/t")
-    reference_tariff_usd_per_t: Positive = Field(description="Tariff at which the trend demand holds, US$/t")
-    reference_transit_days: Positive = Field(description="Transit time at which the trend demand holds, days")
+    tariff_elasticity: Finite = Field(ge=-5, le=0, description="Constant elasticity of demand to the through tariff")  # published: -0.2 to -2
+    trade_gain_per_day_saved: Annotated[NonNegative, Field(le=1)] = Field(description="Share of demand gained per day of transit saved")  # EDB: 0.052
+    value_of_time_usd_per_t_day: Annotated[NonNegative, Field(le=1_000)] = Field(description="Shippers' cost of one day in transit, US$/t/day")
+    logit_scale_usd_per_t: Annotated[Positive, Field(le=10_000)] = Field(description="Spread of route choice: cost difference for an e-fold share ratio, US$/t")
+    reference_tariff_usd_per_t: UsdPerT = Field(description="Tariff at which the trend demand holds, US$/t")
+    reference_transit_days: Days = Field(description="Transit time at which the trend demand holds, days")
     adjustment_per_year: Share = Field(
         1.0, description="Share of the gap to the new demand level (and to new route times) closed each year; "
                          "1 = at once, lower = shippers adjust with a lag")
@@ -179,22 +200,22 @@ class Flow(_Frozen):
     id: Id
     cargo: CargoKind
     description: str
-    tons_per_year: NonNegative = Field(description="Demand in the demand base year, t/yr")
-    tons_by_year: dict[Year, NonNegative] = Field(
+    tons_per_year: Annotated[NonNegative, Field(le=1e9)] = Field(description="Demand in the demand base year, t/yr")  # Russia's railways: 1.2 Gt/yr
+    tons_by_year: dict[Year, Annotated[NonNegative, Field(le=1e9)]] = Field(
         default_factory=dict, description="Demand in other calendar years, t/yr (observed volumes, signed agreements, "
                                           "ramps); linear between listed years, growth_pct_per_year after the last")
-    growth_pct_per_year: float = Field(0.0, gt=-100, le=100, description="Trend growth after the last year of the path, %/yr")
-    demand_factor: NonNegative = Field(
+    growth_pct_per_year: Finite = Field(0.0, gt=-100, le=100, description="Trend growth after the last year of the path, %/yr")
+    demand_factor: Annotated[NonNegative, Field(le=1_000)] = Field(  # as monthly_factor: a pause (0) or a surge
         1.0, description="Multiplies this flow's demand; a timeline entry setting 0 pauses the flow (e.g. a pipeline stop)")
-    max_transit_days: Positive | None = Field(
+    max_transit_days: Days | None = Field(
         None, description="Shippers' patience: when a consignment sent now would take longer than this on its route "
                           "(the tonnes already on the route over the rate it has delivered lately), it takes another "
                           "open route of the flow or leaves the corridor (counted as diverted: the Northern route, the "
                           "sea, CPC for crude); None: shippers send whatever the wait")
-    lot_units: Positive = Field(description="Units per consignment entering the corridor (a train, or a pipeline batch)")
-    interarrival_cv: NonNegative = Field(
+    lot_units: Annotated[Positive, Field(ge=1, le=1e6)] = Field(description="Units per consignment entering the corridor (a train, or a pipeline batch)")  # at least one TEU, wagon or tonne
+    interarrival_cv: Cv = Field(
         1.0, description="Spread of gaps between consignments (1 = Poisson, 0 = evenly spaced)")
-    monthly_factor: list[Annotated[float, Field(ge=0)]] | None = Field(None, min_length=12, max_length=12)
+    monthly_factor: list[Annotated[NonNegative, Field(le=1_000)]] | None = Field(None, min_length=12, max_length=12)
     routes: list[Route] = Field(min_length=1)
     response: Response | None = None
     source: str
@@ -209,8 +230,8 @@ class Flow(_Frozen):
 
 class Demand(_Frozen):
     base_year: Year
-    scale: NonNegative = Field(1.0, description="Multiplies every flow's tons_per_year")
-    tariff_factor: Positive = Field(1.0, description="Multiplies every route's tariff (a corridor-wide through-tariff change)")
+    scale: Annotated[NonNegative, Field(le=1_000)] = Field(1.0, description="Multiplies every flow's tons_per_year")
+    tariff_factor: Annotated[Positive, Field(ge=0.01, le=100)] = Field(1.0, description="Multiplies every route's tariff (a corridor-wide through-tariff change)")
     flows: list[Flow] = Field(min_length=1)
 
 
@@ -218,7 +239,7 @@ class Observed(_Frozen):
     """A documented series to compare with (plotted beside the simulated years)."""
 
     series: str
-    mt_by_year: dict[Year, NonNegative]
+    mt_by_year: dict[Year, Annotated[NonNegative, Field(le=10_000)]]
     source: str
 
 
@@ -230,7 +251,7 @@ class Intervention(_Frozen):
     description: str
     source: str = Field(description="Where the date and figures come from, or 'assumption: why'")
     set: dict[str, Any] = Field(default_factory=dict, description="dotted.path: new value")
-    scale: dict[str, float] = Field(default_factory=dict, description="dotted.path: factor to multiply by")
+    scale: dict[str, Annotated[Finite, Field(ge=0, le=1_000)]] = Field(default_factory=dict, description="dotted.path: factor to multiply by")
 
     @model_validator(mode="after")
     def _changes_something(self):
@@ -247,7 +268,7 @@ class DemandCase(_Frozen):
     description: str
     source: str = Field(description="Where the rates or levels come from, or 'assumption: why'")
     set: dict[str, Any] = Field(default_factory=dict, description="demand.dotted.path: value")
-    scale: dict[str, float] = Field(default_factory=dict, description="demand.dotted.path: factor to multiply by")
+    scale: dict[str, Annotated[Finite, Field(ge=0, le=1_000)]] = Field(default_factory=dict, description="demand.dotted.path: factor to multiply by")
 
 
 class Uncertain(_Frozen):
@@ -256,8 +277,8 @@ class Uncertain(_Frozen):
     path: str = Field(description="Dotted path of a numeric parameter, as --set takes it")
     also: list[str] = Field(default_factory=list, description="Other paths that take the same value (one uncertainty "
                                                               "shared by several fields, e.g. every container flow's growth)")
-    low: float
-    high: float
+    low: Finite
+    high: Finite
     source: str = Field(description="Where the range comes from")
 
     @property
@@ -276,7 +297,7 @@ class Uncertain(_Frozen):
 
 
 class Output(_Frozen):
-    levels_every_h: Positive = Field(12.0, description="Sampling interval of yard and queue levels, h")
+    levels_every_h: AtLeastAnHour = Field(12.0, description="Sampling interval of yard and queue levels, h")
 
 
 class Scenario(_Frozen):
@@ -284,8 +305,8 @@ class Scenario(_Frozen):
     description: str = Field(description="What the scenario represents (shown by validate and in reports)")
     start_year: Year = Field(description="First simulated (and reported) calendar year")
     end_year: Year = Field(description="Last simulated calendar year (inclusive)")
-    warmup_days: NonNegative = Field(90.0, description="Simulated before 1 January of start_year, excluded from statistics")
-    goal_mt_per_year: Positive = Field(10.0, description="The corridor goal drawn on plots, Mt/yr")
+    warmup_days: Annotated[NonNegative, Field(le=1_096)] = Field(90.0, description="Simulated before 1 January of start_year, excluded from statistics")  # queues fill in weeks; 3 years is ample
+    goal_mt_per_year: Annotated[Positive, Field(le=10_000)] = Field(10.0, description="The corridor goal drawn on plots, Mt/yr")
     cargo_classes: dict[CargoKind, CargoClass]
     nodes: list[Node] = Field(min_length=2, description="Places with coordinates: stations, borders, ports")
     rail_links: list[RailLink] = Field(default_factory=list)

@@ -19,6 +19,11 @@ flow (declared in `cargo_classes`: TEU, wagon or t). Every section with a `sourc
 where its numbers come from, or `assumption` and why. Lists of named items (rail links, ports,
 flows, vessels) are addressed by `id` in error messages and in `--set` (terminals by their `cargo`):
 `--set sea_lines.ferry_kuryk_alat.vessels.asco_ferry.count=8`.
+
+Every number is finite and bounded: the "allowed" column gives the range, each far above anything
+real on the corridor (the reasons are beside the types in `corridor_sim/scenario.py`), so a
+scenario that validates also runs. Whether a run fits in this machine's memory is checked before
+it starts (`corridor_sim/runsize.py`; `--allow-large` overrides).
 """
 
 
@@ -42,7 +47,9 @@ def _type_name(t) -> str:
                 for attr, sym in (("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<=")):
                     v = getattr(m, attr, None)
                     if v is not None:
-                        bounds.append(f"{sym} {v}")
+                        bounds.append(f"{sym} {v:g}" if isinstance(v, float) else f"{sym} {v}")
+                if getattr(m, "allow_inf_nan", None) is False:
+                    bounds.append("finite")
         return base + (f" ({', '.join(bounds)})" if bounds else "")
     if isinstance(t, type) and issubclass(t, BaseModel):
         return f"[{t.__name__}](#{t.__name__.lower()})"
@@ -56,7 +63,9 @@ def _bounds(field) -> str:
                           ("max_length", "max length"), ("pattern", "pattern")):
             v = getattr(m, attr, None)
             if v is not None:
-                out.append(f"{sym} {v}")
+                out.append(f"{sym} {v:g}" if isinstance(v, float) else f"{sym} {v}")
+        if getattr(m, "allow_inf_nan", None) is False:
+            out.append("finite")
     return ", ".join(out)
 
 

@@ -4,16 +4,21 @@ from __future__ import annotations
 import time
 from typing import Callable
 
+from . import runsize
 from .model.build import Model
 from .results import Results, collect
 from .scenario import Scenario
 
 
-def run(scenario: Scenario, seed: int = 1, progress: Callable[[float], None] | None = None) -> Results:
+def run(scenario: Scenario, seed: int = 1, progress: Callable[[float], None] | None = None,
+        allow_large: bool = False) -> Results:
     """Simulate ``scenario`` with random streams derived from ``seed``.
 
-    ``progress``, if given, is called with the fraction of simulated time done (0..1).
+    ``progress``, if given, is called with the fraction of simulated time done (0..1). A run whose
+    size estimate exceeds what this machine can hold raises ``runsize.RunTooLarge`` before it
+    starts, unless ``allow_large``.
     """
+    runsize.check(scenario, allow_large=allow_large)
     t0 = time.perf_counter()
     model = Model(scenario, seed)
     model.run(progress=progress)

@@ -104,7 +104,7 @@ def test_failed_run_keeps_earlier_results(tmp_path, base_path, monkeypatch):
     monkeypatch.setattr(plots, "save_all", boom)
     res = cs.run(cs.load_scenario(base_path, years=(2024, 2024)), seed=9)
     with pytest.raises(RuntimeError):
-        res.write(out, plots=True)
+        res.write(out, plots=True, overwrite=True)
     assert (out / "annual.csv").read_text() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep"]
 

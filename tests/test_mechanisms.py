@@ -38,9 +38,11 @@ def test_rail_link_below_its_paths_carries_the_demand():
 
 
 def test_full_yard_stops_trains_unloading():
-    # The ship sails once and is away for the rest of the year: the yard (3 trains) fills and stays full.
-    d = rail_sea(yard=300.0, lot=100.0, tons_per_year=100 * 365, capacity=100.0, crossing_h=20000.0)
+    # The ship sails once and is away for the rest of the year (a crossing of exactly a year, the
+    # schema's longest): the yard (3 trains) fills and stays full.
+    d = rail_sea(yard=300.0, lot=100.0, tons_per_year=100 * 365, capacity=100.0, crossing_h=8760.0)
     d["sea_lines"][0]["min_fill_share"] = 0.01
+    d["sea_lines"][0]["crossing_cv"] = 0.0
     res = cs.run(build(d), seed=1)
     lv = res.levels[(res.levels.port == "p")]
     yard = lv[lv.metric == "yard_units"].value
