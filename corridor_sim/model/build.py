@@ -222,17 +222,16 @@ class Model:
         self.events = n
         end = self.bounds[-1]
         for res in self.resources():
-            res.busy._advance(end)
-            res.queue._advance(end)
+            res.close(end)
         for term in self.terminals.values():
-            term.yard._advance(end)
-            term.blocked._advance(end)
+            term.yard.close(end)
+            term.blocked.close(end)
         for port in self.ports.values():
-            port.closed._advance(end)
+            port.closed.close(end)
             if not port.is_open:
                 port.closures.append((port.id, port._closed_at, end))
         for line in self.lines.values():
             for g in line.groups.values():
-                g["working"]._advance(end)
-                g["fleet"]._advance(end)
+                g["working"].close(end)
+                g["fleet"].close(end)
         return self

@@ -57,8 +57,9 @@ class Meter:
         if 0 <= self._i < len(self.area) and level > self.peak[self._i]:
             self.peak[self._i] = level
 
-    def close(self) -> None:
-        self._advance(self.env.now)
+    def close(self, end_h: float) -> None:
+        """Integrate the level up to the end of the run (the clock stops at the last event)."""
+        self._advance(end_h)
 
     def mean(self, i: int) -> float:
         span = self.bounds[i + 1] - self.bounds[i]
@@ -84,51 +85,3 @@ class Counter:
             self.wait_sum[i] += wait
             return i
         return None
-
-
-class MonitoredResource:
-    """A SimPy resource whose occupancy, queue and waits are metered by year.
-
-    Kinds name what the resource is (rail_path, crossing, berth, rail_track); the bottleneck
-    ranking compares resources by utilization and queue.
-    """
-
-    def __init__(self, env: simpy.Environment, bounds: list[float], name: str, kind: str,
-                 capacity: int, where: str):
-        self.env = env
-        self.name = name
-        self.kind = kind
-        self.where = where
-        self.res = simpy.Resource(env, capacity=capacity)
-        self.busy = Meter(env, bounds)
-        self.queue = Meter(env, bounds)
-        self.grants = Counter(bounds)
-
-    @property
-    def capacity(self) -> int:
-        return self.res.capacity
-
-    def set_capacity(self, n: int) -> None:
-        """Change the number of servers at run time (SimPy has no public setter). Users already
-        served keep their slot when capacity falls; waiting requests are granted when it rises."""
-        self.res._capacity = int(n)
-        self.res._trigger_put(None)
-
-    def acquire(self):
-        """``req = yield from r.acquire()``; waits its turn and meters it."""
-        t0 = self.env.now
-        self.queue.change(1)
-        req = self.res.request()
-        yield req
-        self.queue.change(-1)
-        self.busy.change(1)
-        self.grants.add(self.env.now, self.env.now - t0)
-        return req
-
-    def release(self, req) -> None:
-        self.res.release(req)
-        self.busy.change(-1)
-
-    def close(self) -> None:
-        self.busy.close()
-        self.queue.close()

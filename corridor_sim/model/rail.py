@@ -13,7 +13,8 @@ import simpy
 from ..rng import gamma_mean_cv, lognormal_mean_cv
 from ..scenario import RailLink as RailLinkCfg
 from .cargo import Ledger, Train
-from .meters import Counter, MonitoredResource
+from .meters import Counter
+from .servers import MonitoredResource
 
 
 class RailLink:
@@ -73,18 +74,18 @@ class RailLink:
         run_h = self.length_km / self.speed_kmh
         held = 0.0
         if self.paths_per_day is not None:
-            req = yield from self.path.acquire()
+            yield from self.path.acquire()
             self._entered(train)
             held = self.headway_h
             yield env.timeout(held)
-            self.path.release(req)
+            self.path.release()
         else:
             self._entered(train)
         if self.crossing is not None:
             c = self.crossing
-            req = yield from self.station.acquire()
+            yield from self.station.acquire()
             yield env.timeout(gamma_mean_cv(self.rng, c.transshipment_h, c.transshipment_cv))
-            self.station.release(req)
+            self.station.release()
             yield env.timeout(lognormal_mean_cv(self.rng, c.dwell_mean_h, c.dwell_cv))
         if run_h > held:
             yield env.timeout(run_h - held)
@@ -112,7 +113,7 @@ class RailLink:
             t_next += self.rng.exponential(24.0 / rate)
             if t_next > env.now:
                 yield env.timeout(t_next - env.now)
-            req = yield from self.path.acquire()
+            yield from self.path.acquire()
             yield env.timeout(self.headway_h)
-            self.path.release(req)
+            self.path.release()
 
