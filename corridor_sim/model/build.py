@@ -62,7 +62,8 @@ class Model:
         self._change_times = [t for t, _, _ in pending]
         env, b = self.env, self.bounds
 
-        self.links = {(l.from_node, l.to_node): RailLink(env, l, b, self.streams.get(f"rail:{l.id}"), self.ledger)
+        self.links = {(l.from_node, l.to_node): RailLink(env, l, b, self.streams.get(f"rail:{l.id}"),
+                                                         self.streams.get(f"rail:{l.id}:background"), self.ledger)
                       for l in s.rail_links}
         self.ports: dict[str, Port] = {}
         self.terminals: dict[tuple[str, str], Terminal] = {}

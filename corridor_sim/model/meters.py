@@ -57,6 +57,26 @@ class Meter:
         if 0 <= self._i < len(self.area) and level > self.peak[self._i]:
             self.peak[self._i] = level
 
+    def add_span(self, t0: float, t1: float, level: float = 1.0) -> None:
+        """Add ``level`` held over [t0, t1) to the yearly areas, for a schedule computed ahead of the
+        clock (rail paths); ``level``/``set`` are not used then. The peak of each year the span
+        touches rises to ``level`` at least."""
+        b, area, peak = self.bounds, self.area, self.peak
+        i = max(bisect.bisect_right(b, t0) - 1, 0)
+        while i < len(area) and b[i] < t1:
+            d = min(t1, b[i + 1]) - max(t0, b[i])
+            if d > 0:
+                area[i] += level * d
+                if level > peak[i]:
+                    peak[i] = level
+            i += 1
+
+    def raise_peak(self, t: float, level: float) -> None:
+        """A level reached at t counts for the peak of t's year."""
+        i = bisect.bisect_right(self.bounds, t) - 1
+        if 0 <= i < len(self.peak) and level > self.peak[i]:
+            self.peak[i] = level
+
     def close(self, end_h: float) -> None:
         """Integrate the level up to the end of the run (the clock stops at the last event)."""
         self._advance(end_h)

@@ -1,9 +1,9 @@
 """Rail links: line sections and border / gauge-change crossings.
 
-A link's capacity is a *path* resource: a train holds the link's entry for the headway
-(24 h / paths_per_day) and then runs for length/speed, so a link offered more trains than it has
-paths carries exactly its paths. Non-corridor traffic (Dostyk is mostly China-Europe traffic via
-Russia) takes paths as a Poisson stream of background trains, tracked in utilization but not in
+A link's capacity is its *paths* (``paths.RailPaths``): a train holds the link's entry for the
+headway (24 h / paths_per_day) and then runs for length/speed, so a link offered more trains than
+it has paths carries exactly its paths. Non-corridor traffic (Dostyk is mostly China-Europe traffic
+via Russia) takes paths as a Poisson stream of background trains, tracked in utilization but not in
 corridor tonnes. A crossing adds gauge-change/transshipment servers and a document dwell.
 """
 from __future__ import annotations
@@ -14,45 +14,46 @@ from ..rng import gamma_mean_cv, lognormal_mean_cv
 from ..scenario import RailLink as RailLinkCfg
 from .cargo import Ledger, Train
 from .meters import Counter
+from .paths import RailPaths
 from .servers import MonitoredResource
 
 
 class RailLink:
-    def __init__(self, env: simpy.Environment, cfg: RailLinkCfg, bounds: list[float], rng, ledger: Ledger):
+    def __init__(self, env: simpy.Environment, cfg: RailLinkCfg, bounds: list[float], rng, background_rng,
+                 ledger: Ledger):
         self.env = env
         self.id = cfg.id
         self.from_node, self.to_node = cfg.from_node, cfg.to_node
         self.length_km = cfg.length_km
         self.speed_kmh = cfg.speed_kmh
         self.paths_per_day = cfg.paths_per_day
-        self.background_trains_per_day = cfg.background_trains_per_day
         self.crossing = cfg.crossing
         self.rng = rng
+        self.background_rng = background_rng     # its own stream: corridor traffic does not shift it
         self.ledger = ledger
-        self.path = (MonitoredResource(env, bounds, f"{cfg.id}:paths", "rail_path", 1, cfg.id)
-                     if cfg.paths_per_day is not None else None)
+        self.bounds = bounds
+        self.path: RailPaths | None = None
+        self._set_paths(cfg)
         self.station = (MonitoredResource(env, bounds, f"{cfg.id}:crossing", "crossing",
                                           cfg.crossing.transshipment_tracks, cfg.id)
                         if cfg.crossing is not None else None)
         self.corridor = Counter(bounds)       # corridor trains entering the link, per year
         self.tons = [0.0] * (len(bounds) - 1)
-        self.bounds = bounds
-        self._background_running = False
-        self._start_background()
 
-    def _start_background(self) -> None:
-        if self.path is not None and self.background_trains_per_day > 0 and not self._background_running:
-            self._background_running = True
-            self.env.process(self._background())
+    def _set_paths(self, cfg: RailLinkCfg) -> None:
+        # background trains take paths only while the link has them
+        background = cfg.background_trains_per_day if cfg.paths_per_day is not None else 0.0
+        if self.path is not None:
+            self.path.reconfigure(self.headway_h, background)
+        elif cfg.paths_per_day is not None:
+            self.path = RailPaths(self.env, self.bounds, f"{cfg.id}:paths", cfg.id, self.headway_h, background,
+                                  self.background_rng)
 
     def reconfigure(self, cfg: RailLinkCfg) -> None:
         """Apply new parameters from the timeline (a second track, a higher exchange cap ...)."""
         self.length_km, self.speed_kmh = cfg.length_km, cfg.speed_kmh
         self.paths_per_day = cfg.paths_per_day
-        self.background_trains_per_day = cfg.background_trains_per_day
-        if cfg.paths_per_day is not None and self.path is None:
-            self.path = MonitoredResource(self.env, self.bounds, f"{self.id}:paths", "rail_path", 1, self.id)
-        self._start_background()
+        self._set_paths(cfg)
         if cfg.crossing is not None:
             if self.station is None:
                 self.station = MonitoredResource(self.env, self.bounds, f"{self.id}:crossing", "crossing",
@@ -61,7 +62,7 @@ class RailLink:
                 self.station.set_capacity(cfg.crossing.transshipment_tracks)
         self.crossing = cfg.crossing
 
-    def resources(self) -> list[MonitoredResource]:
+    def resources(self) -> list:
         return [r for r in (self.path, self.station) if r is not None]
 
     @property
@@ -74,21 +75,27 @@ class RailLink:
         run_h = self.length_km / self.speed_kmh
         held = 0.0
         if self.paths_per_day is not None:
-            yield from self.path.acquire()
-            self._entered(train)
-            held = self.headway_h
-            yield env.timeout(held)
-            self.path.release()
-        else:
-            self._entered(train)
+            slot = self.path.book()
+            while slot.start_h > env.now:
+                try:
+                    yield env.timeout(slot.start_h - env.now)
+                except simpy.Interrupt:
+                    pass            # a timetable change moved the start earlier: sleep until the new one
+            held = slot.end_h - slot.start_h
+        self._entered(train)
         if self.crossing is not None:
+            if held > 0:
+                yield env.timeout(held)
             c = self.crossing
             yield from self.station.acquire()
             yield env.timeout(gamma_mean_cv(self.rng, c.transshipment_h, c.transshipment_cv))
             self.station.release()
             yield env.timeout(lognormal_mean_cv(self.rng, c.dwell_mean_h, c.dwell_cv))
-        if run_h > held:
-            yield env.timeout(run_h - held)
+            if run_h > held:
+                yield env.timeout(run_h - held)
+        elif max(held, run_h) > 0:
+            # the schedule releases the path by itself: holding it and running are one wait
+            yield env.timeout(max(held, run_h))
 
     def _entered(self, train: Train) -> None:
         now = self.env.now
@@ -99,21 +106,3 @@ class RailLink:
         i = self.corridor.add(now)
         if i is not None:
             self.tons[i] += train.tons
-
-    def _background(self):
-        """Non-corridor trains: Poisson arrivals, each holding a path for one headway."""
-        env = self.env
-        t_next = env.now
-        while True:
-            rate = self.background_trains_per_day if self.paths_per_day is not None else 0.0
-            if rate <= 0:
-                yield env.timeout(24.0)
-                t_next = env.now
-                continue
-            t_next += self.rng.exponential(24.0 / rate)
-            if t_next > env.now:
-                yield env.timeout(t_next - env.now)
-            yield from self.path.acquire()
-            yield env.timeout(self.headway_h)
-            self.path.release()
-
