@@ -57,12 +57,12 @@ class EventDrivenRailLink(RailLink):
         held = 0.0
         if self.paths_per_day is not None:
             yield from self.path.acquire()
-            self._entered(train)
+            self._entered(train, env.now)
             held = self.headway_h
             yield env.timeout(held)
             self.path.release()
         else:
-            self._entered(train)
+            self._entered(train, env.now)
         if self.crossing is not None:
             c = self.crossing
             yield from self.station.acquire()

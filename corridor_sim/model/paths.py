@@ -12,7 +12,7 @@ event (its wake-up at its start).
 
 A timeline change advances the schedule to its instant with the old parameters first. Services
 started by then keep their headway; services not yet started are re-timed with the new one, and a
-corridor train whose start moves earlier is woken (interrupted) to sleep until its new start. The
+corridor train whose start or end moves earlier is woken (interrupted) to sleep again. The
 background rate changes from that instant: the time to the next arrival, exponential and
 memoryless, is rescaled to the new rate.
 """
@@ -45,8 +45,9 @@ class Slot:
 class RailPaths:
     """A link's paths, metered by year like a one-server resource (busy time, queue, waits).
 
-    ``book`` returns a corridor train's Slot; the train sleeps until ``slot.start_h`` (again, if a
-    timeline change interrupts it) and holds the path until ``slot.end_h``.
+    ``book`` returns a corridor train's Slot: the train starts at ``slot.start_h`` and holds the
+    path until ``slot.end_h``, both final once the start has passed; a timeline change before that
+    re-times the slot and interrupts the train if it moved earlier.
 
     >>> env = simpy.Environment(initial_time=0.0)
     >>> p = RailPaths(env, [0.0, 100.0], "l:paths", "l", headway_h=2.0, background_per_day=0.0,
@@ -80,6 +81,7 @@ class RailPaths:
         self._free_h = -float("inf")      # end of the last service started
         self._waiting: deque[Slot] = deque()   # booked, not started by the schedule's clock
         self._at_bound = [0] * len(bounds)     # trains waiting across each year start
+        self._year = (0, -float("inf"), -float("inf"))   # (index, start, end) of the year last metered
 
     # -- the schedule ------------------------------------------------------------------------------
     def _gap(self) -> float:
@@ -93,9 +95,6 @@ class RailPaths:
         mean = self._mean_gap_h
         return after_h + self._gap() * mean if mean < float("inf") else float("inf")
 
-    def _tail_h(self) -> float:
-        return self._waiting[-1].end_h if self._waiting else self._free_h
-
     def _start_due(self, t: float) -> None:
         """Meter the waiting trains whose service starts at or before t."""
         waiting = self._waiting
@@ -104,29 +103,85 @@ class RailPaths:
             self._free_h = s.end_h
             self._meter(s.arrival_h, s.start_h, s.end_h)
 
-    def _arrive(self, t: float, process: simpy.Process | None = None, corridor: bool = False) -> Slot | None:
-        """A train arrives at t: place it in the FIFO. A corridor train gets its Slot; a background
-        train served at once is only metered."""
+    def _arrive(self, t: float, process: simpy.Process | None = None) -> Slot:
+        """A corridor train arrives at t: its place in the FIFO."""
         self._start_due(t)
-        start = max(t, self._tail_h())
-        end = start + self.headway_h
+        waiting = self._waiting
+        start = max(t, waiting[-1].end_h if waiting else self._free_h)
+        slot = Slot(t, start, start + self.headway_h, process)
         if start <= t:
-            self._free_h = end
-            self._meter(t, start, end)
-            return Slot(t, start, end, process) if corridor else None
-        slot = Slot(t, start, end, process)
-        self._waiting.append(slot)
-        self.queue.raise_peak(t, len(self._waiting))
+            self._free_h = slot.end_h
+            self._meter(t, start, slot.end_h)
+        else:
+            waiting.append(slot)
+            self.queue.raise_peak(t, len(waiting))
         return slot
 
     def _advance(self, t: float) -> None:
-        """Place every background arrival before t, and meter every service started by t."""
-        while self._next_h < t:
-            self._arrive(self._next_h)
-            self._next_h += self._gap() * self._mean_gap_h
-        self._start_due(t)
+        """Place every background arrival before t (Lindley's recursion), and meter every service
+        started by t. This loop is the model's innermost, so it inlines ``_start_due`` and the
+        metering of a service inside the year last metered (``_meter`` does the rest)."""
+        if self._next_h < t:
+            waiting = self._waiting
+            headway, mean_gap = self.headway_h, self._mean_gap_h
+            gaps, k = self._gaps, self._k
+            i, lo, hi = self._year
+            busy, queue, peak = self.busy.area, self.queue.area, self.queue.peak
+            count, wait_sum = self.grants.count, self.grants.wait_sum
+            free = self._free_h
+            a = self._next_h
+            while a < t:
+                while waiting and waiting[0].start_h <= a:
+                    w = waiting.popleft()
+                    free = w.end_h
+                    if lo <= w.arrival_h and free <= hi:
+                        if i >= 0:
+                            wait = w.start_h - w.arrival_h
+                            busy[i] += free - w.start_h
+                            queue[i] += wait
+                            count[i] += 1
+                            wait_sum[i] += wait
+                    else:
+                        self._meter(w.arrival_h, w.start_h, free)
+                        i, lo, hi = self._year
+                tail = waiting[-1].end_h if waiting else free
+                if tail > a:
+                    waiting.append(Slot(a, tail, tail + headway, None))
+                    n = len(waiting)
+                    if lo <= a < hi and i >= 0:
+                        if n > peak[i]:
+                            peak[i] = n
+                    else:
+                        self.queue.raise_peak(a, n)
+                else:
+                    free = a + headway
+                    if lo <= a and free <= hi:
+                        if i >= 0:
+                            busy[i] += headway
+                            count[i] += 1
+                    else:
+                        self._meter(a, a, free)
+                        i, lo, hi = self._year
+                if k == len(gaps):
+                    gaps, k = self._rng.standard_exponential(_DRAWS).tolist(), 0
+                    self._gaps = gaps
+                a += gaps[k] * mean_gap
+                k += 1
+            self._next_h, self._k, self._free_h = a, k, free
+        if self._waiting and self._waiting[0].start_h <= t:
+            self._start_due(t)
 
     def _meter(self, arrival_h: float, start_h: float, end_h: float) -> None:
+        i, lo, hi = self._year
+        if lo <= arrival_h and end_h <= hi:
+            # inside one year (peaks are raised at arrivals, and by the first span of the year)
+            if i >= 0:
+                wait = start_h - arrival_h
+                self.busy.area[i] += end_h - start_h
+                self.queue.area[i] += wait
+                self.grants.count[i] += 1
+                self.grants.wait_sum[i] += wait
+            return
         self.busy.add_span(start_h, end_h)
         if start_h > arrival_h:
             self.queue.add_span(arrival_h, start_h)
@@ -138,13 +193,20 @@ class RailPaths:
                 self.queue.raise_peak(b[k], self._at_bound[k])
                 k += 1
         self.grants.add(start_h, start_h - arrival_h)
+        # remember start_h's year (the warm-up is year -1, where nothing is metered)
+        b = self.bounds
+        k = bisect.bisect_right(b, start_h) - 1
+        if k < 0:
+            self._year = (-1, -float("inf"), b[0])
+        elif k < len(b) - 1:
+            self._year = (k, b[k], b[k + 1])
 
     # -- what the model calls ----------------------------------------------------------------------
     def book(self) -> Slot:
         """The active process, a corridor train, asks for a path now."""
         now = self.env.now
         self._advance(now)
-        return self._arrive(now, self.env.active_process, corridor=True)
+        return self._arrive(now, self.env.active_process)
 
     def reconfigure(self, headway_h: float, background_per_day: float) -> None:
         now = self.env.now
@@ -153,9 +215,10 @@ class RailPaths:
         prev = self._free_h
         for slot in self._waiting:
             start = max(slot.arrival_h, prev)
-            moved_earlier = start < slot.start_h
-            slot.start_h, slot.end_h = start, start + headway_h
-            prev = slot.end_h
+            end = start + headway_h
+            moved_earlier = start < slot.start_h or end < slot.end_h
+            slot.start_h, slot.end_h = start, end
+            prev = end
             if moved_earlier and slot.process is not None:
                 slot.process.interrupt("timetable change")
         mean_gap_h = _mean_gap_h(background_per_day)

@@ -14,7 +14,7 @@ from ..rng import gamma_mean_cv, lognormal_mean_cv
 from ..scenario import RailLink as RailLinkCfg
 from .cargo import Ledger, Train
 from .meters import Counter
-from .paths import RailPaths
+from .paths import RailPaths, Slot
 from .servers import MonitoredResource
 
 
@@ -73,19 +73,29 @@ class RailLink:
         """Move one train over the link (a generator for ``yield from``)."""
         env = self.env
         run_h = self.length_km / self.speed_kmh
-        held = 0.0
-        if self.paths_per_day is not None:
+        if self.paths_per_day is None:
+            start_h, held = env.now, 0.0
+        else:
             slot = self.path.book()
-            while slot.start_h > env.now:
+            # A train entering the corridor here wakes at its start, so that it counts as backlog
+            # until then. One already in the corridor sleeps through its wait and its hold (and its
+            # run, where there is no crossing) at once, and is stamped with its start on waking.
+            entering = train.lots[0].t_entered is None      # a train's lots enter the corridor together
+            wake_h = self._wake_h(slot, run_h, entering)
+            while wake_h > env.now:
                 try:
-                    yield env.timeout(slot.start_h - env.now)
+                    yield env.timeout(wake_h - env.now)
                 except simpy.Interrupt:
-                    pass            # a timetable change moved the start earlier: sleep until the new one
-            held = slot.end_h - slot.start_h
-        self._entered(train)
+                    pass            # a timetable change re-timed the slot earlier
+                else:
+                    if self._wake_h(slot, run_h, entering) == wake_h:
+                        break       # as planned (the clock may differ from it in the last bit)
+                wake_h = self._wake_h(slot, run_h, entering)
+            start_h, held = slot.start_h, slot.end_h - slot.start_h
+        self._entered(train, start_h)
         if self.crossing is not None:
-            if held > 0:
-                yield env.timeout(held)
+            if start_h + held > env.now:
+                yield env.timeout(start_h + held - env.now)
             c = self.crossing
             yield from self.station.acquire()
             yield env.timeout(gamma_mean_cv(self.rng, c.transshipment_h, c.transshipment_cv))
@@ -93,16 +103,24 @@ class RailLink:
             yield env.timeout(lognormal_mean_cv(self.rng, c.dwell_mean_h, c.dwell_cv))
             if run_h > held:
                 yield env.timeout(run_h - held)
-        elif max(held, run_h) > 0:
+        elif start_h + max(held, run_h) > env.now:
             # the schedule releases the path by itself: holding it and running are one wait
-            yield env.timeout(max(held, run_h))
+            yield env.timeout(start_h + max(held, run_h) - env.now)
 
-    def _entered(self, train: Train) -> None:
-        now = self.env.now
+    def _wake_h(self, slot: Slot, run_h: float, entering: bool) -> float:
+        """When a booked train next has something to do: enter the corridor at its start, or
+        leave the path for the crossing, or leave the link."""
+        if entering:
+            return slot.start_h
+        if self.crossing is not None:
+            return slot.end_h
+        return slot.start_h + max(slot.end_h - slot.start_h, run_h)
+
+    def _entered(self, train: Train, t_h: float) -> None:
         for lot in train.lots:
             if lot.t_entered is None:
-                self.ledger.enter(lot, now)
-        train.stamp(f"rail:{self.id}", now)
-        i = self.corridor.add(now)
+                self.ledger.enter(lot, t_h)
+        train.stamp(f"rail:{self.id}", t_h)
+        i = self.corridor.add(t_h)
         if i is not None:
             self.tons[i] += train.tons
