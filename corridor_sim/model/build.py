@@ -111,7 +111,7 @@ class Model:
         if isinstance(first, RailLink):
             self._start_train(Train([lot]), lot.legs)
         else:
-            self.env.process(first.origin.accept_origin_lot(lot, first))
+            first.origin.accept_origin_lot(lot, first)
 
     def _start_train(self, train: Train, legs: tuple) -> None:
         self.env.process(self._run_train(train, legs))

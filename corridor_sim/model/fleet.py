@@ -89,13 +89,12 @@ class SeaLine:
                 waiting = A.queued.get(self, 0.0)
                 if waiting >= cfg.min_fill_share * capacity * self.load_factor(env.now) - 1e-9:
                     break
-                left = deadline - env.now
-                if left <= 0:
+                if deadline <= env.now:
                     if waiting > 1e-9:
                         break
                     yield A.arrival(self)       # nothing at all: sail with the first cargo
                     continue
-                yield A.arrival(self) | env.timeout(left)
+                yield A.arrival(self, until_h=deadline)
             working.change(1)
             lf = self.load_factor(env.now)
             cargo = A.take(self, capacity * lf, free=False)

@@ -30,8 +30,8 @@ _DRAWS = 512      # standard exponential gaps drawn per batch (the same numbers 
 
 
 class Slot:
-    """One train's place in a link's FIFO: when it arrived, starts and ends its service (h); the
-    process to wake if its start moves earlier (None for a background train)."""
+    """A corridor train's place in a link's FIFO: when it arrived, starts and ends its service (h),
+    and its process, to wake if a timetable change moves its slot earlier."""
 
     __slots__ = ("arrival_h", "start_h", "end_h", "process")
 
@@ -79,7 +79,10 @@ class RailPaths:
         self._mean_gap_h = _mean_gap_h(background_per_day)
         self._next_h = self._next_arrival_h(env.now)                 # the next background train
         self._free_h = -float("inf")      # end of the last service started
-        self._waiting: deque[Slot] = deque()   # booked, not started by the schedule's clock
+        self._tail_h = -float("inf")      # end of the last service placed (started or waiting)
+        # The trains waiting, in order. While trains wait, each starts when the one before ends, so
+        # a background train is kept as its arrival time alone; a corridor train as its Slot.
+        self._waiting: deque[float | Slot] = deque()
         self._at_bound = [0] * len(bounds)     # trains waiting across each year start
         self._year = (0, -float("inf"), -float("inf"))   # (index, start, end) of the year last metered
 
@@ -98,23 +101,28 @@ class RailPaths:
     def _start_due(self, t: float) -> None:
         """Meter the waiting trains whose service starts at or before t."""
         waiting = self._waiting
-        while waiting and waiting[0].start_h <= t:
-            s = waiting.popleft()
-            self._free_h = s.end_h
-            self._meter(s.arrival_h, s.start_h, s.end_h)
+        while waiting and self._free_h <= t:
+            w = waiting.popleft()
+            if w.__class__ is Slot:
+                self._free_h = w.end_h
+                self._meter(w.arrival_h, w.start_h, w.end_h)
+            else:
+                start = self._free_h
+                self._free_h = start + self.headway_h
+                self._meter(w, start, self._free_h)
 
     def _arrive(self, t: float, process: simpy.Process | None = None) -> Slot:
         """A corridor train arrives at t: its place in the FIFO."""
         self._start_due(t)
-        waiting = self._waiting
-        start = max(t, waiting[-1].end_h if waiting else self._free_h)
+        start = max(t, self._tail_h)
         slot = Slot(t, start, start + self.headway_h, process)
+        self._tail_h = slot.end_h
         if start <= t:
             self._free_h = slot.end_h
             self._meter(t, start, slot.end_h)
         else:
-            waiting.append(slot)
-            self.queue.raise_peak(t, len(waiting))
+            self._waiting.append(slot)
+            self.queue.raise_peak(t, len(self._waiting))
         return slot
 
     def _advance(self, t: float) -> None:
@@ -128,25 +136,29 @@ class RailPaths:
             i, lo, hi = self._year
             busy, queue, peak = self.busy.area, self.queue.area, self.queue.peak
             count, wait_sum = self.grants.count, self.grants.wait_sum
-            free = self._free_h
+            free, tail = self._free_h, self._tail_h
             a = self._next_h
             while a < t:
-                while waiting and waiting[0].start_h <= a:
+                while waiting and free <= a:
                     w = waiting.popleft()
-                    free = w.end_h
-                    if lo <= w.arrival_h and free <= hi:
+                    if w.__class__ is Slot:
+                        arrival, start, free = w.arrival_h, w.start_h, w.end_h
+                    else:
+                        arrival, start = w, free
+                        free = start + headway
+                    if lo <= arrival and free <= hi:
                         if i >= 0:
-                            wait = w.start_h - w.arrival_h
-                            busy[i] += free - w.start_h
+                            wait = start - arrival
+                            busy[i] += free - start
                             queue[i] += wait
                             count[i] += 1
                             wait_sum[i] += wait
                     else:
-                        self._meter(w.arrival_h, w.start_h, free)
+                        self._meter(arrival, start, free)
                         i, lo, hi = self._year
-                tail = waiting[-1].end_h if waiting else free
                 if tail > a:
-                    waiting.append(Slot(a, tail, tail + headway, None))
+                    waiting.append(a)
+                    tail += headway
                     n = len(waiting)
                     if lo <= a < hi and i >= 0:
                         if n > peak[i]:
@@ -154,7 +166,7 @@ class RailPaths:
                     else:
                         self.queue.raise_peak(a, n)
                 else:
-                    free = a + headway
+                    free = tail = a + headway
                     if lo <= a and free <= hi:
                         if i >= 0:
                             busy[i] += headway
@@ -167,8 +179,8 @@ class RailPaths:
                     self._gaps = gaps
                 a += gaps[k] * mean_gap
                 k += 1
-            self._next_h, self._k, self._free_h = a, k, free
-        if self._waiting and self._waiting[0].start_h <= t:
+            self._next_h, self._k, self._free_h, self._tail_h = a, k, free, tail
+        if self._waiting and self._free_h <= t:
             self._start_due(t)
 
     def _meter(self, arrival_h: float, start_h: float, end_h: float) -> None:
@@ -212,15 +224,16 @@ class RailPaths:
         now = self.env.now
         self._advance(now)
         self.headway_h = headway_h
-        prev = self._free_h
-        for slot in self._waiting:
-            start = max(slot.arrival_h, prev)
-            end = start + headway_h
-            moved_earlier = start < slot.start_h or end < slot.end_h
-            slot.start_h, slot.end_h = start, end
-            prev = end
-            if moved_earlier and slot.process is not None:
-                slot.process.interrupt("timetable change")
+        # everyone still waiting arrived by now and the path is busy past now: back to back again
+        end = self._free_h
+        for w in self._waiting:
+            start, end = end, end + headway_h
+            if w.__class__ is Slot:
+                moved_earlier = start < w.start_h or end < w.end_h
+                w.start_h, w.end_h = start, end
+                if moved_earlier and w.process is not None:
+                    w.process.interrupt("timetable change")
+        self._tail_h = end
         mean_gap_h = _mean_gap_h(background_per_day)
         if mean_gap_h != self._mean_gap_h:
             old, self._mean_gap_h = self._mean_gap_h, mean_gap_h
@@ -232,9 +245,7 @@ class RailPaths:
     def close(self, end_h: float) -> None:
         """Place the background trains up to the end of the run and meter what is still waiting."""
         self._advance(end_h)
-        while self._waiting:
-            s = self._waiting.popleft()
-            self._meter(s.arrival_h, s.start_h, s.end_h)
+        self._start_due(float("inf"))
 
 
 def _mean_gap_h(trains_per_day: float) -> float:

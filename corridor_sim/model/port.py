@@ -103,14 +103,18 @@ class Terminal:
         self.queued[key] += lot.units
         lot.stamps.append((f"yard:{self.port.id}", self.env.now))
         ev = self._arrivals.pop(key, None)
-        if ev is not None:
+        if ev is not None and not ev.triggered:
             ev.succeed()
 
-    def arrival(self, key) -> simpy.Event:
-        """An event that fires the next time cargo is queued for ``key``."""
-        ev = self._arrivals.get(key)
-        if ev is None:
-            ev = self._arrivals[key] = self.env.event()
+    def arrival(self, key, until_h: float | None = None) -> simpy.Event:
+        """An event that fires the next time cargo is queued for ``key`` (one waiter per key), or
+        at ``until_h`` if that comes first. One event, where ``arrival | timeout`` would take three
+        (the arrival, the condition and the timeout); the timer still fires, to no one, if cargo
+        comes first."""
+        ev = self._arrivals[key] = self.env.event()
+        if until_h is not None:
+            timer = self.env.timeout(until_h - self.env.now)
+            timer.callbacks.append(lambda _: ev.triggered or ev.succeed())
         return ev
 
     def oldest_wait_start(self, key) -> float | None:
@@ -168,9 +172,16 @@ class Terminal:
         for lot in train.lots:
             self._enqueue(key, lot)
 
-    def accept_origin_lot(self, lot: Lot, key):
-        """Cargo that starts here (crude from the pipeline): backlog until the tank has room."""
-        yield from self.space.reserve(lot.units)
+    def accept_origin_lot(self, lot: Lot, key) -> None:
+        """Cargo that starts here (crude from the pipeline): backlog until the tank has room. No
+        process: the lot is admitted at once, or by a callback on its grant."""
+        ev = self.space.request(lot.units)
+        if ev is None:
+            self._admit(lot, key)
+        else:
+            ev.callbacks.append(lambda _: self._admit(lot, key))
+
+    def _admit(self, lot: Lot, key) -> None:
         self.ledger.enter(lot, self.env.now)
         self._enqueue(key, lot)
 
@@ -197,10 +208,10 @@ class Terminal:
             while self.queued.get(key, 0.0) <= 1e-9:
                 yield self.arrival(key)
             while self.queued[key] < size - 1e-9:
-                left = self.oldest_wait_start(key) + self.cfg.train_max_wait_h - env.now
-                if left <= 0:
+                deadline_h = self.oldest_wait_start(key) + self.cfg.train_max_wait_h
+                if deadline_h <= env.now:
                     break
-                yield self.arrival(key) | env.timeout(left)
+                yield self.arrival(key, until_h=deadline_h)
             yield from self.tracks.acquire()
             taken = self.take(key, size)
             yield env.timeout(self.cfg.rail_handling_h)

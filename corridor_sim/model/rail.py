@@ -37,6 +37,7 @@ class RailLink:
         self.station = (MonitoredResource(env, bounds, f"{cfg.id}:crossing", "crossing",
                                           cfg.crossing.transshipment_tracks, cfg.id)
                         if cfg.crossing is not None else None)
+        self._stage = f"rail:{cfg.id}"         # the stamp a train takes when it enters the link
         self.corridor = Counter(bounds)       # corridor trains entering the link, per year
         self.tons = [0.0] * (len(bounds) - 1)
 
@@ -100,9 +101,10 @@ class RailLink:
             yield from self.station.acquire()
             yield env.timeout(gamma_mean_cv(self.rng, c.transshipment_h, c.transshipment_cv))
             self.station.release()
-            yield env.timeout(lognormal_mean_cv(self.rng, c.dwell_mean_h, c.dwell_cv))
-            if run_h > held:
-                yield env.timeout(run_h - held)
+            # the document dwell and the rest of the run, one after the other, are one wait
+            rest_h = lognormal_mean_cv(self.rng, c.dwell_mean_h, c.dwell_cv) + max(run_h - held, 0.0)
+            if rest_h > 0:
+                yield env.timeout(rest_h)
         elif start_h + max(held, run_h) > env.now:
             # the schedule releases the path by itself: holding it and running are one wait
             yield env.timeout(start_h + max(held, run_h) - env.now)
@@ -120,7 +122,7 @@ class RailLink:
         for lot in train.lots:
             if lot.t_entered is None:
                 self.ledger.enter(lot, t_h)
-        train.stamp(f"rail:{self.id}", t_h)
+        train.stamp(self._stage, t_h)
         i = self.corridor.add(t_h)
         if i is not None:
             self.tons[i] += train.tons

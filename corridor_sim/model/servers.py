@@ -42,7 +42,8 @@ class Server:
     """``capacity`` identical servers and one FIFO queue.
 
     ``yield from s.acquire()`` takes a server, waiting in line when none is free; ``s.release()``
-    gives it back. Users already served keep their server when capacity falls; waiting requests
+    gives it back. ``request()`` is the same without a process: None when granted at once, else
+    the event that fires at the grant. Users already served keep their server when capacity falls; waiting requests
     are granted, in order, as servers free up or capacity rises.
 
     >>> env = simpy.Environment()
@@ -68,17 +69,20 @@ class Server:
         self.users = 0
         self._waiting: deque[tuple[simpy.Event, float]] = deque()
 
-    def acquire(self):
+    def request(self) -> simpy.Event | None:
         if self.users < self.capacity and not self._waiting:
             self.users += 1
             self._granted(self.env.now, queued=False)
-            if GRANTS_VIA_KERNEL:
-                yield _GrantedNow(self.env)
-            return
+            return _GrantedNow(self.env) if GRANTS_VIA_KERNEL else None
         ev = self.env.event()
         self._waiting.append((ev, self.env.now))
         self._queued()
-        yield ev
+        return ev
+
+    def acquire(self):
+        ev = self.request()
+        if ev is not None:
+            yield ev
 
     def release(self) -> None:
         self.users -= 1
@@ -148,6 +152,8 @@ class Yard:
     ``yield from y.reserve(units)`` takes space, waiting while there is not enough; the first in
     line blocks those behind it, as in a SimPy Container, so a large train is not overtaken
     forever by small lots. ``release(units)`` gives space back. ``fill`` meters the units held.
+    ``request(units)`` is ``reserve`` without a process: None when granted at once, else the event
+    that fires at the grant.
 
     >>> env = simpy.Environment()
     >>> y = Yard(env, 10.0, Meter(env, [0.0, 100.0]))
@@ -176,16 +182,19 @@ class Yard:
         # (units, event to trigger); a None event is a capacity cut waiting for the space to empty
         self._waiting: deque[tuple[float, simpy.Event | None]] = deque()
 
-    def reserve(self, units: float):
+    def request(self, units: float) -> simpy.Event | None:
         if not self._waiting and self.free_units >= units:
             self.free_units -= units
             self.fill.change(units)
-            if GRANTS_VIA_KERNEL:
-                yield _GrantedNow(self.env)
-            return
+            return _GrantedNow(self.env) if GRANTS_VIA_KERNEL else None
         ev = self.env.event()
         self._waiting.append((units, ev))
-        yield ev
+        return ev
+
+    def reserve(self, units: float):
+        ev = self.request(units)
+        if ev is not None:
+            yield ev
 
     def release(self, units: float) -> None:
         self.free_units += units
