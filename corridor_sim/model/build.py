@@ -182,15 +182,17 @@ class Model:
         if env.now < 0:
             yield env.timeout(-env.now)
         rows = self.rows["levels"]
+        terminals = [(pid, cargo, term) for (pid, cargo), term in self.terminals.items()]
+        ports = list(self.ports.items())
         while True:
             t = env.now
-            for (pid, cargo), term in self.terminals.items():
-                rows.append((t, pid, cargo, "yard_units", term.yard.level))
-                rows.append((t, pid, cargo, "yard_share", term.yard.level / term.capacity_units))
-                rows.append((t, pid, cargo, "trains_waiting", term.tracks.queue.level))
-                rows.append((t, pid, cargo, "vessels_waiting_berth", term.berths.queue.level))
-            for pid, port in self.ports.items():
-                rows.append((t, pid, "", "port_closed", 0.0 if port.is_open else 1.0))
+            for pid, cargo, term in terminals:
+                units = term.yard.level
+                rows.extend(((t, pid, cargo, "yard_units", units),
+                             (t, pid, cargo, "yard_share", units / term.capacity_units),
+                             (t, pid, cargo, "trains_waiting", term.tracks.queue.level),
+                             (t, pid, cargo, "vessels_waiting_berth", term.berths.queue.level)))
+            rows.extend((t, pid, "", "port_closed", 0.0 if port.is_open else 1.0) for pid, port in ports)
             yield env.timeout(every)
 
     def resources(self):
