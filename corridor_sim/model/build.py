@@ -87,7 +87,6 @@ class Model:
                                      self.ledger, self.streams.get(f"demand:{f.id}"), self._launch))
         if pending:
             env.process(self._timeline(pending))
-        env.process(self._sample_levels())
 
     # -- time ----------------------------------------------------------------------------------
     def _hours(self, day) -> float:
@@ -176,24 +175,16 @@ class Model:
                                                                self.demand.tariff_factor))
 
     # -- observation -------------------------------------------------------------------------------
-    def _sample_levels(self):
-        env = self.env
-        every = self.scenario.output.levels_every_h
-        if env.now < 0:
-            yield env.timeout(-env.now)
+    def _sample_levels(self, t: float) -> None:
+        """Yard fill, queues and closures as they stand at t (called by ``run`` at each mark)."""
         rows = self.rows["levels"]
-        terminals = [(pid, cargo, term) for (pid, cargo), term in self.terminals.items()]
-        ports = list(self.ports.items())
-        while True:
-            t = env.now
-            for pid, cargo, term in terminals:
-                units = term.yard.level
-                rows.extend(((t, pid, cargo, "yard_units", units),
-                             (t, pid, cargo, "yard_share", units / term.capacity_units),
-                             (t, pid, cargo, "trains_waiting", term.tracks.queue.level),
-                             (t, pid, cargo, "vessels_waiting_berth", term.berths.queue.level)))
-            rows.extend((t, pid, "", "port_closed", 0.0 if port.is_open else 1.0) for pid, port in ports)
-            yield env.timeout(every)
+        for (pid, cargo), term in self.terminals.items():
+            units = term.yard.level
+            rows.extend(((t, pid, cargo, "yard_units", units),
+                         (t, pid, cargo, "yard_share", units / term.capacity_units),
+                         (t, pid, cargo, "trains_waiting", term.tracks.queue.level),
+                         (t, pid, cargo, "vessels_waiting_berth", term.berths.queue.level)))
+        rows.extend((t, pid, "", "port_closed", 0.0 if port.is_open else 1.0) for pid, port in self.ports.items())
 
     def resources(self):
         """Every capacity-bearing resource with its year meters (for utilization and queues)."""
@@ -205,18 +196,28 @@ class Model:
     # -- running -------------------------------------------------------------------------------------
     def run(self, progress: Callable[[float], None] | None = None, chunk_h: float = 24.0 * 7) -> "Model":
         """Advance to the end of the last year; at every year boundary snapshot the stocks and
-        re-plan demand from the year just ended."""
+        re-plan demand from the year just ended. The levels are sampled every levels_every_h from
+        the first statistics hour, as they stand before anything happens at that instant (by the
+        loop, not by a process: no kernel event)."""
         env = self.env
         step, peek = env.step, env.peek
         t_total = self.bounds[-1] + self.warmup_h
+        every = self.scenario.output.levels_every_h
+        t_sample = max(env.now, 0.0)
         n = 0
         t = env.now
         for k, mark in enumerate(self.bounds):
             while t < mark:
                 t = min(t + chunk_h, mark)
-                while peek() < t:
-                    step()
-                    n += 1
+                while True:
+                    stop = min(t, t_sample)
+                    while peek() < stop:
+                        step()
+                        n += 1
+                    if t_sample >= t:
+                        break
+                    self._sample_levels(t_sample)
+                    t_sample += every
                 if progress is not None:
                     progress((t + self.warmup_h) / t_total)
             self.ledger.snapshot(mark, self.cal.year_of(mark))
