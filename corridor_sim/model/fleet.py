@@ -100,8 +100,10 @@ class SeaLine:
             cargo = A.take(self, capacity * lf, free=False)
             self.turn.release()
             t = self._state(name, "waiting_cargo", t)
-            units = sum(l.units for l in cargo)
-            tons = sum(l.tons for l in cargo)
+            units = tons = 0
+            for lot in cargo:
+                units += lot.units
+                tons += lot.tons
             yield from A.berths.acquire()
             t = self._state(name, "waiting_berth", t)
             yield env.timeout(A.cfg.berth_fixed_h + units / A.cfg.handling_units_per_h)

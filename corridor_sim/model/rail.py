@@ -71,52 +71,57 @@ class RailLink:
         return 24.0 / self.paths_per_day if self.paths_per_day else 0.0
 
     def traverse(self, train: Train):
-        """Move one train over the link (a generator for ``yield from``)."""
+        """Move one train over the link (a generator for ``yield from``).
+
+        A train entering the corridor here wakes at its start on the path, so that it counts as
+        backlog until then. One already in the corridor sleeps through its wait and its hold (and
+        its run, where there is no crossing) in one timeout, and is stamped with its start on waking.
+        """
         env = self.env
         run_h = self.length_km / self.speed_kmh
         if self.paths_per_day is None:
-            start_h, held = env.now, 0.0
+            start_h = end_h = reached_h = env.now
         else:
             slot = self.path.book()
-            # A train entering the corridor here wakes at its start, so that it counts as backlog
-            # until then. One already in the corridor sleeps through its wait and its hold (and its
-            # run, where there is no crossing) at once, and is stamped with its start on waking.
             entering = train.lots[0].t_entered is None      # a train's lots enter the corridor together
-            wake_h = self._wake_h(slot, run_h, entering)
-            while wake_h > env.now:
+            reached_h = self._wake_h(slot, run_h, entering)
+            while reached_h > env.now:
                 try:
-                    yield env.timeout(wake_h - env.now)
+                    yield env.timeout(reached_h - env.now)
                 except simpy.Interrupt:
                     pass            # a timetable change re-timed the slot earlier
                 else:
-                    if self._wake_h(slot, run_h, entering) == wake_h:
+                    if self._wake_h(slot, run_h, entering) == reached_h:
                         break       # as planned (the clock may differ from it in the last bit)
-                wake_h = self._wake_h(slot, run_h, entering)
-            start_h, held = slot.start_h, slot.end_h - slot.start_h
+                reached_h = self._wake_h(slot, run_h, entering)
+            start_h, end_h = slot.start_h, slot.end_h
         self._entered(train, start_h)
+        # planned times, not the clock, decide what is left to wait, so no wait of a rounding error
         if self.crossing is not None:
-            if start_h + held > env.now:
-                yield env.timeout(start_h + held - env.now)
+            if end_h > reached_h:
+                yield env.timeout(end_h - env.now)
             c = self.crossing
             yield from self.station.acquire()
             yield env.timeout(gamma_mean_cv(self.rng, c.transshipment_h, c.transshipment_cv))
             self.station.release()
             # the document dwell and the rest of the run, one after the other, are one wait
-            rest_h = lognormal_mean_cv(self.rng, c.dwell_mean_h, c.dwell_cv) + max(run_h - held, 0.0)
+            rest_h = lognormal_mean_cv(self.rng, c.dwell_mean_h, c.dwell_cv) + max(run_h - (end_h - start_h), 0.0)
             if rest_h > 0:
                 yield env.timeout(rest_h)
-        elif start_h + max(held, run_h) > env.now:
+        else:
             # the schedule releases the path by itself: holding it and running are one wait
-            yield env.timeout(start_h + max(held, run_h) - env.now)
+            leave_h = end_h if end_h - start_h >= run_h else start_h + run_h
+            if leave_h > reached_h:
+                yield env.timeout(leave_h - env.now)
 
     def _wake_h(self, slot: Slot, run_h: float, entering: bool) -> float:
         """When a booked train next has something to do: enter the corridor at its start, or
         leave the path for the crossing, or leave the link."""
         if entering:
             return slot.start_h
-        if self.crossing is not None:
+        if self.crossing is not None or slot.end_h - slot.start_h >= run_h:
             return slot.end_h
-        return slot.start_h + max(slot.end_h - slot.start_h, run_h)
+        return slot.start_h + run_h
 
     def _entered(self, train: Train, t_h: float) -> None:
         for lot in train.lots:

@@ -129,7 +129,7 @@ class MonitoredResource(Server):
 
     def release(self) -> None:
         self.busy.change(-1)
-        super().release()
+        Server.release(self)
 
     def _granted(self, t_asked: float, queued: bool) -> None:
         now = self.env.now
