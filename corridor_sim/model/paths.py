@@ -221,6 +221,7 @@ class RailPaths:
         return self._arrive(now, self.env.active_process)
 
     def reconfigure(self, headway_h: float, background_per_day: float) -> None:
+        """A timetable change now (the caller is the timeline process, never a waiting train)."""
         now = self.env.now
         self._advance(now)
         self.headway_h = headway_h
