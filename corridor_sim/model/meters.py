@@ -52,7 +52,13 @@ class Meter:
         self.set(self.level + delta)
 
     def set(self, level: float) -> None:
-        self._advance(self.env.now)
+        now = self.env.now
+        if now < self._end:             # the same year: _advance without the call (servers' hot path)
+            if 0 <= self._i < len(self.area):
+                self.area[self._i] += self.level * (now - self.t_last)
+            self.t_last = now
+        else:
+            self._advance(now)
         self.level = level
         if 0 <= self._i < len(self.area) and level > self.peak[self._i]:
             self.peak[self._i] = level
