@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from types import SimpleNamespace
+
+import pandas as pd
 
 import corridor_sim as cs
 
@@ -38,7 +41,12 @@ def main() -> None:
     years = [int(y) for y in args.years.split(",")]
     scns = [cs.load_scenario(ROOT / "scenarios" / f"{name}.yaml", demand_case=case)
             for name in args.scenarios.split(",") for case in CASES]
-    cmp = cs.compare(scns, seed=args.seed, replications=args.replications, workers=args.workers)
+    # one scenario and case at a time, keeping only the comparison tables: every replication's
+    # full tables for 21 runs x n would not fit in memory (corridor_sim.runsize refuses it)
+    parts = [cs.compare([s], seed=args.seed, replications=args.replications, workers=args.workers) for s in scns]
+    cmp = SimpleNamespace(annual=pd.concat([p.annual for p in parts]), goal=pd.concat([p.goal for p in parts]),
+                          binding=pd.concat([p.binding for p in parts]), replications=parts[0].replications,
+                          goal_label={s.name: p.goal_label(s.name) for s, p in zip(scns, parts)}.get)
     last = max(cmp.annual.year)
     goal = scns[0].goal_mt_per_year
     print(f"Delivered Mt per year, mean ± 95% CI half-width over {cmp.replications} replications "

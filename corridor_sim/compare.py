@@ -150,9 +150,9 @@ def compare_results(results: dict[str, "Results | list[Results]"]) -> Comparison
             shares: dict[tuple, list] = {}
             tons: dict[tuple, list] = {}
             for r in reps:
-                ly = r.lots[r.lots.year == year]
+                ly = r.routes[r.routes.year == year]
                 for f, s in route_split(ly).items():
-                    tt = ly[ly.flow == f].groupby("route").tons.sum()
+                    tt = ly[ly.flow == f].groupby("route").tons_delivered.sum()
                     for route, v in s.items():
                         shares.setdefault((f, route), []).append(float(v))
                         tons.setdefault((f, route), []).append(float(tt[route]))

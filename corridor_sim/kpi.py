@@ -74,14 +74,16 @@ def binding_bottleneck(resources: pd.DataFrame, threshold: float = 0.85) -> dict
             "mean_wait_h": round(wait, 2) if wait is not None else None, "binding": bool(len(hot))}
 
 
-def route_split(lots: pd.DataFrame) -> dict[str, pd.Series]:
-    """Share of each flow's delivered tonnes by route, for flows with more than one route used."""
+def route_split(routes: pd.DataFrame) -> dict[str, pd.Series]:
+    """Share of each flow's delivered tonnes by route, from the ``routes`` table (one year's rows,
+    or several years': the shares are then of their total)."""
     out = {}
-    if lots.empty:
+    if routes.empty:
         return out
-    for flow, g in lots.groupby("flow"):
-        t = g.groupby("route").tons.sum()
-        out[flow] = t / t.sum()
+    for flow, g in routes.groupby("flow"):
+        t = g.groupby("route").tons_delivered.sum()
+        if t.sum() > 0:
+            out[flow] = t / t.sum()
     return out
 
 

@@ -525,7 +525,8 @@ def validate_dict(raw: dict, source: str = "<scenario>", tree: "yaml.Node | Chai
     if probs:
         raise ScenarioError(source, [Problem(p.path, p.message, _locate(chain, p.path)) for p in probs])
     if scn.timeline:
-        timeline_states(scn, source, chain, check_dates)
+        # resolved once, here, and carried by the scenario (Scenario.timeline_states) to the model
+        scn.__dict__["timeline_states"] = tuple(timeline_states(scn, source, chain, check_dates))
     probs = []
     for i, u in enumerate(scn.uncertain):
         for path in u.paths:

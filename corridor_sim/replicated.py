@@ -95,7 +95,7 @@ class Replicated:
             top, count = named.most_common(1)[0] if named else (None, 0)
             splits: dict[str, dict[str, list]] = {}
             for r in self.runs:
-                for f, s in route_split(r.lots[r.lots.year == year]).items():
+                for f, s in route_split(r.routes[r.routes.year == year]).items():
                     for route, v in s.items():
                         splits.setdefault(f, {}).setdefault(route, []).append(float(v))
             out["years"][str(int(year))] = {

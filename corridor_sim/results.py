@@ -18,10 +18,20 @@ import pandas as pd
 from . import __version__, output
 from .calendar import Calendar
 from .kpi import binding_bottleneck, busiest_resources, route_split, weighted_quantile
+from .model.build import InterventionApplied, LevelSample
+from .model.cargo import Delivery, FlowYear, StockSnapshot
+from .model.demand import DemandPlan
+from .model.fleet import VesselStateSpan, Voyage
+from .model.meters import ResourceYear
+from .model.port import Closure
+from .model.rail import LinkYear
+from .model.records import columns
 from .scenario import Scenario
 
 TABLES = ("annual", "lots", "resources", "levels", "voyages", "vessel_states", "closures", "links", "demand",
-          "interventions")
+          "interventions", "routes")
+# kept only when a run is asked for its detail (one row per consignment, voyage or vessel state)
+DETAIL_TABLES = ("lots", "voyages", "vessel_states")
 
 
 @dataclass
@@ -38,7 +48,9 @@ class Results:
     links: pd.DataFrame
     demand: pd.DataFrame
     interventions: pd.DataFrame
+    routes: pd.DataFrame
     metadata: dict = field(default_factory=dict)
+    detail: bool = True          # whether the detail tables (DETAIL_TABLES) were kept
 
     # -- what a user looks at first ------------------------------------------------------------
     @property
@@ -66,7 +78,7 @@ class Results:
             teu = float(grp.loc[grp.cargo == "container", "units_delivered"].sum())
             res_y = self.resources[self.resources.year == year]
             busiest = busiest_resources(res_y, 3)
-            split = route_split(self.lots[self.lots.year == year])
+            split = route_split(self.routes[self.routes.year == year])
             out["years"][str(int(year))] = {
                 "total": total,
                 "teu_delivered": round(teu, 1),
@@ -141,146 +153,107 @@ def _flat(df: pd.DataFrame) -> pd.DataFrame:
 # ----------------------------------------------------------------------------------------------
 # From model records to tables
 # ----------------------------------------------------------------------------------------------
-def collect(model, wall_time_s: float) -> Results:
-    s: Scenario = model.scenario
-    cal: Calendar = model.cal
-    years = model.years
-    ledger = model.ledger
-    flows = {f.id: f for f in s.demand.flows}
-    end_h = model.bounds[-1]
+def _frame(rows: list, record: type) -> pd.DataFrame:
+    """A table from its records and their declaration (columns in declared order)."""
+    return pd.DataFrame(rows, columns=columns(record))
 
-    # lots delivered within the statistics period
+
+def _lots(deliveries: list[Delivery], cal: Calendar) -> pd.DataFrame:
+    """One row per delivered consignment (or part) in the statistics period, each stage's time a column."""
     rows = []
-    for (lid, cons, flow, cargo, route, where, tons, units, t_gen, t_ent, t_del, stamps) in ledger.delivered_rows:
-        if t_del < 0:
+    for d in deliveries:
+        if d.t_delivered_h < 0:
             continue
-        row = {"lot_id": lid, "consignment": cons, "flow": flow, "cargo": cargo, "route": route,
-               "destination": where, "tons": tons, "units": units, "t_generated_h": t_gen,
-               "t_entered_h": t_ent, "t_delivered_h": t_del}
-        for stage, t in stamps.items():
+        row = d._asdict()
+        stages = row.pop("stages")
+        for stage, t in stages.items():
             if stage not in ("entered", "delivered"):
                 row[f"t_{stage}_h"] = t
         rows.append(row)
+    if not rows:
+        return pd.DataFrame(columns=[*LOT_COLUMNS, "year", "transit_days", "corridor_days", "backlog_days"])
     lots = pd.DataFrame(rows)
-    if len(lots):
-        lots["year"] = [cal.year_of(t) for t in lots.t_delivered_h]
-        lots["transit_days"] = (lots.t_delivered_h - lots.t_generated_h) / 24.0
-        lots["corridor_days"] = (lots.t_delivered_h - lots.t_entered_h) / 24.0
-        lots["backlog_days"] = lots.transit_days - lots.corridor_days
-    else:
-        lots = pd.DataFrame(columns=["lot_id", "consignment", "flow", "cargo", "route", "destination", "tons",
-                                     "units", "t_generated_h", "t_entered_h", "t_delivered_h", "year",
-                                     "transit_days", "corridor_days", "backlog_days"])
+    lots["year"] = [cal.year_of(t) for t in lots.t_delivered_h]
+    lots["transit_days"] = (lots.t_delivered_h - lots.t_generated_h) / 24.0
+    lots["corridor_days"] = (lots.t_delivered_h - lots.t_entered_h) / 24.0
+    lots["backlog_days"] = lots.transit_days - lots.corridor_days
+    return lots
 
-    gen = pd.DataFrame(ledger.generated_rows, columns=["flow", "t", "tons", "units"])
-    gen = gen[gen.t >= 0]
-    gen["year"] = [cal.year_of(t) for t in gen.t]
-    div = pd.DataFrame(ledger.diverted_rows, columns=["flow", "t", "tons", "units"])
-    div = div[div.t >= 0]
-    div["year"] = [cal.year_of(t) for t in div.t]
-    stocks = pd.DataFrame(ledger.stock_rows, columns=["year", "t", "flow", "backlog", "in_system"])
 
-    annual_rows = []
+LOT_COLUMNS = [c for c in columns(Delivery) if c != "stages"]
+
+
+def _annual(s: Scenario, years: list[int], flow_years: dict, stocks: list[StockSnapshot]) -> pd.DataFrame:
+    """Per year and flow: tonnes generated, delivered and diverted, stocks at the year's start and
+    end, units delivered, and the tonne-weighted mean and p95 of the days from generation to delivery."""
+    held = {(st.year, st.flow): st for st in stocks}
+    empty = FlowYear()
+    rows = []
     for y in years:
-        for fid, f in flows.items():
-            g = gen[(gen.year == y) & (gen.flow == fid)]
-            dv = div[(div.year == y) & (div.flow == fid)]
-            d = lots[(lots.year == y) & (lots.flow == fid)]
-            st0 = stocks[(stocks.year == y) & (stocks.flow == fid)]
-            st1 = stocks[(stocks.year == y + 1) & (stocks.flow == fid)]
-            tw = d.tons.to_numpy(dtype=float)
-            td = d.transit_days.to_numpy(dtype=float)
-            annual_rows.append({
-                "year": y, "flow": fid, "cargo": f.cargo, "unit": s.cargo_classes[f.cargo].unit,
-                "tons_generated": float(g.tons.sum()), "tons_delivered": float(tw.sum()),
-                "tons_diverted": float(dv.tons.sum()), "units_delivered": float(d.units.sum()),
-                "tons_backlog_start": float(st0.backlog.sum()), "tons_in_system_start": float(st0.in_system.sum()),
-                "tons_backlog": float(st1.backlog.sum()), "tons_in_system": float(st1.in_system.sum()),
+        for f in s.demand.flows:
+            fy = flow_years.get((y, f.id), empty)
+            tw = np.asarray(fy.tons, dtype=float)
+            td = np.asarray(fy.transit_days, dtype=float)
+            st0, st1 = held.get((y, f.id)), held.get((y + 1, f.id))
+            rows.append({
+                "year": y, "flow": f.id, "cargo": f.cargo, "unit": s.cargo_classes[f.cargo].unit,
+                "tons_generated": float(np.asarray(fy.generated, dtype=float).sum()), "tons_delivered": float(tw.sum()),
+                "tons_diverted": float(np.asarray(fy.diverted, dtype=float).sum()),
+                "units_delivered": float(np.asarray(fy.units, dtype=float).sum()),
+                "tons_backlog_start": st0.tons_backlog if st0 else 0.0,
+                "tons_in_system_start": st0.tons_in_system if st0 else 0.0,
+                "tons_backlog": st1.tons_backlog if st1 else 0.0, "tons_in_system": st1.tons_in_system if st1 else 0.0,
                 "transit_days_mean": float(np.average(td, weights=tw)) if tw.sum() > 0 else np.nan,
                 "transit_days_p95": weighted_quantile(td, tw, 0.95) if tw.sum() > 0 else np.nan,
             })
-    annual = pd.DataFrame(annual_rows)
+    return pd.DataFrame(rows)
 
-    # port tracks: the share of track time held by trains waiting for yard space (not in utilization)
-    blocked = {t.tracks.name: [t.blocked.mean(i) / t.tracks.capacity for i in range(len(years))]
-               for t in model.terminals.values()}
-    res_rows = []
-    for r in model.resources():
-        for i, y in enumerate(years):
-            n = r.grants.count[i]
-            res_rows.append({"year": y, "resource": r.name, "kind": r.kind, "where": r.where,
-                             "capacity": r.capacity, "utilization": r.busy.mean(i) / r.capacity,
-                             "mean_queue": r.queue.mean(i), "max_queue": r.queue.peak[i],
-                             "queue_unit": "vessels" if r.kind == "berth" else "trains",
-                             "blocked_share": blocked.get(r.name, [np.nan] * len(years))[i],
-                             "entries": n, "mean_wait_h": r.grants.wait_sum[i] / n if n else np.nan})
-    for term in model.terminals.values():
-        for i, y in enumerate(years):
-            res_rows.append({"year": y, "resource": f"{term.name}:yard", "kind": "yard", "where": term.port.id,
-                             "capacity": term.capacity_units, "utilization": term.yard.mean(i) / term.capacity_units,
-                             "mean_queue": np.nan, "max_queue": term.yard.peak[i] / term.capacity_units,
-                             "queue_unit": "peak fill share",
-                             "entries": np.nan, "mean_wait_h": np.nan})
-    shipped: dict[tuple[str, int], float] = {}
-    for v in model.rows["voyages"]:
-        if v[4] >= 0:
-            key = (v[2], cal.year_of(v[4]))
-            shipped[key] = shipped.get(key, 0.0) + v[6]
-    for line in model.lines.values():
-        for gid, g in line.groups.items():
-            for i, y in enumerate(years):
-                fleet = g["fleet"].mean(i)             # vessels in service, time-averaged over the year
-                if fleet <= 1e-9:
-                    continue
-                # cargo's mean wait in the origin yard, by Little's law: units waiting / units shipped per hour
-                rate = shipped.get((line.id, y), 0.0) / (model.bounds[i + 1] - model.bounds[i])
-                yard_wait_h = line.origin.yard.mean(i) / rate if rate > 0 else np.nan
-                res_rows.append({"year": y, "resource": f"{line.id}:{gid}", "kind": "fleet", "where": line.id,
-                                 "capacity": round(fleet, 3), "utilization": min(g["working"].mean(i) / fleet, 1.0),
-                                 "mean_queue": line.origin.yard.mean(i), "max_queue": line.origin.yard.peak[i],
-                                 "queue_unit": f"{s.cargo_classes[line.cfg.cargo].unit} in the {line.origin.port.id} yard",
-                                 "entries": np.nan, "mean_wait_h": yard_wait_h})
-    resources = pd.DataFrame(res_rows)
 
-    link_rows = []
-    for link in model.links.values():
-        for i, y in enumerate(years):
-            link_rows.append({"year": y, "link": link.id, "from": link.from_node, "to": link.to_node,
-                              "corridor_trains": link.corridor.count[i], "tons": link.tons[i],
-                              "path_utilization": (link.path.busy.mean(i) if link.path else np.nan)})
-    links = pd.DataFrame(link_rows)
+def _routes(years: list[int], route_stats: dict) -> pd.DataFrame:
+    """Per year, flow and route: tonnes delivered (the route split needs no per-consignment detail)."""
+    rows = [{"year": y, "flow": f, "route": r, "tons_delivered": acc[0]}
+            for (y, f, r), acc in route_stats.items() if y in years]
+    return pd.DataFrame(rows, columns=["year", "flow", "route", "tons_delivered"])
 
-    levels = pd.DataFrame(model.rows["levels"], columns=["t_h", "port", "cargo", "metric", "value"])
+
+def collect(model, wall_time_s: float) -> Results:
+    """The run's tables, each built from the records the model's components wrote (declared next
+    to them) and from their yearly rows; event tables cover the statistics period."""
+    s: Scenario = model.scenario
+    cal: Calendar = model.cal
+    years = model.years
+    rec = model.recorder
+    end_h = model.bounds[-1]
+    annual = _annual(s, years, model.ledger.flow_years, rec.rows(StockSnapshot))
+    lots = _lots(rec.rows(Delivery), cal)
+    resources = _frame(model.resource_rows(), ResourceYear)
+    links = _frame(model.link_rows(), LinkYear)
+    routes = _routes(years, model.ledger.route_stats)
+    levels = _frame(rec.rows(LevelSample), LevelSample)
     levels = levels[levels.t_h < end_h]
-    voyages = pd.DataFrame(model.rows["voyages"], columns=["vessel", "group", "line", "cargo", "t_depart_h",
-                                                           "t_arrive_h", "units", "tons", "capacity_units", "load_factor"])
+    voyages = _frame(rec.rows(Voyage), Voyage)
     voyages["fill_share"] = voyages.units / (voyages.capacity_units * voyages.load_factor)
-    states = pd.DataFrame(model.rows["vessel_states"], columns=["vessel", "line", "state", "t_start_h", "t_end_h"])
-    closures = pd.DataFrame([c for p in model.ports.values() for c in p.closures],
-                            columns=["port", "t_start_h", "t_end_h"])
+    states = _frame(rec.rows(VesselStateSpan), VesselStateSpan)
+    port_order = {p.id: i for i, p in enumerate(s.ports)}
+    closures = _frame(sorted(rec.rows(Closure), key=lambda c: (port_order[c.port], c.t_start_h)), Closure)
     # event tables cover the statistics period: voyages that left, and spans that end, after the warm-up
     voyages = voyages[voyages.t_depart_h >= 0].reset_index(drop=True)
     states = states[states.t_end_h > 0].reset_index(drop=True)
     closures = closures[closures.t_end_h > 0].reset_index(drop=True)
-
-    demand = pd.DataFrame(model.rows["demand"], columns=["t_h", "year", "flow", "route", "share", "tariff_usd_per_t",
-                                                          "observed_days", "transit_days", "generalized_cost_usd_per_t",
-                                                          "demand_multiplier", "trend_tons_per_year",
-                                                          "demand_tons_per_year"])
-    interventions = pd.DataFrame(model.rows["interventions"], columns=["id", "date", "t_h", "description", "source",
-                                                                     "set", "scale"])
+    demand = _frame(rec.rows(DemandPlan), DemandPlan)
+    interventions = _frame(rec.rows(InterventionApplied), InterventionApplied)
     meta = {
         "scenario_name": s.name, "scenario_hash": s.digest(), "seed": model.seed,
         "years": [s.start_year, s.end_year], "warmup_days": s.warmup_days,
         "corridor_sim_version": __version__, "python": sys.version.split()[0],
         "platform": platform.platform(), "packages": _versions(),
         "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "wall_time_s": round(wall_time_s, 3), "events": model.events,
+        "wall_time_s": round(wall_time_s, 3), "events": model.events, "detail": rec.detail,
         "events_per_s": round(model.events / wall_time_s, 1) if wall_time_s > 0 else None,
         "scenario": s.to_dict(),
     }
     return Results(s, model.seed, annual, lots, resources, levels, voyages, states, closures, links, demand,
-                   interventions, meta)
+                   interventions, routes, meta, detail=rec.detail)
 
 
 def _versions() -> dict:
@@ -317,7 +290,7 @@ def load_results(folder: str | Path, scenario: Scenario) -> Results:
     meta = output.read_json(folder / "metadata.json", "metadata")
     if not isinstance(meta, dict) or isinstance(meta.get("seed"), bool) or not isinstance(meta.get("seed"), int):
         raise output.ResultsFolderError(f"{folder / 'metadata.json'}: the metadata is damaged (no integer 'seed')")
-    return Results(scenario, int(meta["seed"]), metadata=meta, **tables)
+    return Results(scenario, int(meta["seed"]), metadata=meta, detail=bool(meta.get("detail", True)), **tables)
 
 
 def replication_folders(folder: Path) -> list[Path]:

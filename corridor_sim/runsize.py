@@ -97,8 +97,7 @@ def _max_multiplier(s: Scenario, flow_id: str) -> float:
 
 def estimate(s: Scenario) -> RunSize:
     """An upper estimate of the lots and memory of one run of ``s`` (see the module docstring)."""
-    from .loading import timeline_states
-    states = [s] + [after for _, after in timeline_states(s, check_dates=False)]
+    states = [s] + [after for _, after in s.timeline_states]
     years = list(range(s.start_year, s.end_year + 1))
     warmup_years = s.warmup_days / 365.25
     lots = 0.0

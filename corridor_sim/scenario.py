@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -328,6 +329,19 @@ class Scenario(_Frozen):
         if self.end_year < self.start_year:
             raise ValueError(f"end_year ({self.end_year}) is before start_year ({self.start_year})")
         return self
+
+    @cached_property
+    def timeline_states(self) -> tuple:
+        """The scenario after each timeline entry, in date order: ((intervention, scenario after), ...).
+
+        The loader resolves and validates the timeline once and stores the result here, so the
+        model only reads it. A scenario built without the loader (``Scenario.model_validate``)
+        resolves it on first use, once (the import is deferred: the schema sits below the loader).
+        """
+        if not self.timeline:
+            return ()
+        from .loading import timeline_states
+        return tuple(timeline_states(self, check_dates=False))
 
     # -- convenience look-ups (not part of the data) ------------------------------------------
     def node(self, node_id: str) -> Node:

@@ -176,7 +176,7 @@ def test_interventions_before_the_chosen_years_are_in_force_from_the_start(base_
     m = Model(s, seed=1)
     assert m.links[("alashankou", "dostyk")].paths_per_day == 28
     assert m.live.caspian.load_factor == 0.95
-    assert set(m.rows["interventions"][i]["id"] for i in range(len(m.rows["interventions"]))) >= {"dredging", "kz_700teu_vessels"}
+    assert {iv.id for iv in m.applied} >= {"dredging", "kz_700teu_vessels"}
 
 
 def test_compare_writes_table_plots_and_summary(tmp_path, base_path):

@@ -3,10 +3,11 @@
 build -> run -> collect, as in desmod: ``Model(scenario, seed)`` creates every component and its
 random stream; ``Model.run()`` advances the clock, taking a stock snapshot and re-planning demand
 at each year boundary, while the timeline process applies interventions at their dates;
-``Model`` keeps plain lists that ``corridor_sim.results`` turns into tables.
+each component writes its typed records to the run's ``Recorder`` and closes its own meters,
+and ``corridor_sim.results`` turns the records and the components' yearly rows into tables.
 
-Interventions are data: the scenario after each one is resolved and validated before the run
-(``timeline_states``); at its date the model diffs the old and new scenario and hands each changed
+Interventions are data: the scenario after each one is resolved and validated when the scenario
+is loaded (``Scenario.timeline_states``); at its date the model diffs the old and new scenario and hands each changed
 component its new configuration. One mechanism serves a second track, a new ferry, a port phase,
 a tariff cut and the opening of a route.
 """
@@ -14,25 +15,48 @@ from __future__ import annotations
 
 import bisect
 from datetime import datetime
-from typing import Callable
+from typing import Any, Callable, NamedTuple
 
 import simpy
 
 from ..calendar import Calendar
 from ..rng import Streams
-from ..loading import timeline_states
 from ..scenario import Scenario
 from .cargo import Ledger, Lot, Train
-from .demand import FlowState, flow_process
+from .demand import DemandPlan, FlowState, flow_process
 from .fleet import SeaLine
-from .meters import Meter
-from .port import Port, Terminal
-from .rail import RailLink
+from .meters import Meter, ResourceYear
+from .port import Closure, Port, Terminal
+from .rail import LinkYear, RailLink
+from .records import Recorder
 from .weather import load_factor, storm_process
 
 
+class LevelSample(NamedTuple):
+    """One row of ``levels``: a terminal's yard fill or queue (or a port's closed state) at t_h,
+    sampled every ``output.levels_every_h``."""
+
+    t_h: float
+    port: str
+    cargo: str                   # "" for a port-wide metric
+    metric: str                  # yard_units, yard_share, trains_waiting, vessels_waiting_berth, port_closed
+    value: float
+
+
+class InterventionApplied(NamedTuple):
+    """One row of ``interventions``: a timeline entry as it took effect."""
+
+    id: str
+    date: str
+    t_h: float                   # when it took effect (the first simulated hour if dated before it)
+    description: str
+    source: str
+    set: dict
+    scale: dict
+
+
 class Model:
-    def __init__(self, scenario: Scenario, seed: int = 1):
+    def __init__(self, scenario: Scenario, seed: int = 1, detail: bool = True):
         self.scenario = scenario
         self.seed = int(seed)
         self.cal = Calendar(scenario.start_year, scenario.end_year)
@@ -41,16 +65,19 @@ class Model:
         self.warmup_h = scenario.warmup_days * 24.0
         self.env = simpy.Environment(initial_time=-self.warmup_h)
         self.streams = Streams(self.seed)
-        self.ledger = Ledger(year_of=self.cal.year_of, new_meter=lambda: Meter(self.env, self.bounds))
-        self.rows: dict[str, list] = {"voyages": [], "vessel_states": [], "levels": [], "demand": [],
-                                      "interventions": []}
+        self.recorder = rec = Recorder(detail)
+        self.ledger = Ledger(year_of=self.cal.year_of, new_meter=lambda: Meter(self.env, self.bounds), recorder=rec)
+        self.plans = rec.table(DemandPlan)
+        self.levels = rec.table(LevelSample)
+        self.applied = rec.table(InterventionApplied)
+        closures = rec.table(Closure)
         self.events = 0
 
         # Interventions dated before the first simulated hour are in force from the start.
         t0 = -self.warmup_h
         pending = []
         s = scenario
-        for iv, after in timeline_states(scenario, check_dates=False):
+        for iv, after in scenario.timeline_states:
             t_iv = self._hours(iv.date)
             if t_iv <= t0:
                 s = after
@@ -69,7 +96,7 @@ class Model:
         self.ports: dict[str, Port] = {}
         self.terminals: dict[tuple[str, str], Terminal] = {}
         for p in s.ports:
-            port = self.ports[p.id] = Port(env, p.id, b, p.weather)
+            port = self.ports[p.id] = Port(env, p.id, b, p.weather, closures)
             for t in p.terminals:
                 term = Terminal(env, port, t, b, self.ledger, self._start_train)
                 port.terminals[t.cargo] = term
@@ -77,12 +104,12 @@ class Model:
             env.process(storm_process(env, port, self.cal, self.streams.get(f"weather:{p.id}")))
         self.lines = {(l.from_port, l.to_port, l.cargo): SeaLine(
             env, l, self.terminals[(l.from_port, l.cargo)], self.terminals[(l.to_port, l.cargo)],
-            b, self.load_factor, self.streams, self.rows) for l in s.sea_lines}
+            b, self.load_factor, self.streams, rec) for l in s.sea_lines}
 
         self.flows: dict[str, FlowState] = {}
         for f in s.demand.flows:
             state = self.flows[f.id] = FlowState(f, {r.id: self._legs(r.path, f.cargo) for r in f.routes})
-            self.rows["demand"].extend(state.replan(f, None, t0, self.cal.year_of(max(t0, 0.0)), s.demand))
+            self.plans.extend(state.replan(f, None, t0, self.cal.year_of(max(t0, 0.0)), s.demand))
             env.process(flow_process(env, state, self, s.cargo_classes[f.cargo].t_per_unit, self.cal,
                                      self.ledger, self.streams.get(f"demand:{f.id}"), self._launch))
         if pending:
@@ -130,9 +157,8 @@ class Model:
 
     # -- timeline and demand re-planning ---------------------------------------------------------
     def _log(self, iv, t_h: float) -> None:
-        self.rows["interventions"].append({"id": iv.id, "date": iv.date.isoformat(), "t_h": t_h,
-                                           "description": iv.description, "source": iv.source,
-                                           "set": dict(iv.set), "scale": dict(iv.scale)})
+        self.applied.append(InterventionApplied(iv.id, iv.date.isoformat(), t_h, iv.description, iv.source,
+                                                dict(iv.set), dict(iv.scale)))
 
     def _timeline(self, pending):
         env = self.env
@@ -170,26 +196,34 @@ class Model:
         for f in self.demand.flows:
             days = (self.ledger.route_outlook_days(data_year, data_year - self.years[0], f.id)
                     if data_year >= self.years[0] else None)
-            self.rows["demand"].extend(self.flows[f.id].replan(f, days, now, year, self.demand, new_year))
+            self.plans.extend(self.flows[f.id].replan(f, days, now, year, self.demand, new_year))
 
     # -- observation -------------------------------------------------------------------------------
     def _sample_levels(self, t: float) -> None:
         """Yard fill, queues and closures as they stand at t (called by ``run`` at each mark)."""
-        rows = self.rows["levels"]
+        rows = self.levels
         for (pid, cargo), term in self.terminals.items():
             units = term.yard.level
-            rows.extend(((t, pid, cargo, "yard_units", units),
-                         (t, pid, cargo, "yard_share", units / term.capacity_units),
-                         (t, pid, cargo, "trains_waiting", term.tracks.queue.level),
-                         (t, pid, cargo, "vessels_waiting_berth", term.berths.queue.level)))
-        rows.extend((t, pid, "", "port_closed", 0.0 if port.is_open else 1.0) for pid, port in self.ports.items())
+            rows.extend((LevelSample(t, pid, cargo, "yard_units", units),
+                         LevelSample(t, pid, cargo, "yard_share", units / term.capacity_units),
+                         LevelSample(t, pid, cargo, "trains_waiting", term.tracks.queue.level),
+                         LevelSample(t, pid, cargo, "vessels_waiting_berth", term.berths.queue.level)))
+        rows.extend(LevelSample(t, pid, "", "port_closed", 0.0 if port.is_open else 1.0)
+                    for pid, port in self.ports.items())
 
-    def resources(self):
-        """Every capacity-bearing resource with its year meters (for utilization and queues)."""
-        for link in self.links.values():
-            yield from link.resources()
-        for term in self.terminals.values():
-            yield from term.resources()
+    def resource_rows(self) -> list[ResourceYear]:
+        """Every capacity-bearing resource by year: rail paths and border stations, berths and port
+        tracks, yards, then vessel groups."""
+        ys = self.years
+        rows = [r for link in self.links.values() for r in link.resource_rows(ys)]
+        rows += [r for term in self.terminals.values() for r in term.server_rows(ys)]
+        rows += [r for term in self.terminals.values() for r in term.yard_rows(ys)]
+        units = self.scenario.cargo_classes
+        rows += [r for line in self.lines.values() for r in line.resource_rows(ys, self.bounds, units[line.cfg.cargo].unit)]
+        return rows
+
+    def link_rows(self) -> list[LinkYear]:
+        return [r for link in self.links.values() for r in link.link_rows(self.years)]
 
     # -- running -------------------------------------------------------------------------------------
     def run(self, progress: Callable[[float], None] | None = None, chunk_h: float = 24.0 * 7) -> "Model":
@@ -224,17 +258,8 @@ class Model:
                 self._replan(self.years[k - 1], mark, self.years[k], new_year=True)
         self.events = n
         end = self.bounds[-1]
-        for res in self.resources():
-            res.close(end)
-        for term in self.terminals.values():
-            term.yard.close(end)
-            term.blocked.close(end)
-        for port in self.ports.values():
-            port.closed.close(end)
-            if not port.is_open:
-                port.closures.append((port.id, port._closed_at, end))
-        for line in self.lines.values():
-            for g in line.groups.values():
-                g["working"].close(end)
-                g["fleet"].close(end)
+        components: list[Any] = [*self.links.values(), *self.terminals.values(), *self.ports.values(),
+                                 *self.lines.values()]
+        for c in components:
+            c.finish(end)
         return self

@@ -7,9 +7,24 @@ consignment id and every timestamp so far, so delivered rows still carry each st
 from __future__ import annotations
 
 import math
+from array import array
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, NamedTuple, Protocol
+
+from .records import Recorder
+
+
+class _Discard(list):
+    """The stamps of a lot in a run that keeps no per-consignment detail: appends go nowhere."""
+
+    __slots__ = ()
+
+    def append(self, item) -> None:
+        pass
+
+
+NO_STAMPS: list = _Discard()
 
 
 class Lot:
@@ -44,7 +59,7 @@ class Lot:
         self.tons -= part.tons
         self.units -= units
         part.t_generated, part.t_entered = self.t_generated, self.t_entered
-        part.stamps = list(self.stamps)
+        part.stamps = self.stamps if self.stamps is NO_STAMPS else list(self.stamps)
         return part
 
 
@@ -61,6 +76,49 @@ class Train:
     def stamp(self, stage: str, now: float) -> None:
         for lot in self.lots:
             lot.stamps.append((stage, now))
+
+
+class Delivery(NamedTuple):
+    """One row of ``lots`` (detail): a consignment, or the part of one a vessel or an onward train
+    took, delivered. ``stages`` holds the first time it reached each stage (``rail:<link>``,
+    ``yard:<port>``, ``sail:<line>``, ``land:<port>``), h; the table spreads them into columns."""
+
+    lot_id: int
+    consignment: int
+    flow: str
+    cargo: str
+    route: str
+    destination: str
+    tons: float
+    units: float
+    t_generated_h: float
+    t_entered_h: float | None
+    t_delivered_h: float
+    stages: dict
+
+
+class StockSnapshot(NamedTuple):
+    """The tonnes of a flow waiting to enter (backlog) and in the corridor at the start of a year."""
+
+    year: int
+    t_h: float
+    flow: str
+    tons_backlog: float
+    tons_in_system: float
+
+
+@dataclass
+class FlowYear:
+    """What a flow generated, lost and delivered in one year: sums for the annual table and, one
+    entry per delivered consignment (or part), what its distributions of days need. Arrays of
+    doubles, not rows, so a run that keeps no detail holds ~40 bytes per delivery."""
+
+    generated: array = field(default_factory=lambda: array("d"))       # tonnes, one entry per consignment
+    diverted: array = field(default_factory=lambda: array("d"))        # tonnes
+    tons: array = field(default_factory=lambda: array("d"))            # delivered
+    units: array = field(default_factory=lambda: array("d"))
+    transit_days: array = field(default_factory=lambda: array("d"))    # generated -> delivered
+    corridor_days: array = field(default_factory=lambda: array("d"))   # entered -> delivered
 
 
 def _no_year(t: float) -> int:
@@ -109,10 +167,10 @@ class Ledger:
 
     live: dict[int, Lot] = field(default_factory=dict)
     next_id: int = 0
-    generated_rows: list[tuple] = field(default_factory=list)
-    delivered_rows: list[tuple] = field(default_factory=list)
-    stock_rows: list[tuple] = field(default_factory=list)
     year_of: Callable[[float], int] = _no_year
+    recorder: Recorder = field(default_factory=Recorder)
+    # (year, flow) -> what the flow generated, lost and delivered that year (statistics period only)
+    flow_years: dict[tuple, FlowYear] = field(default_factory=dict)
     # a new year-split integral of a level (None: no route stocks are integrated)
     new_meter: Callable[[], _Integral] | None = None
     # (year, flow, route) -> [tonnes delivered, tonne-days in transit]
@@ -123,7 +181,20 @@ class Ledger:
     route_stock: dict[tuple, _Integral] = field(default_factory=dict)
     # (flow, route) -> recent delivery rate, for flows whose shippers look before they send
     route_rate: dict[tuple, "DeliveryRate"] = field(default_factory=dict)
-    diverted_rows: list[tuple] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.deliveries = self.recorder.table(Delivery, detail=True)
+        self.stocks = self.recorder.table(StockSnapshot)
+
+    def _year(self, t: float, flow: str) -> FlowYear | None:
+        """The accumulators of t's year, or None in the warm-up (statistics count t >= 0)."""
+        if t < 0:
+            return None
+        key = (self.year_of(t), flow)
+        fy = self.flow_years.get(key)
+        if fy is None:
+            fy = self.flow_years[key] = FlowYear()
+        return fy
 
     def new_id(self) -> int:
         self.next_id += 1
@@ -140,7 +211,11 @@ class Ledger:
 
     def generate(self, lot: Lot) -> None:
         self.live[lot.id] = lot
-        self.generated_rows.append((lot.flow, lot.t_generated, lot.tons, lot.units))
+        if self.deliveries is None:
+            lot.stamps = NO_STAMPS
+        fy = self._year(lot.t_generated, lot.flow)
+        if fy is not None:
+            fy.generated.append(lot.tons)
         key = (self.year_of(lot.t_generated), lot.flow, lot.route)
         self.route_generated[key] = self.route_generated.get(key, 0.0) + lot.tons
         m = self._stock(lot)
@@ -174,8 +249,10 @@ class Ledger:
 
     def divert(self, flow: str, now: float, tons: float, units: float) -> None:
         """Demand that never joins the corridor: its shippers would wait too long, so it goes another way."""
-        self.generated_rows.append((flow, now, tons, units))
-        self.diverted_rows.append((flow, now, tons, units))
+        fy = self._year(now, flow)
+        if fy is not None:
+            fy.generated.append(tons)
+            fy.diverted.append(tons)
 
     def deliver(self, lot: Lot, now: float, where: str) -> None:
         del self.live[lot.id]
@@ -185,18 +262,20 @@ class Ledger:
         rate = self.route_rate.get((lot.flow, lot.route))
         if rate is not None:
             rate.add(now, lot.tons)
-        lot.stamps.append(("delivered", now))
         acc = self.route_stats.setdefault((self.year_of(now), lot.flow, lot.route), [0.0, 0.0])
         acc[0] += lot.tons
         acc[1] += lot.tons * (now - lot.t_generated) / 24.0
-        self.delivered_rows.append((lot.id, lot.consignment, lot.flow, lot.cargo, lot.route, where,
-                                    lot.tons, lot.units, lot.t_generated, lot.t_entered, now,
-                                    _stamp_dict(lot.stamps)))
-
-    def route_days(self, year: int, flow: str) -> dict[str, float]:
-        """Tonne-weighted mean transit days per route of a flow, for cargo delivered in ``year``."""
-        return {route: acc[1] / acc[0] for (y, f, route), acc in self.route_stats.items()
-                if y == year and f == flow and acc[0] > 0}
+        fy = self._year(now, lot.flow)
+        if fy is not None:
+            fy.tons.append(lot.tons)
+            fy.units.append(lot.units)
+            fy.transit_days.append((now - lot.t_generated) / 24.0)
+            fy.corridor_days.append((now - lot.t_entered) / 24.0)
+        if self.deliveries is not None:
+            lot.stamps.append(("delivered", now))
+            self.deliveries.append(Delivery(lot.id, lot.consignment, lot.flow, lot.cargo, lot.route, where,
+                                            lot.tons, lot.units, lot.t_generated, lot.t_entered, now,
+                                            _stamp_dict(lot.stamps)))
 
     def close_year(self, t_end: float) -> None:
         """Integrate the route stocks up to ``t_end`` (a year boundary) before the year is read."""
@@ -229,7 +308,7 @@ class Ledger:
         for lot in self.live.values():
             (inside if lot.t_entered is not None else backlog)[lot.flow] += lot.tons
         for flow in set(backlog) | set(inside):
-            self.stock_rows.append((label, now, flow, backlog.get(flow, 0.0), inside.get(flow, 0.0)))
+            self.stocks.append(StockSnapshot(label, now, flow, backlog.get(flow, 0.0), inside.get(flow, 0.0)))
 
 
 def _stamp_dict(stamps: list[tuple[str, float]]) -> dict[str, float]:

@@ -16,6 +16,7 @@ Flows without one keep their fixed shares (renormalized over open routes) and tr
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 import simpy
@@ -24,6 +25,23 @@ from ..calendar import Calendar
 from ..rng import gamma_mean_cv
 from ..scenario import Demand, Flow, demand_tons
 from .cargo import Ledger, Lot
+
+
+class DemandPlan(NamedTuple):
+    """One row of ``demand``: a flow's plan for one open route, made at a year start or a timeline entry."""
+
+    t_h: float
+    year: int
+    flow: str
+    route: str
+    share: float                              # of the flow's consignments sent this way
+    tariff_usd_per_t: float | None
+    observed_days: float | None               # last year's days on the route (Little's law), at a year start
+    transit_days: float | None                # the days shippers expect (adaptive), responding flows only
+    generalized_cost_usd_per_t: float | None  # tariff + value of time x expected days
+    demand_multiplier: float                  # the response to tariffs and time (1: the path as is)
+    trend_tons_per_year: float                # the demand path this year, before the response
+    demand_tons_per_year: float               # trend x multiplier
 
 
 class FlowState:
@@ -51,8 +69,8 @@ class FlowState:
         self.cum: np.ndarray = np.zeros(0)
 
     def replan(self, flow: Flow, simulated_days: dict[str, float] | None, t_h: float, year: int,
-               demand: Demand, new_year: bool = False) -> list[dict]:
-        """Recompute the split and multiplier; return rows for the demand table."""
+               demand: Demand, new_year: bool = False) -> list[DemandPlan]:
+        """Recompute the split and multiplier; return the new plan, one record per open route."""
         self.flow = flow
         tariff_factor = demand.tariff_factor
         open_routes = [r for r in flow.routes if r.open]
@@ -63,8 +81,7 @@ class FlowState:
             shares = shares / shares.sum()
             self.multiplier = 1.0
             for r, sh in zip(open_routes, shares):
-                rows.append({"route": r.id, "share": float(sh), "tariff_usd_per_t": r.tariff_usd_per_t,
-                             "observed_days": None, "transit_days": None, "generalized_cost_usd_per_t": None})
+                rows.append((r.id, float(sh), r.tariff_usd_per_t, None, None, None))
         else:
             lam = resp.adjustment_per_year
             for r in flow.routes:
@@ -99,16 +116,12 @@ class FlowState:
             self.multiplier = self.anchor ** (1.0 - lam) * target ** lam
             for r, sh, t, d, c in zip(open_routes, shares, tariffs, days, cost):
                 seen = (simulated_days or {}).get(r.id) if new_year else None
-                rows.append({"route": r.id, "share": float(sh), "tariff_usd_per_t": float(t),
-                             "observed_days": seen, "transit_days": float(d), "generalized_cost_usd_per_t": float(c)})
+                rows.append((r.id, float(sh), float(t), seen, float(d), float(c)))
         self.shares = {r.id: float(x) for r, x in zip(open_routes, shares)}
         self.route_ids = [r.id for r in open_routes]
         self.cum = np.cumsum(shares)
         trend = demand_tons(flow, demand, year)
-        for row in rows:
-            row.update({"t_h": t_h, "year": year, "flow": flow.id, "demand_multiplier": self.multiplier,
-                        "trend_tons_per_year": trend, "demand_tons_per_year": trend * self.multiplier})
-        return rows
+        return [DemandPlan(t_h, year, flow.id, *row, self.multiplier, trend, trend * self.multiplier) for row in rows]
 
     def pick(self, u: float, among: list[str] | None = None) -> str:
         """The route for a uniform draw u, by the current shares (renormalized over ``among``)."""

@@ -9,64 +9,132 @@ loaded (westbound) leg carries corridor cargo; the return leg's handling is in b
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import NamedTuple
+
 import simpy
 
 from ..rng import gamma_mean_cv
 from ..scenario import SeaLine as SeaLineCfg
-from .meters import Meter
+from .meters import NAN, Meter, ResourceKind, ResourceYear, Tally
+from .records import Recorder
 from .servers import Server
 from .port import Port, Terminal
 
 
+class Voyage(NamedTuple):
+    """One row of ``voyages`` (detail): a loaded crossing."""
+
+    vessel: str
+    group: str
+    line: str
+    cargo: str
+    t_depart_h: float
+    t_arrive_h: float            # when unloading ended at the far port
+    units: float
+    tons: float
+    capacity_units: float
+    load_factor: float           # share of capacity usable at the draft of the day
+
+
+class VesselStateSpan(NamedTuple):
+    """One row of ``vessel_states`` (detail): what a vessel did from t_start_h to t_end_h."""
+
+    vessel: str
+    line: str
+    state: str                   # waiting_cargo, waiting_berth, loading, weather_hold, sailing, unloading, returning
+    t_start_h: float
+    t_end_h: float
+
+
+@dataclass
+class VesselGroupState:
+    """A vessel group on its line: how many are in service and wanted, their size, and meters of
+    the vessels in service and of those not waiting for cargo."""
+
+    capacity: float
+    full_share: float            # full_load_deadweight_share
+    working: Meter
+    fleet: Meter
+    count: int = 0
+    target: int = 0
+    built: int = 0
+
+
 class SeaLine:
     def __init__(self, env: simpy.Environment, cfg: SeaLineCfg, origin: Terminal, dest: Terminal,
-                 bounds: list[float], load_factor, streams, recorder_rows: dict):
+                 bounds: list[float], load_factor, streams, recorder: Recorder):
         self.env = env
         self.id = cfg.id
         self.cfg = cfg
         self.origin, self.dest = origin, dest
         self.load_factor = load_factor         # callable: t_h -> usable share of deadweight at the draft
-        self.voyages = recorder_rows["voyages"]
-        self.states = recorder_rows["vessel_states"]
+        self.voyages = recorder.table(Voyage, detail=True)
+        self.states = recorder.table(VesselStateSpan, detail=True)
+        self.shipped = Tally(bounds)           # units shipped, by year of departure
         self.streams = streams
-        self.groups: dict[str, dict] = {}
+        self.groups: dict[str, VesselGroupState] = {}
         # Ships wait for cargo at anchor, one at a time per line (FIFO): the first claims the cargo,
         # then takes a berth. Waiting at a berth would make idle berths look busy.
         self.turn = Server(env, 1)
         for g in cfg.vessels:
-            self.groups[g.id] = {"count": 0, "target": 0, "capacity": g.capacity_units, "full_share": g.full_load_deadweight_share,
-                                 "working": Meter(env, bounds), "fleet": Meter(env, bounds), "built": 0}
+            self.groups[g.id] = VesselGroupState(g.capacity_units, g.full_load_deadweight_share,
+                                                 Meter(env, bounds), Meter(env, bounds))
             self._resize(g.id, g.count, first=True)
 
     def _resize(self, gid: str, count: int, first: bool = False) -> None:
         """Put vessels into service, or mark some to retire the next time they are home."""
         g = self.groups[gid]
-        g["target"] = count
-        while g["count"] < count:
-            g["built"] += 1
-            g["count"] += 1
-            g["fleet"].change(1)
-            name = f"{gid}_{g['built']}"
+        g.target = count
+        while g.count < count:
+            g.built += 1
+            g.count += 1
+            g.fleet.change(1)
+            name = f"{gid}_{g.built}"
             self.env.process(self._vessel(name, gid, self.streams.get(f"vessel:{self.id}:{name}"), first))
 
     def reconfigure(self, cfg: SeaLineCfg) -> None:
         """Apply new parameters from the timeline: sea time, fill policy, vessel counts and sizes."""
         self.cfg = cfg
         for v in cfg.vessels:
-            self.groups[v.id]["capacity"] = v.capacity_units
-            self.groups[v.id]["full_share"] = v.full_load_deadweight_share
+            self.groups[v.id].capacity = v.capacity_units
+            self.groups[v.id].full_share = v.full_load_deadweight_share
             self._resize(v.id, v.count)
 
     def usable_share(self, group: str, t_h: float) -> float:
         """Share of a vessel's design capacity it can load at t: the deadweight the draft leaves
         usable, against what a full load of its units weighs (a deck-limited ferry loses nothing
         until the draft cuts below its full load's weight)."""
-        return min(1.0, self.load_factor(t_h) / self.groups[group]["full_share"])
+        return min(1.0, self.load_factor(t_h) / self.groups[group].full_share)
+
+    def finish(self, end_h: float) -> None:
+        """Close the meters at the end of the run."""
+        for g in self.groups.values():
+            g.working.close(end_h)
+            g.fleet.close(end_h)
+
+    def resource_rows(self, years: list[int], bounds: list[float], unit: str) -> list[ResourceYear]:
+        """Each vessel group by year: vessels in service (time-averaged) as its capacity, the share
+        of their time not spent waiting for cargo as its utilization, and, as its wait, the cargo's
+        mean wait in the origin yard by Little's law (units waiting / units shipped per hour)."""
+        rows = []
+        yard = self.origin.yard
+        for gid, g in self.groups.items():
+            for i, y in enumerate(years):
+                fleet = g.fleet.mean(i)
+                if fleet <= 1e-9:
+                    continue
+                rate = self.shipped.total[i] / (bounds[i + 1] - bounds[i])
+                rows.append(ResourceYear(y, f"{self.id}:{gid}", ResourceKind.FLEET.value, self.id, round(fleet, 3),
+                                         min(g.working.mean(i) / fleet, 1.0), yard.mean(i), yard.peak[i],
+                                         f"{unit} in the {self.origin.port.id} yard", NAN, NAN,
+                                         yard.mean(i) / rate if rate > 0 else NAN))
+        return rows
 
     def _state(self, vessel: str, state: str, t0: float) -> float:
         now = self.env.now
-        if now > t0:
-            self.states.append((vessel, self.id, state, t0, now))
+        if now > t0 and self.states is not None:
+            self.states.append(VesselStateSpan(vessel, self.id, state, t0, now))
         return now
 
     def _vessel(self, name: str, group: str, rng, first: bool):
@@ -74,19 +142,19 @@ class SeaLine:
         A, B = self.origin, self.dest
         pa, pb = A.port, B.port
         g = self.groups[group]
-        working = g["working"]
+        working = g.working
         working.change(1)
         if first:
             # spread the initial fleet's first departures over one round trip
             yield env.timeout(rng.uniform(0.0, 2.0 * self.cfg.crossing_h))
         while True:
-            if g["count"] > g["target"]:        # retired by the timeline, at its home port
-                g["count"] -= 1
-                g["fleet"].change(-1)
+            if g.count > g.target:              # retired by the timeline, at its home port
+                g.count -= 1
+                g.fleet.change(-1)
                 working.change(-1)
                 return
             cfg = self.cfg
-            capacity = g["capacity"]
+            capacity = g.capacity
             t = env.now
             # sail when full enough, or after max_wait_for_cargo_h (counted from this ship's turn)
             working.change(-1)
@@ -134,7 +202,9 @@ class SeaLine:
                 yield from B.land(lot)
             t_arr = env.now
             t = self._state(name, "unloading", t)
-            self.voyages.append((name, group, self.id, cfg.cargo, t_dep, t_arr, units, tons, capacity, lf))
+            self.shipped.add(t_dep, units)
+            if self.voyages is not None:
+                self.voyages.append(Voyage(name, group, self.id, cfg.cargo, t_dep, t_arr, units, tons, capacity, lf))
             yield from pb.wait_open()
             t = self._state(name, "weather_hold", t)
             B.berths.release()

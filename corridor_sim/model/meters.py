@@ -7,8 +7,42 @@ no event log. Only t >= 0 counts: the warm-up is excluded.
 from __future__ import annotations
 
 import bisect
+import math
+from enum import StrEnum
+from typing import NamedTuple
 
 import simpy
+
+
+class ResourceKind(StrEnum):
+    """What a capacity-bearing resource is (the ``kind`` column of the resources table)."""
+
+    RAIL_PATH = "rail_path"      # a rail link's train paths
+    CROSSING = "crossing"        # a border or gauge-change station's servers
+    BERTH = "berth"              # a terminal's berths
+    RAIL_TRACK = "rail_track"    # a terminal's loading tracks
+    FLEET = "fleet"              # a vessel group on its line
+    YARD = "yard"                # a terminal's yard (a level, not servers)
+
+
+class ResourceYear(NamedTuple):
+    """One row of ``resources``: one capacity-bearing resource in one year."""
+
+    year: int
+    resource: str
+    kind: str                    # a ResourceKind value
+    where: str                   # the link, port or sea line it belongs to
+    capacity: float              # servers, units (a yard), or vessels in service (time-averaged)
+    utilization: float           # busy share of capacity; a yard's mean fill share
+    mean_queue: float            # time-averaged, in queue_unit
+    max_queue: float
+    queue_unit: str
+    blocked_share: float         # port tracks: share of track time held by trains waiting for yard space
+    entries: float               # grants in the year
+    mean_wait_h: float           # mean wait of a grant; a fleet's cargo's wait in the origin yard
+
+
+NAN = math.nan
 
 
 class Meter:
@@ -97,6 +131,25 @@ class Meter:
         return self.area[i] / span if span > 0 else 0.0
 
 
+class Tally:
+    """A quantity summed by the year it happens in (units shipped, tonnes entering a link).
+
+    >>> t = Tally([0.0, 10.0, 20.0]); t.add(5.0, 2.0); t.add(15.0, 3.0); t.add(-1.0, 9.0); t.total
+    [2.0, 3.0]
+    """
+
+    __slots__ = ("bounds", "total")
+
+    def __init__(self, bounds: list[float]):
+        self.bounds = bounds
+        self.total = [0.0] * (len(bounds) - 1)
+
+    def add(self, t: float, amount: float) -> None:
+        i = bisect.bisect_right(self.bounds, t) - 1
+        if 0 <= i < len(self.total):
+            self.total[i] += amount
+
+
 class Counter:
     """Events and their summed waits per year (for arrival rates and mean waits)."""
 
@@ -116,3 +169,17 @@ class Counter:
             self.wait_sum[i] += wait
             return i
         return None
+
+
+def year_rows(res, years: list[int], queue_unit: str, blocked: list[float] | None = None) -> list[ResourceYear]:
+    """The resources-table rows of a metered server (``servers.MonitoredResource``, ``paths.RailPaths``):
+    utilization, queue and waits in each year. ``blocked``: the yearly share of its capacity held
+    by users that wait for something downstream (port tracks behind a full yard)."""
+    rows = []
+    for i, y in enumerate(years):
+        n = res.grants.count[i]
+        rows.append(ResourceYear(y, res.name, str(res.kind), res.where, res.capacity, res.busy.mean(i) / res.capacity,
+                                 res.queue.mean(i), res.queue.peak[i], queue_unit,
+                                 blocked[i] if blocked is not None else NAN, n,
+                                 res.grants.wait_sum[i] / n if n else NAN))
+    return rows

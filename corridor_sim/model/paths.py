@@ -24,7 +24,7 @@ from collections import deque
 import numpy as np
 import simpy
 
-from .meters import Counter, Meter
+from .meters import Counter, Meter, ResourceKind
 
 _DRAWS = 512      # standard exponential gaps drawn per batch (the same numbers as one at a time)
 
@@ -60,7 +60,7 @@ class RailPaths:
     ([4.0], [2.0], [2], [2.0])
     """
 
-    kind = "rail_path"
+    kind = ResourceKind.RAIL_PATH
     capacity = 1
 
     def __init__(self, env: simpy.Environment, bounds: list[float], name: str, where: str,

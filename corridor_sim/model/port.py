@@ -8,24 +8,33 @@ Aktau in 2022-23. Ships unloading into a full yard wait at the berth.
 from __future__ import annotations
 
 from collections import deque
+from typing import NamedTuple
 
 import simpy
 
 from ..scenario import Terminal as TerminalCfg
 from .cargo import Ledger, Lot, Train
-from .meters import Meter
+from .meters import NAN, Meter, ResourceKind, ResourceYear, year_rows
 from .servers import MonitoredResource, Yard
 
 
+class Closure(NamedTuple):
+    """One row of ``closures``: a storm closure of a port."""
+
+    port: str
+    t_start_h: float
+    t_end_h: float
+
+
 class Port:
-    def __init__(self, env: simpy.Environment, port_id: str, bounds: list[float], weather):
+    def __init__(self, env: simpy.Environment, port_id: str, bounds: list[float], weather, closures: list):
         self.env = env
         self.id = port_id
         self.weather = weather              # read by the storm process at each spell: the timeline may change it
         self.is_open = True
         self._waiting: list[simpy.Event] = []     # one event per process waiting for the port to open
         self.closed = Meter(env, bounds)
-        self.closures: list[tuple[str, float, float]] = []
+        self.closures = closures            # the run's Closure rows (every port writes to it)
         self._closed_at = 0.0
         self.terminals: dict[str, Terminal] = {}
 
@@ -39,7 +48,7 @@ class Port:
         if not self.is_open:
             self.is_open = True
             self.closed.set(0.0)
-            self.closures.append((self.id, self._closed_at, self.env.now))
+            self.closures.append(Closure(self.id, self._closed_at, self.env.now))
             # Each waiter has its own event, so each resumes and makes its moves in turn, as it
             # would if it had found the port open; one shared event would resume them all before
             # any of them moves on (see servers.GRANTS_VIA_KERNEL).
@@ -54,6 +63,12 @@ class Port:
             self._waiting.append(ev)
             yield ev
 
+    def finish(self, end_h: float) -> None:
+        """Close the meters at the end of the run; a closure still running ends there."""
+        self.closed.close(end_h)
+        if not self.is_open:
+            self.closures.append(Closure(self.id, self._closed_at, end_h))
+
 
 class Terminal:
     def __init__(self, env: simpy.Environment, port: Port, cfg: TerminalCfg, bounds: list[float],
@@ -65,8 +80,8 @@ class Terminal:
         self.name = f"{port.id}:{cfg.cargo}"
         self.ledger = ledger
         self.start_train = start_train          # callback(train, legs): sends a train on its way
-        self.berths = MonitoredResource(env, bounds, f"{self.name}:berths", "berth", cfg.berths, port.id)
-        self.tracks = MonitoredResource(env, bounds, f"{self.name}:rail_tracks", "rail_track", cfg.rail_tracks, port.id)
+        self.berths = MonitoredResource(env, bounds, f"{self.name}:berths", ResourceKind.BERTH, cfg.berths, port.id)
+        self.tracks = MonitoredResource(env, bounds, f"{self.name}:rail_tracks", ResourceKind.RAIL_TRACK, cfg.rail_tracks, port.id)
         self.yard = Meter(env, bounds)          # units in the yard
         self.space = Yard(env, cfg.yard_capacity_units, self.yard)
         self.blocked = Meter(env, bounds)       # trains on the port tracks waiting for yard space
@@ -78,6 +93,24 @@ class Terminal:
     @property
     def capacity_units(self) -> float:
         return self.space.capacity_units
+
+    def finish(self, end_h: float) -> None:
+        """Close the meters at the end of the run."""
+        for m in (self.berths, self.tracks, self.yard, self.blocked):
+            m.close(end_h)
+
+    def server_rows(self, years: list[int]) -> list[ResourceYear]:
+        """Berths and rail tracks, by year. The tracks' utilization counts handling only; the share
+        of track time held by trains waiting for yard space is their ``blocked_share``."""
+        blocked = [self.blocked.mean(i) / self.tracks.capacity for i in range(len(years))]
+        return year_rows(self.berths, years, "vessels") + year_rows(self.tracks, years, "trains", blocked)
+
+    def yard_rows(self, years: list[int]) -> list[ResourceYear]:
+        """The yard by year: utilization is its mean fill share, max_queue its peak fill share."""
+        return [ResourceYear(y, f"{self.name}:yard", ResourceKind.YARD.value, self.port.id, self.capacity_units,
+                             self.yard.mean(i) / self.capacity_units, NAN, self.yard.peak[i] / self.capacity_units,
+                             "peak fill share", NAN, NAN, NAN)
+                for i, y in enumerate(years)]
 
     def resources(self) -> list[MonitoredResource]:
         return [self.berths, self.tracks]

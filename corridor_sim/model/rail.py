@@ -8,14 +8,28 @@ corridor tonnes. A crossing adds gauge-change/transshipment servers and a docume
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import simpy
 
 from ..rng import gamma_mean_cv, lognormal_mean_cv
 from ..scenario import RailLink as RailLinkCfg
 from .cargo import Ledger, Train
-from .meters import Counter
+from .meters import NAN, Counter, ResourceKind, ResourceYear, year_rows
 from .paths import RailPaths, Slot
 from .servers import MonitoredResource
+
+
+class LinkYear(NamedTuple):
+    """One row of ``links``: a rail link in one year."""
+
+    year: int
+    link: str
+    from_: str
+    to: str
+    corridor_trains: int          # corridor trains entering the link
+    tons: float                   # corridor tonnes entering the link
+    path_utilization: float       # share of the link's paths used, background trains included (nan: unconstrained)
 
 
 class RailLink:
@@ -34,7 +48,7 @@ class RailLink:
         self.bounds = bounds
         self.path: RailPaths | None = None
         self._set_paths(cfg)
-        self.station = (MonitoredResource(env, bounds, f"{cfg.id}:crossing", "crossing",
+        self.station = (MonitoredResource(env, bounds, f"{cfg.id}:crossing", ResourceKind.CROSSING,
                                           cfg.crossing.transshipment_tracks, cfg.id)
                         if cfg.crossing is not None else None)
         self._stage = f"rail:{cfg.id}"         # the stamp a train takes when it enters the link
@@ -57,7 +71,7 @@ class RailLink:
         self._set_paths(cfg)
         if cfg.crossing is not None:
             if self.station is None:
-                self.station = MonitoredResource(self.env, self.bounds, f"{self.id}:crossing", "crossing",
+                self.station = MonitoredResource(self.env, self.bounds, f"{self.id}:crossing", ResourceKind.CROSSING,
                                                  cfg.crossing.transshipment_tracks, self.id)
             else:
                 self.station.set_capacity(cfg.crossing.transshipment_tracks)
@@ -65,6 +79,19 @@ class RailLink:
 
     def resources(self) -> list:
         return [r for r in (self.path, self.station) if r is not None]
+
+    def finish(self, end_h: float) -> None:
+        """Close the meters at the end of the run."""
+        for r in self.resources():
+            r.close(end_h)
+
+    def resource_rows(self, years: list[int]) -> list[ResourceYear]:
+        return [row for r in self.resources() for row in year_rows(r, years, "trains")]
+
+    def link_rows(self, years: list[int]) -> list[LinkYear]:
+        return [LinkYear(y, self.id, self.from_node, self.to_node, self.corridor.count[i], self.tons[i],
+                         self.path.busy.mean(i) if self.path else NAN)
+                for i, y in enumerate(years)]
 
     @property
     def headway_h(self) -> float:
