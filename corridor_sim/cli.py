@@ -212,11 +212,14 @@ SET_HELP = ("Override a scenario field, e.g. --set demand.scale=1.5 or "
 @click.option("--years", default=None, help="Simulated years START-END (e.g. 2024-2030); default: from the scenario.")
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
 @demand_case_option
+@click.option("--detail", is_flag=True,
+              help="Also keep and write one row per consignment, voyage and vessel state (lots, voyages, "
+                   "vessel_states), for the operations charts; memory then grows with the years simulated.")
 @click.option("--no-plots", is_flag=True, help="Write tables only.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary table.")
 @experiment_options
-def run(scenario, out, seed, years, overrides, demand_case, no_plots, quiet, replications, workers, scheduler, resume,
-        overwrite, allow_large):
+def run(scenario, out, seed, years, overrides, demand_case, detail, no_plots, quiet, replications, workers, scheduler,
+        resume, overwrite, allow_large):
     """Run SCENARIO (a YAML file) and write tables, summary and plots."""
     from .runsize import check
     from .simulate import run as simulate
@@ -236,7 +239,8 @@ def run(scenario, out, seed, years, overrides, demand_case, no_plots, quiet, rep
                       TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(), TimeRemainingColumn(),
                       console=console, transient=True, disable=not show_bar) as bar:
             task = bar.add_task("simulating", total=1.0)
-            res = simulate(scn, seed=seed, progress=lambda f: bar.update(task, completed=f), allow_large=True)
+            res = simulate(scn, seed=seed, progress=lambda f: bar.update(task, completed=f), allow_large=True,
+                           detail=detail)
         res.write(out_dir, plots=not no_plots, overwrite=overwrite)
     except KeyboardInterrupt:
         click.echo(f"\ninterrupted: nothing was written to {out_dir}/.", err=True)
@@ -590,6 +594,9 @@ def charts(result_dir, line, start, days, year):
         res = open_results(result_dir)
     except (ResultsFolderError, ScenarioError) as exc:
         raise InputError(str(exc)) from None
+    if not res.detail:
+        raise InputError(f"{result_dir}: this run kept no per-consignment, voyage or vessel-state detail, which the "
+                         "time-distance chart and the fleet Gantt draw; run it again with --detail")
     path = [p.strip() for p in line.split(",")] if line else None
     nodes = {n.id for n in res.scenario.nodes}
     if path and (len(path) < 2 or any(p not in nodes for p in path)):

@@ -18,12 +18,12 @@ import pandas as pd
 from . import __version__, output
 from .calendar import Calendar
 from .kpi import binding_bottleneck, busiest_resources, route_split, weighted_quantile
-from .model.build import InterventionApplied, LevelSample
+from .model.build import InterventionApplied
 from .model.cargo import Delivery, FlowYear, StockSnapshot
 from .model.demand import DemandPlan
 from .model.fleet import VesselStateSpan, Voyage
 from .model.meters import ResourceYear
-from .model.port import Closure
+from .model.port import Closure, LevelStat
 from .model.rail import LinkYear
 from .model.records import columns
 from .scenario import Scenario
@@ -108,10 +108,14 @@ class Results:
         def fill(tmp: Path) -> None:
             parquet = _have_pyarrow()
             for name in TABLES:
+                if name in DETAIL_TABLES and not self.detail:
+                    continue                    # not kept: no empty file that looks like a result
                 df = getattr(self, name)
-                df.to_csv(tmp / f"{name}.csv", index=False)
                 if parquet:
                     _flat(df).to_parquet(tmp / f"{name}.parquet", index=False)
+                # the detail tables grow with every simulated year: Parquet only (CSV costs ~12x the CPU)
+                if name not in DETAIL_TABLES or not parquet:
+                    df.to_csv(tmp / f"{name}.csv", index=False)
             (tmp / "summary.json").write_text(json.dumps(self.summary(), indent=2))
             (tmp / "metadata.json").write_text(json.dumps(self.metadata, indent=2, default=str))
             if plots:
@@ -223,14 +227,12 @@ def collect(model, wall_time_s: float) -> Results:
     cal: Calendar = model.cal
     years = model.years
     rec = model.recorder
-    end_h = model.bounds[-1]
     annual = _annual(s, years, model.ledger.flow_years, rec.rows(StockSnapshot))
     lots = _lots(rec.rows(Delivery), cal)
     resources = _frame(model.resource_rows(), ResourceYear)
     links = _frame(model.link_rows(), LinkYear)
     routes = _routes(years, model.ledger.route_stats)
-    levels = _frame(rec.rows(LevelSample), LevelSample)
-    levels = levels[levels.t_h < end_h]
+    levels = _frame(model.level_rows(), LevelStat)
     voyages = _frame(rec.rows(Voyage), Voyage)
     voyages["fill_share"] = voyages.units / (voyages.capacity_units * voyages.load_factor)
     states = _frame(rec.rows(VesselStateSpan), VesselStateSpan)
@@ -273,8 +275,13 @@ def load_results(folder: str | Path, scenario: Scenario) -> Results:
     ResultsFolderError naming the file."""
     folder = Path(folder)
     tables = {}
+    meta = output.read_json(folder / "metadata.json", "metadata")
+    detail = bool(meta.get("detail", True)) if isinstance(meta, dict) else True
     for name in TABLES:
         pq, csv = folder / f"{name}.parquet", folder / f"{name}.csv"
+        if name in DETAIL_TABLES and not detail:
+            tables[name] = pd.DataFrame()
+            continue
         path = pq if pq.exists() and _have_pyarrow() else csv
         try:
             if path is pq:
@@ -283,14 +290,13 @@ def load_results(folder: str | Path, scenario: Scenario) -> Results:
             else:
                 tables[name] = pd.read_csv(csv) if csv.stat().st_size > 1 else pd.DataFrame()
         except FileNotFoundError:
-            raise output.ResultsFolderError(f"{folder}: {csv.name} is missing, so the result folder is incomplete") from None
+            raise output.ResultsFolderError(f"{folder}: {path.name} is missing, so the result folder is incomplete") from None
         except Exception as exc:  # noqa: BLE001 - pandas and pyarrow raise many kinds for a damaged file
             raise output.ResultsFolderError(f"{path}: the table is damaged and cannot be read "
                                             f"({type(exc).__name__}: {str(exc)[:200]})") from None
-    meta = output.read_json(folder / "metadata.json", "metadata")
     if not isinstance(meta, dict) or isinstance(meta.get("seed"), bool) or not isinstance(meta.get("seed"), int):
         raise output.ResultsFolderError(f"{folder / 'metadata.json'}: the metadata is damaged (no integer 'seed')")
-    return Results(scenario, int(meta["seed"]), metadata=meta, detail=bool(meta.get("detail", True)), **tables)
+    return Results(scenario, int(meta["seed"]), metadata=meta, detail=detail, **tables)
 
 
 def replication_folders(folder: Path) -> list[Path]:

@@ -298,7 +298,9 @@ class Uncertain(_Frozen):
 
 
 class Output(_Frozen):
-    levels_every_h: AtLeastAnHour = Field(12.0, description="Sampling interval of yard and queue levels, h")
+    levels_every_h: AtLeastAnHour = Field(
+        168.0, description="Length of the bins of the levels table (yard fill, queues and port closures: the "
+                           "time-weighted mean and the peak in each bin), h")
 
 
 class Scenario(_Frozen):

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 import corridor_sim as cs
 from corridor_sim.cli import main
-from corridor_sim.results import TABLES
+from corridor_sim.results import DETAIL_TABLES, TABLES
 
 PNGS = ("annual_tons.png", "utilization.png", "transit_days.png", "port_levels.png", "corridor_map.png")
 
@@ -30,6 +30,9 @@ def run_dir(tmp_path_factory, base_path):
 def test_run_writes_tables_summary_metadata_and_plots(run_dir):
     out, _ = run_dir
     for name in TABLES:
+        if name in DETAIL_TABLES:                           # kept only with --detail
+            assert not (out / f"{name}.csv").exists() and not (out / f"{name}.parquet").exists()
+            continue
         assert (out / f"{name}.csv").stat().st_size > 0
         assert (out / f"{name}.parquet").exists()           # pyarrow is in the test extra
     for png in PNGS:
@@ -37,8 +40,19 @@ def test_run_writes_tables_summary_metadata_and_plots(run_dir):
     annual = pd.read_csv(out / "annual.csv")
     assert set(annual.flow) == {"containers_cn_az", "containers_cn_ge", "containers_cn_tr",
                                 "wagons_kz_export", "wagons_cn_transit", "crude_kz_btc"}
-    assert pd.read_parquet(out / "lots.parquet").shape[0] == pd.read_csv(out / "lots.csv").shape[0]
     assert not list(out.parent.glob(".base.*")), "no temporary folders left behind"
+
+
+def test_detail_tables_are_written_as_parquet_when_asked(tmp_path, base_path):
+    out = tmp_path / "d"
+    r = CliRunner().invoke(main, ["run", str(base_path), "--out", str(out), "--years", "2024", "--detail",
+                                  "--no-plots", "-q"])
+    assert r.exit_code == 0, r.output
+    for name in DETAIL_TABLES:
+        assert pd.read_parquet(out / f"{name}.parquet").shape[0] > 100
+        assert not (out / f"{name}.csv").exists()           # CSV of a table this size costs ~12x the CPU
+    back = cs.results.open_results(out)
+    assert back.detail and len(back.lots) == len(pd.read_parquet(out / "lots.parquet"))
 
 
 def test_summary_json_has_per_year_per_flow_stocks_and_teu(run_dir):

@@ -46,9 +46,14 @@ def test_stringline_and_gantt_draw_the_window(zangezur_run):
 
 
 def test_charts_command(tmp_path, base_path):
+    lean = tmp_path / "lean"
+    assert CliRunner().invoke(main, ["run", str(base_path), "--years", "2024", "--out", str(lean), "-q",
+                                     "--no-plots"]).exit_code == 0
+    r = CliRunner().invoke(main, ["charts", str(lean)])
+    assert r.exit_code == 2 and "--detail" in r.output             # the charts need the per-train detail
     out = tmp_path / "b"
     assert CliRunner().invoke(main, ["run", str(base_path), "--years", "2024", "--out", str(out), "-q",
-                                     "--no-plots"]).exit_code == 0
+                                     "--no-plots", "--detail"]).exit_code == 0
     r = CliRunner().invoke(main, ["charts", str(out), "--from", "2024-11-01", "--days", "20"])
     assert r.exit_code == 0, r.output
     for png in ("corridor_map", "stringline", "fleet_gantt"):

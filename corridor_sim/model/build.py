@@ -26,21 +26,10 @@ from .cargo import Ledger, Lot, Train
 from .demand import DemandPlan, FlowState, flow_process
 from .fleet import SeaLine
 from .meters import Meter, ResourceYear
-from .port import Closure, Port, Terminal
+from .port import Closure, LevelStat, Port, Terminal
 from .rail import LinkYear, RailLink
 from .records import Recorder
 from .weather import load_factor, storm_process
-
-
-class LevelSample(NamedTuple):
-    """One row of ``levels``: a terminal's yard fill or queue (or a port's closed state) at t_h,
-    sampled every ``output.levels_every_h``."""
-
-    t_h: float
-    port: str
-    cargo: str                   # "" for a port-wide metric
-    metric: str                  # yard_units, yard_share, trains_waiting, vessels_waiting_berth, port_closed
-    value: float
 
 
 class InterventionApplied(NamedTuple):
@@ -64,11 +53,15 @@ class Model:
         self.bounds = [self.cal.year_start_h(y) for y in self.years] + [self.cal.end_h]
         self.warmup_h = scenario.warmup_days * 24.0
         self.env = simpy.Environment(initial_time=-self.warmup_h)
+        # the bins of the levels table: output.levels_every_h from the first statistics hour
+        every = scenario.output.levels_every_h
+        self.bins = [k * every for k in range(int(self.bounds[-1] // every) + 1)]
+        if self.bins[-1] < self.bounds[-1]:
+            self.bins.append(self.bounds[-1])
         self.streams = Streams(self.seed)
         self.recorder = rec = Recorder(detail)
         self.ledger = Ledger(year_of=self.cal.year_of, new_meter=lambda: Meter(self.env, self.bounds), recorder=rec)
         self.plans = rec.table(DemandPlan)
-        self.levels = rec.table(LevelSample)
         self.applied = rec.table(InterventionApplied)
         closures = rec.table(Closure)
         self.events = 0
@@ -96,9 +89,9 @@ class Model:
         self.ports: dict[str, Port] = {}
         self.terminals: dict[tuple[str, str], Terminal] = {}
         for p in s.ports:
-            port = self.ports[p.id] = Port(env, p.id, b, p.weather, closures)
+            port = self.ports[p.id] = Port(env, p.id, b, p.weather, closures, self.bins)
             for t in p.terminals:
-                term = Terminal(env, port, t, b, self.ledger, self._start_train)
+                term = Terminal(env, port, t, b, self.ledger, self._start_train, self.bins)
                 port.terminals[t.cargo] = term
                 self.terminals[(p.id, t.cargo)] = term
             env.process(storm_process(env, port, self.cal, self.streams.get(f"weather:{p.id}")))
@@ -199,18 +192,6 @@ class Model:
             self.plans.extend(self.flows[f.id].replan(f, days, now, year, self.demand, new_year))
 
     # -- observation -------------------------------------------------------------------------------
-    def _sample_levels(self, t: float) -> None:
-        """Yard fill, queues and closures as they stand at t (called by ``run`` at each mark)."""
-        rows = self.levels
-        for (pid, cargo), term in self.terminals.items():
-            units = term.yard.level
-            rows.extend((LevelSample(t, pid, cargo, "yard_units", units),
-                         LevelSample(t, pid, cargo, "yard_share", units / term.capacity_units),
-                         LevelSample(t, pid, cargo, "trains_waiting", term.tracks.queue.level),
-                         LevelSample(t, pid, cargo, "vessels_waiting_berth", term.berths.queue.level)))
-        rows.extend(LevelSample(t, pid, "", "port_closed", 0.0 if port.is_open else 1.0)
-                    for pid, port in self.ports.items())
-
     def resource_rows(self) -> list[ResourceYear]:
         """Every capacity-bearing resource by year: rail paths and border stations, berths and port
         tracks, yards, then vessel groups."""
@@ -225,31 +206,25 @@ class Model:
     def link_rows(self) -> list[LinkYear]:
         return [r for link in self.links.values() for r in link.link_rows(self.years)]
 
+    def level_rows(self) -> list[LevelStat]:
+        return ([r for term in self.terminals.values() for r in term.level_rows()]
+                + [r for port in self.ports.values() for r in port.level_rows()])
+
     # -- running -------------------------------------------------------------------------------------
     def run(self, progress: Callable[[float], None] | None = None, chunk_h: float = 24.0 * 7) -> "Model":
         """Advance to the end of the last year; at every year boundary snapshot the stocks and
-        re-plan demand from the year just ended. The levels are sampled every levels_every_h from
-        the first statistics hour, as they stand before anything happens at that instant (by the
-        loop, not by a process: no kernel event)."""
+        re-plan demand from the year just ended."""
         env = self.env
         step, peek = env.step, env.peek
         t_total = self.bounds[-1] + self.warmup_h
-        every = self.scenario.output.levels_every_h
-        t_sample = max(env.now, 0.0)
         n = 0
         t = env.now
         for k, mark in enumerate(self.bounds):
             while t < mark:
                 t = min(t + chunk_h, mark)
-                while True:
-                    stop = min(t, t_sample)
-                    while peek() < stop:
-                        step()
-                        n += 1
-                    if t_sample >= t:
-                        break
-                    self._sample_levels(t_sample)
-                    t_sample += every
+                while peek() < t:
+                    step()
+                    n += 1
                 if progress is not None:
                     progress((t + self.warmup_h) / t_total)
             self.ledger.snapshot(mark, self.cal.year_of(mark))

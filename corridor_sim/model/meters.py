@@ -46,10 +46,15 @@ NAN = math.nan
 
 
 class Meter:
-    __slots__ = ("env", "bounds", "level", "t_last", "area", "peak", "_i", "_end")
+    """A level integrated over time by year (``bounds``: the year starts and the end of the run),
+    with its peak per year. ``bins``, when set, is a second Meter over shorter spans (the levels
+    table's bins) that follows every change of this one."""
+
+    __slots__ = ("env", "bounds", "level", "t_last", "area", "peak", "_i", "_end", "bins")
 
     def __init__(self, env: simpy.Environment, bounds: list[float], level: float = 0.0):
         self.env = env
+        self.bins: Meter | None = None
         self.bounds = bounds            # year starts: [y0, y1, ..., y_end]
         self.level = level
         self.t_last = env.now
@@ -96,6 +101,13 @@ class Meter:
         self.level = level
         if 0 <= self._i < len(self.area) and level > self.peak[self._i]:
             self.peak[self._i] = level
+        if self.bins is not None:
+            self.bins.set(level)
+
+    def follow(self, bounds: list[float]) -> "Meter":
+        """Also meter this level over the spans between ``bounds`` (from now on); returns that Meter."""
+        self.bins = Meter(self.env, bounds, self.level)
+        return self.bins
 
     def add_span(self, t0: float, t1: float, level: float = 1.0) -> None:
         """Add ``level`` held over [t0, t1) to the yearly areas, for a schedule computed ahead of the
@@ -120,6 +132,8 @@ class Meter:
     def close(self, end_h: float) -> None:
         """Integrate the level up to the end of the run (the clock stops at the last event)."""
         self._advance(end_h)
+        if self.bins is not None:
+            self.bins.close(end_h)
 
     def advance_to(self, t: float) -> None:
         """Integrate the current level up to ``t`` (no earlier than the last change), so that a

@@ -26,14 +26,38 @@ class Closure(NamedTuple):
     t_end_h: float
 
 
+class LevelStat(NamedTuple):
+    """One row of ``levels``: a terminal's yard fill or queue (or a port's closed state) over one
+    bin of ``output.levels_every_h`` from t_h: its time-weighted mean and its peak (exact, from
+    the meters, not samples)."""
+
+    t_h: float
+    port: str
+    cargo: str                   # "" for a port-wide metric
+    metric: str                  # yard_units, yard_share, trains_waiting, vessels_waiting_berth, port_closed
+    value: float                 # time-weighted mean over the bin
+    peak: float                  # highest level in the bin
+
+
+def _bin_rows(meter: Meter, port: str, cargo: str, metric: str, scale=None) -> list[LevelStat]:
+    bins = meter.bins
+    rows = []
+    for i, t in enumerate(bins.bounds[:-1]):
+        k = 1.0 / scale(t) if scale else 1.0
+        rows.append(LevelStat(t, port, cargo, metric, bins.mean(i) * k, bins.peak[i] * k))
+    return rows
+
+
 class Port:
-    def __init__(self, env: simpy.Environment, port_id: str, bounds: list[float], weather, closures: list):
+    def __init__(self, env: simpy.Environment, port_id: str, bounds: list[float], weather, closures: list,
+                 bins: list[float]):
         self.env = env
         self.id = port_id
         self.weather = weather              # read by the storm process at each spell: the timeline may change it
         self.is_open = True
         self._waiting: list[simpy.Event] = []     # one event per process waiting for the port to open
         self.closed = Meter(env, bounds)
+        self.closed.follow(bins)
         self.closures = closures            # the run's Closure rows (every port writes to it)
         self._closed_at = 0.0
         self.terminals: dict[str, Terminal] = {}
@@ -69,10 +93,13 @@ class Port:
         if not self.is_open:
             self.closures.append(Closure(self.id, self._closed_at, end_h))
 
+    def level_rows(self) -> list[LevelStat]:
+        return _bin_rows(self.closed, self.id, "", "port_closed")
+
 
 class Terminal:
     def __init__(self, env: simpy.Environment, port: Port, cfg: TerminalCfg, bounds: list[float],
-                 ledger: Ledger, start_train):
+                 ledger: Ledger, start_train, bins: list[float]):
         self.env = env
         self.port = port
         self.cargo = cfg.cargo
@@ -85,6 +112,9 @@ class Terminal:
         self.yard = Meter(env, bounds)          # units in the yard
         self.space = Yard(env, cfg.yard_capacity_units, self.yard)
         self.blocked = Meter(env, bounds)       # trains on the port tracks waiting for yard space
+        for m in (self.yard, self.tracks.queue, self.berths.queue):
+            m.follow(bins)                      # the levels table: each bin's mean and peak
+        self._capacities = [(env.now, cfg.yard_capacity_units)]   # the yard's size from each time on
         self.queues: dict[object, deque] = {}
         self.queued: dict[object, float] = {}
         self._arrivals: dict[object, simpy.Event] = {}
@@ -98,6 +128,17 @@ class Terminal:
         """Close the meters at the end of the run."""
         for m in (self.berths, self.tracks, self.yard, self.blocked):
             m.close(end_h)
+
+    def _capacity_at(self, t: float) -> float:
+        return next(c for t0, c in reversed(self._capacities) if t0 <= t or t0 == self._capacities[0][0])
+
+    def level_rows(self) -> list[LevelStat]:
+        """Yard fill (units and share of the yard's size at the bin's start), trains waiting for a
+        track and vessels waiting for a berth, per bin."""
+        p, c = self.port.id, self.cargo
+        return (_bin_rows(self.yard, p, c, "yard_units") + _bin_rows(self.yard, p, c, "yard_share", self._capacity_at)
+                + _bin_rows(self.tracks.queue, p, c, "trains_waiting")
+                + _bin_rows(self.berths.queue, p, c, "vessels_waiting_berth"))
 
     def server_rows(self, years: list[int]) -> list[ResourceYear]:
         """Berths and rail tracks, by year. The tracks' utilization counts handling only; the share
@@ -120,6 +161,8 @@ class Terminal:
         self.berths.set_capacity(cfg.berths)
         self.tracks.set_capacity(cfg.rail_tracks)
         self.space.set_capacity(cfg.yard_capacity_units)
+        if cfg.yard_capacity_units != self._capacities[-1][1]:
+            self._capacities.append((self.env.now, cfg.yard_capacity_units))
         self.cfg = cfg
 
     # -- yard bookkeeping ----------------------------------------------------------------------
