@@ -2,29 +2,29 @@
 ("what should we build first") and global sensitivity (Morris screening with SALib).
 
 Each analysis turns a scenario into a batch of independent simulations (Tasks) and runs them
-with ``experiment.execute``: in this process, on a local pool or on Dask, with identical
-results for the same seed. Comparisons between variants use common random numbers (the same
-replication seeds), so the differences they report are not seed noise.
+with ``experiment.execute`` as its ``Execution`` says: in this process, on a local pool or on
+Dask, with identical results for the same seed. A task's worker sends back only the KPIs the
+analysis reads, not the run's tables. Comparisons between variants use common random numbers
+(the same replication seeds), so the differences they report are not seed noise.
 """
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
-from typing import Any, Callable
+from dataclasses import dataclass, replace
+from functools import partial
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from . import runsize
-from .experiment import Outcome, Task, execute, replication_seed, run_task
+from .experiment import Execution, Outcome, Task, execute, replication_seed
 from .kpi import binding_bottleneck
 from .replicated import totals
 from .loading import ScenarioError, _slot, apply_override, scale_value, validate_dict
 from .scenario import Scenario
 from .simulate import run
 from .stats import mean_ci
-
-Progress = Callable[[int, int], None] | None
 
 
 def _variant(s: Scenario, overrides: dict[str, Any] | None = None, scales: dict[str, float] | None = None,
@@ -45,17 +45,23 @@ def _kpis(res) -> dict:
     w = t.delivered_mt
     return {"delivered_mt_last_year": float(w.iloc[-1]), "delivered_mt_per_year": float(w.mean()),
             "transit_days_mean": float((t.transit_days_mean * w).sum() / w.sum()) if w.sum() > 0 else np.nan,
-            "backlog_mt_end": float(t.backlog_mt.iloc[-1]), "in_system_mt_end": float(t.in_system_mt.iloc[-1])}
+            "backlog_mt_end": float(t.backlog_mt.iloc[-1]), "in_system_mt_end": float(t.in_system_mt.iloc[-1]),
+            "diverted_mt_per_year": float(t.diverted_mt.mean())}
 
 
-def _run(tasks, workers, scheduler, progress: Progress, fn: Callable = run_task, allow_large: bool = False):
-    done, total = 0, len(tasks)
-    if progress:
-        progress(0, total)
-    for outcome in execute(tasks, workers, scheduler, fn, allow_large=allow_large):
-        done += 1
-        if progress:
-            progress(done, total)
+def kpi_task(task: Task) -> Outcome[dict]:
+    """Run a task and send back only its KPIs (``_kpis``), not its tables."""
+    try:
+        return Outcome(task, _kpis(run(task.scenario, seed=task.seed, allow_large=True, detail=False)))
+    except Exception as exc:  # noqa: BLE001 - reported per task, by design
+        return Outcome(task, None, f"{type(exc).__name__}: {exc}")
+
+
+def _outcomes(tasks: list[Task], ex: Execution, fn, what: str):
+    """The outcomes of tasks that must all succeed (an analysis cannot rank on a missing run)."""
+    for outcome in execute(tasks, ex, fn):
+        if outcome.error:
+            raise RuntimeError(f"{what} {outcome.task.key} failed: {outcome.error}")
         yield outcome
 
 
@@ -84,20 +90,20 @@ def parse_vary(text: str) -> tuple[str, list[Any]]:
 
 
 def sweep(scenario: Scenario, varies: list[tuple[str, list]], replications: int = 1, seed: int = 1,
-          workers: int | None = None, scheduler: str | None = None, progress: Progress = None,
-          allow_large: bool = False) -> pd.DataFrame:
+          execution: Execution | None = None, **options) -> pd.DataFrame:
     """Run the grid of ``varies`` (every combination), ``replications`` each with common seeds.
 
     One row per point and replication. A point whose values are invalid or too large for this
     machine, or whose run fails, is recorded with its error and the sweep goes on.
     """
+    ex = Execution.of(execution, **options)
     paths = [p for p, _ in varies]
     rows, tasks = [], []
     for i, values in enumerate(itertools.product(*[v for _, v in varies])):
         point = dict(zip(paths, values))
         try:
             scn = _variant(scenario, point, label=f"point {i}")
-            runsize.check(scn, allow_large=allow_large, what=f"point {i}")
+            runsize.check(scn, allow_large=ex.allow_large, what=f"point {i}", detail=False)
         except (ScenarioError, KeyError, runsize.RunTooLarge) as exc:
             msg = (str(exc.args[0]) if isinstance(exc, KeyError) else
                    "; ".join(str(p) for p in exc.problems) or str(exc) if isinstance(exc, ScenarioError) else str(exc))
@@ -106,17 +112,16 @@ def sweep(scenario: Scenario, varies: list[tuple[str, list]], replications: int 
                              "status": "invalid", "error": msg})
             continue
         for r in range(replications):
-            tasks.append(Task(f"p{i:03d}_r{r:03d}", scn, replication_seed(seed, r)))
+            tasks.append(Task(scn, replication_seed(seed, r), r, variant=f"point {i}"))
             rows.append({"point": i, **point, "replication": r, "seed": replication_seed(seed, r),
                          "status": "pending", "error": None})
-    index = {(row["point"], row["replication"]): row for row in rows}
-    for outcome in _run(tasks, workers, scheduler, progress, allow_large=allow_large):
-        i, r = (int(x[1:]) for x in outcome.task.key.split("_"))
-        row = index[(i, r)]
+    index = {(f"point {row['point']}", row["replication"]): row for row in rows}
+    for outcome in execute(tasks, ex, kpi_task):
+        row = index[(outcome.task.variant, outcome.task.replication)]
         if outcome.error:
             row.update(status="failed", error=outcome.error)
         else:
-            row.update(status="ok", **_kpis(outcome.result))
+            row.update(status="ok", **outcome.result)
     return pd.DataFrame(rows)
 
 
@@ -135,16 +140,6 @@ def sweep_summary(table: pd.DataFrame, paths: list[str], kpi: str = "delivered_m
 # Sustainable capacity
 # ----------------------------------------------------------------------------------------------
 MAX_PROBE_SCALE = 17.0
-
-
-@dataclass(frozen=True)
-class CapacityTask:
-    key: str
-    scenario: Scenario
-    seed: int
-    cargo: str | None          # None: every flow scaled together
-    tolerance: float
-    iterations: int
 
 
 def capacity_scenario(s: Scenario, year: int) -> Scenario:
@@ -171,7 +166,7 @@ def _scaled(s: Scenario, cargo: str | None, k: float) -> Scenario:
 
 
 def _probe(s: Scenario, seed: int, cargo: str | None, tolerance: float) -> dict:
-    res = run(s, seed=seed, allow_large=True)    # capacity() checked the largest probe before starting
+    res = run(s, seed=seed, allow_large=True, detail=False)   # capacity() checked the largest probe before starting
     a = res.annual if cargo is None else res.annual[res.annual.cargo == cargo]
     # demand the corridor cannot carry either piles up or, past the shippers' patience, goes another way
     growth = (a.tons_backlog + a.tons_in_system - a.tons_backlog_start - a.tons_in_system_start + a.tons_diverted).sum()
@@ -181,26 +176,28 @@ def _probe(s: Scenario, seed: int, cargo: str | None, tolerance: float) -> dict:
             "binding": binding_bottleneck(res.resources)}
 
 
-def capacity_task(t: CapacityTask) -> Outcome:
-    """Bisection on the demand scale: the highest scale at which stocks do not grow over the year."""
+def capacity_task(tolerance: float, iterations: int, t: Task) -> Outcome[dict]:
+    """Bisection on the demand scale: the highest scale at which stocks do not grow over the year
+    (``t.variant``: the cargo class scaled, or "all")."""
+    cargo = None if t.variant == "all" else t.variant
     try:
         lo, hi = 0.0, 1.0
         best = None
-        probe = _probe(_scaled(t.scenario, t.cargo, 1.0), t.seed, t.cargo, t.tolerance)
+        probe = _probe(_scaled(t.scenario, cargo, 1.0), t.seed, cargo, tolerance)
         while probe["sustainable"] and hi < 16:      # so the largest probe is 1.6^6 = 16.8 < MAX_PROBE_SCALE
             lo, best = hi, probe
             hi *= 1.6
-            probe = _probe(_scaled(t.scenario, t.cargo, hi), t.seed, t.cargo, t.tolerance)
+            probe = _probe(_scaled(t.scenario, cargo, hi), t.seed, cargo, tolerance)
         worst = probe
-        for _ in range(t.iterations):
+        for _ in range(iterations):
             mid = (lo + hi) / 2
-            p = _probe(_scaled(t.scenario, t.cargo, mid), t.seed, t.cargo, t.tolerance)
+            p = _probe(_scaled(t.scenario, cargo, mid), t.seed, cargo, tolerance)
             if p["sustainable"]:
                 lo, best = mid, p
             else:
                 hi, worst = mid, p
         if best is None:   # even a small share of today's demand piles up: probe downwards once
-            best = _probe(_scaled(t.scenario, t.cargo, max(lo, 0.05)), t.seed, t.cargo, t.tolerance)
+            best = _probe(_scaled(t.scenario, cargo, max(lo, 0.05)), t.seed, cargo, tolerance)
         return Outcome(t, {"scale": lo, "delivered_t": best["delivered_t"], "delivered_units": best["delivered_units"],
                            "binding": worst["binding"]})
     except Exception as exc:  # noqa: BLE001
@@ -208,23 +205,22 @@ def capacity_task(t: CapacityTask) -> Outcome:
 
 
 def capacity(scenario: Scenario, year: int | None = None, replications: int = 3, seed: int = 1,
-             by_cargo: bool = True, tolerance: float = 0.03, iterations: int = 6, workers: int | None = None,
-             scheduler: str | None = None, progress: Progress = None, allow_large: bool = False) -> pd.DataFrame:
+             by_cargo: bool = True, tolerance: float = 0.03, iterations: int = 6, execution: Execution | None = None,
+             **options) -> pd.DataFrame:
     """Sustainable capacity in ``year``: scale demand up until stocks grow over the year, per
     replication; report the throughput at the highest sustainable scale (mean and 95% CI), the
     resource that binds just above it, and the same per cargo class."""
+    ex = Execution.of(execution, **options)
     year = year or scenario.start_year
     base = capacity_scenario(scenario, year)
-    runsize.check(_scaled(base, None, MAX_PROBE_SCALE), allow_large=allow_large,
-                  what=f"the capacity search (demand up to x{MAX_PROBE_SCALE:g})")
+    runsize.check(_scaled(base, None, MAX_PROBE_SCALE), allow_large=ex.allow_large,
+                  what=f"the capacity search (demand up to x{MAX_PROBE_SCALE:g})", detail=False)
     groups = [None] + (sorted({f.cargo for f in base.demand.flows}) if by_cargo else [])
-    tasks = [CapacityTask(f"{g or 'all'}_r{r:03d}", base, replication_seed(seed, r), g, tolerance, iterations)
-             for g in groups for r in range(replications)]
+    tasks = [Task(base, replication_seed(seed, r), r, variant=g or "all") for g in groups for r in range(replications)]
     got: dict[str | None, list] = {g: [] for g in groups}
-    for outcome in _run(tasks, workers, scheduler, progress, fn=capacity_task, allow_large=allow_large):
-        if outcome.error:
-            raise RuntimeError(f"capacity run {outcome.task.key} failed: {outcome.error}")
-        got[outcome.task.cargo].append(outcome.result)
+    fn = partial(capacity_task, tolerance, iterations)
+    for outcome in _outcomes(tasks, replace(ex, allow_large=True), fn, "capacity run"):
+        got[None if outcome.task.variant == "all" else outcome.task.variant].append(outcome.result)
     rows = []
     for g in groups:
         res = got[g]
@@ -285,42 +281,115 @@ def levers(s: Scenario, step: float = 0.25) -> list[Lever]:
     return out
 
 
+# A lever on a resource busy less than this share of the year in the baseline is not run: cargo
+# hardly queues at it, so one step more of it cannot carry more. (A yard is screened on its peak
+# fill instead, a vessel group on its line's busiest group.) tests/test_experiments.py checks on a
+# full ranking that the levers screened out change delivered tonnes by nothing measurable.
+SCREEN_UTILIZATION = 0.5
+SCREEN_YARD_PEAK = 0.9
+
+
+def baseline_task(task: Task) -> Outcome[dict]:
+    """A baseline run's delivered tonnes and what the screening reads: each resource's utilization
+    and (yards) peak fill, in the year measured."""
+    try:
+        res = run(task.scenario, seed=task.seed, allow_large=True, detail=False)
+        r = res.resources
+        return Outcome(task, {"delivered_t": float(res.annual.tons_delivered.sum()),
+                              "utilization": dict(zip(r.resource, r.utilization.astype(float))),
+                              "peak": dict(zip(r.resource, r.max_queue.astype(float)))})
+    except Exception as exc:  # noqa: BLE001
+        return Outcome(task, None, f"{type(exc).__name__}: {exc}")
+
+
+def delivered_task(task: Task) -> Outcome[float]:
+    """A run's delivered tonnes, all it sends back."""
+    try:
+        res = run(task.scenario, seed=task.seed, allow_large=True, detail=False)
+        return Outcome(task, float(res.annual.tons_delivered.sum()))
+    except Exception as exc:  # noqa: BLE001
+        return Outcome(task, None, f"{type(exc).__name__}: {exc}")
+
+
+def screen(lv: Lever, utilization: dict[str, float], peak: dict[str, float]) -> str | None:
+    """Why ``lv`` cannot matter in the baseline (the most over its replications), or None to run it."""
+    if lv.kind == "yard":
+        top = peak.get(lv.id, 1.0)
+        return None if top >= SCREEN_YARD_PEAK else f"the yard's fill peaked at {top:.0%} (below {SCREEN_YARD_PEAK:.0%})"
+    if lv.kind == "fleet":
+        line = lv.id.split(":")[0]
+        groups = [u for name, u in utilization.items() if name.split(":")[0] == line]
+        top = max(groups) if groups else 1.0
+        what = "its line's busiest vessel group"
+    else:
+        resource = lv.id.rsplit(":", 1)[0] + ":berths" if lv.id.endswith(":handling") else lv.id
+        top = utilization.get(resource, 1.0)
+        what = "the resource"
+    if top >= SCREEN_UTILIZATION:
+        return None
+    return f"{what} was {top:.0%} busy in the baseline (below {SCREEN_UTILIZATION:.0%}): cargo hardly queues there"
+
+
 def bottlenecks(scenario: Scenario, year: int | None = None, replications: int = 2, seed: int = 1,
-                step: float = 0.25, workers: int | None = None, scheduler: str | None = None,
-                progress: Progress = None, allow_large: bool = False) -> pd.DataFrame:
+                step: float = 0.25, screened: bool = True, execution: Execution | None = None,
+                **options) -> pd.DataFrame:
     """Raise each resource's capacity by one step in ``year`` and measure the change in delivered
-    tonnes against the unchanged scenario on common random numbers (paired differences)."""
+    tonnes against the unchanged scenario on common random numbers (paired differences).
+
+    The baseline runs first; with ``screened``, levers on resources it shows nearly idle are not
+    run, and appear in the table with ``skipped`` giving the reason and no delta."""
+    ex = Execution.of(execution, **options)
     year = year or scenario.end_year
     base = capacity_scenario(scenario, year)
+    seeds = [replication_seed(seed, r) for r in range(replications)]
     all_levers = levers(base, step)
-    variants: dict[str, Scenario] = {"baseline": base}
-    for lv in all_levers:
-        variants[lv.id] = _variant(base, dict(lv.set), dict(lv.scale), label=lv.id)
-    tasks = [Task(f"{name}|{r}", scn, replication_seed(seed, r)) for name, scn in variants.items()
-             for r in range(replications)]
-    delivered: dict[str, dict[int, float]] = {name: {} for name in variants}
-    for outcome in _run(tasks, workers, scheduler, progress, allow_large=allow_large):
-        if outcome.error:
-            raise RuntimeError(f"bottleneck run {outcome.task.key} failed: {outcome.error}")
-        name, r = outcome.task.key.split("|")
-        delivered[name][int(r)] = float(outcome.result.annual.tons_delivered.sum())
-    b = delivered["baseline"]
+    variants = {lv.id: _variant(base, dict(lv.set), dict(lv.scale), label=lv.id) for lv in all_levers}
+    first = [Task(base, sd, r, variant="baseline") for r, sd in enumerate(seeds)]
+    # one size check for the whole analysis; progress counts the runs of both batches together
+    from .experiment import preflight
+    preflight(first + [Task(v, sd, r) for v in variants.values() for r, sd in enumerate(seeds)], ex)
+    total = replications * (1 + len(all_levers))
+
+    def batch(offset: int) -> Execution:
+        tell = ex.progress
+        return replace(ex, allow_large=True, progress=(lambda d, t: tell(offset + d, total)) if tell else None)
+    b: dict[int, float] = {}
+    util: dict[str, float] = {}
+    peak: dict[str, float] = {}
+    for outcome in _outcomes(first, batch(0), baseline_task, "bottleneck baseline"):
+        b[outcome.task.replication] = outcome.result["delivered_t"]
+        for k, u in outcome.result["utilization"].items():
+            util[k] = max(util.get(k, 0.0), u if u == u else 0.0)
+        for k, u in outcome.result["peak"].items():
+            peak[k] = max(peak.get(k, 0.0), u if u == u else 0.0)
+    skipped = {lv.id: why for lv in all_levers if screened and (why := screen(lv, util, peak))}
+    if skipped:
+        ex.say(f"{len(skipped)} of {len(all_levers)} levers skipped: their resources are nearly idle in the baseline")
+        total -= replications * len(skipped)
+    tasks = [Task(variants[lv.id], sd, r, variant=lv.id) for lv in all_levers if lv.id not in skipped
+             for r, sd in enumerate(seeds)]
+    delivered: dict[str, dict[int, float]] = {lv.id: {} for lv in all_levers}
+    for outcome in _outcomes(tasks, batch(replications), delivered_task, "bottleneck run"):
+        delivered[outcome.task.variant][outcome.task.replication] = outcome.result
     rows = []
     for lv in all_levers:
-        diffs = [(delivered[lv.id][r] - b[r]) / 1e3 for r in range(replications)]
-        s = mean_ci(diffs)
+        if lv.id in skipped:
+            s = {"mean": None, "ci_low": None, "ci_high": None}
+        else:
+            s = mean_ci([(delivered[lv.id][r] - b[r]) / 1e3 for r in range(replications)])
         rows.append({"lever": lv.id, "kind": lv.kind, "label": lv.label, "year": year,
                      "delta_kt_mean": s["mean"], "delta_kt_ci_low": s["ci_low"], "delta_kt_ci_high": s["ci_high"],
-                     "baseline_mt": float(np.mean(list(b.values())) / 1e6)})
-    return pd.DataFrame(rows).sort_values("delta_kt_mean", ascending=False).reset_index(drop=True)
+                     "baseline_mt": float(np.mean(list(b.values())) / 1e6), "skipped": skipped.get(lv.id)})
+    table = pd.DataFrame(rows)
+    ran = table[table.skipped.isna()].sort_values("delta_kt_mean", ascending=False)
+    return pd.concat([ran, table[table.skipped.notna()]]).reset_index(drop=True)
 
 
 # ----------------------------------------------------------------------------------------------
 # Global sensitivity: Morris elementary effects (SALib)
 # ----------------------------------------------------------------------------------------------
 def sensitivity(scenario: Scenario, trajectories: int = 8, levels: int = 4, seed: int = 1,
-                workers: int | None = None, scheduler: str | None = None,
-                progress: Progress = None, allow_large: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+                execution: Execution | None = None, **options) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Morris screening over the scenario's ``uncertain`` parameters; returns (ranking, runs).
 
     Every sample runs with the same seed (common random numbers), so the elementary effects are
@@ -330,6 +399,7 @@ def sensitivity(scenario: Scenario, trajectories: int = 8, levels: int = 4, seed
     from SALib.analyze import morris as morris_analyze
     from SALib.sample import morris as morris_sample
 
+    ex = Execution.of(execution, **options)
     if not scenario.uncertain:
         raise ValueError(f"scenario '{scenario.name}' marks no uncertain parameters (an 'uncertain:' list)")
     names = [u.label for u in scenario.uncertain]
@@ -343,13 +413,11 @@ def sensitivity(scenario: Scenario, trajectories: int = 8, levels: int = 4, seed
             for path in u.paths:
                 node, key = _slot(raw, path, create=False)
                 point[path] = int(round(v)) if isinstance(node[key], int) and not isinstance(node[key], bool) else float(v)
-        tasks.append(Task(f"s{i:04d}", _variant(scenario, point, label=f"sample {i}"), seed))
+        tasks.append(Task(_variant(scenario, point, label=f"sample {i}"), seed, variant=f"sample {i}"))
         rows.append({"sample": i, **point})
     out = {}
-    for outcome in _run(tasks, workers, scheduler, progress, allow_large=allow_large):
-        if outcome.error:
-            raise RuntimeError(f"sensitivity sample {outcome.task.key} failed: {outcome.error}")
-        out[int(outcome.task.key[1:])] = _kpis(outcome.result)
+    for outcome in _outcomes(tasks, ex, kpi_task, "sensitivity"):
+        out[int(outcome.task.variant.split()[1])] = outcome.result
     runs = pd.DataFrame([{**row, **out[row["sample"]]} for row in rows])
     ranking = []
     for kpi in ("delivered_mt_per_year", "transit_days_mean"):

@@ -11,6 +11,7 @@ import os
 import re
 import signal
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -221,17 +222,18 @@ SET_HELP = ("Override a scenario field, e.g. --set demand.scale=1.5 or "
 def run(scenario, out, seed, years, overrides, demand_case, detail, no_plots, quiet, replications, workers, scheduler,
         resume, overwrite, allow_large):
     """Run SCENARIO (a YAML file) and write tables, summary and plots."""
+    from .experiment import Execution
     from .runsize import check
     from .simulate import run as simulate
 
     scn = _load(scenario, overrides, years, demand_case)
     out_dir = Path(out) if out else Path("results") / scn.name
     if replications > 1 or resume:
-        _run_replicated(scn, out_dir, seed, replications, workers, scheduler, resume, overwrite, no_plots, quiet,
-                        allow_large)
+        ex = Execution(workers=workers, scheduler=scheduler, resume=resume, allow_large=allow_large, log=_note)
+        _run_replicated(scn, out_dir, seed, replications, ex, overwrite, no_plots, quiet, detail)
         return
     output.claim(out_dir, overwrite=overwrite)      # refuse before simulating, not after
-    check(scn, allow_large=allow_large)
+    check(scn, allow_large=allow_large, detail=detail)
     console = Console(stderr=True)
     show_bar = not quiet and console.is_terminal
     try:
@@ -256,15 +258,14 @@ def run(scenario, out, seed, years, overrides, demand_case, detail, no_plots, qu
                f"{res.metadata['wall_time_s']:.1f} s, {res.metadata['events_per_s']:,.0f} events/s)")
 
 
-def _run_replicated(scn, out_dir, seed, n, workers, scheduler, resume, overwrite, no_plots, quiet, allow_large):
+def _run_replicated(scn, out_dir, seed, n, ex, overwrite, no_plots, quiet, detail):
     from .experiment import ReplicationsFailed, replicate
     from .replicated import Replicated
     failed = None
-    with output.result_folder(out_dir, kind="replicated", overwrite=overwrite, resume=resume) as ws:
+    with output.result_folder(out_dir, kind="replicated", overwrite=overwrite, resume=ex.resume) as ws:
         try:
             with RunsProgress(f"{scn.name} x {n}", quiet) as bar:
-                runs = replicate(scn, n, seed, ws.path, workers, scheduler, resume, progress=bar,
-                                 allow_large=allow_large, log=_note)
+                runs = replicate(scn, n, seed, ws.path, replace(ex, progress=bar), detail=detail)
         except KeyboardInterrupt:
             interrupted(out_dir, staged=ws.staged)
         except ReplicationsFailed as exc:
@@ -317,7 +318,7 @@ def compare(scenarios, out, seed, years, overrides, route_flow, demand_cases, no
             scheduler, resume, overwrite, allow_large):
     """Run several SCENARIOS with the same seeds and compare them side by side."""
     from .compare import compare as run_compare
-    from .experiment import ReplicationsFailed
+    from .experiment import Execution, ReplicationsFailed
 
     scns = []
     for p in scenarios:
@@ -334,8 +335,9 @@ def compare(scenarios, out, seed, years, overrides, route_flow, demand_cases, no
     with output.result_folder(Path(out), kind="compare", overwrite=overwrite, resume=resume) as ws:
         try:
             with RunsProgress(f"{len(scns)} scenarios x {replications}", quiet) as bar:
-                cmp = run_compare(scns, seed=seed, replications=replications, workers=workers, scheduler=scheduler,
-                                  out=ws.path, resume=resume, progress=bar, allow_large=allow_large, log=_note)
+                ex = Execution(workers=workers, scheduler=scheduler, resume=resume, allow_large=allow_large,
+                               progress=bar, log=_note)
+                cmp = run_compare(scns, seed=seed, replications=replications, out=ws.path, execution=ex)
         except KeyboardInterrupt:
             interrupted(out, staged=ws.staged or replications == 1)
         except ReplicationsFailed as exc:
@@ -468,7 +470,8 @@ def sweep(scenario, varies, replications, years, kpi, out, overwrite, allow_larg
     out = Path(out or f"results/{scn.name}-sweep")
     output.claim(out, overwrite=overwrite)          # refuse before running, not after
     table = _analysis(f"sweep {npoints} points x {replications}", quiet,
-                      lambda bar: run_sweep(scn, grid, replications, seed, workers, scheduler, bar, allow_large))
+                      lambda bar: run_sweep(scn, grid, replications, seed, workers=workers, scheduler=scheduler,
+                                            progress=bar, allow_large=allow_large))
     summary = sweep_summary(table, paths, kpi)
 
     def write(tmp):
@@ -501,7 +504,7 @@ def capacity(scenario, year, replications, total_only, out, overwrite, allow_lar
     output.claim(out, overwrite=overwrite)
     table = _analysis("capacity", quiet, lambda bar: run_capacity(scn, year, replications, seed, not total_only,
                                                                    workers=workers, scheduler=scheduler, progress=bar,
-                                                                   allow_large=allow_large))
+                                                                   allow_large=allow_large, log=_note))
     _write_folder(out, lambda tmp: table.to_csv(tmp / "capacity.csv", index=False), "capacity", overwrite)
     if not quiet:
         _table(table, f"sustainable capacity of {scn.name} in {table.year.iloc[0]} (mean and 95% CI over "
@@ -530,16 +533,22 @@ def bottlenecks(scenario, year, replications, step, out, overwrite, allow_large,
     out = Path(out or f"results/{scn.name}-bottlenecks")
     output.claim(out, overwrite=overwrite)
     table = _analysis("bottlenecks", quiet, lambda bar: run_bottlenecks(scn, year, replications, seed, step,
-                                                                         workers, scheduler, bar, allow_large))
+                                                                         workers=workers, scheduler=scheduler,
+                                                                         progress=bar, allow_large=allow_large,
+                                                                         log=_note))
 
     def write(tmp):
         table.to_csv(tmp / "bottlenecks.csv", index=False)
         bottleneck_ranking(table).savefig(tmp / "bottlenecks.png", dpi=110)
     _write_folder(out, write, "bottlenecks", overwrite)
     if not quiet:
-        _table(table.head(12), f"what to build first in {table.year.iloc[0]}: change in delivered kt "
-                               f"(baseline {table.baseline_mt.iloc[0]:.2f} Mt)",
+        ran = table[table.skipped.isna()]
+        _table(ran.head(12), f"what to build first in {table.year.iloc[0]}: change in delivered kt "
+                             f"(baseline {table.baseline_mt.iloc[0]:.2f} Mt)",
                ["label", "kind", "delta_kt_mean", "delta_kt_ci_low", "delta_kt_ci_high"])
+        if len(ran) < len(table):
+            click.echo(f"{len(table) - len(ran)} levers not run: their resources are nearly idle in the baseline "
+                       "(bottlenecks.csv, column 'skipped', says why for each)")
     click.echo(f"ranking written to {out}/ (bottlenecks.csv, bottlenecks.png)")
 
 

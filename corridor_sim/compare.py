@@ -9,7 +9,6 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -177,26 +176,25 @@ def compare_results(results: dict[str, "Results | list[Results]"]) -> Comparison
                       {"seeds": list(seeds[0]), "common_random_numbers": len(seeds) == 1})
 
 
-def compare(scenarios: list[Scenario], seed: int = 1, replications: int = 1, workers: int | None = 1,
-            scheduler: str | None = None, out: str | Path | None = None, resume: bool = False,
-            overwrite: bool = False, progress: Callable[[int, int], None] | None = None,
-            allow_large: bool = False, log: Callable[[str], None] | None = None) -> Comparison:
+def compare(scenarios: list[Scenario], seed: int = 1, replications: int = 1, out: str | Path | None = None,
+            execution=None, **options) -> Comparison:
     """Run each scenario (``replications`` times, the same seeds for all) and compare them.
 
-    With ``out``, every finished replication is written to out/<scenario>/replications/ at once,
-    so an interrupted comparison can be resumed. When replications fail, ReplicationsFailed is
-    raised after the others finish; its ``comparison`` is built from those that succeeded when
-    every scenario has some.
+    ``execution`` (an ``experiment.Execution``, or its fields by name: ``workers=2`` ...) says
+    where and how; by default in this process. With ``out``, every finished replication is
+    written to out/<scenario>/replications/ at once, so an interrupted comparison can be resumed.
+    When replications fail, ReplicationsFailed is raised after the others finish; its
+    ``comparison`` is built from those that succeeded when every scenario has some.
     """
-    from .experiment import ReplicationsFailed, replicate_many
+    from .experiment import Execution, ReplicationsFailed, replicate_many
+    ex = Execution.of(execution, **({"workers": 1} | options) if execution is None else options)
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         raise ValueError(f"scenario names must differ to be compared: {names}")
     out = Path(out) if out is not None else None
     jobs = [(s, (out / s.name) if out is not None and replications > 1 else None) for s in scenarios]
     try:
-        runs = replicate_many(jobs, replications, seed, workers, scheduler, resume, overwrite, progress,
-                              allow_large, log)
+        runs = replicate_many(jobs, replications, seed, ex)
     except ReplicationsFailed as exc:
         if all(exc.runs.get(n) for n in names):
             exc.comparison = compare_results(exc.runs)

@@ -17,10 +17,10 @@ import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Generic, Iterator, TypeVar
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -44,26 +44,79 @@ def replication_seed(base_seed: int, r: int) -> int:
 
 
 @dataclass(frozen=True)
-class Task:
-    """One simulation: a scenario and a seed, with a key that names it in results and on disk."""
+class Execution:
+    """How a batch of runs is carried out, in one object instead of five arguments threaded
+    through every layer: where (local processes or a Dask scheduler), what it may replace in its
+    folder, how large it may be, and whom it tells about its progress."""
 
-    key: str
+    workers: int | None = None          # local worker processes (None: all cores; 1: in this process)
+    scheduler: Any = None               # a Dask scheduler address (tcp:// or tls://), or a distributed.Client
+    resume: bool = False                # complete an interrupted replicated run in its folder
+    overwrite: bool = False             # replace earlier results (kept until the new ones are complete)
+    allow_large: bool = False           # skip the check of the batch's size against this machine's memory
+    progress: Callable[[int, int], None] | None = None    # called with (runs done, runs in all)
+    log: Callable[[str], None] | None = None               # told what is reused, re-run or skipped
+
+    @classmethod
+    def of(cls, execution: "Execution | None" = None, **options) -> "Execution":
+        """``execution``, with any options given by name on top (the API functions' keywords).
+
+        >>> Execution.of(workers=2).workers, Execution.of(Execution(resume=True), workers=1)
+        (2, Execution(workers=1, scheduler=None, resume=True, overwrite=False, allow_large=False, progress=None, log=None))
+        """
+        unknown = set(options) - {f.name for f in fields(cls)}
+        if unknown:
+            raise TypeError(f"unknown execution option(s): {', '.join(sorted(unknown))}")
+        return replace(execution or cls(), **options)
+
+    def say(self, message: str) -> None:
+        if self.log is not None:
+            self.log(message)
+
+
+@dataclass(frozen=True)
+class Task:
+    """One simulation: a scenario and a seed, named by what it stands for in its batch (its
+    replication, and the variant, point or sample of an analysis). ``out``: the folder the worker
+    writes the run to (runs on this machine only); ``detail``: keep the per-consignment tables."""
+
     scenario: Scenario
     seed: int
+    replication: int = 0
+    variant: str = ""
+    out: Path | None = None
+    detail: bool = False
+
+    @property
+    def key(self) -> str:
+        """A name for messages and Dask task keys."""
+        parts = [self.scenario.name] + ([self.variant] if self.variant else []) + [f"rep_{self.replication:03d}"]
+        return "/".join(parts)
+
+
+R = TypeVar("R")
 
 
 @dataclass
-class Outcome:
+class Outcome(Generic[R]):
+    """What a task gave: its result (a Results for ``run_task``; the KPIs an analysis reads for
+    its own task functions) or the error that stopped it."""
+
     task: Task
-    result: Results | None
+    result: R | None
     error: str | None = None
 
 
-def run_task(task: Task) -> Outcome:
-    """Run one task; an exception becomes a recorded error so a sweep can go on. The size was
-    checked, for every task at once, before any started (``execute``)."""
+def run_task(task: Task) -> Outcome[Results]:
+    """Run one task (and write its folder, when it has one); an exception becomes a recorded error
+    so a batch can go on. The size was checked, for every task at once, before any started."""
     try:
-        return Outcome(task, run(task.scenario, seed=task.seed, allow_large=True))
+        res = run(task.scenario, seed=task.seed, allow_large=True, detail=task.detail)
+        if task.out is not None:
+            # the worker writes its own run: the parent only keeps the manifest, so N workers write
+            # N folders at once instead of the parent writing them one after another
+            res.write(task.out, plots=False, overwrite=True)
+        return Outcome(task, res)
     except Exception as exc:  # noqa: BLE001 - reported per task, by design
         return Outcome(task, None, f"{type(exc).__name__}: {exc}")
 
@@ -82,54 +135,85 @@ class SchedulerError(Exception):
 PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent(parent_pid: int) -> None:
-    """Pool worker initializer: end this worker as soon as its parent is gone.
+def _die_with_parent(main_pid: int) -> None:
+    """Pool worker initializer: end this worker as soon as the run that started it is gone.
 
-    Linux: the kernel sends SIGKILL when the parent dies (prctl PR_SET_PDEATHSIG); the pid check
-    after it catches a parent that died before the call. Elsewhere a daemon thread polls the
-    parent pid once a second.
+    A spawned worker's parent is the run: on Linux the kernel sends SIGKILL when it dies (prctl
+    PR_SET_PDEATHSIG), and the pid check after it catches a run that died before the call. A
+    forkserver worker's parent is the fork server, which outlives a SIGKILLed run while its
+    workers hold its "alive" pipe; so it, and any worker where prctl is missing, watches the run's
+    pid from a daemon thread instead (every half second).
     """
-    if sys.platform.startswith("linux"):
+    if os.getppid() == main_pid and sys.platform.startswith("linux"):
         try:
             libc = ctypes.CDLL(None, use_errno=True)
             if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
-                if os.getppid() != parent_pid:
+                if os.getppid() != main_pid:
                     os._exit(1)
                 return
         except (OSError, AttributeError):
             pass
-    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True, name="watch-parent").start()
+    threading.Thread(target=_watch_run, args=(main_pid,), daemon=True, name="watch-run").start()
 
 
-def _watch_parent(parent_pid: int) -> None:
-    while os.getppid() == parent_pid:
-        time.sleep(1.0)
-    os._exit(1)
+def _watch_run(main_pid: int) -> None:
+    while True:
+        try:
+            os.kill(main_pid, 0)              # signal 0: only asks whether the process exists
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:
+            pass                              # it exists
+        time.sleep(0.5)
 
 
-def execute(tasks: list, workers: int | None = None, scheduler: str | None = None,
-            fn: Callable = run_task, allow_large: bool = False, keep_results: bool = False) -> Iterator[Outcome]:
-    """Run tasks and yield their outcomes as they finish (any order).
+def _pool_context():
+    """The start method for worker processes. forkserver where the platform has it: a clean server
+    process imports corridor-sim once and forks each worker from it, so a worker neither re-imports
+    everything (spawn costs ~0.5 s each) nor copies this process's threads and their locks (the
+    progress bar's), which plain fork would."""
+    import multiprocessing as mp
+    if "forkserver" in mp.get_all_start_methods():
+        ctx = get_context("forkserver")
+        ctx.set_forkserver_preload(["corridor_sim.simulate", "corridor_sim.analysis", "corridor_sim.experiment"])
+        return ctx
+    return get_context("spawn")
 
-    ``scheduler`` (``tcp://host:port``) sends them to a Dask distributed cluster; otherwise
-    ``workers`` processes run them (1: in this process). Before anything starts, the size of the
-    runs is checked against this machine's memory (``runsize.check``: the runs at once, plus every
-    result when ``keep_results``); ``allow_large`` skips that. Stopping the iteration (Ctrl-C)
+
+def execute(tasks: list, execution: Execution | None = None, fn: Callable = run_task,
+            keep_results: bool = False) -> Iterator[Outcome]:
+    """Run tasks and yield their outcomes as they finish (any order), calling ``execution.progress``.
+
+    ``execution.scheduler`` sends them to a Dask distributed cluster; otherwise
+    ``execution.workers`` processes run them (1: in this process). Before anything starts, the size
+    of the runs is checked against this machine's memory (``runsize.check``: the runs at once, plus
+    every result when ``keep_results``) unless ``allow_large``. Stopping the iteration (Ctrl-C)
     cancels what has not started and stops the workers; workers also die with this process.
     """
+    ex = execution or Execution()
     if not tasks:
         return
-    preflight(tasks, workers, scheduler, allow_large, keep_results)
-    workers = workers or default_workers()
-    if scheduler:
-        yield from _execute_dask(tasks, scheduler, fn)
+    preflight(tasks, ex, keep_results)
+    done, total = 0, len(tasks)
+    if ex.progress:
+        ex.progress(0, total)
+    for outcome in _outcomes(tasks, ex, fn):
+        done += 1
+        if ex.progress:
+            ex.progress(done, total)
+        yield outcome
+
+
+def _outcomes(tasks: list, ex: Execution, fn: Callable) -> Iterator[Outcome]:
+    workers = ex.workers or default_workers()
+    if ex.scheduler:
+        yield from _execute_dask(tasks, ex.scheduler, fn)
         return
     if workers <= 1 or len(tasks) == 1:
         for t in tasks:
             yield fn(t)
         return
-    # spawn, not fork: the parent may hold threads (the progress bar) whose locks a fork would copy
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=get_context("spawn"),
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=_pool_context(),
                                initializer=_die_with_parent, initargs=(os.getpid(),))
     pending: set = set()
     try:
@@ -149,20 +233,21 @@ def execute(tasks: list, workers: int | None = None, scheduler: str | None = Non
                 p.terminate()
 
 
-def preflight(tasks: list, workers: int | None = None, scheduler: str | None = None, allow_large: bool = False,
-              keep_results: bool = False) -> None:
+def preflight(tasks: list, execution: Execution | None = None, keep_results: bool = False) -> None:
     """What can refuse a batch before anything runs or is written: its size against this machine's
     memory (``runsize.check``: the runs at once, plus every result when ``keep_results``) and a
     scheduler that does not answer."""
+    ex = execution or Execution()
     if not tasks:
         return
-    workers = workers or default_workers()
-    at_once = 1 if (scheduler or workers <= 1) else min(workers, len(tasks))
+    workers = ex.workers or default_workers()
+    at_once = 1 if (ex.scheduler or workers <= 1) else min(workers, len(tasks))
     distinct = list({id(t.scenario): t.scenario for t in tasks}.values())
-    runsize.check(distinct, concurrent=at_once, kept=len(tasks) if keep_results else 0, allow_large=allow_large,
-                  what="this batch of runs" if len(tasks) > 1 else "the run")
-    if isinstance(scheduler, str):
-        _reachable(scheduler)
+    detail = any(t.detail for t in tasks)
+    runsize.check(distinct, concurrent=at_once, kept=len(tasks) if keep_results else 0, allow_large=ex.allow_large,
+                  what="this batch of runs" if len(tasks) > 1 else "the run", detail=detail)
+    if isinstance(ex.scheduler, str):
+        _reachable(ex.scheduler)
 
 
 def _reachable(address: str) -> None:
@@ -234,50 +319,50 @@ class ReplicationsFailed(Exception):
 
 
 def replicate(scenario: Scenario, n: int, seed: int = 1, out: str | Path | None = None,
-              workers: int | None = None, scheduler: str | None = None, resume: bool = False,
-              overwrite: bool = False, progress: Callable[[int, int], None] | None = None,
-              allow_large: bool = False, log: Callable[[str], None] | None = None) -> list[Results]:
+              execution: Execution | None = None, detail: bool = False, **options) -> list[Results]:
     """Run ``n`` replications; with ``out``, write each as it finishes and keep a manifest.
 
-    Returns the replications in order. With ``resume``, replications already in ``out`` (same
-    scenario and seed, each checked) are read back and only the missing ones run. A replication
-    that fails is recorded and the others go on; then ReplicationsFailed is raised with them.
+    Returns the replications in order. ``execution`` (or its fields by name: ``workers=2``,
+    ``resume=True`` ...) says where and how. With ``resume``, replications already in ``out``
+    (same scenario and seed, each checked) are read back and only the missing ones run. A
+    replication that fails is recorded and the others go on; then ReplicationsFailed is raised
+    with them. ``detail`` keeps each replication's per-consignment tables.
     """
-    return replicate_many([(scenario, out)], n, seed, workers, scheduler, resume, overwrite, progress,
-                          allow_large, log)[scenario.name]
+    ex = Execution.of(execution, **options)
+    return replicate_many([(scenario, out)], n, seed, ex, detail)[scenario.name]
 
 
 def replicate_many(jobs: list[tuple[Scenario, str | Path | None]], n: int, seed: int = 1,
-                   workers: int | None = None, scheduler: str | None = None, resume: bool = False,
-                   overwrite: bool = False, progress: Callable[[int, int], None] | None = None,
-                   allow_large: bool = False, log: Callable[[str], None] | None = None
-                   ) -> dict[str, list[Results]]:
+                   execution: Execution | None = None, detail: bool = False, **options) -> dict[str, list[Results]]:
     """Replications of several scenarios with the same seeds (common random numbers), all run as
     one batch so the workers stay busy; each scenario's folder gets its replications and manifest.
 
     Folders follow the output contract (``output.result_folder``): new, resumed, or (with
     ``overwrite``) staged beside the old results and swapped in once every replication has run.
+    Local workers write their own replication's folder; with a Dask scheduler (whose workers may
+    not share this file system) this process writes them.
     """
+    ex = Execution.of(execution, **options)
     seeds = [replication_seed(seed, r) for r in range(n)]
     # refuse what is too large or cannot run before any folder is claimed or written
-    preflight([Task(f"{scn.name}/rep_{r:03d}", scn, s) for scn, _ in jobs for r, s in enumerate(seeds)],
-              workers, scheduler, allow_large, keep_results=True)
+    preflight([Task(scn, s, r, detail=detail) for scn, _ in jobs for r, s in enumerate(seeds)], ex, keep_results=True)
     have: dict[str, dict[int, Results]] = {}
     failed: dict[str, dict[int, dict]] = {}
     folders: dict[str, Path | None] = {}
     manifests: dict[str, dict] = {}
     tasks = []
-    say = log or (lambda msg: None)
+    say = ex.say
+    remote = bool(ex.scheduler)
     with ExitStack() as stack:
         for scn, out in jobs:
             have[scn.name], failed[scn.name] = {}, {}
             folders[scn.name] = None
             if out is not None:
-                ws = stack.enter_context(output.result_folder(out, kind="replicated", overwrite=overwrite,
-                                                              resume=resume))
+                ws = stack.enter_context(output.result_folder(out, kind="replicated", overwrite=ex.overwrite,
+                                                              resume=ex.resume))
                 folder = folders[scn.name] = ws.path
-                manifests[scn.name] = _start_manifest(folder, scn, seed, n, seeds, resume)
-                if resume:
+                manifests[scn.name] = _start_manifest(folder, scn, seed, n, seeds, ex.resume)
+                if ex.resume:
                     for r in range(n):
                         rep = folder / "replications" / f"rep_{r:03d}"
                         if not rep.exists():
@@ -287,29 +372,33 @@ def replicate_many(jobs: list[tuple[Scenario, str | Path | None]], n: int, seed:
                             have[scn.name][r] = res
                         else:
                             say(f"{rep}: {why}; running it again")
-            tasks += [Task(f"{scn.name}/rep_{r:03d}", scn, s) for r, s in enumerate(seeds) if r not in have[scn.name]]
+            folder = folders[scn.name]
+            tasks += [Task(scn, s, r, out=(folder / "replications" / f"rep_{r:03d}"
+                                           if folder is not None and not remote else None), detail=detail)
+                      for r, s in enumerate(seeds) if r not in have[scn.name]]
         total = n * len(jobs)
         done = sum(len(h) for h in have.values())
-        if progress:
-            progress(done, total)
+        if ex.progress:
+            ex.progress(done, total)
         try:
-            for outcome in execute(tasks, workers, scheduler, allow_large=True):   # checked above
-                name, rep = outcome.task.key.split("/")
-                r = int(rep.split("_")[1])
+            # the size was checked above, for every replication kept; progress is counted here
+            for outcome in execute(tasks, replace(ex, allow_large=True, progress=None)):
+                name, r = outcome.task.scenario.name, outcome.task.replication
                 if outcome.error:
                     failed[name][r] = {"replication": r, "seed": outcome.task.seed, "error": outcome.error}
                 else:
                     have[name][r] = outcome.result
-                    if folders[name] is not None:
-                        outcome.result.write(folders[name] / "replications" / rep, plots=False, overwrite=True)
+                    if folders[name] is not None and outcome.task.out is None:
+                        outcome.result.write(folders[name] / "replications" / f"rep_{r:03d}", plots=False,
+                                             overwrite=True)
                 if folders[name] is not None:
                     m = manifests[name]
                     m["done"] = sorted(have[name])
                     m["failed"] = [failed[name][k] for k in sorted(failed[name])]
                     output.write_json(folders[name] / "manifest.json", m)
                 done += 1
-                if progress:
-                    progress(done, total)
+                if ex.progress:
+                    ex.progress(done, total)
         finally:
             for name, m in manifests.items():
                 if not (folders[name] / "manifest.json").exists():

@@ -420,8 +420,9 @@ def sweep_plot(summary: pd.DataFrame, paths: list[str], kpi: str = "delivered_mt
 
 
 def bottleneck_ranking(table: pd.DataFrame, top: int = 20) -> Figure:
-    """Change in delivered tonnes from one step more of each resource, largest first."""
-    t = table.head(top).iloc[::-1]
+    """Change in delivered tonnes from one step more of each resource, largest first (levers the
+    screening skipped, on nearly idle resources, have no bar)."""
+    t = table[table.delta_kt_mean.notna()].head(top).iloc[::-1]
     fig = Figure(figsize=(11, 0.36 * len(t) + 2.0), layout="constrained")
     ax = fig.add_subplot()
     colors = [KIND_COLORS.get(k, "grey") for k in t.kind]

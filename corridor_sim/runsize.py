@@ -1,11 +1,13 @@
 """How big a run will be, before it starts, and whether this machine can hold it.
 
 A run's memory grows with the consignments (lots) it simulates: every lot lives in the ledger
-from its generation until it is delivered, and each delivered part becomes a row of lots.csv with
-its stage times. Yard and queue levels add a row per terminal metric per sampling interval. So
-the estimate is
+from its generation until it is delivered, and, in a run that keeps its detail (``--detail``),
+each delivered part becomes a row of lots.csv with its stage times; without detail a delivery
+leaves ~48 bytes in the ledger's yearly arrays. Yard and queue levels add a row per terminal
+metric per bin. So the estimate is
 
-    peak bytes = BYTES_PER_PROCESS + lots x BYTES_PER_LOT + level rows x BYTES_PER_LEVEL_ROW
+    peak bytes = BYTES_PER_PROCESS + lots x (BYTES_PER_LOT, or BYTES_PER_WAITING_LOT without
+                 detail, as if every lot waited at once) + level rows x BYTES_PER_LEVEL_ROW
 
 with lots = demand x years / lot size, summed over flows: trend demand, with the demand scale and
 every timeline state's values, warm-up included, times the largest multiplier a flow's
@@ -37,6 +39,8 @@ from .scenario import Flow, Scenario
 
 BYTES_PER_PROCESS = 150e6        # interpreter, numpy, pandas, simpy and the model's fixed structures
 BYTES_PER_LOT = 4096             # measured, see above
+BYTES_PER_WAITING_LOT = 2048     # a lot in the backlog (measured, see above): the no-detail bound
+KEPT_BYTES_PER_DELIVERY = 48     # without detail: tonnes, units, days in the ledger's yearly arrays
 BYTES_PER_LEVEL_ROW = 500        # a 5-tuple in a list, then a DataFrame row (peak while collecting)
 KEPT_BYTES_PER_LOT = 1536        # tables of a finished run kept in memory (lots, voyages, vessel states)
 KEPT_BYTES_PER_LEVEL_ROW = 64
@@ -95,7 +99,7 @@ def _max_multiplier(s: Scenario, flow_id: str) -> float:
         return math.inf
 
 
-def estimate(s: Scenario) -> RunSize:
+def estimate(s: Scenario, detail: bool = True) -> RunSize:
     """An upper estimate of the lots and memory of one run of ``s`` (see the module docstring)."""
     states = [s] + [after for _, after in s.timeline_states]
     years = list(range(s.start_year, s.end_year + 1))
@@ -113,8 +117,9 @@ def estimate(s: Scenario) -> RunSize:
     terminals = sum(len(p.terminals) for p in s.ports)
     hours = (len(years) * 365.25 + s.warmup_days) * 24.0
     level_rows = hours / s.output.levels_every_h * (LEVEL_METRICS_PER_TERMINAL * terminals + len(s.ports))
-    peak = BYTES_PER_PROCESS + lots * BYTES_PER_LOT + level_rows * BYTES_PER_LEVEL_ROW
-    kept = lots * KEPT_BYTES_PER_LOT + level_rows * KEPT_BYTES_PER_LEVEL_ROW
+    per_lot = BYTES_PER_LOT if detail else BYTES_PER_WAITING_LOT
+    peak = BYTES_PER_PROCESS + lots * per_lot + level_rows * BYTES_PER_LEVEL_ROW
+    kept = lots * (KEPT_BYTES_PER_LOT if detail else KEPT_BYTES_PER_DELIVERY) + level_rows * KEPT_BYTES_PER_LEVEL_ROW
     return RunSize(lots, level_rows, peak, kept)
 
 
@@ -164,11 +169,11 @@ def available_memory_bytes() -> int:
 
 
 def check(scenarios: list[Scenario] | Scenario, concurrent: int = 1, kept: int = 0, allow_large: bool = False,
-          what: str = "the run") -> RunSize:
+          what: str = "the run", detail: bool = True) -> RunSize:
     """Refuse (RunTooLarge) work that would not fit: ``concurrent`` runs at once of the largest of
     ``scenarios``, plus the tables of ``kept`` finished runs held for statistics."""
     scns = scenarios if isinstance(scenarios, list) else [scenarios]
-    sizes = [estimate(s) for s in scns]
+    sizes = [estimate(s, detail) for s in scns]
     big = max(sizes, key=lambda z: z.peak_bytes)
     need = big.peak_bytes * max(concurrent, 1) + sum(z.kept_bytes for z in sizes) / len(sizes) * kept
     budget = available_memory_bytes() / 2

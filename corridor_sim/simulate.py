@@ -19,7 +19,7 @@ def run(scenario: Scenario, seed: int = 1, progress: Callable[[float], None] | N
     starts, unless ``allow_large``. With ``detail``, the run keeps one row per consignment, voyage
     and vessel state (``lots``, ``voyages``, ``vessel_states``).
     """
-    runsize.check(scenario, allow_large=allow_large)
+    runsize.check(scenario, allow_large=allow_large, detail=detail)
     t0 = time.perf_counter()
     model = Model(scenario, seed, detail=detail)
     model.run(progress=progress)

@@ -154,13 +154,25 @@ def test_capacity_of_a_fleet_bound_corridor():
     assert total.capacity_mt_ci_low <= total.capacity_mt <= total.capacity_mt_ci_high
 
 
-def test_bottleneck_ranking_puts_the_binding_fleet_first():
+def test_bottleneck_ranking_puts_the_binding_fleet_first_and_skips_only_what_cannot_matter():
     s = small(tons=20000.0)
-    t = bottlenecks(s, replications=2, workers=1)
-    assert t.iloc[0].lever == "p_q:v" and t.iloc[0].delta_kt_mean > 1.0
-    assert set(t.kind) >= {"rail_path", "berth", "rail_track", "yard", "fleet"} - {"rail_path"}
-    rest = t[t.lever != "p_q:v"]
-    assert rest.delta_kt_mean.abs().max() < 0.3 * t.iloc[0].delta_kt_mean
+    full = bottlenecks(s, replications=2, workers=1, screened=False)
+    assert full.iloc[0].lever == "p_q:v" and full.iloc[0].delta_kt_mean > 1.0
+    assert set(full.kind) >= {"rail_path", "berth", "rail_track", "yard", "fleet"} - {"rail_path"}
+    rest = full[full.lever != "p_q:v"]
+    assert rest.delta_kt_mean.abs().max() < 0.3 * full.iloc[0].delta_kt_mean
+    # screened: the nearly idle resources are not run, each with its reason, and they are the ones
+    # the full ranking found to change nothing (to a tenth of what the binding fleet adds)
+    said = []
+    t = bottlenecks(s, replications=2, workers=1, log=said.append)
+    skipped = t[t.skipped.notna()]
+    assert len(skipped) >= 3 and said and all("busy in the baseline" in w or "fill peaked" in w for w in skipped.skipped)
+    assert skipped.delta_kt_mean.isna().all()
+    in_full = full.set_index("lever").loc[skipped.lever, "delta_kt_mean"]
+    assert in_full.abs().max() < 0.1 * full.iloc[0].delta_kt_mean
+    ran = t[t.skipped.isna()].set_index("lever").delta_kt_mean
+    assert ran.equals(full.set_index("lever").loc[ran.index, "delta_kt_mean"])    # common random numbers
+    assert t.iloc[0].lever == "p_q:v"
 
 
 def test_morris_sensitivity_ranks_the_fleet_size_above_a_neutral_input():
