@@ -20,7 +20,7 @@ import pandas as pd
 from . import runsize
 from .experiment import Execution, Outcome, Task, execute, replication_seed
 from .kpi import binding_bottleneck
-from .replicated import totals
+from .summary import totals
 from .loading import ScenarioError, _slot, apply_override, scale_value, validate_dict
 from .scenario import Scenario
 from .simulate import run

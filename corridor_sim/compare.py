@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +13,6 @@ import numpy as np
 import pandas as pd
 
 from . import output
-from .kpi import binding_bottleneck, first_year_at, route_split
 from .results import Results
 from .scenario import Scenario
 
@@ -121,9 +119,10 @@ def _r(x):
 
 def compare_results(results: dict[str, "Results | list[Results]"]) -> Comparison:
     """Comparison tables from runs already made: one Results or a list of replications per scenario
-    (the same seeds for every scenario, for a fair comparison)."""
-    from .replicated import TOTAL_METRICS, totals
+    (the same seeds for every scenario, for a fair comparison). The statistics are
+    ``corridor_sim.summary``'s, as in each scenario's own summary.json."""
     from .stats import aggregate
+    from .summary import TOTAL_METRICS, binding_vote, goal_reach, route_shares, totals
     runs = {k: (v if isinstance(v, list) else [v]) for k, v in results.items()}
     annual, goal, binding, transit, routes = [], [], [], [], []
     for name, reps in runs.items():
@@ -134,42 +133,20 @@ def compare_results(results: dict[str, "Results | list[Results]"]) -> Comparison
             t[m] = t[f"{m}_mean"]
         annual.append(t)
         for year in sorted(t.year):
-            bbs = [binding_bottleneck(r.resources[r.resources.year == year]) for r in reps]
-            named = Counter(b["resource"] for b in bbs if b["binding"])
-            if named:
-                res_name, count = named.most_common(1)[0]
-                kinds = [b for b in bbs if b["resource"] == res_name]
-                binding.append({"scenario": name, "year": int(year), "resource": res_name, "kind": kinds[0]["kind"],
-                                "utilization": float(np.mean([b["utilization"] for b in kinds])),
-                                "share_of_replications": count / len(reps), "binding": True})
-            else:
-                top = max(bbs, key=lambda b: b["utilization"] or 0)
-                binding.append({"scenario": name, "year": int(year), "resource": top["resource"], "kind": top["kind"],
-                                "utilization": top["utilization"], "share_of_replications": 0.0, "binding": False})
-            shares: dict[tuple, list] = {}
-            tons: dict[tuple, list] = {}
-            for r in reps:
-                ly = r.routes[r.routes.year == year]
-                for f, s in route_split(ly).items():
-                    tt = ly[ly.flow == f].groupby("route").tons_delivered.sum()
-                    for route, v in s.items():
-                        shares.setdefault((f, route), []).append(float(v))
-                        tons.setdefault((f, route), []).append(float(tt[route]))
-            for (f, route), v in shares.items():
+            binding.append({"scenario": name, "year": int(year), **binding_vote(reps, year)})
+            for (f, route), d in route_shares(reps, year).items():
                 routes.append({"scenario": name, "year": int(year), "flow": f, "route": route,
-                               "tons": sum(tons[(f, route)]) / len(reps), "share": sum(v) / len(reps)})
+                               "tons": float(np.mean(d["tons"])), "share": float(np.mean(d["share"]))})
         tr = aggregate([r.annual for r in reps], ["year", "flow"], ["transit_days_mean", "transit_days_p95"])
         for row in tr.itertuples():
             transit.append({"scenario": name, "year": int(row.year), "flow": row.flow,
                             "transit_days_mean": row.transit_days_mean_mean, "transit_days_p95": row.transit_days_p95_mean,
                             "transit_days_mean_ci_low": row.transit_days_mean_ci_low,
                             "transit_days_mean_ci_high": row.transit_days_mean_ci_high})
-        mean_delivered = pd.Series(t.delivered_mt.to_numpy(), index=t.year.to_numpy())
-        reach = [first_year_at(totals(r).set_index("year").delivered_mt, scn.goal_mt_per_year) for r in reps]
+        reach = goal_reach(reps, scn.goal_mt_per_year, pd.Series(t.delivered_mt.to_numpy(), index=t.year.to_numpy()))
         goal.append({"scenario": name, "demand_case": scn.demand_case, "goal_mt": scn.goal_mt_per_year,
-                     "first_year_at_goal": first_year_at(mean_delivered, scn.goal_mt_per_year),
-                     "share_reaching_goal": sum(x is not None for x in reach) / len(reps),
-                     "end_year": scn.end_year})
+                     "first_year_at_goal": reach["first_year_of_mean"],
+                     "share_reaching_goal": reach["share_of_replications_reaching_goal"], "end_year": scn.end_year})
     seeds = sorted({tuple(r.seed for r in reps) for reps in runs.values()})
     return Comparison(runs, pd.concat(annual, ignore_index=True), pd.DataFrame(goal), pd.DataFrame(binding),
                       pd.DataFrame(transit), pd.DataFrame(routes),

@@ -8,7 +8,6 @@ replications' own folders in out/replications/.
 from __future__ import annotations
 
 import os
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,33 +15,15 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
-from .kpi import binding_bottleneck, first_year_at, route_split
 from . import output
 from .results import Results, _flat, _have_pyarrow
 from .scenario import Scenario
-from .stats import aggregate, stat_dict
+from .stats import aggregate
+from .summary import TOTAL_METRICS, summarize, totals
 
 ANNUAL_METRICS = ["tons_generated", "tons_delivered", "tons_diverted", "units_delivered", "tons_backlog", "tons_in_system",
                   "transit_days_mean", "transit_days_p95"]
 RESOURCE_METRICS = ["utilization", "mean_queue", "mean_wait_h"]
-
-
-def totals(res: Results) -> pd.DataFrame:
-    """Per year, the corridor totals of one run (Mt, TEU, tonne-weighted transit days)."""
-    rows = []
-    for year, g in res.annual.groupby("year"):
-        w = g.tons_delivered
-        rows.append({"year": int(year), "generated_mt": g.tons_generated.sum() / 1e6,
-                     "delivered_mt": w.sum() / 1e6, "diverted_mt": g.tons_diverted.sum() / 1e6,
-                     "backlog_mt": g.tons_backlog.sum() / 1e6,
-                     "in_system_mt": g.tons_in_system.sum() / 1e6,
-                     "teu_delivered": g.loc[g.cargo == "container", "units_delivered"].sum(),
-                     "transit_days_mean": float((g.transit_days_mean * w).sum() / w.sum()) if w.sum() > 0 else np.nan})
-    return pd.DataFrame(rows)
-
-
-TOTAL_METRICS = ["generated_mt", "delivered_mt", "diverted_mt", "backlog_mt", "in_system_mt", "teu_delivered",
-                 "transit_days_mean"]
 
 
 @dataclass
@@ -74,43 +55,8 @@ class Replicated:
         return pd.Series(t.delivered_mt_mean.to_numpy(), index=t.year.to_numpy())
 
     def summary(self) -> dict:
-        out = {"scenario": self.scenario.name, "seed": self.seed, "replications": self.n,
-               "seeds": [r.seed for r in self.runs], "goal_mt_per_year": self.scenario.goal_mt_per_year,
-               "statistics": "mean, sd and 95% t confidence interval over replications", "years": {}}
-        if self.failed:
-            out["statistics"] += (f" (the {self.n} that succeeded; {len(self.failed)} failed: replications "
-                                  + ", ".join(str(f["replication"]) for f in self.failed) + ")")
-            out["failed_replications"] = self.failed
-        tot = [totals(r).set_index("year") for r in self.runs]
-        for year in sorted(tot[0].index):
-            per_flow = {}
-            for flow in self.runs[0].annual.flow.unique():
-                rows = [r.annual[(r.annual.year == year) & (r.annual.flow == flow)].iloc[0] for r in self.runs]
-                per_flow[flow] = {m: stat_dict([float(x[m]) for x in rows], 1 if m.startswith("tons") else 2)
-                                  for m in ("tons_generated", "tons_delivered", "tons_diverted", "tons_in_system",
-                                            "tons_backlog",
-                                            "transit_days_mean", "transit_days_p95")}
-            binds = [binding_bottleneck(r.resources[r.resources.year == year]) for r in self.runs]
-            named = Counter(b["resource"] for b in binds if b["binding"])
-            top, count = named.most_common(1)[0] if named else (None, 0)
-            splits: dict[str, dict[str, list]] = {}
-            for r in self.runs:
-                for f, s in route_split(r.routes[r.routes.year == year]).items():
-                    for route, v in s.items():
-                        splits.setdefault(f, {}).setdefault(route, []).append(float(v))
-            out["years"][str(int(year))] = {
-                "total": {m: stat_dict([t.loc[year, m] for t in tot], 3) for m in TOTAL_METRICS},
-                "flows": per_flow,
-                "binding_bottleneck": {"resource": top, "share_of_replications": round(count / self.n, 3)},
-                "route_split": {f: {route: stat_dict(v + [0.0] * (self.n - len(v)), 4) for route, v in d.items()}
-                                for f, d in splits.items()},
-            }
-        goal = self.scenario.goal_mt_per_year
-        hit = first_year_at(self.delivered_mt(), goal)
-        reach = [first_year_at(totals(r).set_index("year").delivered_mt, goal) for r in self.runs]
-        out["first_year_at_goal"] = {"mean_delivered": hit,
-                                     "share_of_replications_reaching_goal": round(sum(x is not None for x in reach) / self.n, 3)}
-        return out
+        """summary.json (``corridor_sim.summary``, docs/summary.md)."""
+        return summarize(self.runs, self.scenario, self.seed, self.failed)
 
     def write(self, out: str | Path, plots: bool = True) -> Path:
         """Write the statistics next to out/replications/ (which ``experiment.replicate`` fills).

@@ -17,7 +17,7 @@ import pandas as pd
 
 from . import __version__, output
 from .calendar import Calendar
-from .kpi import binding_bottleneck, busiest_resources, route_split, weighted_quantile
+from .kpi import weighted_quantile
 from .model.build import InterventionApplied
 from .model.cargo import Delivery, FlowYear, StockSnapshot
 from .model.demand import DemandPlan
@@ -62,39 +62,9 @@ class Results:
         return self.annual.groupby("year")["tons_delivered"].sum() / 1e6
 
     def summary(self) -> dict:
-        s = self.scenario
-        out: dict = {"scenario": s.name, "seed": self.seed, "goal_mt_per_year": s.goal_mt_per_year,
-                     "scope": "corridor cargo as in the KZ Ministry of Transport TITR series (oil to BTC included)",
-                     "years": {}}
-        for year, grp in self.annual.groupby("year"):
-            flows = {}
-            for _, r in grp.iterrows():
-                flows[r.flow] = {k: round(float(r[k]), 1) for k in
-                                 ("tons_generated", "tons_delivered", "tons_diverted", "tons_in_system", "tons_backlog")}
-                flows[r.flow]["transit_days_mean"] = _num(r.transit_days_mean)
-                flows[r.flow]["transit_days_p95"] = _num(r.transit_days_p95)
-            total = {k: round(float(grp[k].sum()), 1) for k in
-                     ("tons_generated", "tons_delivered", "tons_diverted", "tons_in_system", "tons_backlog")}
-            teu = float(grp.loc[grp.cargo == "container", "units_delivered"].sum())
-            res_y = self.resources[self.resources.year == year]
-            busiest = busiest_resources(res_y, 3)
-            split = route_split(self.routes[self.routes.year == year])
-            out["years"][str(int(year))] = {
-                "total": total,
-                "teu_delivered": round(teu, 1),
-                "flows": flows,
-                "busiest_resources": busiest.to_dict(orient="records"),
-                "binding_bottleneck": binding_bottleneck(res_y),
-                "route_split": {f: {r: round(float(v), 4) for r, v in g.items()} for f, g in split.items()},
-            }
-        out["interventions"] = self.interventions[["id", "date", "description"]].to_dict(orient="records") \
-            if len(self.interventions) else []
-        lots = self.lots
-        out["transit_days"] = {
-            f: {"mean": _num(np.average(g.transit_days, weights=g.tons)),
-                "p95": _num(weighted_quantile(g.transit_days.to_numpy(), g.tons.to_numpy(), 0.95))}
-            for f, g in lots.groupby("flow")} if len(lots) else {}
-        return out
+        """summary.json: this run as a batch of one (``corridor_sim.summary``, docs/summary.md)."""
+        from .summary import summarize
+        return summarize([self], self.scenario, self.seed)
 
     # -- files -----------------------------------------------------------------------------------
     def write(self, out: str | Path, plots: bool = True, overwrite: bool = False) -> Path:

@@ -56,14 +56,19 @@ def test_detail_tables_are_written_as_parquet_when_asked(tmp_path, base_path):
 
 
 def test_summary_json_has_per_year_per_flow_stocks_and_teu(run_dir):
+    from corridor_sim.summary import check_summary
     out, _ = run_dir
     s = json.loads((out / "summary.json").read_text())
+    assert check_summary(s) == []                              # the one schema (docs/summary.md)
+    assert s["replications"] == 1 and s["seeds"] == [3]
     y = s["years"]["2024"]
     for flow in ("containers_cn_az", "crude_kz_btc"):
         assert set(y["flows"][flow]) >= {"tons_generated", "tons_delivered", "tons_in_system", "tons_backlog"}
-    assert 40_000 < y["teu_delivered"] < 75_000                # ~56.5k TEU documented
+        assert y["flows"][flow]["tons_delivered"]["sd"] is None    # one run: no spread
+    assert 40_000 < y["total"]["teu_delivered"]["mean"] < 75_000   # ~56.5k TEU documented
     assert len(y["busiest_resources"]) == 3
-    assert y["total"]["tons_delivered"] == pytest.approx(sum(f["tons_delivered"] for f in y["flows"].values()), abs=1)
+    flows_mt = sum(f["tons_delivered"]["mean"] for f in y["flows"].values()) / 1e6
+    assert y["total"]["delivered_mt"]["mean"] == pytest.approx(flows_mt, abs=1e-3)
 
 
 def test_metadata_traces_the_run(run_dir, base_path):
@@ -91,7 +96,7 @@ def test_years_and_set_overrides(tmp_path, base_path):
     assert r.exit_code == 0, r.output
     s = json.loads((out / "summary.json").read_text())
     assert set(s["years"]) == {"2024", "2025"}
-    assert s["years"]["2024"]["total"]["tons_generated"] == pytest.approx(0.5 * 4.484e6, rel=0.06)
+    assert s["years"]["2024"]["total"]["generated_mt"]["mean"] == pytest.approx(0.5 * 4.484, rel=0.06)
     assert not list(out.glob("*.png"))
 
 
@@ -142,3 +147,13 @@ def test_real_subprocess(tmp_path, base_path):
     assert set(json.loads((out / "summary.json").read_text())["years"]) == {"2024", "2025"}
     bad = subprocess.run([exe, "validate", str(tmp_path / "missing.yaml")], capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "no such scenario file" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_summary_schema_doc_names_every_metric():
+    """docs/summary.md documents the schema the code writes: its version and every metric."""
+    from corridor_sim import summary
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "summary.md").read_text()
+    assert f"version {summary.VERSION}" in doc and summary.SCHEMA in doc
+    for m in summary.TOTAL_METRICS + summary.FLOW_METRICS:
+        assert f"`{m}`" in doc, m
+    assert summary.check_summary({"schema": "x"})                 # a wrong file is refused

@@ -104,6 +104,8 @@ def test_cli_replications_write_statistics_and_resume(tmp_path, base_path):
     r = CliRunner().invoke(main, ["run", str(base_path), "--years", "2024", "-n", "3", "-w", "1", "--out", str(out)])
     assert r.exit_code == 0, r.output
     s = json.loads((out / "summary.json").read_text())
+    from corridor_sim.summary import check_summary
+    assert check_summary(s) == []             # the same schema as a single run's (docs/summary.md)
     d = s["years"]["2024"]["total"]["delivered_mt"]
     assert s["replications"] == 3 and d["ci95"][0] < d["mean"] < d["ci95"][1] and d["sd"] > 0
     assert set(s["years"]["2024"]["flows"]["crude_kz_btc"]["tons_delivered"]) == {"mean", "sd", "ci95", "n"}

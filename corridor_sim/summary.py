@@ -1,0 +1,160 @@
+"""Statistics across replications, in one place, and the one ``summary.json`` they make.
+
+A single run is a batch of one: the same functions give its totals, what binds, its route
+shares and the first year it reaches the goal, and the same summary schema (with ``sd`` and the
+interval null). ``replicated.Replicated``, ``compare.compare_results`` and the analyses call
+these functions; nothing re-derives them. The schema is documented in docs/summary.md and
+checked by ``check_summary``.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .kpi import binding_bottleneck, busiest_resources, first_year_at, route_split
+from .stats import stat_dict
+
+SCHEMA = "corridor-sim/summary"
+VERSION = 2
+
+TOTAL_METRICS = ["generated_mt", "delivered_mt", "diverted_mt", "backlog_mt", "in_system_mt", "teu_delivered",
+                 "transit_days_mean"]
+FLOW_METRICS = ["tons_generated", "tons_delivered", "tons_diverted", "tons_in_system", "tons_backlog",
+                "transit_days_mean", "transit_days_p95"]
+
+
+def totals(res) -> pd.DataFrame:
+    """Per year, the corridor totals of one run (Mt, TEU, tonne-weighted transit days)."""
+    rows = []
+    for year, g in res.annual.groupby("year"):
+        w = g.tons_delivered
+        rows.append({"year": int(year), "generated_mt": g.tons_generated.sum() / 1e6,
+                     "delivered_mt": w.sum() / 1e6, "diverted_mt": g.tons_diverted.sum() / 1e6,
+                     "backlog_mt": g.tons_backlog.sum() / 1e6,
+                     "in_system_mt": g.tons_in_system.sum() / 1e6,
+                     "teu_delivered": g.loc[g.cargo == "container", "units_delivered"].sum(),
+                     "transit_days_mean": float((g.transit_days_mean * w).sum() / w.sum()) if w.sum() > 0 else np.nan})
+    return pd.DataFrame(rows, columns=["year", *TOTAL_METRICS])
+
+
+def binding_vote(runs: list, year: int) -> dict:
+    """What binds in ``year`` across replications: the resource most often binding (each run's
+    ``kpi.binding_bottleneck``), with the share of replications it binds in, its kind and mean
+    utilization; if none binds in any run, the busiest resource with ``binding`` False."""
+    bbs = [binding_bottleneck(r.resources[r.resources.year == year]) for r in runs]
+    named = Counter(b["resource"] for b in bbs if b["binding"])
+    if named:
+        resource, count = named.most_common(1)[0]
+        same = [b for b in bbs if b["resource"] == resource]
+        return {"resource": resource, "kind": same[0]["kind"],
+                "utilization": round(float(np.mean([b["utilization"] for b in same])), 3),
+                "share_of_replications": round(count / len(runs), 3), "binding": True}
+    top = max(bbs, key=lambda b: b["utilization"] or 0)
+    return {"resource": top["resource"], "kind": top["kind"], "utilization": top["utilization"],
+            "share_of_replications": 0.0, "binding": False}
+
+
+def route_shares(runs: list, year: int) -> dict[tuple[str, str], dict[str, list[float]]]:
+    """Per (flow, route) in ``year``: its share of the flow's delivered tonnes and its tonnes, one
+    value per replication (0 where a replication sent nothing that way)."""
+    out: dict[tuple[str, str], dict[str, list[float]]] = {}
+    for i, r in enumerate(runs):
+        ly = r.routes[r.routes.year == year]
+        for f, s in route_split(ly).items():
+            tons = ly[ly.flow == f].groupby("route").tons_delivered.sum()
+            for route, v in s.items():
+                d = out.setdefault((f, route), {"share": [0.0] * len(runs), "tons": [0.0] * len(runs)})
+                d["share"][i] = float(v)
+                d["tons"][i] = float(tons[route])
+    return out
+
+
+def goal_reach(runs: list, goal_mt: float, mean_delivered: pd.Series) -> dict:
+    """The first year the mean delivered tonnes reach the goal (None: not in the run) and the
+    share of replications that reach it in some year."""
+    reach = [first_year_at(totals(r).set_index("year").delivered_mt, goal_mt) for r in runs]
+    return {"first_year_of_mean": first_year_at(mean_delivered, goal_mt),
+            "share_of_replications_reaching_goal": round(sum(x is not None for x in reach) / len(runs), 3)}
+
+
+def summarize(runs: list, scenario, seed: int, failed: list[dict] | None = None) -> dict:
+    """The summary.json of a run (a batch of one) or of replications of one scenario."""
+    n = len(runs)
+    tot = [totals(r).set_index("year") for r in runs]
+    out: dict[str, Any] = {
+        "schema": SCHEMA, "version": VERSION, "scenario": scenario.name, "demand_case": scenario.demand_case,
+        "seed": seed, "replications": n, "seeds": [r.seed for r in runs], "goal_mt_per_year": scenario.goal_mt_per_year,
+        "scope": "corridor cargo as in the KZ Ministry of Transport TITR series (oil to BTC included)",
+        "statistics": ("mean, sd and 95% t confidence interval over replications" if n > 1
+                       else "one run: sd and the interval are null"),
+        "years": {}}
+    if failed:
+        out["statistics"] += (f" (the {n} that succeeded; {len(failed)} failed: replications "
+                              + ", ".join(str(f["replication"]) for f in failed) + ")")
+    out["failed_replications"] = list(failed or [])
+    flows = list(dict.fromkeys(runs[0].annual.flow))
+    for year in sorted(tot[0].index):
+        per_flow = {}
+        for flow in flows:
+            rows = [r.annual[(r.annual.year == year) & (r.annual.flow == flow)].iloc[0] for r in runs]
+            per_flow[flow] = {m: stat_dict([float(x[m]) for x in rows], 1 if m.startswith("tons") else 2)
+                              for m in FLOW_METRICS}
+        resources = pd.concat([r.resources[r.resources.year == year] for r in runs])
+        splits: dict[str, dict[str, dict]] = {}
+        for (f, route), d in route_shares(runs, year).items():
+            splits.setdefault(f, {})[route] = stat_dict(d["share"], 4)
+        out["years"][str(int(year))] = {
+            "total": {m: stat_dict([t.loc[year, m] for t in tot], 3) for m in TOTAL_METRICS},
+            "flows": per_flow,
+            "busiest_resources": busiest_resources(resources, 3).to_dict(orient="records"),
+            "binding_bottleneck": binding_vote(runs, year),
+            "route_split": splits,
+        }
+    mean = pd.Series([np.mean([t.loc[y, "delivered_mt"] for t in tot]) for y in tot[0].index], index=tot[0].index)
+    out["first_year_at_goal"] = goal_reach(runs, scenario.goal_mt_per_year, mean)
+    iv = runs[0].interventions
+    out["interventions"] = iv[["id", "date", "description"]].to_dict(orient="records") if len(iv) else []
+    return out
+
+
+_STAT = {"mean", "sd", "ci95", "n"}
+
+
+def check_summary(s: Any) -> list[str]:
+    """What is wrong with a summary.json's shape (an empty list: nothing). For readers of result
+    folders and for the test that pins the schema (docs/summary.md)."""
+    probs: list[str] = []
+    if not isinstance(s, dict):
+        return ["not a mapping"]
+    if s.get("schema") != SCHEMA or s.get("version") != VERSION:
+        probs.append(f"schema/version is {s.get('schema')!r}/{s.get('version')!r}, not {SCHEMA!r}/{VERSION}")
+    for k, t in (("scenario", str), ("demand_case", str), ("seed", int), ("replications", int), ("seeds", list),
+                 ("goal_mt_per_year", (int, float)), ("years", dict), ("first_year_at_goal", dict),
+                 ("interventions", list), ("failed_replications", list)):
+        if not isinstance(s.get(k), t):
+            probs.append(f"{k}: missing or not {t}")
+    for year, y in (s.get("years") or {}).items():
+        if not (isinstance(year, str) and year.isdigit()) or not isinstance(y, dict):
+            probs.append(f"years.{year}: not a year's mapping")
+            continue
+        for m in TOTAL_METRICS:
+            if set((y.get("total") or {}).get(m) or {}) != _STAT:
+                probs.append(f"years.{year}.total.{m}: not a statistic {sorted(_STAT)}")
+        for flow, d in (y.get("flows") or {}).items():
+            for m in FLOW_METRICS:
+                if set((d or {}).get(m) or {}) != _STAT:
+                    probs.append(f"years.{year}.flows.{flow}.{m}: not a statistic")
+        b = y.get("binding_bottleneck")
+        if not isinstance(b, dict) or set(b) != {"resource", "kind", "utilization", "share_of_replications", "binding"}:
+            probs.append(f"years.{year}.binding_bottleneck: wrong keys")
+        for flow, routes in (y.get("route_split") or {}).items():
+            for route, st in routes.items():
+                if set(st) != _STAT:
+                    probs.append(f"years.{year}.route_split.{flow}.{route}: not a statistic")
+    g = s.get("first_year_at_goal") or {}
+    if set(g) != {"first_year_of_mean", "share_of_replications_reaching_goal"}:
+        probs.append("first_year_at_goal: wrong keys")
+    return probs
