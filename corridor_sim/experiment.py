@@ -175,7 +175,10 @@ def _pool_context():
     import multiprocessing as mp
     if "forkserver" in mp.get_all_start_methods():
         ctx = get_context("forkserver")
-        ctx.set_forkserver_preload(["corridor_sim.simulate", "corridor_sim.analysis", "corridor_sim.experiment"])
+        # pyarrow too (the server skips it where it is not installed): each worker writes Parquet,
+        # and importing it costs ~0.5 s, once per worker otherwise
+        ctx.set_forkserver_preload(["corridor_sim.simulate", "corridor_sim.analysis", "corridor_sim.experiment",
+                                    "pyarrow", "pyarrow.parquet"])
         return ctx
     return get_context("spawn")
 
