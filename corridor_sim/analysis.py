@@ -18,6 +18,7 @@ import pandas as pd
 from . import runsize
 from .experiment import Outcome, Task, execute, replication_seed, run_task
 from .kpi import binding_bottleneck
+from .labels import group_label, line_label, link_label, place
 from .replicated import totals
 from .loading import ScenarioError, _slot, apply_override, scale_value, validate_dict
 from .scenario import Scenario
@@ -178,7 +179,7 @@ def _probe(s: Scenario, seed: int, cargo: str | None, tolerance: float) -> dict:
     gen = a.tons_generated.sum()
     return {"sustainable": bool(growth <= tolerance * max(gen, 1.0)), "delivered_t": float(a.tons_delivered.sum()),
             "delivered_units": float(a.units_delivered.sum()), "stock_growth_t": float(growth),
-            "binding": binding_bottleneck(res.resources)}
+            "binding": binding_bottleneck(res.resources, s.output.bottleneck_threshold)}
 
 
 def capacity_task(t: CapacityTask) -> Outcome:
@@ -233,7 +234,7 @@ def capacity(scenario: Scenario, year: int | None = None, replications: int = 3,
         units = mean_ci([r["delivered_units"] for r in res])
         scale = mean_ci([r["scale"] for r in res])
         binds = pd.Series([r["binding"]["resource"] for r in res]).value_counts()
-        rows.append({"cargo": g or "all", "year": year, "replications": len(res),
+        rows.append({"scenario": scenario.label, "cargo": g or "all", "year": year, "replications": len(res),
                      "capacity_mt": mt["mean"], "capacity_mt_ci_low": mt["ci_low"], "capacity_mt_ci_high": mt["ci_high"],
                      "capacity_units": units["mean"] if g else None, "unit": unit if g else None,
                      "capacity_units_ci_low": units["ci_low"] if g else None,
@@ -262,25 +263,26 @@ def levers(s: Scenario, step: float = 0.25) -> list[Lever]:
     f = 1.0 + step
     for l in s.rail_links:
         if l.paths_per_day is not None:
-            out.append(Lever(f"{l.id}:paths", "rail_path", f"{l.id}: +{step:.0%} train paths",
+            out.append(Lever(f"{l.id}:paths", "rail_path", f"{link_label(s, l.id)}: +{step:.0%} train paths",
                              scale=((f"rail_links.{l.id}.paths_per_day", f),)))
         if l.crossing is not None:
-            out.append(Lever(f"{l.id}:crossing", "crossing", f"{l.id}: +1 transshipment track",
+            out.append(Lever(f"{l.id}:crossing", "crossing", f"{link_label(s, l.id)} crossing: +1 transshipment track",
                              set=((f"rail_links.{l.id}.crossing.transshipment_tracks", l.crossing.transshipment_tracks + 1),)))
     for p in s.ports:
         for t in p.terminals:
             base = f"ports.{p.id}.terminals.{t.cargo}"
-            out += [Lever(f"{p.id}:{t.cargo}:berths", "berth", f"{p.id} {t.cargo}: +1 berth",
+            where = f"{place(s, p.id)} {t.cargo}"
+            out += [Lever(f"{p.id}:{t.cargo}:berths", "berth", f"{where}: +1 berth",
                           set=((f"{base}.berths", t.berths + 1),)),
-                    Lever(f"{p.id}:{t.cargo}:rail_tracks", "rail_track", f"{p.id} {t.cargo}: +1 rail track",
+                    Lever(f"{p.id}:{t.cargo}:rail_tracks", "rail_track", f"{where}: +1 rail track",
                           set=((f"{base}.rail_tracks", t.rail_tracks + 1),)),
-                    Lever(f"{p.id}:{t.cargo}:yard", "yard", f"{p.id} {t.cargo}: +{step:.0%} yard",
+                    Lever(f"{p.id}:{t.cargo}:yard", "yard", f"{where}: +{step:.0%} yard",
                           scale=((f"{base}.yard_capacity_units", f),)),
-                    Lever(f"{p.id}:{t.cargo}:handling", "berth", f"{p.id} {t.cargo}: +{step:.0%} ship handling rate",
+                    Lever(f"{p.id}:{t.cargo}:handling", "berth", f"{where}: +{step:.0%} ship handling rate",
                           scale=((f"{base}.handling_units_per_h", f),))]
     for line in s.sea_lines:
         for v in line.vessels:
-            out.append(Lever(f"{line.id}:{v.id}", "fleet", f"{line.id}: +1 {v.id} ({v.capacity_units:g} units)",
+            out.append(Lever(f"{line.id}:{v.id}", "fleet", f"{line_label(s, line.id)}: +1 {group_label(s, line.id, v.id)}",
                              set=((f"sea_lines.{line.id}.vessels.{v.id}.count", v.count + 1),)))
     return out
 
@@ -309,7 +311,8 @@ def bottlenecks(scenario: Scenario, year: int | None = None, replications: int =
     for lv in all_levers:
         diffs = [(delivered[lv.id][r] - b[r]) / 1e3 for r in range(replications)]
         s = mean_ci(diffs)
-        rows.append({"lever": lv.id, "kind": lv.kind, "label": lv.label, "year": year,
+        rows.append({"scenario": scenario.label, "lever": lv.id, "kind": lv.kind, "label": lv.label, "year": year,
+                     "replications": replications,
                      "delta_kt_mean": s["mean"], "delta_kt_ci_low": s["ci_low"], "delta_kt_ci_high": s["ci_high"],
                      "baseline_mt": float(np.mean(list(b.values())) / 1e6)})
     return pd.DataFrame(rows).sort_values("delta_kt_mean", ascending=False).reset_index(drop=True)

@@ -20,7 +20,7 @@ from .results import Results
 from .scenario import Scenario
 
 
-@dataclass
+@dataclass(repr=False)   # the default repr would print every run's tables: see display.py
 class Comparison:
     results: dict[str, list[Results]]   # each scenario's replications (one for a single run)
     annual: pd.DataFrame           # scenario, year, <total>_mean/_sd/_ci_low/_ci_high; delivered_mt = its mean
@@ -30,6 +30,14 @@ class Comparison:
     routes: pd.DataFrame           # scenario, year, flow, route, tons, share (means over replications)
     meta: dict = field(default_factory=dict)
     failed: dict[str, list[dict]] = field(default_factory=dict)   # scenario -> replications that failed
+
+    def __repr__(self) -> str:
+        from .display import comparison_text
+        return comparison_text(self)
+
+    def _repr_html_(self) -> str:
+        from .display import comparison_html
+        return comparison_html(self)
 
     @property
     def replications(self) -> int:
@@ -135,7 +143,8 @@ def compare_results(results: dict[str, "Results | list[Results]"]) -> Comparison
             t[m] = t[f"{m}_mean"]
         annual.append(t)
         for year in sorted(t.year):
-            bbs = [binding_bottleneck(r.resources[r.resources.year == year]) for r in reps]
+            bbs = [binding_bottleneck(r.resources[r.resources.year == year], scn.output.bottleneck_threshold)
+                   for r in reps]
             named = Counter(b["resource"] for b in bbs if b["binding"])
             if named:
                 res_name, count = named.most_common(1)[0]

@@ -296,6 +296,14 @@ def check_references(s: Scenario) -> list[Problem]:
         for pid in (line.from_port, line.to_port):
             max_vessel[(pid, line.cargo)] = max(max_vessel.get((pid, line.cargo), 0.0), biggest)
 
+    port_ids = {p.id for p in s.ports}
+    for pid in s.output.ports_to_plot or []:
+        if pid not in port_ids:
+            add("output.ports_to_plot", f"unknown port '{pid}' (ports: {', '.join(sorted(port_ids)) or 'none'})")
+    flow_ids = {f.id for f in s.demand.flows}
+    if s.output.route_split_flow is not None and s.output.route_split_flow not in flow_ids:
+        add("output.route_split_flow", f"unknown flow '{s.output.route_split_flow}' (flows: {', '.join(sorted(flow_ids))})")
+
     if any(l.cargo for l in s.sea_lines) and s.caspian is None:
         add("caspian", "sea lines need a 'caspian' section (load factor and sea level)")
 
@@ -737,6 +745,10 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | list[str] | None
             probs.append(Problem(f"--set {p}", exc.args[0]))
     if probs:
         raise ScenarioError(src, probs, header=f"{src}: an override does not name a field of the scenario")
+    if items:   # recorded, so that results, folders and reports say which what-if they are
+        recorded = dict(raw.get("overrides") or {}) if isinstance(raw.get("overrides"), dict) else {}
+        recorded.update(dict(items))
+        raw["overrides"] = recorded
     scn = validate_dict(raw, src, chain)
     if years is not None and years != (scn.start_year, scn.end_year):
         raw["start_year"], raw["end_year"] = years

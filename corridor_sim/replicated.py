@@ -23,13 +23,18 @@ from .scenario import Scenario
 from .stats import aggregate, stat_dict
 
 ANNUAL_METRICS = ["tons_generated", "tons_delivered", "tons_diverted", "units_delivered", "tons_backlog", "tons_in_system",
-                  "transit_days_mean", "transit_days_p95"]
+                  "entry_wait_days_mean", "corridor_days_mean", "corridor_days_p95", "transit_days_mean",
+                  "transit_days_p95"]
 RESOURCE_METRICS = ["utilization", "mean_queue", "mean_wait_h"]
 
 
 def totals(res: Results) -> pd.DataFrame:
     """Per year, the corridor totals of one run (Mt, TEU, tonne-weighted transit days)."""
     rows = []
+
+    def weighted(col, g, w):       # tonne-weighted over flows; NaN where nothing was delivered
+        ok = g[col].notna() & (w > 0)
+        return float((g.loc[ok, col] * w[ok]).sum() / w[ok].sum()) if w[ok].sum() > 0 else np.nan
     for year, g in res.annual.groupby("year"):
         w = g.tons_delivered
         rows.append({"year": int(year), "generated_mt": g.tons_generated.sum() / 1e6,
@@ -37,15 +42,18 @@ def totals(res: Results) -> pd.DataFrame:
                      "backlog_mt": g.tons_backlog.sum() / 1e6,
                      "in_system_mt": g.tons_in_system.sum() / 1e6,
                      "teu_delivered": g.loc[g.cargo == "container", "units_delivered"].sum(),
-                     "transit_days_mean": float((g.transit_days_mean * w).sum() / w.sum()) if w.sum() > 0 else np.nan})
+                     "transit_days_mean": float((g.transit_days_mean * w).sum() / w.sum()) if w.sum() > 0 else np.nan,
+                     # results written before the split have no such columns
+                     "entry_wait_days_mean": weighted("entry_wait_days_mean", g, w) if "entry_wait_days_mean" in g else np.nan,
+                     "corridor_days_mean": weighted("corridor_days_mean", g, w) if "corridor_days_mean" in g else np.nan})
     return pd.DataFrame(rows)
 
 
 TOTAL_METRICS = ["generated_mt", "delivered_mt", "diverted_mt", "backlog_mt", "in_system_mt", "teu_delivered",
-                 "transit_days_mean"]
+                 "entry_wait_days_mean", "corridor_days_mean", "transit_days_mean"]
 
 
-@dataclass
+@dataclass(repr=False)   # the default repr would print every replication's tables: see display.py
 class Replicated:
     scenario: Scenario
     seed: int
@@ -67,16 +75,35 @@ class Replicated:
 
     @property
     def resources(self) -> pd.DataFrame:
-        return aggregate([r.resources for r in self.runs], ["year", "resource", "kind", "where"], RESOURCE_METRICS)
+        return aggregate([r.resources for r in self.runs], ["year", "resource", "kind", "where"], RESOURCE_METRICS,
+                         shares=("utilization",))
+
+    @property
+    def resources_over_years(self) -> pd.DataFrame:
+        """Each resource's mean over the simulated years, with the interval of that multi-year mean."""
+        return aggregate([r.resources for r in self.runs], ["resource", "kind", "where"], RESOURCE_METRICS,
+                         shares=("utilization",), over="year")
+
+    def __repr__(self) -> str:
+        from .display import replicated_text
+        return replicated_text(self)
+
+    def _repr_html_(self) -> str:
+        from .display import replicated_html
+        return replicated_html(self)
 
     def delivered_mt(self) -> pd.Series:
         t = self.totals
         return pd.Series(t.delivered_mt_mean.to_numpy(), index=t.year.to_numpy())
 
     def summary(self) -> dict:
-        out = {"scenario": self.scenario.name, "seed": self.seed, "replications": self.n,
-               "seeds": [r.seed for r in self.runs], "goal_mt_per_year": self.scenario.goal_mt_per_year,
-               "statistics": "mean, sd and 95% t confidence interval over replications", "years": {}}
+        s = self.scenario
+        out = {"scenario": s.name, "label": s.label, "overrides": dict(s.overrides), "demand_case": s.demand_case,
+               "seed": self.seed, "replications": self.n,
+               "seeds": [r.seed for r in self.runs], "goal_mt_per_year": s.goal_mt_per_year,
+               "bottleneck_threshold": s.output.bottleneck_threshold,
+               "statistics": "mean, sd and 95% t confidence interval over replications (route shares: on the logit "
+                             "scale, inside [0, 1]; docs/kpis.md)", "years": {}}
         if self.failed:
             out["statistics"] += (f" (the {self.n} that succeeded; {len(self.failed)} failed: replications "
                                   + ", ".join(str(f["replication"]) for f in self.failed) + ")")
@@ -88,9 +115,11 @@ class Replicated:
                 rows = [r.annual[(r.annual.year == year) & (r.annual.flow == flow)].iloc[0] for r in self.runs]
                 per_flow[flow] = {m: stat_dict([float(x[m]) for x in rows], 1 if m.startswith("tons") else 2)
                                   for m in ("tons_generated", "tons_delivered", "tons_diverted", "tons_in_system",
-                                            "tons_backlog",
-                                            "transit_days_mean", "transit_days_p95")}
-            binds = [binding_bottleneck(r.resources[r.resources.year == year]) for r in self.runs]
+                                            "tons_backlog", "entry_wait_days_mean", "corridor_days_mean",
+                                            "corridor_days_p95", "transit_days_mean", "transit_days_p95")
+                                  if m in rows[0]}
+            binds = [binding_bottleneck(r.resources[r.resources.year == year], s.output.bottleneck_threshold)
+                     for r in self.runs]
             named = Counter(b["resource"] for b in binds if b["binding"])
             top, count = named.most_common(1)[0] if named else (None, 0)
             splits: dict[str, dict[str, list]] = {}
@@ -102,7 +131,8 @@ class Replicated:
                 "total": {m: stat_dict([t.loc[year, m] for t in tot], 3) for m in TOTAL_METRICS},
                 "flows": per_flow,
                 "binding_bottleneck": {"resource": top, "share_of_replications": round(count / self.n, 3)},
-                "route_split": {f: {route: stat_dict(v + [0.0] * (self.n - len(v)), 4) for route, v in d.items()}
+                "route_split": {f: {route: stat_dict(v + [0.0] * (self.n - len(v)), 4, share=True)
+                                    for route, v in d.items()}
                                 for f, d in splits.items()},
             }
         goal = self.scenario.goal_mt_per_year
@@ -127,7 +157,9 @@ class Replicated:
             if _have_pyarrow():
                 output.write_file(out / f"{name}.parquet", lambda fh, d=df: _flat(d).to_parquet(fh, index=False))
         output.write_json(out / "summary.json", self.summary())
-        meta = {"scenario_name": self.scenario.name, "scenario_hash": self.scenario.digest(), "seed": self.seed,
+        meta = {"scenario_name": self.scenario.name, "label": self.scenario.label,
+                "overrides": dict(self.scenario.overrides), "demand_case": self.scenario.demand_case,
+                "scenario_hash": self.scenario.digest(), "seed": self.seed,
                 "replications": self.n, "seeds": [r.seed for r in self.runs], "corridor_sim_version": __version__,
                 "wall_time_s": round(sum(r.metadata.get("wall_time_s", 0) for r in self.runs), 3),
                 "events": int(sum(r.metadata.get("events", 0) for r in self.runs)), **self.metadata,

@@ -24,7 +24,7 @@ TABLES = ("annual", "lots", "resources", "levels", "voyages", "vessel_states", "
           "interventions")
 
 
-@dataclass
+@dataclass(repr=False)   # the default repr would print every table: see display.py
 class Results:
     scenario: Scenario
     seed: int
@@ -51,16 +51,20 @@ class Results:
 
     def summary(self) -> dict:
         s = self.scenario
-        out: dict = {"scenario": s.name, "seed": self.seed, "goal_mt_per_year": s.goal_mt_per_year,
-                     "scope": "corridor cargo as in the KZ Ministry of Transport TITR series (oil to BTC included)",
+        out: dict = {"scenario": s.name, "label": s.label, "overrides": dict(s.overrides),
+                     "demand_case": s.demand_case, "seed": self.seed, "goal_mt_per_year": s.goal_mt_per_year,
+                     "bottleneck_threshold": s.output.bottleneck_threshold,
+                     "days": "entry_wait_days: generation to corridor entry; corridor_days: entry to delivery; "
+                             "transit_days: their sum (docs/kpis.md)",
                      "years": {}}
         for year, grp in self.annual.groupby("year"):
             flows = {}
             for _, r in grp.iterrows():
                 flows[r.flow] = {k: round(float(r[k]), 1) for k in
                                  ("tons_generated", "tons_delivered", "tons_diverted", "tons_in_system", "tons_backlog")}
-                flows[r.flow]["transit_days_mean"] = _num(r.transit_days_mean)
-                flows[r.flow]["transit_days_p95"] = _num(r.transit_days_p95)
+                for k in ("entry_wait_days_mean", "corridor_days_mean", "corridor_days_p95", "transit_days_mean",
+                          "transit_days_p95"):
+                    flows[r.flow][k] = _num(r[k])
             total = {k: round(float(grp[k].sum()), 1) for k in
                      ("tons_generated", "tons_delivered", "tons_diverted", "tons_in_system", "tons_backlog")}
             teu = float(grp.loc[grp.cargo == "container", "units_delivered"].sum())
@@ -72,7 +76,7 @@ class Results:
                 "teu_delivered": round(teu, 1),
                 "flows": flows,
                 "busiest_resources": busiest.to_dict(orient="records"),
-                "binding_bottleneck": binding_bottleneck(res_y),
+                "binding_bottleneck": binding_bottleneck(res_y, s.output.bottleneck_threshold),
                 "route_split": {f: {r: round(float(v), 4) for r, v in g.items()} for f, g in split.items()},
             }
         out["interventions"] = self.interventions[["id", "date", "description"]].to_dict(orient="records") \
@@ -80,7 +84,9 @@ class Results:
         lots = self.lots
         out["transit_days"] = {
             f: {"mean": _num(np.average(g.transit_days, weights=g.tons)),
-                "p95": _num(weighted_quantile(g.transit_days.to_numpy(), g.tons.to_numpy(), 0.95))}
+                "p95": _num(weighted_quantile(g.transit_days.to_numpy(), g.tons.to_numpy(), 0.95)),
+                "entry_wait_mean": _num(np.average(g.transit_days - g.corridor_days, weights=g.tons)),
+                "corridor_mean": _num(np.average(g.corridor_days, weights=g.tons))}
             for f, g in lots.groupby("flow")} if len(lots) else {}
         return out
 
@@ -108,15 +114,12 @@ class Results:
         return output.write_folder(out, fill, kind="run", overwrite=overwrite)
 
     def _repr_html_(self) -> str:
-        t = self.annual.groupby("year")[["tons_generated", "tons_delivered", "tons_backlog"]].sum() / 1e6
-        t.columns = ["generated Mt", "delivered Mt", "backlog Mt (end)"]
-        head = (f"<b>corridor-sim results</b>: scenario <code>{self.scenario.name}</code>, seed {self.seed}, "
-                f"{self.metadata.get('events', 0):,} events in {self.metadata.get('wall_time_s', 0):.1f} s")
-        return head + t.round(3).to_html()
+        from .display import results_html
+        return results_html(self)
 
     def __repr__(self) -> str:
-        mt = ", ".join(f"{y}: {v:.2f} Mt" for y, v in self.delivered_mt().items())
-        return f"<Results {self.scenario.name} seed={self.seed} delivered {mt}>"
+        from .display import results_text
+        return results_text(self)
 
 
 def _num(x) -> float | None:
@@ -190,6 +193,7 @@ def collect(model, wall_time_s: float) -> Results:
             st1 = stocks[(stocks.year == y + 1) & (stocks.flow == fid)]
             tw = d.tons.to_numpy(dtype=float)
             td = d.transit_days.to_numpy(dtype=float)
+            tc = d.corridor_days.to_numpy(dtype=float)
             annual_rows.append({
                 "year": y, "flow": fid, "cargo": f.cargo, "unit": s.cargo_classes[f.cargo].unit,
                 "tons_generated": float(g.tons.sum()), "tons_delivered": float(tw.sum()),
@@ -198,6 +202,10 @@ def collect(model, wall_time_s: float) -> Results:
                 "tons_backlog": float(st1.backlog.sum()), "tons_in_system": float(st1.in_system.sum()),
                 "transit_days_mean": float(np.average(td, weights=tw)) if tw.sum() > 0 else np.nan,
                 "transit_days_p95": weighted_quantile(td, tw, 0.95) if tw.sum() > 0 else np.nan,
+                # the two parts of the total apart (docs/kpis.md): waiting to enter, then in the corridor
+                "entry_wait_days_mean": float(np.average(td - tc, weights=tw)) if tw.sum() > 0 else np.nan,
+                "corridor_days_mean": float(np.average(tc, weights=tw)) if tw.sum() > 0 else np.nan,
+                "corridor_days_p95": weighted_quantile(tc, tw, 0.95) if tw.sum() > 0 else np.nan,
             })
     annual = pd.DataFrame(annual_rows)
 
@@ -270,7 +278,8 @@ def collect(model, wall_time_s: float) -> Results:
     interventions = pd.DataFrame(model.rows["interventions"], columns=["id", "date", "t_h", "description", "source",
                                                                      "set", "scale"])
     meta = {
-        "scenario_name": s.name, "scenario_hash": s.digest(), "seed": model.seed,
+        "scenario_name": s.name, "label": s.label, "overrides": dict(s.overrides), "demand_case": s.demand_case,
+        "scenario_hash": s.digest(), "seed": model.seed,
         "years": [s.start_year, s.end_year], "warmup_days": s.warmup_days,
         "corridor_sim_version": __version__, "python": sys.version.split()[0],
         "platform": platform.platform(), "packages": _versions(),
