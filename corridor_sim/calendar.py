@@ -46,7 +46,8 @@ class Calendar:
         return self.year_start_h(self.end_year + 1)
 
     def year_start_h(self, year: int) -> float:
-        return self._hours(datetime(year, 1, 1))
+        i = year - self.start_year + 1         # the table is on the hot path (demand, load factor)
+        return self._year_starts[i] if 0 <= i < len(self._year_starts) else self._hours(datetime(year, 1, 1))
 
     def year_of(self, t_h: float) -> int:
         i = bisect.bisect_right(self._year_starts, t_h) - 1

@@ -59,7 +59,7 @@ def test_metadata_traces_the_run(run_dir, base_path):
     assert m["scenario_hash"] == cs.load_scenario(base_path, years=(2024, 2024)).digest()
     assert m["corridor_sim_version"] == cs.__version__
     assert m["python"].startswith("3.")
-    assert m["events"] > 100_000 and m["events_per_s"] > 0 and m["wall_time_s"] > 0
+    assert m["events"] > 20_000 and m["events_per_s"] > 0 and m["wall_time_s"] > 0     # ~40k in a base year
     assert m["scenario"]["name"] == "base" and m["scenario"]["demand"]["flows"][0]["id"] == "containers_cn_az"
 
 

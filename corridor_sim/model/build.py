@@ -63,7 +63,8 @@ class Model:
         self._change_times = [t for t, _, _ in pending]
         env, b = self.env, self.bounds
 
-        self.links = {(l.from_node, l.to_node): RailLink(env, l, b, self.streams.get(f"rail:{l.id}"), self.ledger)
+        self.links = {(l.from_node, l.to_node): RailLink(env, l, b, self.streams.get(f"rail:{l.id}"),
+                                                         self.streams.get(f"rail:{l.id}:background"), self.ledger)
                       for l in s.rail_links}
         self.ports: dict[str, Port] = {}
         self.terminals: dict[tuple[str, str], Terminal] = {}
@@ -86,7 +87,6 @@ class Model:
                                      self.ledger, self.streams.get(f"demand:{f.id}"), self._launch))
         if pending:
             env.process(self._timeline(pending))
-        env.process(self._sample_levels())
 
     # -- time ----------------------------------------------------------------------------------
     def _hours(self, day) -> float:
@@ -110,7 +110,7 @@ class Model:
         if isinstance(first, RailLink):
             self._start_train(Train([lot]), lot.legs)
         else:
-            self.env.process(first.origin.accept_origin_lot(lot, first))
+            first.origin.accept_origin_lot(lot, first)
 
     def _start_train(self, train: Train, legs: tuple) -> None:
         self.env.process(self._run_train(train, legs))
@@ -173,22 +173,16 @@ class Model:
             self.rows["demand"].extend(self.flows[f.id].replan(f, days, now, year, self.demand, new_year))
 
     # -- observation -------------------------------------------------------------------------------
-    def _sample_levels(self):
-        env = self.env
-        every = self.scenario.output.levels_every_h
-        if env.now < 0:
-            yield env.timeout(-env.now)
+    def _sample_levels(self, t: float) -> None:
+        """Yard fill, queues and closures as they stand at t (called by ``run`` at each mark)."""
         rows = self.rows["levels"]
-        while True:
-            t = env.now
-            for (pid, cargo), term in self.terminals.items():
-                rows.append((t, pid, cargo, "yard_units", term.yard.level))
-                rows.append((t, pid, cargo, "yard_share", term.yard.level / term.capacity_units))
-                rows.append((t, pid, cargo, "trains_waiting", term.tracks.queue.level))
-                rows.append((t, pid, cargo, "vessels_waiting_berth", term.berths.queue.level))
-            for pid, port in self.ports.items():
-                rows.append((t, pid, "", "port_closed", 0.0 if port.is_open else 1.0))
-            yield env.timeout(every)
+        for (pid, cargo), term in self.terminals.items():
+            units = term.yard.level
+            rows.extend(((t, pid, cargo, "yard_units", units),
+                         (t, pid, cargo, "yard_share", units / term.capacity_units),
+                         (t, pid, cargo, "trains_waiting", term.tracks.queue.level),
+                         (t, pid, cargo, "vessels_waiting_berth", term.berths.queue.level)))
+        rows.extend((t, pid, "", "port_closed", 0.0 if port.is_open else 1.0) for pid, port in self.ports.items())
 
     def resources(self):
         """Every capacity-bearing resource with its year meters (for utilization and queues)."""
@@ -200,18 +194,28 @@ class Model:
     # -- running -------------------------------------------------------------------------------------
     def run(self, progress: Callable[[float], None] | None = None, chunk_h: float = 24.0 * 7) -> "Model":
         """Advance to the end of the last year; at every year boundary snapshot the stocks and
-        re-plan demand from the year just ended."""
+        re-plan demand from the year just ended. The levels are sampled every levels_every_h from
+        the first statistics hour, as they stand before anything happens at that instant (by the
+        loop, not by a process: no kernel event)."""
         env = self.env
         step, peek = env.step, env.peek
         t_total = self.bounds[-1] + self.warmup_h
+        every = self.scenario.output.levels_every_h
+        t_sample = max(env.now, 0.0)
         n = 0
         t = env.now
         for k, mark in enumerate(self.bounds):
             while t < mark:
                 t = min(t + chunk_h, mark)
-                while peek() < t:
-                    step()
-                    n += 1
+                while True:
+                    stop = min(t, t_sample)
+                    while peek() < stop:
+                        step()
+                        n += 1
+                    if t_sample >= t:
+                        break
+                    self._sample_levels(t_sample)
+                    t_sample += every
                 if progress is not None:
                     progress((t + self.warmup_h) / t_total)
             self.ledger.snapshot(mark, self.cal.year_of(mark))
@@ -221,17 +225,16 @@ class Model:
         self.events = n
         end = self.bounds[-1]
         for res in self.resources():
-            res.busy._advance(end)
-            res.queue._advance(end)
+            res.close(end)
         for term in self.terminals.values():
-            term.yard._advance(end)
-            term.blocked._advance(end)
+            term.yard.close(end)
+            term.blocked.close(end)
         for port in self.ports.values():
-            port.closed._advance(end)
+            port.closed.close(end)
             if not port.is_open:
                 port.closures.append((port.id, port._closed_at, end))
         for line in self.lines.values():
             for g in line.groups.values():
-                g["working"]._advance(end)
-                g["fleet"]._advance(end)
+                g["working"].close(end)
+                g["fleet"].close(end)
         return self

@@ -14,6 +14,7 @@ import simpy
 from ..rng import gamma_mean_cv
 from ..scenario import SeaLine as SeaLineCfg
 from .meters import Meter
+from .servers import Server
 from .port import Port, Terminal
 
 
@@ -31,7 +32,7 @@ class SeaLine:
         self.groups: dict[str, dict] = {}
         # Ships wait for cargo at anchor, one at a time per line (FIFO): the first claims the cargo,
         # then takes a berth. Waiting at a berth would make idle berths look busy.
-        self.turn = simpy.Resource(env, capacity=1)
+        self.turn = Server(env, 1)
         for g in cfg.vessels:
             self.groups[g.id] = {"count": 0, "target": 0, "capacity": g.capacity_units, "full_share": g.full_load_deadweight_share,
                                  "working": Meter(env, bounds), "fleet": Meter(env, bounds), "built": 0}
@@ -89,35 +90,35 @@ class SeaLine:
             t = env.now
             # sail when full enough, or after max_wait_for_cargo_h (counted from this ship's turn)
             working.change(-1)
-            turn = self.turn.request()
-            yield turn
+            yield from self.turn.acquire()
             deadline = env.now + cfg.max_wait_for_cargo_h
             while True:
                 waiting = A.queued.get(self, 0.0)
                 if waiting >= cfg.min_fill_share * capacity * self.usable_share(group, env.now) - 1e-9:
                     break
-                left = deadline - env.now
-                if left <= 0:
+                if deadline <= env.now:
                     if waiting > 1e-9:
                         break
                     yield A.arrival(self)       # nothing at all: sail with the first cargo
                     continue
-                yield A.arrival(self) | env.timeout(left)
+                yield A.arrival(self, until_h=deadline)
             working.change(1)
             lf = self.usable_share(group, env.now)
             cargo = A.take(self, capacity * lf, free=False)
-            self.turn.release(turn)
+            self.turn.release()
             t = self._state(name, "waiting_cargo", t)
-            units = sum(l.units for l in cargo)
-            tons = sum(l.tons for l in cargo)
-            req = yield from A.berths.acquire()
+            units = tons = 0
+            for lot in cargo:
+                units += lot.units
+                tons += lot.tons
+            yield from A.berths.acquire()
             t = self._state(name, "waiting_berth", t)
             yield env.timeout(A.cfg.berth_fixed_h + units / A.cfg.handling_units_per_h)
             A.release_space(units)
             t = self._state(name, "loading", t)
             yield from pa.wait_open()
             t = self._state(name, "weather_hold", t)
-            A.berths.release(req)
+            A.berths.release()
             t_dep = env.now
             for lot in cargo:
                 lot.stamps.append((f"sail:{self.id}", t_dep))
@@ -126,7 +127,7 @@ class SeaLine:
             t = self._state(name, "sailing", t)
             yield from pb.wait_open()
             t = self._state(name, "weather_hold", t)
-            req = yield from B.berths.acquire()
+            yield from B.berths.acquire()
             t = self._state(name, "waiting_berth", t)
             yield env.timeout(B.cfg.berth_fixed_h + units / B.cfg.handling_units_per_h)
             for lot in cargo:
@@ -136,7 +137,7 @@ class SeaLine:
             self.voyages.append((name, group, self.id, cfg.cargo, t_dep, t_arr, units, tons, capacity, lf))
             yield from pb.wait_open()
             t = self._state(name, "weather_hold", t)
-            B.berths.release(req)
+            B.berths.release()
             yield env.timeout(gamma_mean_cv(rng, cfg.crossing_h, cfg.crossing_cv))
             t = self._state(name, "returning", t)
             yield from pa.wait_open()

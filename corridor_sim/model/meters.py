@@ -52,13 +52,40 @@ class Meter:
         self.set(self.level + delta)
 
     def set(self, level: float) -> None:
-        self._advance(self.env.now)
+        now = self.env.now
+        if now < self._end:             # the same year: _advance without the call (servers' hot path)
+            if 0 <= self._i < len(self.area):
+                self.area[self._i] += self.level * (now - self.t_last)
+            self.t_last = now
+        else:
+            self._advance(now)
         self.level = level
         if 0 <= self._i < len(self.area) and level > self.peak[self._i]:
             self.peak[self._i] = level
 
-    def close(self) -> None:
-        self._advance(self.env.now)
+    def add_span(self, t0: float, t1: float, level: float = 1.0) -> None:
+        """Add ``level`` held over [t0, t1) to the yearly areas, for a schedule computed ahead of the
+        clock (rail paths); ``level``/``set`` are not used then. The peak of each year the span
+        touches rises to ``level`` at least."""
+        b, area, peak = self.bounds, self.area, self.peak
+        i = max(bisect.bisect_right(b, t0) - 1, 0)
+        while i < len(area) and b[i] < t1:
+            d = min(t1, b[i + 1]) - max(t0, b[i])
+            if d > 0:
+                area[i] += level * d
+                if level > peak[i]:
+                    peak[i] = level
+            i += 1
+
+    def raise_peak(self, t: float, level: float) -> None:
+        """A level reached at t counts for the peak of t's year."""
+        i = bisect.bisect_right(self.bounds, t) - 1
+        if 0 <= i < len(self.peak) and level > self.peak[i]:
+            self.peak[i] = level
+
+    def close(self, end_h: float) -> None:
+        """Integrate the level up to the end of the run (the clock stops at the last event)."""
+        self._advance(end_h)
 
     def advance_to(self, t: float) -> None:
         """Integrate the current level up to ``t`` (no earlier than the last change), so that a
@@ -89,51 +116,3 @@ class Counter:
             self.wait_sum[i] += wait
             return i
         return None
-
-
-class MonitoredResource:
-    """A SimPy resource whose occupancy, queue and waits are metered by year.
-
-    Kinds name what the resource is (rail_path, crossing, berth, rail_track); the bottleneck
-    ranking compares resources by utilization and queue.
-    """
-
-    def __init__(self, env: simpy.Environment, bounds: list[float], name: str, kind: str,
-                 capacity: int, where: str):
-        self.env = env
-        self.name = name
-        self.kind = kind
-        self.where = where
-        self.res = simpy.Resource(env, capacity=capacity)
-        self.busy = Meter(env, bounds)
-        self.queue = Meter(env, bounds)
-        self.grants = Counter(bounds)
-
-    @property
-    def capacity(self) -> int:
-        return self.res.capacity
-
-    def set_capacity(self, n: int) -> None:
-        """Change the number of servers at run time (SimPy has no public setter). Users already
-        served keep their slot when capacity falls; waiting requests are granted when it rises."""
-        self.res._capacity = int(n)
-        self.res._trigger_put(None)
-
-    def acquire(self):
-        """``req = yield from r.acquire()``; waits its turn and meters it."""
-        t0 = self.env.now
-        self.queue.change(1)
-        req = self.res.request()
-        yield req
-        self.queue.change(-1)
-        self.busy.change(1)
-        self.grants.add(self.env.now, self.env.now - t0)
-        return req
-
-    def release(self, req) -> None:
-        self.res.release(req)
-        self.busy.change(-1)
-
-    def close(self) -> None:
-        self.busy.close()
-        self.queue.close()

@@ -13,7 +13,8 @@ import simpy
 
 from ..scenario import Terminal as TerminalCfg
 from .cargo import Ledger, Lot, Train
-from .meters import Meter, MonitoredResource
+from .meters import Meter
+from .servers import MonitoredResource, Yard
 
 
 class Port:
@@ -22,7 +23,7 @@ class Port:
         self.id = port_id
         self.weather = weather              # read by the storm process at each spell: the timeline may change it
         self.is_open = True
-        self._reopened = env.event()
+        self._waiting: list[simpy.Event] = []     # one event per process waiting for the port to open
         self.closed = Meter(env, bounds)
         self.closures: list[tuple[str, float, float]] = []
         self._closed_at = 0.0
@@ -39,12 +40,19 @@ class Port:
             self.is_open = True
             self.closed.set(0.0)
             self.closures.append((self.id, self._closed_at, self.env.now))
-            ev, self._reopened = self._reopened, self.env.event()
-            ev.succeed()
+            # Each waiter has its own event, so each resumes and makes its moves in turn, as it
+            # would if it had found the port open; one shared event would resume them all before
+            # any of them moves on (see servers.GRANTS_VIA_KERNEL).
+            waiting, self._waiting = self._waiting, []
+            for ev in waiting:
+                ev.succeed()
 
     def wait_open(self):
+        """``yield from port.wait_open()``: no event at all while the port is open."""
         while not self.is_open:
-            yield self._reopened
+            ev = self.env.event()
+            self._waiting.append(ev)
+            yield ev
 
 
 class Terminal:
@@ -59,14 +67,17 @@ class Terminal:
         self.start_train = start_train          # callback(train, legs): sends a train on its way
         self.berths = MonitoredResource(env, bounds, f"{self.name}:berths", "berth", cfg.berths, port.id)
         self.tracks = MonitoredResource(env, bounds, f"{self.name}:rail_tracks", "rail_track", cfg.rail_tracks, port.id)
-        self.capacity_units = cfg.yard_capacity_units
-        self.space = simpy.Container(env, capacity=cfg.yard_capacity_units, init=cfg.yard_capacity_units)
-        self.yard = Meter(env, bounds)
+        self.yard = Meter(env, bounds)          # units in the yard
+        self.space = Yard(env, cfg.yard_capacity_units, self.yard)
         self.blocked = Meter(env, bounds)       # trains on the port tracks waiting for yard space
         self.queues: dict[object, deque] = {}
         self.queued: dict[object, float] = {}
         self._arrivals: dict[object, simpy.Event] = {}
         self._formers: set = set()
+
+    @property
+    def capacity_units(self) -> float:
+        return self.space.capacity_units
 
     def resources(self) -> list[MonitoredResource]:
         return [self.berths, self.tracks]
@@ -75,29 +86,13 @@ class Terminal:
         """Apply new parameters from the timeline (more berths, a bigger yard, faster cranes ...)."""
         self.berths.set_capacity(cfg.berths)
         self.tracks.set_capacity(cfg.rail_tracks)
-        delta = cfg.yard_capacity_units - self.capacity_units
-        if delta > 0:
-            self.space._capacity += delta
-            self.space.put(delta)
-        elif delta < 0:
-            self.env.process(self._shrink_yard(-delta))
-        self.capacity_units = cfg.yard_capacity_units
+        self.space.set_capacity(cfg.yard_capacity_units)
         self.cfg = cfg
 
-    def _shrink_yard(self, units: float):
-        # the space goes as cargo leaves; nothing already in the yard is pushed out
-        yield self.space.get(units)
-        self.space._capacity -= units
-
     # -- yard bookkeeping ----------------------------------------------------------------------
-    def _reserve(self, units: float):
-        yield self.space.get(units)
-        self.yard.change(units)
-
     def _free(self, units: float) -> None:
         if units > 0:
-            self.space.put(units)
-            self.yard.change(-units)
+            self.space.release(units)
 
     def _enqueue(self, key, lot: Lot) -> None:
         q = self.queues.get(key)
@@ -108,14 +103,18 @@ class Terminal:
         self.queued[key] += lot.units
         lot.stamps.append((f"yard:{self.port.id}", self.env.now))
         ev = self._arrivals.pop(key, None)
-        if ev is not None:
+        if ev is not None and not ev.triggered:
             ev.succeed()
 
-    def arrival(self, key) -> simpy.Event:
-        """An event that fires the next time cargo is queued for ``key``."""
-        ev = self._arrivals.get(key)
-        if ev is None:
-            ev = self._arrivals[key] = self.env.event()
+    def arrival(self, key, until_h: float | None = None) -> simpy.Event:
+        """An event that fires the next time cargo is queued for ``key`` (one waiter per key), or
+        at ``until_h`` if that comes first. One event, where ``arrival | timeout`` would take three
+        (the arrival, the condition and the timeout); the timer still fires, to no one, if cargo
+        comes first."""
+        ev = self._arrivals[key] = self.env.event()
+        if until_h is not None:
+            timer = self.env.timeout(until_h - self.env.now)
+            timer.callbacks.append(lambda _: ev.triggered or ev.succeed())
         return ev
 
     def oldest_wait_start(self, key) -> float | None:
@@ -159,23 +158,30 @@ class Terminal:
         The track's utilization counts handling only; time held by a full yard is metered apart
         (``blocked``), since it is a symptom of what is downstream, not a shortage of tracks.
         """
-        req = yield from self.tracks.acquire()
-        if self.space.level < train.units:
+        yield from self.tracks.acquire()
+        if self.space.free_units < train.units:
             self.tracks.busy.change(-1)
             self.blocked.change(1)
-            yield from self._reserve(train.units)
+            yield from self.space.reserve(train.units)
             self.blocked.change(-1)
             self.tracks.busy.change(1)
         else:
-            yield from self._reserve(train.units)
+            yield from self.space.reserve(train.units)
         yield self.env.timeout(self.cfg.rail_handling_h)
-        self.tracks.release(req)
+        self.tracks.release()
         for lot in train.lots:
             self._enqueue(key, lot)
 
-    def accept_origin_lot(self, lot: Lot, key):
-        """Cargo that starts here (crude from the pipeline): backlog until the tank has room."""
-        yield from self._reserve(lot.units)
+    def accept_origin_lot(self, lot: Lot, key) -> None:
+        """Cargo that starts here (crude from the pipeline): backlog until the tank has room. No
+        process: the lot is admitted at once, or by a callback on its grant."""
+        ev = self.space.request(lot.units)
+        if ev is None:
+            self._admit(lot, key)
+        else:
+            ev.callbacks.append(lambda _: self._admit(lot, key))
+
+    def _admit(self, lot: Lot, key) -> None:
         self.ledger.enter(lot, self.env.now)
         self._enqueue(key, lot)
 
@@ -186,7 +192,7 @@ class Terminal:
         if lot.pos >= len(lot.legs):
             self.ledger.deliver(lot, now, self.port.id)
             return
-        yield from self._reserve(lot.units)
+        yield from self.space.reserve(lot.units)
         key = lot.legs[lot.pos:]
         self._enqueue(key, lot)
         if key not in self._formers:
@@ -202,13 +208,13 @@ class Terminal:
             while self.queued.get(key, 0.0) <= 1e-9:
                 yield self.arrival(key)
             while self.queued[key] < size - 1e-9:
-                left = self.oldest_wait_start(key) + self.cfg.train_max_wait_h - env.now
-                if left <= 0:
+                deadline_h = self.oldest_wait_start(key) + self.cfg.train_max_wait_h
+                if deadline_h <= env.now:
                     break
-                yield self.arrival(key) | env.timeout(left)
-            req = yield from self.tracks.acquire()
+                yield self.arrival(key, until_h=deadline_h)
+            yield from self.tracks.acquire()
             taken = self.take(key, size)
             yield env.timeout(self.cfg.rail_handling_h)
-            self.tracks.release(req)
+            self.tracks.release()
             if taken:
                 self.start_train(Train(taken), key)
