@@ -17,7 +17,8 @@ KIND_LABELS = {"fleet": "vessel fleet (time not waiting for cargo)", "rail_path"
 CASE_STYLES = {"low": ":", "central": "-", "high": "--"}
 GOAL_COLOR = "#d62728"
 OBSERVED_COLOR = "black"
-CLOSED_COLOR = "#999999"
+CLOSED_COLOR = "#999999"          # a route closed or unused that year
+CLOSURE_COLOR = "#4d4d4d"         # a port closed by storm (not the red of a vessel held by weather)
 STATE_COLORS = {"loading": "#2ca02c", "unloading": "#98df8a", "sailing": "#1f77b4", "returning": "#aec7e8",
                 "waiting_berth": "#ff7f0e", "waiting_cargo": "#c7c7c7", "weather_hold": "#d62728"}
 STATE_LABELS = {"loading": "loading", "unloading": "unloading", "sailing": "sailing loaded", "returning": "sailing back",
