@@ -330,8 +330,11 @@ def sensitivity(scenario: Scenario, trajectories: int = 8, levels: int = 4, seed
     differences of the parameters, not of the random numbers. Outputs: delivered Mt per year and
     tonne-weighted transit days over the scenario's years.
     """
-    from SALib.analyze import morris as morris_analyze
-    from SALib.sample import morris as morris_sample
+    try:
+        from SALib.analyze import morris as morris_analyze
+        from SALib.sample import morris as morris_sample
+    except ImportError:   # an optional extra: only this analysis needs SALib (and scipy through it)
+        raise ValueError("Morris screening needs SALib: pip install 'corridor-sim[sensitivity]'") from None
 
     if not scenario.uncertain:
         raise ValueError(f"scenario '{scenario.name}' marks no uncertain parameters (an 'uncertain:' list)")

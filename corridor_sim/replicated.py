@@ -97,11 +97,11 @@ class Replicated:
         return pd.Series(t.delivered_mt_mean.to_numpy(), index=t.year.to_numpy())
 
     def summary(self) -> dict:
-        s = self.scenario
-        out = {"scenario": s.name, "label": s.label, "overrides": dict(s.overrides), "demand_case": s.demand_case,
-               "seed": self.seed, "replications": self.n,
-               "seeds": [r.seed for r in self.runs], "goal_mt_per_year": s.goal_mt_per_year,
-               "bottleneck_threshold": s.output.bottleneck_threshold,
+        scn = self.scenario
+        out = {"scenario": scn.name, "label": scn.label, "overrides": dict(scn.overrides),
+               "demand_case": scn.demand_case, "seed": self.seed, "replications": self.n,
+               "seeds": [r.seed for r in self.runs], "goal_mt_per_year": scn.goal_mt_per_year,
+               "bottleneck_threshold": scn.output.bottleneck_threshold,
                "statistics": "mean, sd and 95% t confidence interval over replications (route shares: on the logit "
                              "scale, inside [0, 1]; docs/kpis.md)", "years": {}}
         if self.failed:
@@ -118,7 +118,7 @@ class Replicated:
                                             "tons_backlog", "entry_wait_days_mean", "corridor_days_mean",
                                             "corridor_days_p95", "transit_days_mean", "transit_days_p95")
                                   if m in rows[0]}
-            binds = [binding_bottleneck(r.resources[r.resources.year == year], s.output.bottleneck_threshold)
+            binds = [binding_bottleneck(r.resources[r.resources.year == year], scn.output.bottleneck_threshold)
                      for r in self.runs]
             named = Counter(b["resource"] for b in binds if b["binding"])
             top, count = named.most_common(1)[0] if named else (None, 0)

@@ -303,21 +303,31 @@ def _versions() -> dict:
     return out
 
 
-def load_results(folder: str | Path, scenario: Scenario) -> Results:
+def load_results(folder: str | Path, scenario: Scenario, tables: tuple[str, ...] | None = None,
+                 columns: dict[str, list[str]] | None = None) -> Results:
     """Read a result folder written by ``Results.write`` back into Results (Parquet when present,
     so numbers round-trip exactly). A missing or damaged table or metadata.json is a
-    ResultsFolderError naming the file."""
+    ResultsFolderError naming the file.
+
+    ``tables`` reads only those tables (the others are empty), and ``columns`` only some columns
+    of a table: a report over many replications reads what each section needs, not every lot."""
     folder = Path(folder)
-    tables = {}
+    wanted = set(TABLES if tables is None else tables)
+    columns = columns or {}
+    out = {}
     for name in TABLES:
+        if name not in wanted:
+            out[name] = pd.DataFrame()
+            continue
         pq, csv = folder / f"{name}.parquet", folder / f"{name}.csv"
         path = pq if pq.exists() and _have_pyarrow() else csv
+        cols = columns.get(name)
         try:
             if path is pq:
-                df = pd.read_parquet(pq)
-                tables[name] = df.astype({c: object for c in df.columns if str(df[c].dtype) == "string"})
+                df = pd.read_parquet(pq, columns=cols)
+                out[name] = df.astype({c: object for c in df.columns if str(df[c].dtype) == "string"})
             else:
-                tables[name] = pd.read_csv(csv) if csv.stat().st_size > 1 else pd.DataFrame()
+                out[name] = pd.read_csv(csv, usecols=cols) if csv.stat().st_size > 1 else pd.DataFrame()
         except FileNotFoundError:
             raise output.ResultsFolderError(f"{folder}: {csv.name} is missing, so the result folder is incomplete") from None
         except Exception as exc:  # noqa: BLE001 - pandas and pyarrow raise many kinds for a damaged file
@@ -326,7 +336,7 @@ def load_results(folder: str | Path, scenario: Scenario) -> Results:
     meta = output.read_json(folder / "metadata.json", "metadata")
     if not isinstance(meta, dict) or isinstance(meta.get("seed"), bool) or not isinstance(meta.get("seed"), int):
         raise output.ResultsFolderError(f"{folder / 'metadata.json'}: the metadata is damaged (no integer 'seed')")
-    return Results(scenario, int(meta["seed"]), metadata=meta, **tables)
+    return Results(scenario, int(meta["seed"]), metadata=meta, **out)
 
 
 def replication_folders(folder: Path) -> list[Path]:
