@@ -71,14 +71,14 @@ class Comparison:
                 for s in t.index]
         return "\n".join([head, sep, *rows])
 
-    def write(self, out: str | Path, plots: bool = True, route_flow: str = "containers_cn_tr",
+    def write(self, out: str | Path, plots: bool = True, route_flow: str | None = None,
               overwrite: bool = False) -> Path:
         """Write the comparison to ``out`` under the output contract: ``out`` must be absent, empty
         or earlier results (replaced only with ``overwrite``, swapped in when complete)."""
         return output.write_folder(out, lambda tmp: self.write_into(tmp, plots, route_flow), kind="compare",
                                    overwrite=overwrite)
 
-    def write_into(self, folder: str | Path, plots: bool = True, route_flow: str = "containers_cn_tr") -> Path:
+    def write_into(self, folder: str | Path, plots: bool = True, route_flow: str | None = None) -> Path:
         """Each scenario's results in folder/<name>/ (replicated: statistics beside the replications
         already there), and the comparison tables and plots in folder/, which the caller has
         claimed (``output.result_folder``)."""

@@ -39,7 +39,7 @@ Km = Annotated[float, Field(gt=0, le=10_000, allow_inf_nan=False)]          # a 
 Kmh = Annotated[float, Field(gt=0, le=300, allow_inf_nan=False)]            # freight runs at <= 120 km/h
 TrainsPerDay = Annotated[float, Field(gt=0, le=500, allow_inf_nan=False)]   # a busy double track: ~250 a day
 Units = Annotated[float, Field(gt=0, le=1e8, allow_inf_nan=False)]          # a yard, a vessel, a train in units:
-#   the largest tank farms hold ~10 Mt, the largest tankers 0.5 Mt
+#   the largest tank farms hold ~10 million t, the largest tankers 0.5 million t
 UnitsPerHour = Annotated[float, Field(gt=0, le=1e5, allow_inf_nan=False)]   # crude berths load ~5,000 t/h
 Label = Annotated[str, Field(min_length=1, max_length=80)]                   # a name printed on a chart
 UsdPerT = Annotated[float, Field(ge=1, le=10_000, allow_inf_nan=False)]     # a through tariff: US$1-10,000/t
