@@ -155,3 +155,17 @@ def test_sources_stay_inside_the_repository():
     hits += [f"README.md:{i}" for i, line in enumerate(readme.splitlines(), 1)
              if re.search(r"shared/|corridor_facts", line) and "compiled from the cited sources" not in line]
     assert hits == []
+
+
+def test_the_explorer_runs_a_what_if_and_says_what_binds(base_path):
+    from corridor_sim.explore import explorer, vessel_groups, what_if
+    s = cs.load_scenario(base_path)
+    groups = vessel_groups(s)
+    assert "Kuryk–Alat rail ferries: ASCO ferries (52 wagons)" in groups
+    more = what_if(base_path, "central", 1.0, groups["Kuryk–Alat rail ferries: ASCO ferries (52 wagons)"], 2, 2024)
+    base = what_if(base_path, "central", 1.0, None, 0, 2024)
+    assert base.year == 2024 and base.goal_mt == s.goal_mt_per_year and 3 < base.delivered_mt < 6
+    assert "ferry_kuryk_alat.vessels.asco_ferry.count=8" in more.label and "binds" in repr(more)
+    assert "<b>" in more._repr_html_()
+    ui = explorer(base_path.parent)
+    assert ui is not None and len(ui.children) == 5      # ipywidgets is in the test extra
