@@ -179,6 +179,7 @@ def utilization(res, top: int = 22) -> Figure:
     s = res.scenario
     agg = _utilization_table(res, by_year=False).sort_values("utilization").tail(top)
     names = resource_labels(s, agg.resource)
+    many = s.end_year > s.start_year
     fig = _figure(11, 0.32 * len(agg) + 2.2)
     ax = fig.add_subplot()
     colors = [KIND_COLORS.get(k, "grey") for k in agg.kind]
@@ -198,9 +199,10 @@ def utilization(res, top: int = 22) -> Figure:
                 textcoords="offset points", ha="right", va="top", fontsize=8, color=GOAL_COLOR)
     ax.axvline(100, color="black", lw=0.8)
     ax.set_xlim(0, 112)
-    ax.set_xlabel(f"utilization, % of capacity (mean over {_years_text(s)})")
-    _title(ax, f"Where the corridor is busiest, {_years_text(s)}: mean over the years (by year: "
-               "utilization_by_year.png)", about(res))
+    ax.set_xlabel(f"utilization, % of capacity ({'mean over ' if many else 'in '}{_years_text(s)})")
+    _title(ax, f"Where the corridor is busiest, {_years_text(s)}" + (": mean over the years (each year: "
+                                                                     "utilization_by_year.png)" if many else ""),
+           about(res))
     kinds = [k for k in KIND_COLORS if k in set(agg.kind)]
     ax.legend(handles=[Patch(color=KIND_COLORS[k], label=KIND_LABELS[k]) for k in kinds], loc="lower right",
               fontsize=8, frameon=True)
@@ -906,6 +908,24 @@ def _stage_times(lot, stage_cols: list[str]) -> list[float]:
     return sorted(float(lot[c]) for c in stage_cols if pd.notna(lot[c]))
 
 
+def _longest_rail_stretch(s, rail) -> list[str]:
+    """The longest run of consecutive rail links (in km) on any route: a sea leg or a port between
+    two rail stretches would put a crossing into the chart as if it were track."""
+    best, best_km = [], -1.0
+    for f in s.demand.flows:
+        for r in f.routes:
+            run, km = [r.path[0]], 0.0
+            for a, b in zip(r.path, r.path[1:]):
+                if (a, b) in rail:
+                    run.append(b)
+                    km += rail[(a, b)].length_km
+                else:
+                    run, km = [b], 0.0
+                if km > best_km:
+                    best, best_km = list(run), km
+    return best
+
+
 def stringline(res, path: list[str] | None = None, start: str | None = None, days: float = 14.0) -> Figure:
     """Time-distance chart of corridor trains along a rail path (node ids), coloured by flow.
 
@@ -915,9 +935,9 @@ def stringline(res, path: list[str] | None = None, start: str | None = None, day
     yard), a steep one a train running.
     """
     s = res.scenario
-    if path is None:
-        path = max((r.path for f in s.demand.flows for r in f.routes), key=len)
     rail = {(l.from_node, l.to_node): l for l in s.rail_links}
+    if path is None:
+        path = _longest_rail_stretch(s, rail)
     segs = [(a, b) for a, b in zip(path, path[1:]) if (a, b) in rail]
     if not segs:
         raise ValueError(f"no rail link along {path}")
