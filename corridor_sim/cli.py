@@ -342,13 +342,19 @@ def print_comparison(cmp, seed: int) -> None:
     last = int(cmp.binding.year.max())
     thr = {n: cmp.results[n][0].scenario.output.bottleneck_threshold for n in names}
     goal = cmp.goal.set_index("scenario")
+    from .labels import resource_labels
     rows = []
     for n in names:
         b = cmp.binding[(cmp.binding.scenario == n) & (cmp.binding.year == last)].iloc[0]
-        binds = f"{b.resource} ({b.utilization:.0%})" if b.binding else f"nothing at or above {thr[n]:.0%}"
+        label = resource_labels(cmp.results[n][0].scenario, [b.resource])[b.resource] if b.resource else "-"
+        share = f", named by {b.share_of_replications:.0%}" if cmp.replications > 1 and b.binding else ""
+        binds = f"{label} ({b.utilization:.0%} used{share})" if b.binding else f"nothing at or above {thr[n]:.0%}"
         rows.append([n, cmp.goal_label(n), f"{goal.loc[n].share_reaching_goal:.0%}", binds])
-    print_table(con, f"first year at the goal (of the mean) and what binds in {last}",
-                ["scenario", "first year\nat goal", "replications\nreaching it", f"binds in {last}"], rows, right={1, 2})
+    print_table(con, "first year at the goal (of the mean)",
+                ["scenario", "first year\nat goal", "replications\nreaching it"], [r[:3] for r in rows], right={1, 2})
+    con.print(f"what binds in {last}:")
+    for r in rows:                      # a sentence each: wrapped, never cut
+        con.print(f"  {r[0]}: {r[3]}")
 
 
 def _cases(path: str, spec: str | None, overrides, years) -> list[str | None]:

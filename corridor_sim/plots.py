@@ -576,7 +576,7 @@ def compare_bottlenecks(cmp) -> Figure:
             color = KIND_COLORS.get(row.kind, "#dddddd") if bound else "#f2f2f2"
             ax.add_patch(Rectangle((j, i), 0.96, 0.92, color=color, alpha=0.6 if bound else 1))
             if bound:
-                label = tw.fill(_short_label(s, row.resource), 15)
+                label = tw.fill(_short_label(s, row.resource), 15, break_long_words=False)
                 if cmp.replications > 1:
                     label += f"\n{row.share_of_replications:.0%}"
             else:

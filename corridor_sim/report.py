@@ -61,8 +61,13 @@ def find_sources(folder: Path) -> list[Source]:
     """The scenarios in a single-run, replicated or comparison folder."""
     folder = Path(folder)
     if (folder / "comparison.json").exists():
+        # in the comparison's own order, so every scenario keeps the colour the CLI's plots gave it
+        subs = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+        listed = output.read_json(folder / "comparison.json", "comparison").get("scenarios", {})
+        rank = {name: i for i, name in enumerate(listed)}
+        subs.sort(key=lambda p: (rank.get(p.name, len(rank)), p.name))
         out = []
-        for sub in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        for sub in subs:
             out += find_sources(sub)
         return out
     if (folder / "manifest.json").exists():

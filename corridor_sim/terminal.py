@@ -72,9 +72,10 @@ def print_table(con: Console, title: str, head: list[str], rows: list[list[str]]
             used = 0
         parts[-1].append(i)
         used += cost(i)
+    con.print(title, soft_wrap=False, overflow="fold", width=con.width)   # once, above every part
     for n, cols in enumerate(parts):
         idx = list(range(keys)) + cols
-        t = Table(title=title + (f" ({n + 1}/{len(parts)})" if len(parts) > 1 else ""), title_justify="left",
+        t = Table(caption=f"(part {n + 1} of {len(parts)})" if len(parts) > 1 else None, caption_justify="left",
                   box=box.SIMPLE_HEAD, pad_edge=False)
         for i in idx:
             t.add_column(head[i], justify="right" if i in right else "left", no_wrap=True)

@@ -182,7 +182,8 @@ def test_interventions_before_the_chosen_years_are_in_force_from_the_start(base_
 def test_compare_writes_table_plots_and_summary(tmp_path, base_path):
     out = tmp_path / "cmp"
     r = CliRunner().invoke(main, ["compare", str(base_path), str(base_path.parent / "bottlenecks.yaml"),
-                                  "--years", "2024-2025", "--out", str(out), "--set", "goal_mt_per_year=4.4"])
+                                  "--years", "2024-2025", "--out", str(out), "--set", "goal_mt_per_year=4.4",
+                                  "-n", "1"])
     assert r.exit_code == 0, r.output
     assert "first year at goal" in r.output and "bottlenecks" in r.output
     table = (out / "compare_table.csv").read_text()
