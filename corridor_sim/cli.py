@@ -350,7 +350,7 @@ def print_comparison(cmp, seed: int) -> None:
         share = f", named by {b.share_of_replications:.0%}" if cmp.replications > 1 and b.binding else ""
         binds = f"{label} ({b.utilization:.0%} used{share})" if b.binding else f"nothing at or above {thr[n]:.0%}"
         rows.append([n, cmp.goal_label(n), f"{goal.loc[n].share_reaching_goal:.0%}", binds])
-    print_table(con, "first year at the goal (of the mean)",
+    print_table(con, "first year at goal (of the mean), and the replications reaching it",
                 ["scenario", "first year\nat goal", "replications\nreaching it"], [r[:3] for r in rows], right={1, 2})
     con.print(f"what binds in {last}:")
     for r in rows:                      # a sentence each: wrapped, never cut

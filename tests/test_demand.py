@@ -172,7 +172,7 @@ def test_oil_case_reaches_7_mt_with_its_fleet_and_binds_on_the_tankers_without(b
     bare = cs.run(_without(oil, {"kmg_tankers_to_btc", "new_tankers"}), seed=1)
     c = crude(bare)
     assert c.tons_delivered < 0.4 * 7.0e6 and c.tons_diverted > 0.5 * 7.0e6
-    binds = binding_bottleneck(bare.resources[bare.resources.year == 2028])
+    binds = binding_bottleneck(bare.resources[bare.resources.year == 2028], oil.output.bottleneck_threshold)
     assert binds["binding"] and binds["resource"].startswith("tanker_aktau_sangachal:")
 
 
