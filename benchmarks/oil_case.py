@@ -42,11 +42,11 @@ def main() -> None:
     for label, ids in CASES.items():
         runs = [cs.run(without(oil, ids), seed=s, detail=False) for s in range(1, args.seeds + 1)]
         for year in (2026, 2027, 2028):
-            def crude(col):
+            def crude(col, year=year, runs=runs):
                 return np.mean([r.annual[(r.annual.year == year) & (r.annual.cargo == "crude")][col].sum()
                                 for r in runs]) / 1e6
 
-            def res(name_part, col="utilization"):
+            def res(name_part, col="utilization", year=year, runs=runs):
                 vals = [r.resources[(r.resources.year == year) & r.resources.resource.str.contains(name_part)][col].max()
                         for r in runs]
                 return float(np.nanmean(vals))

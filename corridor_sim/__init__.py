@@ -12,10 +12,10 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .loading import ScenarioError, load_scenario, validate_dict  # noqa: E402
-from .scenario import Scenario, describe  # noqa: E402
-from .simulate import run  # noqa: E402
-from .compare import Comparison, compare, compare_results  # noqa: E402
+from .compare import Comparison, compare, compare_results
+from .loading import ScenarioError, load_scenario, validate_dict
+from .scenario import Scenario, describe
+from .simulate import run
 
 __all__ = ["Scenario", "ScenarioError", "describe", "load_scenario", "validate_dict", "run", "compare",
            "compare_results", "Comparison", "__version__"]

@@ -20,11 +20,12 @@ import pandas as pd
 from . import runsize
 from .experiment import Execution, Outcome, Task, execute, replication_seed
 from .kpi import binding_bottleneck
-from .summary import totals
+from .labels import group_label, line_label, link_label, place
 from .loading import ScenarioError, _slot, apply_override, scale_value, validate_dict
 from .scenario import Scenario
 from .simulate import run
 from .stats import mean_ci
+from .summary import totals
 
 
 def _variant(s: Scenario, overrides: dict[str, Any] | None = None, scales: dict[str, float] | None = None,
@@ -53,7 +54,7 @@ def kpi_task(task: Task) -> Outcome[dict]:
     """Run a task and send back only its KPIs (``_kpis``), not its tables."""
     try:
         return Outcome(task, _kpis(run(task.scenario, seed=task.seed, allow_large=True, detail=False)))
-    except Exception as exc:  # noqa: BLE001 - reported per task, by design
+    except Exception as exc:
         return Outcome(task, None, f"{type(exc).__name__}: {exc}")
 
 
@@ -173,7 +174,7 @@ def _probe(s: Scenario, seed: int, cargo: str | None, tolerance: float) -> dict:
     gen = a.tons_generated.sum()
     return {"sustainable": bool(growth <= tolerance * max(gen, 1.0)), "delivered_t": float(a.tons_delivered.sum()),
             "delivered_units": float(a.units_delivered.sum()), "stock_growth_t": float(growth),
-            "binding": binding_bottleneck(res.resources)}
+            "binding": binding_bottleneck(res.resources, s.output.bottleneck_threshold)}
 
 
 def capacity_task(tolerance: float, iterations: int, t: Task) -> Outcome[dict]:
@@ -200,7 +201,7 @@ def capacity_task(tolerance: float, iterations: int, t: Task) -> Outcome[dict]:
             best = _probe(_scaled(t.scenario, cargo, max(lo, 0.05)), t.seed, cargo, tolerance)
         return Outcome(t, {"scale": lo, "delivered_t": best["delivered_t"], "delivered_units": best["delivered_units"],
                            "binding": worst["binding"]})
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return Outcome(t, None, f"{type(exc).__name__}: {exc}")
 
 
@@ -229,7 +230,7 @@ def capacity(scenario: Scenario, year: int | None = None, replications: int = 3,
         units = mean_ci([r["delivered_units"] for r in res])
         scale = mean_ci([r["scale"] for r in res])
         binds = pd.Series([r["binding"]["resource"] for r in res]).value_counts()
-        rows.append({"cargo": g or "all", "year": year, "replications": len(res),
+        rows.append({"scenario": scenario.label, "cargo": g or "all", "year": year, "replications": len(res),
                      "capacity_mt": mt["mean"], "capacity_mt_ci_low": mt["ci_low"], "capacity_mt_ci_high": mt["ci_high"],
                      "capacity_units": units["mean"] if g else None, "unit": unit if g else None,
                      "capacity_units_ci_low": units["ci_low"] if g else None,
@@ -258,25 +259,26 @@ def levers(s: Scenario, step: float = 0.25) -> list[Lever]:
     f = 1.0 + step
     for l in s.rail_links:
         if l.paths_per_day is not None:
-            out.append(Lever(f"{l.id}:paths", "rail_path", f"{l.id}: +{step:.0%} train paths",
+            out.append(Lever(f"{l.id}:paths", "rail_path", f"{link_label(s, l.id)}: +{step:.0%} train paths",
                              scale=((f"rail_links.{l.id}.paths_per_day", f),)))
         if l.crossing is not None:
-            out.append(Lever(f"{l.id}:crossing", "crossing", f"{l.id}: +1 transshipment track",
+            out.append(Lever(f"{l.id}:crossing", "crossing", f"{link_label(s, l.id)} crossing: +1 transshipment track",
                              set=((f"rail_links.{l.id}.crossing.transshipment_tracks", l.crossing.transshipment_tracks + 1),)))
     for p in s.ports:
         for t in p.terminals:
             base = f"ports.{p.id}.terminals.{t.cargo}"
-            out += [Lever(f"{p.id}:{t.cargo}:berths", "berth", f"{p.id} {t.cargo}: +1 berth",
+            where = f"{place(s, p.id)} {t.cargo}"
+            out += [Lever(f"{p.id}:{t.cargo}:berths", "berth", f"{where}: +1 berth",
                           set=((f"{base}.berths", t.berths + 1),)),
-                    Lever(f"{p.id}:{t.cargo}:rail_tracks", "rail_track", f"{p.id} {t.cargo}: +1 rail track",
+                    Lever(f"{p.id}:{t.cargo}:rail_tracks", "rail_track", f"{where}: +1 rail track",
                           set=((f"{base}.rail_tracks", t.rail_tracks + 1),)),
-                    Lever(f"{p.id}:{t.cargo}:yard", "yard", f"{p.id} {t.cargo}: +{step:.0%} yard",
+                    Lever(f"{p.id}:{t.cargo}:yard", "yard", f"{where}: +{step:.0%} yard",
                           scale=((f"{base}.yard_capacity_units", f),)),
-                    Lever(f"{p.id}:{t.cargo}:handling", "berth", f"{p.id} {t.cargo}: +{step:.0%} ship handling rate",
+                    Lever(f"{p.id}:{t.cargo}:handling", "berth", f"{where}: +{step:.0%} ship handling rate",
                           scale=((f"{base}.handling_units_per_h", f),))]
     for line in s.sea_lines:
         for v in line.vessels:
-            out.append(Lever(f"{line.id}:{v.id}", "fleet", f"{line.id}: +1 {v.id} ({v.capacity_units:g} units)",
+            out.append(Lever(f"{line.id}:{v.id}", "fleet", f"{line_label(s, line.id)}: +1 {group_label(s, line.id, v.id)}",
                              set=((f"sea_lines.{line.id}.vessels.{v.id}.count", v.count + 1),)))
     return out
 
@@ -298,7 +300,7 @@ def baseline_task(task: Task) -> Outcome[dict]:
         return Outcome(task, {"delivered_t": float(res.annual.tons_delivered.sum()),
                               "utilization": dict(zip(r.resource, r.utilization.astype(float))),
                               "peak": dict(zip(r.resource, r.max_queue.astype(float)))})
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return Outcome(task, None, f"{type(exc).__name__}: {exc}")
 
 
@@ -307,7 +309,7 @@ def delivered_task(task: Task) -> Outcome[float]:
     try:
         res = run(task.scenario, seed=task.seed, allow_large=True, detail=False)
         return Outcome(task, float(res.annual.tons_delivered.sum()))
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return Outcome(task, None, f"{type(exc).__name__}: {exc}")
 
 
@@ -377,7 +379,8 @@ def bottlenecks(scenario: Scenario, year: int | None = None, replications: int =
             s = {"mean": None, "ci_low": None, "ci_high": None}
         else:
             s = mean_ci([(delivered[lv.id][r] - b[r]) / 1e3 for r in range(replications)])
-        rows.append({"lever": lv.id, "kind": lv.kind, "label": lv.label, "year": year,
+        rows.append({"scenario": scenario.label, "lever": lv.id, "kind": lv.kind, "label": lv.label, "year": year,
+                     "replications": replications,
                      "delta_kt_mean": s["mean"], "delta_kt_ci_low": s["ci_low"], "delta_kt_ci_high": s["ci_high"],
                      "baseline_mt": float(np.mean(list(b.values())) / 1e6), "skipped": skipped.get(lv.id)})
     table = pd.DataFrame(rows)
@@ -396,8 +399,11 @@ def sensitivity(scenario: Scenario, trajectories: int = 8, levels: int = 4, seed
     differences of the parameters, not of the random numbers. Outputs: delivered Mt per year and
     tonne-weighted transit days over the scenario's years.
     """
-    from SALib.analyze import morris as morris_analyze
-    from SALib.sample import morris as morris_sample
+    try:
+        from SALib.analyze import morris as morris_analyze
+        from SALib.sample import morris as morris_sample
+    except ImportError:   # an optional extra: only this analysis needs SALib (and scipy through it)
+        raise ValueError("Morris screening needs SALib: pip install 'corridor-sim[sensitivity]'") from None
 
     ex = Execution.of(execution, **options)
     if not scenario.uncertain:

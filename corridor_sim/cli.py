@@ -15,10 +15,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                           TimeRemainingColumn)
-from rich.table import Table
 
 from . import __version__, output
 from .kpi import busiest_resources
@@ -26,6 +22,7 @@ from .loading import ScenarioError, load_scenario
 from .output import ResultsFolderError
 from .runsize import RunTooLarge
 from .scenario import describe
+from .terminal import Progress_, console, log, pm, print_table, setup_logging
 
 EXIT_INPUT = 2
 EXIT_RUN = 1
@@ -83,7 +80,7 @@ class Commands(click.Group):
             raise RunError(f"a file could not be read or written{where}: {exc.strerror or exc}") from None
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
-        except Exception as exc:  # noqa: BLE001 - the last line of defence against a traceback
+        except Exception as exc:
             if os.environ.get("CORRIDOR_SIM_TRACEBACK"):
                 raise
             raise RunError(f"corridor-sim failed unexpectedly ({type(exc).__name__}: {str(exc)[:500]}). This is a "
@@ -126,8 +123,14 @@ def demand_case_option(f):
 
 @click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="corridor-sim")
-def main() -> None:
-    """corridor-sim: freight capacity of the Middle Corridor, as a discrete-event simulation."""
+@click.option("--verbose", "-v", count=True, help="More detail in the log (repeatable).")
+@click.option("--quiet", "-q", count=True, help="Only warnings and errors in the log.")
+def main(verbose: int, quiet: int) -> None:
+    """corridor-sim: freight capacity of the Middle Corridor, as a discrete-event simulation.
+
+    Progress and notes go to stderr through logging: a bar on a terminal, a line every 10% (or
+    30 s) in a log or a pipe. -v shows more, -q only warnings."""
+    setup_logging(verbose, quiet)
 
 
 SEED = click.IntRange(min=0)            # numpy's SeedSequence takes non-negative integers
@@ -135,10 +138,11 @@ ALLOW_LARGE = click.option("--allow-large", is_flag=True,
                            help="Run even where the size estimate exceeds what this machine can hold.")
 
 
-def experiment_options(f):
+def experiment_options(f, replications: int = 1):
     """--replications, --workers, --scheduler, --resume, --overwrite, --allow-large: shared by run and compare."""
     for opt in reversed([
-        click.option("--replications", "-n", type=click.IntRange(min=1, max=100_000), default=1, show_default=True,
+        click.option("--replications", "-n", type=click.IntRange(min=1, max=100_000), default=replications,
+                     show_default=True,
                      help="Independent replications (seeds derived from --seed); KPIs get mean, sd and 95% CI."),
         click.option("--workers", "-w", type=click.IntRange(min=1), default=None,
                      help="Local worker processes [default: all cores]."),
@@ -153,29 +157,7 @@ def experiment_options(f):
     return f
 
 
-class RunsProgress:
-    """A progress bar of runs done, with rate and ETA (shown on a terminal only)."""
-
-    def __init__(self, label: str, quiet: bool):
-        console = Console(stderr=True)
-        self.bar = Progress(TextColumn(f"[bold]{label}[/]"), BarColumn(), MofNCompleteColumn(),
-                            TextColumn("runs · {task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"),
-                            TimeRemainingColumn(), console=console, transient=True,
-                            disable=quiet or not console.is_terminal)
-        self.task = None
-
-    def __enter__(self):
-        self.bar.__enter__()
-        self.task = self.bar.add_task("runs", total=None, rate="-")
-        return self
-
-    def __call__(self, done: int, total: int) -> None:
-        t = self.bar.tasks[0]
-        rate = f"{done / t.elapsed:.2f}/s" if t.elapsed and done else "-"
-        self.bar.update(self.task, completed=done, total=total, rate=rate)
-
-    def __exit__(self, *exc):
-        return self.bar.__exit__(*exc)
+RunsProgress = Progress_     # a bar on a terminal, log lines elsewhere (corridor_sim.terminal)
 
 
 def interrupted(out, what: str = "replications", staged: bool = False) -> None:
@@ -191,7 +173,7 @@ def interrupted(out, what: str = "replications", staged: bool = False) -> None:
 
 
 def _note(msg: str) -> None:
-    click.echo(f"note: {msg}", err=True)
+    log.warning(msg)
 
 
 def _failed_replications(exc, out, wrote: bool) -> RunError:
@@ -201,6 +183,8 @@ def _failed_replications(exc, out, wrote: bool) -> RunError:
     return RunError(f"{exc}. {where}.")
 
 
+COMPARE_REPLICATIONS = 5     # one seed reached the goal in a year where five did not (issue 15)
+
 SET_HELP = ("Override a scenario field, e.g. --set demand.scale=1.5 or "
             "--set sea_lines.ferry_kuryk_alat.vessels.asco_ferry.count=8 (list items by id). Repeatable.")
 
@@ -208,7 +192,7 @@ SET_HELP = ("Override a scenario field, e.g. --set demand.scale=1.5 or "
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option("--out", "out", type=click.Path(file_okay=False), default=None,
-              help="Result folder [default: results/<scenario-name>/].")
+              help="Result folder [default: results/<scenario-name>/, with --set: results/<name>--<path>=<value>.../].")
 @click.option("--seed", type=SEED, default=1, show_default=True, help="Seed of the random streams.")
 @click.option("--years", default=None, help="Simulated years START-END (e.g. 2024-2030); default: from the scenario.")
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
@@ -227,33 +211,27 @@ def run(scenario, out, seed, years, overrides, demand_case, detail, no_plots, qu
     from .simulate import run as simulate
 
     scn = _load(scenario, overrides, years, demand_case)
-    out_dir = Path(out) if out else Path("results") / scn.name
+    out_dir = Path(out) if out else Path("results") / scn.slug
     if replications > 1 or resume:
         ex = Execution(workers=workers, scheduler=scheduler, resume=resume, allow_large=allow_large, log=_note)
         _run_replicated(scn, out_dir, seed, replications, ex, overwrite, no_plots, quiet, detail)
         return
     output.claim(out_dir, overwrite=overwrite)      # refuse before simulating, not after
     check(scn, allow_large=allow_large, detail=detail)
-    console = Console(stderr=True)
-    show_bar = not quiet and console.is_terminal
+    if scn.overrides:
+        log.info(f"what-if: {scn.label}, written to {out_dir}/")
     try:
-        with Progress(TextColumn(f"[bold]{scn.name}[/] {scn.start_year}-{scn.end_year}"), BarColumn(),
-                      TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(), TimeRemainingColumn(),
-                      console=console, transient=True, disable=not show_bar) as bar:
-            task = bar.add_task("simulating", total=1.0)
-            res = simulate(scn, seed=seed, progress=lambda f: bar.update(task, completed=f), allow_large=True,
+        with Progress_(f"{scn.label} {scn.start_year}-{scn.end_year}", quiet, unit="of the simulated time") as bar:
+            res = simulate(scn, seed=seed, progress=lambda f: bar(round(f * 100), 100), allow_large=True,
                            detail=detail)
         res.write(out_dir, plots=not no_plots, overwrite=overwrite)
     except KeyboardInterrupt:
         click.echo(f"\ninterrupted: nothing was written to {out_dir}/.", err=True)
-        raise SystemExit(130)
+        raise SystemExit(130) from None
     except OSError as exc:
         raise RunError(f"cannot write results to {out_dir}: {exc.strerror or exc}") from None
     if not quiet:
-        out_console = Console()
-        if not out_console.is_terminal:
-            out_console = Console(width=130)  # logs and pipes: no 80-column squeeze
-        print_summary(res, out_console)
+        print_summary(res, console())
     click.echo(f"results written to {out_dir}/ ({res.metadata['events']:,} events, "
                f"{res.metadata['wall_time_s']:.1f} s, {res.metadata['events_per_s']:,.0f} events/s)")
 
@@ -264,7 +242,7 @@ def _run_replicated(scn, out_dir, seed, n, ex, overwrite, no_plots, quiet, detai
     failed = None
     with output.result_folder(out_dir, kind="replicated", overwrite=overwrite, resume=ex.resume) as ws:
         try:
-            with RunsProgress(f"{scn.name} x {n}", quiet) as bar:
+            with RunsProgress(f"{scn.label} x {n}", quiet) as bar:
                 runs = replicate(scn, n, seed, ws.path, replace(ex, progress=bar), detail=detail)
         except KeyboardInterrupt:
             interrupted(out_dir, staged=ws.staged)
@@ -282,17 +260,14 @@ def _run_replicated(scn, out_dir, seed, n, ex, overwrite, no_plots, quiet, detai
 
 
 def _print_replicated(rep) -> None:
-    c = Console() if Console().is_terminal else Console(width=130)
-    t = Table(title=f"{rep.scenario.name}: {rep.n} replications, mean ± 95% CI half-width", title_justify="left")
-    for col in ("year", "delivered Mt", "generated Mt", "backlog Mt (end)", "TEU delivered", "transit d mean"):
-        t.add_column(col, justify="right")
-    for r in rep.totals.itertuples():
-        pm = lambda m, f="{:,.2f}": (f.format(getattr(r, f"{m}_mean")) + (  # noqa: E731
-            "" if pd_isna(getattr(r, f"{m}_ci_high")) else
-            " ± " + f.format((getattr(r, f"{m}_ci_high") - getattr(r, f"{m}_ci_low")) / 2)))
-        t.add_row(str(r.year), pm("delivered_mt"), pm("generated_mt"), pm("backlog_mt"), pm("teu_delivered", "{:,.0f}"),
-                  pm("transit_days_mean", "{:,.1f}"))
-    c.print(t)
+    rows = []
+    for r in rep.totals.to_dict(orient="records"):
+        v = lambda m, f="{:,.2f}", r=r: pm(r.get(f"{m}_mean"), r.get(f"{m}_ci_low"), r.get(f"{m}_ci_high"), f)
+        rows.append([str(r["year"]), v("delivered_mt"), v("generated_mt"), v("backlog_mt"), v("teu_delivered", "{:,.0f}"),
+                     v("entry_wait_days_mean", "{:,.1f}"), v("corridor_days_mean", "{:,.1f}")])
+    print_table(console(), f"{rep.scenario.label}: {rep.n} replications, mean ± 95% CI half-width",
+                ["year", "delivered Mt", "generated Mt", "backlog Mt\n(end)", "TEU delivered", "wait before\nentry, d",
+                 "in corridor,\nd"], rows)
 
 
 def pd_isna(x) -> bool:
@@ -301,19 +276,21 @@ def pd_isna(x) -> bool:
 
 @main.command()
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--out", "out", type=click.Path(file_okay=False), default="results/compare", show_default=True,
-              help="Folder for the comparison (each scenario's results go in a subfolder).")
+@click.option("--out", "out", type=click.Path(file_okay=False), default=None,
+              help="Folder for the comparison (each scenario's results go in a subfolder) [default: results/compare/, "
+                   "with --set: results/compare--<path>=<value>.../].")
 @click.option("--seed", type=SEED, default=1, show_default=True, help="The same seed for every scenario.")
 @click.option("--years", default=None, help="Simulated years START-END for every scenario.")
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override a field in every scenario.")
-@click.option("--route-flow", default="containers_cn_tr", show_default=True,
-              help="The flow whose route split is plotted.")
+@click.option("--route-flow", default=None,
+              help="The flow whose route split is plotted [default: the scenario's output.route_split_flow, else its "
+                   "flow with the most routes].")
 @click.option("--demand-case", "demand_cases", default=None, metavar="NAME[,NAME...]|all",
               help="Demand case(s) to run each scenario under: one name, a comma-separated list, or 'all' for every "
                    "case the scenarios declare (a fan of cases against the goal) [default: central].")
 @click.option("--no-plots", is_flag=True, help="Write tables only.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or table.")
-@experiment_options
+@lambda f: experiment_options(f, replications=COMPARE_REPLICATIONS)
 def compare(scenarios, out, seed, years, overrides, route_flow, demand_cases, no_plots, quiet, replications, workers,
             scheduler, resume, overwrite, allow_large):
     """Run several SCENARIOS with the same seeds and compare them side by side."""
@@ -329,8 +306,12 @@ def compare(scenarios, out, seed, years, overrides, route_flow, demand_cases, no
     if dupes:
         raise InputError(f"two scenarios share the name {', '.join(dupes)}; names must differ to be compared")
     known_flows = {f.id for s in scns for f in s.demand.flows}
-    if route_flow not in known_flows:
+    if route_flow is not None and route_flow not in known_flows:
         raise InputError(f"--route-flow: no flow '{route_flow}' in these scenarios (flows: {', '.join(sorted(known_flows))})")
+    out = out or ("results/" + scns[0].slug.replace(scns[0].name, "compare", 1))
+    if replications < COMPARE_REPLICATIONS:
+        log.warning(f"{replications} replication(s): the first year at the goal and what binds can differ from seed to "
+                    f"seed, so one run may mislead; use -n {COMPARE_REPLICATIONS} or more for statements with intervals")
     failed = None
     with output.result_folder(Path(out), kind="compare", overwrite=overwrite, resume=resume) as ws:
         try:
@@ -347,21 +328,39 @@ def compare(scenarios, out, seed, years, overrides, route_flow, demand_cases, no
     if failed:
         raise _failed_replications(failed, out, cmp is not None)
     if not quiet:
-        c = Console() if Console().is_terminal else Console(width=160)
-        what = (f"mean of {replications} replications" if replications > 1 else f"seed {seed}")
-        t = Table(title=f"delivered Mt per year ({what}; the same seeds for every scenario)", title_justify="left")
-        table = cmp.table()
-        t.add_column("scenario")
-        for col in table.columns:
-            t.add_column(str(col), justify="right")
-        for name, row in table.iterrows():
-            t.add_row(name, *[f"{v:.2f}" if isinstance(v, float) else str(v) for v in row])
-        c.print(t)
-        last = cmp.binding[cmp.binding.year == cmp.binding.year.max()]
-        for r in last.itertuples():
-            what = f"{r.resource} ({r.utilization:.0%})" if r.binding else "nothing at or above 85%"
-            c.print(f"  {r.scenario}: binding in {r.year}: {what}")
+        print_comparison(cmp, seed)
     click.echo(f"comparison written to {out}/")
+
+
+
+def print_comparison(cmp, seed: int) -> None:
+    """Delivered Mt by year (rows) and scenario (columns), mean ± half-width; then per scenario the
+    first year at the goal, the share of replications reaching it, and what binds last."""
+    names = list(cmp.results)
+    what = f"mean ± 95% CI half-width of {cmp.replications} replications" if cmp.replications > 1 else f"seed {seed}"
+    a = cmp.annual.set_index(["scenario", "year"])
+    rows = []
+    for y in sorted(cmp.annual.year.unique()):
+        rows.append([str(int(y))] + [pm(a.loc[(n, y)].delivered_mt, a.loc[(n, y)].delivered_mt_ci_low,
+                                        a.loc[(n, y)].delivered_mt_ci_high) for n in names])
+    con = console()
+    print_table(con, f"delivered Mt per year ({what}; the same seeds for every scenario)", ["year", *names], rows)
+    last = int(cmp.binding.year.max())
+    thr = {n: cmp.results[n][0].scenario.output.bottleneck_threshold for n in names}
+    goal = cmp.goal.set_index("scenario")
+    from .labels import resource_labels
+    rows = []
+    for n in names:
+        b = cmp.binding[(cmp.binding.scenario == n) & (cmp.binding.year == last)].iloc[0]
+        label = resource_labels(cmp.results[n][0].scenario, [b.resource])[b.resource] if b.resource else "-"
+        share = f", named by {b.share_of_replications:.0%}" if cmp.replications > 1 and b.binding else ""
+        binds = f"{label} ({b.utilization:.0%} used{share})" if b.binding else f"nothing at or above {thr[n]:.0%}"
+        rows.append([n, cmp.goal_label(n), f"{goal.loc[n].share_reaching_goal:.0%}", binds])
+    print_table(con, "first year at goal (of the mean), and the replications reaching it",
+                ["scenario", "first year\nat goal", "replications\nreaching it"], [r[:3] for r in rows], right={1, 2})
+    con.print(f"what binds in {last}:")
+    for r in rows:                      # a sentence each: wrapped, never cut
+        con.print(f"  {r[0]}: {r[3]}")
 
 
 def _cases(path: str, spec: str | None, overrides, years) -> list[str | None]:
@@ -403,7 +402,7 @@ def _analysis(label, quiet, fn):
             return fn(bar)
     except KeyboardInterrupt:
         click.echo("\ninterrupted: nothing was written.", err=True)
-        raise SystemExit(130)
+        raise SystemExit(130) from None
     except ValueError as exc:
         raise InputError(str(exc)) from None
 
@@ -426,15 +425,25 @@ def _common(f):
     return f
 
 
-def _table(df, title, cols=None):
-    c = Console() if Console().is_terminal else Console(width=150)
-    t = Table(title=title, title_justify="left")
+def _table(df, title, cols=None, intervals: dict | None = None):
+    """A data frame as a terminal table; ``intervals`` maps a shown column to its (mean, low, high)
+    columns, printed as mean ± half-width."""
     cols = cols or list(df.columns)
-    for col in cols:
-        t.add_column(str(col), justify="left" if df[col].dtype == object else "right")
-    for _, r in df[cols].iterrows():
-        t.add_row(*[("-" if v is None or v != v else (f"{v:,.3f}" if isinstance(v, float) else str(v))) for v in r])
-    c.print(t)
+    intervals = intervals or {}
+    rows = []
+    for r in df.to_dict(orient="records"):
+        row = []
+        for col in cols:
+            if col in intervals:
+                m, lo, hi = intervals[col]
+                row.append(pm(r.get(m), r.get(lo), r.get(hi), "{:,.3f}"))
+                continue
+            v = r.get(col)
+            row.append("-" if v is None or v != v else (f"{v:,.3f}" if isinstance(v, float) else str(v)))
+        rows.append(row)
+    keys = 1
+    print_table(console(), title, [str(c) for c in cols], rows, keys=keys,
+                right={i for i, c in enumerate(cols) if c in intervals or (c in df and df[c].dtype != object)})
 
 
 MAX_SWEEP_RUNS = 100_000      # ~1 s each for a base year on one core: a day on a 2-core machine
@@ -452,7 +461,8 @@ MAX_SWEEP_RUNS = 100_000      # ~1 s each for a base year on one core: a day on 
 def sweep(scenario, varies, replications, years, kpi, out, overwrite, allow_large, seed, overrides, demand_case, workers,
           scheduler, quiet):
     """Run SCENARIO over a grid of parameter values (one row per point x replication)."""
-    from .analysis import parse_vary, sweep as run_sweep, sweep_summary
+    from .analysis import parse_vary, sweep_summary
+    from .analysis import sweep as run_sweep
     from .plots import sweep_plot
 
     scn = _load(scenario, overrides, years, demand_case)
@@ -467,7 +477,7 @@ def sweep(scenario, varies, replications, years, kpi, out, overwrite, allow_larg
     if npoints * replications > MAX_SWEEP_RUNS and not allow_large:
         raise InputError(f"--vary: {npoints:,} points x {replications} replications is {npoints * replications:,} runs, "
                          f"more than {MAX_SWEEP_RUNS:,}; vary fewer values, or add --allow-large")
-    out = Path(out or f"results/{scn.name}-sweep")
+    out = Path(out or f"results/{scn.slug}-sweep")
     output.claim(out, overwrite=overwrite)          # refuse before running, not after
     table = _analysis(f"sweep {npoints} points x {replications}", quiet,
                       lambda bar: run_sweep(scn, grid, replications, seed, workers=workers, scheduler=scheduler,
@@ -477,8 +487,10 @@ def sweep(scenario, varies, replications, years, kpi, out, overwrite, allow_larg
     def write(tmp):
         table.to_csv(tmp / "sweep.csv", index=False)
         summary.to_csv(tmp / "sweep_summary.csv", index=False)
-        sweep_plot(summary, paths, kpi, f"Sweep of {scn.name}: {kpi} (mean over {replications} replication(s), "
-                                        "error bars 95% CI)").savefig(tmp / "sweep.png", dpi=110)
+        sweep_plot(summary, paths, kpi, f"Sweep of {scn.label}: {kpi} (mean over {replications} replication(s), "
+                                        "error bars 95% CI)",
+                   f"{scn.label} · {scn.start_year}-{scn.end_year} · {replications} replication(s) per point"
+                   ).savefig(tmp / "sweep.png", dpi=110)
     _write_folder(out, write, "sweep", overwrite)
     if not quiet:
         _table(summary, f"sweep of {scn.name}: {kpi}")
@@ -500,17 +512,18 @@ def capacity(scenario, year, replications, total_only, out, overwrite, allow_lar
     scn = _load(scenario, overrides, None, demand_case)
     if year is not None and not scn.start_year <= year <= scn.end_year:
         raise InputError(f"--year {year} is outside the scenario's years {scn.start_year}-{scn.end_year}")
-    out = Path(out or f"results/{scn.name}-capacity")
+    out = Path(out or f"results/{scn.slug}-capacity")
     output.claim(out, overwrite=overwrite)
     table = _analysis("capacity", quiet, lambda bar: run_capacity(scn, year, replications, seed, not total_only,
                                                                    workers=workers, scheduler=scheduler, progress=bar,
                                                                    allow_large=allow_large, log=_note))
     _write_folder(out, lambda tmp: table.to_csv(tmp / "capacity.csv", index=False), "capacity", overwrite)
     if not quiet:
-        _table(table, f"sustainable capacity of {scn.name} in {table.year.iloc[0]} (mean and 95% CI over "
+        _table(table, f"sustainable capacity of {scn.label} in {table.year.iloc[0]} (mean ± 95% CI half-width over "
                       f"{replications} replications)",
-               ["cargo", "capacity_mt", "capacity_mt_ci_low", "capacity_mt_ci_high", "capacity_units", "unit",
-                "demand_scale", "binding", "binding_share"])
+               ["cargo", "Mt/yr", "units/yr", "unit", "binding", "binding_share"],
+               {"Mt/yr": ("capacity_mt", "capacity_mt_ci_low", "capacity_mt_ci_high"),
+                "units/yr": ("capacity_units", "capacity_units_ci_low", "capacity_units_ci_high")})
     click.echo(f"capacity written to {out}/capacity.csv")
 
 
@@ -530,7 +543,7 @@ def bottlenecks(scenario, year, replications, step, out, overwrite, allow_large,
     scn = _load(scenario, overrides, None, demand_case)
     if year is not None and not scn.start_year <= year <= scn.end_year:
         raise InputError(f"--year {year} is outside the scenario's years {scn.start_year}-{scn.end_year}")
-    out = Path(out or f"results/{scn.name}-bottlenecks")
+    out = Path(out or f"results/{scn.slug}-bottlenecks")
     output.claim(out, overwrite=overwrite)
     table = _analysis("bottlenecks", quiet, lambda bar: run_bottlenecks(scn, year, replications, seed, step,
                                                                          workers=workers, scheduler=scheduler,
@@ -543,9 +556,10 @@ def bottlenecks(scenario, year, replications, step, out, overwrite, allow_large,
     _write_folder(out, write, "bottlenecks", overwrite)
     if not quiet:
         ran = table[table.skipped.isna()]
-        _table(ran.head(12), f"what to build first in {table.year.iloc[0]}: change in delivered kt "
-                             f"(baseline {table.baseline_mt.iloc[0]:.2f} Mt)",
-               ["label", "kind", "delta_kt_mean", "delta_kt_ci_low", "delta_kt_ci_high"])
+        _table(ran.head(12), f"what to build first in {scn.label}, {table.year.iloc[0]}: change in delivered kt, "
+                             f"mean ± 95% CI half-width of {replications} replications (baseline "
+                             f"{table.baseline_mt.iloc[0]:.2f} Mt)",
+               ["label", "kind", "delta kt"], {"delta kt": ("delta_kt_mean", "delta_kt_ci_low", "delta_kt_ci_high")})
         if len(ran) < len(table):
             click.echo(f"{len(table) - len(ran)} levers not run: their resources are nearly idle in the baseline "
                        "(bottlenecks.csv, column 'skipped', says why for each)")
@@ -556,7 +570,8 @@ def bottlenecks(scenario, year, replications, step, out, overwrite, allow_large,
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option("--trajectories", type=click.IntRange(min=2, max=10_000), default=8, show_default=True,
               help="Morris trajectories (runs = trajectories x (parameters + 1)).")
-@click.option("--years", default=None, help="Simulated years START-END [default: the scenario's first year].")
+@click.option("--years", default=None, help="Simulated years START-END [default: the scenario's years, so that "
+                                           "growth and demand parameters can act].")
 @_common
 def sensitivity(scenario, trajectories, years, out, overwrite, allow_large, seed, overrides, demand_case, workers,
                 scheduler, quiet):
@@ -565,12 +580,15 @@ def sensitivity(scenario, trajectories, years, out, overwrite, allow_large, seed
     from .plots import sensitivity_plot
 
     scn = _load(scenario, overrides, years, demand_case)
-    if years is None:
-        scn = _load(scenario, overrides, f"{scn.start_year}", demand_case)
+    if scn.start_year == scn.end_year and any("growth" in p or "tons_by_year" in p
+                                               for u in scn.uncertain for p in u.paths):
+        log.warning(f"one simulated year ({scn.start_year}): parameters of demand growth and demand paths cannot act "
+                    "within it, so they will rank low whatever they are worth; give --years START-END to screen them")
     if not scn.uncertain:
         raise InputError(f"{scenario}: the scenario marks no uncertain parameters; add an 'uncertain:' list of "
                          "{path, low, high, source} (see docs/scenario.md)")
-    out = Path(out or f"results/{scn.name}-sensitivity")
+    out = Path(out or f"results/{scn.slug}-sensitivity")
+    log.info(f"sensitivity: {trajectories * (len(scn.uncertain) + 1)} runs of {scn.start_year}-{scn.end_year}")
     output.claim(out, overwrite=overwrite)
     ranking, runs = _analysis(f"sensitivity x {trajectories}", quiet,
                               lambda bar: run_sensitivity(scn, trajectories, seed=seed, workers=workers,
@@ -579,11 +597,14 @@ def sensitivity(scenario, trajectories, years, out, overwrite, allow_large, seed
     def write(tmp):
         ranking.to_csv(tmp / "sensitivity.csv", index=False)
         runs.to_csv(tmp / "sensitivity_runs.csv", index=False)
-        sensitivity_plot(ranking).savefig(tmp / "sensitivity.png", dpi=110)
+        sensitivity_plot(ranking, f"{scn.label} · {scn.start_year}-{scn.end_year} · {trajectories} trajectories, "
+                                  f"{len(runs)} runs").savefig(tmp / "sensitivity.png", dpi=110)
     _write_folder(out, write, "sensitivity", overwrite)
     if not quiet:
-        _table(ranking, f"Morris screening of {scn.name} ({len(runs)} runs)",
-               ["output", "parameter", "mu_star", "mu_star_conf", "sigma"])
+        _table(ranking.assign(mu_star_lo=ranking.mu_star - ranking.mu_star_conf,
+                              mu_star_hi=ranking.mu_star + ranking.mu_star_conf), f"Morris screening of {scn.label}, {scn.start_year}-{scn.end_year} ({len(runs)} runs; mu* ± "
+                        "bootstrap 95% CI)",
+               ["parameter", "output", "mu*", "sigma"], {"mu*": ("mu_star", "mu_star_lo", "mu_star_hi")})
     click.echo(f"sensitivity written to {out}/")
 
 
@@ -635,11 +656,14 @@ def charts(result_dir, line, start, days, year):
 @click.option("--out", "out", type=click.Path(dir_okay=False), default="report.html", show_default=True)
 @click.option("--bottlenecks", "bottlenecks_dir", type=click.Path(file_okay=False), default=None,
               help="A folder written by `corridor-sim bottlenecks`, to include its ranking.")
+@click.option("--capacity", "capacity_dirs", type=click.Path(file_okay=False), multiple=True,
+              help="A folder written by `corridor-sim capacity` (capacity.csv), for the year capacity reaches the "
+                   "goal. Repeatable (one per scenario).")
 @click.option("--title", default=None, help="Report title.")
 @click.option("--demand-case", "demand_case", default=None, metavar="NAME",
               help="Only the runs made under this demand case [default: every run in the folders].")
 @click.option("--overwrite", is_flag=True, help="Replace a report already at --out.")
-def report(result_dirs, out, bottlenecks_dir, title, demand_case, overwrite):
+def report(result_dirs, out, bottlenecks_dir, capacity_dirs, title, demand_case, overwrite):
     """One self-contained HTML report (images embedded) from RESULT_DIRS: single runs, replicated
     runs or a comparison folder."""
     from .report import write_report
@@ -649,46 +673,59 @@ def report(result_dirs, out, bottlenecks_dir, title, demand_case, overwrite):
             raise InputError(f"{d}: no such result folder")
     try:
         path = write_report(list(result_dirs), out, bottlenecks_dir, title, overwrite=overwrite,
-                            demand_case=demand_case)
+                            demand_case=demand_case, capacity=list(capacity_dirs))
     except (ResultsFolderError, ScenarioError, ValueError) as exc:
         raise InputError(f"cannot build the report: {exc}") from None
     click.echo(f"report written to {path} ({path.stat().st_size / 1e6:.1f} MB, self-contained)")
 
 
 @main.command()
-def schema():
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the JSON Schema instead (for editors with yaml-language-server; docs/scenario.schema.json).")
+@click.option("--partial", is_flag=True,
+              help="With --json: the schema of a file that extends another (no field required; "
+                   "docs/scenario.partial.schema.json).")
+def schema(as_json, partial):
     """Print the scenario file reference (Markdown), generated from the schema."""
-    from .schema_doc import schema_markdown
-    click.echo(schema_markdown(), nl=False)
+    from .schema_doc import json_schema_text, schema_markdown
+    click.echo(json_schema_text(partial) if as_json else schema_markdown(), nl=False)
 
 
-def print_summary(res, console: Console) -> None:
+@main.command()
+def kpis():
+    """Print the KPI definitions (Markdown; docs/kpis.md), generated from corridor_sim/kpi.py."""
+    from .kpi import kpi_markdown
+    click.echo(kpi_markdown(), nl=False)
+
+
+def print_summary(res, con) -> None:
+    """A single run in the terminal: per year and flow, then the busiest resources and the totals."""
     s = res.scenario
-    t = Table(title=f"{s.name}: tonnes by flow and year (seed {res.seed})", title_justify="left")
-    for col in ("year", "flow", "generated kt", "delivered kt", "backlog kt (end)", "in corridor kt (end)",
-                "transit d mean", "transit d p95"):
-        t.add_column(col, justify="left" if col in ("flow",) else "right")
+    rows = []
     for _, r in res.annual.iterrows():
-        t.add_row(str(r.year), r.flow, f"{r.tons_generated / 1e3:,.1f}", f"{r.tons_delivered / 1e3:,.1f}",
-                  f"{r.tons_backlog / 1e3:,.1f}", f"{r.tons_in_system / 1e3:,.1f}",
-                  _fmt(r.transit_days_mean), _fmt(r.transit_days_p95))
+        rows.append([str(r.year), r.flow, f"{r.tons_generated / 1e3:,.1f}", f"{r.tons_delivered / 1e3:,.1f}",
+                     f"{r.tons_backlog / 1e3:,.1f}", f"{r.tons_in_system / 1e3:,.1f}",
+                     _fmt(r.get("entry_wait_days_mean", float("nan"))), _fmt(r.get("corridor_days_mean", float("nan"))),
+                     _fmt(r.get("corridor_days_p95", float("nan")))])
     for year, g in res.annual.groupby("year"):
-        t.add_row(str(year), "[bold]all flows[/]", f"[bold]{g.tons_generated.sum() / 1e3:,.1f}[/]",
-                  f"[bold]{g.tons_delivered.sum() / 1e3:,.1f}[/]", f"{g.tons_backlog.sum() / 1e3:,.1f}",
-                  f"{g.tons_in_system.sum() / 1e3:,.1f}", "", "")
-    console.print(t)
+        rows.append([str(year), "all flows", f"{g.tons_generated.sum() / 1e3:,.1f}",
+                     f"{g.tons_delivered.sum() / 1e3:,.1f}", f"{g.tons_backlog.sum() / 1e3:,.1f}",
+                     f"{g.tons_in_system.sum() / 1e3:,.1f}", "", "", ""])
+    print_table(con, f"{s.label}: tonnes by flow and year (seed {res.seed})",
+                ["year", "flow", "generated\nkt", "delivered\nkt", "backlog kt\n(end)", "in corridor\nkt (end)",
+                 "wait before\nentry, d", "in corridor\nd, mean", "in corridor\nd, p95"], rows, keys=2)
     b = busiest_resources(res.resources, 3)
-    bt = Table(title="busiest resources (mean utilization over the years)", title_justify="left")
-    for col in ("resource", "kind", "utilization", "mean queue"):
-        bt.add_column(col, justify="left" if col in ("resource", "kind") else "right")
+    from .labels import resource_labels
+    names = resource_labels(s, b.resource)
+    rows = []
     for _, r in b.iterrows():
         q = "-" if r.mean_queue != r.mean_queue else f"{r.mean_queue:,.1f} {r.queue_unit}"
-        bt.add_row(r.resource, r.kind, f"{r.utilization:.0%}", q)
-    console.print(bt)
+        rows.append([names[r.resource], f"{r.utilization:.0%}", q])
+    print_table(con, "busiest resources (mean utilization over the years)", ["resource", "utilization", "mean queue"],
+                rows, right={1})
     goal = s.goal_mt_per_year
     mt = res.delivered_mt()
-    console.print("delivered: " + ", ".join(f"{y} {v:.2f} Mt" for y, v in mt.items())
-                  + f"  (goal {goal:g} Mt/yr)")
+    con.print("delivered: " + ", ".join(f"{y} {v:.2f} Mt" for y, v in mt.items()) + f"  (goal {goal:g} Mt/yr)")
 
 
 def _fmt(x) -> str:

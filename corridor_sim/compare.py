@@ -17,7 +17,7 @@ from .results import Results
 from .scenario import Scenario
 
 
-@dataclass
+@dataclass(repr=False)   # the default repr would print every run's tables: see display.py
 class Comparison:
     results: dict[str, list[Results]]   # each scenario's replications (one for a single run)
     annual: pd.DataFrame           # scenario, year, <total>_mean/_sd/_ci_low/_ci_high; delivered_mt = its mean
@@ -27,6 +27,14 @@ class Comparison:
     routes: pd.DataFrame           # scenario, year, flow, route, tons, share (means over replications)
     meta: dict = field(default_factory=dict)
     failed: dict[str, list[dict]] = field(default_factory=dict)   # scenario -> replications that failed
+
+    def __repr__(self) -> str:
+        from .display import comparison_text
+        return comparison_text(self)
+
+    def _repr_html_(self) -> str:
+        from .display import comparison_html
+        return comparison_html(self)
 
     @property
     def replications(self) -> int:
@@ -60,14 +68,14 @@ class Comparison:
                 for s in t.index]
         return "\n".join([head, sep, *rows])
 
-    def write(self, out: str | Path, plots: bool = True, route_flow: str = "containers_cn_tr",
+    def write(self, out: str | Path, plots: bool = True, route_flow: str | None = None,
               overwrite: bool = False) -> Path:
         """Write the comparison to ``out`` under the output contract: ``out`` must be absent, empty
         or earlier results (replaced only with ``overwrite``, swapped in when complete)."""
         return output.write_folder(out, lambda tmp: self.write_into(tmp, plots, route_flow), kind="compare",
                                    overwrite=overwrite)
 
-    def write_into(self, folder: str | Path, plots: bool = True, route_flow: str = "containers_cn_tr") -> Path:
+    def write_into(self, folder: str | Path, plots: bool = True, route_flow: str | None = None) -> Path:
         """Each scenario's results in folder/<name>/ (replicated: statistics beside the replications
         already there), and the comparison tables and plots in folder/, which the caller has
         claimed (``output.result_folder``)."""
@@ -117,7 +125,7 @@ def _r(x):
     return None if x is None or pd.isna(x) else round(float(x), 3)
 
 
-def compare_results(results: dict[str, "Results | list[Results]"]) -> Comparison:
+def compare_results(results: dict[str, Results | list[Results]]) -> Comparison:
     """Comparison tables from runs already made: one Results or a list of replications per scenario
     (the same seeds for every scenario, for a fair comparison). The statistics are
     ``corridor_sim.summary``'s, as in each scenario's own summary.json."""
@@ -133,7 +141,7 @@ def compare_results(results: dict[str, "Results | list[Results]"]) -> Comparison
             t[m] = t[f"{m}_mean"]
         annual.append(t)
         for year in sorted(t.year):
-            binding.append({"scenario": name, "year": int(year), **binding_vote(reps, year)})
+            binding.append({"scenario": name, "year": int(year), **binding_vote(reps, year, scn.output.bottleneck_threshold)})
             for (f, route), d in route_shares(reps, year).items():
                 routes.append({"scenario": name, "year": int(year), "flow": f, "route": route,
                                "tons": float(np.mean(d["tons"])), "share": float(np.mean(d["share"]))})

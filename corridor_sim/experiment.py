@@ -15,18 +15,19 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import ExitStack
 from dataclasses import dataclass, fields, replace
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, Callable, Generic, Iterator, TypeVar
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 import numpy as np
 
 from . import output, runsize
-from .output import ResultsFolderError  # noqa: F401 - part of this module's API (raised by replicate)
+from .output import ResultsFolderError
 from .results import Results, load_results
 from .scenario import Scenario
 from .simulate import run
@@ -58,7 +59,7 @@ class Execution:
     log: Callable[[str], None] | None = None               # told what is reused, re-run or skipped
 
     @classmethod
-    def of(cls, execution: "Execution | None" = None, **options) -> "Execution":
+    def of(cls, execution: Execution | None = None, **options) -> Execution:
         """``execution``, with any options given by name on top (the API functions' keywords).
 
         >>> Execution.of(workers=2).workers, Execution.of(Execution(resume=True), workers=1)
@@ -117,7 +118,7 @@ def run_task(task: Task) -> Outcome[Results]:
             # N folders at once instead of the parent writing them one after another
             res.write(task.out, plots=False, overwrite=True)
         return Outcome(task, res)
-    except Exception as exc:  # noqa: BLE001 - reported per task, by design
+    except Exception as exc:
         return Outcome(task, None, f"{type(exc).__name__}: {exc}")
 
 

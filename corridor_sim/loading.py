@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from .safeyaml import YamlInputError, YamlSyntaxError, load, load_value, read_text
 from .scenario import Intervention, Scenario, Terminal
 
+
 # ----------------------------------------------------------------------------------------------
 # Errors
 # ----------------------------------------------------------------------------------------------
@@ -245,7 +246,7 @@ def scale_value(raw: dict, path: str, factor: float) -> None:
 # ----------------------------------------------------------------------------------------------
 def check_references(s: Scenario) -> list[Problem]:
     probs: list[Problem] = []
-    add = lambda path, msg: probs.append(Problem(path, msg))  # noqa: E731
+    add = lambda path, msg: probs.append(Problem(path, msg))
 
     def unique(items, section):
         seen = set()
@@ -274,7 +275,7 @@ def check_references(s: Scenario) -> list[Problem]:
         if port.id not in nodes:
             add(f"ports.{port.id}.id", f"unknown node '{port.id}' (known nodes: {node_list})")
         seen = set()
-        for i, t in enumerate(port.terminals):
+        for t in port.terminals:
             if t.cargo in seen:
                 add(f"ports.{port.id}.terminals.{t.cargo}", f"two terminals for '{t.cargo}' in one port")
             seen.add(t.cargo)
@@ -295,6 +296,14 @@ def check_references(s: Scenario) -> list[Problem]:
         biggest = max(v.capacity_units for v in line.vessels)
         for pid in (line.from_port, line.to_port):
             max_vessel[(pid, line.cargo)] = max(max_vessel.get((pid, line.cargo), 0.0), biggest)
+
+    port_ids = {p.id for p in s.ports}
+    for pid in s.output.ports_to_plot or []:
+        if pid not in port_ids:
+            add("output.ports_to_plot", f"unknown port '{pid}' (ports: {', '.join(sorted(port_ids)) or 'none'})")
+    flow_ids = {f.id for f in s.demand.flows}
+    if s.output.route_split_flow is not None and s.output.route_split_flow not in flow_ids:
+        add("output.route_split_flow", f"unknown flow '{s.output.route_split_flow}' (flows: {', '.join(sorted(flow_ids))})")
 
     if any(l.cargo for l in s.sea_lines) and s.caspian is None:
         add("caspian", "sea lines need a 'caspian' section (load factor and sea level)")
@@ -495,7 +504,7 @@ def resolve_file(path: str | Path, _stack: tuple[Path, ...] = (), _count: list[i
     merged: dict = {}
     for parent in parents:
         ppath = path.parent / parent
-        if not ppath.suffix.lower() in YAML_SUFFIXES:
+        if ppath.suffix.lower() not in YAML_SUFFIXES:
             raise ScenarioError(label, [Problem("extends", f"'{parent}' is not a .yaml or .yml file; extends names "
                                                            "scenario files only", _locate(chain, "extends"))])
         if not ppath.exists():
@@ -507,7 +516,7 @@ def resolve_file(path: str | Path, _stack: tuple[Path, ...] = (), _count: list[i
     return deep_merge(merged, raw), chain
 
 
-def validate_dict(raw: dict, source: str = "<scenario>", tree: "yaml.Node | Chain | None" = None,
+def validate_dict(raw: dict, source: str = "<scenario>", tree: yaml.Node | Chain | None = None,
                   check_dates: bool = True) -> Scenario:
     """Validate a raw scenario mapping; raise ScenarioError listing every problem."""
     chain: Chain | None = tree if isinstance(tree, list) else ([(Path(source), tree)] if tree is not None else None)
@@ -738,6 +747,10 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | list[str] | None
             probs.append(Problem(f"--set {p}", exc.args[0]))
     if probs:
         raise ScenarioError(src, probs, header=f"{src}: an override does not name a field of the scenario")
+    if items:   # recorded, so that results, folders and reports say which what-if they are
+        recorded = dict(raw.get("overrides") or {}) if isinstance(raw.get("overrides"), dict) else {}
+        recorded.update(dict(items))
+        raw["overrides"] = recorded
     scn = validate_dict(raw, src, chain)
     if years is not None and years != (scn.start_year, scn.end_year):
         raw["start_year"], raw["end_year"] = years

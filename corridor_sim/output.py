@@ -32,10 +32,11 @@ import shutil
 import socket
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Iterator
+from typing import Any, BinaryIO
 
 MARKER = ".corridor-sim"
 LEGACY_SIGNATURES = ("metadata.json", "manifest.json", "comparison.json")

@@ -1,114 +1,221 @@
-"""Figures, each a pure function of Results returning a matplotlib Figure (no pyplot state)."""
+"""Figures, each a pure function of results returning a matplotlib Figure.
+
+No pyplot and no process-wide backend: every figure is a ``Figure`` with its own Agg canvas, so
+importing this module changes nothing for a notebook or an application that draws elsewhere, and
+the same results draw the same picture in any process (nothing here depends on ``hash()`` or on
+the order of a set).
+
+Every chart says what it shows: the scenario (with its overrides), the years, and how many
+replications (or which seed). Names come from the scenario (``labels``), colours from
+``palette``, goals, thresholds, ports and flows to chart from the scenario's ``output`` block.
+"""
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import MaxNLocator
 
-matplotlib.use("Agg")  # files only: no display needed, none assumed
+from .calendar import Calendar
+from .kpi import CAPACITY_KINDS, weighted_quantile
+from .labels import line_label, place, port_label, resource_labels
+from .palette import (
+    CASE_STYLES,
+    CLOSED_COLOR,
+    CLOSURE_COLOR,
+    CORRIDOR_COLOR,
+    ENTRY_WAIT_COLOR,
+    GOAL_COLOR,
+    KIND_COLORS,
+    KIND_LABELS,
+    OBSERVED_COLOR,
+    SCENARIO_COLORS,
+    STATE_COLORS,
+    STATE_LABELS,
+    flow_color,
+    scenario_colors,
+)
 
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.patches  # noqa: E402,F401
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
-
-from .calendar import Calendar  # noqa: E402
-from .kpi import CAPACITY_KINDS  # noqa: E402
-
-FLOW_COLORS = ["#1f77b4", "#6baed6", "#9ecae1", "#d62728", "#ff9896", "#2ca02c", "#9467bd", "#8c564b",
-               "#e377c2", "#7f7f7f"]
-KIND_COLORS = {"fleet": "#1f77b4", "rail_path": "#d62728", "crossing": "#ff7f0e", "berth": "#2ca02c",
-               "rail_track": "#9467bd", "yard": "#8c564b"}
-KIND_LABELS = {"fleet": "vessel fleet (time not waiting for cargo)", "rail_path": "rail line paths",
-               "crossing": "border / gauge-change station", "berth": "port berths",
-               "rail_track": "port rail tracks", "yard": "port yard (mean fill)"}
-
-
-def _subtitle(res) -> str:
-    return f"scenario '{res.scenario.name}', seed {res.seed}, corridor-sim {res.metadata.get('corridor_sim_version', '')}"
-
-
-def _subtitle_any(res) -> str:
-    if hasattr(res, "runs"):
-        return (f"scenario '{res.scenario.name}', {res.n} replications (seeds from {res.seed}): "
-                "mean, error bars = 95% CI of the total")
-    return _subtitle(res)
+FLOW_COLORS = [flow_color(i) for i in range(10)]   # kept for callers of the old module
 
 
-def _history_and_goal(ax, scenario, style: str) -> float:
-    """The documented series (if the scenario has one) and the goal line; returns the goal."""
-    if scenario.observed is not None:
-        obs = pd.Series(scenario.observed.mt_by_year).sort_index()
-        ax.plot(obs.index, obs.values, style, color="black", lw=1.2, ms=5, label=f"observed: {scenario.observed.series}")
+# ----------------------------------------------------------------------------------------------
+# Shared pieces
+# ----------------------------------------------------------------------------------------------
+def _figure(width: float, height: float) -> Figure:
+    fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)        # its own canvas: savefig and text measurement need no pyplot
+    return fig
+
+
+def _wrap(text: str, width_in: float, fontsize: float) -> str:
+    """Wrap each line of a title to the figure's width (an average glyph is ~0.55 em wide)."""
+    chars = max(30, int(width_in * 72 / (fontsize * 0.56)))
+    return "\n".join(textwrap.fill(line, chars) for line in text.split("\n"))
+
+
+def _title(ax, main: str, sub: str = "", fontsize: float = 11.0) -> None:
+    """A title and a subtitle that never run off the figure (wrapped to its width)."""
+    width = ax.figure.get_figwidth() * ax.get_position().width
+    ax.set_title(_wrap(main, width, fontsize) + ("\n" + _wrap(sub, width, fontsize - 2) if sub else ""),
+                 fontsize=fontsize, loc="left")
+
+
+def _suptitle(fig, main: str, sub: str = "", fontsize: float = 11.0) -> None:
+    width = fig.get_figwidth() * 0.95
+    fig.suptitle(_wrap(main, width, fontsize) + ("\n" + _wrap(sub, width, fontsize - 2) if sub else ""),
+                 fontsize=fontsize, x=0.01, ha="left")
+
+
+def _replicated(res) -> bool:
+    return hasattr(res, "runs")
+
+
+def _years_text(s, year: int | None = None) -> str:
+    if year is not None:
+        return str(year)
+    return f"{s.start_year}" if s.end_year == s.start_year else f"{s.start_year}–{s.end_year}"
+
+
+def about(res, year: int | None = None) -> str:
+    """'base (demand.scale=1.5) · 2024–2035 · 5 replications (seeds from 1)': what a chart shows."""
+    s = res.scenario
+    if _replicated(res):
+        how = f"{res.n} replications (seeds from {res.seed}), mean and 95% CI" if res.n > 1 else \
+            f"1 replication (seed {res.seed})"
+    else:
+        how = f"1 run (seed {res.seed})"
+    case = f" · demand case {s.demand_case}" if s.demand_cases and s.demand_case != "central" and \
+        not s.name.endswith(s.demand_case) else ""
+    return f"{s.label} · {_years_text(s, year)} · {how}{case}"
+
+
+def _year_axis(ax, years) -> None:
+    """One tick per year, rotated when there are many, so labels never run together."""
+    years = sorted(int(y) for y in years)
+    ax.set_xticks(years, [str(y) for y in years])
+    if len(years) > 8:
+        ax.tick_params(axis="x", labelrotation=45)
+    ax.set_xlim(years[0] - 0.6, years[-1] + 0.6)
+
+
+def _goal(ax, scenario) -> float:
     goal = scenario.goal_mt_per_year
-    ax.axhline(goal, color="#d62728", ls="--", lw=1.5)
+    ax.axhline(goal, color=GOAL_COLOR, ls="--", lw=1.5)
     ax.annotate(f"goal {goal:g} Mt/yr", (0.01, goal), xycoords=("axes fraction", "data"), va="bottom",
-                color="#d62728", fontsize=10, xytext=(0, 3), textcoords="offset points")
+                color=GOAL_COLOR, fontsize=10, xytext=(0, 3), textcoords="offset points")
     return goal
 
 
+def _observed(ax, scenario, style: str) -> set:
+    if scenario.observed is None:
+        return set()
+    obs = pd.Series(scenario.observed.mt_by_year).sort_index()
+    ax.plot(obs.index, obs.values, style, color=OBSERVED_COLOR, lw=1.2, ms=5,
+            label=f"observed: {scenario.observed.series}")
+    return set(obs.index)
+
+
+def _save(figs: dict, out: Path, dpi: int) -> list[Path]:
+    paths = []
+    for name, fig in figs.items():
+        path = out / f"{name}.png"
+        fig.savefig(path, dpi=dpi)
+        paths.append(path)
+    return paths
+
+
+# ----------------------------------------------------------------------------------------------
+# One scenario (a run, or its replications)
+# ----------------------------------------------------------------------------------------------
 def annual_tons(res) -> Figure:
-    """Delivered tonnes per year by flow, the documented series, and the 10 Mt goal
-    (for replications: the mean by flow, with the 95% CI of the total as error bars)."""
+    """Delivered tonnes per year by flow, the documented series, and the scenario's goal (for
+    replications: the mean by flow, with the 95% CI of the total as error bars)."""
     s = res.scenario
-    replicated = hasattr(res, "runs")
+    replicated = _replicated(res)
     col = "tons_delivered_mean" if replicated else "tons_delivered"
     a = res.annual.pivot_table(index="year", columns="flow", values=col, aggfunc="sum") / 1e6
     a = a[[f.id for f in s.demand.flows if f.id in a.columns]]
-    fig = Figure(figsize=(10, 5.8), layout="constrained")
+    fig = _figure(11, 6.2)
     ax = fig.add_subplot()
     bottom = np.zeros(len(a))
     for i, flow in enumerate(a.columns):
-        ax.bar(a.index, a[flow], bottom=bottom, color=FLOW_COLORS[i % len(FLOW_COLORS)], width=0.7,
-               label=f"{flow} (simulated)")
+        ax.bar(a.index, a[flow], bottom=bottom, color=flow_color(i), width=0.7, label=f"{flow} (simulated)")
         bottom += a[flow].to_numpy()
+    top = bottom.copy()
     if replicated and res.n > 1:
         t = res.totals.set_index("year").loc[a.index]
-        ax.errorbar(a.index, t.delivered_mt_mean, yerr=[t.delivered_mt_mean - t.delivered_mt_ci_low,
-                    t.delivered_mt_ci_high - t.delivered_mt_mean], fmt="none", ecolor="black", capsize=4, lw=1.2,
-                    label="95% CI of the total")
-    for x, total in zip(a.index, bottom):
-        ax.annotate(f"{total:.2f}", (x, total), ha="center", va="bottom", fontsize=9, xytext=(0, 2 if len(a) < 6 else 6),
-                    textcoords="offset points", rotation=0 if len(a) < 9 else 90)
-    goal = _history_and_goal(ax, s, "o-")
-    years = sorted(set(a.index) | (set(s.observed.mt_by_year) if s.observed else set()))
-    ax.set_xticks(years)
-    ax.set_xlim(min(years) - 0.6, max(years) + 0.6)
-    ax.set_ylim(0, max(goal, float(bottom.max()) if len(bottom) else 0) * 1.15)
+        low, high = t.delivered_mt_ci_low.to_numpy(float), t.delivered_mt_ci_high.to_numpy(float)
+        ax.errorbar(a.index, bottom, yerr=[bottom - low, high - bottom], fmt="none", ecolor="black", capsize=4,
+                    lw=1.2, label="95% CI of the total")
+        top = np.fmax(bottom, high)          # value labels sit above the error bar, never on it
+    many = len(a) > 8
+    for x, total, y in zip(a.index, bottom, top):
+        ax.annotate(f"{total:.2f}", (x, y), ha="center", va="bottom", fontsize=8.5, xytext=(0, 3),
+                    textcoords="offset points", rotation=90 if many else 0)
+    goal = _goal(ax, s)
+    years = sorted(set(a.index) | _observed(ax, s, "o-"))
+    _year_axis(ax, years)
+    ax.set_ylim(0, max(goal, float(top.max()) if len(top) else 0) * 1.18)
     ax.set_ylabel("cargo delivered, Mt per year")
     ax.set_xlabel("year")
-    ax.set_title("Middle Corridor cargo delivered by flow, against the 10 Mt goal\n" + _subtitle_any(res), fontsize=11)
+    _title(ax, f"Cargo delivered by flow, against the {goal:g} Mt/yr goal", about(res))
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, frameon=False)
     ax.grid(axis="y", alpha=0.3)
     return fig
 
 
+def _utilization_table(res, by_year: bool) -> pd.DataFrame:
+    """resource, kind, [year,] utilization, ci_low, ci_high (no interval for one run)."""
+    r = res.resources
+    if _replicated(res):
+        t = res.resources if by_year else res.resources_over_years
+        t = t[t.kind.isin(CAPACITY_KINDS)]
+        return t.rename(columns={"utilization_mean": "utilization", "utilization_ci_low": "ci_low",
+                                 "utilization_ci_high": "ci_high"})
+    r = r[r.kind.isin(CAPACITY_KINDS)]
+    keys = ["resource", "kind"] + (["year"] if by_year else [])
+    t = r.groupby(keys, as_index=False).utilization.mean()
+    return t.assign(ci_low=np.nan, ci_high=np.nan)
+
+
 def utilization(res, top: int = 22) -> Figure:
-    """Mean utilization of each capacity-bearing resource, busiest first (replications: 95% CI bars)."""
-    replicated = hasattr(res, "runs")
-    r = res.resources[res.resources.kind.isin(CAPACITY_KINDS)]
-    if replicated:
-        r = r.rename(columns={"utilization_mean": "utilization"})
-        r = r.assign(half=(r.utilization_ci_high - r.utilization_ci_low) / 2)
-        agg = r.groupby(["resource", "kind"], as_index=False).agg(utilization=("utilization", "mean"),
-                                                                   half=("half", "mean"))
-    else:
-        agg = r.groupby(["resource", "kind"], as_index=False).utilization.mean()
-    agg = agg.sort_values("utilization").tail(top)
-    fig = Figure(figsize=(10, 0.32 * len(agg) + 1.8), layout="constrained")
+    """Mean utilization of each capacity-bearing resource over the years, busiest first (replications:
+    the 95% interval of the multi-year mean, bounded to [0, 100%])."""
+    s = res.scenario
+    agg = _utilization_table(res, by_year=False).sort_values("utilization").tail(top)
+    names = resource_labels(s, agg.resource)
+    many = s.end_year > s.start_year
+    fig = _figure(11, 0.32 * len(agg) + 2.2)
     ax = fig.add_subplot()
     colors = [KIND_COLORS.get(k, "grey") for k in agg.kind]
-    ax.barh(agg.resource, agg.utilization * 100, color=colors,
-            xerr=(agg.half.fillna(0) * 100) if "half" in agg else None, error_kw={"ecolor": "black", "capsize": 2})
-    for y, v in enumerate(agg.utilization * 100):
-        ax.annotate(f"{v:.0f}%", (v, y), va="center", xytext=(3, 0), textcoords="offset points", fontsize=8)
+    u = agg.utilization.to_numpy(float) * 100
+    xerr = None
+    if agg.ci_low.notna().any():
+        xerr = [u - agg.ci_low.fillna(agg.utilization).to_numpy(float) * 100,
+                agg.ci_high.fillna(agg.utilization).to_numpy(float) * 100 - u]
+    ax.barh([names[r] for r in agg.resource], u, color=colors, xerr=xerr,
+            error_kw={"ecolor": "black", "capsize": 2, "lw": 0.8})
+    right = agg.ci_high.fillna(agg.utilization).to_numpy(float) * 100
+    for y, (v, r) in enumerate(zip(u, right)):
+        ax.annotate(f"{v:.0f}%", (max(v, r), y), va="center", xytext=(3, 0), textcoords="offset points", fontsize=8)
+    thr = s.output.bottleneck_threshold * 100
+    ax.axvline(thr, color=GOAL_COLOR, lw=0.9, ls=":")
+    ax.annotate(f"can bind from {thr:g}%", (thr, 1.0), xycoords=("data", "axes fraction"), xytext=(-3, -2),
+                textcoords="offset points", ha="right", va="top", fontsize=8, color=GOAL_COLOR)
     ax.axvline(100, color="black", lw=0.8)
     ax.set_xlim(0, 112)
-    ax.set_xlabel("utilization, % of capacity (mean over simulated years)")
-    yrs = f"{res.scenario.start_year}" + (f"-{res.scenario.end_year}" if res.scenario.end_year > res.scenario.start_year else "")
-    ax.set_title(f"Where the corridor is busiest, {yrs}\n" + _subtitle_any(res).replace("of the total", ""), fontsize=11)
+    ax.set_xlabel(f"utilization, % of capacity ({'mean over ' if many else 'in '}{_years_text(s)})")
+    _title(ax, f"Where the corridor is busiest, {_years_text(s)}" + (": mean over the years (each year: "
+                                                                     "utilization_by_year.png)" if many else ""),
+           about(res))
     kinds = [k for k in KIND_COLORS if k in set(agg.kind)]
     ax.legend(handles=[Patch(color=KIND_COLORS[k], label=KIND_LABELS[k]) for k in kinds], loc="lower right",
               fontsize=8, frameon=True)
@@ -117,46 +224,161 @@ def utilization(res, top: int = 22) -> Figure:
     return fig
 
 
-def transit_days(res) -> Figure:
-    """Distribution of door-to-door transit time (entry request to delivery) by flow."""
-    lots = res.lots
-    flows = [f.id for f in res.scenario.demand.flows if f.id in set(lots.flow)]
-    fig = Figure(figsize=(10, 0.6 * max(len(flows), 1) + 2.2), layout="constrained")
+def utilization_by_year(res, top: int = 18) -> Figure:
+    """Utilization of the busiest resources in each year (a heat map), so a reader sees *when* each
+    binds; cells at or above the scenario's bottleneck threshold are outlined."""
+    s = res.scenario
+    t = _utilization_table(res, by_year=True)
+    wide = t.pivot_table(index="resource", columns="year", values="utilization", aggfunc="mean")
+    wide = wide.loc[wide.max(axis=1).sort_values(ascending=False).index[:top]]
+    years = [int(y) for y in wide.columns]
+    names = resource_labels(s, wide.index)
+    fig = _figure(max(9.5, 0.62 * len(years) + 5.5), 0.34 * len(wide) + 2.4)
     ax = fig.add_subplot()
-    data = [lots.loc[lots.flow == f, "transit_days"].to_numpy() for f in flows]
-    if flows:
-        bp = ax.boxplot(data, orientation="horizontal", tick_labels=flows, whis=(5, 95), showfliers=False, patch_artist=True,
-                        medianprops={"color": "black"})
-        for patch, color in zip(bp["boxes"], FLOW_COLORS):
-            patch.set_facecolor(color)
-            patch.set_alpha(0.6)
-        for i, f in enumerate(flows):
-            g = lots[lots.flow == f]
-            mean = np.average(g.transit_days, weights=g.tons)
-            ax.plot(mean, i + 1, "D", color="black", ms=5)
-    ax.set_xlabel("transit time, days (box: quartiles; whiskers: 5th-95th percentile; diamond: tonne-weighted mean)")
-    ax.set_title("Transit time from the corridor entry (border or origin) to delivery\n" + _subtitle(res), fontsize=11)
-    ax.grid(axis="x", alpha=0.3)
-    ax.set_xlim(left=0)
-    ax.invert_yaxis()                     # flows top-down in scenario order
+    cmap = matplotlib.colormaps["YlOrRd"]
+    im = ax.imshow(wide.to_numpy(float) * 100, cmap=cmap, vmin=0, vmax=100, aspect="auto")
+    thr = s.output.bottleneck_threshold
+    for i in range(len(wide)):
+        for j in range(len(years)):
+            v = wide.iat[i, j]
+            if v != v:
+                continue
+            ax.text(j, i, f"{v * 100:.0f}", ha="center", va="center", fontsize=7.5,
+                    color="white" if v > 0.7 else "black")
+            if v >= thr:
+                ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, ec="black", lw=1.2))
+    ax.set_xticks(range(len(years)), [str(y) for y in years], fontsize=8, rotation=45 if len(years) > 8 else 0)
+    ax.set_yticks(range(len(wide)), [names[r] for r in wide.index], fontsize=8)
+    fig.colorbar(im, ax=ax, shrink=0.8, label="utilization, %")
+    how = "mean of the replications" if _replicated(res) and res.n > 1 else "one run"
+    _title(ax, f"Utilization by year, % ({how}); outlined: at or above {thr:.0%}, where a resource can bind",
+           about(res))
     return fig
 
 
-PORT_LABELS = {"aktau": "Aktau", "kuryk": "Kuryk", "alat": "Port of Baku (Alat)"}
+_MPL = tuple(int(x) for x in matplotlib.__version__.split(".")[:2])
 
 
-def port_levels(res, ports: tuple[str, ...] = ("aktau", "kuryk", "alat")) -> Figure:
-    """Yard fill and trains waiting over time at the Caspian ports, with storm closures shaded."""
+def _flow_days(res) -> pd.DataFrame:
+    """year, flow, tons, entry_wait, corridor (tonne-weighted means; replications: their means)."""
+    a = res.annual
+    if _replicated(res):
+        cols = {"tons_delivered_mean": "tons", "entry_wait_days_mean_mean": "entry_wait",
+                "corridor_days_mean_mean": "corridor"}
+    else:
+        cols = {"tons_delivered": "tons", "entry_wait_days_mean": "entry_wait", "corridor_days_mean": "corridor"}
+    return a.rename(columns=cols)[["year", "flow", *cols.values()]]
+
+
+def _hbxp(ax, stats, **kw):
+    """Horizontal boxes from precomputed statistics on every supported matplotlib."""
+    if _MPL >= (3, 10):
+        return ax.bxp(stats, orientation="horizontal", **kw)
+    return ax.bxp(stats, vert=False, **kw)
+
+
+def transit_days(res, transit: pd.DataFrame | None = None) -> Figure:
+    """Per flow: the days in the corridor (entry to delivery, distribution over the years) and, apart,
+    the mean wait before entry: cargo that waits at a full border or tank farm is not in transit.
+
+    The distribution comes from the ``transit`` table (tonnes by half-day bins), so it needs no
+    per-consignment detail; ``transit`` pools several replications' tables."""
+    s = res.scenario
+    t = res.transit if transit is None else transit
+    d = _flow_days(res)
+    flows = [f.id for f in s.demand.flows if f.id in set(t.flow)]
+    fig = _figure(11.5, 0.62 * max(len(flows), 1) + 2.6)
+    ax, ax2 = fig.subplots(1, 2, sharey=True, width_ratios=[2.2, 1])
+    if flows:
+        stats, waits = [], []
+        for f in flows:
+            g = t[t.flow == f]
+            days, tons = g.corridor_days.to_numpy(float), g.tons_delivered.to_numpy(float)
+            q = {p: weighted_quantile(days, tons, p) for p in (0.05, 0.25, 0.5, 0.75, 0.95)}
+            a = d[(d.flow == f) & (d.tons > 0)]
+            stats.append({"label": f, "whislo": q[0.05], "q1": q[0.25], "med": q[0.5], "q3": q[0.75],
+                          "whishi": q[0.95], "mean": float(np.average(a.corridor, weights=a.tons)), "fliers": []})
+            waits.append(float(np.average(a.entry_wait, weights=a.tons)))
+        bp = _hbxp(ax, stats, positions=range(1, len(flows) + 1), showfliers=False, patch_artist=True,
+                   showmeans=True, meanprops={"marker": "D", "markerfacecolor": "black", "markeredgecolor": "black",
+                                              "markersize": 5}, medianprops={"color": "black"})
+        for i, patch in enumerate(bp["boxes"]):
+            patch.set_facecolor(flow_color(i))
+            patch.set_alpha(0.6)
+        ax2.barh(range(1, len(flows) + 1), waits, color=ENTRY_WAIT_COLOR, height=0.6)
+        for i, w in enumerate(waits):
+            ax2.annotate(f"{w:.1f} d", (w, i + 1), va="center", xytext=(3, 0), textcoords="offset points", fontsize=8)
+        ax2.set_xlim(0, max(max(waits) * 1.3, 1.0))
+    ax.set_xlabel("days in the corridor, entry to delivery\n(box: quartiles; whiskers: 5th-95th percentile; "
+                  "diamond: tonne-weighted mean)", fontsize=9)
+    ax2.set_xlabel("mean wait before entry, days\n(generated, not yet admitted)", fontsize=9)
+    ax.set_xlim(left=0)
+    ax.invert_yaxis()
+    for a in (ax, ax2):
+        a.grid(axis="x", alpha=0.3)
+    _suptitle(fig, "Days in the corridor, and the wait before entry, by flow (delivered cargo)", about(res))
+    return fig
+
+
+def transit_by_year(res) -> Figure:
+    """Per flow and year: the mean wait before entry stacked under the mean days in the corridor, so a
+    reader sees in which years cargo waits, and where."""
+    s = res.scenario
+    d = _flow_days(res)
+    flows = [f.id for f in s.demand.flows if f.id in set(d.flow)]
+    ncol = min(3, max(len(flows), 1))
+    nrow = -(-len(flows) // ncol) if flows else 1
+    fig = _figure(4.3 * ncol + 0.6, 2.9 * nrow + 1.5)
+    axes = fig.subplots(nrow, ncol, squeeze=False, sharex=True)
+    years = sorted(d.year.unique())
+    for ax, f in zip(axes.flat, flows):
+        g = d[d.flow == f].set_index("year").reindex(years)
+        corr, wait = g.corridor.to_numpy(float), g.entry_wait.to_numpy(float)
+        ax.bar(years, corr, color=CORRIDOR_COLOR, width=0.75, label="in the corridor")
+        ax.bar(years, wait, bottom=np.nan_to_num(corr), color=ENTRY_WAIT_COLOR, width=0.75,
+               label="wait before entry")
+        ax.set_title(f, fontsize=9.5, loc="left")
+        ax.set_ylim(bottom=0)
+        ax.grid(axis="y", alpha=0.3)
+        ax.tick_params(labelsize=8)
+        if len(years) > 6:
+            ax.set_xticks(years[::2] if len(years) > 8 else years)
+            ax.tick_params(axis="x", labelrotation=45)
+        else:
+            ax.set_xticks(years)
+    for ax in axes.flat[len(flows):]:
+        ax.set_visible(False)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("days (tonne-weighted mean)", fontsize=8.5)
+    fig.legend(handles=[Patch(color=CORRIDOR_COLOR, label="in the corridor (entry to delivery)"),
+                        Patch(color=ENTRY_WAIT_COLOR, label="wait before entry (generated, not yet admitted)")],
+               loc="outside lower center", ncol=2, fontsize=9)
+    _suptitle(fig, "Days from generation to delivery by flow and year: the wait before entry and the transit "
+                   "in the corridor", about(res))
+    return fig
+
+
+def _ports_to_plot(s, levels: pd.DataFrame, ports) -> list[str]:
+    wanted = ports if ports is not None else (s.output.ports_to_plot or [p.id for p in s.ports])
+    have = set(levels.port) if len(levels) else set()
+    return [p for p in wanted if p in have]
+
+
+def port_levels(res, ports: tuple[str, ...] | None = None) -> Figure:
+    """Yard fill and trains waiting over time at the scenario's ports to plot (``output.ports_to_plot``,
+    default every port), with storm closures shaded."""
+    s = res.scenario
     lv = res.levels
-    ports = tuple(p for p in ports if p in set(lv.port))
-    cal = Calendar(res.scenario.start_year, res.scenario.end_year)
-    fig = Figure(figsize=(11, 2.7 * max(len(ports), 1) + 0.8), layout="constrained")
+    ports = _ports_to_plot(s, lv, ports)
+    cal = Calendar(s.start_year, s.end_year)
+    fig = _figure(11.5, 2.7 * max(len(ports), 1) + 1.0)
     axes = fig.subplots(max(len(ports), 1), 1, sharex=True, squeeze=False)[:, 0]
     closures = res.closures
     for ax, pid in zip(axes, ports):
         p = lv[lv.port == pid]
         for _, c in closures[(closures.port == pid) & (closures.t_end_h > 0)].iterrows():
-            ax.axvspan(cal.to_datetime(max(c.t_start_h, 0.0)), cal.to_datetime(c.t_end_h), color="#bbbbbb", alpha=0.45, lw=0)
+            ax.axvspan(cal.to_datetime(max(c.t_start_h, 0.0)), cal.to_datetime(c.t_end_h), color="#bbbbbb",
+                       alpha=0.45, lw=0)
         for i, (cargo, g) in enumerate(p[p.metric == "yard_share"].groupby("cargo")):
             ax.plot([cal.to_datetime(t) for t in g.t_h], g.value * 100, lw=1.2, color=FLOW_COLORS[[0, 3, 5][i % 3]],
                     label=f"{cargo} yard fill, %")
@@ -169,45 +391,49 @@ def port_levels(res, ports: tuple[str, ...] = ("aktau", "kuryk", "alat")) -> Fig
                  label="trains waiting to unload")
         ax2.set_ylabel("trains waiting")
         ax2.set_ylim(0, max(4.0, float(w.max()) if len(w) else 4.0) * 1.35)
-        ax.set_title(PORT_LABELS.get(pid, pid), loc="left", fontsize=10, fontweight="bold")
+        ax2.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_title(port_label(s, pid), loc="left", fontsize=10, fontweight="bold")
         h1, l1 = ax.get_legend_handles_labels()
         h2, l2 = ax2.get_legend_handles_labels()
         ax.legend(h1 + h2 + [Patch(color="#bbbbbb", alpha=0.45)], l1 + l2 + ["port closed by storm"],
                   loc="upper left", fontsize=8, ncol=4, frameon=True)
         ax.grid(alpha=0.3)
     axes[-1].xaxis.set_major_formatter(mdates.ConciseDateFormatter(axes[-1].xaxis.get_major_locator()))
-    fig.suptitle("Yard fill and trains waiting at the Caspian ports\n" + _subtitle(res), fontsize=11)
+    _suptitle(fig, "Yard fill and trains waiting at the ports", about(res))
     return fig
 
 
-FIGURES = {"annual_tons": annual_tons, "utilization": utilization, "transit_days": transit_days,
-           "port_levels": port_levels, "corridor_map": lambda res: corridor_map(res)}
+FIGURES = {"annual_tons": annual_tons, "utilization": utilization, "utilization_by_year": utilization_by_year,
+           "transit_days": transit_days, "transit_by_year": transit_by_year, "port_levels": port_levels,
+           "corridor_map": lambda res: corridor_map(res)}
 
 
 def save_all(res, out: str | Path, dpi: int = 110) -> list[Path]:
     out = Path(out)
-    paths = []
-    for name, make in FIGURES.items():
-        fig = make(res)
-        path = out / f"{name}.png"
-        fig.savefig(path, dpi=dpi)
-        paths.append(path)
-    return paths
+    return _save({name: make(res) for name, make in FIGURES.items()}, out, dpi)
+
+
+def save_replicated(rep, out: str | Path, dpi: int = 110) -> list[Path]:
+    """Plots of a replicated run: totals and utilization with 95% CIs, days by year (means),
+    transit days pooled over replications, and port levels and the map of the first replication
+    (a time series does not average), each saying so."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    first = rep.runs[0]
+    pooled = pd.concat([r.transit for r in rep.runs], ignore_index=True)
+    figs = {"annual_tons": annual_tons(rep), "utilization": utilization(rep),
+            "utilization_by_year": utilization_by_year(rep), "transit_days": transit_days(rep, pooled),
+            "transit_by_year": transit_by_year(rep), "port_levels": port_levels(first), "corridor_map": corridor_map(first)}
+    _suptitle(figs["transit_days"], "Days in the corridor, and the wait before entry, by flow "
+                                    f"(all {rep.n} replications pooled)", about(rep))
+    _suptitle(figs["port_levels"], "Yard fill and trains waiting at the ports",
+              f"{rep.scenario.label} · replication 1 of {rep.n} (seed {first.seed})")
+    return _save(figs, out, dpi)
 
 
 # ----------------------------------------------------------------------------------------------
 # Scenario comparison
 # ----------------------------------------------------------------------------------------------
-SCENARIO_COLORS = ["#444444", "#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#d62728", "#8c564b", "#17becf"]
-
-
-def _scenario_colors(names) -> dict:
-    return {n: SCENARIO_COLORS[i % len(SCENARIO_COLORS)] for i, n in enumerate(names)}
-
-
-CASE_STYLES = {"low": ":", "central": "-", "high": "--"}
-
-
 def _case_of(cmp, name: str) -> tuple[str, str]:
     """(scenario without its demand-case suffix, demand case) of one compared run."""
     s = cmp.results[name][0].scenario
@@ -216,179 +442,206 @@ def _case_of(cmp, name: str) -> tuple[str, str]:
     return base, case
 
 
+def comparison_colors(cmp) -> dict[str, str]:
+    """Each compared run's colour: its scenario's, shared by its demand cases (palette order)."""
+    cases = {n: _case_of(cmp, n)[0] for n in cmp.results}
+    base = scenario_colors(cases.values())
+    return {n: base[b] for n, b in cases.items()}
+
+
+def _compare_about(cmp) -> str:
+    first = next(iter(cmp.results.values()))[0].scenario
+    years = f"{int(cmp.annual.year.min())}–{int(cmp.annual.year.max())}"
+    if cmp.replications > 1:
+        how = f"mean of {cmp.replications} replications, 95% CI; the same seeds for every scenario"
+    else:
+        how = f"1 replication (seed {cmp.meta.get('seeds', ['?'])[0]}), the same for every scenario"
+    over = f" · with {first.overrides_text}" if first.overrides else ""
+    return f"{years} · {how}{over}"
+
+
 def compare_tons(cmp) -> Figure:
     """Delivered Mt per year for each scenario, against the goal, with the documented history.
     Runs of one scenario under several demand cases share its colour (line style by case) and
     the span between its lowest and highest case is shaded: a fan of demand against the goal."""
     names = list(cmp.results)
     cases = {n: _case_of(cmp, n) for n in names}
-    bases = list(dict.fromkeys(b for b, _ in cases.values()))
-    colors = _scenario_colors(bases)
+    colors = comparison_colors(cmp)
     first = next(iter(cmp.results.values()))[0].scenario
-    fig = Figure(figsize=(11, 6), layout="constrained")
+    fig = _figure(11.5, 6.2)
     ax = fig.add_subplot()
     for n in names:
         base, case = cases[n]
         a = cmp.annual[cmp.annual.scenario == n]
         many = sum(1 for b, _ in cases.values() if b == base) > 1
         label = f"{base} ({case} demand)" if many else n
-        ax.plot(a.year, a.delivered_mt, CASE_STYLES.get(case, "-."), marker="o", ms=4, lw=2, color=colors[base],
-                label=f"{label}, at goal: {cmp.goal_label(n)}")
+        ax.plot(a.year, a.delivered_mt, CASE_STYLES.get(case, "-."), marker="o", ms=4, lw=2, color=colors[n],
+                label=f"{label}: at goal {cmp.goal_label(n)}")
         if cmp.replications > 1 and not many:
             ax.fill_between(a.year, a.delivered_mt_ci_low.astype(float), a.delivered_mt_ci_high.astype(float),
-                            color=colors[base], alpha=0.18, lw=0)
-    for base in bases:
+                            color=colors[n], alpha=0.18, lw=0)
+    for base in dict.fromkeys(b for b, _ in cases.values()):
         runs = [n for n in names if cases[n][0] == base]
         if len(runs) > 1:
             wide = cmp.annual[cmp.annual.scenario.isin(runs)].pivot(index="year", columns="scenario",
                                                                      values="delivered_mt")
-            ax.fill_between(wide.index, wide.min(axis=1), wide.max(axis=1), color=colors[base], alpha=0.12, lw=0)
-    goal = _history_and_goal(ax, first, "s--")
-    years = sorted(set(cmp.annual.year) | (set(first.observed.mt_by_year) if first.observed else set()))
-    ax.set_xticks(years)
-    ax.tick_params(axis="x", labelrotation=45)
+            ax.fill_between(wide.index, wide.min(axis=1), wide.max(axis=1), color=colors[runs[0]], alpha=0.12, lw=0)
+    goal = _goal(ax, first)
+    years = sorted(set(cmp.annual.year) | _observed(ax, first, "s--"))
+    _year_axis(ax, years)
     ax.set_ylim(0, max(goal * 1.15, cmp.annual.delivered_mt.max() * 1.1))
     ax.set_ylabel("cargo delivered, Mt per year")
     ax.set_xlabel("year")
-    if cmp.replications > 1:
-        how = f"mean of {cmp.replications} replications, bands: 95% CI; the same seeds for every scenario"
-    else:
-        how = f"seed {cmp.meta.get('seeds', ['?'])[0]}, the same for every scenario (common random numbers)"
-    ax.set_title(f"Middle Corridor scenarios: cargo delivered against the {goal:g} Mt goal\n{how}", fontsize=11)
-    ax.legend(loc="center left", bbox_to_anchor=(0.005, 0.58), fontsize=9, frameon=True)
+    _title(ax, f"Scenarios: cargo delivered against the {goal:g} Mt/yr goal", _compare_about(cmp))
+    ax.legend(loc="upper left", fontsize=9, frameon=True)
     ax.grid(alpha=0.3)
     return fig
 
 
 def compare_transit(cmp) -> Figure:
-    """Tonne-weighted mean transit days per year for each scenario."""
+    """Tonne-weighted days per year for each scenario: in the corridor, and apart the wait before
+    entry (cargo waiting at a full border or tank farm is not in transit)."""
     names = list(cmp.results)
-    colors = _scenario_colors(names)
-    fig = Figure(figsize=(11, 4.8), layout="constrained")
-    ax = fig.add_subplot()
+    colors = comparison_colors(cmp)
+    fig = _figure(12, 5.0)
+    ax, ax2 = fig.subplots(1, 2, sharex=True)
     for n in names:
         a = cmp.annual[cmp.annual.scenario == n]
-        ax.plot(a.year, a.transit_days_mean, "-o", ms=4, lw=2, color=colors[n], label=n)
-    ax.set_xticks(sorted(cmp.annual.year.unique()))
-    ax.tick_params(axis="x", labelrotation=45)
-    ax.set_ylim(bottom=0)
-    ax.set_ylabel("mean transit, days (tonne-weighted, all flows)")
-    ax.set_xlabel("year")
-    ax.set_title("Transit time from corridor entry to delivery, by scenario", fontsize=11)
-    ax.legend(fontsize=9, ncol=3)
-    ax.grid(alpha=0.3)
+        ax.plot(a.year, a.corridor_days_mean, "-o", ms=4, lw=2, color=colors[n], label=n)
+        ax2.plot(a.year, a.entry_wait_days_mean, "-o", ms=4, lw=2, color=colors[n], label=n)
+        if cmp.replications > 1:
+            for axis, m in ((ax, "corridor_days_mean"), (ax2, "entry_wait_days_mean")):
+                axis.fill_between(a.year, a[f"{m}_ci_low"].astype(float), a[f"{m}_ci_high"].astype(float),
+                                  color=colors[n], alpha=0.15, lw=0)
+    years = sorted(cmp.annual.year.unique())
+    for axis, what in ((ax, "in the corridor, entry to delivery"), (ax2, "wait before entry")):
+        _year_axis(axis, years)
+        axis.set_ylim(bottom=0)
+        axis.set_ylabel(f"days {what}\n(tonne-weighted mean, all flows)", fontsize=9)
+        axis.grid(alpha=0.3)
+    ax.set_title("in the corridor", fontsize=10, loc="left")
+    ax2.set_title("waiting to enter", fontsize=10, loc="left")
+    ax.legend(fontsize=8.5)
+    _suptitle(fig, "Days in the corridor, and the wait before entry, by scenario", _compare_about(cmp))
     return fig
 
 
-def compare_routes(cmp, flow: str = "containers_cn_tr") -> Figure:
+def route_flow(cmp_or_scenario, flow: str | None = None) -> str | None:
+    """The flow whose route split is charted: ``flow``, else the scenario's ``output.route_split_flow``,
+    else its flow with the most routes (the first such in scenario order)."""
+    s = cmp_or_scenario if hasattr(cmp_or_scenario, "demand") else \
+        next(iter(cmp_or_scenario.results.values()))[0].scenario
+    if flow:
+        return flow
+    if s.output.route_split_flow:
+        return s.output.route_split_flow
+    best = max(s.demand.flows, key=lambda f: len(f.routes), default=None)
+    return best.id if best is not None else None
+
+
+def compare_routes(cmp, flow: str | None = None) -> Figure:
     """Route split of one flow over the years, one panel per scenario."""
+    flow = route_flow(cmp, flow)
     names = list(cmp.results)
     r = cmp.routes[cmp.routes.flow == flow]
     routes = sorted(r.route.unique())
-    palette = dict(zip(routes, FLOW_COLORS + SCENARIO_COLORS))
+    palette = {c: (FLOW_COLORS + SCENARIO_COLORS)[i % 20] for i, c in enumerate(routes)}
     ncol = min(3, len(names))
     nrow = -(-len(names) // ncol)
-    fig = Figure(figsize=(4.2 * ncol, 3.0 * nrow + 1.2), layout="constrained")
+    fig = _figure(4.3 * ncol + 0.4, 3.1 * nrow + 1.6)
     axes = fig.subplots(nrow, ncol, squeeze=False, sharey=True)
     years = sorted(cmp.annual.year.unique())
     for ax, n in zip(axes.flat, names):
         w = r[r.scenario == n].pivot_table(index="year", columns="route", values="share", aggfunc="sum")
         w = w.reindex(index=years, columns=routes).fillna(0.0)
         ax.stackplot(w.index, [w[c] * 100 for c in routes], colors=[palette[c] for c in routes], alpha=0.85)
-        ax.set_title(n, fontsize=10)
+        ax.set_title(n, fontsize=10, loc="left")
         ax.set_ylim(0, 100)
         ax.set_xlim(years[0], years[-1])
-        ax.tick_params(labelsize=8)
+        ax.set_xticks(years if len(years) <= 6 else years[::2])
+        ax.tick_params(labelsize=8, axis="both")
+        if len(years) > 6:
+            ax.tick_params(axis="x", labelrotation=45)
     for ax in axes.flat[len(names):]:
         ax.set_visible(False)
     for ax in axes[:, 0]:
         ax.set_ylabel("share of tonnes, %")
     fig.legend(handles=[Patch(color=palette[c], label=c) for c in routes], loc="outside lower center",
-               ncol=min(len(routes), 6), fontsize=9)
-    fig.suptitle(f"Route split of {flow} (delivered tonnes by route)", fontsize=11)
+               ncol=min(len(routes), 5), fontsize=9)
+    desc = next(iter(cmp.results.values()))[0].scenario.flow(flow).description if flow else ""
+    _suptitle(fig, f"Route split of {flow}: delivered tonnes by route", f"{desc} · {_compare_about(cmp)}")
     return fig
 
 
 def compare_bottlenecks(cmp) -> Figure:
-    """The binding resource per scenario and year (utilization >= 85%), coloured by kind."""
+    """The binding resource per scenario and year, coloured by kind, with the share of replications
+    that name it."""
+    import textwrap as tw
     names = list(cmp.results)
     years = sorted(cmp.binding.year.unique())
-    fig = Figure(figsize=(max(11, 1.05 * len(years) + 2.5), 0.75 * len(names) + 1.8), layout="constrained")
+    first = next(iter(cmp.results.values()))[0].scenario
+    thr = first.output.bottleneck_threshold
+    fig = _figure(max(12, 1.15 * len(years) + 3.5), 0.95 * len(names) + 2.4)
     ax = fig.add_subplot()
     b = cmp.binding.set_index(["scenario", "year"])
     for i, n in enumerate(names):
+        s = cmp.results[n][0].scenario
         for j, y in enumerate(years):
             row = b.loc[(n, y)] if (n, y) in b.index else None
             bound = row is not None and bool(row.binding)
             color = KIND_COLORS.get(row.kind, "#dddddd") if bound else "#f2f2f2"
-            ax.add_patch(matplotlib.patches.Rectangle((j, i), 0.96, 0.9, color=color, alpha=0.75 if bound else 1))
-            label = _short(row.resource) if bound else "none"
-            ax.text(j + 0.48, i + 0.45, label, ha="center", va="center", fontsize=6.5,
-                    color="black" if bound else "#888888", wrap=True)
+            ax.add_patch(Rectangle((j, i), 0.96, 0.92, color=color, alpha=0.6 if bound else 1))
+            if bound:
+                label = tw.fill(_short_label(s, row.resource), 15, break_long_words=False)
+                if cmp.replications > 1:
+                    label += f"\n{row.share_of_replications:.0%}"
+            else:
+                label = "none"
+            ax.text(j + 0.48, i + 0.46, label, ha="center", va="center", fontsize=6.3,
+                    color="black" if bound else "#888888")
     ax.set_xlim(0, len(years))
     ax.set_ylim(len(names), 0)
     ax.set_xticks([j + 0.48 for j in range(len(years))], [str(y) for y in years], fontsize=9)
-    ax.set_yticks([i + 0.45 for i in range(len(names))], names, fontsize=9)
+    ax.set_yticks([i + 0.46 for i in range(len(names))], names, fontsize=9)
     ax.tick_params(length=0)
-    for s in ax.spines.values():
-        s.set_visible(False)
+    for sp in ax.spines.values():
+        sp.set_visible(False)
     kinds = sorted({k for k in cmp.binding[cmp.binding.binding].kind.dropna()})
-    ax.legend(handles=[Patch(color=KIND_COLORS[k], alpha=0.75, label=KIND_LABELS[k]) for k in kinds]
-              + [Patch(color="#f2f2f2", label="none at or above 85%")], loc="upper center",
-              bbox_to_anchor=(0.5, -0.08), ncol=4, fontsize=8, frameon=False)
-    ax.set_title("What binds: among resources at or above 85% utilization, the one where cargo waits longest", fontsize=11)
+    ax.legend(handles=[Patch(color=KIND_COLORS[k], alpha=0.6, label=KIND_LABELS[k]) for k in kinds]
+              + [Patch(color="#f2f2f2", label=f"none at or above {thr:.0%}")], loc="upper center",
+              bbox_to_anchor=(0.5, -0.04), ncol=4, fontsize=8, frameon=False)
+    share = "; % = share of replications naming it" if cmp.replications > 1 else ""
+    _title(ax, f"What binds: among resources at or above {thr:.0%} utilization, the one where cargo waits "
+               f"longest{share}", _compare_about(cmp))
     return fig
 
 
-def _short(resource: str) -> str:
-    """'tanker_aktau_sangachal:kmtf_tanker' -> 'tanker aktau\\nsangachal\\nkmtf tanker' (fits a grid cell)."""
-    import textwrap
-    parts = resource.split(":")
-    return "\n".join(textwrap.fill(p.replace("_", " "), 14) for p in parts[:2])
+def _short_label(s, resource: str) -> str:
+    """A resource's label, short enough for a grid cell ('Kuryk–Alat rail ferries: ASCO ferries (52 wagons)'
+    loses its capacity)."""
+    return resource_labels(s, [resource])[resource].split(" (")[0]
 
 
-def save_comparison(cmp, out: str | Path, dpi: int = 110, flow: str = "containers_cn_tr") -> list[Path]:
+def save_comparison(cmp, out: str | Path, dpi: int = 110, flow: str | None = None) -> list[Path]:
     out = Path(out)
-    paths = []
-    for name, fig in (("compare_tons", compare_tons(cmp)), ("compare_transit", compare_transit(cmp)),
-                      ("compare_routes", compare_routes(cmp, flow)), ("compare_bottlenecks", compare_bottlenecks(cmp))):
-        path = out / f"{name}.png"
-        fig.savefig(path, dpi=dpi)
-        paths.append(path)
-    return paths
-
-
-def save_replicated(rep, out: str | Path, dpi: int = 110) -> list[Path]:
-    """Plots of a replicated run: totals and utilization with 95% CIs, transit days pooled over
-    replications, and port levels of the first replication (a time series does not average)."""
-    from types import SimpleNamespace
-
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    first = rep.runs[0]
-    pooled = SimpleNamespace(lots=pd.concat([r.lots for r in rep.runs], ignore_index=True), scenario=rep.scenario,
-                             seed=rep.seed, metadata=first.metadata)
-    figs = {"annual_tons": annual_tons(rep), "utilization": utilization(rep), "transit_days": transit_days(pooled),
-            "port_levels": port_levels(first), "corridor_map": corridor_map(first)}
-    figs["transit_days"].axes[0].set_title(f"Transit time from the corridor entry to delivery, all {rep.n} replications "
-                                           f"pooled\nscenario '{rep.scenario.name}'", fontsize=11)
-    figs["port_levels"].suptitle(f"Yard fill and trains waiting at the Caspian ports\nscenario '{rep.scenario.name}', "
-                                 f"replication 1 of {rep.n} (seed {first.seed})", fontsize=11)
-    paths = []
-    for name, fig in figs.items():
-        path = out / f"{name}.png"
-        fig.savefig(path, dpi=dpi)
-        paths.append(path)
-    return paths
+    return _save({"compare_tons": compare_tons(cmp), "compare_transit": compare_transit(cmp),
+                  "compare_routes": compare_routes(cmp, flow), "compare_bottlenecks": compare_bottlenecks(cmp)},
+                 out, dpi)
 
 
 # ----------------------------------------------------------------------------------------------
 # Analyses
 # ----------------------------------------------------------------------------------------------
+def _whole(values) -> bool:
+    v = pd.Series(values).dropna()
+    return len(v) > 0 and bool(np.all(np.isclose(v.astype(float), np.round(v.astype(float)))))
+
+
 def sweep_plot(summary: pd.DataFrame, paths: list[str], kpi: str = "delivered_mt_last_year",
-               title: str = "") -> Figure:
-    """The main KPI over the first varied parameter, one line per combination of the others."""
-    fig = Figure(figsize=(10, 5.5), layout="constrained")
+               title: str = "", subtitle: str = "") -> Figure:
+    """The main KPI over the first varied parameter, one line per combination of the others.
+    A parameter varied over whole numbers (vessels, berths) gets only whole-number ticks."""
+    fig = _figure(10.5, 5.8)
     ax = fig.add_subplot()
     x = paths[0]
     others = paths[1:]
@@ -397,33 +650,36 @@ def sweep_plot(summary: pd.DataFrame, paths: list[str], kpi: str = "delivered_mt
         g = g.sort_values(x)
         ok = g[g[f"{kpi}_mean"].notna()]
         key = key if isinstance(key, tuple) else (key,)
-        label = ", ".join(f"{p.split('.')[-2] if p.count('.') else p}.{p.split('.')[-1]}={v}" for p, v in zip(others, key)) or "mean"
+        label = ", ".join(f"{'.'.join(p.split('.')[-2:])}={v}" for p, v in zip(others, key)) or "mean"
         yerr = None
         if ok[f"{kpi}_ci_low"].notna().any():
             yerr = [ok[f"{kpi}_mean"] - ok[f"{kpi}_ci_low"].fillna(ok[f"{kpi}_mean"]),
                     ok[f"{kpi}_ci_high"].fillna(ok[f"{kpi}_mean"]) - ok[f"{kpi}_mean"]]
         ax.errorbar(ok[x], ok[f"{kpi}_mean"], yerr=yerr, fmt="-o", capsize=3,
                     color=SCENARIO_COLORS[(i + 1) % len(SCENARIO_COLORS)], label=label)
-        bad = g[g[f"{kpi}_mean"].isna()]
-        for xv in bad[x]:
-            ax.axvline(xv, color="#d62728", ls=":", lw=1)
+        for xv in g[g[f"{kpi}_mean"].isna()][x]:
+            ax.axvline(xv, color=GOAL_COLOR, ls=":", lw=1)
     if summary[f"{kpi}_mean"].isna().any():
-        ax.plot([], [], color="#d62728", ls=":", label="point failed (see sweep.csv)")
+        ax.plot([], [], color=GOAL_COLOR, ls=":", label="point failed (see sweep.csv)")
+    if _whole(summary[x]):
+        ax.set_xticks(sorted(pd.Series(summary[x]).dropna().astype(float).unique()))
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%d"))
     ax.set_xlabel(x)
     ax.set_ylabel({"delivered_mt_last_year": "delivered in the last year, Mt",
                    "delivered_mt_per_year": "delivered, Mt per year (mean over the years)",
-                   "transit_days_mean": "mean transit, days"}.get(kpi, kpi))
-    ax.set_title(title or f"Sweep: {kpi} (mean, error bars 95% CI over replications)", fontsize=11)
+                   "transit_days_mean": "days from generation to delivery (incl. wait before entry)"}.get(kpi, kpi))
+    _title(ax, title or f"Sweep: {kpi} (mean, error bars 95% CI over replications)", subtitle)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=9)
     return fig
 
 
 def bottleneck_ranking(table: pd.DataFrame, top: int = 20) -> Figure:
-    """Change in delivered tonnes from one step more of each resource, largest first (levers the
-    screening skipped, on nearly idle resources, have no bar)."""
+    """Change in delivered tonnes from one step more of each resource, largest first, saying for which
+    scenario, year and number of replications (levers the screening skipped, on nearly idle
+    resources, have no bar)."""
     t = table[table.delta_kt_mean.notna()].head(top).iloc[::-1]
-    fig = Figure(figsize=(11, 0.36 * len(t) + 2.0), layout="constrained")
+    fig = _figure(11.5, 0.36 * len(t) + 2.6)
     ax = fig.add_subplot()
     colors = [KIND_COLORS.get(k, "grey") for k in t.kind]
     xerr = None
@@ -434,8 +690,13 @@ def bottleneck_ranking(table: pd.DataFrame, top: int = 20) -> Figure:
     ax.axvline(0, color="black", lw=0.8)
     year = int(table.year.iloc[0]) if len(table) else ""
     base = table.baseline_mt.iloc[0] if len(table) else float("nan")
-    ax.set_xlabel(f"change in cargo delivered in {year}, kt (baseline {base:.2f} Mt; error bars: 95% CI, common random numbers)")
-    ax.set_title(f"What to build first: one step more of each resource, ranked by the tonnes it adds in {year}", fontsize=11)
+    scen = str(table.scenario.iloc[0]) if "scenario" in table and len(table) else "scenario not recorded"
+    reps = f"{int(table.replications.iloc[0])} replications" if "replications" in table and len(table) else \
+        "replications not recorded"
+    ax.set_xlabel(f"change in cargo delivered in {year}, kt (baseline {base:.2f} Mt; error bars: 95% CI, "
+                  "common random numbers)")
+    _title(ax, f"What to build first in {year}: one step more of each resource, ranked by the tonnes it adds",
+           f"{scen} · {year} · {reps}")
     kinds = [k for k in KIND_COLORS if k in set(t.kind)]
     ax.legend(handles=[Patch(color=KIND_COLORS[k], label=KIND_LABELS[k]) for k in kinds], loc="lower right", fontsize=8)
     ax.tick_params(axis="y", labelsize=8)
@@ -443,22 +704,27 @@ def bottleneck_ranking(table: pd.DataFrame, top: int = 20) -> Figure:
     return fig
 
 
-def sensitivity_plot(ranking: pd.DataFrame) -> Figure:
-    """Morris mu* (mean absolute elementary effect) per parameter, for each output."""
+def sensitivity_plot(ranking: pd.DataFrame, subtitle: str = "") -> Figure:
+    """Morris mu* (mean absolute elementary effect) per parameter, for each output. mu* is never
+    negative, so its bootstrap interval is cut at zero."""
     outputs = list(dict.fromkeys(ranking.output))
-    fig = Figure(figsize=(12, 0.45 * ranking.parameter.nunique() + 2.2), layout="constrained")
+    fig = _figure(13, 0.45 * ranking.parameter.nunique() + 2.8)
     axes = fig.subplots(1, len(outputs), squeeze=False)[0]
-    units = {"delivered_mt_per_year": "delivered, Mt per year", "transit_days_mean": "mean transit, days"}
+    units = {"delivered_mt_per_year": "delivered, Mt per year",
+             "transit_days_mean": "days from generation to delivery"}
     for ax, out in zip(axes, outputs):
         r = ranking[ranking.output == out].sort_values("mu_star")
-        ax.barh(r.parameter, r.mu_star, xerr=r.mu_star_conf, color="#1f77b4", error_kw={"ecolor": "black", "capsize": 2})
+        low = np.minimum(r.mu_star_conf.to_numpy(float), r.mu_star.to_numpy(float))
+        ax.barh(r.parameter, r.mu_star, xerr=[low, r.mu_star_conf.to_numpy(float)], color="#1f77b4",
+                error_kw={"ecolor": "black", "capsize": 2})
+        ax.set_xlim(left=0)
         ax.set_xlabel(f"mu* (effect on {units.get(out, out)})")
-        ax.set_title(units.get(out, out), fontsize=10)
+        ax.set_title(units.get(out, out), fontsize=10, loc="left")
         ax.tick_params(axis="y", labelsize=8)
         ax.grid(axis="x", alpha=0.3)
-    fig.suptitle("Global sensitivity (Morris screening): which uncertain inputs move the results most\n"
-                 "bars: mu* (mean absolute elementary effect over the input's range); error bars: bootstrap 95% CI",
-                 fontsize=11)
+    _suptitle(fig, "Global sensitivity (Morris screening): which uncertain inputs move the results most",
+              (subtitle + " · " if subtitle else "") + "bars: mu*, the mean absolute elementary effect over the "
+              "input's range; error bars: bootstrap 95% CI (cut at 0)")
     return fig
 
 
@@ -501,9 +767,81 @@ def _open_links(res, year: int) -> tuple[set, set]:
     return links, lines
 
 
+def _sea_arcs(s) -> dict[str, tuple[float, float]]:
+    """Each sea line's control point: lines between the same shores bow apart, in the order of their
+    ids (deterministic), so they never cross into a knot however wide they are drawn."""
+    nodes = {n.id: n for n in s.nodes}
+    lines = sorted(s.sea_lines, key=lambda l: l.id)
+    out = {}
+    for i, line in enumerate(lines):
+        a, b = nodes[line.from_port], nodes[line.to_port]
+        mx, my = (a.lon_deg + b.lon_deg) / 2, (a.lat_deg + b.lat_deg) / 2
+        dx, dy = b.lon_deg - a.lon_deg, b.lat_deg - a.lat_deg
+        length = max((dx * dx + dy * dy) ** 0.5, 1e-9)
+        off = (i - (len(lines) - 1) / 2) * 0.55
+        out[line.id] = (mx - dy / length * off, my + dx / length * off)
+    return out
+
+
+def _arc(a, c, b, n: int = 24) -> tuple[np.ndarray, np.ndarray]:
+    t = np.linspace(0, 1, n)
+    x = (1 - t) ** 2 * a[0] + 2 * (1 - t) * t * c[0] + t ** 2 * b[0]
+    y = (1 - t) ** 2 * a[1] + 2 * (1 - t) * t * c[1] + t ** 2 * b[1]
+    return x, y
+
+
+# label positions tried around a node, in points, nearest first
+_LABEL_SPOTS = [(dx * r, dy * r) for r in (5, 11, 19, 30)
+                for dx, dy in ((1, 1), (-1, 1), (1, -1), (-1, -1), (1.3, 0), (-1.3, 0), (0, 1.3), (0, -1.4))]
+
+
+def _place_labels(fig, ax, s, priority: set) -> None:
+    """Node names where they collide with no other name or node marker: each label tries spots around
+    its node, nearest first, and keeps the first free one (ports first, then west to east); a label
+    moved far from its node gets a thin leader line."""
+    renderer = fig.canvas.get_renderer()
+    fig.canvas.draw()                 # fix the layout, so data -> display is final
+    to_px = ax.transData.transform
+    markers = []
+    for n in s.nodes:
+        x, y = to_px((n.lon_deg, n.lat_deg))
+        markers.append((x - 4, y - 4, x + 4, y + 4))
+    placed: list[tuple[float, float, float, float]] = []
+    order = sorted(s.nodes, key=lambda n: (n.id not in priority, n.lon_deg, n.lat_deg, n.id))
+    for n in order:
+        best, best_cost = None, None
+        for dx, dy in _LABEL_SPOTS:
+            t = ax.annotate(n.name, (n.lon_deg, n.lat_deg), xytext=(dx, dy), textcoords="offset points",
+                            fontsize=7.5, ha="left" if dx > 0 else ("right" if dx < 0 else "center"),
+                            va="bottom" if dy > 0 else ("top" if dy < 0 else "center"), zorder=4,
+                            bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.75})
+            bb = t.get_window_extent(renderer)
+            box = (bb.x0, bb.y0, bb.x1, bb.y1)
+            t.remove()
+            cost = sum(_overlap(box, o) for o in placed) * 4 + sum(_overlap(box, m) for m in markers)
+            if best_cost is None or cost < best_cost - 1e-9:
+                best, best_cost = (dx, dy, box), cost
+            if cost == 0:
+                break
+        dx, dy, box = best
+        far = abs(dx) > 12 or abs(dy) > 12
+        ax.annotate(n.name, (n.lon_deg, n.lat_deg), xytext=(dx, dy), textcoords="offset points", fontsize=7.5,
+                    ha="left" if dx > 0 else ("right" if dx < 0 else "center"),
+                    va="bottom" if dy > 0 else ("top" if dy < 0 else "center"), zorder=4,
+                    bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.75},
+                    arrowprops={"arrowstyle": "-", "color": "#666666", "lw": 0.6} if far else None)
+        placed.append(box)
+
+
+def _overlap(a, b) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return w * h if w > 0 and h > 0 else 0.0
+
+
 def corridor_map(res, year: int | None = None) -> Figure:
     """The corridor in real coordinates: legs as wide as the tonnes they carry, coloured by
-    utilization; routes closed in that year dotted (the Zangezur route before it opens)."""
+    utilization; routes closed in that year dotted (e.g. a route that opens later)."""
     import matplotlib.cm as cm
     from matplotlib.colors import Normalize
     from matplotlib.lines import Line2D
@@ -514,79 +852,62 @@ def corridor_map(res, year: int | None = None) -> Figure:
     links_open, lines_open = _open_links(res, year)
     lk = res.links[res.links.year == year].set_index("link")
     rs = res.resources[res.resources.year == year]
-    v = res.voyages[[Calendar(s.start_year, s.end_year).year_of(t) == year for t in res.voyages.t_depart_h]] \
-        if len(res.voyages) else res.voyages
-    sea_tons = v.groupby("line").tons.sum() if len(v) else pd.Series(dtype=float)
+    ly = res.lines[res.lines.year == year] if len(res.lines) else res.lines
+    sea_tons = ly.groupby("line").tons.sum() if len(ly) else pd.Series(dtype=float)
     fleet_util = rs[rs.kind == "fleet"].groupby("where").utilization.mean()
     cmap, norm = matplotlib.colormaps["plasma_r"], Normalize(0.0, 1.0)
-    width = lambda t: 0.8 + 9.0 * (t / 5e6) ** 0.7  # noqa: E731  (5 Mt/yr ~ 10 pt)
+    width = lambda t: min(0.8 + 9.0 * (t / 5e6) ** 0.7, 11.0)
 
-    fig = Figure(figsize=(14, 6.4), layout="constrained")
+    fig = _figure(14, 6.8)
     ax = fig.add_subplot()
     xs, ys = zip(*CASPIAN_OUTLINE)
     ax.fill(xs, ys, color="#d6e9f8", zorder=0)
     ax.plot(xs, ys, color="#8db8dc", lw=0.8, zorder=0)
     ax.text(51.6, 37.9, "Caspian Sea\n(outline approximate)", ha="center", fontsize=8, color="#4a7fb0", style="italic")
-    for l in s.rail_links:
+    for l in sorted(s.rail_links, key=lambda x: x.id):
         a, b = nodes[l.from_node], nodes[l.to_node]
         tons = float(lk.loc[l.id, "tons"]) if l.id in lk.index else 0.0
         util = float(lk.loc[l.id, "path_utilization"]) if l.id in lk.index and pd.notna(lk.loc[l.id, "path_utilization"]) else None
         if l.id not in links_open:
-            ax.plot([a.lon_deg, b.lon_deg], [a.lat_deg, b.lat_deg], ls=":", color="#999999", lw=1.4, zorder=1)
+            ax.plot([a.lon_deg, b.lon_deg], [a.lat_deg, b.lat_deg], ls=":", color=CLOSED_COLOR, lw=1.4, zorder=1)
             continue
         color = cmap(norm(util)) if util is not None else "#777777"
-        ax.plot([a.lon_deg, b.lon_deg], [a.lat_deg, b.lat_deg], color=color, lw=width(tons), solid_capstyle="round", zorder=2)
-    for line in s.sea_lines:
+        ax.plot([a.lon_deg, b.lon_deg], [a.lat_deg, b.lat_deg], color=color, lw=width(tons), solid_capstyle="round",
+                zorder=2)
+    arcs = _sea_arcs(s)
+    for line in sorted(s.sea_lines, key=lambda x: x.id):
         a, b = nodes[line.from_port], nodes[line.to_port]
         tons = float(sea_tons.get(line.id, 0.0))
         util = fleet_util.get(line.id)
         ls = "--" if line.id in lines_open else ":"
-        color = cmap(norm(util)) if util is not None and line.id in lines_open else "#999999"
-        mid = ((a.lon_deg + b.lon_deg) / 2 + 0.35 * (hash(line.cargo) % 3 - 1), (a.lat_deg + b.lat_deg) / 2)
-        ax.plot([a.lon_deg, mid[0], b.lon_deg], [a.lat_deg, mid[1], b.lat_deg], ls=ls, color=color,
-                lw=width(tons), zorder=2)
+        color = cmap(norm(util)) if util is not None and line.id in lines_open else CLOSED_COLOR
+        x, y = _arc((a.lon_deg, a.lat_deg), arcs[line.id], (b.lon_deg, b.lat_deg))
+        ax.plot(x, y, ls=ls, color=color, lw=width(tons), zorder=2, solid_capstyle="butt")
     ports = {p.id for p in s.ports}
     for n in s.nodes:
         is_port = n.id in ports
         ax.plot(n.lon_deg, n.lat_deg, "s" if is_port else "o", ms=7 if is_port else 4.5,
                 color="#1a1a1a" if is_port else "white", mec="#1a1a1a", zorder=3)
-        dx, dy = _label_offset(n, s.nodes)
-        ax.annotate(n.name, (n.lon_deg, n.lat_deg), xytext=(dx, dy), textcoords="offset points", fontsize=7.5,
-                    ha="left" if dx >= 0 else "right", va="bottom" if dy >= 0 else "top", zorder=4,
-                    bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.6})
-    ax.set_aspect(1 / np.cos(np.radians(43)))
+    lon = [n.lon_deg for n in s.nodes]
+    lat = [n.lat_deg for n in s.nodes]
+    ax.set_xlim(min(min(lon), min(xs)) - 1.2, max(max(lon), max(xs)) + 1.6)
+    ax.set_ylim(min(min(lat), min(ys)) - 0.8, max(max(lat), max(ys)) + 0.8)
+    ax.set_aspect(1 / np.cos(np.radians(np.mean(lat))))
     ax.set_xlabel("longitude, °E")
     ax.set_ylabel("latitude, °N")
     ax.grid(alpha=0.25)
     sm = cm.ScalarMappable(norm=norm, cmap=cmap)
-    fig.colorbar(sm, ax=ax, shrink=0.6, label="utilization (rail: train paths; sea: fleet busy share)")
+    fig.colorbar(sm, ax=ax, shrink=0.6, pad=0.01, label="utilization (rail: train paths; sea: fleet busy share)")
     handles = [Line2D([], [], color="#555555", lw=width(t), label=f"{t / 1e6:g} Mt/yr") for t in (0.5e6, 2e6, 5e6)]
     handles += [Line2D([], [], color="#555555", lw=2, label="rail link"),
                 Line2D([], [], color="#555555", lw=2, ls="--", label="sea line"),
-                Line2D([], [], color="#999999", lw=1.4, ls=":", label=f"closed or unused in {year}"),
+                Line2D([], [], color=CLOSED_COLOR, lw=1.4, ls=":", label=f"closed or unused in {year}"),
                 Line2D([], [], marker="s", color="#1a1a1a", lw=0, label="port")]
     ax.legend(handles=handles, loc="lower right", fontsize=8, title="line width = tonnes carried", title_fontsize=8,
-              ncol=2)
-    ax.set_title(f"The Middle Corridor in {year}: corridor tonnes carried and utilization\n{_subtitle(res)}",
-                 fontsize=11)
+              ncol=2, handlelength=4.5)
+    _title(ax, f"The corridor in {year}: tonnes carried and utilization", about(res, year))
+    _place_labels(fig, ax, s, ports)
     return fig
-
-
-def _label_offset(node, nodes, near_deg: float = 1.2) -> tuple[float, float]:
-    """Place a label away from the node's close neighbours (in points)."""
-    vx = vy = 0.0
-    for m in nodes:
-        if m.id == node.id:
-            continue
-        dx, dy = node.lon_deg - m.lon_deg, node.lat_deg - m.lat_deg
-        d = (dx * dx + dy * dy) ** 0.5
-        if 0 < d < near_deg:
-            vx += dx / d * (near_deg - d)
-            vy += dy / d * (near_deg - d)
-    if vx == 0 and vy == 0:
-        return 4.0, 4.0
-    norm = (vx * vx + vy * vy) ** 0.5
-    return 6.0 * vx / norm + (2 if vx >= 0 else -2), 6.0 * vy / norm
 
 
 def _window(res, start: str | None, days: float) -> tuple[float, float, Calendar]:
@@ -599,16 +920,40 @@ def _window(res, start: str | None, days: float) -> tuple[float, float, Calendar
     return t0, t0 + days * 24.0, cal
 
 
+def _stage_times(lot, stage_cols: list[str]) -> list[float]:
+    return sorted(float(lot[c]) for c in stage_cols if pd.notna(lot[c]))
+
+
+def _longest_rail_stretch(s, rail) -> list[str]:
+    """The longest run of consecutive rail links (in km) on any route: a sea leg or a port between
+    two rail stretches would put a crossing into the chart as if it were track."""
+    best, best_km = [], -1.0
+    for f in s.demand.flows:
+        for r in f.routes:
+            run, km = [r.path[0]], 0.0
+            for a, b in zip(r.path, r.path[1:]):
+                if (a, b) in rail:
+                    run.append(b)
+                    km += rail[(a, b)].length_km
+                else:
+                    run, km = [b], 0.0
+                if km > best_km:
+                    best, best_km = list(run), km
+    return best
+
+
 def stringline(res, path: list[str] | None = None, start: str | None = None, days: float = 14.0) -> Figure:
     """Time-distance chart of corridor trains along a rail path (node ids), coloured by flow.
 
-    Each line is one consignment: its position at each link entry along the path, so a flat
-    stretch is a train held (at a border, a full yard), a steep one a train running.
+    Each line is one consignment: its position at each link entry along the path and, at the end
+    of the path, the time of its next stage (the next link, a yard, or delivery), so the last
+    segment is drawn wherever the path ends. A flat stretch is a train held (at a border, a full
+    yard), a steep one a train running.
     """
     s = res.scenario
-    if path is None:
-        path = max((r.path for f in s.demand.flows for r in f.routes), key=len)
     rail = {(l.from_node, l.to_node): l for l in s.rail_links}
+    if path is None:
+        path = _longest_rail_stretch(s, rail)
     segs = [(a, b) for a, b in zip(path, path[1:]) if (a, b) in rail]
     if not segs:
         raise ValueError(f"no rail link along {path}")
@@ -620,22 +965,24 @@ def stringline(res, path: list[str] | None = None, start: str | None = None, day
     t0, t1, cal = _window(res, start, days)
     lots = res.lots
     cols = [(f"t_rail:{rail[(a, b)].id}_h", dist[a]) for a, b in segs]
-    end_col = f"t_yard:{segs[-1][1]}_h"
-    fig = Figure(figsize=(12, 6.5), layout="constrained")
+    stage_cols = [c for c in lots.columns if c.startswith(("t_rail:", "t_yard:", "t_sail:", "t_land:"))] + \
+        ["t_delivered_h"]
+    fig = _figure(12, 6.5)
     ax = fig.add_subplot()
     flows = [f.id for f in s.demand.flows]
     seen = set()
+    last_col = cols[-1][0]
     first = lots.drop_duplicates("consignment")
     for _, lot in first.iterrows():
         pts = [(lot[c], d) for c, d in cols if c in lot and pd.notna(lot[c])]
-        if end_col in lot and pd.notna(lot[end_col]):
-            pts.append((lot[end_col], cum))
-        elif "t_delivered_h" in lot and lot.destination == path[-1]:
-            pts.append((lot.t_delivered_h, cum))
+        if last_col in lot and pd.notna(lot[last_col]):
+            after = [t for t in _stage_times(lot, stage_cols) if t > lot[last_col]]
+            if after:
+                pts.append((after[0], cum))
         pts = [p for p in pts if t0 - 24 * 10 <= p[0] <= t1 + 24 * 10]
         if len(pts) < 2 or max(p[0] for p in pts) < t0 or min(p[0] for p in pts) > t1:
             continue
-        color = FLOW_COLORS[flows.index(lot.flow) % len(FLOW_COLORS)]
+        color = flow_color(flows.index(lot.flow))
         ax.plot([cal.to_datetime(t) for t, _ in pts], [d for _, d in pts], color=color, lw=1.1, alpha=0.85,
                 label=lot.flow if lot.flow not in seen else None)
         seen.add(lot.flow)
@@ -646,53 +993,61 @@ def stringline(res, path: list[str] | None = None, start: str | None = None, day
         if last is None or d - last >= 0.03 * cum:
             ticks.append((n, d))
             last = d
-    ax.set_yticks([d for _, d in ticks], [f"{next((x.name for x in s.nodes if x.id == n), n)} ({d:.0f} km)"
-                                          for n, d in ticks], fontsize=8)
+    ax.set_yticks([d for _, d in ticks], [f"{place(s, n)} ({d:.0f} km)" for n, d in ticks], fontsize=8)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
     ax.set_xlabel("date")
     ax.set_ylabel("distance along the line, km")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="upper right", title="flow")
-    ax.set_title(f"Time-distance chart: corridor trains {path[0]} -> {path[-1]}, {days:g} days from "
-                 f"{cal.to_datetime(t0):%d %b %Y}\n{_subtitle(res)}", fontsize=11)
+    _title(ax, f"Time-distance chart: corridor trains {place(s, path[0])} → {place(s, path[-1])}, {days:g} days "
+               f"from {cal.to_datetime(t0):%d %b %Y}", about(res, cal.to_datetime(t0).year))
     return fig
 
 
-STATE_COLORS = {"loading": "#2ca02c", "unloading": "#98df8a", "sailing": "#1f77b4", "returning": "#aec7e8",
-                "waiting_berth": "#ff7f0e", "waiting_cargo": "#c7c7c7", "weather_hold": "#d62728"}
-STATE_LABELS = {"loading": "loading", "unloading": "unloading", "sailing": "sailing loaded", "returning": "sailing back",
-                "waiting_berth": "waiting for a berth", "waiting_cargo": "waiting for cargo (at anchor)",
-                "weather_hold": "held by weather"}
-
-
 def fleet_gantt(res, start: str | None = None, days: float = 30.0, line: str | None = None) -> Figure:
-    """What every vessel was doing over a window: loading, waiting, held by weather, sailing."""
+    """What every vessel was doing over a window: loading, waiting, held by weather, sailing; above
+    it, one strip per port showing when storms closed it."""
+    s = res.scenario
     st = res.vessel_states
     if line:
         st = st[st.line == line]
     t0, t1, cal = _window(res, start, days)
     st = st[(st.t_end_h > t0) & (st.t_start_h < t1)]
     vessels = sorted(st.vessel.unique(), key=lambda v: (st[st.vessel == v].line.iloc[0], v))
-    fig = Figure(figsize=(13, 0.32 * max(len(vessels), 4) + 2.2), layout="constrained")
-    ax = fig.add_subplot()
+    closures = res.closures[(res.closures.t_end_h > t0) & (res.closures.t_start_h < t1)]
+    ports = [p.id for p in s.ports if p.id in set(res.closures.port)] if len(res.closures) else []
+    fig = _figure(13, 0.32 * max(len(vessels), 4) + 0.3 * len(ports) + 2.8)
+    ax_c, ax = fig.subplots(2, 1, sharex=True, height_ratios=[max(len(ports), 1) * 0.3, max(len(vessels), 4) * 0.32])
+    x0, x1 = mdates.date2num(cal.to_datetime(t0)), mdates.date2num(cal.to_datetime(t1))
     for i, v in enumerate(vessels):
         g = st[st.vessel == v]
         for state, gg in g.groupby("state"):
             spans = [(mdates.date2num(cal.to_datetime(max(a, t0))), (min(b, t1) - max(a, t0)) / 24.0)
                      for a, b in zip(gg.t_start_h, gg.t_end_h)]
             ax.broken_barh(spans, (i - 0.4, 0.8), color=STATE_COLORS.get(state, "grey"))
-    ax.set_yticks(range(len(vessels)), [f"{v} ({st[st.vessel == v].line.iloc[0]})" for v in vessels], fontsize=7.5)
+    labels = []
+    for v in vessels:
+        ln = st[st.vessel == v].line.iloc[0]
+        labels.append(f"{v} ({line_label(s, ln)})")
+    ax.set_yticks(range(len(vessels)), labels, fontsize=7.5)
     ax.set_ylim(len(vessels) - 0.5, -0.5)
-    ax.set_xlim(mdates.date2num(cal.to_datetime(t0)), mdates.date2num(cal.to_datetime(t1)))
+    for j, p in enumerate(ports):
+        c = closures[closures.port == p]
+        spans = [(mdates.date2num(cal.to_datetime(max(a, t0))), (min(b, t1) - max(a, t0)) / 24.0)
+                 for a, b in zip(c.t_start_h, c.t_end_h)]
+        ax_c.broken_barh(spans, (j - 0.4, 0.8), color=CLOSURE_COLOR)
+        for x, w in spans:     # the same spans faintly across the vessels, to line them up
+            ax.axvspan(x, x + w, color=CLOSURE_COLOR, alpha=0.08, lw=0)
+    ax_c.set_yticks(range(len(ports)), [f"{port_label(s, p)} closed" for p in ports], fontsize=7.5)
+    ax_c.set_ylim(max(len(ports), 1) - 0.5, -0.5)
+    ax_c.grid(axis="x", alpha=0.3)
+    ax.set_xlim(x0, x1)
     ax.xaxis_date()
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
-    closures = res.closures[(res.closures.t_end_h > t0) & (res.closures.t_start_h < t1)]
-    for _, c in closures.iterrows():
-        ax.axvspan(mdates.date2num(cal.to_datetime(max(c.t_start_h, t0))), mdates.date2num(cal.to_datetime(min(c.t_end_h, t1))),
-                   color="#d62728", alpha=0.06, lw=0)
     ax.legend(handles=[Patch(color=STATE_COLORS[k], label=STATE_LABELS[k]) for k in STATE_COLORS]
-              + [Patch(color="#d62728", alpha=0.15, label="a port closed by storm")],
+              + [Patch(color=CLOSURE_COLOR, label="port closed by storm (top strips; faint across)")],
               loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=4, fontsize=8, frameon=False)
-    ax.set_title(f"The Caspian fleet, {days:g} days from {cal.to_datetime(t0):%d %b %Y}\n{_subtitle(res)}", fontsize=11)
+    _title(ax_c, f"The fleet, {days:g} days from {cal.to_datetime(t0):%d %b %Y}: what each vessel was doing, and "
+                 "when storms closed the ports", about(res, cal.to_datetime(t0).year))
     ax.grid(axis="x", alpha=0.3)
     return fig

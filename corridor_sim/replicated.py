@@ -11,22 +11,21 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from . import __version__
-from . import output
+from . import __version__, output
 from .results import Results, _flat, _have_pyarrow
 from .scenario import Scenario
 from .stats import aggregate
 from .summary import TOTAL_METRICS, summarize, totals
 
 ANNUAL_METRICS = ["tons_generated", "tons_delivered", "tons_diverted", "units_delivered", "tons_backlog", "tons_in_system",
-                  "transit_days_mean", "transit_days_p95"]
+                  "entry_wait_days_mean", "corridor_days_mean", "corridor_days_p95", "transit_days_mean",
+                  "transit_days_p95"]
 RESOURCE_METRICS = ["utilization", "mean_queue", "mean_wait_h"]
 
 
-@dataclass
+@dataclass(repr=False)   # the default repr would print every replication's tables: see display.py
 class Replicated:
     scenario: Scenario
     seed: int
@@ -48,7 +47,22 @@ class Replicated:
 
     @property
     def resources(self) -> pd.DataFrame:
-        return aggregate([r.resources for r in self.runs], ["year", "resource", "kind", "where"], RESOURCE_METRICS)
+        return aggregate([r.resources for r in self.runs], ["year", "resource", "kind", "where"], RESOURCE_METRICS,
+                         shares=("utilization",))
+
+    @property
+    def resources_over_years(self) -> pd.DataFrame:
+        """Each resource's mean over the simulated years, with the interval of that multi-year mean."""
+        return aggregate([r.resources for r in self.runs], ["resource", "kind", "where"], RESOURCE_METRICS,
+                         shares=("utilization",), over="year")
+
+    def __repr__(self) -> str:
+        from .display import replicated_text
+        return replicated_text(self)
+
+    def _repr_html_(self) -> str:
+        from .display import replicated_html
+        return replicated_html(self)
 
     def delivered_mt(self) -> pd.Series:
         t = self.totals
@@ -73,7 +87,9 @@ class Replicated:
             if _have_pyarrow():
                 output.write_file(out / f"{name}.parquet", lambda fh, d=df: _flat(d).to_parquet(fh, index=False))
         output.write_json(out / "summary.json", self.summary())
-        meta = {"scenario_name": self.scenario.name, "scenario_hash": self.scenario.digest(), "seed": self.seed,
+        meta = {"scenario_name": self.scenario.name, "label": self.scenario.label,
+                "overrides": dict(self.scenario.overrides), "demand_case": self.scenario.demand_case,
+                "scenario_hash": self.scenario.digest(), "seed": self.seed,
                 "replications": self.n, "seeds": [r.seed for r in self.runs], "corridor_sim_version": __version__,
                 "wall_time_s": round(sum(r.metadata.get("wall_time_s", 0) for r in self.runs), 3),
                 "events": int(sum(r.metadata.get("events", 0) for r in self.runs)), **self.metadata,

@@ -1,314 +1,448 @@
 """A shareable report: one self-contained HTML file (images embedded, no scripts, no network).
 
 ``build_report`` reads result folders (single runs, replicated runs, or a comparison folder) and
-lays out the scenario descriptions, the comparison table, the plots and the corridor map, what
-binds, the bottleneck ranking (from a ``corridor-sim bottlenecks`` folder), every parameter with
-its source, and the model's assumptions.
+renders ``templates/report.html.j2`` (Jinja2, autoescaped): an executive summary first, then the
+scenarios, results with their intervals, what binds, the map, per-scenario charts, the
+bottleneck ranking and the sustainable capacity when given, every parameter with its source, and
+the assumptions, written from the scenarios that were run (``assumptions``).
+
+Memory stays bounded for large runs: each replication is read with only the tables the
+statistics need (annual, resources, and the route split),
+and the detail behind the map and the port charts (levels, sea lines, links) is read for one
+replication at a time, drawn, and dropped.
 """
 from __future__ import annotations
 
 import base64
-import html
 import io
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
+import jinja2
 import pandas as pd
 
-from . import __version__
+from . import __version__, output
+from .assumptions import assumptions
 from .compare import compare_results
-from . import output
+from .display import pm
+from .labels import resource_labels
 from .output import ResultsFolderError
-from .results import Results, load_results, open_results, replication_folders, scenario_of
+from .palette import KIND_COLORS, scenario_colors
+from .results import Results, load_results, replication_folders, scenario_of
 from .scenario import Scenario
-
-ASSUMPTIONS = [
-    "Westbound loaded traffic only: eastbound empties and return cargo are not tracked; their port time is in each "
-    "terminal's berth_fixed_h.",
-    "Cargo moves as consignments (a ~100-TEU container train, a 55-wagon train, a day of pipeline crude); vessels and "
-    "onward trains may take part of one.",
-    "Rail capacity is a path headway (24 h / paths per day); non-corridor trains take paths as a Poisson stream "
-    "(background traffic, an assumption on every link).",
-    "Border and gauge-change crossings: exchange cap, transshipment servers, lognormal document dwell (ADB CPMM means).",
-    "Ports block: a train unloads only into yard space for all of it; ships unloading into a full yard wait at berth.",
-    "Ships sail when filled to a share of capacity x draft load factor, or after a maximum wait; no ship leaves or "
-    "berths at a closed port; storm closures follow a seasonal profile (~50% of Nov-Dec at Kuryk).",
-    "The usable load factor falls with the Caspian (20 cm/yr, 3 points per 10 cm), both documented assumptions.",
-    "Demand: each flow's documented path (2024 and 2025 volumes, signed oil agreements) then trend growth by demand "
-    "case (low / central / high), times a response to tariffs (elasticity -0.8) and transit time (+5.2% per day "
-    "saved, EDB), adjusting half-way each year; routes split by a logit on tariff + value of time x expected days "
-    "(Little's law over the year just ended). Shippers who would wait past their patience send the cargo another "
-    "way (counted as diverted).",
-    "No tonne is lost: cargo waits as backlog or is counted as diverted; stocks are summed from the live consignments.",
-    "'What binds' in a year: among resources at or above 85% utilization, the one where cargo waits longest.",
-]
 
 GENERATOR = "<meta name='generator' content='corridor-sim'>"   # how a report is recognised as ours
 
-CSS = """
-body{font-family:DejaVu Sans,Arial,sans-serif;margin:0;color:#1a1a1a;background:#fafafa}
-main{max-width:1180px;margin:0 auto;padding:24px 32px;background:white}
-h1{font-size:26px;margin:0 0 4px} h2{font-size:20px;border-bottom:2px solid #1f77b4;padding-bottom:4px;margin-top:36px}
-h3{font-size:16px;margin:22px 0 8px} p.meta{color:#555;margin:0 0 16px}
-table{border-collapse:collapse;font-size:13px;margin:8px 0 16px} th,td{border:1px solid #ddd;padding:4px 8px;text-align:right}
-th{background:#eef3f9} td.l,th.l{text-align:left} img{max-width:100%;height:auto;border:1px solid #eee;margin:6px 0}
-details{margin:6px 0 10px} summary{cursor:pointer;font-weight:bold} .note{color:#555;font-size:13px}
-nav a{margin-right:14px} code{background:#f2f2f2;padding:1px 4px}
-"""
+# what the statistics need from each replication (the rest stays on disk)
+LIGHT_TABLES = ("annual", "resources", "interventions", "demand", "routes")
+DETAIL_TABLES = ("resources", "links", "lines", "levels", "closures", "demand", "interventions")
 
 
-def _png(fig) -> str:
+@dataclass
+class Source:
+    """One scenario's runs on disk: where its replications are, and what it was run with."""
+    scenario: Scenario
+    folders: list[Path]
+
+    @property
+    def label(self) -> str:
+        return self.scenario.label
+
+
+def _png(fig, alt: str) -> dict:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=95)
-    return f'<img alt="figure" src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">'
+    return {"alt": alt, "src": "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()}
 
 
-def _table(df: pd.DataFrame, left: tuple = (), digits: int = 2) -> str:
-    cols = list(df.columns)
-    head = "".join(f'<th class="{"l" if c in left else ""}">{html.escape(str(c))}</th>' for c in cols)
-    rows = []
-    for _, r in df.iterrows():
-        cells = []
-        for c in cols:
-            v = r[c]
-            if isinstance(v, float):
-                text = "" if v != v else f"{v:,.{digits}f}"
-            else:
-                text = "" if v is None else str(v)
-            cells.append(f'<td class="{"l" if c in left else ""}">{html.escape(text)}</td>')
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-
-
-def load_folder(folder: Path) -> dict[str, list[Results]]:
-    """Scenario name -> its runs, from a single-run, replicated or comparison folder."""
+def find_sources(folder: Path) -> list[Source]:
+    """The scenarios in a single-run, replicated or comparison folder."""
     folder = Path(folder)
     if (folder / "comparison.json").exists():
-        out = {}
-        for sub in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
-            out.update(load_folder(sub))
+        # in the comparison's own order, so every scenario keeps the colour the CLI's plots gave it
+        subs = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+        listed = output.read_json(folder / "comparison.json", "comparison").get("scenarios", {})
+        rank = {name: i for i, name in enumerate(listed)}
+        subs.sort(key=lambda p: (rank.get(p.name, len(rank)), p.name))
+        out = []
+        for sub in subs:
+            out += find_sources(sub)
         return out
     if (folder / "manifest.json").exists():
-        scn = scenario_of(folder)
         reps = replication_folders(folder)
         if not reps:
             raise ResultsFolderError(f"{folder / 'replications'} holds no replication: the run finished none; "
                                      "complete it with --resume")
-        return {scn.name: [load_results(r, scn) for r in reps]}
-    res = open_results(folder)
-    return {res.scenario.name: [res]}
+        return [Source(scenario_of(folder), reps)]
+    if not folder.is_dir():
+        raise ResultsFolderError(f"{folder}: no such result folder")
+    return [Source(scenario_of(folder), [folder])]
 
 
-def _parameters(s: Scenario) -> str:
-    """Every parameter with its source, section by section (collapsed)."""
-    parts = []
-    rows = [{"class": k, "unit": c.unit, "t per unit": c.t_per_unit, "source": c.source} for k, c in s.cargo_classes.items()]
-    parts.append(("Cargo classes", pd.DataFrame(rows), ("class", "unit", "source")))
-    rows = [{"link": l.id, "from": l.from_node, "to": l.to_node, "km": l.length_km, "km/h": l.speed_kmh,
-             "paths/day": l.paths_per_day, "other trains/day": l.background_trains_per_day,
-             "crossing": (f"{l.crossing.transshipment_tracks} x {l.crossing.transshipment_h:g} h, dwell "
-                          f"{l.crossing.dwell_mean_h:g} h" if l.crossing else ""),
-             "source": l.source + (f" | crossing: {l.crossing.source}" if l.crossing else "")} for l in s.rail_links]
-    parts.append(("Rail links and crossings", pd.DataFrame(rows), ("link", "from", "to", "crossing", "source")))
-    rows = [{"port": p.id, "cargo": t.cargo, "berths": t.berths, "handling units/h": t.handling_units_per_h,
-             "yard units": t.yard_capacity_units, "rail tracks": t.rail_tracks, "source": t.source}
-            for p in s.ports for t in p.terminals]
-    rows += [{"port": p.id, "cargo": "(storms)", "source": p.weather.source} for p in s.ports]
-    parts.append(("Ports", pd.DataFrame(rows), ("port", "cargo", "source")))
-    rows = [{"line": l.id, "cargo": l.cargo, "sea h": l.crossing_h, "vessels": f"{v.count} x {v.capacity_units:g}",
-             "group": v.id, "source": v.source} for l in s.sea_lines for v in l.vessels]
-    if s.caspian:
-        rows.append({"line": "(Caspian)", "cargo": "", "vessels": f"load factor {s.caspian.load_factor:g}",
-                     "group": f"-{s.caspian.sea_level_decline_cm_per_year:g} cm/yr", "source": s.caspian.source})
-    parts.append(("Fleet and the Caspian", pd.DataFrame(rows), ("line", "cargo", "vessels", "group", "source")))
-    rows = [{"flow": f.id, "cargo": f.cargo, "Mt/yr (base year)": f.tons_per_year / 1e6, "growth %/yr": f.growth_pct_per_year,
-             "responds": "yes" if f.response else "no", "source": f.source
-             + (f" | response: {f.response.source}" if f.response else "")} for f in s.demand.flows]
-    parts.append(("Demand", pd.DataFrame(rows), ("flow", "cargo", "responds", "source")))
-    out = []
-    for title, df, left in parts:
-        out.append(f"<details><summary>{html.escape(title)} ({len(df)})</summary>{_table(df, left, 2)}</details>")
-    return "".join(out)
+def _light(src: Source) -> list[Results]:
+    """Each replication with only what the statistics need."""
+    return [load_results(f, src.scenario, LIGHT_TABLES) for f in src.folders]
 
 
-def _assumption_rows(s: Scenario) -> pd.DataFrame:
+def _detail(src: Source) -> Results:
+    return load_results(src.folders[0], src.scenario, DETAIL_TABLES)
+
+
+def load_folder(folder: Path) -> dict[str, list[Results]]:
+    """Scenario label -> its runs (every table), from a single-run, replicated or comparison folder."""
+    return {s.label: [load_results(f, s.scenario) for f in s.folders] for s in find_sources(Path(folder))}
+
+
+# ----------------------------------------------------------------------------------------------
+# Readers for the analyses' folders
+# ----------------------------------------------------------------------------------------------
+RANKING_COLUMNS = ("year", "label", "kind", "delta_kt_mean", "delta_kt_ci_low", "delta_kt_ci_high")
+CAPACITY_COLUMNS = ("year", "cargo", "capacity_mt", "capacity_mt_ci_low", "capacity_mt_ci_high", "binding")
+
+
+def _read_csv(path: Path, what: str, columns) -> pd.DataFrame:
+    try:
+        t = pd.read_csv(path)
+    except Exception as exc:
+        raise ResultsFolderError(f"{path}: the {what} is damaged ({type(exc).__name__})") from None
+    missing = [c for c in columns if c not in t.columns]
+    if missing or not len(t):
+        raise ResultsFolderError(f"{path}: the {what} is damaged (missing {', '.join(missing) or 'rows'})")
+    return t
+
+
+def _read_ranking(path: Path) -> pd.DataFrame:
+    """A bottleneck ranking written by ``corridor-sim bottlenecks`` (ResultsFolderError if damaged)."""
+    return _read_csv(path, "ranking", RANKING_COLUMNS)
+
+
+def read_capacity(folder: Path) -> pd.DataFrame:
+    """capacity.csv of a ``corridor-sim capacity`` folder: one row per year and cargo class."""
+    path = Path(folder) / "capacity.csv"
+    if not path.exists():
+        raise ResultsFolderError(f"{folder}: no capacity.csv (give a folder written by `corridor-sim capacity`)")
+    return _read_csv(path, "capacity table", CAPACITY_COLUMNS)
+
+
+# ----------------------------------------------------------------------------------------------
+# The executive summary: computed from the results
+# ----------------------------------------------------------------------------------------------
+def _spans(years_to_value: list[tuple[int, str]]) -> list[tuple[str, str]]:
+    """[(2024, a), (2025, a), (2026, b)] -> [('2024–2025', a), ('2026', b)]."""
+    out: list[list] = []
+    for y, v in years_to_value:
+        if out and out[-1][2] == v and out[-1][1] == y - 1:
+            out[-1][1] = y
+        else:
+            out.append([y, y, v])
+    return [(f"{a}" if a == b else f"{a}–{b}", v) for a, b, v in out]
+
+
+def _first_capacity_year(cap: pd.DataFrame | None, goal: float) -> str | None:
+    if cap is None:
+        return None
+    t = cap[cap.cargo == "all"].sort_values("year")
+    if not len(t):
+        return None
+    hit = t[t.capacity_mt >= goal]
+    years = f"{int(t.year.min())}" + (f"–{int(t.year.max())}" if t.year.nunique() > 1 else "")
+    if len(hit):
+        r = hit.iloc[0]
+        return f"{int(r.year)} ({pm(r.capacity_mt, r.capacity_mt_ci_low, r.capacity_mt_ci_high)} Mt/yr)"
+    best = t.loc[t.capacity_mt.idxmax()]
+    high = pm(best.capacity_mt, best.capacity_mt_ci_low, best.capacity_mt_ci_high)
+    return f"not in the years measured ({years}); highest {high} Mt/yr in {int(best.year)}"
+
+
+def summary_rows(cmp, ranking: pd.DataFrame | None, capacity: dict[str, pd.DataFrame]) -> list[dict]:
+    """Per scenario and demand case: the first year delivered tonnes reach the goal (with the share
+    of replications), the first year capacity does (when measured), what binds, and the measures
+    that matter (its timeline beyond the reference's, and the top of the ranking when given)."""
+    names = list(cmp.results)
+    ref = cmp.results[names[0]][0].scenario
+    ref_ids = {iv.id for iv in ref.timeline}
     rows = []
-    d = s.to_dict()
+    for n in names:
+        s = cmp.results[n][0].scenario
+        years = cmp.annual[cmp.annual.scenario == n].year
+        first, last = int(years.min()), int(years.max())
+        labels = resource_labels(s, cmp.binding[cmp.binding.scenario == n].resource.dropna())
+        g = cmp.goal.set_index("scenario").loc[n]
+        a = cmp.annual[cmp.annual.scenario == n].set_index("year")
+        goal_year = cmp.goal_label(n)
+        reps = len(cmp.results[n])
+        reach = f"{g.share_reaching_goal:.0%} of {reps} replications reach it by {last}" if reps > 1 else \
+            ("reaches it" if g.share_reaching_goal else "does not reach it") + f" by {last} (one run: no interval)"
+        b = cmp.binding[cmp.binding.scenario == n].sort_values("year")
+        seq = [(int(r.year), labels.get(r.resource, r.resource) if r.binding else "nothing")
+               for r in b.itertuples()]
+        binds = "; ".join(f"{span}: {what}" for span, what in _spans(seq))
+        own = [iv for iv in sorted(s.timeline, key=lambda i: i.date) if iv.id not in ref_ids or n == names[0]]
+        measures = [f"{iv.date:%Y-%m}: {iv.description}" for iv in own][:6]
+        more = max(0, len(own) - 6)
+        top = []
+        if ranking is not None and "scenario" in ranking and str(ranking.scenario.iloc[0]) == n:
+            for r in ranking.head(3).itertuples():
+                top.append(f"{r.label}: {pm(r.delta_kt_mean, r.delta_kt_ci_low, r.delta_kt_ci_high, '{:,.0f}')} kt "
+                           f"in {int(r.year)}")
+        rows.append({"name": n, "case": s.demand_case, "goal": s.goal_mt_per_year,
+                     "delivered_first": pm(a.loc[first].delivered_mt, a.loc[first].delivered_mt_ci_low,
+                                           a.loc[first].delivered_mt_ci_high),
+                     "delivered_last": pm(a.loc[last].delivered_mt, a.loc[last].delivered_mt_ci_low,
+                                          a.loc[last].delivered_mt_ci_high),
+                     "first": first, "last": last, "goal_year": goal_year, "reach": reach,
+                     "capacity_year": _first_capacity_year(capacity.get(n), s.goal_mt_per_year),
+                     "binds": binds, "measures": measures, "more_measures": more, "ranking": top})
+    return rows
+
+
+# ----------------------------------------------------------------------------------------------
+# Tables
+# ----------------------------------------------------------------------------------------------
+def _results_table(cmp) -> dict:
+    names = list(cmp.results)
+    a = cmp.annual.set_index(["scenario", "year"])
+    rows = []
+    for y in sorted(cmp.annual.year.unique()):
+        rows.append([str(int(y))] + [pm(a.loc[(n, y)].delivered_mt, a.loc[(n, y)].delivered_mt_ci_low,
+                                        a.loc[(n, y)].delivered_mt_ci_high) if (n, y) in a.index else "-"
+                                     for n in names])
+    return {"head": ["year", *names], "rows": rows}
+
+
+def _days_table(cmp) -> dict:
+    names = list(cmp.results)
+    a = cmp.annual.set_index(["scenario", "year"])
+    head = ["year"] + [f"{n}: {w}" for n in names for w in ("wait before entry", "in corridor")]
+    rows = []
+    for y in sorted(cmp.annual.year.unique()):
+        row = [str(int(y))]
+        for n in names:
+            if (n, y) not in a.index:
+                row += ["-", "-"]
+                continue
+            r = a.loc[(n, y)]
+            row += [pm(r.entry_wait_days_mean, r.entry_wait_days_mean_ci_low, r.entry_wait_days_mean_ci_high, "{:.1f}"),
+                    pm(r.corridor_days_mean, r.corridor_days_mean_ci_low, r.corridor_days_mean_ci_high, "{:.1f}")]
+        rows.append(row)
+    return {"head": head, "rows": rows}
+
+
+def _binding_table(cmp) -> dict:
+    names = list(cmp.results)
+    years = sorted(cmp.binding.year.unique())
+    b = cmp.binding.set_index(["scenario", "year"])
+    rows = []
+    for n in names:
+        s = cmp.results[n][0].scenario
+        labels = resource_labels(s, cmp.binding[cmp.binding.scenario == n].resource.dropna())
+        row = [n]
+        for y in years:
+            r = b.loc[(n, y)] if (n, y) in b.index else None
+            if r is None:
+                row.append("-")
+            elif not bool(r.binding):
+                row.append(f"none at or above {s.output.bottleneck_threshold:.0%}")
+            else:
+                share = f" ({r.share_of_replications:.0%})" if cmp.replications > 1 else ""
+                row.append(f"{labels.get(r.resource, r.resource)}{share}")
+        rows.append(row)
+    return {"head": ["scenario", *[str(y) for y in years]], "rows": rows}
+
+
+def _parameters(s: Scenario) -> list[dict]:
+    """Every parameter with its source, section by section."""
+    def t(title, rows):
+        head = list(rows[0]) if rows else []
+        return {"title": title, "head": head, "rows": [[_cell(r[h]) for h in head] for r in rows]}
+    parts = [t("Cargo classes", [{"class": k, "unit": c.unit, "t per unit": c.t_per_unit, "source": c.source}
+                                 for k, c in s.cargo_classes.items()])]
+    parts.append(t("Rail links and crossings", [
+        {"link": l.id, "from": l.from_node, "to": l.to_node, "km": l.length_km, "km/h": l.speed_kmh,
+         "paths/day": l.paths_per_day, "other trains/day": l.background_trains_per_day,
+         "crossing": (f"{l.crossing.transshipment_tracks} x {l.crossing.transshipment_h:g} h, dwell "
+                      f"{l.crossing.dwell_mean_h:g} h" if l.crossing else ""),
+         "source": l.source + (f" | crossing: {l.crossing.source}" if l.crossing else "")} for l in s.rail_links]))
+    rows = [{"port": p.id, "cargo": tm.cargo, "berths": tm.berths, "handling units/h": tm.handling_units_per_h,
+             "yard units": tm.yard_capacity_units, "rail tracks": tm.rail_tracks, "source": tm.source}
+            for p in s.ports for tm in p.terminals]
+    rows += [{"port": p.id, "cargo": "(storms)", "berths": "", "handling units/h": "", "yard units": "",
+              "rail tracks": "", "source": p.weather.source} for p in s.ports]
+    parts.append(t("Ports", rows))
+    rows = [{"line": l.id, "cargo": l.cargo, "sea h": l.crossing_h, "vessels": f"{v.count} x {v.capacity_units:g}",
+             "group": v.name or v.id, "source": v.source} for l in s.sea_lines for v in l.vessels]
+    if s.caspian:
+        c = s.caspian
+        rows.append({"line": "(sea level)", "cargo": "", "sea h": "", "vessels": f"load factor {c.load_factor:g}",
+                     "group": f"-{c.sea_level_decline_cm_per_year:g} cm/yr, {c.load_factor_loss_per_10cm:g} per 10 cm",
+                     "source": c.source})
+    parts.append(t("Fleet and the sea", rows))
+    parts.append(t("Demand", [{"flow": f.id, "cargo": f.cargo, "Mt/yr (base year)": f.tons_per_year * s.demand.scale / 1e6,
+                               "growth %/yr": f.growth_pct_per_year, "responds": "yes" if f.response else "no",
+                               "source": f.source + (f" | response: {f.response.source}" if f.response else "")}
+                              for f in s.demand.flows]))
+    return parts
+
+
+def _cell(v) -> str:
+    if isinstance(v, float):
+        return "" if v != v else f"{v:,.3g}" if abs(v) < 1000 else f"{v:,.0f}"
+    return "" if v is None else str(v)
+
+
+def _marked_assumptions(s: Scenario) -> list[list[str]]:
+    """Every place where the scenario's own source says 'assumption'."""
+    rows = []
 
     def walk(node, path):
         if isinstance(node, dict):
             src = node.get("source")
             if isinstance(src, str) and "assumption" in src.lower():
-                rows.append({"where": path or "(top)", "stated source / reason": src})
+                rows.append([path or "(top)", src])
             for k, v in node.items():
                 if k != "source":
                     walk(v, f"{path}.{k}" if path else k)
         elif isinstance(node, list):
             for i, v in enumerate(node):
-                key = v.get("id") or v.get("cargo") if isinstance(v, dict) else None
+                key = (v.get("id") or v.get("cargo")) if isinstance(v, dict) else None
                 walk(v, f"{path}.{key or i}")
-    walk(d, "")
-    return pd.DataFrame(rows)
+    walk(s.to_dict(), "")
+    return rows
 
 
-def _route_opening_years(runs: list[Results]) -> list[int]:
+def _assumption_groups(scenarios: dict[str, Scenario]) -> list[dict]:
+    """One list when every scenario states the same; otherwise the shared statements once and each
+    scenario's own after them."""
+    lists = {n: assumptions(s) for n, s in scenarios.items()}
+    common = [a for a in next(iter(lists.values())) if all(a in v for v in lists.values())]
+    groups = [{"title": "Every scenario" if len(lists) > 1 else next(iter(lists)), "items": common}]
+    for n, v in lists.items():
+        own = [a for a in v if a not in common]
+        if own:
+            groups.append({"title": n, "items": own})
+    return groups
+
+
+def _route_opening_years(res: Results) -> list[int]:
     """Years just before and after a route opens (for the map), if the timeline opens one."""
-    iv = runs[0].interventions
-    if iv is None or len(iv) == 0:
-        return []
-    s = runs[0].scenario
-    for _, row in iv.iterrows():
-        changes = row["set"] if isinstance(row["set"], dict) else {}
-        if isinstance(row["set"], str):
-            changes = {k: None for k in row["set"].split("'") if k.endswith(".open")}
-        if any(str(k).endswith(".open") for k in changes):
-            y = int(str(row["date"])[:4])
-            years = [y - 1, y + 1]
-            return [x for x in years if s.start_year <= x <= s.end_year]
+    s = res.scenario
+    for iv in sorted(s.timeline, key=lambda i: i.date):
+        if any(str(k).endswith(".open") for k in iv.set):
+            return [y for y in (iv.date.year - 1, iv.date.year + 1) if s.start_year <= y <= s.end_year]
     return []
 
 
-RANKING_COLUMNS = ("year", "label", "kind", "delta_kt_mean", "delta_kt_ci_low", "delta_kt_ci_high")
-
-
-def _read_ranking(path: Path) -> pd.DataFrame:
-    """A bottleneck ranking written by ``corridor-sim bottlenecks`` (ResultsFolderError if damaged)."""
-    try:
-        t = pd.read_csv(path)
-    except Exception as exc:  # noqa: BLE001 - pandas raises many kinds for a damaged file
-        raise ResultsFolderError(f"{path}: the ranking is damaged ({type(exc).__name__})") from None
-    missing = [c for c in RANKING_COLUMNS if c not in t.columns]
-    if missing or not len(t):
-        raise ResultsFolderError(f"{path}: the ranking is damaged (missing {', '.join(missing) or 'rows'})")
-    return t
+# ----------------------------------------------------------------------------------------------
+# Building
+# ----------------------------------------------------------------------------------------------
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.PackageLoader("corridor_sim", "templates"),
+                              autoescape=jinja2.select_autoescape(["html", "j2"]), undefined=jinja2.StrictUndefined,
+                              trim_blocks=True, lstrip_blocks=True)
 
 
 def build_report(folders: list[str | Path], bottlenecks: str | Path | None = None, title: str | None = None,
-                 demand_case: str | None = None) -> str:
+                 demand_case: str | None = None, capacity: list[str | Path] | None = None) -> str:
     """The report's HTML. With ``demand_case``, only the runs made under that demand case (a
-    comparison run with ``--demand-case all`` holds every case)."""
+    comparison run with ``--demand-case all`` holds every case). ``capacity`` folders (from
+    ``corridor-sim capacity``) give the year capacity reaches the goal."""
     from . import plots
+    from .replicated import Replicated
 
-    runs: dict[str, list[Results]] = {}
+    sources: dict[str, Source] = {}
     for f in folders:
-        runs.update(load_folder(Path(f)))
-    if not runs:
+        for src in find_sources(Path(f)):
+            sources[src.label] = src
+    if not sources:
         raise ValueError("no results found in the folders given")
     if demand_case is not None:
-        found = sorted({rs[0].scenario.demand_case for rs in runs.values()})
-        runs = {n: rs for n, rs in runs.items() if rs[0].scenario.demand_case == demand_case}
-        if not runs:
+        found = sorted({s.scenario.demand_case for s in sources.values()})
+        sources = {n: s for n, s in sources.items() if s.scenario.demand_case == demand_case}
+        if not sources:
             raise ValueError(f"no run in these folders was made under demand case '{demand_case}' "
                              f"(cases found: {', '.join(found)})")
-    cmp = compare_results(runs)
-    names = list(runs)
+    light = {n: _light(s) for n, s in sources.items()}
+    cmp = compare_results(light)
+    names = list(cmp.results)
+    ranking = None
+    if bottlenecks is not None:
+        path = Path(bottlenecks) / "bottlenecks.csv"
+        if not path.exists():
+            raise ResultsFolderError(f"{bottlenecks}: no bottlenecks.csv (give a folder written by "
+                                     "`corridor-sim bottlenecks`)")
+        ranking = _read_ranking(path)
+    caps: dict[str, pd.DataFrame] = {}
+    for d in capacity or []:
+        t = read_capacity(Path(d))
+        who = str(t.scenario.iloc[0]) if "scenario" in t else (names[0] if len(names) == 1 else None)
+        if who is None:
+            raise ResultsFolderError(f"{d}/capacity.csv does not say which scenario it measured (no 'scenario' "
+                                     "column) and the report has several; re-run `corridor-sim capacity`")
+        caps[who] = pd.concat([caps[who], t]) if who in caps else t
+
+    colors = scenario_colors(names)
+    scen = {n: cmp.results[n][0].scenario for n in names}
     nrep = cmp.replications
-    title = title or "Middle Corridor capacity: " + ", ".join(names)
-    made = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    sec = []
-    nav = ["scenarios", "results", "binds", "map", "plots", "ranking", "sources", "assumptions"]
-    labels = ["Scenarios", "Results", "What binds", "Corridor map", "Plots", "Bottleneck ranking",
-              "Parameters and sources", "Assumptions"]
-    sec.append(f"<h1>{html.escape(title)}</h1><p class='meta'>corridor-sim {__version__} · generated {made} · "
-               f"{len(names)} scenario(s) · {nrep} replication(s) each, seeds {html.escape(str(cmp.meta.get('seeds')))}"
-               " (the same for every scenario)</p>")
-    sec.append("<nav>" + "".join(f'<a href="#{a}">{l}</a>' for a, l in zip(nav, labels)) + "</nav>")
-
-    # scenarios
-    parts = ['<h2 id="scenarios">Scenarios</h2>']
-    for n, rs in runs.items():
-        s = rs[0].scenario
-        case = (f" Demand case <b>{html.escape(s.demand_case)}</b>: "
-                + html.escape(next((c.description for c in s.demand_cases if c.id == s.demand_case), "")) + "."
-                if s.demand_cases else "")
-        parts.append(f"<h3>{html.escape(n)}</h3><p>{html.escape(s.description)}{case}</p>"
-                     f"<p class='note'>Years {s.start_year}-{s.end_year}, warm-up {s.warmup_days:g} days, goal "
-                     f"{s.goal_mt_per_year:g} Mt/yr, {len(rs)} replication(s); scenario hash "
-                     f"<code>{s.digest()[:12]}</code>.</p>")
-        if s.timeline:
-            tl = pd.DataFrame([{"date": str(iv.date), "intervention": iv.id, "what": iv.description, "source": iv.source}
-                               for iv in sorted(s.timeline, key=lambda i: i.date)])
-            parts.append(_table(tl, ("date", "intervention", "what", "source")))
-    sec.append("".join(parts))
-
-    # results
-    table = cmp.table().reset_index()
-    table.columns = [str(c) for c in table.columns]
-    parts = ['<h2 id="results">Results</h2>',
-             f"<p>Cargo delivered, Mt per year ({'mean of ' + str(nrep) + ' replications' if nrep > 1 else 'one run'})"
-             " and the first year each scenario reaches the goal.</p>", _table(table, ("scenario", "first year at goal"))]
-    parts.append(_png(plots.compare_tons(cmp)) if len(names) > 1 else _png(plots.annual_tons(runs[names[0]][0])))
-    parts.append(_png(plots.compare_transit(cmp)))
-    sec.append("".join(parts))
-
-    # binds
-    b = cmp.binding.copy()
-    b["binding resource"] = [r if ok else "none at or above 85%" for r, ok in zip(b.resource, b.binding)]
-    wide = b.pivot(index="scenario", columns="year", values="binding resource").loc[names].reset_index()
-    wide.columns = [str(c) for c in wide.columns]
-    sec.append('<h2 id="binds">What binds</h2><p>Each year, among resources at or above 85% utilization, the one '
-               "where cargo waits longest.</p>" + _png(plots.compare_bottlenecks(cmp))
-               + f"<details><summary>As a table</summary>{_table(wide, tuple(wide.columns))}</details>")
-
-    # map
-    parts = ['<h2 id="map">Corridor map</h2><p>Nodes at their coordinates; leg width = tonnes carried, colour = '
-             "utilization; dotted = closed or unused that year.</p>"]
-    for n, rs in runs.items():
-        years = _route_opening_years(rs) or [rs[0].scenario.end_year]
-        for y in years:
-            parts.append(f"<h3>{html.escape(n)}, {y}</h3>" + _png(plots.corridor_map(rs[0], y)))
-    sec.append("".join(parts))
-
-    # plots per scenario
-    parts = ['<h2 id="plots">Plots by scenario</h2>']
-    for n, rs in runs.items():
-        parts.append(f"<h3>{html.escape(n)}</h3>")
-        parts.append(_png(plots.utilization(rs[0])))
-        parts.append(_png(plots.port_levels(rs[0])))
-    if any(len(f.routes) > 2 for rs in runs.values() for f in rs[0].scenario.demand.flows if f.id == "containers_cn_tr"):
-        parts.append("<h3>Route split of Turkiye-bound containers</h3>" + _png(plots.compare_routes(cmp)))
-    sec.append("".join(parts))
-
-    # ranking
-    parts = ['<h2 id="ranking">Bottleneck ranking</h2>']
-    if bottlenecks is not None and (Path(bottlenecks) / "bottlenecks.csv").exists():
-        t = _read_ranking(Path(bottlenecks) / "bottlenecks.csv")
-        parts.append(f"<p>One step more of each resource in {int(t.year.iloc[0])}, ranked by the tonnes it adds "
-                     "(common random numbers; 95% CI).</p>" + _png(plots.bottleneck_ranking(t))
-                     + _table(t.head(12)[["label", "kind", "delta_kt_mean", "delta_kt_ci_low", "delta_kt_ci_high"]],
-                              ("label", "kind"), 1))
-    else:
-        parts.append("<p class='note'>No ranking was given: run <code>corridor-sim bottlenecks SCENARIO --out DIR"
-                     "</code> and pass <code>--bottlenecks DIR</code> to include it. The busiest resources of each "
-                     "scenario are in the utilization plots above.</p>")
-    sec.append("".join(parts))
-
-    # sources
-    parts = ['<h2 id="sources">Parameters and sources</h2><p>Every parameter of each scenario with its source, as '
-             "resolved for the run (full derivations in seeds/SOURCES.md of the project).</p>"]
-    for n, rs in runs.items():
-        parts.append(f"<h3>{html.escape(n)}</h3>" + _parameters(rs[0].scenario))
-    sec.append("".join(parts))
-
-    # assumptions
-    first = runs[names[0]][0].scenario
-    at = _assumption_rows(first)
-    sec.append('<h2 id="assumptions">Assumptions</h2><ul>' + "".join(f"<li>{html.escape(a)}</li>" for a in ASSUMPTIONS)
-               + "</ul>" + f"<details><summary>Parameters marked as assumptions in {html.escape(first.name)} "
-               f"({len(at)})</summary>{_table(at, tuple(at.columns))}</details>")
-    body = "\n".join(sec)
-    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            f"{GENERATOR}<meta name='viewport' content='width=device-width, initial-scale=1'><style>{CSS}</style></head>"
-            f"<body><main>{body}</main></body></html>")
+    figures = {"tons": _png(plots.compare_tons(cmp), "cargo delivered by scenario against the goal"),
+               "days": _png(plots.compare_transit(cmp), "days in the corridor and the wait before entry"),
+               "binds": _png(plots.compare_bottlenecks(cmp), "what binds by scenario and year")}
+    flow = plots.route_flow(cmp)
+    if flow and any(len(scen[n].flow(flow).routes) > 1 for n in names if flow in {f.id for f in scen[n].demand.flows}):
+        figures["routes"] = _png(plots.compare_routes(cmp, flow), f"route split of {flow}")
+    maps, per_scenario = [], []
+    for n in names:
+        rep = Replicated(scen[n], cmp.results[n][0].seed, cmp.results[n])
+        charts = [_png(plots.utilization_by_year(rep), f"utilization by year, {n}"),
+                  _png(plots.transit_by_year(rep), f"days by flow and year, {n}")]
+        detail = _detail(sources[n])             # one replication's detail at a time
+        charts.append(_png(plots.port_levels(detail), f"port yards and queues, {n}"))
+        for y in _route_opening_years(detail) or [scen[n].end_year]:
+            maps.append({"title": f"{n}, {y}", "img": _png(plots.corridor_map(detail, y), f"corridor map {n} {y}")})
+        del detail
+        per_scenario.append({"name": n, "charts": charts, "first_seed": cmp.results[n][0].seed})
+    rank = None
+    if ranking is not None:
+        rank = {"scenario": str(ranking.scenario.iloc[0]) if "scenario" in ranking else "not recorded",
+                "year": int(ranking.year.iloc[0]),
+                "replications": int(ranking.replications.iloc[0]) if "replications" in ranking else None,
+                "img": _png(plots.bottleneck_ranking(ranking), "bottleneck ranking"),
+                "rows": [[r.label, r.kind, pm(r.delta_kt_mean, r.delta_kt_ci_low, r.delta_kt_ci_high, "{:,.0f}")]
+                         for r in ranking.head(12).itertuples()]}
+    cap_tables = [{"scenario": who, "rows": [[str(int(r.year)), str(r.cargo),
+                                              pm(r.capacity_mt, r.capacity_mt_ci_low, r.capacity_mt_ci_high),
+                                              str(r.binding)] for r in t.sort_values(["year", "cargo"]).itertuples()]}
+                  for who, t in caps.items()]
+    context = {
+        "title": title or ("Corridor capacity: " + (", ".join(names) if len(names) < 6 else f"{len(names)} scenarios")),
+        "generator": GENERATOR, "version": __version__,
+        "made": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "names": names, "nrep": nrep, "seeds": ", ".join(str(x) for x in cmp.meta.get("seeds", [])),
+        "years": f"{int(cmp.annual.year.min())}–{int(cmp.annual.year.max())}",
+        "colors": colors, "kind_colors": KIND_COLORS,
+        "summary": summary_rows(cmp, ranking, caps),
+        "scenarios": [{"name": n, "s": scen[n], "reps": len(cmp.results[n]),
+                       "case": next((c.description for c in scen[n].demand_cases if c.id == scen[n].demand_case), ""),
+                       "timeline": [[str(iv.date), iv.id, iv.description, iv.source]
+                                    for iv in sorted(scen[n].timeline, key=lambda i: i.date)]} for n in names],
+        "results": _results_table(cmp), "days": _days_table(cmp), "binding": _binding_table(cmp),
+        "figures": figures, "maps": maps, "per_scenario": per_scenario, "ranking": rank, "capacity": cap_tables,
+        "parameters": [{"name": n, "parts": _parameters(scen[n])} for n in names],
+        "assumptions": _assumption_groups(scen),
+        "marked": {"name": names[0], "rows": _marked_assumptions(scen[names[0]])},
+        "threshold": scen[names[0]].output.bottleneck_threshold,
+    }
+    return _env().get_template("report.html.j2").render(**context)
 
 
 def write_report(folders: list[str | Path], out: str | Path, bottlenecks: str | Path | None = None,
-                 title: str | None = None, overwrite: bool = False, demand_case: str | None = None) -> Path:
+                 title: str | None = None, overwrite: bool = False, demand_case: str | None = None,
+                 capacity: list[str | Path] | None = None) -> Path:
     """Build the report and write it to ``out`` atomically. An existing report is replaced only
     with ``overwrite``; any other existing file never is (``output.claim_file``)."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     output.claim_file(out, signature=GENERATOR.encode(), overwrite=overwrite)
-    text = build_report(folders, bottlenecks, title, demand_case)
+    text = build_report(folders, bottlenecks, title, demand_case, capacity)
     output.write_text(out, text)
     return out

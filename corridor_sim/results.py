@@ -9,7 +9,7 @@ import json
 import platform
 import sys
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +21,7 @@ from .kpi import weighted_quantile
 from .model.build import InterventionApplied
 from .model.cargo import Delivery, FlowYear, StockSnapshot
 from .model.demand import DemandPlan
-from .model.fleet import VesselStateSpan, Voyage
+from .model.fleet import LineYear, VesselStateSpan, Voyage
 from .model.meters import ResourceYear
 from .model.port import Closure, LevelStat
 from .model.rail import LinkYear
@@ -29,12 +29,12 @@ from .model.records import columns
 from .scenario import Scenario
 
 TABLES = ("annual", "lots", "resources", "levels", "voyages", "vessel_states", "closures", "links", "demand",
-          "interventions", "routes")
+          "interventions", "routes", "transit", "lines")
 # kept only when a run is asked for its detail (one row per consignment, voyage or vessel state)
 DETAIL_TABLES = ("lots", "voyages", "vessel_states")
 
 
-@dataclass
+@dataclass(repr=False)   # the default repr would print every table: see display.py
 class Results:
     scenario: Scenario
     seed: int
@@ -49,6 +49,8 @@ class Results:
     demand: pd.DataFrame
     interventions: pd.DataFrame
     routes: pd.DataFrame
+    transit: pd.DataFrame        # tonnes delivered by days in the corridor, in bins (the distribution without detail)
+    lines: pd.DataFrame          # per year and sea line: sailings, units and tonnes (the map without detail)
     metadata: dict = field(default_factory=dict)
     detail: bool = True          # whether the detail tables (DETAIL_TABLES) were kept
 
@@ -94,15 +96,12 @@ class Results:
         return output.write_folder(out, fill, kind="run", overwrite=overwrite)
 
     def _repr_html_(self) -> str:
-        t = self.annual.groupby("year")[["tons_generated", "tons_delivered", "tons_backlog"]].sum() / 1e6
-        t.columns = ["generated Mt", "delivered Mt", "backlog Mt (end)"]
-        head = (f"<b>corridor-sim results</b>: scenario <code>{self.scenario.name}</code>, seed {self.seed}, "
-                f"{self.metadata.get('events', 0):,} events in {self.metadata.get('wall_time_s', 0):.1f} s")
-        return head + t.round(3).to_html()
+        from .display import results_html
+        return results_html(self)
 
     def __repr__(self) -> str:
-        mt = ", ".join(f"{y}: {v:.2f} Mt" for y, v in self.delivered_mt().items())
-        return f"<Results {self.scenario.name} seed={self.seed} delivered {mt}>"
+        from .display import results_text
+        return results_text(self)
 
 
 def _num(x) -> float | None:
@@ -168,6 +167,7 @@ def _annual(s: Scenario, years: list[int], flow_years: dict, stocks: list[StockS
             fy = flow_years.get((y, f.id), empty)
             tw = np.asarray(fy.tons, dtype=float)
             td = np.asarray(fy.transit_days, dtype=float)
+            tc = np.asarray(fy.corridor_days, dtype=float)
             st0, st1 = held.get((y, f.id)), held.get((y + 1, f.id))
             rows.append({
                 "year": y, "flow": f.id, "cargo": f.cargo, "unit": s.cargo_classes[f.cargo].unit,
@@ -179,6 +179,10 @@ def _annual(s: Scenario, years: list[int], flow_years: dict, stocks: list[StockS
                 "tons_backlog": st1.tons_backlog if st1 else 0.0, "tons_in_system": st1.tons_in_system if st1 else 0.0,
                 "transit_days_mean": float(np.average(td, weights=tw)) if tw.sum() > 0 else np.nan,
                 "transit_days_p95": weighted_quantile(td, tw, 0.95) if tw.sum() > 0 else np.nan,
+                # the two parts of the total apart (docs/kpis.md): waiting to enter, then in the corridor
+                "entry_wait_days_mean": float(np.average(td - tc, weights=tw)) if tw.sum() > 0 else np.nan,
+                "corridor_days_mean": float(np.average(tc, weights=tw)) if tw.sum() > 0 else np.nan,
+                "corridor_days_p95": weighted_quantile(tc, tw, 0.95) if tw.sum() > 0 else np.nan,
             })
     return pd.DataFrame(rows)
 
@@ -188,6 +192,25 @@ def _routes(years: list[int], route_stats: dict) -> pd.DataFrame:
     rows = [{"year": y, "flow": f, "route": r, "tons_delivered": acc[0]}
             for (y, f, r), acc in route_stats.items() if y in years]
     return pd.DataFrame(rows, columns=["year", "flow", "route", "tons_delivered"])
+
+
+TRANSIT_BIN_DAYS = 0.5    # finer than a box plot of days to weeks can show; ~100 rows per flow and year
+
+
+def _transit(s: Scenario, years: list[int], flow_years: dict) -> pd.DataFrame:
+    """Per year and flow, tonnes delivered by days in the corridor (entry to delivery) in bins of
+    TRANSIT_BIN_DAYS, each named by its middle: the distribution of a run's days, which the plots
+    read without one row per consignment. Quantiles from it are within half a bin of the exact ones."""
+    order = {f.id: i for i, f in enumerate(s.demand.flows)}
+    rows = []
+    for (y, flow), fy in sorted(flow_years.items(), key=lambda kv: (kv[0][0], order.get(kv[0][1], len(order)))):
+        if y not in years or not len(fy.tons):
+            continue
+        bins, where = np.unique(np.floor(np.asarray(fy.corridor_days, dtype=float) / TRANSIT_BIN_DAYS),
+                                return_inverse=True)
+        tons = np.bincount(where, weights=np.asarray(fy.tons, dtype=float))
+        rows += [(y, flow, (b + 0.5) * TRANSIT_BIN_DAYS, t) for b, t in zip(bins.tolist(), tons.tolist())]
+    return pd.DataFrame(rows, columns=["year", "flow", "corridor_days", "tons_delivered"])
 
 
 def collect(model, wall_time_s: float) -> Results:
@@ -215,17 +238,21 @@ def collect(model, wall_time_s: float) -> Results:
     demand = _frame(rec.rows(DemandPlan), DemandPlan)
     interventions = _frame(rec.rows(InterventionApplied), InterventionApplied)
     meta = {
-        "scenario_name": s.name, "scenario_hash": s.digest(), "seed": model.seed,
+        "scenario_name": s.name, "label": s.label, "overrides": dict(s.overrides), "demand_case": s.demand_case,
+        "scenario_hash": s.digest(), "seed": model.seed,
         "years": [s.start_year, s.end_year], "warmup_days": s.warmup_days,
         "corridor_sim_version": __version__, "python": sys.version.split()[0],
         "platform": platform.platform(), "packages": _versions(),
-        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "wall_time_s": round(wall_time_s, 3), "events": model.events, "detail": rec.detail,
         "events_per_s": round(model.events / wall_time_s, 1) if wall_time_s > 0 else None,
         "scenario": s.to_dict(),
     }
-    return Results(s, model.seed, annual, lots, resources, levels, voyages, states, closures, links, demand,
-                   interventions, routes, meta, detail=rec.detail)
+    return Results(s, model.seed, annual=annual, lots=lots, resources=resources, levels=levels, voyages=voyages,
+                   vessel_states=states, closures=closures, links=links, demand=demand, interventions=interventions,
+                   routes=routes, transit=_transit(s, years, model.ledger.flow_years),
+                   lines=_frame(model.line_rows(), LineYear), metadata=meta,
+                   detail=rec.detail)
 
 
 def _versions() -> dict:
@@ -239,34 +266,44 @@ def _versions() -> dict:
     return out
 
 
-def load_results(folder: str | Path, scenario: Scenario) -> Results:
+def load_results(folder: str | Path, scenario: Scenario, tables: tuple[str, ...] | None = None,
+                 columns: dict[str, list[str]] | None = None) -> Results:
     """Read a result folder written by ``Results.write`` back into Results (Parquet when present,
     so numbers round-trip exactly). A missing or damaged table or metadata.json is a
-    ResultsFolderError naming the file."""
+    ResultsFolderError naming the file.
+
+    ``tables`` reads only those tables (the others are empty), and ``columns`` only some columns
+    of a table: a report over many replications reads what each section needs, not every lot."""
     folder = Path(folder)
-    tables = {}
+    wanted = set(TABLES if tables is None else tables)
+    columns = columns or {}
+    out = {}
     meta = output.read_json(folder / "metadata.json", "metadata")
     detail = bool(meta.get("detail", True)) if isinstance(meta, dict) else True
     for name in TABLES:
+        if name not in wanted:
+            out[name] = pd.DataFrame()
+            continue
         pq, csv = folder / f"{name}.parquet", folder / f"{name}.csv"
         if name in DETAIL_TABLES and not detail:
-            tables[name] = pd.DataFrame()
+            out[name] = pd.DataFrame()
             continue
         path = pq if pq.exists() and _have_pyarrow() else csv
+        cols = columns.get(name)
         try:
             if path is pq:
-                df = pd.read_parquet(pq)
-                tables[name] = df.astype({c: object for c in df.columns if str(df[c].dtype) == "string"})
+                df = pd.read_parquet(pq, columns=cols)
+                out[name] = df.astype({c: object for c in df.columns if str(df[c].dtype) == "string"})
             else:
-                tables[name] = pd.read_csv(csv) if csv.stat().st_size > 1 else pd.DataFrame()
+                out[name] = pd.read_csv(csv, usecols=cols) if csv.stat().st_size > 1 else pd.DataFrame()
         except FileNotFoundError:
             raise output.ResultsFolderError(f"{folder}: {path.name} is missing, so the result folder is incomplete") from None
-        except Exception as exc:  # noqa: BLE001 - pandas and pyarrow raise many kinds for a damaged file
+        except Exception as exc:
             raise output.ResultsFolderError(f"{path}: the table is damaged and cannot be read "
                                             f"({type(exc).__name__}: {str(exc)[:200]})") from None
     if not isinstance(meta, dict) or isinstance(meta.get("seed"), bool) or not isinstance(meta.get("seed"), int):
         raise output.ResultsFolderError(f"{folder / 'metadata.json'}: the metadata is damaged (no integer 'seed')")
-    return Results(scenario, int(meta["seed"]), metadata=meta, detail=detail, **tables)
+    return Results(scenario, int(meta["seed"]), metadata=meta, detail=detail, **out)
 
 
 def replication_folders(folder: Path) -> list[Path]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
@@ -39,8 +40,9 @@ Km = Annotated[float, Field(gt=0, le=10_000, allow_inf_nan=False)]          # a 
 Kmh = Annotated[float, Field(gt=0, le=300, allow_inf_nan=False)]            # freight runs at <= 120 km/h
 TrainsPerDay = Annotated[float, Field(gt=0, le=500, allow_inf_nan=False)]   # a busy double track: ~250 a day
 Units = Annotated[float, Field(gt=0, le=1e8, allow_inf_nan=False)]          # a yard, a vessel, a train in units:
-#   the largest tank farms hold ~10 Mt, the largest tankers 0.5 Mt
+#   the largest tank farms hold ~10 million t, the largest tankers 0.5 million t
 UnitsPerHour = Annotated[float, Field(gt=0, le=1e5, allow_inf_nan=False)]   # crude berths load ~5,000 t/h
+Label = Annotated[str, Field(min_length=1, max_length=80)]                   # a name printed on a chart
 UsdPerT = Annotated[float, Field(ge=1, le=10_000, allow_inf_nan=False)]     # a through tariff: US$1-10,000/t
 #   (from below: demand goes as tariff^elasticity, which a near-zero tariff sends to infinity)
 
@@ -124,6 +126,8 @@ class Port(_Frozen):
 
 class VesselGroup(_Frozen):
     id: Id
+    name: Label | None = Field(None, description="Readable name on plots and in reports, without the capacity, "
+                                                 "which is added from capacity_units (default: the id)")
     count: int = Field(ge=0, le=500, description="Vessels in service (0: a group that enters service by the timeline)")  # the Caspian fleet is ~100
     capacity_units: Units = Field(description="Design capacity at full draft, units")
     full_load_deadweight_share: Share = Field(
@@ -137,6 +141,8 @@ class VesselGroup(_Frozen):
 
 class SeaLine(_Frozen):
     id: Id
+    name: Label | None = Field(None, description="Readable name on plots and in reports (default: from its ports' "
+                                                 "node names and cargo, e.g. 'Aktau–Alat container ships')")
     from_port: Id = Field(alias="from")
     to_port: Id = Field(alias="to")
     cargo: CargoKind
@@ -298,9 +304,18 @@ class Uncertain(_Frozen):
 
 
 class Output(_Frozen):
+    """What results, plots and reports show: read from here, never assumed by the library."""
+
     levels_every_h: AtLeastAnHour = Field(
         168.0, description="Length of the bins of the levels table (yard fill, queues and port closures: the "
                            "time-weighted mean and the peak in each bin), h")
+    bottleneck_threshold: Share = Field(
+        0.85, description="A resource can bind in a year when its utilization is at or above this share; among those, "
+                          "the one where cargo waits longest binds")
+    route_split_flow: Id | None = Field(
+        None, description="The flow whose route split is charted (default: the flow with the most routes)")
+    ports_to_plot: list[Id] | None = Field(
+        None, description="Ports whose yard fill and queues are plotted, in this order (default: every port)")
 
 
 class Scenario(_Frozen):
@@ -325,6 +340,9 @@ class Scenario(_Frozen):
     demand_case: Id = Field("central", description="The demand case this scenario stands for (set when a case is applied)")
     uncertain: list[Uncertain] = Field(default_factory=list, description="Parameters with ranges, for `corridor-sim sensitivity`")
     output: Output = Field(default_factory=Output)
+    overrides: dict[str, Any] = Field(
+        default_factory=dict, description="The --set overrides this scenario was loaded with (path: value), recorded by "
+                                          "the loader so results say what they are; not written by hand")
 
     @model_validator(mode="after")
     def _years_ordered(self):
@@ -358,6 +376,35 @@ class Scenario(_Frozen):
     def to_dict(self) -> dict:
         return self.model_dump(mode="json", by_alias=True)
 
+    # -- what results are called ---------------------------------------------------------------
+    @property
+    def overrides_text(self) -> str:
+        """The overrides as 'path=value, ...' (sorted by path), or '' without any."""
+        return ", ".join(f"{p}={_value_text(v)}" for p, v in sorted(self.overrides.items()))
+
+    @property
+    def label(self) -> str:
+        """The name with its overrides, as plots and reports print it: 'base (demand.scale=1.5)'."""
+        return f"{self.name} ({self.overrides_text})" if self.overrides else self.name
+
+    @property
+    def slug(self) -> str:
+        """A folder name for its results: the name, then each override as --path=value (sorted by path).
+
+        Characters a file system may refuse become '_'; a name that would be longer than
+        ``SLUG_MAX`` characters, or that lost characters, ends in a short hash of the exact
+        overrides instead, so two different what-ifs never share a folder.
+        """
+        if not self.overrides:
+            return self.name
+        parts = [f"{p}={_value_text(v)}" for p, v in sorted(self.overrides.items())]
+        safe = [re.sub(r"[^A-Za-z0-9._=+-]", "_", x) for x in parts]
+        slug = "--".join([self.name, *safe])
+        if safe != parts or len(slug) > SLUG_MAX:
+            digest = hashlib.sha256(json.dumps(self.overrides, sort_keys=True, default=str).encode()).hexdigest()[:8]
+            slug = slug[: SLUG_MAX - 9].rstrip("-_.") + "-" + digest
+        return slug
+
     def digest(self) -> str:
         """SHA-256 of the resolved scenario, to tell results of different inputs apart."""
         blob = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
@@ -366,9 +413,23 @@ class Scenario(_Frozen):
 
 
 
+SLUG_MAX = 96   # well under the 255 bytes a file name may have, readable in a listing
+
+
+def _value_text(v: Any) -> str:
+    """An override's value as the user would type it: 1.5, true, [1, 2]."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float) and v.is_integer():
+        return f"{v:g}" if abs(v) < 1e15 else repr(v)
+    if isinstance(v, (int, float, str)):
+        return str(v)
+    return json.dumps(v, sort_keys=True, default=str, separators=(",", ":"))
+
+
 def describe(s: Scenario) -> str:
     """A short human description of what a scenario contains."""
-    lines = [f"{s.name}: {s.description.strip().splitlines()[0] if s.description.strip() else ''}",
+    lines = [f"{s.label}: {s.description.strip().splitlines()[0] if s.description.strip() else ''}",
              f"  years {s.start_year}-{s.end_year}, warm-up {s.warmup_days:g} days, goal {s.goal_mt_per_year:g} Mt/yr",
              f"  {len(s.nodes)} nodes, {len(s.rail_links)} rail links "
              f"({sum(1 for l in s.rail_links if l.crossing)} border/gauge-change crossings), "
@@ -380,7 +441,7 @@ def describe(s: Scenario) -> str:
     for f in s.demand.flows:
         unit = s.cargo_classes[f.cargo].unit
         units = f.tons_per_year * s.demand.scale / s.cargo_classes[f.cargo].t_per_unit
-        def label(r: Route) -> str:
+        def label(r: Route, f: Flow = f) -> str:
             how = "logit" if f.response is not None else f"{r.share:.0%}"
             return f"{r.id} ({how}{'' if r.open else ', closed'})"
         routes = ", ".join(label(r) for r in f.routes)

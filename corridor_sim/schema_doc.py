@@ -104,3 +104,40 @@ def schema_markdown() -> str:
             desc = (f.description or "").replace("|", "/")
             parts.append(f"| `{key}` | {_type_name(f.annotation)} | {req} | {_bounds(f)} | {desc} |")
     return "\n".join(parts) + "\n"
+
+
+# ----------------------------------------------------------------------------------------------
+# JSON Schema, for editors (yaml-language-server reads `# yaml-language-server: $schema=...`)
+# ----------------------------------------------------------------------------------------------
+EXTENDS = {"description": "Scenario file(s) this one extends: a path, or a list merged left to right "
+                          "(handled by the loader, not part of the resolved scenario)",
+           "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+
+
+def json_schema(partial: bool = False) -> dict:
+    """The scenario's JSON Schema from pydantic, plus ``extends``. With ``partial``, no field is
+    required anywhere: a file that extends another states only what differs, down to single
+    fields of a list item named by its id."""
+    schema = Scenario.model_json_schema(by_alias=True, mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "corridor-sim scenario" + (" (a file that extends another)" if partial else "")
+    schema["properties"]["extends"] = EXTENDS
+    schema["properties"].pop("overrides", None)      # recorded by the loader, never written in a file
+    if partial:
+        def drop(node):
+            if isinstance(node, dict):
+                node.pop("required", None)
+                for v in node.values():
+                    drop(v)
+            elif isinstance(node, list):
+                for v in node:
+                    drop(v)
+        drop(schema)
+    else:
+        schema.setdefault("required", [])
+    return schema
+
+
+def json_schema_text(partial: bool = False) -> str:
+    import json
+    return json.dumps(json_schema(partial), indent=2, sort_keys=True) + "\n"

@@ -18,17 +18,26 @@ from .kpi import binding_bottleneck, busiest_resources, first_year_at, route_spl
 from .stats import stat_dict
 
 SCHEMA = "corridor-sim/summary"
-VERSION = 2
+VERSION = 3
 
 TOTAL_METRICS = ["generated_mt", "delivered_mt", "diverted_mt", "backlog_mt", "in_system_mt", "teu_delivered",
-                 "transit_days_mean"]
+                 "entry_wait_days_mean", "corridor_days_mean", "transit_days_mean"]
 FLOW_METRICS = ["tons_generated", "tons_delivered", "tons_diverted", "tons_in_system", "tons_backlog",
-                "transit_days_mean", "transit_days_p95"]
+                "entry_wait_days_mean", "corridor_days_mean", "corridor_days_p95", "transit_days_mean",
+                "transit_days_p95"]
+DAYS = ("entry_wait_days: generation to corridor entry; corridor_days: entry to delivery; transit_days: their "
+        "sum (docs/kpis.md)")
 
 
 def totals(res) -> pd.DataFrame:
-    """Per year, the corridor totals of one run (Mt, TEU, tonne-weighted transit days)."""
+    """Per year, the corridor totals of one run (Mt, TEU, tonne-weighted days)."""
     rows = []
+
+    def weighted(col, g, w):       # tonne-weighted over flows; NaN where nothing was delivered
+        if col not in g:           # results written before the days were split have no such column
+            return np.nan
+        ok = g[col].notna() & (w > 0)
+        return float((g.loc[ok, col] * w[ok]).sum() / w[ok].sum()) if w[ok].sum() > 0 else np.nan
     for year, g in res.annual.groupby("year"):
         w = g.tons_delivered
         rows.append({"year": int(year), "generated_mt": g.tons_generated.sum() / 1e6,
@@ -36,15 +45,18 @@ def totals(res) -> pd.DataFrame:
                      "backlog_mt": g.tons_backlog.sum() / 1e6,
                      "in_system_mt": g.tons_in_system.sum() / 1e6,
                      "teu_delivered": g.loc[g.cargo == "container", "units_delivered"].sum(),
-                     "transit_days_mean": float((g.transit_days_mean * w).sum() / w.sum()) if w.sum() > 0 else np.nan})
+                     "entry_wait_days_mean": weighted("entry_wait_days_mean", g, w),
+                     "corridor_days_mean": weighted("corridor_days_mean", g, w),
+                     "transit_days_mean": weighted("transit_days_mean", g, w)})
     return pd.DataFrame(rows, columns=["year", *TOTAL_METRICS])
 
 
-def binding_vote(runs: list, year: int) -> dict:
+def binding_vote(runs: list, year: int, threshold: float) -> dict:
     """What binds in ``year`` across replications: the resource most often binding (each run's
-    ``kpi.binding_bottleneck``), with the share of replications it binds in, its kind and mean
-    utilization; if none binds in any run, the busiest resource with ``binding`` False."""
-    bbs = [binding_bottleneck(r.resources[r.resources.year == year]) for r in runs]
+    ``kpi.binding_bottleneck`` at the scenario's ``output.bottleneck_threshold``), with the share of
+    replications it binds in, its kind and mean utilization; if none binds in any run, the busiest
+    resource with ``binding`` False."""
+    bbs = [binding_bottleneck(r.resources[r.resources.year == year], threshold) for r in runs]
     named = Counter(b["resource"] for b in bbs if b["binding"])
     if named:
         resource, count = named.most_common(1)[0]
@@ -85,11 +97,13 @@ def summarize(runs: list, scenario, seed: int, failed: list[dict] | None = None)
     n = len(runs)
     tot = [totals(r).set_index("year") for r in runs]
     out: dict[str, Any] = {
-        "schema": SCHEMA, "version": VERSION, "scenario": scenario.name, "demand_case": scenario.demand_case,
+        "schema": SCHEMA, "version": VERSION, "scenario": scenario.name, "label": scenario.label,
+        "overrides": dict(scenario.overrides), "demand_case": scenario.demand_case,
         "seed": seed, "replications": n, "seeds": [r.seed for r in runs], "goal_mt_per_year": scenario.goal_mt_per_year,
+        "bottleneck_threshold": scenario.output.bottleneck_threshold, "days": DAYS,
         "scope": "corridor cargo as in the KZ Ministry of Transport TITR series (oil to BTC included)",
-        "statistics": ("mean, sd and 95% t confidence interval over replications" if n > 1
-                       else "one run: sd and the interval are null"),
+        "statistics": ("mean, sd and 95% t confidence interval over replications (route shares: on the logit "
+                       "scale, inside [0, 1]; docs/kpis.md)" if n > 1 else "one run: sd and the interval are null"),
         "years": {}}
     if failed:
         out["statistics"] += (f" (the {n} that succeeded; {len(failed)} failed: replications "
@@ -101,16 +115,16 @@ def summarize(runs: list, scenario, seed: int, failed: list[dict] | None = None)
         for flow in flows:
             rows = [r.annual[(r.annual.year == year) & (r.annual.flow == flow)].iloc[0] for r in runs]
             per_flow[flow] = {m: stat_dict([float(x[m]) for x in rows], 1 if m.startswith("tons") else 2)
-                              for m in FLOW_METRICS}
+                              for m in FLOW_METRICS if m in rows[0]}
         resources = pd.concat([r.resources[r.resources.year == year] for r in runs])
         splits: dict[str, dict[str, dict]] = {}
         for (f, route), d in route_shares(runs, year).items():
-            splits.setdefault(f, {})[route] = stat_dict(d["share"], 4)
+            splits.setdefault(f, {})[route] = stat_dict(d["share"], 4, share=True)
         out["years"][str(int(year))] = {
             "total": {m: stat_dict([t.loc[year, m] for t in tot], 3) for m in TOTAL_METRICS},
             "flows": per_flow,
             "busiest_resources": busiest_resources(resources, 3).to_dict(orient="records"),
-            "binding_bottleneck": binding_vote(runs, year),
+            "binding_bottleneck": binding_vote(runs, year, scenario.output.bottleneck_threshold),
             "route_split": splits,
         }
     mean = pd.Series([np.mean([t.loc[y, "delivered_mt"] for t in tot]) for y in tot[0].index], index=tot[0].index)
@@ -131,8 +145,9 @@ def check_summary(s: Any) -> list[str]:
         return ["not a mapping"]
     if s.get("schema") != SCHEMA or s.get("version") != VERSION:
         probs.append(f"schema/version is {s.get('schema')!r}/{s.get('version')!r}, not {SCHEMA!r}/{VERSION}")
-    for k, t in (("scenario", str), ("demand_case", str), ("seed", int), ("replications", int), ("seeds", list),
-                 ("goal_mt_per_year", (int, float)), ("years", dict), ("first_year_at_goal", dict),
+    for k, t in (("scenario", str), ("label", str), ("overrides", dict), ("demand_case", str), ("seed", int),
+                 ("replications", int), ("seeds", list), ("goal_mt_per_year", (int, float)),
+                 ("bottleneck_threshold", (int, float)), ("years", dict), ("first_year_at_goal", dict),
                  ("interventions", list), ("failed_replications", list)):
         if not isinstance(s.get(k), t):
             probs.append(f"{k}: missing or not {t}")

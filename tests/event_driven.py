@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import simpy
 
-from corridor_sim.rng import gamma_mean_cv, lognormal_mean_cv
 from corridor_sim.model.rail import RailLink
 from corridor_sim.model.servers import MonitoredResource
+from corridor_sim.rng import gamma_mean_cv, lognormal_mean_cv
 from corridor_sim.scenario import RailLink as RailLinkCfg
 
 INF = float("inf")

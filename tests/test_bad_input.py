@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 
+import pydantic
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -135,5 +136,5 @@ def test_set_reaches_list_items_by_id_and_terminals_by_cargo(base_path):
 
 def test_scenario_is_frozen(base_path):
     s = cs.load_scenario(base_path)
-    with pytest.raises(Exception):
+    with pytest.raises(pydantic.ValidationError, match="frozen"):
         s.demand.scale = 2.0

@@ -10,7 +10,7 @@ import pytest
 import corridor_sim as cs
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from calibration import measures  # noqa: E402
+from calibration import measures
 
 TOTAL_MT = {2024: 4.484, 2025: 4.119}
 TEU = {2024: 56_500, 2025: 77_000}

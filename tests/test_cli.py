@@ -85,7 +85,7 @@ def test_metadata_traces_the_run(run_dir, base_path):
 def test_terminal_summary_is_readable(run_dir):
     _, output = run_dir
     assert "all flows" in output and "busiest resources" in output
-    assert "transit d mean" in output and "containers_cn_az" in output
+    assert "wait before" in output and "in corridor" in output and "containers_cn_az" in output
     assert "results written to" in output
 
 

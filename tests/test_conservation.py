@@ -1,10 +1,10 @@
 """No tonne is created or lost: stocks, generation and deliveries balance for every flow and year."""
-import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import corridor_sim as cs
 from corridor_sim.kpi import conservation_gap
+
 from factories import build, flow, link, node, port, scenario, sea_line, terminal
 
 

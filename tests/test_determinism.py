@@ -21,7 +21,6 @@ def test_streams_are_per_component(base_path):
     more_tankers = cs.load_scenario(base_path, overrides={"sea_lines.tanker_aktau_sangachal.vessels.kz_tanker.count": 3},
                                     years=(2024, 2024))
     a, b = cs.run(scn, seed=5), cs.run(more_tankers, seed=5)
-    gen = lambda r, f: r.lots  # noqa: E731
     # container demand draws come from their own stream: the same consignments are generated
     ca = a.annual.set_index("flow").tons_generated
     cb = b.annual.set_index("flow").tons_generated

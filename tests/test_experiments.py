@@ -12,7 +12,8 @@ import corridor_sim as cs
 from corridor_sim.analysis import bottlenecks, capacity, sensitivity, sweep
 from corridor_sim.cli import main
 from corridor_sim.experiment import replicate, replication_seed
-from corridor_sim.replicated import Replicated, totals
+from corridor_sim.replicated import Replicated
+
 from factories import build, rail_sea
 
 STORMY = [0.3, 0.3, 0.1, 0.05, 0.05, 0.02, 0.02, 0.02, 0.05, 0.1, 0.3, 0.3]

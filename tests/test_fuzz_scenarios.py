@@ -24,7 +24,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from corridor_sim.cli import main
-from factories import flow, link, node, port, rail_sea, sea_line, terminal
+
+from factories import rail_sea
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = yaml.safe_load((ROOT / "scenarios" / "base.yaml").read_text())

@@ -23,6 +23,7 @@ from click.testing import CliRunner
 import corridor_sim as cs
 from corridor_sim import runsize
 from corridor_sim.cli import main
+
 from factories import rail_sea
 
 ROOT = Path(__file__).resolve().parents[1]

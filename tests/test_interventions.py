@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 import corridor_sim as cs
 from corridor_sim.cli import main
+
 from factories import build, flow, link, node, rail_sea, scenario
 
 H_JUL_2023 = (31 + 28 + 31 + 30 + 31 + 30) * 24.0      # 1 July 2023 in hours from 1 January
@@ -77,7 +78,7 @@ def test_a_tariff_cut_raises_demand_by_the_elasticity_formula():
     m = cut.demand.set_index("t_h").demand_multiplier
     assert m.loc[H_JUL_2023] == pytest.approx(expected, rel=1e-12)
     assert m.iloc[0] == 1.0
-    g = lambda r, after: r.lots[(r.lots.t_generated_h >= H_JUL_2023) == after].tons.sum()  # noqa: E731
+    g = lambda r, after: r.lots[(r.lots.t_generated_h >= H_JUL_2023) == after].tons.sum()
     assert g(cut, False) == pytest.approx(g(ref, False), rel=0.01)           # nothing changes before the date
     assert g(cut, True) / g(ref, True) == pytest.approx(expected, rel=0.02)  # +19.5% after it
 
@@ -137,7 +138,7 @@ def test_extends_chain_merges_by_id(base_path):
     late = cs.load_scenario(base_path.parent / "zangezur_late.yaml")
     z = cs.load_scenario(base_path.parent / "zangezur.yaml")
     base = cs.load_scenario(base_path)
-    opening = lambda s: [iv for iv in s.timeline if iv.id == "zangezur_open"]  # noqa: E731
+    opening = lambda s: [iv for iv in s.timeline if iv.id == "zangezur_open"]
     assert [iv.date.year for iv in opening(late)] == [2030] and [iv.date.year for iv in opening(z)] == [2028]
     assert opening(late)[0].description == opening(z)[0].description      # merged field by field
     assert [iv.id for iv in late.timeline if iv.id != "zangezur_open"] == [iv.id for iv in base.timeline]
@@ -182,7 +183,8 @@ def test_interventions_before_the_chosen_years_are_in_force_from_the_start(base_
 def test_compare_writes_table_plots_and_summary(tmp_path, base_path):
     out = tmp_path / "cmp"
     r = CliRunner().invoke(main, ["compare", str(base_path), str(base_path.parent / "bottlenecks.yaml"),
-                                  "--years", "2024-2025", "--out", str(out), "--set", "goal_mt_per_year=4.4"])
+                                  "--years", "2024-2025", "--out", str(out), "--set", "goal_mt_per_year=4.4",
+                                  "-n", "1"])
     assert r.exit_code == 0, r.output
     assert "first year at goal" in r.output and "bottlenecks" in r.output
     table = (out / "compare_table.csv").read_text()

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import corridor_sim as cs
+
 from factories import build, flow, link, node, port, rail_sea, scenario, sea_line, terminal
 
 HOURS_2023 = 8760.0

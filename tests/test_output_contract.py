@@ -27,6 +27,7 @@ import corridor_sim as cs
 from corridor_sim import output
 from corridor_sim.cli import main
 from corridor_sim.experiment import replicate
+
 from factories import build, rail_sea
 
 CS = shutil.which("corridor-sim", path=str(Path(sys.executable).parent)) or shutil.which("corridor-sim")
@@ -122,7 +123,7 @@ def test_an_interrupted_overwrite_keeps_the_old_replications(tmp_path):
 def _replace_and_die(out: str, seed: int, patch: str) -> None:
     """In a child process: write new results over ``out`` and die by SIGKILL at ``patch``."""
     res = cs.run(build(TINY), seed=seed)
-    die = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)  # noqa: E731
+    die = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)
     if patch == "before swap":
         output.swap_in = die                              # every file written, nothing swapped
     elif patch == "between renames":

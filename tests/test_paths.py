@@ -11,6 +11,7 @@ import simpy
 import corridor_sim as cs
 from corridor_sim.model import build as model_build
 from corridor_sim.model.paths import RailPaths
+
 from event_driven import EventDrivenRailLink
 from factories import build, flow, link, node, scenario
 
@@ -50,7 +51,7 @@ def test_lazy_background_trains_give_the_schedule_of_one_process_per_train(monke
             m.setattr(model_build, "RailLink", EventDrivenRailLink)
             ref = cs.run(scn, seed=seed)
         assert ref.metadata["events"] > 1.5 * lazy.metadata["events"]         # the reference did simulate them
-        paths = lambda r: r.resources[r.resources.kind == "rail_path"].set_index("resource")[PATH_COLUMNS]  # noqa: E731
+        paths = lambda r: r.resources[r.resources.kind == "rail_path"].set_index("resource")[PATH_COLUMNS]
         got, want = paths(lazy), paths(ref)
         assert want.loc["o_m:paths", "max_queue"] > 20 and want.loc["m_d:paths", "max_queue"] >= 3
         np.testing.assert_allclose(got.to_numpy(float), want.to_numpy(float), rtol=1e-9, atol=1e-9)

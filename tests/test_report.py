@@ -28,8 +28,9 @@ def test_map_shows_zangezur_closed_before_and_open_after(zangezur_run):
     dotted = [l for l in ax.get_lines() if l.get_linestyle() == ":"]
     assert len(dotted) >= len(zangezur)                       # the closed route is drawn, dotted
     labels = {t.get_text() for t in ax.texts}
+    labels |= {c.get_text() for c in ax.get_children() if hasattr(c, "get_text")}
     assert {"Aktau port", "Kuryk port", "Port of Baku (Alat)", "Dostyk"} <= labels
-    assert "longitude" in ax.get_xlabel() and "2027" in ax.get_title()
+    assert "longitude" in ax.get_xlabel() and "2027" in ax.get_title(loc="left")
     assert len(plots.corridor_map(zangezur_run, 2029).axes[0].get_lines()) > 20
 
 
@@ -39,8 +40,10 @@ def test_stringline_and_gantt_draw_the_window(zangezur_run):
     ax = fig.axes[0]
     assert len(ax.get_lines()) > 5 and "km" in ax.get_ylabel()
     g = plots.fleet_gantt(zangezur_run, start="2028-11-15", days=30)
-    assert len(g.axes[0].collections) > 10                    # one broken bar per vessel and state
-    assert any("held by weather" in t.get_text() for t in g.axes[0].get_legend().get_texts())
+    closures, fleet = g.axes[:2]
+    assert len(fleet.collections) > 10                        # one broken bar per vessel and state
+    assert len(closures.collections) >= 1                     # a strip of storm closures per port
+    assert any("held by weather" in t.get_text() for t in fleet.get_legend().get_texts())
     with pytest.raises(ValueError):
         plots.stringline(zangezur_run, ["aktau", "alat"])    # a sea leg has no rail time-distance
 
@@ -101,8 +104,34 @@ def test_report_loads_in_headless_chromium(tmp_path, base_path):
         page.screenshot(path=str(tmp_path / "report.png"), full_page=False)
         browser.close()
     assert [c for c in console if c.startswith(("error", "warning"))] == [] and errors == []
-    assert sections == ["Scenarios", "Results", "What binds", "Corridor map", "Plots by scenario",
-                        "Bottleneck ranking", "Parameters and sources", "Assumptions"]
+    assert sections == ["Summary", "Scenarios", "Results", "What binds", "Corridor map", "Plots by scenario",
+                        "Bottleneck ranking", "Sustainable capacity", "Parameters and sources", "Assumptions"]
     assert len(widths) >= 8 and min(widths) > 500              # every embedded image decoded
     assert "zangezur, 2027" in maps and "zangezur, 2029" in maps   # the route before and after it opens
     assert (tmp_path / "report.png").stat().st_size > 30_000
+
+
+def test_report_summary_and_assumptions_follow_the_scenario(tmp_path, base_path):
+    """A changed parameter changes the report's text: the assumptions are written from the run, and
+    the summary from its results; a --set run is labelled as the what-if it is."""
+    from corridor_sim.report import build_report
+    runner = CliRunner()
+    for extra, out in (([], "plain"), (["--set", "caspian.sea_level_decline_cm_per_year=7"], "seven")):
+        r = runner.invoke(main, ["run", str(base_path), "--years", "2024-2025", "--out", str(tmp_path / out), "-q",
+                                 "--no-plots", *extra])
+        assert r.exit_code == 0, r.output
+    plain = build_report([tmp_path / "plain"])
+    seven = build_report([tmp_path / "seven"])
+    assert "20 cm/yr" in plain and "20 cm/yr" not in seven and "7 cm/yr" in seven
+    assert "caspian.sea_level_decline_cm_per_year=7" in seven and "What-if" in seven
+    assert "caspian.sea_level_decline_cm_per_year" not in plain
+    summary = plain[plain.index('id="summary"'):plain.index('id="scenarios"')]
+    assert "not by 2025" in summary and "10 Mt/yr" in summary       # the goal and the year, from the results
+    goal = build_report([tmp_path / "plain"]).replace("x", "x")
+    cap = tmp_path / "cap"
+    cap.mkdir()
+    (cap / "capacity.csv").write_text("scenario,year,cargo,capacity_mt,capacity_mt_ci_low,capacity_mt_ci_high,binding\n"
+                                      "base,2024,all,5.2,4.8,5.6,tanker\nbase,2025,all,10.4,10.0,10.8,ferry\n")
+    with_cap = build_report([tmp_path / "plain"], capacity=[cap])
+    assert "capacity reaches it: <b>2025 (10.40 ± 0.40 Mt/yr)</b>" in with_cap
+    assert goal.count("<h2") == with_cap.count("<h2")

@@ -3,7 +3,6 @@ identical to grants sent through the SimPy kernel."""
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 import simpy
 
 import corridor_sim as cs
@@ -11,6 +10,7 @@ from corridor_sim.model import servers
 from corridor_sim.model.meters import Meter
 from corridor_sim.model.servers import MonitoredResource, Server, Yard
 from corridor_sim.results import TABLES
+
 from factories import build, rail_sea
 
 H_JUL_2023 = (31 + 28 + 31 + 30 + 31 + 30) * 24.0

@@ -14,8 +14,9 @@ a tariff cut and the opening of a route.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple
 
 import simpy
 
@@ -24,7 +25,7 @@ from ..rng import Streams
 from ..scenario import Scenario
 from .cargo import Ledger, Lot, Train
 from .demand import DemandPlan, FlowState, flow_process
-from .fleet import SeaLine
+from .fleet import LineYear, SeaLine
 from .meters import Meter, ResourceYear
 from .port import Closure, LevelStat, Port, Terminal
 from .rail import LinkYear, RailLink
@@ -206,12 +207,15 @@ class Model:
     def link_rows(self) -> list[LinkYear]:
         return [r for link in self.links.values() for r in link.link_rows(self.years)]
 
+    def line_rows(self) -> list[LineYear]:
+        return [r for line in self.lines.values() for r in line.line_rows(self.years)]
+
     def level_rows(self) -> list[LevelStat]:
         return ([r for term in self.terminals.values() for r in term.level_rows()]
                 + [r for port in self.ports.values() for r in port.level_rows()])
 
     # -- running -------------------------------------------------------------------------------------
-    def run(self, progress: Callable[[float], None] | None = None, chunk_h: float = 24.0 * 7) -> "Model":
+    def run(self, progress: Callable[[float], None] | None = None, chunk_h: float = 24.0 * 7) -> Model:
         """Advance to the end of the last year; at every year boundary snapshot the stocks and
         re-plan demand from the year just ended."""
         env = self.env

@@ -9,8 +9,9 @@ from __future__ import annotations
 import math
 from array import array
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from .records import Recorder
 
@@ -46,7 +47,7 @@ class Lot:
         self.t_entered: float | None = None
         self.stamps: list[tuple[str, float]] = []
 
-    def split(self, units: float, new_id: int) -> "Lot":
+    def split(self, units: float, new_id: int) -> Lot:
         """Take ``units`` out of this lot into a new lot (same consignment and history)."""
         part = Lot.__new__(Lot)
         share = units / self.units
@@ -180,7 +181,7 @@ class Ledger:
     # (flow, route) -> tonnes on the route, integrated over time (tonne-hours by year)
     route_stock: dict[tuple, _Integral] = field(default_factory=dict)
     # (flow, route) -> recent delivery rate, for flows whose shippers look before they send
-    route_rate: dict[tuple, "DeliveryRate"] = field(default_factory=dict)
+    route_rate: dict[tuple, DeliveryRate] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.deliveries = self.recorder.table(Delivery, detail=True)

@@ -17,9 +17,9 @@ import simpy
 from ..rng import gamma_mean_cv
 from ..scenario import SeaLine as SeaLineCfg
 from .meters import NAN, Meter, ResourceKind, ResourceYear, Tally
+from .port import Terminal
 from .records import Recorder
 from .servers import Server
-from .port import Port, Terminal
 
 
 class Voyage(NamedTuple):
@@ -35,6 +35,19 @@ class Voyage(NamedTuple):
     tons: float
     capacity_units: float
     load_factor: float           # share of capacity usable at the draft of the day
+
+
+class LineYear(NamedTuple):
+    """One row of ``lines``: a sea line in one year, by the year its sailings left."""
+
+    year: int
+    line: str
+    from_port: str
+    to_port: str
+    cargo: str
+    voyages: int
+    units: float
+    tons: float
 
 
 class VesselStateSpan(NamedTuple):
@@ -72,6 +85,8 @@ class SeaLine:
         self.voyages = recorder.table(Voyage, detail=True)
         self.states = recorder.table(VesselStateSpan, detail=True)
         self.shipped = Tally(bounds)           # units shipped, by year of departure
+        self.shipped_tons = Tally(bounds)
+        self.sailings = Tally(bounds)
         self.streams = streams
         self.groups: dict[str, VesselGroupState] = {}
         # Ships wait for cargo at anchor, one at a time per line (FIFO): the first claims the cargo,
@@ -130,6 +145,11 @@ class SeaLine:
                                          f"{unit} in the {self.origin.port.id} yard", NAN, NAN,
                                          yard.mean(i) / rate if rate > 0 else NAN))
         return rows
+
+    def line_rows(self, years: list[int]) -> list[LineYear]:
+        return [LineYear(y, self.id, self.origin.port.id, self.dest.port.id, self.cfg.cargo,
+                         int(self.sailings.total[i]), self.shipped.total[i], self.shipped_tons.total[i])
+                for i, y in enumerate(years)]
 
     def _state(self, vessel: str, state: str, t0: float) -> float:
         now = self.env.now
@@ -203,6 +223,8 @@ class SeaLine:
             t_arr = env.now
             t = self._state(name, "unloading", t)
             self.shipped.add(t_dep, units)
+            self.shipped_tons.add(t_dep, tons)
+            self.sailings.add(t_dep, 1.0)
             if self.voyages is not None:
                 self.voyages.append(Voyage(name, group, self.id, cfg.cargo, t_dep, t_arr, units, tons, capacity, lf))
             yield from pb.wait_open()

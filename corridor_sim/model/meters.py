@@ -104,7 +104,7 @@ class Meter:
         if self.bins is not None:
             self.bins.set(level)
 
-    def follow(self, bounds: list[float]) -> "Meter":
+    def follow(self, bounds: list[float]) -> Meter:
         """Also meter this level over the spans between ``bounds`` (from now on); returns that Meter."""
         self.bins = Meter(self.env, bounds, self.level)
         return self.bins
