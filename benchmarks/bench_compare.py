@@ -14,6 +14,7 @@ bare SimPy loop timed in this process), a figure that does not depend on the mac
 older commit) with this Python, to measure before and after on the same machine.
 Usage: python benchmarks/bench_compare.py [-n 5] [--workers 2] [--source DIR] [--keep DIR]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -65,8 +66,20 @@ def main() -> None:
     files = [str(args.source / "scenarios" / f"{s}.yaml") for s in SCENARIOS]
     with tempfile.TemporaryDirectory() as tmp:
         out = args.keep or Path(tmp) / "compare5"
-        cmd = [sys.executable, "-c", "from corridor_sim.cli import main; main()", "compare", *files,
-               "-n", str(args.replications), "--workers", str(args.workers), "--out", str(out), "-q"]
+        cmd = [
+            sys.executable,
+            "-c",
+            "from corridor_sim.cli import main; main()",
+            "compare",
+            *files,
+            "-n",
+            str(args.replications),
+            "--workers",
+            str(args.workers),
+            "--out",
+            str(out),
+            "-q",
+        ]
         if args.years:
             cmd += ["--years", args.years]
         env = dict(os.environ, PYTHONPATH=str(args.source), MPLBACKEND="Agg")
@@ -81,8 +94,10 @@ def main() -> None:
         written = _bytes(out)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     bare = bare_simpy(BARE_EVENTS)
-    print(f"compare of {len(SCENARIOS)} scenarios x {args.replications} replications, {args.workers} workers, "
-          f"source {args.source}")
+    print(
+        f"compare of {len(SCENARIOS)} scenarios x {args.replications} replications, {args.workers} workers, "
+        f"source {args.source}"
+    )
     print(f"  CPU, all processes    {cpu:10.1f} s{'' if adopted else '  (fork server not adopted: CPU may be low)'}")
     print(f"  wall                  {wall:10.1f} s")
     print(f"  written               {written / 1e6:10.1f} MB")

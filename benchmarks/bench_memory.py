@@ -8,6 +8,7 @@ with the years simulated shows as the ratio; the target is within 10%.
 ``--source DIR`` measures the corridor_sim of another checkout with this Python (before and after).
 Usage: python benchmarks/bench_memory.py [--repeat 2] [--source DIR]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,7 +29,7 @@ def peak_rss_mb(cmd: list[str], env: dict) -> float:
     err = proc.stderr.read().decode() if proc.stderr else ""
     if proc.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err}")
-    return usage.ru_maxrss / 1024          # kB on Linux
+    return usage.ru_maxrss / 1024  # kB on Linux
 
 
 def main() -> None:
@@ -48,13 +49,26 @@ def main() -> None:
             for years in peaks:
                 with tempfile.TemporaryDirectory() as tmp:
                     out = Path(tmp) / "run"
-                    cmd = [sys.executable, "-c", "from corridor_sim.cli import main; main()", "run", scenario,
-                           "--years", years, "--out", str(out), "-q", *extra]
+                    cmd = [
+                        sys.executable,
+                        "-c",
+                        "from corridor_sim.cli import main; main()",
+                        "run",
+                        scenario,
+                        "--years",
+                        years,
+                        "--out",
+                        str(out),
+                        "-q",
+                        *extra,
+                    ]
                     peaks[years].append(peak_rss_mb(cmd, env))
                     sizes[years] = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
         one, many = statistics.median(peaks["2024"]), statistics.median(peaks[args.long])
-        print(f"  {label:12s} {one:10.0f} {many:14.0f} {many / one:7.2f} "
-              f"{sizes['2024'] / 1e6:11.1f} / {sizes[args.long] / 1e6:.1f}")
+        print(
+            f"  {label:12s} {one:10.0f} {many:14.0f} {many / one:7.2f} "
+            f"{sizes['2024'] / 1e6:11.1f} / {sizes[args.long] / 1e6:.1f}"
+        )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ does.
 
 Usage: python benchmarks/bench_workers.py [-n 8] [--workers 2] [--years 2024-2035] [--repeat 3]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -63,9 +64,11 @@ def main() -> None:
             print(f"  pair: 1 worker {t1:7.2f} s, {args.workers} workers {tn:7.2f} s, {t1 / tn:5.2f}x", flush=True)
     t1, tn = statistics.median(ones), statistics.median(manys)
     first, last = scn.start_year, scn.end_year
-    print(f"{args.replications} replications of {scn.name} {first}-{last}, each written to its folder "
-          f"(identical results on both); median of {args.repeat} alternating pairs, wall time, "
-          f"{os.cpu_count()} cores")
+    print(
+        f"{args.replications} replications of {scn.name} {first}-{last}, each written to its folder "
+        f"(identical results on both); median of {args.repeat} alternating pairs, wall time, "
+        f"{os.cpu_count()} cores"
+    )
     print(f"  1 worker       {t1:8.2f} s   {args.replications / t1:6.2f} runs/s")
     print(f"  {args.workers} workers      {tn:8.2f} s   {args.replications / tn:6.2f} runs/s")
     print(f"  speed-up       {t1 / tn:8.2f}x   (ideal {args.workers:.0f}x; worker start-up included)")

@@ -8,6 +8,7 @@ the events and the tonnes). CPU time (``time.process_time``), not wall time, so 
 the machine disturb the figures less; medians over the repetitions.
 Usage: python benchmarks/bench_year.py [--repeat 5]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,7 +22,7 @@ import corridor_sim as cs
 from corridor_sim.model.build import Model
 
 ROOT = Path(__file__).resolve().parents[1]
-BARE_EVENTS = 300_000      # fixed, so the bare rate does not depend on the model being measured
+BARE_EVENTS = 300_000  # fixed, so the bare rate does not depend on the model being measured
 
 
 def model_year(scn, seed: int) -> tuple[int, float, float, float]:
@@ -33,7 +34,7 @@ def model_year(scn, seed: int) -> tuple[int, float, float, float]:
     t1 = time.process_time()
     cs.results.collect(model, cpu_sim_s)
     cpu_collect_s = time.process_time() - t1
-    tons = sum(acc[0] for acc in model.ledger.route_stats.values())    # every tonne delivered, warm-up included
+    tons = sum(acc[0] for acc in model.ledger.route_stats.values())  # every tonne delivered, warm-up included
     return model.events, tons, cpu_sim_s, cpu_collect_s
 
 

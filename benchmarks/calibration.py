@@ -6,6 +6,7 @@ simulated means, which base.yaml quotes); then a forecast check: 2025 as the cen
 have projected it from 2024 alone (2025's observed demand levels left out).
 Usage: python benchmarks/calibration.py [--seeds 10]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,17 +29,26 @@ DOCUMENTED = {
         "containers, TEU": (56500, "TITR Association (seaports)"),
         "crude to BTC, Mt": (1.40, "KazTransOil: >1.4 Mt"),
         "KZ rail border crossing, h": (69.7, "ADB CAREC CPMM 2023 (not tuned)"),
-        "tanker arrivals at Baku, per month": (13.0, "AZ Energy Min.: 12-14 in 2023, before the 8,000-dwt JV tankers (not tuned)"),
+        "tanker arrivals at Baku, per month": (
+            13.0,
+            "AZ Energy Min.: 12-14 in 2023, before the 8,000-dwt JV tankers (not tuned)",
+        ),
         "ferry railcars carried (Kuryk line)": (38136, "ASCO all lines: 2 x 19,068 (H1 2024); upper bound"),
         "China border -> Baku containers, days": (9.5, "News.az: Xi'an-Baku 8-11 days incl. China (upper bound)"),
-        "BTK containers H1, TEU": (160, "GE Ministry of Economy via Caliber; the model has no ramp within 2024 (its 2024 Turkiye flow is an annual assumption)"),
+        "BTK containers H1, TEU": (
+            160,
+            "GE Ministry of Economy via Caliber; the model has no ramp within 2024 (its 2024 Turkiye flow is an annual assumption)",
+        ),
     },
     2025: {
         "corridor total, Mt": (4.119, "KZ MinTransport via Report.az (10 Mar 2026)"),
         "containers, TEU": (77000, "KZ MinTransport: ~77,000 TEU"),
         "crude to BTC, Mt": (1.2, "Energy Min. via Caspian Post: ~1.2 Mt projected"),
         "BTK containers H1, TEU": (9393, "GE Ministry of Economy via Caliber"),
-        "ferry railcars Jan-Sep (Kuryk line)": (28076, "ASCO all lines, 9M 2025; upper bound (-4% on H1 2024 while the wagon remainder fell 29%)"),
+        "ferry railcars Jan-Sep (Kuryk line)": (
+            28076,
+            "ASCO all lines, 9M 2025; upper bound (-4% on H1 2024 while the wagon remainder fell 29%)",
+        ),
         "tanker arrivals at Baku, per month": (np.nan, ""),
     },
 }
@@ -48,7 +58,10 @@ def measures(res, year: int) -> dict[str, float]:
     """The documented quantities, measured in one run, for one calendar year."""
     cal = Calendar(res.scenario.start_year, res.scenario.end_year)
     t0, t1 = cal.year_start_h(year), cal.year_start_h(year + 1)
-    t_jul, t_oct = cal.year_start_h(year) + 24 * (181 + (year % 4 == 0)), cal.year_start_h(year) + 24 * (273 + (year % 4 == 0))
+    t_jul, t_oct = (
+        cal.year_start_h(year) + 24 * (181 + (year % 4 == 0)),
+        cal.year_start_h(year) + 24 * (273 + (year % 4 == 0)),
+    )
     a = res.annual[res.annual.year == year].set_index("flow")
     lots = res.lots[res.lots.year == year]
     out = {"corridor total, Mt": a.tons_delivered.sum() / 1e6}
@@ -57,7 +70,7 @@ def measures(res, year: int) -> dict[str, float]:
             out[f"{f}, Mt"] = a.loc[f, "tons_delivered"] / 1e6
     out["containers, TEU"] = a.loc[a.cargo == "container", "units_delivered"].sum()
     out["crude to BTC, Mt"] = a.loc[a.cargo == "crude", "tons_delivered"].sum() / 1e6
-    trains = lots.drop_duplicates("consignment")     # a consignment split at a port is one train at the border
+    trains = lots.drop_duplicates("consignment")  # a consignment split at a port is one train at the border
     hours = []
     for gw, nxt in (("khorgos_altynkol", "altynkol_almaty"), ("alashankou_dostyk", "dostyk_aktogay")):
         if f"t_rail:{gw}_h" in trains and f"t_rail:{nxt}_h" in trains:
@@ -68,14 +81,21 @@ def measures(res, year: int) -> dict[str, float]:
     in_year = (v.t_arrive_h >= t0) & (v.t_arrive_h < t1)
     out["tanker arrivals at Baku, per month"] = (in_year & (v.line == "tanker_aktau_sangachal")).sum() / 12
     ferry = v[v.line == "ferry_kuryk_alat"]
-    out["ferry railcars carried (Kuryk line)"] = ferry.loc[(ferry.t_depart_h >= t0) & (ferry.t_depart_h < t1), "units"].sum()
-    out["ferry railcars Jan-Sep (Kuryk line)"] = ferry.loc[(ferry.t_depart_h >= t0) & (ferry.t_depart_h < t_oct), "units"].sum()
+    out["ferry railcars carried (Kuryk line)"] = ferry.loc[
+        (ferry.t_depart_h >= t0) & (ferry.t_depart_h < t1), "units"
+    ].sum()
+    out["ferry railcars Jan-Sep (Kuryk line)"] = ferry.loc[
+        (ferry.t_depart_h >= t0) & (ferry.t_depart_h < t_oct), "units"
+    ].sum()
     c = lots[lots.flow == "containers_cn_az"]
-    out["China border -> Baku containers, days"] = float(np.average(c.transit_days, weights=c.tons)) if len(c) else np.nan
+    out["China border -> Baku containers, days"] = (
+        float(np.average(c.transit_days, weights=c.tons)) if len(c) else np.nan
+    )
     btk = "t_rail:akhalkalaki_kars_h"
     allc = res.lots
-    out["BTK containers H1, TEU"] = (allc.loc[(allc[btk] >= t0) & (allc[btk] < t_jul), "units"].sum()
-                                     if btk in allc else 0.0)
+    out["BTK containers H1, TEU"] = (
+        allc.loc[(allc[btk] >= t0) & (allc[btk] < t_jul), "units"].sum() if btk in allc else 0.0
+    )
     return out
 
 
@@ -104,9 +124,11 @@ def main() -> None:
     for year in (2024, 2025):
         doc = dict(DOCUMENTED[year])
         for f in scn.demand.flows:
-            if f.cargo != "crude":       # crude's row is "crude to BTC" (its 2025 level is a rate, paused 6 weeks)
-                doc[f"{f.id}, Mt"] = (cs.scenario.trend_tons(f, scn.demand.base_year, year) / 1e6,
-                                      "derived split (seeds/SOURCES.md)")
+            if f.cargo != "crude":  # crude's row is "crude to BTC" (its 2025 level is a rate, paused 6 weeks)
+                doc[f"{f.id}, Mt"] = (
+                    cs.scenario.trend_tons(f, scn.demand.base_year, year) / 1e6,
+                    "derived split (seeds/SOURCES.md)",
+                )
         print(f"### {year}\n")
         print(table([measures(r, year) for r in results], doc) + "\n")
 

@@ -5,6 +5,7 @@ tankers; Aktau's oil expansion; Sangachal's third berth), over a few seeds, and 
 delivered and diverted, and the utilization and cargo wait of the tankers and oil berths.
 Usage: python benchmarks/oil_case.py [--seeds 3]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,27 +37,37 @@ def main() -> None:
     args = ap.parse_args()
     oil = cs.load_scenario(ROOT / "scenarios" / "oil_btc_7mt.yaml", years=(2026, 2028))
     print(f"Crude to BTC in the oil case, mean over {args.seeds} seeds:\n")
-    print("| case | year | crude delivered, Mt | diverted, Mt | tankers busy | Aktau oil berths busy | "
-          "Sangachal berths busy | crude's wait for a tanker, days | what binds |")
+    print(
+        "| case | year | crude delivered, Mt | diverted, Mt | tankers busy | Aktau oil berths busy | "
+        "Sangachal berths busy | crude's wait for a tanker, days | what binds |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for label, ids in CASES.items():
         runs = [cs.run(without(oil, ids), seed=s, detail=False) for s in range(1, args.seeds + 1)]
         for year in (2026, 2027, 2028):
+
             def crude(col, year=year, runs=runs):
-                return np.mean([r.annual[(r.annual.year == year) & (r.annual.cargo == "crude")][col].sum()
-                                for r in runs]) / 1e6
+                return (
+                    np.mean([r.annual[(r.annual.year == year) & (r.annual.cargo == "crude")][col].sum() for r in runs])
+                    / 1e6
+                )
 
             def res(name_part, col="utilization", year=year, runs=runs):
-                vals = [r.resources[(r.resources.year == year) & r.resources.resource.str.contains(name_part)][col].max()
-                        for r in runs]
+                vals = [
+                    r.resources[(r.resources.year == year) & r.resources.resource.str.contains(name_part)][col].max()
+                    for r in runs
+                ]
                 return float(np.nanmean(vals))
+
             binds = [binding_bottleneck(r.resources[r.resources.year == year]) for r in runs]
             named = [b["resource"] for b in binds if b["binding"]]
             what = max(set(named), key=named.count) if named else "nothing at or above 85%"
-            print(f"| {label} | {year} | {crude('tons_delivered'):.2f} | {crude('tons_diverted'):.2f} | "
-                  f"{res('tanker_aktau_sangachal'):.0%} | {res('aktau:crude:berths'):.0%} | "
-                  f"{res('sangachal:crude:berths'):.0%} | {res('tanker_aktau_sangachal', 'mean_wait_h') / 24:.1f} | "
-                  f"{what} |")
+            print(
+                f"| {label} | {year} | {crude('tons_delivered'):.2f} | {crude('tons_diverted'):.2f} | "
+                f"{res('tanker_aktau_sangachal'):.0%} | {res('aktau:crude:berths'):.0%} | "
+                f"{res('sangachal:crude:berths'):.0%} | {res('tanker_aktau_sangachal', 'mean_wait_h') / 24:.1f} | "
+                f"{what} |"
+            )
 
 
 if __name__ == "__main__":

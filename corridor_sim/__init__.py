@@ -8,6 +8,7 @@ The public API, used by the CLI and by notebooks alike::
     res.annual          # pandas DataFrame: tonnes by year and flow
     res.write("results/base")
 """
+
 from __future__ import annotations
 
 __version__ = "0.1.0"
@@ -17,5 +18,15 @@ from .loading import ScenarioError, load_scenario, validate_dict
 from .scenario import Scenario, describe
 from .simulate import run
 
-__all__ = ["Scenario", "ScenarioError", "describe", "load_scenario", "validate_dict", "run", "compare",
-           "compare_results", "Comparison", "__version__"]
+__all__ = [
+    "Scenario",
+    "ScenarioError",
+    "describe",
+    "load_scenario",
+    "validate_dict",
+    "run",
+    "compare",
+    "compare_results",
+    "Comparison",
+    "__version__",
+]

@@ -1,4 +1,5 @@
 """``python -m corridor_sim``: the same command line as ``corridor-sim``."""
+
 from .cli import main
 
 if __name__ == "__main__":

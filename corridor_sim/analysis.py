@@ -7,6 +7,7 @@ Dask, with identical results for the same seed. A task's worker sends back only 
 analysis reads, not the run's tables. Comparisons between variants use common random numbers
 (the same replication seeds), so the differences they report are not seed noise.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -28,8 +29,13 @@ from .stats import mean_ci
 from .summary import totals
 
 
-def _variant(s: Scenario, overrides: dict[str, Any] | None = None, scales: dict[str, float] | None = None,
-             years: tuple[int, int] | None = None, label: str = "variant") -> Scenario:
+def _variant(
+    s: Scenario,
+    overrides: dict[str, Any] | None = None,
+    scales: dict[str, float] | None = None,
+    years: tuple[int, int] | None = None,
+    label: str = "variant",
+) -> Scenario:
     """A validated copy of ``s`` with values set and/or scaled (ScenarioError if invalid)."""
     raw = s.model_dump(mode="python", by_alias=True)
     for path, v in (overrides or {}).items():
@@ -44,10 +50,14 @@ def _variant(s: Scenario, overrides: dict[str, Any] | None = None, scales: dict[
 def _kpis(res) -> dict:
     t = totals(res)
     w = t.delivered_mt
-    return {"delivered_mt_last_year": float(w.iloc[-1]), "delivered_mt_per_year": float(w.mean()),
-            "transit_days_mean": float((t.transit_days_mean * w).sum() / w.sum()) if w.sum() > 0 else np.nan,
-            "backlog_mt_end": float(t.backlog_mt.iloc[-1]), "in_system_mt_end": float(t.in_system_mt.iloc[-1]),
-            "diverted_mt_per_year": float(t.diverted_mt.mean())}
+    return {
+        "delivered_mt_last_year": float(w.iloc[-1]),
+        "delivered_mt_per_year": float(w.mean()),
+        "transit_days_mean": float((t.transit_days_mean * w).sum() / w.sum()) if w.sum() > 0 else np.nan,
+        "backlog_mt_end": float(t.backlog_mt.iloc[-1]),
+        "in_system_mt_end": float(t.in_system_mt.iloc[-1]),
+        "diverted_mt_per_year": float(t.diverted_mt.mean()),
+    }
 
 
 def kpi_task(task: Task) -> Outcome[dict]:
@@ -76,6 +86,7 @@ def parse_vary(text: str) -> tuple[str, list[Any]]:
     ('demand.scale', [0.8, 1, 1.2])
     """
     from .safeyaml import YamlInputError, load_value
+
     if "=" not in text:
         raise ValueError(f"--vary takes path=v1,v2,..., got {text!r}")
     path, values = text.split("=", 1)
@@ -90,8 +101,14 @@ def parse_vary(text: str) -> tuple[str, list[Any]]:
     return path.strip(), vals
 
 
-def sweep(scenario: Scenario, varies: list[tuple[str, list]], replications: int = 1, seed: int = 1,
-          execution: Execution | None = None, **options) -> pd.DataFrame:
+def sweep(
+    scenario: Scenario,
+    varies: list[tuple[str, list]],
+    replications: int = 1,
+    seed: int = 1,
+    execution: Execution | None = None,
+    **options,
+) -> pd.DataFrame:
     """Run the grid of ``varies`` (every combination), ``replications`` each with common seeds.
 
     One row per point and replication. A point whose values are invalid or too large for this
@@ -106,16 +123,37 @@ def sweep(scenario: Scenario, varies: list[tuple[str, list]], replications: int 
             scn = _variant(scenario, point, label=f"point {i}")
             runsize.check(scn, allow_large=ex.allow_large, what=f"point {i}", detail=False)
         except (ScenarioError, KeyError, runsize.RunTooLarge) as exc:
-            msg = (str(exc.args[0]) if isinstance(exc, KeyError) else
-                   "; ".join(str(p) for p in exc.problems) or str(exc) if isinstance(exc, ScenarioError) else str(exc))
+            msg = (
+                str(exc.args[0])
+                if isinstance(exc, KeyError)
+                else "; ".join(str(p) for p in exc.problems) or str(exc)
+                if isinstance(exc, ScenarioError)
+                else str(exc)
+            )
             for r in range(replications):
-                rows.append({"point": i, **point, "replication": r, "seed": replication_seed(seed, r),
-                             "status": "invalid", "error": msg})
+                rows.append(
+                    {
+                        "point": i,
+                        **point,
+                        "replication": r,
+                        "seed": replication_seed(seed, r),
+                        "status": "invalid",
+                        "error": msg,
+                    }
+                )
             continue
         for r in range(replications):
             tasks.append(Task(scn, replication_seed(seed, r), r, variant=f"point {i}"))
-            rows.append({"point": i, **point, "replication": r, "seed": replication_seed(seed, r),
-                         "status": "pending", "error": None})
+            rows.append(
+                {
+                    "point": i,
+                    **point,
+                    "replication": r,
+                    "seed": replication_seed(seed, r),
+                    "status": "pending",
+                    "error": None,
+                }
+            )
     index = {(f"point {row['point']}", row["replication"]): row for row in rows}
     for outcome in execute(tasks, ex, kpi_task):
         row = index[(outcome.task.variant, outcome.task.replication)]
@@ -131,9 +169,17 @@ def sweep_summary(table: pd.DataFrame, paths: list[str], kpi: str = "delivered_m
     rows = []
     for point, g in table.groupby("point"):
         s = mean_ci(ok.loc[ok.point == point, kpi]) if kpi in ok else mean_ci([])
-        rows.append({"point": point, **{p: g[p].iloc[0] for p in paths}, "n_ok": int((g.status == "ok").sum()),
-                     f"{kpi}_mean": s["mean"], f"{kpi}_ci_low": s["ci_low"], f"{kpi}_ci_high": s["ci_high"],
-                     "error": g.error.dropna().iloc[0] if g.error.notna().any() else None})
+        rows.append(
+            {
+                "point": point,
+                **{p: g[p].iloc[0] for p in paths},
+                "n_ok": int((g.status == "ok").sum()),
+                f"{kpi}_mean": s["mean"],
+                f"{kpi}_ci_low": s["ci_low"],
+                f"{kpi}_ci_high": s["ci_high"],
+                "error": g.error.dropna().iloc[0] if g.error.notna().any() else None,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -167,14 +213,18 @@ def _scaled(s: Scenario, cargo: str | None, k: float) -> Scenario:
 
 
 def _probe(s: Scenario, seed: int, cargo: str | None, tolerance: float) -> dict:
-    res = run(s, seed=seed, allow_large=True, detail=False)   # capacity() checked the largest probe before starting
+    res = run(s, seed=seed, allow_large=True, detail=False)  # capacity() checked the largest probe before starting
     a = res.annual if cargo is None else res.annual[res.annual.cargo == cargo]
     # demand the corridor cannot carry either piles up or, past the shippers' patience, goes another way
     growth = (a.tons_backlog + a.tons_in_system - a.tons_backlog_start - a.tons_in_system_start + a.tons_diverted).sum()
     gen = a.tons_generated.sum()
-    return {"sustainable": bool(growth <= tolerance * max(gen, 1.0)), "delivered_t": float(a.tons_delivered.sum()),
-            "delivered_units": float(a.units_delivered.sum()), "stock_growth_t": float(growth),
-            "binding": binding_bottleneck(res.resources, s.output.bottleneck_threshold)}
+    return {
+        "sustainable": bool(growth <= tolerance * max(gen, 1.0)),
+        "delivered_t": float(a.tons_delivered.sum()),
+        "delivered_units": float(a.units_delivered.sum()),
+        "stock_growth_t": float(growth),
+        "binding": binding_bottleneck(res.resources, s.output.bottleneck_threshold),
+    }
 
 
 def capacity_task(tolerance: float, iterations: int, t: Task) -> Outcome[dict]:
@@ -185,7 +235,7 @@ def capacity_task(tolerance: float, iterations: int, t: Task) -> Outcome[dict]:
         lo, hi = 0.0, 1.0
         best = None
         probe = _probe(_scaled(t.scenario, cargo, 1.0), t.seed, cargo, tolerance)
-        while probe["sustainable"] and hi < 16:      # so the largest probe is 1.6^6 = 16.8 < MAX_PROBE_SCALE
+        while probe["sustainable"] and hi < 16:  # so the largest probe is 1.6^6 = 16.8 < MAX_PROBE_SCALE
             lo, best = hi, probe
             hi *= 1.6
             probe = _probe(_scaled(t.scenario, cargo, hi), t.seed, cargo, tolerance)
@@ -197,25 +247,44 @@ def capacity_task(tolerance: float, iterations: int, t: Task) -> Outcome[dict]:
                 lo, best = mid, p
             else:
                 hi, worst = mid, p
-        if best is None:   # even a small share of today's demand piles up: probe downwards once
+        if best is None:  # even a small share of today's demand piles up: probe downwards once
             best = _probe(_scaled(t.scenario, cargo, max(lo, 0.05)), t.seed, cargo, tolerance)
-        return Outcome(t, {"scale": lo, "delivered_t": best["delivered_t"], "delivered_units": best["delivered_units"],
-                           "binding": worst["binding"]})
+        return Outcome(
+            t,
+            {
+                "scale": lo,
+                "delivered_t": best["delivered_t"],
+                "delivered_units": best["delivered_units"],
+                "binding": worst["binding"],
+            },
+        )
     except Exception as exc:
         return Outcome(t, None, f"{type(exc).__name__}: {exc}")
 
 
-def capacity(scenario: Scenario, year: int | None = None, replications: int = 3, seed: int = 1,
-             by_cargo: bool = True, tolerance: float = 0.03, iterations: int = 6, execution: Execution | None = None,
-             **options) -> pd.DataFrame:
+def capacity(
+    scenario: Scenario,
+    year: int | None = None,
+    replications: int = 3,
+    seed: int = 1,
+    by_cargo: bool = True,
+    tolerance: float = 0.03,
+    iterations: int = 6,
+    execution: Execution | None = None,
+    **options,
+) -> pd.DataFrame:
     """Sustainable capacity in ``year``: scale demand up until stocks grow over the year, per
     replication; report the throughput at the highest sustainable scale (mean and 95% CI), the
     resource that binds just above it, and the same per cargo class."""
     ex = Execution.of(execution, **options)
     year = year or scenario.start_year
     base = capacity_scenario(scenario, year)
-    runsize.check(_scaled(base, None, MAX_PROBE_SCALE), allow_large=ex.allow_large,
-                  what=f"the capacity search (demand up to x{MAX_PROBE_SCALE:g})", detail=False)
+    runsize.check(
+        _scaled(base, None, MAX_PROBE_SCALE),
+        allow_large=ex.allow_large,
+        what=f"the capacity search (demand up to x{MAX_PROBE_SCALE:g})",
+        detail=False,
+    )
     groups = [None] + (sorted({f.cargo for f in base.demand.flows}) if by_cargo else [])
     tasks = [Task(base, replication_seed(seed, r), r, variant=g or "all") for g in groups for r in range(replications)]
     got: dict[str | None, list] = {g: [] for g in groups}
@@ -230,13 +299,24 @@ def capacity(scenario: Scenario, year: int | None = None, replications: int = 3,
         units = mean_ci([r["delivered_units"] for r in res])
         scale = mean_ci([r["scale"] for r in res])
         binds = pd.Series([r["binding"]["resource"] for r in res]).value_counts()
-        rows.append({"scenario": scenario.label, "cargo": g or "all", "year": year, "replications": len(res),
-                     "capacity_mt": mt["mean"], "capacity_mt_ci_low": mt["ci_low"], "capacity_mt_ci_high": mt["ci_high"],
-                     "capacity_units": units["mean"] if g else None, "unit": unit if g else None,
-                     "capacity_units_ci_low": units["ci_low"] if g else None,
-                     "capacity_units_ci_high": units["ci_high"] if g else None,
-                     "demand_scale": scale["mean"], "binding": binds.index[0] if len(binds) else None,
-                     "binding_share": float(binds.iloc[0] / len(res)) if len(binds) else None})
+        rows.append(
+            {
+                "scenario": scenario.label,
+                "cargo": g or "all",
+                "year": year,
+                "replications": len(res),
+                "capacity_mt": mt["mean"],
+                "capacity_mt_ci_low": mt["ci_low"],
+                "capacity_mt_ci_high": mt["ci_high"],
+                "capacity_units": units["mean"] if g else None,
+                "unit": unit if g else None,
+                "capacity_units_ci_low": units["ci_low"] if g else None,
+                "capacity_units_ci_high": units["ci_high"] if g else None,
+                "demand_scale": scale["mean"],
+                "binding": binds.index[0] if len(binds) else None,
+                "binding_share": float(binds.iloc[0] / len(res)) if len(binds) else None,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -259,27 +339,60 @@ def levers(s: Scenario, step: float = 0.25) -> list[Lever]:
     f = 1.0 + step
     for l in s.rail_links:
         if l.paths_per_day is not None:
-            out.append(Lever(f"{l.id}:paths", "rail_path", f"{link_label(s, l.id)}: +{step:.0%} train paths",
-                             scale=((f"rail_links.{l.id}.paths_per_day", f),)))
+            out.append(
+                Lever(
+                    f"{l.id}:paths",
+                    "rail_path",
+                    f"{link_label(s, l.id)}: +{step:.0%} train paths",
+                    scale=((f"rail_links.{l.id}.paths_per_day", f),),
+                )
+            )
         if l.crossing is not None:
-            out.append(Lever(f"{l.id}:crossing", "crossing", f"{link_label(s, l.id)} crossing: +1 transshipment track",
-                             set=((f"rail_links.{l.id}.crossing.transshipment_tracks", l.crossing.transshipment_tracks + 1),)))
+            out.append(
+                Lever(
+                    f"{l.id}:crossing",
+                    "crossing",
+                    f"{link_label(s, l.id)} crossing: +1 transshipment track",
+                    set=((f"rail_links.{l.id}.crossing.transshipment_tracks", l.crossing.transshipment_tracks + 1),),
+                )
+            )
     for p in s.ports:
         for t in p.terminals:
             base = f"ports.{p.id}.terminals.{t.cargo}"
             where = f"{place(s, p.id)} {t.cargo}"
-            out += [Lever(f"{p.id}:{t.cargo}:berths", "berth", f"{where}: +1 berth",
-                          set=((f"{base}.berths", t.berths + 1),)),
-                    Lever(f"{p.id}:{t.cargo}:rail_tracks", "rail_track", f"{where}: +1 rail track",
-                          set=((f"{base}.rail_tracks", t.rail_tracks + 1),)),
-                    Lever(f"{p.id}:{t.cargo}:yard", "yard", f"{where}: +{step:.0%} yard",
-                          scale=((f"{base}.yard_capacity_units", f),)),
-                    Lever(f"{p.id}:{t.cargo}:handling", "berth", f"{where}: +{step:.0%} ship handling rate",
-                          scale=((f"{base}.handling_units_per_h", f),))]
+            out += [
+                Lever(
+                    f"{p.id}:{t.cargo}:berths", "berth", f"{where}: +1 berth", set=((f"{base}.berths", t.berths + 1),)
+                ),
+                Lever(
+                    f"{p.id}:{t.cargo}:rail_tracks",
+                    "rail_track",
+                    f"{where}: +1 rail track",
+                    set=((f"{base}.rail_tracks", t.rail_tracks + 1),),
+                ),
+                Lever(
+                    f"{p.id}:{t.cargo}:yard",
+                    "yard",
+                    f"{where}: +{step:.0%} yard",
+                    scale=((f"{base}.yard_capacity_units", f),),
+                ),
+                Lever(
+                    f"{p.id}:{t.cargo}:handling",
+                    "berth",
+                    f"{where}: +{step:.0%} ship handling rate",
+                    scale=((f"{base}.handling_units_per_h", f),),
+                ),
+            ]
     for line in s.sea_lines:
         for v in line.vessels:
-            out.append(Lever(f"{line.id}:{v.id}", "fleet", f"{line_label(s, line.id)}: +1 {group_label(s, line.id, v.id)}",
-                             set=((f"sea_lines.{line.id}.vessels.{v.id}.count", v.count + 1),)))
+            out.append(
+                Lever(
+                    f"{line.id}:{v.id}",
+                    "fleet",
+                    f"{line_label(s, line.id)}: +1 {group_label(s, line.id, v.id)}",
+                    set=((f"sea_lines.{line.id}.vessels.{v.id}.count", v.count + 1),),
+                )
+            )
     return out
 
 
@@ -297,9 +410,14 @@ def baseline_task(task: Task) -> Outcome[dict]:
     try:
         res = run(task.scenario, seed=task.seed, allow_large=True, detail=False)
         r = res.resources
-        return Outcome(task, {"delivered_t": float(res.annual.tons_delivered.sum()),
-                              "utilization": dict(zip(r.resource, r.utilization.astype(float))),
-                              "peak": dict(zip(r.resource, r.max_queue.astype(float)))})
+        return Outcome(
+            task,
+            {
+                "delivered_t": float(res.annual.tons_delivered.sum()),
+                "utilization": dict(zip(r.resource, r.utilization.astype(float))),
+                "peak": dict(zip(r.resource, r.max_queue.astype(float))),
+            },
+        )
     except Exception as exc:
         return Outcome(task, None, f"{type(exc).__name__}: {exc}")
 
@@ -317,7 +435,9 @@ def screen(lv: Lever, utilization: dict[str, float], peak: dict[str, float]) -> 
     """Why ``lv`` cannot matter in the baseline (the most over its replications), or None to run it."""
     if lv.kind == "yard":
         top = peak.get(lv.id, 1.0)
-        return None if top >= SCREEN_YARD_PEAK else f"the yard's fill peaked at {top:.0%} (below {SCREEN_YARD_PEAK:.0%})"
+        return (
+            None if top >= SCREEN_YARD_PEAK else f"the yard's fill peaked at {top:.0%} (below {SCREEN_YARD_PEAK:.0%})"
+        )
     if lv.kind == "fleet":
         line = lv.id.split(":")[0]
         groups = [u for name, u in utilization.items() if name.split(":")[0] == line]
@@ -332,9 +452,16 @@ def screen(lv: Lever, utilization: dict[str, float], peak: dict[str, float]) -> 
     return f"{what} was {top:.0%} busy in the baseline (below {SCREEN_UTILIZATION:.0%}): cargo hardly queues there"
 
 
-def bottlenecks(scenario: Scenario, year: int | None = None, replications: int = 2, seed: int = 1,
-                step: float = 0.25, screened: bool = True, execution: Execution | None = None,
-                **options) -> pd.DataFrame:
+def bottlenecks(
+    scenario: Scenario,
+    year: int | None = None,
+    replications: int = 2,
+    seed: int = 1,
+    step: float = 0.25,
+    screened: bool = True,
+    execution: Execution | None = None,
+    **options,
+) -> pd.DataFrame:
     """Raise each resource's capacity by one step in ``year`` and measure the change in delivered
     tonnes against the unchanged scenario on common random numbers (paired differences).
 
@@ -349,12 +476,14 @@ def bottlenecks(scenario: Scenario, year: int | None = None, replications: int =
     first = [Task(base, sd, r, variant="baseline") for r, sd in enumerate(seeds)]
     # one size check for the whole analysis; progress counts the runs of both batches together
     from .experiment import preflight
+
     preflight(first + [Task(v, sd, r) for v in variants.values() for r, sd in enumerate(seeds)], ex)
     total = replications * (1 + len(all_levers))
 
     def batch(offset: int) -> Execution:
         tell = ex.progress
         return replace(ex, allow_large=True, progress=(lambda d, t: tell(offset + d, total)) if tell else None)
+
     b: dict[int, float] = {}
     util: dict[str, float] = {}
     peak: dict[str, float] = {}
@@ -368,8 +497,12 @@ def bottlenecks(scenario: Scenario, year: int | None = None, replications: int =
     if skipped:
         ex.say(f"{len(skipped)} of {len(all_levers)} levers skipped: their resources are nearly idle in the baseline")
         total -= replications * len(skipped)
-    tasks = [Task(variants[lv.id], sd, r, variant=lv.id) for lv in all_levers if lv.id not in skipped
-             for r, sd in enumerate(seeds)]
+    tasks = [
+        Task(variants[lv.id], sd, r, variant=lv.id)
+        for lv in all_levers
+        if lv.id not in skipped
+        for r, sd in enumerate(seeds)
+    ]
     delivered: dict[str, dict[int, float]] = {lv.id: {} for lv in all_levers}
     for outcome in _outcomes(tasks, batch(replications), delivered_task, "bottleneck run"):
         delivered[outcome.task.variant][outcome.task.replication] = outcome.result
@@ -379,10 +512,21 @@ def bottlenecks(scenario: Scenario, year: int | None = None, replications: int =
             s = {"mean": None, "ci_low": None, "ci_high": None}
         else:
             s = mean_ci([(delivered[lv.id][r] - b[r]) / 1e3 for r in range(replications)])
-        rows.append({"scenario": scenario.label, "lever": lv.id, "kind": lv.kind, "label": lv.label, "year": year,
-                     "replications": replications,
-                     "delta_kt_mean": s["mean"], "delta_kt_ci_low": s["ci_low"], "delta_kt_ci_high": s["ci_high"],
-                     "baseline_mt": float(np.mean(list(b.values())) / 1e6), "skipped": skipped.get(lv.id)})
+        rows.append(
+            {
+                "scenario": scenario.label,
+                "lever": lv.id,
+                "kind": lv.kind,
+                "label": lv.label,
+                "year": year,
+                "replications": replications,
+                "delta_kt_mean": s["mean"],
+                "delta_kt_ci_low": s["ci_low"],
+                "delta_kt_ci_high": s["ci_high"],
+                "baseline_mt": float(np.mean(list(b.values())) / 1e6),
+                "skipped": skipped.get(lv.id),
+            }
+        )
     table = pd.DataFrame(rows)
     ran = table[table.skipped.isna()].sort_values("delta_kt_mean", ascending=False)
     return pd.concat([ran, table[table.skipped.notna()]]).reset_index(drop=True)
@@ -391,8 +535,14 @@ def bottlenecks(scenario: Scenario, year: int | None = None, replications: int =
 # ----------------------------------------------------------------------------------------------
 # Global sensitivity: Morris elementary effects (SALib)
 # ----------------------------------------------------------------------------------------------
-def sensitivity(scenario: Scenario, trajectories: int = 8, levels: int = 4, seed: int = 1,
-                execution: Execution | None = None, **options) -> tuple[pd.DataFrame, pd.DataFrame]:
+def sensitivity(
+    scenario: Scenario,
+    trajectories: int = 8,
+    levels: int = 4,
+    seed: int = 1,
+    execution: Execution | None = None,
+    **options,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Morris screening over the scenario's ``uncertain`` parameters; returns (ranking, runs).
 
     Every sample runs with the same seed (common random numbers), so the elementary effects are
@@ -402,7 +552,7 @@ def sensitivity(scenario: Scenario, trajectories: int = 8, levels: int = 4, seed
     try:
         from SALib.analyze import morris as morris_analyze
         from SALib.sample import morris as morris_sample
-    except ImportError:   # an optional extra: only this analysis needs SALib (and scipy through it)
+    except ImportError:  # an optional extra: only this analysis needs SALib (and scipy through it)
         raise ValueError("Morris screening needs SALib: pip install 'corridor-sim[sensitivity]'") from None
 
     ex = Execution.of(execution, **options)
@@ -418,7 +568,9 @@ def sensitivity(scenario: Scenario, trajectories: int = 8, levels: int = 4, seed
         for u, v in zip(scenario.uncertain, x):
             for path in u.paths:
                 node, key = _slot(raw, path, create=False)
-                point[path] = int(round(v)) if isinstance(node[key], int) and not isinstance(node[key], bool) else float(v)
+                point[path] = (
+                    int(round(v)) if isinstance(node[key], int) and not isinstance(node[key], bool) else float(v)
+                )
         tasks.append(Task(_variant(scenario, point, label=f"sample {i}"), seed, variant=f"sample {i}"))
         rows.append({"sample": i, **point})
     out = {}
@@ -430,8 +582,15 @@ def sensitivity(scenario: Scenario, trajectories: int = 8, levels: int = 4, seed
         y = runs[kpi].to_numpy(dtype=float)
         Si = morris_analyze.analyze(problem, X, y, num_levels=levels, seed=seed)
         for j, name in enumerate(names):
-            ranking.append({"output": kpi, "parameter": name, "mu_star": float(Si["mu_star"][j]),
-                            "mu_star_conf": float(Si["mu_star_conf"][j]), "mu": float(Si["mu"][j]),
-                            "sigma": float(Si["sigma"][j])})
+            ranking.append(
+                {
+                    "output": kpi,
+                    "parameter": name,
+                    "mu_star": float(Si["mu_star"][j]),
+                    "mu_star_conf": float(Si["mu_star_conf"][j]),
+                    "mu": float(Si["mu"][j]),
+                    "sigma": float(Si["sigma"][j]),
+                }
+            )
     ranking = pd.DataFrame(ranking).sort_values(["output", "mu_star"], ascending=[True, False]).reset_index(drop=True)
     return ranking, runs

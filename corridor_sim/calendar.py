@@ -4,6 +4,7 @@ Simulation time is hours from 00:00 on 1 January of the scenario's start year. W
 negative times, so statistics simply count t >= 0. Real calendar years (2024 has 8,784 h) keep
 annual totals comparable with published annual figures.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -46,7 +47,7 @@ class Calendar:
         return self.year_start_h(self.end_year + 1)
 
     def year_start_h(self, year: int) -> float:
-        i = year - self.start_year + 1         # the table is on the hot path (demand, load factor)
+        i = year - self.start_year + 1  # the table is on the hot path (demand, load factor)
         return self._year_starts[i] if 0 <= i < len(self._year_starts) else self._hours(datetime(year, 1, 1))
 
     def year_of(self, t_h: float) -> int:

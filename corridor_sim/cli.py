@@ -5,6 +5,7 @@ Every failure a user can cause ends with one paragraph and an exit status, never
 for the machine), 1 for a failure of the run itself (a failed replication, a full disk), 130 for
 an interrupt. Anything else is a bug, reported the same way with status 1.
 """
+
 from __future__ import annotations
 
 import os
@@ -58,7 +59,7 @@ class Commands(click.Group):
         previous = None
         try:
             previous = signal.signal(signal.SIGTERM, _terminated)
-        except (ValueError, AttributeError):   # not the main thread (an embedding caller): leave it
+        except (ValueError, AttributeError):  # not the main thread (an embedding caller): leave it
             pass
         try:
             return self._invoke(ctx)
@@ -68,13 +69,16 @@ class Commands(click.Group):
 
     def _invoke(self, ctx):
         from .experiment import SchedulerError
+
         try:
             return super().invoke(ctx)
         except (ScenarioError, ResultsFolderError, RunTooLarge, SchedulerError) as exc:
             raise _bad_input(exc) from None
         except MemoryError:
-            raise RunError("the run ran out of memory. Its size estimate (corridor_sim.runsize) was too low for "
-                           "this scenario: lower demand.scale, the years or the replications") from None
+            raise RunError(
+                "the run ran out of memory. Its size estimate (corridor_sim.runsize) was too low for "
+                "this scenario: lower demand.scale, the years or the replications"
+            ) from None
         except OSError as exc:
             where = f" ({exc.filename})" if exc.filename else ""
             raise RunError(f"a file could not be read or written{where}: {exc.strerror or exc}") from None
@@ -83,9 +87,11 @@ class Commands(click.Group):
         except Exception as exc:
             if os.environ.get("CORRIDOR_SIM_TRACEBACK"):
                 raise
-            raise RunError(f"corridor-sim failed unexpectedly ({type(exc).__name__}: {str(exc)[:500]}). This is a "
-                           "bug: please report it with the command you ran; CORRIDOR_SIM_TRACEBACK=1 shows where "
-                           "it happened") from None
+            raise RunError(
+                f"corridor-sim failed unexpectedly ({type(exc).__name__}: {str(exc)[:500]}). This is a "
+                "bug: please report it with the command you ran; CORRIDOR_SIM_TRACEBACK=1 shows where "
+                "it happened"
+            ) from None
 
 
 def _terminated(signum, frame):
@@ -113,8 +119,10 @@ def _load(scenario: str, overrides: tuple[str, ...], years: str | None, demand_c
         raise InputError(str(exc)) from None
 
 
-CASE_HELP = ("Demand case declared in the scenario's demand_cases (e.g. low, central, high) [default: central]. "
-             "A case other than central adds _<case> to the scenario name, so its results get their own folder.")
+CASE_HELP = (
+    "Demand case declared in the scenario's demand_cases (e.g. low, central, high) [default: central]. "
+    "A case other than central adds _<case> to the scenario name, so its results get their own folder."
+)
 
 
 def demand_case_option(f):
@@ -133,42 +141,70 @@ def main(verbose: int, quiet: int) -> None:
     setup_logging(verbose, quiet)
 
 
-SEED = click.IntRange(min=0)            # numpy's SeedSequence takes non-negative integers
-ALLOW_LARGE = click.option("--allow-large", is_flag=True,
-                           help="Run even where the size estimate exceeds what this machine can hold.")
+SEED = click.IntRange(min=0)  # numpy's SeedSequence takes non-negative integers
+ALLOW_LARGE = click.option(
+    "--allow-large", is_flag=True, help="Run even where the size estimate exceeds what this machine can hold."
+)
 
 
 def experiment_options(f, replications: int = 1):
     """--replications, --workers, --scheduler, --resume, --overwrite, --allow-large: shared by run and compare."""
-    for opt in reversed([
-        click.option("--replications", "-n", type=click.IntRange(min=1, max=100_000), default=replications,
-                     show_default=True,
-                     help="Independent replications (seeds derived from --seed); KPIs get mean, sd and 95% CI."),
-        click.option("--workers", "-w", type=click.IntRange(min=1), default=None,
-                     help="Local worker processes [default: all cores]."),
-        click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
-                     help="Run on a Dask distributed cluster instead (pip install 'corridor-sim[dask]')."),
-        click.option("--resume", is_flag=True, help="Complete an interrupted run in --out: run only what is missing."),
-        click.option("--overwrite", is_flag=True,
-                     help="Replace results already in --out (kept until the new ones are complete)."),
-        ALLOW_LARGE,
-    ]):
+    for opt in reversed(
+        [
+            click.option(
+                "--replications",
+                "-n",
+                type=click.IntRange(min=1, max=100_000),
+                default=replications,
+                show_default=True,
+                help="Independent replications (seeds derived from --seed); KPIs get mean, sd and 95% CI.",
+            ),
+            click.option(
+                "--workers",
+                "-w",
+                type=click.IntRange(min=1),
+                default=None,
+                help="Local worker processes [default: all cores].",
+            ),
+            click.option(
+                "--scheduler",
+                default=None,
+                metavar="tcp://HOST:PORT",
+                help="Run on a Dask distributed cluster instead (pip install 'corridor-sim[dask]').",
+            ),
+            click.option(
+                "--resume", is_flag=True, help="Complete an interrupted run in --out: run only what is missing."
+            ),
+            click.option(
+                "--overwrite",
+                is_flag=True,
+                help="Replace results already in --out (kept until the new ones are complete).",
+            ),
+            ALLOW_LARGE,
+        ]
+    ):
         f = opt(f)
     return f
 
 
-RunsProgress = Progress_     # a bar on a terminal, log lines elsewhere (corridor_sim.terminal)
+RunsProgress = Progress_  # a bar on a terminal, log lines elsewhere (corridor_sim.terminal)
 
 
 def interrupted(out, what: str = "replications", staged: bool = False) -> None:
     if not staged and not any(Path(out).glob("**/manifest.json")):
         click.echo(f"\ninterrupted before any of the {what} finished: nothing was written to {out}/.", err=True)
     elif staged:
-        click.echo(f"\ninterrupted: nothing was changed in {out}/ (its old results are kept; the new, unfinished "
-                   "ones were removed).", err=True)
+        click.echo(
+            f"\ninterrupted: nothing was changed in {out}/ (its old results are kept; the new, unfinished "
+            "ones were removed).",
+            err=True,
+        )
     else:
-        click.echo(f"\ninterrupted: the finished {what} are in {out}/ and its manifest.json says 'partial'; "
-                   "run the same command with --resume to complete it.", err=True)
+        click.echo(
+            f"\ninterrupted: the finished {what} are in {out}/ and its manifest.json says 'partial'; "
+            "run the same command with --resume to complete it.",
+            err=True,
+        )
     raise SystemExit(130)
 
 
@@ -177,34 +213,62 @@ def _note(msg: str) -> None:
 
 
 def _failed_replications(exc, out, wrote: bool) -> RunError:
-    where = (f"The statistics in {out}/ are over the replications that succeeded, and its manifest.json records "
-             "the failed ones; run the same command with --resume to retry them" if wrote else
-             "No replication succeeded, so no statistics were written")
+    where = (
+        f"The statistics in {out}/ are over the replications that succeeded, and its manifest.json records "
+        "the failed ones; run the same command with --resume to retry them"
+        if wrote
+        else "No replication succeeded, so no statistics were written"
+    )
     return RunError(f"{exc}. {where}.")
 
 
-COMPARE_REPLICATIONS = 5     # one seed reached the goal in a year where five did not (issue 15)
+COMPARE_REPLICATIONS = 5  # one seed reached the goal in a year where five did not (issue 15)
 
-SET_HELP = ("Override a scenario field, e.g. --set demand.scale=1.5 or "
-            "--set sea_lines.ferry_kuryk_alat.vessels.asco_ferry.count=8 (list items by id). Repeatable.")
+SET_HELP = (
+    "Override a scenario field, e.g. --set demand.scale=1.5 or "
+    "--set sea_lines.ferry_kuryk_alat.vessels.asco_ferry.count=8 (list items by id). Repeatable."
+)
 
 
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
-@click.option("--out", "out", type=click.Path(file_okay=False), default=None,
-              help="Result folder [default: results/<scenario-name>/, with --set: results/<name>--<path>=<value>.../].")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Result folder [default: results/<scenario-name>/, with --set: results/<name>--<path>=<value>.../].",
+)
 @click.option("--seed", type=SEED, default=1, show_default=True, help="Seed of the random streams.")
 @click.option("--years", default=None, help="Simulated years START-END (e.g. 2024-2030); default: from the scenario.")
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
 @demand_case_option
-@click.option("--detail", is_flag=True,
-              help="Also keep and write one row per consignment, voyage and vessel state (lots, voyages, "
-                   "vessel_states), for the operations charts; memory then grows with the years simulated.")
+@click.option(
+    "--detail",
+    is_flag=True,
+    help="Also keep and write one row per consignment, voyage and vessel state (lots, voyages, "
+    "vessel_states), for the operations charts; memory then grows with the years simulated.",
+)
 @click.option("--no-plots", is_flag=True, help="Write tables only.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary table.")
 @experiment_options
-def run(scenario, out, seed, years, overrides, demand_case, detail, no_plots, quiet, replications, workers, scheduler,
-        resume, overwrite, allow_large):
+def run(
+    scenario,
+    out,
+    seed,
+    years,
+    overrides,
+    demand_case,
+    detail,
+    no_plots,
+    quiet,
+    replications,
+    workers,
+    scheduler,
+    resume,
+    overwrite,
+    allow_large,
+):
     """Run SCENARIO (a YAML file) and write tables, summary and plots."""
     from .experiment import Execution
     from .runsize import check
@@ -216,14 +280,13 @@ def run(scenario, out, seed, years, overrides, demand_case, detail, no_plots, qu
         ex = Execution(workers=workers, scheduler=scheduler, resume=resume, allow_large=allow_large, log=_note)
         _run_replicated(scn, out_dir, seed, replications, ex, overwrite, no_plots, quiet, detail)
         return
-    output.claim(out_dir, overwrite=overwrite)      # refuse before simulating, not after
+    output.claim(out_dir, overwrite=overwrite)  # refuse before simulating, not after
     check(scn, allow_large=allow_large, detail=detail)
     if scn.overrides:
         log.info(f"what-if: {scn.label}, written to {out_dir}/")
     try:
         with Progress_(f"{scn.label} {scn.start_year}-{scn.end_year}", quiet, unit="of the simulated time") as bar:
-            res = simulate(scn, seed=seed, progress=lambda f: bar(round(f * 100), 100), allow_large=True,
-                           detail=detail)
+            res = simulate(scn, seed=seed, progress=lambda f: bar(round(f * 100), 100), allow_large=True, detail=detail)
         res.write(out_dir, plots=not no_plots, overwrite=overwrite)
     except KeyboardInterrupt:
         click.echo(f"\ninterrupted: nothing was written to {out_dir}/.", err=True)
@@ -232,13 +295,16 @@ def run(scenario, out, seed, years, overrides, demand_case, detail, no_plots, qu
         raise RunError(f"cannot write results to {out_dir}: {exc.strerror or exc}") from None
     if not quiet:
         print_summary(res, console())
-    click.echo(f"results written to {out_dir}/ ({res.metadata['events']:,} events, "
-               f"{res.metadata['wall_time_s']:.1f} s, {res.metadata['events_per_s']:,.0f} events/s)")
+    click.echo(
+        f"results written to {out_dir}/ ({res.metadata['events']:,} events, "
+        f"{res.metadata['wall_time_s']:.1f} s, {res.metadata['events_per_s']:,.0f} events/s)"
+    )
 
 
 def _run_replicated(scn, out_dir, seed, n, ex, overwrite, no_plots, quiet, detail):
     from .experiment import ReplicationsFailed, replicate
     from .replicated import Replicated
+
     failed = None
     with output.result_folder(out_dir, kind="replicated", overwrite=overwrite, resume=ex.resume) as ws:
         try:
@@ -255,19 +321,41 @@ def _run_replicated(scn, out_dir, seed, n, ex, overwrite, no_plots, quiet, detai
         raise _failed_replications(failed, out_dir, bool(runs))
     if not quiet:
         _print_replicated(rep)
-    click.echo(f"{n} replications written to {out_dir}/ (statistics in annual.csv, totals.csv, summary.json; "
-               f"each replication in replications/)")
+    click.echo(
+        f"{n} replications written to {out_dir}/ (statistics in annual.csv, totals.csv, summary.json; "
+        f"each replication in replications/)"
+    )
 
 
 def _print_replicated(rep) -> None:
     rows = []
     for r in rep.totals.to_dict(orient="records"):
         v = lambda m, f="{:,.2f}", r=r: pm(r.get(f"{m}_mean"), r.get(f"{m}_ci_low"), r.get(f"{m}_ci_high"), f)
-        rows.append([str(r["year"]), v("delivered_mt"), v("generated_mt"), v("backlog_mt"), v("teu_delivered", "{:,.0f}"),
-                     v("entry_wait_days_mean", "{:,.1f}"), v("corridor_days_mean", "{:,.1f}")])
-    print_table(console(), f"{rep.scenario.label}: {rep.n} replications, mean ± 95% CI half-width",
-                ["year", "delivered Mt", "generated Mt", "backlog Mt\n(end)", "TEU delivered", "wait before\nentry, d",
-                 "in corridor,\nd"], rows)
+        rows.append(
+            [
+                str(r["year"]),
+                v("delivered_mt"),
+                v("generated_mt"),
+                v("backlog_mt"),
+                v("teu_delivered", "{:,.0f}"),
+                v("entry_wait_days_mean", "{:,.1f}"),
+                v("corridor_days_mean", "{:,.1f}"),
+            ]
+        )
+    print_table(
+        console(),
+        f"{rep.scenario.label}: {rep.n} replications, mean ± 95% CI half-width",
+        [
+            "year",
+            "delivered Mt",
+            "generated Mt",
+            "backlog Mt\n(end)",
+            "TEU delivered",
+            "wait before\nentry, d",
+            "in corridor,\nd",
+        ],
+        rows,
+    )
 
 
 def pd_isna(x) -> bool:
@@ -276,23 +364,51 @@ def pd_isna(x) -> bool:
 
 @main.command()
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--out", "out", type=click.Path(file_okay=False), default=None,
-              help="Folder for the comparison (each scenario's results go in a subfolder) [default: results/compare/, "
-                   "with --set: results/compare--<path>=<value>.../].")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder for the comparison (each scenario's results go in a subfolder) [default: results/compare/, "
+    "with --set: results/compare--<path>=<value>.../].",
+)
 @click.option("--seed", type=SEED, default=1, show_default=True, help="The same seed for every scenario.")
 @click.option("--years", default=None, help="Simulated years START-END for every scenario.")
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override a field in every scenario.")
-@click.option("--route-flow", default=None,
-              help="The flow whose route split is plotted [default: the scenario's output.route_split_flow, else its "
-                   "flow with the most routes].")
-@click.option("--demand-case", "demand_cases", default=None, metavar="NAME[,NAME...]|all",
-              help="Demand case(s) to run each scenario under: one name, a comma-separated list, or 'all' for every "
-                   "case the scenarios declare (a fan of cases against the goal) [default: central].")
+@click.option(
+    "--route-flow",
+    default=None,
+    help="The flow whose route split is plotted [default: the scenario's output.route_split_flow, else its "
+    "flow with the most routes].",
+)
+@click.option(
+    "--demand-case",
+    "demand_cases",
+    default=None,
+    metavar="NAME[,NAME...]|all",
+    help="Demand case(s) to run each scenario under: one name, a comma-separated list, or 'all' for every "
+    "case the scenarios declare (a fan of cases against the goal) [default: central].",
+)
 @click.option("--no-plots", is_flag=True, help="Write tables only.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or table.")
 @lambda f: experiment_options(f, replications=COMPARE_REPLICATIONS)
-def compare(scenarios, out, seed, years, overrides, route_flow, demand_cases, no_plots, quiet, replications, workers,
-            scheduler, resume, overwrite, allow_large):
+def compare(
+    scenarios,
+    out,
+    seed,
+    years,
+    overrides,
+    route_flow,
+    demand_cases,
+    no_plots,
+    quiet,
+    replications,
+    workers,
+    scheduler,
+    resume,
+    overwrite,
+    allow_large,
+):
     """Run several SCENARIOS with the same seeds and compare them side by side."""
     from .compare import compare as run_compare
     from .experiment import Execution, ReplicationsFailed
@@ -307,17 +423,27 @@ def compare(scenarios, out, seed, years, overrides, route_flow, demand_cases, no
         raise InputError(f"two scenarios share the name {', '.join(dupes)}; names must differ to be compared")
     known_flows = {f.id for s in scns for f in s.demand.flows}
     if route_flow is not None and route_flow not in known_flows:
-        raise InputError(f"--route-flow: no flow '{route_flow}' in these scenarios (flows: {', '.join(sorted(known_flows))})")
+        raise InputError(
+            f"--route-flow: no flow '{route_flow}' in these scenarios (flows: {', '.join(sorted(known_flows))})"
+        )
     out = out or ("results/" + scns[0].slug.replace(scns[0].name, "compare", 1))
     if replications < COMPARE_REPLICATIONS:
-        log.warning(f"{replications} replication(s): the first year at the goal and what binds can differ from seed to "
-                    f"seed, so one run may mislead; use -n {COMPARE_REPLICATIONS} or more for statements with intervals")
+        log.warning(
+            f"{replications} replication(s): the first year at the goal and what binds can differ from seed to "
+            f"seed, so one run may mislead; use -n {COMPARE_REPLICATIONS} or more for statements with intervals"
+        )
     failed = None
     with output.result_folder(Path(out), kind="compare", overwrite=overwrite, resume=resume) as ws:
         try:
             with RunsProgress(f"{len(scns)} scenarios x {replications}", quiet) as bar:
-                ex = Execution(workers=workers, scheduler=scheduler, resume=resume, allow_large=allow_large,
-                               progress=bar, log=_note)
+                ex = Execution(
+                    workers=workers,
+                    scheduler=scheduler,
+                    resume=resume,
+                    allow_large=allow_large,
+                    progress=bar,
+                    log=_note,
+                )
                 cmp = run_compare(scns, seed=seed, replications=replications, out=ws.path, execution=ex)
         except KeyboardInterrupt:
             interrupted(out, staged=ws.staged or replications == 1)
@@ -332,7 +458,6 @@ def compare(scenarios, out, seed, years, overrides, route_flow, demand_cases, no
     click.echo(f"comparison written to {out}/")
 
 
-
 def print_comparison(cmp, seed: int) -> None:
     """Delivered Mt by year (rows) and scenario (columns), mean ± half-width; then per scenario the
     first year at the goal, the share of replications reaching it, and what binds last."""
@@ -341,14 +466,20 @@ def print_comparison(cmp, seed: int) -> None:
     a = cmp.annual.set_index(["scenario", "year"])
     rows = []
     for y in sorted(cmp.annual.year.unique()):
-        rows.append([str(int(y))] + [pm(a.loc[(n, y)].delivered_mt, a.loc[(n, y)].delivered_mt_ci_low,
-                                        a.loc[(n, y)].delivered_mt_ci_high) for n in names])
+        rows.append(
+            [str(int(y))]
+            + [
+                pm(a.loc[(n, y)].delivered_mt, a.loc[(n, y)].delivered_mt_ci_low, a.loc[(n, y)].delivered_mt_ci_high)
+                for n in names
+            ]
+        )
     con = console()
     print_table(con, f"delivered Mt per year ({what}; the same seeds for every scenario)", ["year", *names], rows)
     last = int(cmp.binding.year.max())
     thr = {n: cmp.results[n][0].scenario.output.bottleneck_threshold for n in names}
     goal = cmp.goal.set_index("scenario")
     from .labels import resource_labels
+
     rows = []
     for n in names:
         b = cmp.binding[(cmp.binding.scenario == n) & (cmp.binding.year == last)].iloc[0]
@@ -356,10 +487,15 @@ def print_comparison(cmp, seed: int) -> None:
         share = f", named by {b.share_of_replications:.0%}" if cmp.replications > 1 and b.binding else ""
         binds = f"{label} ({b.utilization:.0%} used{share})" if b.binding else f"nothing at or above {thr[n]:.0%}"
         rows.append([n, cmp.goal_label(n), f"{goal.loc[n].share_reaching_goal:.0%}", binds])
-    print_table(con, "first year at goal (of the mean), and the replications reaching it",
-                ["scenario", "first year\nat goal", "replications\nreaching it"], [r[:3] for r in rows], right={1, 2})
+    print_table(
+        con,
+        "first year at goal (of the mean), and the replications reaching it",
+        ["scenario", "first year\nat goal", "replications\nreaching it"],
+        [r[:3] for r in rows],
+        right={1, 2},
+    )
     con.print(f"what binds in {last}:")
-    for r in rows:                      # a sentence each: wrapped, never cut
+    for r in rows:  # a sentence each: wrapped, never cut
         con.print(f"  {r[0]}: {r[3]}")
 
 
@@ -408,19 +544,31 @@ def _analysis(label, quiet, fn):
 
 
 def _common(f):
-    for opt in reversed([
-        click.option("--out", "out", type=click.Path(file_okay=False), default=None, help="Result folder."),
-        click.option("--overwrite", is_flag=True,
-                     help="Replace results already in --out (kept until the new ones are complete)."),
-        ALLOW_LARGE,
-        click.option("--seed", type=SEED, default=1, show_default=True, help="Base seed (replications derive from it)."),
-        click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP),
-        click.option("--demand-case", "demand_case", default=None, metavar="NAME", help=CASE_HELP),
-        click.option("--workers", "-w", type=click.IntRange(min=1), default=None,
-                     help="Local worker processes [default: all cores]."),
-        click.option("--scheduler", default=None, metavar="tcp://HOST:PORT", help="Run on a Dask cluster."),
-        click.option("--quiet", "-q", is_flag=True, help="No progress bar or table."),
-    ]):
+    for opt in reversed(
+        [
+            click.option("--out", "out", type=click.Path(file_okay=False), default=None, help="Result folder."),
+            click.option(
+                "--overwrite",
+                is_flag=True,
+                help="Replace results already in --out (kept until the new ones are complete).",
+            ),
+            ALLOW_LARGE,
+            click.option(
+                "--seed", type=SEED, default=1, show_default=True, help="Base seed (replications derive from it)."
+            ),
+            click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP),
+            click.option("--demand-case", "demand_case", default=None, metavar="NAME", help=CASE_HELP),
+            click.option(
+                "--workers",
+                "-w",
+                type=click.IntRange(min=1),
+                default=None,
+                help="Local worker processes [default: all cores].",
+            ),
+            click.option("--scheduler", default=None, metavar="tcp://HOST:PORT", help="Run on a Dask cluster."),
+            click.option("--quiet", "-q", is_flag=True, help="No progress bar or table."),
+        ]
+    ):
         f = opt(f)
     return f
 
@@ -442,24 +590,55 @@ def _table(df, title, cols=None, intervals: dict | None = None):
             row.append("-" if v is None or v != v else (f"{v:,.3f}" if isinstance(v, float) else str(v)))
         rows.append(row)
     keys = 1
-    print_table(console(), title, [str(c) for c in cols], rows, keys=keys,
-                right={i for i, c in enumerate(cols) if c in intervals or (c in df and df[c].dtype != object)})
+    print_table(
+        console(),
+        title,
+        [str(c) for c in cols],
+        rows,
+        keys=keys,
+        right={i for i, c in enumerate(cols) if c in intervals or (c in df and df[c].dtype != object)},
+    )
 
 
-MAX_SWEEP_RUNS = 100_000      # ~1 s each for a base year on one core: a day on a 2-core machine
+MAX_SWEEP_RUNS = 100_000  # ~1 s each for a base year on one core: a day on a 2-core machine
 
 
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
-@click.option("--vary", "varies", multiple=True, required=True, metavar="PATH=V1,V2,...",
-              help="A parameter and its values; repeat for a grid (every combination).")
+@click.option(
+    "--vary",
+    "varies",
+    multiple=True,
+    required=True,
+    metavar="PATH=V1,V2,...",
+    help="A parameter and its values; repeat for a grid (every combination).",
+)
 @click.option("--replications", "-n", type=click.IntRange(min=1, max=100_000), default=1, show_default=True)
 @click.option("--years", default=None, help="Simulated years START-END.")
-@click.option("--kpi", type=click.Choice(["delivered_mt_last_year", "delivered_mt_per_year", "transit_days_mean"]),
-              default="delivered_mt_last_year", show_default=True, help="The KPI plotted.")
+@click.option(
+    "--kpi",
+    type=click.Choice(["delivered_mt_last_year", "delivered_mt_per_year", "transit_days_mean"]),
+    default="delivered_mt_last_year",
+    show_default=True,
+    help="The KPI plotted.",
+)
 @_common
-def sweep(scenario, varies, replications, years, kpi, out, overwrite, allow_large, seed, overrides, demand_case, workers,
-          scheduler, quiet):
+def sweep(
+    scenario,
+    varies,
+    replications,
+    years,
+    kpi,
+    out,
+    overwrite,
+    allow_large,
+    seed,
+    overrides,
+    demand_case,
+    workers,
+    scheduler,
+    quiet,
+):
     """Run SCENARIO over a grid of parameter values (one row per point x replication)."""
     from .analysis import parse_vary, sweep_summary
     from .analysis import sweep as run_sweep
@@ -475,22 +654,32 @@ def sweep(scenario, varies, replications, years, kpi, out, overwrite, allow_larg
     for _, v in grid:
         npoints *= len(v)
     if npoints * replications > MAX_SWEEP_RUNS and not allow_large:
-        raise InputError(f"--vary: {npoints:,} points x {replications} replications is {npoints * replications:,} runs, "
-                         f"more than {MAX_SWEEP_RUNS:,}; vary fewer values, or add --allow-large")
+        raise InputError(
+            f"--vary: {npoints:,} points x {replications} replications is {npoints * replications:,} runs, "
+            f"more than {MAX_SWEEP_RUNS:,}; vary fewer values, or add --allow-large"
+        )
     out = Path(out or f"results/{scn.slug}-sweep")
-    output.claim(out, overwrite=overwrite)          # refuse before running, not after
-    table = _analysis(f"sweep {npoints} points x {replications}", quiet,
-                      lambda bar: run_sweep(scn, grid, replications, seed, workers=workers, scheduler=scheduler,
-                                            progress=bar, allow_large=allow_large))
+    output.claim(out, overwrite=overwrite)  # refuse before running, not after
+    table = _analysis(
+        f"sweep {npoints} points x {replications}",
+        quiet,
+        lambda bar: run_sweep(
+            scn, grid, replications, seed, workers=workers, scheduler=scheduler, progress=bar, allow_large=allow_large
+        ),
+    )
     summary = sweep_summary(table, paths, kpi)
 
     def write(tmp):
         table.to_csv(tmp / "sweep.csv", index=False)
         summary.to_csv(tmp / "sweep_summary.csv", index=False)
-        sweep_plot(summary, paths, kpi, f"Sweep of {scn.label}: {kpi} (mean over {replications} replication(s), "
-                                        "error bars 95% CI)",
-                   f"{scn.label} · {scn.start_year}-{scn.end_year} · {replications} replication(s) per point"
-                   ).savefig(tmp / "sweep.png", dpi=110)
+        sweep_plot(
+            summary,
+            paths,
+            kpi,
+            f"Sweep of {scn.label}: {kpi} (mean over {replications} replication(s), error bars 95% CI)",
+            f"{scn.label} · {scn.start_year}-{scn.end_year} · {replications} replication(s) per point",
+        ).savefig(tmp / "sweep.png", dpi=110)
+
     _write_folder(out, write, "sweep", overwrite)
     if not quiet:
         _table(summary, f"sweep of {scn.name}: {kpi}")
@@ -504,8 +693,21 @@ def sweep(scenario, varies, replications, years, kpi, out, overwrite, allow_larg
 @click.option("--replications", "-n", type=click.IntRange(min=2, max=10_000), default=3, show_default=True)
 @click.option("--total-only", is_flag=True, help="Skip the per-cargo-class capacities.")
 @_common
-def capacity(scenario, year, replications, total_only, out, overwrite, allow_large, seed, overrides, demand_case,
-             workers, scheduler, quiet):
+def capacity(
+    scenario,
+    year,
+    replications,
+    total_only,
+    out,
+    overwrite,
+    allow_large,
+    seed,
+    overrides,
+    demand_case,
+    workers,
+    scheduler,
+    quiet,
+):
     """Sustainable capacity of SCENARIO in a year: the throughput at which stocks stop growing."""
     from .analysis import capacity as run_capacity
 
@@ -514,16 +716,34 @@ def capacity(scenario, year, replications, total_only, out, overwrite, allow_lar
         raise InputError(f"--year {year} is outside the scenario's years {scn.start_year}-{scn.end_year}")
     out = Path(out or f"results/{scn.slug}-capacity")
     output.claim(out, overwrite=overwrite)
-    table = _analysis("capacity", quiet, lambda bar: run_capacity(scn, year, replications, seed, not total_only,
-                                                                   workers=workers, scheduler=scheduler, progress=bar,
-                                                                   allow_large=allow_large, log=_note))
+    table = _analysis(
+        "capacity",
+        quiet,
+        lambda bar: run_capacity(
+            scn,
+            year,
+            replications,
+            seed,
+            not total_only,
+            workers=workers,
+            scheduler=scheduler,
+            progress=bar,
+            allow_large=allow_large,
+            log=_note,
+        ),
+    )
     _write_folder(out, lambda tmp: table.to_csv(tmp / "capacity.csv", index=False), "capacity", overwrite)
     if not quiet:
-        _table(table, f"sustainable capacity of {scn.label} in {table.year.iloc[0]} (mean ± 95% CI half-width over "
-                      f"{replications} replications)",
-               ["cargo", "Mt/yr", "units/yr", "unit", "binding", "binding_share"],
-               {"Mt/yr": ("capacity_mt", "capacity_mt_ci_low", "capacity_mt_ci_high"),
-                "units/yr": ("capacity_units", "capacity_units_ci_low", "capacity_units_ci_high")})
+        _table(
+            table,
+            f"sustainable capacity of {scn.label} in {table.year.iloc[0]} (mean ± 95% CI half-width over "
+            f"{replications} replications)",
+            ["cargo", "Mt/yr", "units/yr", "unit", "binding", "binding_share"],
+            {
+                "Mt/yr": ("capacity_mt", "capacity_mt_ci_low", "capacity_mt_ci_high"),
+                "units/yr": ("capacity_units", "capacity_units_ci_low", "capacity_units_ci_high"),
+            },
+        )
     click.echo(f"capacity written to {out}/capacity.csv")
 
 
@@ -531,11 +751,29 @@ def capacity(scenario, year, replications, total_only, out, overwrite, allow_lar
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option("--year", type=int, default=None, help="The year measured [default: the scenario's last].")
 @click.option("--replications", "-n", type=click.IntRange(min=2, max=10_000), default=2, show_default=True)
-@click.option("--step", type=click.FloatRange(min=0.01, max=10), default=0.25, show_default=True,
-              help="Relative step for rates and sizes (whole things get +1).")
+@click.option(
+    "--step",
+    type=click.FloatRange(min=0.01, max=10),
+    default=0.25,
+    show_default=True,
+    help="Relative step for rates and sizes (whole things get +1).",
+)
 @_common
-def bottlenecks(scenario, year, replications, step, out, overwrite, allow_large, seed, overrides, demand_case, workers,
-                scheduler, quiet):
+def bottlenecks(
+    scenario,
+    year,
+    replications,
+    step,
+    out,
+    overwrite,
+    allow_large,
+    seed,
+    overrides,
+    demand_case,
+    workers,
+    scheduler,
+    quiet,
+):
     """Rank every resource by the tonnes one step more of it adds: what to build first."""
     from .analysis import bottlenecks as run_bottlenecks
     from .plots import bottleneck_ranking
@@ -545,73 +783,121 @@ def bottlenecks(scenario, year, replications, step, out, overwrite, allow_large,
         raise InputError(f"--year {year} is outside the scenario's years {scn.start_year}-{scn.end_year}")
     out = Path(out or f"results/{scn.slug}-bottlenecks")
     output.claim(out, overwrite=overwrite)
-    table = _analysis("bottlenecks", quiet, lambda bar: run_bottlenecks(scn, year, replications, seed, step,
-                                                                         workers=workers, scheduler=scheduler,
-                                                                         progress=bar, allow_large=allow_large,
-                                                                         log=_note))
+    table = _analysis(
+        "bottlenecks",
+        quiet,
+        lambda bar: run_bottlenecks(
+            scn,
+            year,
+            replications,
+            seed,
+            step,
+            workers=workers,
+            scheduler=scheduler,
+            progress=bar,
+            allow_large=allow_large,
+            log=_note,
+        ),
+    )
 
     def write(tmp):
         table.to_csv(tmp / "bottlenecks.csv", index=False)
         bottleneck_ranking(table).savefig(tmp / "bottlenecks.png", dpi=110)
+
     _write_folder(out, write, "bottlenecks", overwrite)
     if not quiet:
         ran = table[table.skipped.isna()]
-        _table(ran.head(12), f"what to build first in {scn.label}, {table.year.iloc[0]}: change in delivered kt, "
-                             f"mean ± 95% CI half-width of {replications} replications (baseline "
-                             f"{table.baseline_mt.iloc[0]:.2f} Mt)",
-               ["label", "kind", "delta kt"], {"delta kt": ("delta_kt_mean", "delta_kt_ci_low", "delta_kt_ci_high")})
+        _table(
+            ran.head(12),
+            f"what to build first in {scn.label}, {table.year.iloc[0]}: change in delivered kt, "
+            f"mean ± 95% CI half-width of {replications} replications (baseline "
+            f"{table.baseline_mt.iloc[0]:.2f} Mt)",
+            ["label", "kind", "delta kt"],
+            {"delta kt": ("delta_kt_mean", "delta_kt_ci_low", "delta_kt_ci_high")},
+        )
         if len(ran) < len(table):
-            click.echo(f"{len(table) - len(ran)} levers not run: their resources are nearly idle in the baseline "
-                       "(bottlenecks.csv, column 'skipped', says why for each)")
+            click.echo(
+                f"{len(table) - len(ran)} levers not run: their resources are nearly idle in the baseline "
+                "(bottlenecks.csv, column 'skipped', says why for each)"
+            )
     click.echo(f"ranking written to {out}/ (bottlenecks.csv, bottlenecks.png)")
 
 
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
-@click.option("--trajectories", type=click.IntRange(min=2, max=10_000), default=8, show_default=True,
-              help="Morris trajectories (runs = trajectories x (parameters + 1)).")
-@click.option("--years", default=None, help="Simulated years START-END [default: the scenario's years, so that "
-                                           "growth and demand parameters can act].")
+@click.option(
+    "--trajectories",
+    type=click.IntRange(min=2, max=10_000),
+    default=8,
+    show_default=True,
+    help="Morris trajectories (runs = trajectories x (parameters + 1)).",
+)
+@click.option(
+    "--years",
+    default=None,
+    help="Simulated years START-END [default: the scenario's years, so that growth and demand parameters can act].",
+)
 @_common
-def sensitivity(scenario, trajectories, years, out, overwrite, allow_large, seed, overrides, demand_case, workers,
-                scheduler, quiet):
+def sensitivity(
+    scenario, trajectories, years, out, overwrite, allow_large, seed, overrides, demand_case, workers, scheduler, quiet
+):
     """Morris screening of the parameters SCENARIO marks as uncertain (its 'uncertain:' list)."""
     from .analysis import sensitivity as run_sensitivity
     from .plots import sensitivity_plot
 
     scn = _load(scenario, overrides, years, demand_case)
-    if scn.start_year == scn.end_year and any("growth" in p or "tons_by_year" in p
-                                               for u in scn.uncertain for p in u.paths):
-        log.warning(f"one simulated year ({scn.start_year}): parameters of demand growth and demand paths cannot act "
-                    "within it, so they will rank low whatever they are worth; give --years START-END to screen them")
+    if scn.start_year == scn.end_year and any(
+        "growth" in p or "tons_by_year" in p for u in scn.uncertain for p in u.paths
+    ):
+        log.warning(
+            f"one simulated year ({scn.start_year}): parameters of demand growth and demand paths cannot act "
+            "within it, so they will rank low whatever they are worth; give --years START-END to screen them"
+        )
     if not scn.uncertain:
-        raise InputError(f"{scenario}: the scenario marks no uncertain parameters; add an 'uncertain:' list of "
-                         "{path, low, high, source} (see docs/scenario.md)")
+        raise InputError(
+            f"{scenario}: the scenario marks no uncertain parameters; add an 'uncertain:' list of "
+            "{path, low, high, source} (see docs/scenario.md)"
+        )
     out = Path(out or f"results/{scn.slug}-sensitivity")
     log.info(f"sensitivity: {trajectories * (len(scn.uncertain) + 1)} runs of {scn.start_year}-{scn.end_year}")
     output.claim(out, overwrite=overwrite)
-    ranking, runs = _analysis(f"sensitivity x {trajectories}", quiet,
-                              lambda bar: run_sensitivity(scn, trajectories, seed=seed, workers=workers,
-                                                          scheduler=scheduler, progress=bar, allow_large=allow_large))
+    ranking, runs = _analysis(
+        f"sensitivity x {trajectories}",
+        quiet,
+        lambda bar: run_sensitivity(
+            scn, trajectories, seed=seed, workers=workers, scheduler=scheduler, progress=bar, allow_large=allow_large
+        ),
+    )
 
     def write(tmp):
         ranking.to_csv(tmp / "sensitivity.csv", index=False)
         runs.to_csv(tmp / "sensitivity_runs.csv", index=False)
-        sensitivity_plot(ranking, f"{scn.label} · {scn.start_year}-{scn.end_year} · {trajectories} trajectories, "
-                                  f"{len(runs)} runs").savefig(tmp / "sensitivity.png", dpi=110)
+        sensitivity_plot(
+            ranking, f"{scn.label} · {scn.start_year}-{scn.end_year} · {trajectories} trajectories, {len(runs)} runs"
+        ).savefig(tmp / "sensitivity.png", dpi=110)
+
     _write_folder(out, write, "sensitivity", overwrite)
     if not quiet:
-        _table(ranking.assign(mu_star_lo=ranking.mu_star - ranking.mu_star_conf,
-                              mu_star_hi=ranking.mu_star + ranking.mu_star_conf), f"Morris screening of {scn.label}, {scn.start_year}-{scn.end_year} ({len(runs)} runs; mu* ± "
-                        "bootstrap 95% CI)",
-               ["parameter", "output", "mu*", "sigma"], {"mu*": ("mu_star", "mu_star_lo", "mu_star_hi")})
+        _table(
+            ranking.assign(
+                mu_star_lo=ranking.mu_star - ranking.mu_star_conf, mu_star_hi=ranking.mu_star + ranking.mu_star_conf
+            ),
+            f"Morris screening of {scn.label}, {scn.start_year}-{scn.end_year} ({len(runs)} runs; mu* ± "
+            "bootstrap 95% CI)",
+            ["parameter", "output", "mu*", "sigma"],
+            {"mu*": ("mu_star", "mu_star_lo", "mu_star_hi")},
+        )
     click.echo(f"sensitivity written to {out}/")
 
 
 @main.command()
 @click.argument("result_dir", type=click.Path(file_okay=False))
-@click.option("--line", default=None, metavar="NODE,NODE,...",
-              help="Rail path for the time-distance chart [default: the longest route].")
+@click.option(
+    "--line",
+    default=None,
+    metavar="NODE,NODE,...",
+    help="Rail path for the time-distance chart [default: the longest route].",
+)
 @click.option("--from", "start", default=None, metavar="YYYY-MM-DD", help="Start of the chart window [default: 1 Jan].")
 @click.option("--days", type=click.FloatRange(min=1, max=3660), default=30.0, show_default=True, help="Window length.")
 @click.option("--year", type=int, default=None, help="Year of the corridor map [default: the last].")
@@ -625,8 +911,10 @@ def charts(result_dir, line, start, days, year):
     except (ResultsFolderError, ScenarioError) as exc:
         raise InputError(str(exc)) from None
     if not res.detail:
-        raise InputError(f"{result_dir}: this run kept no per-consignment, voyage or vessel-state detail, which the "
-                         "time-distance chart and the fleet Gantt draw; run it again with --detail")
+        raise InputError(
+            f"{result_dir}: this run kept no per-consignment, voyage or vessel-state detail, which the "
+            "time-distance chart and the fleet Gantt draw; run it again with --detail"
+        )
     path = [p.strip() for p in line.split(",")] if line else None
     nodes = {n.id for n in res.scenario.nodes}
     if path and (len(path) < 2 or any(p not in nodes for p in path)):
@@ -634,6 +922,7 @@ def charts(result_dir, line, start, days, year):
     if start:
         try:
             from datetime import date
+
             date.fromisoformat(start)
         except ValueError:
             raise InputError(f"--from takes a date YYYY-MM-DD, got {start!r}") from None
@@ -642,11 +931,14 @@ def charts(result_dir, line, start, days, year):
         raise InputError(f"--year {year} is outside the run's years {s.start_year}-{s.end_year}")
     out = Path(result_dir)
     try:
-        figs = {"corridor_map": corridor_map(res, year), "stringline": stringline(res, path, start, days),
-                "fleet_gantt": fleet_gantt(res, start, days)}
+        figs = {
+            "corridor_map": corridor_map(res, year),
+            "stringline": stringline(res, path, start, days),
+            "fleet_gantt": fleet_gantt(res, start, days),
+        }
     except ValueError as exc:
         raise InputError(str(exc)) from None
-    for name, fig in figs.items():   # chart files in a result folder are corridor-sim's own: replaced atomically
+    for name, fig in figs.items():  # chart files in a result folder are corridor-sim's own: replaced atomically
         output.write_file(out / f"{name}.png", lambda fh, f=fig: f.savefig(fh, dpi=110, format="png"))
     click.echo(f"charts written to {out}/ (corridor_map.png, stringline.png, fleet_gantt.png)")
 
@@ -654,14 +946,29 @@ def charts(result_dir, line, start, days, year):
 @main.command()
 @click.argument("result_dirs", nargs=-1, required=True, type=click.Path(file_okay=False))
 @click.option("--out", "out", type=click.Path(dir_okay=False), default="report.html", show_default=True)
-@click.option("--bottlenecks", "bottlenecks_dir", type=click.Path(file_okay=False), default=None,
-              help="A folder written by `corridor-sim bottlenecks`, to include its ranking.")
-@click.option("--capacity", "capacity_dirs", type=click.Path(file_okay=False), multiple=True,
-              help="A folder written by `corridor-sim capacity` (capacity.csv), for the year capacity reaches the "
-                   "goal. Repeatable (one per scenario).")
+@click.option(
+    "--bottlenecks",
+    "bottlenecks_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="A folder written by `corridor-sim bottlenecks`, to include its ranking.",
+)
+@click.option(
+    "--capacity",
+    "capacity_dirs",
+    type=click.Path(file_okay=False),
+    multiple=True,
+    help="A folder written by `corridor-sim capacity` (capacity.csv), for the year capacity reaches the "
+    "goal. Repeatable (one per scenario).",
+)
 @click.option("--title", default=None, help="Report title.")
-@click.option("--demand-case", "demand_case", default=None, metavar="NAME",
-              help="Only the runs made under this demand case [default: every run in the folders].")
+@click.option(
+    "--demand-case",
+    "demand_case",
+    default=None,
+    metavar="NAME",
+    help="Only the runs made under this demand case [default: every run in the folders].",
+)
 @click.option("--overwrite", is_flag=True, help="Replace a report already at --out.")
 def report(result_dirs, out, bottlenecks_dir, capacity_dirs, title, demand_case, overwrite):
     """One self-contained HTML report (images embedded) from RESULT_DIRS: single runs, replicated
@@ -672,22 +979,37 @@ def report(result_dirs, out, bottlenecks_dir, capacity_dirs, title, demand_case,
         if not Path(d).is_dir():
             raise InputError(f"{d}: no such result folder")
     try:
-        path = write_report(list(result_dirs), out, bottlenecks_dir, title, overwrite=overwrite,
-                            demand_case=demand_case, capacity=list(capacity_dirs))
+        path = write_report(
+            list(result_dirs),
+            out,
+            bottlenecks_dir,
+            title,
+            overwrite=overwrite,
+            demand_case=demand_case,
+            capacity=list(capacity_dirs),
+        )
     except (ResultsFolderError, ScenarioError, ValueError) as exc:
         raise InputError(f"cannot build the report: {exc}") from None
     click.echo(f"report written to {path} ({path.stat().st_size / 1e6:.1f} MB, self-contained)")
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True,
-              help="Print the JSON Schema instead (for editors with yaml-language-server; docs/scenario.schema.json).")
-@click.option("--partial", is_flag=True,
-              help="With --json: the schema of a file that extends another (no field required; "
-                   "docs/scenario.partial.schema.json).")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the JSON Schema instead (for editors with yaml-language-server; docs/scenario.schema.json).",
+)
+@click.option(
+    "--partial",
+    is_flag=True,
+    help="With --json: the schema of a file that extends another (no field required; "
+    "docs/scenario.partial.schema.json).",
+)
 def schema(as_json, partial):
     """Print the scenario file reference (Markdown), generated from the schema."""
     from .schema_doc import json_schema_text, schema_markdown
+
     click.echo(json_schema_text(partial) if as_json else schema_markdown(), nl=False)
 
 
@@ -695,6 +1017,7 @@ def schema(as_json, partial):
 def kpis():
     """Print the KPI definitions (Markdown; docs/kpis.md), generated from corridor_sim/kpi.py."""
     from .kpi import kpi_markdown
+
     click.echo(kpi_markdown(), nl=False)
 
 
@@ -703,26 +1026,65 @@ def print_summary(res, con) -> None:
     s = res.scenario
     rows = []
     for _, r in res.annual.iterrows():
-        rows.append([str(r.year), r.flow, f"{r.tons_generated / 1e3:,.1f}", f"{r.tons_delivered / 1e3:,.1f}",
-                     f"{r.tons_backlog / 1e3:,.1f}", f"{r.tons_in_system / 1e3:,.1f}",
-                     _fmt(r.get("entry_wait_days_mean", float("nan"))), _fmt(r.get("corridor_days_mean", float("nan"))),
-                     _fmt(r.get("corridor_days_p95", float("nan")))])
+        rows.append(
+            [
+                str(r.year),
+                r.flow,
+                f"{r.tons_generated / 1e3:,.1f}",
+                f"{r.tons_delivered / 1e3:,.1f}",
+                f"{r.tons_backlog / 1e3:,.1f}",
+                f"{r.tons_in_system / 1e3:,.1f}",
+                _fmt(r.get("entry_wait_days_mean", float("nan"))),
+                _fmt(r.get("corridor_days_mean", float("nan"))),
+                _fmt(r.get("corridor_days_p95", float("nan"))),
+            ]
+        )
     for year, g in res.annual.groupby("year"):
-        rows.append([str(year), "all flows", f"{g.tons_generated.sum() / 1e3:,.1f}",
-                     f"{g.tons_delivered.sum() / 1e3:,.1f}", f"{g.tons_backlog.sum() / 1e3:,.1f}",
-                     f"{g.tons_in_system.sum() / 1e3:,.1f}", "", "", ""])
-    print_table(con, f"{s.label}: tonnes by flow and year (seed {res.seed})",
-                ["year", "flow", "generated\nkt", "delivered\nkt", "backlog kt\n(end)", "in corridor\nkt (end)",
-                 "wait before\nentry, d", "in corridor\nd, mean", "in corridor\nd, p95"], rows, keys=2)
+        rows.append(
+            [
+                str(year),
+                "all flows",
+                f"{g.tons_generated.sum() / 1e3:,.1f}",
+                f"{g.tons_delivered.sum() / 1e3:,.1f}",
+                f"{g.tons_backlog.sum() / 1e3:,.1f}",
+                f"{g.tons_in_system.sum() / 1e3:,.1f}",
+                "",
+                "",
+                "",
+            ]
+        )
+    print_table(
+        con,
+        f"{s.label}: tonnes by flow and year (seed {res.seed})",
+        [
+            "year",
+            "flow",
+            "generated\nkt",
+            "delivered\nkt",
+            "backlog kt\n(end)",
+            "in corridor\nkt (end)",
+            "wait before\nentry, d",
+            "in corridor\nd, mean",
+            "in corridor\nd, p95",
+        ],
+        rows,
+        keys=2,
+    )
     b = busiest_resources(res.resources, 3)
     from .labels import resource_labels
+
     names = resource_labels(s, b.resource)
     rows = []
     for _, r in b.iterrows():
         q = "-" if r.mean_queue != r.mean_queue else f"{r.mean_queue:,.1f} {r.queue_unit}"
         rows.append([names[r.resource], f"{r.utilization:.0%}", q])
-    print_table(con, "busiest resources (mean utilization over the years)", ["resource", "utilization", "mean queue"],
-                rows, right={1})
+    print_table(
+        con,
+        "busiest resources (mean utilization over the years)",
+        ["resource", "utilization", "mean queue"],
+        rows,
+        right={1},
+    )
     goal = s.goal_mt_per_year
     mt = res.delivered_mt()
     con.print("delivered: " + ", ".join(f"{y} {v:.2f} Mt" for y, v in mt.items()) + f"  (goal {goal:g} Mt/yr)")

@@ -4,6 +4,7 @@ A result holds tens of thousands of rows; what a reader wants at a glance is a f
 year with their intervals. Every repr here stays under ``TEXT_LIMIT`` / ``HTML_LIMIT``
 characters, whatever the run's size (tested), by showing at most ``MAX_YEARS`` years.
 """
+
 from __future__ import annotations
 
 import html
@@ -60,8 +61,11 @@ def results_text(res) -> str:
     ys = _years(list(mt.index))
     body = ", ".join(f"{y}: {mt[y]:.2f}" for y in ys)
     more = "" if len(ys) == len(mt) else " (some years left out)"
-    return _clip(f"<Results {s.label}, seed {res.seed}, {s.start_year}-{s.end_year}: delivered Mt {body}{more}; "
-                 f"goal {s.goal_mt_per_year:g} Mt/yr>", TEXT_LIMIT)
+    return _clip(
+        f"<Results {s.label}, seed {res.seed}, {s.start_year}-{s.end_year}: delivered Mt {body}{more}; "
+        f"goal {s.goal_mt_per_year:g} Mt/yr>",
+        TEXT_LIMIT,
+    )
 
 
 def results_html(res) -> str:
@@ -73,13 +77,26 @@ def results_html(res) -> str:
         w = g.tons_delivered
         wait = (g.entry_wait_days_mean * w).sum() / w.sum() if "entry_wait_days_mean" in g and w.sum() else float("nan")
         corr = (g.corridor_days_mean * w).sum() / w.sum() if "corridor_days_mean" in g and w.sum() else float("nan")
-        rows.append([str(y), f"{g.tons_generated.sum() / 1e6:.2f}", f"{w.sum() / 1e6:.2f}",
-                     f"{g.tons_backlog.sum() / 1e6:.2f}", pm(wait, fmt="{:.1f}"), pm(corr, fmt="{:.1f}")])
-    head = _head_html(f"corridor-sim results: {s.label}",
-                      [f"seed {res.seed}, {s.start_year}-{s.end_year}, demand case {s.demand_case}, goal "
-                       f"{s.goal_mt_per_year:g} Mt/yr; {res.metadata.get('events', 0):,} events"])
-    table = _table_html(rows, ["year", "generated Mt", "delivered Mt", "backlog Mt (end)", "wait before entry, d",
-                               "in corridor, d"])
+        rows.append(
+            [
+                str(y),
+                f"{g.tons_generated.sum() / 1e6:.2f}",
+                f"{w.sum() / 1e6:.2f}",
+                f"{g.tons_backlog.sum() / 1e6:.2f}",
+                pm(wait, fmt="{:.1f}"),
+                pm(corr, fmt="{:.1f}"),
+            ]
+        )
+    head = _head_html(
+        f"corridor-sim results: {s.label}",
+        [
+            f"seed {res.seed}, {s.start_year}-{s.end_year}, demand case {s.demand_case}, goal "
+            f"{s.goal_mt_per_year:g} Mt/yr; {res.metadata.get('events', 0):,} events"
+        ],
+    )
+    table = _table_html(
+        rows, ["year", "generated Mt", "delivered Mt", "backlog Mt (end)", "wait before entry, d", "in corridor, d"]
+    )
     return _clip(head + table, HTML_LIMIT)
 
 
@@ -88,12 +105,25 @@ def _totals_rows(t: pd.DataFrame) -> list[list[str]]:
     rows = []
     for y in _years(list(t.year)):
         r = t[t.year == y].iloc[0]
-        rows.append([str(int(y)), pm(r.delivered_mt_mean, r.delivered_mt_ci_low, r.delivered_mt_ci_high),
-                     pm(r.backlog_mt_mean, r.backlog_mt_ci_low, r.backlog_mt_ci_high),
-                     pm(r.get("entry_wait_days_mean_mean"), r.get("entry_wait_days_mean_ci_low"),
-                        r.get("entry_wait_days_mean_ci_high"), "{:.1f}"),
-                     pm(r.get("corridor_days_mean_mean"), r.get("corridor_days_mean_ci_low"),
-                        r.get("corridor_days_mean_ci_high"), "{:.1f}")])
+        rows.append(
+            [
+                str(int(y)),
+                pm(r.delivered_mt_mean, r.delivered_mt_ci_low, r.delivered_mt_ci_high),
+                pm(r.backlog_mt_mean, r.backlog_mt_ci_low, r.backlog_mt_ci_high),
+                pm(
+                    r.get("entry_wait_days_mean_mean"),
+                    r.get("entry_wait_days_mean_ci_low"),
+                    r.get("entry_wait_days_mean_ci_high"),
+                    "{:.1f}",
+                ),
+                pm(
+                    r.get("corridor_days_mean_mean"),
+                    r.get("corridor_days_mean_ci_low"),
+                    r.get("corridor_days_mean_ci_high"),
+                    "{:.1f}",
+                ),
+            ]
+        )
     return rows
 
 
@@ -101,20 +131,31 @@ def replicated_text(rep) -> str:
     s = rep.scenario
     t = rep.totals
     ys = _years(list(t.year))[:6] if len(t) > 6 else list(t.year)
-    body = ", ".join(f"{int(y)}: " + pm(*t.loc[t.year == y, ["delivered_mt_mean", "delivered_mt_ci_low",
-                                                              "delivered_mt_ci_high"]].iloc[0].tolist()) for y in ys)
+    body = ", ".join(
+        f"{int(y)}: "
+        + pm(*t.loc[t.year == y, ["delivered_mt_mean", "delivered_mt_ci_low", "delivered_mt_ci_high"]].iloc[0].tolist())
+        for y in ys
+    )
     failed = f", {len(rep.failed)} failed" if rep.failed else ""
-    return _clip(f"<Replicated {s.label}: {rep.n} replications{failed} (seeds from {rep.seed}), "
-                 f"{s.start_year}-{s.end_year}; delivered Mt, mean ± 95% CI: {body}>", TEXT_LIMIT)
+    return _clip(
+        f"<Replicated {s.label}: {rep.n} replications{failed} (seeds from {rep.seed}), "
+        f"{s.start_year}-{s.end_year}; delivered Mt, mean ± 95% CI: {body}>",
+        TEXT_LIMIT,
+    )
 
 
 def replicated_html(rep) -> str:
     s = rep.scenario
-    head = _head_html(f"corridor-sim: {s.label}, {rep.n} replications",
-                      [f"seeds from {rep.seed}, {s.start_year}-{s.end_year}, demand case {s.demand_case}, goal "
-                       f"{s.goal_mt_per_year:g} Mt/yr; mean ± 95% CI half-width"])
-    table = _table_html(_totals_rows(rep.totals), ["year", "delivered Mt", "backlog Mt (end)", "wait before entry, d",
-                                                   "in corridor, d"])
+    head = _head_html(
+        f"corridor-sim: {s.label}, {rep.n} replications",
+        [
+            f"seeds from {rep.seed}, {s.start_year}-{s.end_year}, demand case {s.demand_case}, goal "
+            f"{s.goal_mt_per_year:g} Mt/yr; mean ± 95% CI half-width"
+        ],
+    )
+    table = _table_html(
+        _totals_rows(rep.totals), ["year", "delivered Mt", "backlog Mt (end)", "wait before entry, d", "in corridor, d"]
+    )
     return _clip(head + table, HTML_LIMIT)
 
 
@@ -127,23 +168,34 @@ def _comparison_rows(cmp) -> list[list[str]]:
         g = cmp.goal.set_index("scenario").loc[name]
         b = cmp.binding[(cmp.binding.scenario == name) & (cmp.binding.year == last)]
         binds = b.resource.iloc[0] if len(b) and bool(b.binding.iloc[0]) else "nothing"
-        rows.append([name, pm(a.delivered_mt, a.delivered_mt_ci_low, a.delivered_mt_ci_high), cmp.goal_label(name),
-                     f"{g.share_reaching_goal:.0%}", binds])
+        rows.append(
+            [
+                name,
+                pm(a.delivered_mt, a.delivered_mt_ci_low, a.delivered_mt_ci_high),
+                cmp.goal_label(name),
+                f"{g.share_reaching_goal:.0%}",
+                binds,
+            ]
+        )
     return rows
 
 
 def comparison_text(cmp) -> str:
     last = int(cmp.annual.year.max())
     body = "; ".join(f"{r[0]}: {r[1]} Mt in {last}, goal {r[2]}" for r in _comparison_rows(cmp))
-    return _clip(f"<Comparison of {len(cmp.results)} scenarios, {cmp.replications} replication(s) each: {body}>",
-                 TEXT_LIMIT)
+    return _clip(
+        f"<Comparison of {len(cmp.results)} scenarios, {cmp.replications} replication(s) each: {body}>", TEXT_LIMIT
+    )
 
 
 def comparison_html(cmp) -> str:
     last = int(cmp.annual.year.max())
-    head = _head_html(f"corridor-sim comparison: {len(cmp.results)} scenarios",
-                      [f"{cmp.replications} replication(s) each, the same seeds for every scenario; "
-                       "mean ± 95% CI half-width"])
-    table = _table_html(_comparison_rows(cmp)[:30], ["scenario", f"delivered Mt {last}", "first year at goal",
-                                                     "replications reaching goal", f"binds in {last}"])
+    head = _head_html(
+        f"corridor-sim comparison: {len(cmp.results)} scenarios",
+        [f"{cmp.replications} replication(s) each, the same seeds for every scenario; mean ± 95% CI half-width"],
+    )
+    table = _table_html(
+        _comparison_rows(cmp)[:30],
+        ["scenario", f"delivered Mt {last}", "first year at goal", "replications reaching goal", f"binds in {last}"],
+    )
     return _clip(head + table, HTML_LIMIT)

@@ -6,6 +6,7 @@ itself (a single run and the first replication agree), and every scenario compar
 seeds, so scenario differences are measured on common random numbers. The seed of a task never
 depends on where or in what order it runs, so 1 worker, 2 workers and Dask give identical results.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -50,13 +51,13 @@ class Execution:
     through every layer: where (local processes or a Dask scheduler), what it may replace in its
     folder, how large it may be, and whom it tells about its progress."""
 
-    workers: int | None = None          # local worker processes (None: all cores; 1: in this process)
-    scheduler: Any = None               # a Dask scheduler address (tcp:// or tls://), or a distributed.Client
-    resume: bool = False                # complete an interrupted replicated run in its folder
-    overwrite: bool = False             # replace earlier results (kept until the new ones are complete)
-    allow_large: bool = False           # skip the check of the batch's size against this machine's memory
-    progress: Callable[[int, int], None] | None = None    # called with (runs done, runs in all)
-    log: Callable[[str], None] | None = None               # told what is reused, re-run or skipped
+    workers: int | None = None  # local worker processes (None: all cores; 1: in this process)
+    scheduler: Any = None  # a Dask scheduler address (tcp:// or tls://), or a distributed.Client
+    resume: bool = False  # complete an interrupted replicated run in its folder
+    overwrite: bool = False  # replace earlier results (kept until the new ones are complete)
+    allow_large: bool = False  # skip the check of the batch's size against this machine's memory
+    progress: Callable[[int, int], None] | None = None  # called with (runs done, runs in all)
+    log: Callable[[str], None] | None = None  # told what is reused, re-run or skipped
 
     @classmethod
     def of(cls, execution: Execution | None = None, **options) -> Execution:
@@ -160,11 +161,11 @@ def _die_with_parent(main_pid: int) -> None:
 def _watch_run(main_pid: int) -> None:
     while True:
         try:
-            os.kill(main_pid, 0)              # signal 0: only asks whether the process exists
+            os.kill(main_pid, 0)  # signal 0: only asks whether the process exists
         except ProcessLookupError:
             os._exit(1)
         except PermissionError:
-            pass                              # it exists
+            pass  # it exists
         time.sleep(0.5)
 
 
@@ -174,18 +175,21 @@ def _pool_context():
     everything (spawn costs ~0.5 s each) nor copies this process's threads and their locks (the
     progress bar's), which plain fork would."""
     import multiprocessing as mp
+
     if "forkserver" in mp.get_all_start_methods():
         ctx = get_context("forkserver")
         # pyarrow too (the server skips it where it is not installed): each worker writes Parquet,
         # and importing it costs ~0.5 s, once per worker otherwise
-        ctx.set_forkserver_preload(["corridor_sim.simulate", "corridor_sim.analysis", "corridor_sim.experiment",
-                                    "pyarrow", "pyarrow.parquet"])
+        ctx.set_forkserver_preload(
+            ["corridor_sim.simulate", "corridor_sim.analysis", "corridor_sim.experiment", "pyarrow", "pyarrow.parquet"]
+        )
         return ctx
     return get_context("spawn")
 
 
-def execute(tasks: list, execution: Execution | None = None, fn: Callable = run_task,
-            keep_results: bool = False) -> Iterator[Outcome]:
+def execute(
+    tasks: list, execution: Execution | None = None, fn: Callable = run_task, keep_results: bool = False
+) -> Iterator[Outcome]:
     """Run tasks and yield their outcomes as they finish (any order), calling ``execution.progress``.
 
     ``execution.scheduler`` sends them to a Dask distributed cluster; otherwise
@@ -217,24 +221,33 @@ def _outcomes(tasks: list, ex: Execution, fn: Callable) -> Iterator[Outcome]:
         for t in tasks:
             yield fn(t)
         return
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=_pool_context(),
-                               initializer=_die_with_parent, initargs=(os.getpid(),))
+    pool = ProcessPoolExecutor(
+        max_workers=min(workers, len(tasks)),
+        mp_context=_pool_context(),
+        initializer=_die_with_parent,
+        initargs=(os.getpid(),),
+    )
     pending: set = set()
+    finished = False
     try:
         pending = {pool.submit(fn, t) for t in tasks}
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:
                 yield fut.result()
+        finished = True
     finally:
-        for fut in pending:
-            fut.cancel()
-        # on interrupt, stop running simulations too (ProcessPoolExecutor has no public kill)
-        procs = list(getattr(pool, "_processes", {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for p in procs:
-            if p.is_alive():
-                p.terminate()
+        if finished:
+            pool.shutdown(wait=True)  # idle workers end by themselves
+        else:
+            for fut in pending:
+                fut.cancel()
+            # interrupted or failed: stop running simulations too (ProcessPoolExecutor has no public kill)
+            procs = list(getattr(pool, "_processes", {}).values())
+            pool.shutdown(wait=False, cancel_futures=True)
+            for p in procs:
+                if p.is_alive():
+                    p.terminate()
 
 
 def preflight(tasks: list, execution: Execution | None = None, keep_results: bool = False) -> None:
@@ -248,8 +261,14 @@ def preflight(tasks: list, execution: Execution | None = None, keep_results: boo
     at_once = 1 if (ex.scheduler or workers <= 1) else min(workers, len(tasks))
     distinct = list({id(t.scenario): t.scenario for t in tasks}.values())
     detail = any(t.detail for t in tasks)
-    runsize.check(distinct, concurrent=at_once, kept=len(tasks) if keep_results else 0, allow_large=ex.allow_large,
-                  what="this batch of runs" if len(tasks) > 1 else "the run", detail=detail)
+    runsize.check(
+        distinct,
+        concurrent=at_once,
+        kept=len(tasks) if keep_results else 0,
+        allow_large=ex.allow_large,
+        what="this batch of runs" if len(tasks) > 1 else "the run",
+        detail=detail,
+    )
     if isinstance(ex.scheduler, str):
         _reachable(ex.scheduler)
 
@@ -269,8 +288,10 @@ def _reachable(address: str) -> None:
     try:
         socket.create_connection((host, port), timeout=5).close()
     except OSError as exc:
-        raise SchedulerError(f"--scheduler {address}: no Dask scheduler answers there "
-                             f"({exc.strerror or exc}); start one (see the README) or check the address") from None
+        raise SchedulerError(
+            f"--scheduler {address}: no Dask scheduler answers there "
+            f"({exc.strerror or exc}); start one (see the README) or check the address"
+        ) from None
 
 
 def _execute_dask(tasks: list, scheduler, fn) -> Iterator[Outcome]:
@@ -288,8 +309,9 @@ def _execute_dask(tasks: list, scheduler, fn) -> Iterator[Outcome]:
             raise SchedulerError(f"--scheduler {scheduler}: cannot connect ({type(exc).__name__}: {exc})") from None
     else:
         client = scheduler
-    futures = [client.submit(fn, t, key=f"corridor-sim-{t.key}-{t.seed}-{t.scenario.digest()[:12]}", pure=False)
-               for t in tasks]
+    futures = [
+        client.submit(fn, t, key=f"corridor-sim-{t.key}-{t.seed}-{t.scenario.digest()[:12]}", pure=False) for t in tasks
+    ]
     try:
         for fut in as_completed(futures):
             yield fut.result()
@@ -304,8 +326,15 @@ def _execute_dask(tasks: list, scheduler, fn) -> Iterator[Outcome]:
 # ----------------------------------------------------------------------------------------------
 # Replicated runs on disk: out/replications/rep_000/ ... and out/manifest.json
 # ----------------------------------------------------------------------------------------------
-MANIFEST_KEYS = {"scenario": str, "scenario_hash": str, "seed": int, "replications": int, "seeds": list,
-                 "done": list, "status": str}
+MANIFEST_KEYS = {
+    "scenario": str,
+    "scenario_hash": str,
+    "seed": int,
+    "replications": int,
+    "seeds": list,
+    "done": list,
+    "status": str,
+}
 
 
 class ReplicationsFailed(Exception):
@@ -315,15 +344,25 @@ class ReplicationsFailed(Exception):
     def __init__(self, failures: dict[str, list[dict]], runs: dict[str, list[Results]]):
         self.failures = failures
         self.runs = runs
-        self.comparison = None          # set by compare() when every scenario has results
-        listed = "; ".join(f"{name} replication {f['replication']} (seed {f['seed']}): {f['error']}"
-                           for name, fs in failures.items() for f in fs)
+        self.comparison = None  # set by compare() when every scenario has results
+        listed = "; ".join(
+            f"{name} replication {f['replication']} (seed {f['seed']}): {f['error']}"
+            for name, fs in failures.items()
+            for f in fs
+        )
         n = sum(len(fs) for fs in failures.values())
         super().__init__(f"{n} replication{'s' if n != 1 else ''} failed: {listed}")
 
 
-def replicate(scenario: Scenario, n: int, seed: int = 1, out: str | Path | None = None,
-              execution: Execution | None = None, detail: bool = False, **options) -> list[Results]:
+def replicate(
+    scenario: Scenario,
+    n: int,
+    seed: int = 1,
+    out: str | Path | None = None,
+    execution: Execution | None = None,
+    detail: bool = False,
+    **options,
+) -> list[Results]:
     """Run ``n`` replications; with ``out``, write each as it finishes and keep a manifest.
 
     Returns the replications in order. ``execution`` (or its fields by name: ``workers=2``,
@@ -336,8 +375,14 @@ def replicate(scenario: Scenario, n: int, seed: int = 1, out: str | Path | None 
     return replicate_many([(scenario, out)], n, seed, ex, detail)[scenario.name]
 
 
-def replicate_many(jobs: list[tuple[Scenario, str | Path | None]], n: int, seed: int = 1,
-                   execution: Execution | None = None, detail: bool = False, **options) -> dict[str, list[Results]]:
+def replicate_many(
+    jobs: list[tuple[Scenario, str | Path | None]],
+    n: int,
+    seed: int = 1,
+    execution: Execution | None = None,
+    detail: bool = False,
+    **options,
+) -> dict[str, list[Results]]:
     """Replications of several scenarios with the same seeds (common random numbers), all run as
     one batch so the workers stay busy; each scenario's folder gets its replications and manifest.
 
@@ -362,8 +407,9 @@ def replicate_many(jobs: list[tuple[Scenario, str | Path | None]], n: int, seed:
             have[scn.name], failed[scn.name] = {}, {}
             folders[scn.name] = None
             if out is not None:
-                ws = stack.enter_context(output.result_folder(out, kind="replicated", overwrite=ex.overwrite,
-                                                              resume=ex.resume))
+                ws = stack.enter_context(
+                    output.result_folder(out, kind="replicated", overwrite=ex.overwrite, resume=ex.resume)
+                )
                 folder = folders[scn.name] = ws.path
                 manifests[scn.name] = _start_manifest(folder, scn, seed, n, seeds, ex.resume)
                 if ex.resume:
@@ -377,9 +423,17 @@ def replicate_many(jobs: list[tuple[Scenario, str | Path | None]], n: int, seed:
                         else:
                             say(f"{rep}: {why}; running it again")
             folder = folders[scn.name]
-            tasks += [Task(scn, s, r, out=(folder / "replications" / f"rep_{r:03d}"
-                                           if folder is not None and not remote else None), detail=detail)
-                      for r, s in enumerate(seeds) if r not in have[scn.name]]
+            tasks += [
+                Task(
+                    scn,
+                    s,
+                    r,
+                    out=(folder / "replications" / f"rep_{r:03d}" if folder is not None and not remote else None),
+                    detail=detail,
+                )
+                for r, s in enumerate(seeds)
+                if r not in have[scn.name]
+            ]
         total = n * len(jobs)
         done = sum(len(h) for h in have.values())
         if ex.progress:
@@ -393,8 +447,9 @@ def replicate_many(jobs: list[tuple[Scenario, str | Path | None]], n: int, seed:
                 else:
                     have[name][r] = outcome.result
                     if folders[name] is not None and outcome.task.out is None:
-                        outcome.result.write(folders[name] / "replications" / f"rep_{r:03d}", plots=False,
-                                             overwrite=True)
+                        outcome.result.write(
+                            folders[name] / "replications" / f"rep_{r:03d}", plots=False, overwrite=True
+                        )
                 if folders[name] is not None:
                     m = manifests[name]
                     m["done"] = sorted(have[name])
@@ -406,11 +461,16 @@ def replicate_many(jobs: list[tuple[Scenario, str | Path | None]], n: int, seed:
         finally:
             for name, m in manifests.items():
                 if not (folders[name] / "manifest.json").exists():
-                    continue                 # nothing finished in a new folder: it is left empty (and removed)
+                    continue  # nothing finished in a new folder: it is left empty (and removed)
                 m["done"] = sorted(have[name])
                 m["failed"] = [failed[name][k] for k in sorted(failed[name])]
-                m["status"] = ("complete" if len(have[name]) == n else
-                               "failed" if len(have[name]) + len(failed[name]) == n else "partial")
+                m["status"] = (
+                    "complete"
+                    if len(have[name]) == n
+                    else "failed"
+                    if len(have[name]) + len(failed[name]) == n
+                    else "partial"
+                )
                 output.write_json(folders[name] / "manifest.json", m)
     runs = {name: [h[r] for r in range(n) if r in h] for name, h in have.items()}
     if any(failed.values()):
@@ -423,29 +483,41 @@ def read_manifest(folder: Path) -> dict:
     path = folder / "manifest.json"
     m = output.read_json(path, "manifest")
     if not isinstance(m, dict):
-        raise ResultsFolderError(f"{path}: the manifest is damaged (a {type(m).__name__}, not a mapping); "
-                                 "start again with --overwrite")
+        raise ResultsFolderError(
+            f"{path}: the manifest is damaged (a {type(m).__name__}, not a mapping); start again with --overwrite"
+        )
     wrong = [k for k, t in MANIFEST_KEYS.items() if not isinstance(m.get(k), t) or isinstance(m.get(k), bool)]
     if wrong:
-        raise ResultsFolderError(f"{path}: the manifest is damaged (missing or wrong: {', '.join(wrong)}); "
-                                 "start again with --overwrite")
+        raise ResultsFolderError(
+            f"{path}: the manifest is damaged (missing or wrong: {', '.join(wrong)}); start again with --overwrite"
+        )
     return m
 
 
 def _start_manifest(out: Path, scenario: Scenario, seed: int, n: int, seeds: list[int], resume: bool) -> dict:
-    fresh = {"scenario": scenario.name, "scenario_hash": scenario.digest(), "seed": seed, "replications": n,
-             "seeds": seeds, "done": [], "failed": [], "status": "partial"}
+    fresh = {
+        "scenario": scenario.name,
+        "scenario_hash": scenario.digest(),
+        "seed": seed,
+        "replications": n,
+        "seeds": seeds,
+        "done": [],
+        "failed": [],
+        "status": "partial",
+    }
     manifest = out / "manifest.json"
     if resume and any(p.name != output.MARKER for p in out.iterdir()):
         if not manifest.exists():
-            raise ResultsFolderError(f"{out} has no manifest.json: it holds no replicated run to resume; "
-                                     "use --overwrite to replace it")
+            raise ResultsFolderError(
+                f"{out} has no manifest.json: it holds no replicated run to resume; use --overwrite to replace it"
+            )
         old = read_manifest(out)
         if old["scenario_hash"] != fresh["scenario_hash"] or old["seed"] != seed:
             raise ResultsFolderError(
                 f"{out} holds replications of another scenario or seed (scenario {old['scenario']}, "
-                f"seed {old['seed']}); resume with the same scenario, overrides and --seed, or use --overwrite")
-        output.write_json(manifest, fresh)   # a new folder gets its manifest with its first replication
+                f"seed {old['seed']}); resume with the same scenario, overrides and --seed, or use --overwrite"
+            )
+        output.write_json(manifest, fresh)  # a new folder gets its manifest with its first replication
     return fresh
 
 

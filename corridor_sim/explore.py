@@ -5,6 +5,7 @@ year, see the tonnes delivered against the goal and what binds.
 it to ipywidgets when they are installed (``pip install 'corridor-sim[notebook]'``) and returns
 None otherwise, so a notebook degrades to the static result of ``what_if``.
 """
+
 from __future__ import annotations
 
 import html
@@ -28,15 +29,19 @@ class WhatIf:
 
     def __repr__(self) -> str:
         top = ", ".join(f"{n} {u:.0%}" for n, u in self.busiest)
-        return (f"<what-if {self.label}, {self.year}: delivered {self.delivered_mt:.2f} Mt against a goal of "
-                f"{self.goal_mt:g} Mt/yr; binds: {self.binds}; busiest: {top}>")
+        return (
+            f"<what-if {self.label}, {self.year}: delivered {self.delivered_mt:.2f} Mt against a goal of "
+            f"{self.goal_mt:g} Mt/yr; binds: {self.binds}; busiest: {top}>"
+        )
 
     def _repr_html_(self) -> str:
         rows = "".join(f"<tr><td>{html.escape(n)}</td><td>{u:.0%}</td></tr>" for n, u in self.busiest)
         share = self.delivered_mt / self.goal_mt
-        return (f"<b>{html.escape(self.label)}, {self.year}</b>: delivered <b>{self.delivered_mt:.2f} Mt</b> "
-                f"({share:.0%} of the {self.goal_mt:g} Mt/yr goal); binds: <b>{html.escape(self.binds)}</b>"
-                f"<table><tr><th>busiest resources</th><th>utilization</th></tr>{rows}</table>")
+        return (
+            f"<b>{html.escape(self.label)}, {self.year}</b>: delivered <b>{self.delivered_mt:.2f} Mt</b> "
+            f"({share:.0%} of the {self.goal_mt:g} Mt/yr goal); binds: <b>{html.escape(self.binds)}</b>"
+            f"<table><tr><th>busiest resources</th><th>utilization</th></tr>{rows}</table>"
+        )
 
 
 def vessel_groups(scenario) -> dict[str, str]:
@@ -45,9 +50,15 @@ def vessel_groups(scenario) -> dict[str, str]:
     return {lab: key.replace(":", ".") for key, lab in labels.items()}
 
 
-def what_if(scenario_file: str | Path, demand_case: str | None = None, demand_scale: float = 1.0,
-            vessel_group: str | None = None, extra_vessels: int = 0, year: int | None = None,
-            seed: int = 1) -> WhatIf:
+def what_if(
+    scenario_file: str | Path,
+    demand_case: str | None = None,
+    demand_scale: float = 1.0,
+    vessel_group: str | None = None,
+    extra_vessels: int = 0,
+    year: int | None = None,
+    seed: int = 1,
+) -> WhatIf:
     """Run one year of a scenario with demand scaled and ``extra_vessels`` more of one vessel group
     ('line.group'), and say what it delivers and what binds."""
     base = load_scenario(scenario_file, demand_case=demand_case)
@@ -63,11 +74,20 @@ def what_if(scenario_file: str | Path, demand_case: str | None = None, demand_sc
     res = run(scn, seed=seed)
     b = binding_bottleneck(res.resources, scn.output.bottleneck_threshold)
     names = resource_labels(scn, res.resources.resource)
-    binds = names.get(b["resource"], "nothing") if b["binding"] else \
-        f"nothing at or above {scn.output.bottleneck_threshold:.0%}"
+    binds = (
+        names.get(b["resource"], "nothing")
+        if b["binding"]
+        else f"nothing at or above {scn.output.bottleneck_threshold:.0%}"
+    )
     r = res.resources[res.resources.kind != "yard"].sort_values("utilization", ascending=False).head(4)
-    return WhatIf(scn.label, year, float(res.delivered_mt().sum()), scn.goal_mt_per_year, binds,
-                  [(names[x], float(u)) for x, u in zip(r.resource, r.utilization)])
+    return WhatIf(
+        scn.label,
+        year,
+        float(res.delivered_mt().sum()),
+        scn.goal_mt_per_year,
+        binds,
+        [(names[x], float(u)) for x, u in zip(r.resource, r.utilization)],
+    )
 
 
 def explorer(scenarios_dir: str | Path):
@@ -91,7 +111,7 @@ def explorer(scenarios_dir: str | Path):
         s = load_scenario(scenario.value)
         case.options = [c.id for c in s.demand_cases] or ["central"]
         group.options = list(vessel_groups(s).items())
-        year.max = max(year.max, s.end_year)       # widen first: a slider refuses min above max
+        year.max = max(year.max, s.end_year)  # widen first: a slider refuses min above max
         year.min, year.max = s.start_year, s.end_year
         year.value = s.start_year
 
@@ -99,6 +119,7 @@ def explorer(scenarios_dir: str | Path):
         with out:
             out.clear_output()
             from IPython.display import display
+
             display(what_if(scenario.value, case.value, scale.value, group.value, extra.value, year.value))
 
     scenario.observe(refresh, names="value")

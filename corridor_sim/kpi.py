@@ -4,6 +4,7 @@
 interval it gets over replications; ``docs/kpis.md`` is generated from it (``corridor-sim kpis``)
 and a test keeps the two equal.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -39,9 +40,9 @@ def busiest_resources(resources: pd.DataFrame, n: int = 3) -> pd.DataFrame:
     r = resources[resources.kind.isin(CAPACITY_KINDS)]
     if r.empty:
         return pd.DataFrame(columns=["resource", "kind", "utilization", "mean_queue", "queue_unit"])
-    agg = r.groupby(["resource", "kind"], as_index=False).agg(utilization=("utilization", "mean"),
-                                                               mean_queue=("mean_queue", "mean"),
-                                                               queue_unit=("queue_unit", "first"))
+    agg = r.groupby(["resource", "kind"], as_index=False).agg(
+        utilization=("utilization", "mean"), mean_queue=("mean_queue", "mean"), queue_unit=("queue_unit", "first")
+    )
     agg = agg.sort_values("utilization", ascending=False).head(n)
     agg["utilization"] = agg.utilization.round(3)
     agg["mean_queue"] = agg.mean_queue.round(2)
@@ -54,8 +55,15 @@ def conservation_gap(annual: pd.DataFrame) -> pd.Series:
     Zero (to rounding) when no tonne is created or lost.
     """
     a = annual
-    gap = (a.tons_backlog_start + a.tons_in_system_start + a.tons_generated
-           - a.tons_delivered - a.tons_diverted - a.tons_backlog - a.tons_in_system)
+    gap = (
+        a.tons_backlog_start
+        + a.tons_in_system_start
+        + a.tons_generated
+        - a.tons_delivered
+        - a.tons_diverted
+        - a.tons_backlog
+        - a.tons_in_system
+    )
     return pd.Series(gap.to_numpy(), index=pd.MultiIndex.from_frame(a[["year", "flow"]]))
 
 
@@ -78,8 +86,13 @@ def binding_bottleneck(resources: pd.DataFrame, threshold: float) -> dict:
     else:
         top = r.sort_values("utilization", ascending=False).iloc[0]
     wait = float(top.mean_wait_h) if pd.notna(top.mean_wait_h) else None
-    return {"resource": top.resource, "kind": top.kind, "utilization": round(float(top.utilization), 3),
-            "mean_wait_h": round(wait, 2) if wait is not None else None, "binding": bool(len(hot))}
+    return {
+        "resource": top.resource,
+        "kind": top.kind,
+        "utilization": round(float(top.utilization), 3),
+        "mean_wait_h": round(wait, 2) if wait is not None else None,
+        "binding": bool(len(hot)),
+    }
 
 
 def route_split(routes: pd.DataFrame) -> dict[str, pd.Series]:
@@ -112,72 +125,171 @@ def first_year_at(delivered_mt: pd.Series, goal_mt: float):
 # ----------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Kpi:
-    name: str            # the column or key in the tables and summary.json
+    name: str  # the column or key in the tables and summary.json
     unit: str
     definition: str
-    interval: str        # how its 95% interval over replications is computed (corridor_sim.stats)
-    where: str           # tables and files it appears in
+    interval: str  # how its 95% interval over replications is computed (corridor_sim.stats)
+    where: str  # tables and files it appears in
 
 
 T_INTERVAL = "Student t interval of the mean over replications (`stats.mean_ci`)"
-SHARE_INTERVAL = ("t interval on the logit scale (delta method), transformed back, so it stays in [0, 1] "
-                  "(`stats.share_ci`)")
-MULTI_YEAR = ("over several years: each replication's mean over the years first, then the interval of those "
-              "means (`stats.aggregate(..., over='year')`), not an average of yearly intervals")
+SHARE_INTERVAL = (
+    "t interval on the logit scale (delta method), transformed back, so it stays in [0, 1] (`stats.share_ci`)"
+)
+MULTI_YEAR = (
+    "over several years: each replication's mean over the years first, then the interval of those "
+    "means (`stats.aggregate(..., over='year')`), not an average of yearly intervals"
+)
 
 DEFINITIONS: tuple[Kpi, ...] = (
-    Kpi("tons_generated", "t", "Cargo that shippers sent to the corridor in the year (demand after its response), "
-        "counted when the consignment is created.", T_INTERVAL, "annual.csv, summary.json"),
-    Kpi("tons_delivered", "t", "Cargo that reached the end of its route in the year.", T_INTERVAL,
-        "annual.csv, totals.csv (delivered_mt), summary.json, every tonnes plot"),
-    Kpi("tons_diverted", "t", "Cargo whose shippers sent it another way because the expected wait on every open route "
-        "passed their patience (`max_transit_days`).", T_INTERVAL, "annual.csv, summary.json"),
-    Kpi("tons_backlog", "t", "At the end of the year: cargo generated but not yet admitted to the corridor (waiting for "
-        "an exchange path at a border, or for tank room at the origin).", T_INTERVAL, "annual.csv, summary.json"),
-    Kpi("tons_in_system", "t", "At the end of the year: cargo inside the corridor (on trains, in yards, on ships).",
-        T_INTERVAL, "annual.csv, summary.json"),
-    Kpi("entry_wait_days_mean", "days", "Wait before entry: from when a consignment is generated to when it enters "
+    Kpi(
+        "tons_generated",
+        "t",
+        "Cargo that shippers sent to the corridor in the year (demand after its response), "
+        "counted when the consignment is created.",
+        T_INTERVAL,
+        "annual.csv, summary.json",
+    ),
+    Kpi(
+        "tons_delivered",
+        "t",
+        "Cargo that reached the end of its route in the year.",
+        T_INTERVAL,
+        "annual.csv, totals.csv (delivered_mt), summary.json, every tonnes plot",
+    ),
+    Kpi(
+        "tons_diverted",
+        "t",
+        "Cargo whose shippers sent it another way because the expected wait on every open route "
+        "passed their patience (`max_transit_days`).",
+        T_INTERVAL,
+        "annual.csv, summary.json",
+    ),
+    Kpi(
+        "tons_backlog",
+        "t",
+        "At the end of the year: cargo generated but not yet admitted to the corridor (waiting for "
+        "an exchange path at a border, or for tank room at the origin).",
+        T_INTERVAL,
+        "annual.csv, summary.json",
+    ),
+    Kpi(
+        "tons_in_system",
+        "t",
+        "At the end of the year: cargo inside the corridor (on trains, in yards, on ships).",
+        T_INTERVAL,
+        "annual.csv, summary.json",
+    ),
+    Kpi(
+        "entry_wait_days_mean",
+        "days",
+        "Wait before entry: from when a consignment is generated to when it enters "
         "the corridor (its first rail link or its origin port), tonne-weighted over the cargo delivered in the year. "
-        "Cargo that waits at a full border or tank farm waits here, not in the corridor.", T_INTERVAL,
-        "annual.csv, totals.csv, summary.json, transit plots, report"),
-    Kpi("corridor_days_mean", "days", "Transit in the corridor: from entry to delivery, tonne-weighted over the cargo "
-        "delivered in the year.", T_INTERVAL, "annual.csv, totals.csv, summary.json, transit plots, report"),
-    Kpi("corridor_days_p95", "days", "95th percentile (tonne-weighted) of the transit in the corridor.", T_INTERVAL,
-        "annual.csv, summary.json"),
-    Kpi("transit_days_mean", "days", "Total days from generation to delivery: wait before entry + transit in the "
+        "Cargo that waits at a full border or tank farm waits here, not in the corridor.",
+        T_INTERVAL,
+        "annual.csv, totals.csv, summary.json, transit plots, report",
+    ),
+    Kpi(
+        "corridor_days_mean",
+        "days",
+        "Transit in the corridor: from entry to delivery, tonne-weighted over the cargo delivered in the year.",
+        T_INTERVAL,
+        "annual.csv, totals.csv, summary.json, transit plots, report",
+    ),
+    Kpi(
+        "corridor_days_p95",
+        "days",
+        "95th percentile (tonne-weighted) of the transit in the corridor.",
+        T_INTERVAL,
+        "annual.csv, summary.json",
+    ),
+    Kpi(
+        "transit_days_mean",
+        "days",
+        "Total days from generation to delivery: wait before entry + transit in the "
         "corridor, tonne-weighted. Kept for comparison with earlier results; labelled 'total, incl. wait before "
-        "entry' wherever it is shown.", T_INTERVAL, "annual.csv, totals.csv, summary.json"),
-    Kpi("transit_days_p95", "days", "95th percentile (tonne-weighted) of the total days from generation to delivery.",
-        T_INTERVAL, "annual.csv, summary.json"),
-    Kpi("utilization", "share of capacity (0-1)", "Time-weighted share of a resource's capacity in use over the year: "
+        "entry' wherever it is shown.",
+        T_INTERVAL,
+        "annual.csv, totals.csv, summary.json",
+    ),
+    Kpi(
+        "transit_days_p95",
+        "days",
+        "95th percentile (tonne-weighted) of the total days from generation to delivery.",
+        T_INTERVAL,
+        "annual.csv, summary.json",
+    ),
+    Kpi(
+        "utilization",
+        "share of capacity (0-1)",
+        "Time-weighted share of a resource's capacity in use over the year: "
         "train paths taken, servers busy, berths or tracks occupied, a fleet's vessel time not spent waiting for "
         "cargo, a yard's mean fill. A port track held by a train waiting for yard room counts as blocked, not busy.",
-        SHARE_INTERVAL + "; " + MULTI_YEAR, "resources.csv, utilization plots, report"),
-    Kpi("mean_wait_h", "hours", "Mean wait per entry at a resource (per train, per vessel); for a fleet, the "
-        "cargo's mean wait in the origin yard by Little's law (units waiting / units shipped per hour).", T_INTERVAL,
-        "resources.csv"),
-    Kpi("binding_bottleneck", "resource", "What binds in a year: among resources at or above the scenario's "
+        SHARE_INTERVAL + "; " + MULTI_YEAR,
+        "resources.csv, utilization plots, report",
+    ),
+    Kpi(
+        "mean_wait_h",
+        "hours",
+        "Mean wait per entry at a resource (per train, per vessel); for a fleet, the "
+        "cargo's mean wait in the origin yard by Little's law (units waiting / units shipped per hour).",
+        T_INTERVAL,
+        "resources.csv",
+    ),
+    Kpi(
+        "binding_bottleneck",
+        "resource",
+        "What binds in a year: among resources at or above the scenario's "
         "`output.bottleneck_threshold` utilization (yards excluded: they are symptoms), the one where cargo waits "
         "longest. Over replications: the resource named most often, with the share of replications naming it.",
-        "share of replications naming it (no interval)", "summary.json, compare_binding.csv, plots, report"),
-    Kpi("first_year_at_goal", "year", "The first year whose mean delivered tonnes reach the scenario's "
+        "share of replications naming it (no interval)",
+        "summary.json, compare_binding.csv, plots, report",
+    ),
+    Kpi(
+        "first_year_at_goal",
+        "year",
+        "The first year whose mean delivered tonnes reach the scenario's "
         "`goal_mt_per_year`, with the share of replications that reach the goal in some year of the run.",
-        "share of replications (no interval)", "summary.json, comparison.json, report"),
-    Kpi("route_split", "share of tonnes", "Each route's share of a flow's delivered tonnes in the year.",
-        SHARE_INTERVAL, "summary.json, compare_routes.csv, route plots"),
-    Kpi("capacity_mt", "Mt/yr", "Sustainable capacity (`corridor-sim capacity`): the delivered tonnes at the highest "
-        "demand multiplier at which the tonnes waiting or in transit do not grow over the year.", T_INTERVAL,
-        "capacity.csv, report"),
+        "share of replications (no interval)",
+        "summary.json, comparison.json, report",
+    ),
+    Kpi(
+        "route_split",
+        "share of tonnes",
+        "Each route's share of a flow's delivered tonnes in the year.",
+        SHARE_INTERVAL,
+        "summary.json, compare_routes.csv, route plots",
+    ),
+    Kpi(
+        "capacity_mt",
+        "Mt/yr",
+        "Sustainable capacity (`corridor-sim capacity`): the delivered tonnes at the highest "
+        "demand multiplier at which the tonnes waiting or in transit do not grow over the year.",
+        T_INTERVAL,
+        "capacity.csv, report",
+    ),
 )
 
 
 def kpi_markdown() -> str:
     """docs/kpis.md: every KPI with its unit, definition and interval."""
-    lines = ["# KPI definitions", "",
-             "Generated by `corridor-sim kpis` from `corridor_sim/kpi.py` (`DEFINITIONS`); do not edit by hand.", "",
-             "Intervals are 95% intervals over replications, all computed in `corridor_sim/stats.py`. With one "
-             "replication no interval is given.", ""]
+    lines = [
+        "# KPI definitions",
+        "",
+        "Generated by `corridor-sim kpis` from `corridor_sim/kpi.py` (`DEFINITIONS`); do not edit by hand.",
+        "",
+        "Intervals are 95% intervals over replications, all computed in `corridor_sim/stats.py`. With one "
+        "replication no interval is given.",
+        "",
+    ]
     for k in DEFINITIONS:
-        lines += [f"## `{k.name}`", "", f"- **unit**: {k.unit}", f"- **definition**: {k.definition}",
-                  f"- **interval**: {k.interval}", f"- **in**: {k.where}", ""]
+        lines += [
+            f"## `{k.name}`",
+            "",
+            f"- **unit**: {k.unit}",
+            f"- **definition**: {k.definition}",
+            f"- **interval**: {k.interval}",
+            f"- **in**: {k.where}",
+            "",
+        ]
     return "\n".join(lines)

@@ -5,6 +5,7 @@ a reader wants places and things ("Aktau–Baku feeders: KMTF 350 TEU"). Every l
 the scenario: node names, the optional ``name`` of a sea line or vessel group, capacities and
 units; nothing here knows a particular corridor.
 """
+
 from __future__ import annotations
 
 import re
@@ -23,7 +24,7 @@ def short_place(name: str) -> str:
     ['Aktau', 'Alat', 'Aktogay', 'Sangachal']
     """
     m = re.match(r"^port of .+\((.+)\)$", name.strip(), flags=re.I)
-    if m:                      # 'Port of Baku (Alat)': the port is the place in parentheses
+    if m:  # 'Port of Baku (Alat)': the port is the place in parentheses
         return m.group(1).strip()
     s = re.sub(r"\s*\(.*?\)", "", name).strip()
     s = re.sub(r"^(port of)\s+", "", s, flags=re.I)

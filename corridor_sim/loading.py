@@ -5,6 +5,7 @@ Errors are collected, not raised one by one: ``load_scenario`` raises a single `
 listing every problem with its YAML path (``demand.flows.crude_kz_btc.tons_per_year``), the same
 dotted form that ``--set`` takes, and the line in the file (or the parent file) where there is one.
 """
+
 from __future__ import annotations
 
 import copy
@@ -27,7 +28,7 @@ from .scenario import Intervention, Scenario, Terminal
 class Problem:
     path: str
     message: str
-    where: str | None = None          # "line 12", or "base.yaml line 12" for an inherited field
+    where: str | None = None  # "line 12", or "base.yaml line 12" for an inherited field
 
     def __str__(self) -> str:
         where = f" ({self.where})" if self.where else ""
@@ -40,7 +41,10 @@ class ScenarioError(Exception):
     def __init__(self, source: str, problems: list[Problem], header: str | None = None):
         self.source = source
         self.problems = problems
-        head = header or f"{source}: the scenario is not valid ({len(problems)} problem{'s' if len(problems) != 1 else ''})"
+        head = (
+            header
+            or f"{source}: the scenario is not valid ({len(problems)} problem{'s' if len(problems) != 1 else ''})"
+        )
         body = "\n".join(f"  - {p}" for p in problems)
         super().__init__(f"{head}\n{body}" if problems else head)
 
@@ -59,14 +63,16 @@ def _readable_path(raw: Any, loc: tuple) -> str:
             parts.append(label)
             node = item
         else:
-            if key in ("function-after", "function-before", "function-wrap") or str(key).startswith(("function-", "list[", "union[", "constrained-")):
+            if key in ("function-after", "function-before", "function-wrap") or str(key).startswith(
+                ("function-", "list[", "union[", "constrained-")
+            ):
                 continue
             parts.append(str(key))
             node = node.get(key) if isinstance(node, dict) else None
     return ".".join(parts)
 
 
-ITEM_KEYS = ("id", "cargo")   # list items are named by their id (terminals: by their cargo)
+ITEM_KEYS = ("id", "cargo")  # list items are named by their id (terminals: by their cargo)
 
 
 def _item_key(item: Any) -> str | None:
@@ -77,7 +83,7 @@ def _item_key(item: Any) -> str | None:
     return None
 
 
-Chain = list[tuple[Path, "yaml.Node | None"]]   # the file first, then the files it extends
+Chain = list[tuple[Path, "yaml.Node | None"]]  # the file first, then the files it extends
 
 
 def _locate(chain: Chain | None, path: str) -> str | None:
@@ -185,7 +191,7 @@ def parse_override(text: str) -> tuple[str, Any]:
     try:
         parsed = load_value(value) if value.strip() else None
     except YamlSyntaxError:
-        parsed = value                       # not YAML: the text itself (validation names the field)
+        parsed = value  # not YAML: the text itself (validation names the field)
     except YamlInputError as exc:
         raise ValueError(f"--set {path}: the value {exc}") from None
     return path, parsed
@@ -204,7 +210,7 @@ def _slot(raw: dict, path: str, create: bool) -> tuple[Any, Any]:
         if isinstance(node, dict):
             key = part
             if part.isdigit() and all(isinstance(k, int) for k in node):
-                key = int(part)          # a year path (tons_by_year: {2027: ...}) is keyed by numbers
+                key = int(part)  # a year path (tons_by_year: {2027: ...}) is keyed by numbers
             if key not in node and not (last and create):
                 known = ", ".join(sorted(map(str, node))) or "none"
                 raise KeyError(f"'{where}' does not exist (keys here: {known})")
@@ -289,7 +295,10 @@ def check_references(s: Scenario) -> list[Problem]:
     for line in s.sea_lines:
         for end, pid in (("from", line.from_port), ("to", line.to_port)):
             if (pid, line.cargo) not in terminals:
-                add(f"sea_lines.{line.id}.{end}", f"port '{pid}' has no '{line.cargo}' terminal (a sea line runs between two terminals of its cargo)")
+                add(
+                    f"sea_lines.{line.id}.{end}",
+                    f"port '{pid}' has no '{line.cargo}' terminal (a sea line runs between two terminals of its cargo)",
+                )
         if line.from_port == line.to_port:
             add(f"sea_lines.{line.id}.to", "a sea line must join two different ports")
         unique(line.vessels, f"sea_lines.{line.id}.vessels")
@@ -303,7 +312,10 @@ def check_references(s: Scenario) -> list[Problem]:
             add("output.ports_to_plot", f"unknown port '{pid}' (ports: {', '.join(sorted(port_ids)) or 'none'})")
     flow_ids = {f.id for f in s.demand.flows}
     if s.output.route_split_flow is not None and s.output.route_split_flow not in flow_ids:
-        add("output.route_split_flow", f"unknown flow '{s.output.route_split_flow}' (flows: {', '.join(sorted(flow_ids))})")
+        add(
+            "output.route_split_flow",
+            f"unknown flow '{s.output.route_split_flow}' (flows: {', '.join(sorted(flow_ids))})",
+        )
 
     if any(l.cargo for l in s.sea_lines) and s.caspian is None:
         add("caspian", "sea lines need a 'caspian' section (load factor and sea level)")
@@ -311,20 +323,27 @@ def check_references(s: Scenario) -> list[Problem]:
     rail_pairs: set = set()
     for l in s.rail_links:
         if (l.from_node, l.to_node) in rail_pairs:
-            add(f"rail_links.{l.id}", f"a second rail link from '{l.from_node}' to '{l.to_node}'; "
-                                     "raise paths_per_day of the first instead")
+            add(
+                f"rail_links.{l.id}",
+                f"a second rail link from '{l.from_node}' to '{l.to_node}'; raise paths_per_day of the first instead",
+            )
         rail_pairs.add((l.from_node, l.to_node))
     sea_pairs: set = set()
     for l in s.sea_lines:
         if (l.from_port, l.to_port, l.cargo) in sea_pairs:
-            add(f"sea_lines.{l.id}", f"a second '{l.cargo}' line from '{l.from_port}' to '{l.to_port}'; "
-                                    "add vessel groups to the first instead")
+            add(
+                f"sea_lines.{l.id}",
+                f"a second '{l.cargo}' line from '{l.from_port}' to '{l.to_port}'; "
+                "add vessel groups to the first instead",
+            )
         sea_pairs.add((l.from_port, l.to_port, l.cargo))
     for (pid, cargo), t in terminals.items():
         big = max_vessel.get((pid, cargo), 0.0)
         if big > t.yard_capacity_units:
-            add(f"ports.{pid}.terminals.{cargo}.yard_capacity_units",
-                f"{t.yard_capacity_units:g} is smaller than the largest vessel calling ({big:g} units); it could never be loaded or unloaded")
+            add(
+                f"ports.{pid}.terminals.{cargo}.yard_capacity_units",
+                f"{t.yard_capacity_units:g} is smaller than the largest vessel calling ({big:g} units); it could never be loaded or unloaded",
+            )
         if t.train_units is not None and t.train_units > t.yard_capacity_units:
             add(f"ports.{pid}.terminals.{cargo}.train_units", "onward trains cannot be larger than the yard")
 
@@ -341,7 +360,10 @@ def check_references(s: Scenario) -> list[Problem]:
         else:
             for r in f.routes:
                 if r.share is not None:
-                    add(f"{fp}.routes.{r.id}.share", "shares come from the logit when the flow has a response block; remove it")
+                    add(
+                        f"{fp}.routes.{r.id}.share",
+                        "shares come from the logit when the flow has a response block; remove it",
+                    )
         if not any(r.open for r in f.routes):
             add(f"{fp}.routes", "at least one route must be open (a timeline entry can open more)")
         unique(f.routes, f"{fp}.routes")
@@ -354,7 +376,11 @@ def check_references(s: Scenario) -> list[Problem]:
                 continue
             for i, (a, b) in enumerate(zip(r.path, r.path[1:])):
                 if (a, b) in rail_pairs:
-                    if i + 2 < len(r.path) and (b, r.path[i + 2], f.cargo) in sea_pairs and (b, f.cargo) not in terminals:
+                    if (
+                        i + 2 < len(r.path)
+                        and (b, r.path[i + 2], f.cargo) in sea_pairs
+                        and (b, f.cargo) not in terminals
+                    ):
                         add(f"{rp}.{i + 1}", f"port '{b}' has no '{f.cargo}' terminal to take trains onto ships")
                     if i == 0 and f.lot_units > 0:
                         pass
@@ -363,19 +389,34 @@ def check_references(s: Scenario) -> list[Problem]:
                     nxt = r.path[i + 2] if i + 2 < len(r.path) else None
                     t = terminals.get((b, f.cargo))
                     if nxt is not None and (b, nxt) in rail_pairs and t is not None and t.train_units is None:
-                        add(f"ports.{b}.terminals.{f.cargo}.train_units",
-                            f"route {f.id}/{r.id} leaves '{b}' by rail, so the terminal needs train_units")
+                        add(
+                            f"ports.{b}.terminals.{f.cargo}.train_units",
+                            f"route {f.id}/{r.id} leaves '{b}' by rail, so the terminal needs train_units",
+                        )
                     if i == 0:
                         t0 = terminals.get((a, f.cargo))
                         if t0 is not None and f.lot_units > t0.yard_capacity_units:
-                            add(f"{fp}.lot_units", f"{f.lot_units:g} units exceed the yard at '{a}' ({t0.yard_capacity_units:g})")
+                            add(
+                                f"{fp}.lot_units",
+                                f"{f.lot_units:g} units exceed the yard at '{a}' ({t0.yard_capacity_units:g})",
+                            )
                     continue
-                add(f"{rp}.{i + 1}", f"no rail link or '{f.cargo}' sea line from '{a}' to '{b}': the route connects nothing there")
+                add(
+                    f"{rp}.{i + 1}",
+                    f"no rail link or '{f.cargo}' sea line from '{a}' to '{b}': the route connects nothing there",
+                )
             # trains arriving at a port must fit its yard
             for i, (a, b) in enumerate(zip(r.path, r.path[1:])):
                 t = terminals.get((b, f.cargo))
-                if (a, b) in rail_pairs and t is not None and i + 2 < len(r.path) and f.lot_units > t.yard_capacity_units:
-                    add(f"{fp}.lot_units", f"{f.lot_units:g} units exceed the yard at '{b}' ({t.yard_capacity_units:g})")
+                if (
+                    (a, b) in rail_pairs
+                    and t is not None
+                    and i + 2 < len(r.path)
+                    and f.lot_units > t.yard_capacity_units
+                ):
+                    add(
+                        f"{fp}.lot_units", f"{f.lot_units:g} units exceed the yard at '{b}' ({t.yard_capacity_units:g})"
+                    )
     return probs
 
 
@@ -401,12 +442,18 @@ def read_yaml(path: Path, label: str | None = None) -> tuple[dict, yaml.Node | N
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        hint = ("" if isinstance(exc, yaml.constructor.ConstructorError) else
-                ". Check indentation and that every 'key: value' has a space after the colon.")
+        hint = (
+            ""
+            if isinstance(exc, yaml.constructor.ConstructorError)
+            else ". Check indentation and that every 'key: value' has a space after the colon."
+        )
         raise ScenarioError(src, [], header=f"{src}: is not valid YAML{where}: {problem}{hint}") from None
     if not isinstance(raw, dict):
-        raise ScenarioError(src, [], header=f"{src}: a scenario must be a YAML mapping of fields (name, demand, ...), "
-                                            f"not {type(raw).__name__}")
+        raise ScenarioError(
+            src,
+            [],
+            header=f"{src}: a scenario must be a YAML mapping of fields (name, demand, ...), not {type(raw).__name__}",
+        )
     return raw, tree
 
 
@@ -453,13 +500,14 @@ def deep_merge(base: Any, over: Any) -> Any:
     return copy.deepcopy(over)
 
 
-MAX_EXTENDS_DEPTH = 8       # base <- bottlenecks <- corridor_10mt is 3 deep; 8 leaves room for real use
-MAX_EXTENDS_FILES = 32      # files read for one scenario, all branches of a list of parents together
+MAX_EXTENDS_DEPTH = 8  # base <- bottlenecks <- corridor_10mt is 3 deep; 8 leaves room for real use
+MAX_EXTENDS_FILES = 32  # files read for one scenario, all branches of a list of parents together
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
-def resolve_file(path: str | Path, _stack: tuple[Path, ...] = (), _count: list[int] | None = None,
-                 _child: str | None = None) -> tuple[dict, Chain]:
+def resolve_file(
+    path: str | Path, _stack: tuple[Path, ...] = (), _count: list[int] | None = None, _child: str | None = None
+) -> tuple[dict, Chain]:
     """Read a scenario file and everything it extends; return the merged dict and the file chain.
 
     ``extends`` names regular .yaml/.yml files whose top-level keys are scenario fields, at most
@@ -473,25 +521,42 @@ def resolve_file(path: str | Path, _stack: tuple[Path, ...] = (), _count: list[i
     if real in _stack:
         cycle = " -> ".join(p.name for p in (*_stack, real))
         top = str(_stack[0])
-        raise ScenarioError(top, [], header=f"{top}: 'extends' goes round in a circle ({cycle}); "
-                                            "a scenario cannot extend itself, directly or through others")
+        raise ScenarioError(
+            top,
+            [],
+            header=f"{top}: 'extends' goes round in a circle ({cycle}); "
+            "a scenario cannot extend itself, directly or through others",
+        )
     if len(_stack) > MAX_EXTENDS_DEPTH or count[0] >= MAX_EXTENDS_FILES:
         top = str(_stack[0])
-        raise ScenarioError(top, [], header=(
-            f"{top}: 'extends' goes more than {MAX_EXTENDS_DEPTH} files deep or reads more than "
-            f"{MAX_EXTENDS_FILES} files (at {path.name}); flatten the chain"))
+        raise ScenarioError(
+            top,
+            [],
+            header=(
+                f"{top}: 'extends' goes more than {MAX_EXTENDS_DEPTH} files deep or reads more than "
+                f"{MAX_EXTENDS_FILES} files (at {path.name}); flatten the chain"
+            ),
+        )
     count[0] += 1
     if _child is None:
         raw, tree = read_yaml(path, label)
     else:
         try:
             raw, tree = read_yaml(path, label)
-        except ScenarioError as exc:   # name the file that extends it too
+        except ScenarioError as exc:  # name the file that extends it too
             raise ScenarioError(_child, exc.problems, header=f"{_child} extends {exc}") from None
         fields = set(_fields_of(Scenario)) | {"extends"}
         if any(not isinstance(k, str) or k not in fields for k in raw):
-            raise ScenarioError(_child, [Problem("extends", f"'{label}' is not a scenario file: its top-level "
-                                                            "keys are not scenario fields (docs/scenario.md)")])
+            raise ScenarioError(
+                _child,
+                [
+                    Problem(
+                        "extends",
+                        f"'{label}' is not a scenario file: its top-level "
+                        "keys are not scenario fields (docs/scenario.md)",
+                    )
+                ],
+            )
     parents = raw.pop("extends", None)
     chain: Chain = [(path, tree)]
     if parents is None:
@@ -499,25 +564,43 @@ def resolve_file(path: str | Path, _stack: tuple[Path, ...] = (), _count: list[i
     if isinstance(parents, str):
         parents = [parents]
     if not isinstance(parents, list) or not all(isinstance(p, str) for p in parents):
-        raise ScenarioError(label, [Problem("extends", "must be a file name or a list of file names, "
-                                                       "relative to this file", _locate(chain, "extends"))])
+        raise ScenarioError(
+            label,
+            [
+                Problem(
+                    "extends",
+                    "must be a file name or a list of file names, relative to this file",
+                    _locate(chain, "extends"),
+                )
+            ],
+        )
     merged: dict = {}
     for parent in parents:
         ppath = path.parent / parent
         if ppath.suffix.lower() not in YAML_SUFFIXES:
-            raise ScenarioError(label, [Problem("extends", f"'{parent}' is not a .yaml or .yml file; extends names "
-                                                           "scenario files only", _locate(chain, "extends"))])
+            raise ScenarioError(
+                label,
+                [
+                    Problem(
+                        "extends",
+                        f"'{parent}' is not a .yaml or .yml file; extends names scenario files only",
+                        _locate(chain, "extends"),
+                    )
+                ],
+            )
         if not ppath.exists():
-            raise ScenarioError(label, [Problem("extends", f"'{parent}' not found (looked for {ppath})",
-                                                _locate(chain, "extends"))])
+            raise ScenarioError(
+                label, [Problem("extends", f"'{parent}' not found (looked for {ppath})", _locate(chain, "extends"))]
+            )
         praw, pchain = resolve_file(ppath, (*_stack, real), count, label)
         merged = deep_merge(merged, praw)
         chain.extend(pchain)
     return deep_merge(merged, raw), chain
 
 
-def validate_dict(raw: dict, source: str = "<scenario>", tree: yaml.Node | Chain | None = None,
-                  check_dates: bool = True) -> Scenario:
+def validate_dict(
+    raw: dict, source: str = "<scenario>", tree: yaml.Node | Chain | None = None, check_dates: bool = True
+) -> Scenario:
     """Validate a raw scenario mapping; raise ScenarioError listing every problem."""
     chain: Chain | None = tree if isinstance(tree, list) else ([(Path(source), tree)] if tree is not None else None)
     try:
@@ -527,9 +610,14 @@ def validate_dict(raw: dict, source: str = "<scenario>", tree: yaml.Node | Chain
         for err in exc.errors():
             path = _readable_path(raw, tuple(err["loc"]))
             probs.append(Problem(path, _explain(err), _locate(chain, path)))
-        raise ScenarioError(source, probs, header=(
-            f"{source}: the scenario is not valid ({len(probs)} problem{'s' if len(probs) != 1 else ''}; "
-            "references between sections, such as route nodes, are checked once these are fixed)")) from None
+        raise ScenarioError(
+            source,
+            probs,
+            header=(
+                f"{source}: the scenario is not valid ({len(probs)} problem{'s' if len(probs) != 1 else ''}; "
+                "references between sections, such as route nodes, are checked once these are fixed)"
+            ),
+        ) from None
     probs = check_references(scn) + check_demand_paths(scn, check_dates) + check_demand_cases(raw, scn)
     if probs:
         raise ScenarioError(source, [Problem(p.path, p.message, _locate(chain, p.path)) for p in probs])
@@ -543,11 +631,21 @@ def validate_dict(raw: dict, source: str = "<scenario>", tree: yaml.Node | Chain
                 node, key = _slot(raw, path, create=False)
                 value = node[key]
                 if isinstance(value, bool) or not isinstance(value, (int, float)):
-                    probs.append(Problem(f"uncertain.{i}.path", f"'{path}' is {value!r}, not a number",
-                                         _locate(chain, f"uncertain.{i}")))
+                    probs.append(
+                        Problem(
+                            f"uncertain.{i}.path",
+                            f"'{path}' is {value!r}, not a number",
+                            _locate(chain, f"uncertain.{i}"),
+                        )
+                    )
             except KeyError as exc:
-                probs.append(Problem(f"uncertain.{i}.path", f"unknown parameter path: {exc.args[0]}",
-                                     _locate(chain, f"uncertain.{i}")))
+                probs.append(
+                    Problem(
+                        f"uncertain.{i}.path",
+                        f"unknown parameter path: {exc.args[0]}",
+                        _locate(chain, f"uncertain.{i}"),
+                    )
+                )
     if probs:
         raise ScenarioError(source, probs)
     return scn
@@ -562,10 +660,16 @@ def check_demand_paths(s: Scenario, check_dates: bool = True) -> list[Problem]:
     if not check_dates:
         return []
     first, last = min(s.demand.base_year, s.start_year), s.end_year
-    return [Problem(f"demand.flows.{f.id}.tons_by_year.{y}",
-                    f"{y} is outside the run ({first}-{last}); a demand path lists years from the demand base "
-                    f"year or the first year to the last year")
-            for f in s.demand.flows for y in sorted(f.tons_by_year) if not first <= y <= last]
+    return [
+        Problem(
+            f"demand.flows.{f.id}.tons_by_year.{y}",
+            f"{y} is outside the run ({first}-{last}); a demand path lists years from the demand base "
+            f"year or the first year to the last year",
+        )
+        for f in s.demand.flows
+        for y in sorted(f.tons_by_year)
+        if not first <= y <= last
+    ]
 
 
 CASE_SECTIONS = ("demand",)
@@ -590,16 +694,24 @@ def check_demand_cases(raw: dict, s: Scenario) -> list[Problem]:
     for dup in sorted({i for i in ids if ids.count(i) > 1}):
         probs.append(Problem(f"demand_cases.{dup}", f"duplicate demand case '{dup}'"))
     if "central" not in ids:
-        probs.append(Problem("demand_cases", "a scenario with demand cases needs a 'central' case (the default; "
-                                             "it may change nothing)"))
+        probs.append(
+            Problem(
+                "demand_cases",
+                "a scenario with demand cases needs a 'central' case (the default; it may change nothing)",
+            )
+        )
     for case in s.demand_cases:
         cp = f"demand_cases.{case.id}"
         bad = False
         for op, items in (("set", case.set), ("scale", case.scale)):
             for path in items:
                 if path.split(".")[0] not in CASE_SECTIONS:
-                    probs.append(Problem(f"{cp}.{op}.{path}", "a demand case may change only the demand section "
-                                                              "(paths starting 'demand.')"))
+                    probs.append(
+                        Problem(
+                            f"{cp}.{op}.{path}",
+                            "a demand case may change only the demand section (paths starting 'demand.')",
+                        )
+                    )
                     bad = True
         if bad:
             continue
@@ -624,15 +736,18 @@ def choose_demand_case(raw: dict, case: str | None, source: str) -> None:
     never land in, or get mistaken for, the central case's folder."""
     cases = raw.get("demand_cases") or []
     if not isinstance(cases, list):
-        return                       # the schema reports it
+        return  # the schema reports it
     chosen = case or raw.get("demand_case") or "central"
     by_id = {c.get("id"): c for c in cases if isinstance(c, dict)}
     if chosen not in by_id:
         if case is None and chosen == "central":
-            return                   # no cases declared: the file's own demand
+            return  # no cases declared: the file's own demand
         known = ", ".join(str(k) for k in by_id) or "none (the scenario declares no demand_cases)"
-        raise ScenarioError(source, [Problem("--demand-case", f"unknown demand case '{chosen}'; cases: {known}")],
-                            header=f"{source}: the demand case does not exist")
+        raise ScenarioError(
+            source,
+            [Problem("--demand-case", f"unknown demand case '{chosen}'; cases: {known}")],
+            header=f"{source}: the demand case does not exist",
+        )
     c = by_id[chosen]
     try:
         apply_changes(raw, dict(c.get("set") or {}), dict(c.get("scale") or {}))
@@ -652,15 +767,19 @@ TIMELINE_SECTIONS = ("rail_links", "ports", "sea_lines", "caspian", "demand")
 
 def _structure(s: Scenario) -> tuple:
     """What a timeline may not change: the network and the flows' routes (it may open or close them)."""
-    return (tuple((l.id, l.from_node, l.to_node) for l in s.rail_links),
-            tuple((p.id, tuple(t.cargo for t in p.terminals)) for p in s.ports),
-            tuple((l.id, l.from_port, l.to_port, l.cargo, tuple(v.id for v in l.vessels)) for l in s.sea_lines),
-            tuple((f.id, f.cargo, tuple((r.id, tuple(r.path)) for r in f.routes)) for f in s.demand.flows),
-            s.caspian is None, s.demand.base_year)
+    return (
+        tuple((l.id, l.from_node, l.to_node) for l in s.rail_links),
+        tuple((p.id, tuple(t.cargo for t in p.terminals)) for p in s.ports),
+        tuple((l.id, l.from_port, l.to_port, l.cargo, tuple(v.id for v in l.vessels)) for l in s.sea_lines),
+        tuple((f.id, f.cargo, tuple((r.id, tuple(r.path)) for r in f.routes)) for f in s.demand.flows),
+        s.caspian is None,
+        s.demand.base_year,
+    )
 
 
-def timeline_states(s: Scenario, source: str = "<scenario>", chain: Chain | None = None,
-                    check_dates: bool = True) -> list[tuple[Intervention, Scenario]]:
+def timeline_states(
+    s: Scenario, source: str = "<scenario>", chain: Chain | None = None, check_dates: bool = True
+) -> list[tuple[Intervention, Scenario]]:
     """The scenario after each intervention, in date order (ties keep file order)."""
     raw = s.model_dump(mode="python", by_alias=True)
     raw["timeline"] = []
@@ -670,7 +789,9 @@ def timeline_states(s: Scenario, source: str = "<scenario>", chain: Chain | None
     for iv in sorted(s.timeline, key=lambda i: i.date):
         ip = f"timeline.{iv.id}"
         if check_dates and not (start <= iv.date <= end):
-            probs.append(Problem(f"{ip}.date", f"{iv.date} is outside the run ({start} to {end})", _locate(chain, f"{ip}.date")))
+            probs.append(
+                Problem(f"{ip}.date", f"{iv.date} is outside the run ({start} to {end})", _locate(chain, f"{ip}.date"))
+            )
             continue
         new = copy.deepcopy(raw)
         bad = False
@@ -678,8 +799,11 @@ def timeline_states(s: Scenario, source: str = "<scenario>", chain: Chain | None
             for path, value in items.items():
                 where = _locate(chain, f"{ip}.{op}")
                 if path.split(".")[0] not in TIMELINE_SECTIONS:
-                    probs.append(Problem(f"{ip}.{op}.{path}", "a timeline may change only "
-                                         f"{', '.join(TIMELINE_SECTIONS)}", where))
+                    probs.append(
+                        Problem(
+                            f"{ip}.{op}.{path}", f"a timeline may change only {', '.join(TIMELINE_SECTIONS)}", where
+                        )
+                    )
                     bad = True
                     continue
                 try:
@@ -702,20 +826,33 @@ def timeline_states(s: Scenario, source: str = "<scenario>", chain: Chain | None
             probs.extend(Problem(f"{ip}", f"after it, {p.path}: {p.message}", _locate(chain, ip)) for p in refs)
             continue
         if _structure(after) != shape:
-            probs.append(Problem(ip, "a timeline may change values, counts and open/close routes, but not the "
-                                     "network (links, ports, lines, vessel groups, routes): define those in the "
-                                     "scenario and open them at the date", _locate(chain, ip)))
+            probs.append(
+                Problem(
+                    ip,
+                    "a timeline may change values, counts and open/close routes, but not the "
+                    "network (links, ports, lines, vessel groups, routes): define those in the "
+                    "scenario and open them at the date",
+                    _locate(chain, ip),
+                )
+            )
             continue
         raw = new
         states.append((iv, after))
     if probs:
-        raise ScenarioError(source, probs, header=f"{source}: the timeline is not valid ({len(probs)} problem"
-                                                  f"{'s' if len(probs) != 1 else ''})")
+        raise ScenarioError(
+            source,
+            probs,
+            header=f"{source}: the timeline is not valid ({len(probs)} problem{'s' if len(probs) != 1 else ''})",
+        )
     return states
 
 
-def load_scenario(path: str | Path, overrides: dict[str, Any] | list[str] | None = None,
-                  years: tuple[int, int] | None = None, demand_case: str | None = None) -> Scenario:
+def load_scenario(
+    path: str | Path,
+    overrides: dict[str, Any] | list[str] | None = None,
+    years: tuple[int, int] | None = None,
+    demand_case: str | None = None,
+) -> Scenario:
     """Load a scenario file (and the files it extends), apply a demand case and overrides, and validate.
 
     ``demand_case`` names one of the file's ``demand_cases`` (default: central); ``overrides`` maps
@@ -727,7 +864,7 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | list[str] | None
     src = str(path)
     raw, chain = resolve_file(path)
     if raw.get("demand_cases"):
-        validate_dict(copy.deepcopy(raw), src, chain)     # the file and every case, before one is applied
+        validate_dict(copy.deepcopy(raw), src, chain)  # the file and every case, before one is applied
     choose_demand_case(raw, demand_case, src)
     items: list[tuple[str, Any]] = []
     if isinstance(overrides, dict):
@@ -737,8 +874,9 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | list[str] | None
             try:
                 items.append(parse_override(text))
             except ValueError as exc:
-                raise ScenarioError(src, [Problem("--set", str(exc))],
-                                    header=f"{src}: an override is malformed") from None
+                raise ScenarioError(
+                    src, [Problem("--set", str(exc))], header=f"{src}: an override is malformed"
+                ) from None
     probs = []
     for p, v in items:
         try:
@@ -747,7 +885,7 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | list[str] | None
             probs.append(Problem(f"--set {p}", exc.args[0]))
     if probs:
         raise ScenarioError(src, probs, header=f"{src}: an override does not name a field of the scenario")
-    if items:   # recorded, so that results, folders and reports say which what-if they are
+    if items:  # recorded, so that results, folders and reports say which what-if they are
         recorded = dict(raw.get("overrides") or {}) if isinstance(raw.get("overrides"), dict) else {}
         recorded.update(dict(items))
         raw["overrides"] = recorded
@@ -756,5 +894,3 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | list[str] | None
         raw["start_year"], raw["end_year"] = years
         scn = validate_dict(raw, src, chain, check_dates=False)
     return scn
-
-

@@ -21,6 +21,7 @@
 Reading a result folder back goes through ``read_json`` so that a damaged file is reported as
 bad input naming the file, never as a traceback.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -40,7 +41,7 @@ from typing import Any, BinaryIO
 
 MARKER = ".corridor-sim"
 LEGACY_SIGNATURES = ("metadata.json", "manifest.json", "comparison.json")
-MAX_JSON_BYTES = 64 << 20          # metadata.json holds the whole resolved scenario (~100 kB); 64 MiB is ample
+MAX_JSON_BYTES = 64 << 20  # metadata.json holds the whole resolved scenario (~100 kB); 64 MiB is ample
 
 
 def _umask() -> int:
@@ -50,7 +51,7 @@ def _umask() -> int:
 
 
 _MASK = _umask()
-DIR_MODE = 0o777 & ~_MASK           # what a plain mkdir would have given, applied when a folder is complete
+DIR_MODE = 0o777 & ~_MASK  # what a plain mkdir would have given, applied when a folder is complete
 FILE_MODE = 0o666 & ~_MASK
 
 
@@ -85,7 +86,7 @@ def _pid_alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:        # another user's process: alive
+    except PermissionError:  # another user's process: alive
         return True
     return True
 
@@ -164,8 +165,9 @@ def read_json(path: str | Path, what: str = "file") -> Any:
     path = Path(path)
     try:
         if path.stat().st_size > MAX_JSON_BYTES:
-            raise ResultsFolderError(f"{path}: the {what} is larger than {MAX_JSON_BYTES >> 20} MiB; "
-                                     "corridor-sim did not write it")
+            raise ResultsFolderError(
+                f"{path}: the {what} is larger than {MAX_JSON_BYTES >> 20} MiB; corridor-sim did not write it"
+            )
         text = path.read_text(encoding="utf-8")
         return json.loads(text)
     except FileNotFoundError:
@@ -173,8 +175,10 @@ def read_json(path: str | Path, what: str = "file") -> Any:
     except UnicodeDecodeError:
         raise ResultsFolderError(f"{path}: the {what} is damaged (not UTF-8 text)") from None
     except json.JSONDecodeError as exc:
-        raise ResultsFolderError(f"{path}: the {what} is damaged (not valid JSON: {exc.msg} at line "
-                                 f"{exc.lineno}, column {exc.colno}); run again with --overwrite") from None
+        raise ResultsFolderError(
+            f"{path}: the {what} is damaged (not valid JSON: {exc.msg} at line "
+            f"{exc.lineno}, column {exc.colno}); run again with --overwrite"
+        ) from None
     except OSError as exc:
         raise ResultsFolderError(f"{path}: the {what} cannot be read ({exc.strerror or exc})") from None
 
@@ -222,12 +226,15 @@ def claim(out: str | Path, *, overwrite: bool = False, resume: bool = False, opt
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ResultsFolderError(f"{option} {out}: its parent folder cannot be created "
-                                 f"({exc.strerror or exc})") from None
+        raise ResultsFolderError(
+            f"{option} {out}: its parent folder cannot be created ({exc.strerror or exc})"
+        ) from None
     clean_leftovers(out.parent)
     if out.is_symlink():
-        raise ResultsFolderError(f"{option} {out} is a symbolic link; give the folder it points to, so that "
-                                 "corridor-sim never writes somewhere it was not asked to")
+        raise ResultsFolderError(
+            f"{option} {out} is a symbolic link; give the folder it points to, so that "
+            "corridor-sim never writes somewhere it was not asked to"
+        )
     if out.exists() and not out.is_dir():
         raise ResultsFolderError(f"{option} {out} is a file, not a folder; choose another {option}")
     if not out.exists():
@@ -242,21 +249,25 @@ def claim(out: str | Path, *, overwrite: bool = False, resume: bool = False, opt
         shown = ", ".join(contents[:5]) + (f" and {len(contents) - 5} more" if len(contents) > 5 else "")
         raise ResultsFolderError(
             f"{option} {out} holds files that corridor-sim did not write ({shown}); it never empties such a "
-            f"folder, not even with --overwrite: choose another {option}, or move those files away")
+            f"folder, not even with --overwrite: choose another {option}, or move those files away"
+        )
     if resume:
         return "resume"
     if overwrite:
         return "replace"
     resumable = (out / "manifest.json").is_file()
-    raise ResultsFolderError(f"{option} {out} already holds results; "
-                             + ("add --resume to complete or extend them, or " if resumable else "add ")
-                             + "--overwrite to replace them (the old results stay until the new ones are "
-                             "complete), or choose another folder")
+    raise ResultsFolderError(
+        f"{option} {out} already holds results; "
+        + ("add --resume to complete or extend them, or " if resumable else "add ")
+        + "--overwrite to replace them (the old results stay until the new ones are "
+        "complete), or choose another folder"
+    )
 
 
 def mark(folder: Path, kind: str) -> None:
     """Write the marker that says corridor-sim wrote this folder (and what it holds)."""
     from . import __version__
+
     write_json(folder / MARKER, {"written_by": "corridor-sim", "version": __version__, "kind": kind})
 
 
@@ -287,7 +298,7 @@ def _exchange(a: Path, b: Path) -> bool:
         return True
     err = ctypes.get_errno()
     if err in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP):
-        return False                  # this file system cannot exchange: fall back to two renames
+        return False  # this file system cannot exchange: fall back to two renames
     raise OSError(err, os.strerror(err), str(b))
 
 
@@ -299,19 +310,20 @@ def swap_in(stage: Path, out: Path) -> None:
         os.rename(stage, out)
         return
     if not any(out.iterdir()):
-        os.rename(stage, out)           # POSIX rename replaces an empty folder
+        os.rename(stage, out)  # POSIX rename replaces an empty folder
         return
     if _exchange(stage, out):
-        shutil.rmtree(stage, ignore_errors=True)   # stage now holds the old results
+        shutil.rmtree(stage, ignore_errors=True)  # stage now holds the old results
         return
     old = Path(tempfile.mkdtemp(prefix=temp_prefix(out.name, "old"), dir=out.parent))
-    os.rename(out, old)                 # replaces the empty placeholder: the old results keep a traceable name
+    os.rename(out, old)  # replaces the empty placeholder: the old results keep a traceable name
     os.rename(stage, out)
     shutil.rmtree(old, ignore_errors=True)
 
 
-def write_folder(out: str | Path, write: Callable[[Path], Any], *, kind: str, overwrite: bool = False,
-                 option: str = "--out") -> Path:
+def write_folder(
+    out: str | Path, write: Callable[[Path], Any], *, kind: str, overwrite: bool = False, option: str = "--out"
+) -> Path:
     """Write a whole result folder: ``write`` fills a private folder beside ``out``, which is then
     swapped in. Nothing is written when ``out`` may not be used (see ``claim``)."""
     out = Path(out)
@@ -334,8 +346,9 @@ class Workspace:
 
 
 @contextmanager
-def result_folder(out: str | Path, *, kind: str, overwrite: bool = False, resume: bool = False,
-                  option: str = "--out") -> Iterator[Workspace]:
+def result_folder(
+    out: str | Path, *, kind: str, overwrite: bool = False, resume: bool = False, option: str = "--out"
+) -> Iterator[Workspace]:
     """A result folder filled over a long run (replications written as they finish).
 
     New or resumed: the folder itself, marked at once, so an interrupted run can be resumed.
@@ -383,7 +396,9 @@ def claim_file(path: str | Path, *, signature: bytes, overwrite: bool = False, o
     except OSError as exc:
         raise ResultsFolderError(f"{option} {path} cannot be read ({exc.strerror or exc})") from None
     if signature not in head:
-        raise ResultsFolderError(f"{option} {path} exists and corridor-sim did not write it; it is never "
-                                 f"replaced, not even with --overwrite: choose another {option}")
+        raise ResultsFolderError(
+            f"{option} {path} exists and corridor-sim did not write it; it is never "
+            f"replaced, not even with --overwrite: choose another {option}"
+        )
     if not overwrite:
         raise ResultsFolderError(f"{option} {path} already exists; add --overwrite to replace it")

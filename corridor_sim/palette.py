@@ -1,29 +1,74 @@
 """Colours and line styles: one table shared by every plot, the CLI's files and the HTML report,
 so a scenario, a resource kind or a flow has the same colour wherever a reader meets it."""
+
 from __future__ import annotations
 
 # Scenarios in the order they are given (the first, usually the reference, in dark grey).
-SCENARIO_COLORS = ["#444444", "#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#d62728", "#8c564b", "#17becf",
-                   "#bcbd22", "#e377c2"]
+SCENARIO_COLORS = [
+    "#444444",
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#9467bd",
+    "#d62728",
+    "#8c564b",
+    "#17becf",
+    "#bcbd22",
+    "#e377c2",
+]
 # Flows in scenario order: blues for containers come first in the shipped scenarios, but the
 # colour follows the position, never the flow's name.
-FLOW_COLORS = ["#1f77b4", "#6baed6", "#9ecae1", "#d62728", "#ff9896", "#2ca02c", "#9467bd", "#8c564b",
-               "#e377c2", "#7f7f7f"]
-KIND_COLORS = {"fleet": "#1f77b4", "rail_path": "#d62728", "crossing": "#ff7f0e", "berth": "#2ca02c",
-               "rail_track": "#9467bd", "yard": "#8c564b"}
-KIND_LABELS = {"fleet": "vessel fleet (time not waiting for cargo)", "rail_path": "rail line paths",
-               "crossing": "border / gauge-change station", "berth": "port berths",
-               "rail_track": "port rail tracks", "yard": "port yard (mean fill)"}
+FLOW_COLORS = [
+    "#1f77b4",
+    "#6baed6",
+    "#9ecae1",
+    "#d62728",
+    "#ff9896",
+    "#2ca02c",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+]
+KIND_COLORS = {
+    "fleet": "#1f77b4",
+    "rail_path": "#d62728",
+    "crossing": "#ff7f0e",
+    "berth": "#2ca02c",
+    "rail_track": "#9467bd",
+    "yard": "#8c564b",
+}
+KIND_LABELS = {
+    "fleet": "vessel fleet (time not waiting for cargo)",
+    "rail_path": "rail line paths",
+    "crossing": "border / gauge-change station",
+    "berth": "port berths",
+    "rail_track": "port rail tracks",
+    "yard": "port yard (mean fill)",
+}
 CASE_STYLES = {"low": ":", "central": "-", "high": "--"}
 GOAL_COLOR = "#d62728"
 OBSERVED_COLOR = "black"
-CLOSED_COLOR = "#999999"          # a route closed or unused that year
-CLOSURE_COLOR = "#4d4d4d"         # a port closed by storm (not the red of a vessel held by weather)
-STATE_COLORS = {"loading": "#2ca02c", "unloading": "#98df8a", "sailing": "#1f77b4", "returning": "#aec7e8",
-                "waiting_berth": "#ff7f0e", "waiting_cargo": "#c7c7c7", "weather_hold": "#d62728"}
-STATE_LABELS = {"loading": "loading", "unloading": "unloading", "sailing": "sailing loaded", "returning": "sailing back",
-                "waiting_berth": "waiting for a berth", "waiting_cargo": "waiting for cargo (at anchor)",
-                "weather_hold": "held by weather"}
+CLOSED_COLOR = "#999999"  # a route closed or unused that year
+CLOSURE_COLOR = "#4d4d4d"  # a port closed by storm (not the red of a vessel held by weather)
+STATE_COLORS = {
+    "loading": "#2ca02c",
+    "unloading": "#98df8a",
+    "sailing": "#1f77b4",
+    "returning": "#aec7e8",
+    "waiting_berth": "#ff7f0e",
+    "waiting_cargo": "#c7c7c7",
+    "weather_hold": "#d62728",
+}
+STATE_LABELS = {
+    "loading": "loading",
+    "unloading": "unloading",
+    "sailing": "sailing loaded",
+    "returning": "sailing back",
+    "waiting_berth": "waiting for a berth",
+    "waiting_cargo": "waiting for cargo (at anchor)",
+    "weather_hold": "held by weather",
+}
 # the two parts of a consignment's days: waiting to enter the corridor, then moving through it
 ENTRY_WAIT_COLOR = "#bdbdbd"
 CORRIDOR_COLOR = "#1f77b4"

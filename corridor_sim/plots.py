@@ -9,6 +9,7 @@ Every chart says what it shows: the scenario (with its overrides), the years, an
 replications (or which seed). Names come from the scenario (``labels``), colours from
 ``palette``, goals, thresholds, ports and flows to chart from the scenario's ``output`` block.
 """
+
 from __future__ import annotations
 
 import textwrap
@@ -43,7 +44,7 @@ from .palette import (
     scenario_colors,
 )
 
-FLOW_COLORS = [flow_color(i) for i in range(10)]   # kept for callers of the old module
+FLOW_COLORS = [flow_color(i) for i in range(10)]  # kept for callers of the old module
 
 
 # ----------------------------------------------------------------------------------------------
@@ -51,7 +52,7 @@ FLOW_COLORS = [flow_color(i) for i in range(10)]   # kept for callers of the old
 # ----------------------------------------------------------------------------------------------
 def _figure(width: float, height: float) -> Figure:
     fig = Figure(figsize=(width, height), layout="constrained")
-    FigureCanvasAgg(fig)        # its own canvas: savefig and text measurement need no pyplot
+    FigureCanvasAgg(fig)  # its own canvas: savefig and text measurement need no pyplot
     return fig
 
 
@@ -64,14 +65,21 @@ def _wrap(text: str, width_in: float, fontsize: float) -> str:
 def _title(ax, main: str, sub: str = "", fontsize: float = 11.0) -> None:
     """A title and a subtitle that never run off the figure (wrapped to its width)."""
     width = ax.figure.get_figwidth() * ax.get_position().width
-    ax.set_title(_wrap(main, width, fontsize) + ("\n" + _wrap(sub, width, fontsize - 2) if sub else ""),
-                 fontsize=fontsize, loc="left")
+    ax.set_title(
+        _wrap(main, width, fontsize) + ("\n" + _wrap(sub, width, fontsize - 2) if sub else ""),
+        fontsize=fontsize,
+        loc="left",
+    )
 
 
 def _suptitle(fig, main: str, sub: str = "", fontsize: float = 11.0) -> None:
     width = fig.get_figwidth() * 0.95
-    fig.suptitle(_wrap(main, width, fontsize) + ("\n" + _wrap(sub, width, fontsize - 2) if sub else ""),
-                 fontsize=fontsize, x=0.01, ha="left")
+    fig.suptitle(
+        _wrap(main, width, fontsize) + ("\n" + _wrap(sub, width, fontsize - 2) if sub else ""),
+        fontsize=fontsize,
+        x=0.01,
+        ha="left",
+    )
 
 
 def _replicated(res) -> bool:
@@ -88,12 +96,18 @@ def about(res, year: int | None = None) -> str:
     """'base (demand.scale=1.5) · 2024–2035 · 5 replications (seeds from 1)': what a chart shows."""
     s = res.scenario
     if _replicated(res):
-        how = f"{res.n} replications (seeds from {res.seed}), mean and 95% CI" if res.n > 1 else \
-            f"1 replication (seed {res.seed})"
+        how = (
+            f"{res.n} replications (seeds from {res.seed}), mean and 95% CI"
+            if res.n > 1
+            else f"1 replication (seed {res.seed})"
+        )
     else:
         how = f"1 run (seed {res.seed})"
-    case = f" · demand case {s.demand_case}" if s.demand_cases and s.demand_case != "central" and \
-        not s.name.endswith(s.demand_case) else ""
+    case = (
+        f" · demand case {s.demand_case}"
+        if s.demand_cases and s.demand_case != "central" and not s.name.endswith(s.demand_case)
+        else ""
+    )
     return f"{s.label} · {_years_text(s, year)} · {how}{case}"
 
 
@@ -109,8 +123,16 @@ def _year_axis(ax, years) -> None:
 def _goal(ax, scenario) -> float:
     goal = scenario.goal_mt_per_year
     ax.axhline(goal, color=GOAL_COLOR, ls="--", lw=1.5)
-    ax.annotate(f"goal {goal:g} Mt/yr", (0.01, goal), xycoords=("axes fraction", "data"), va="bottom",
-                color=GOAL_COLOR, fontsize=10, xytext=(0, 3), textcoords="offset points")
+    ax.annotate(
+        f"goal {goal:g} Mt/yr",
+        (0.01, goal),
+        xycoords=("axes fraction", "data"),
+        va="bottom",
+        color=GOAL_COLOR,
+        fontsize=10,
+        xytext=(0, 3),
+        textcoords="offset points",
+    )
     return goal
 
 
@@ -118,8 +140,9 @@ def _observed(ax, scenario, style: str) -> set:
     if scenario.observed is None:
         return set()
     obs = pd.Series(scenario.observed.mt_by_year).sort_index()
-    ax.plot(obs.index, obs.values, style, color=OBSERVED_COLOR, lw=1.2, ms=5,
-            label=f"observed: {scenario.observed.series}")
+    ax.plot(
+        obs.index, obs.values, style, color=OBSERVED_COLOR, lw=1.2, ms=5, label=f"observed: {scenario.observed.series}"
+    )
     return set(obs.index)
 
 
@@ -153,13 +176,29 @@ def annual_tons(res) -> Figure:
     if replicated and res.n > 1:
         t = res.totals.set_index("year").loc[a.index]
         low, high = t.delivered_mt_ci_low.to_numpy(float), t.delivered_mt_ci_high.to_numpy(float)
-        ax.errorbar(a.index, bottom, yerr=[bottom - low, high - bottom], fmt="none", ecolor="black", capsize=4,
-                    lw=1.2, label="95% CI of the total")
-        top = np.fmax(bottom, high)          # value labels sit above the error bar, never on it
+        ax.errorbar(
+            a.index,
+            bottom,
+            yerr=[bottom - low, high - bottom],
+            fmt="none",
+            ecolor="black",
+            capsize=4,
+            lw=1.2,
+            label="95% CI of the total",
+        )
+        top = np.fmax(bottom, high)  # value labels sit above the error bar, never on it
     many = len(a) > 8
     for x, total, y in zip(a.index, bottom, top):
-        ax.annotate(f"{total:.2f}", (x, y), ha="center", va="bottom", fontsize=8.5, xytext=(0, 3),
-                    textcoords="offset points", rotation=90 if many else 0)
+        ax.annotate(
+            f"{total:.2f}",
+            (x, y),
+            ha="center",
+            va="bottom",
+            fontsize=8.5,
+            xytext=(0, 3),
+            textcoords="offset points",
+            rotation=90 if many else 0,
+        )
     goal = _goal(ax, s)
     years = sorted(set(a.index) | _observed(ax, s, "o-"))
     _year_axis(ax, years)
@@ -178,8 +217,13 @@ def _utilization_table(res, by_year: bool) -> pd.DataFrame:
     if _replicated(res):
         t = res.resources if by_year else res.resources_over_years
         t = t[t.kind.isin(CAPACITY_KINDS)]
-        return t.rename(columns={"utilization_mean": "utilization", "utilization_ci_low": "ci_low",
-                                 "utilization_ci_high": "ci_high"})
+        return t.rename(
+            columns={
+                "utilization_mean": "utilization",
+                "utilization_ci_low": "ci_low",
+                "utilization_ci_high": "ci_high",
+            }
+        )
     r = r[r.kind.isin(CAPACITY_KINDS)]
     keys = ["resource", "kind"] + (["year"] if by_year else [])
     t = r.groupby(keys, as_index=False).utilization.mean()
@@ -199,26 +243,49 @@ def utilization(res, top: int = 22) -> Figure:
     u = agg.utilization.to_numpy(float) * 100
     xerr = None
     if agg.ci_low.notna().any():
-        xerr = [u - agg.ci_low.fillna(agg.utilization).to_numpy(float) * 100,
-                agg.ci_high.fillna(agg.utilization).to_numpy(float) * 100 - u]
-    ax.barh([names[r] for r in agg.resource], u, color=colors, xerr=xerr,
-            error_kw={"ecolor": "black", "capsize": 2, "lw": 0.8})
+        xerr = [
+            u - agg.ci_low.fillna(agg.utilization).to_numpy(float) * 100,
+            agg.ci_high.fillna(agg.utilization).to_numpy(float) * 100 - u,
+        ]
+    ax.barh(
+        [names[r] for r in agg.resource],
+        u,
+        color=colors,
+        xerr=xerr,
+        error_kw={"ecolor": "black", "capsize": 2, "lw": 0.8},
+    )
     right = agg.ci_high.fillna(agg.utilization).to_numpy(float) * 100
     for y, (v, r) in enumerate(zip(u, right)):
         ax.annotate(f"{v:.0f}%", (max(v, r), y), va="center", xytext=(3, 0), textcoords="offset points", fontsize=8)
     thr = s.output.bottleneck_threshold * 100
     ax.axvline(thr, color=GOAL_COLOR, lw=0.9, ls=":")
-    ax.annotate(f"can bind from {thr:g}%", (thr, 1.0), xycoords=("data", "axes fraction"), xytext=(-3, -2),
-                textcoords="offset points", ha="right", va="top", fontsize=8, color=GOAL_COLOR)
+    ax.annotate(
+        f"can bind from {thr:g}%",
+        (thr, 1.0),
+        xycoords=("data", "axes fraction"),
+        xytext=(-3, -2),
+        textcoords="offset points",
+        ha="right",
+        va="top",
+        fontsize=8,
+        color=GOAL_COLOR,
+    )
     ax.axvline(100, color="black", lw=0.8)
     ax.set_xlim(0, 112)
     ax.set_xlabel(f"utilization, % of capacity ({'mean over ' if many else 'in '}{_years_text(s)})")
-    _title(ax, f"Where the corridor is busiest, {_years_text(s)}" + (": mean over the years (each year: "
-                                                                     "utilization_by_year.png)" if many else ""),
-           about(res))
+    _title(
+        ax,
+        f"Where the corridor is busiest, {_years_text(s)}"
+        + (": mean over the years (each year: utilization_by_year.png)" if many else ""),
+        about(res),
+    )
     kinds = [k for k in KIND_COLORS if k in set(agg.kind)]
-    ax.legend(handles=[Patch(color=KIND_COLORS[k], label=KIND_LABELS[k]) for k in kinds], loc="lower right",
-              fontsize=8, frameon=True)
+    ax.legend(
+        handles=[Patch(color=KIND_COLORS[k], label=KIND_LABELS[k]) for k in kinds],
+        loc="lower right",
+        fontsize=8,
+        frameon=True,
+    )
     ax.tick_params(axis="y", labelsize=8)
     ax.grid(axis="x", alpha=0.3)
     return fig
@@ -243,16 +310,18 @@ def utilization_by_year(res, top: int = 18) -> Figure:
             v = wide.iat[i, j]
             if v != v:
                 continue
-            ax.text(j, i, f"{v * 100:.0f}", ha="center", va="center", fontsize=7.5,
-                    color="white" if v > 0.7 else "black")
+            ax.text(
+                j, i, f"{v * 100:.0f}", ha="center", va="center", fontsize=7.5, color="white" if v > 0.7 else "black"
+            )
             if v >= thr:
                 ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, ec="black", lw=1.2))
     ax.set_xticks(range(len(years)), [str(y) for y in years], fontsize=8, rotation=45 if len(years) > 8 else 0)
     ax.set_yticks(range(len(wide)), [names[r] for r in wide.index], fontsize=8)
     fig.colorbar(im, ax=ax, shrink=0.8, label="utilization, %")
     how = "mean of the replications" if _replicated(res) and res.n > 1 else "one run"
-    _title(ax, f"Utilization by year, % ({how}); outlined: at or above {thr:.0%}, where a resource can bind",
-           about(res))
+    _title(
+        ax, f"Utilization by year, % ({how}); outlined: at or above {thr:.0%}, where a resource can bind", about(res)
+    )
     return fig
 
 
@@ -263,8 +332,11 @@ def _flow_days(res) -> pd.DataFrame:
     """year, flow, tons, entry_wait, corridor (tonne-weighted means; replications: their means)."""
     a = res.annual
     if _replicated(res):
-        cols = {"tons_delivered_mean": "tons", "entry_wait_days_mean_mean": "entry_wait",
-                "corridor_days_mean_mean": "corridor"}
+        cols = {
+            "tons_delivered_mean": "tons",
+            "entry_wait_days_mean_mean": "entry_wait",
+            "corridor_days_mean_mean": "corridor",
+        }
     else:
         cols = {"tons_delivered": "tons", "entry_wait_days_mean": "entry_wait", "corridor_days_mean": "corridor"}
     return a.rename(columns=cols)[["year", "flow", *cols.values()]]
@@ -296,12 +368,29 @@ def transit_days(res, transit: pd.DataFrame | None = None) -> Figure:
             days, tons = g.corridor_days.to_numpy(float), g.tons_delivered.to_numpy(float)
             q = {p: weighted_quantile(days, tons, p) for p in (0.05, 0.25, 0.5, 0.75, 0.95)}
             a = d[(d.flow == f) & (d.tons > 0)]
-            stats.append({"label": f, "whislo": q[0.05], "q1": q[0.25], "med": q[0.5], "q3": q[0.75],
-                          "whishi": q[0.95], "mean": float(np.average(a.corridor, weights=a.tons)), "fliers": []})
+            stats.append(
+                {
+                    "label": f,
+                    "whislo": q[0.05],
+                    "q1": q[0.25],
+                    "med": q[0.5],
+                    "q3": q[0.75],
+                    "whishi": q[0.95],
+                    "mean": float(np.average(a.corridor, weights=a.tons)),
+                    "fliers": [],
+                }
+            )
             waits.append(float(np.average(a.entry_wait, weights=a.tons)))
-        bp = _hbxp(ax, stats, positions=range(1, len(flows) + 1), showfliers=False, patch_artist=True,
-                   showmeans=True, meanprops={"marker": "D", "markerfacecolor": "black", "markeredgecolor": "black",
-                                              "markersize": 5}, medianprops={"color": "black"})
+        bp = _hbxp(
+            ax,
+            stats,
+            positions=range(1, len(flows) + 1),
+            showfliers=False,
+            patch_artist=True,
+            showmeans=True,
+            meanprops={"marker": "D", "markerfacecolor": "black", "markeredgecolor": "black", "markersize": 5},
+            medianprops={"color": "black"},
+        )
         for i, patch in enumerate(bp["boxes"]):
             patch.set_facecolor(flow_color(i))
             patch.set_alpha(0.6)
@@ -309,8 +398,11 @@ def transit_days(res, transit: pd.DataFrame | None = None) -> Figure:
         for i, w in enumerate(waits):
             ax2.annotate(f"{w:.1f} d", (w, i + 1), va="center", xytext=(3, 0), textcoords="offset points", fontsize=8)
         ax2.set_xlim(0, max(max(waits) * 1.3, 1.0))
-    ax.set_xlabel("days in the corridor, entry to delivery\n(box: quartiles; whiskers: 5th-95th percentile; "
-                  "diamond: tonne-weighted mean)", fontsize=9)
+    ax.set_xlabel(
+        "days in the corridor, entry to delivery\n(box: quartiles; whiskers: 5th-95th percentile; "
+        "diamond: tonne-weighted mean)",
+        fontsize=9,
+    )
     ax2.set_xlabel("mean wait before entry, days\n(generated, not yet admitted)", fontsize=9)
     ax.set_xlim(left=0)
     ax.invert_yaxis()
@@ -335,8 +427,7 @@ def transit_by_year(res) -> Figure:
         g = d[d.flow == f].set_index("year").reindex(years)
         corr, wait = g.corridor.to_numpy(float), g.entry_wait.to_numpy(float)
         ax.bar(years, corr, color=CORRIDOR_COLOR, width=0.75, label="in the corridor")
-        ax.bar(years, wait, bottom=np.nan_to_num(corr), color=ENTRY_WAIT_COLOR, width=0.75,
-               label="wait before entry")
+        ax.bar(years, wait, bottom=np.nan_to_num(corr), color=ENTRY_WAIT_COLOR, width=0.75, label="wait before entry")
         ax.set_title(f, fontsize=9.5, loc="left")
         ax.set_ylim(bottom=0)
         ax.grid(axis="y", alpha=0.3)
@@ -346,15 +437,24 @@ def transit_by_year(res) -> Figure:
             ax.tick_params(axis="x", labelrotation=45)
         else:
             ax.set_xticks(years)
-    for ax in axes.flat[len(flows):]:
+    for ax in axes.flat[len(flows) :]:
         ax.set_visible(False)
     for ax in axes[:, 0]:
         ax.set_ylabel("days (tonne-weighted mean)", fontsize=8.5)
-    fig.legend(handles=[Patch(color=CORRIDOR_COLOR, label="in the corridor (entry to delivery)"),
-                        Patch(color=ENTRY_WAIT_COLOR, label="wait before entry (generated, not yet admitted)")],
-               loc="outside lower center", ncol=2, fontsize=9)
-    _suptitle(fig, "Days from generation to delivery by flow and year: the wait before entry and the transit "
-                   "in the corridor", about(res))
+    fig.legend(
+        handles=[
+            Patch(color=CORRIDOR_COLOR, label="in the corridor (entry to delivery)"),
+            Patch(color=ENTRY_WAIT_COLOR, label="wait before entry (generated, not yet admitted)"),
+        ],
+        loc="outside lower center",
+        ncol=2,
+        fontsize=9,
+    )
+    _suptitle(
+        fig,
+        "Days from generation to delivery by flow and year: the wait before entry and the transit in the corridor",
+        about(res),
+    )
     return fig
 
 
@@ -377,35 +477,59 @@ def port_levels(res, ports: tuple[str, ...] | None = None) -> Figure:
     for ax, pid in zip(axes, ports):
         p = lv[lv.port == pid]
         for _, c in closures[(closures.port == pid) & (closures.t_end_h > 0)].iterrows():
-            ax.axvspan(cal.to_datetime(max(c.t_start_h, 0.0)), cal.to_datetime(c.t_end_h), color="#bbbbbb",
-                       alpha=0.45, lw=0)
+            ax.axvspan(
+                cal.to_datetime(max(c.t_start_h, 0.0)), cal.to_datetime(c.t_end_h), color="#bbbbbb", alpha=0.45, lw=0
+            )
         for i, (cargo, g) in enumerate(p[p.metric == "yard_share"].groupby("cargo")):
-            ax.plot([cal.to_datetime(t) for t in g.t_h], g.value * 100, lw=1.2, color=FLOW_COLORS[[0, 3, 5][i % 3]],
-                    label=f"{cargo} yard fill, %")
-        ax.set_ylim(0, 135)               # headroom above 100% for the legend
+            ax.plot(
+                [cal.to_datetime(t) for t in g.t_h],
+                g.value * 100,
+                lw=1.2,
+                color=FLOW_COLORS[[0, 3, 5][i % 3]],
+                label=f"{cargo} yard fill, %",
+            )
+        ax.set_ylim(0, 135)  # headroom above 100% for the legend
         ax.set_yticks([0, 25, 50, 75, 100])
         ax.set_ylabel("yard fill, %")
         ax2 = ax.twinx()
         w = p[p.metric == "trains_waiting"].groupby("t_h").value.sum()
-        ax2.plot([cal.to_datetime(t) for t in w.index], w.values, color="black", lw=0.9, ls=":",
-                 label="trains waiting to unload")
+        ax2.plot(
+            [cal.to_datetime(t) for t in w.index],
+            w.values,
+            color="black",
+            lw=0.9,
+            ls=":",
+            label="trains waiting to unload",
+        )
         ax2.set_ylabel("trains waiting")
         ax2.set_ylim(0, max(4.0, float(w.max()) if len(w) else 4.0) * 1.35)
         ax2.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(port_label(s, pid), loc="left", fontsize=10, fontweight="bold")
         h1, l1 = ax.get_legend_handles_labels()
         h2, l2 = ax2.get_legend_handles_labels()
-        ax.legend(h1 + h2 + [Patch(color="#bbbbbb", alpha=0.45)], l1 + l2 + ["port closed by storm"],
-                  loc="upper left", fontsize=8, ncol=4, frameon=True)
+        ax.legend(
+            h1 + h2 + [Patch(color="#bbbbbb", alpha=0.45)],
+            l1 + l2 + ["port closed by storm"],
+            loc="upper left",
+            fontsize=8,
+            ncol=4,
+            frameon=True,
+        )
         ax.grid(alpha=0.3)
     axes[-1].xaxis.set_major_formatter(mdates.ConciseDateFormatter(axes[-1].xaxis.get_major_locator()))
     _suptitle(fig, "Yard fill and trains waiting at the ports", about(res))
     return fig
 
 
-FIGURES = {"annual_tons": annual_tons, "utilization": utilization, "utilization_by_year": utilization_by_year,
-           "transit_days": transit_days, "transit_by_year": transit_by_year, "port_levels": port_levels,
-           "corridor_map": lambda res: corridor_map(res)}
+FIGURES = {
+    "annual_tons": annual_tons,
+    "utilization": utilization,
+    "utilization_by_year": utilization_by_year,
+    "transit_days": transit_days,
+    "transit_by_year": transit_by_year,
+    "port_levels": port_levels,
+    "corridor_map": lambda res: corridor_map(res),
+}
 
 
 def save_all(res, out: str | Path, dpi: int = 110) -> list[Path]:
@@ -421,13 +545,25 @@ def save_replicated(rep, out: str | Path, dpi: int = 110) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     first = rep.runs[0]
     pooled = pd.concat([r.transit for r in rep.runs], ignore_index=True)
-    figs = {"annual_tons": annual_tons(rep), "utilization": utilization(rep),
-            "utilization_by_year": utilization_by_year(rep), "transit_days": transit_days(rep, pooled),
-            "transit_by_year": transit_by_year(rep), "port_levels": port_levels(first), "corridor_map": corridor_map(first)}
-    _suptitle(figs["transit_days"], "Days in the corridor, and the wait before entry, by flow "
-                                    f"(all {rep.n} replications pooled)", about(rep))
-    _suptitle(figs["port_levels"], "Yard fill and trains waiting at the ports",
-              f"{rep.scenario.label} · replication 1 of {rep.n} (seed {first.seed})")
+    figs = {
+        "annual_tons": annual_tons(rep),
+        "utilization": utilization(rep),
+        "utilization_by_year": utilization_by_year(rep),
+        "transit_days": transit_days(rep, pooled),
+        "transit_by_year": transit_by_year(rep),
+        "port_levels": port_levels(first),
+        "corridor_map": corridor_map(first),
+    }
+    _suptitle(
+        figs["transit_days"],
+        f"Days in the corridor, and the wait before entry, by flow (all {rep.n} replications pooled)",
+        about(rep),
+    )
+    _suptitle(
+        figs["port_levels"],
+        "Yard fill and trains waiting at the ports",
+        f"{rep.scenario.label} · replication 1 of {rep.n} (seed {first.seed})",
+    )
     return _save(figs, out, dpi)
 
 
@@ -475,16 +611,31 @@ def compare_tons(cmp) -> Figure:
         a = cmp.annual[cmp.annual.scenario == n]
         many = sum(1 for b, _ in cases.values() if b == base) > 1
         label = f"{base} ({case} demand)" if many else n
-        ax.plot(a.year, a.delivered_mt, CASE_STYLES.get(case, "-."), marker="o", ms=4, lw=2, color=colors[n],
-                label=f"{label}: at goal {cmp.goal_label(n)}")
+        ax.plot(
+            a.year,
+            a.delivered_mt,
+            CASE_STYLES.get(case, "-."),
+            marker="o",
+            ms=4,
+            lw=2,
+            color=colors[n],
+            label=f"{label}: at goal {cmp.goal_label(n)}",
+        )
         if cmp.replications > 1 and not many:
-            ax.fill_between(a.year, a.delivered_mt_ci_low.astype(float), a.delivered_mt_ci_high.astype(float),
-                            color=colors[n], alpha=0.18, lw=0)
+            ax.fill_between(
+                a.year,
+                a.delivered_mt_ci_low.astype(float),
+                a.delivered_mt_ci_high.astype(float),
+                color=colors[n],
+                alpha=0.18,
+                lw=0,
+            )
     for base in dict.fromkeys(b for b, _ in cases.values()):
         runs = [n for n in names if cases[n][0] == base]
         if len(runs) > 1:
-            wide = cmp.annual[cmp.annual.scenario.isin(runs)].pivot(index="year", columns="scenario",
-                                                                     values="delivered_mt")
+            wide = cmp.annual[cmp.annual.scenario.isin(runs)].pivot(
+                index="year", columns="scenario", values="delivered_mt"
+            )
             ax.fill_between(wide.index, wide.min(axis=1), wide.max(axis=1), color=colors[runs[0]], alpha=0.12, lw=0)
     goal = _goal(ax, first)
     years = sorted(set(cmp.annual.year) | _observed(ax, first, "s--"))
@@ -511,8 +662,14 @@ def compare_transit(cmp) -> Figure:
         ax2.plot(a.year, a.entry_wait_days_mean, "-o", ms=4, lw=2, color=colors[n], label=n)
         if cmp.replications > 1:
             for axis, m in ((ax, "corridor_days_mean"), (ax2, "entry_wait_days_mean")):
-                axis.fill_between(a.year, a[f"{m}_ci_low"].astype(float), a[f"{m}_ci_high"].astype(float),
-                                  color=colors[n], alpha=0.15, lw=0)
+                axis.fill_between(
+                    a.year,
+                    a[f"{m}_ci_low"].astype(float),
+                    a[f"{m}_ci_high"].astype(float),
+                    color=colors[n],
+                    alpha=0.15,
+                    lw=0,
+                )
     years = sorted(cmp.annual.year.unique())
     for axis, what in ((ax, "in the corridor, entry to delivery"), (ax2, "wait before entry")):
         _year_axis(axis, years)
@@ -529,8 +686,11 @@ def compare_transit(cmp) -> Figure:
 def route_flow(cmp_or_scenario, flow: str | None = None) -> str | None:
     """The flow whose route split is charted: ``flow``, else the scenario's ``output.route_split_flow``,
     else its flow with the most routes (the first such in scenario order)."""
-    s = cmp_or_scenario if hasattr(cmp_or_scenario, "demand") else \
-        next(iter(cmp_or_scenario.results.values()))[0].scenario
+    s = (
+        cmp_or_scenario
+        if hasattr(cmp_or_scenario, "demand")
+        else next(iter(cmp_or_scenario.results.values()))[0].scenario
+    )
     if flow:
         return flow
     if s.output.route_split_flow:
@@ -562,12 +722,16 @@ def compare_routes(cmp, flow: str | None = None) -> Figure:
         ax.tick_params(labelsize=8, axis="both")
         if len(years) > 6:
             ax.tick_params(axis="x", labelrotation=45)
-    for ax in axes.flat[len(names):]:
+    for ax in axes.flat[len(names) :]:
         ax.set_visible(False)
     for ax in axes[:, 0]:
         ax.set_ylabel("share of tonnes, %")
-    fig.legend(handles=[Patch(color=palette[c], label=c) for c in routes], loc="outside lower center",
-               ncol=min(len(routes), 5), fontsize=9)
+    fig.legend(
+        handles=[Patch(color=palette[c], label=c) for c in routes],
+        loc="outside lower center",
+        ncol=min(len(routes), 5),
+        fontsize=9,
+    )
     desc = next(iter(cmp.results.values()))[0].scenario.flow(flow).description if flow else ""
     _suptitle(fig, f"Route split of {flow}: delivered tonnes by route", f"{desc} · {_compare_about(cmp)}")
     return fig
@@ -577,6 +741,7 @@ def compare_bottlenecks(cmp) -> Figure:
     """The binding resource per scenario and year, coloured by kind, with the share of replications
     that name it."""
     import textwrap as tw
+
     names = list(cmp.results)
     years = sorted(cmp.binding.year.unique())
     first = next(iter(cmp.results.values()))[0].scenario
@@ -597,8 +762,9 @@ def compare_bottlenecks(cmp) -> Figure:
                     label += f"\n{row.share_of_replications:.0%}"
             else:
                 label = "none"
-            ax.text(j + 0.48, i + 0.46, label, ha="center", va="center", fontsize=6.3,
-                    color="black" if bound else "#888888")
+            ax.text(
+                j + 0.48, i + 0.46, label, ha="center", va="center", fontsize=6.3, color="black" if bound else "#888888"
+            )
     ax.set_xlim(0, len(years))
     ax.set_ylim(len(names), 0)
     ax.set_xticks([j + 0.48 for j in range(len(years))], [str(y) for y in years], fontsize=9)
@@ -607,12 +773,21 @@ def compare_bottlenecks(cmp) -> Figure:
     for sp in ax.spines.values():
         sp.set_visible(False)
     kinds = sorted({k for k in cmp.binding[cmp.binding.binding].kind.dropna()})
-    ax.legend(handles=[Patch(color=KIND_COLORS[k], alpha=0.6, label=KIND_LABELS[k]) for k in kinds]
-              + [Patch(color="#f2f2f2", label=f"none at or above {thr:.0%}")], loc="upper center",
-              bbox_to_anchor=(0.5, -0.04), ncol=4, fontsize=8, frameon=False)
+    ax.legend(
+        handles=[Patch(color=KIND_COLORS[k], alpha=0.6, label=KIND_LABELS[k]) for k in kinds]
+        + [Patch(color="#f2f2f2", label=f"none at or above {thr:.0%}")],
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.04),
+        ncol=4,
+        fontsize=8,
+        frameon=False,
+    )
     share = "; % = share of replications naming it" if cmp.replications > 1 else ""
-    _title(ax, f"What binds: among resources at or above {thr:.0%} utilization, the one where cargo waits "
-               f"longest{share}", _compare_about(cmp))
+    _title(
+        ax,
+        f"What binds: among resources at or above {thr:.0%} utilization, the one where cargo waits longest{share}",
+        _compare_about(cmp),
+    )
     return fig
 
 
@@ -624,9 +799,16 @@ def _short_label(s, resource: str) -> str:
 
 def save_comparison(cmp, out: str | Path, dpi: int = 110, flow: str | None = None) -> list[Path]:
     out = Path(out)
-    return _save({"compare_tons": compare_tons(cmp), "compare_transit": compare_transit(cmp),
-                  "compare_routes": compare_routes(cmp, flow), "compare_bottlenecks": compare_bottlenecks(cmp)},
-                 out, dpi)
+    return _save(
+        {
+            "compare_tons": compare_tons(cmp),
+            "compare_transit": compare_transit(cmp),
+            "compare_routes": compare_routes(cmp, flow),
+            "compare_bottlenecks": compare_bottlenecks(cmp),
+        },
+        out,
+        dpi,
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -637,8 +819,9 @@ def _whole(values) -> bool:
     return len(v) > 0 and bool(np.all(np.isclose(v.astype(float), np.round(v.astype(float)))))
 
 
-def sweep_plot(summary: pd.DataFrame, paths: list[str], kpi: str = "delivered_mt_last_year",
-               title: str = "", subtitle: str = "") -> Figure:
+def sweep_plot(
+    summary: pd.DataFrame, paths: list[str], kpi: str = "delivered_mt_last_year", title: str = "", subtitle: str = ""
+) -> Figure:
     """The main KPI over the first varied parameter, one line per combination of the others.
     A parameter varied over whole numbers (vessels, berths) gets only whole-number ticks."""
     fig = _figure(10.5, 5.8)
@@ -653,10 +836,19 @@ def sweep_plot(summary: pd.DataFrame, paths: list[str], kpi: str = "delivered_mt
         label = ", ".join(f"{'.'.join(p.split('.')[-2:])}={v}" for p, v in zip(others, key)) or "mean"
         yerr = None
         if ok[f"{kpi}_ci_low"].notna().any():
-            yerr = [ok[f"{kpi}_mean"] - ok[f"{kpi}_ci_low"].fillna(ok[f"{kpi}_mean"]),
-                    ok[f"{kpi}_ci_high"].fillna(ok[f"{kpi}_mean"]) - ok[f"{kpi}_mean"]]
-        ax.errorbar(ok[x], ok[f"{kpi}_mean"], yerr=yerr, fmt="-o", capsize=3,
-                    color=SCENARIO_COLORS[(i + 1) % len(SCENARIO_COLORS)], label=label)
+            yerr = [
+                ok[f"{kpi}_mean"] - ok[f"{kpi}_ci_low"].fillna(ok[f"{kpi}_mean"]),
+                ok[f"{kpi}_ci_high"].fillna(ok[f"{kpi}_mean"]) - ok[f"{kpi}_mean"],
+            ]
+        ax.errorbar(
+            ok[x],
+            ok[f"{kpi}_mean"],
+            yerr=yerr,
+            fmt="-o",
+            capsize=3,
+            color=SCENARIO_COLORS[(i + 1) % len(SCENARIO_COLORS)],
+            label=label,
+        )
         for xv in g[g[f"{kpi}_mean"].isna()][x]:
             ax.axvline(xv, color=GOAL_COLOR, ls=":", lw=1)
     if summary[f"{kpi}_mean"].isna().any():
@@ -665,9 +857,13 @@ def sweep_plot(summary: pd.DataFrame, paths: list[str], kpi: str = "delivered_mt
         ax.set_xticks(sorted(pd.Series(summary[x]).dropna().astype(float).unique()))
         ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%d"))
     ax.set_xlabel(x)
-    ax.set_ylabel({"delivered_mt_last_year": "delivered in the last year, Mt",
-                   "delivered_mt_per_year": "delivered, Mt per year (mean over the years)",
-                   "transit_days_mean": "days from generation to delivery (incl. wait before entry)"}.get(kpi, kpi))
+    ax.set_ylabel(
+        {
+            "delivered_mt_last_year": "delivered in the last year, Mt",
+            "delivered_mt_per_year": "delivered, Mt per year (mean over the years)",
+            "transit_days_mean": "days from generation to delivery (incl. wait before entry)",
+        }.get(kpi, kpi)
+    )
     _title(ax, title or f"Sweep: {kpi} (mean, error bars 95% CI over replications)", subtitle)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=9)
@@ -684,19 +880,28 @@ def bottleneck_ranking(table: pd.DataFrame, top: int = 20) -> Figure:
     colors = [KIND_COLORS.get(k, "grey") for k in t.kind]
     xerr = None
     if t.delta_kt_ci_low.notna().any():
-        xerr = [t.delta_kt_mean - t.delta_kt_ci_low.fillna(t.delta_kt_mean),
-                t.delta_kt_ci_high.fillna(t.delta_kt_mean) - t.delta_kt_mean]
+        xerr = [
+            t.delta_kt_mean - t.delta_kt_ci_low.fillna(t.delta_kt_mean),
+            t.delta_kt_ci_high.fillna(t.delta_kt_mean) - t.delta_kt_mean,
+        ]
     ax.barh(t.label, t.delta_kt_mean, xerr=xerr, color=colors, error_kw={"ecolor": "black", "capsize": 2})
     ax.axvline(0, color="black", lw=0.8)
     year = int(table.year.iloc[0]) if len(table) else ""
     base = table.baseline_mt.iloc[0] if len(table) else float("nan")
     scen = str(table.scenario.iloc[0]) if "scenario" in table and len(table) else "scenario not recorded"
-    reps = f"{int(table.replications.iloc[0])} replications" if "replications" in table and len(table) else \
-        "replications not recorded"
-    ax.set_xlabel(f"change in cargo delivered in {year}, kt (baseline {base:.2f} Mt; error bars: 95% CI, "
-                  "common random numbers)")
-    _title(ax, f"What to build first in {year}: one step more of each resource, ranked by the tonnes it adds",
-           f"{scen} · {year} · {reps}")
+    reps = (
+        f"{int(table.replications.iloc[0])} replications"
+        if "replications" in table and len(table)
+        else "replications not recorded"
+    )
+    ax.set_xlabel(
+        f"change in cargo delivered in {year}, kt (baseline {base:.2f} Mt; error bars: 95% CI, common random numbers)"
+    )
+    _title(
+        ax,
+        f"What to build first in {year}: one step more of each resource, ranked by the tonnes it adds",
+        f"{scen} · {year} · {reps}",
+    )
     kinds = [k for k in KIND_COLORS if k in set(t.kind)]
     ax.legend(handles=[Patch(color=KIND_COLORS[k], label=KIND_LABELS[k]) for k in kinds], loc="lower right", fontsize=8)
     ax.tick_params(axis="y", labelsize=8)
@@ -710,21 +915,28 @@ def sensitivity_plot(ranking: pd.DataFrame, subtitle: str = "") -> Figure:
     outputs = list(dict.fromkeys(ranking.output))
     fig = _figure(13, 0.45 * ranking.parameter.nunique() + 2.8)
     axes = fig.subplots(1, len(outputs), squeeze=False)[0]
-    units = {"delivered_mt_per_year": "delivered, Mt per year",
-             "transit_days_mean": "days from generation to delivery"}
+    units = {"delivered_mt_per_year": "delivered, Mt per year", "transit_days_mean": "days from generation to delivery"}
     for ax, out in zip(axes, outputs):
         r = ranking[ranking.output == out].sort_values("mu_star")
         low = np.minimum(r.mu_star_conf.to_numpy(float), r.mu_star.to_numpy(float))
-        ax.barh(r.parameter, r.mu_star, xerr=[low, r.mu_star_conf.to_numpy(float)], color="#1f77b4",
-                error_kw={"ecolor": "black", "capsize": 2})
+        ax.barh(
+            r.parameter,
+            r.mu_star,
+            xerr=[low, r.mu_star_conf.to_numpy(float)],
+            color="#1f77b4",
+            error_kw={"ecolor": "black", "capsize": 2},
+        )
         ax.set_xlim(left=0)
         ax.set_xlabel(f"mu* (effect on {units.get(out, out)})")
         ax.set_title(units.get(out, out), fontsize=10, loc="left")
         ax.tick_params(axis="y", labelsize=8)
         ax.grid(axis="x", alpha=0.3)
-    _suptitle(fig, "Global sensitivity (Morris screening): which uncertain inputs move the results most",
-              (subtitle + " · " if subtitle else "") + "bars: mu*, the mean absolute elementary effect over the "
-              "input's range; error bars: bootstrap 95% CI (cut at 0)")
+    _suptitle(
+        fig,
+        "Global sensitivity (Morris screening): which uncertain inputs move the results most",
+        (subtitle + " · " if subtitle else "") + "bars: mu*, the mean absolute elementary effect over the "
+        "input's range; error bars: bootstrap 95% CI (cut at 0)",
+    )
     return fig
 
 
@@ -734,13 +946,50 @@ def sensitivity_plot(ranking: pd.DataFrame, subtitle: str = "") -> Figure:
 # A coarse outline of the Caspian Sea (lon, lat), traced by hand from a public map at ~50 km
 # resolution: enough to place the ports and the crossing, drawn without tiles or downloads.
 CASPIAN_OUTLINE = [
-    (47.5, 43.0), (48.3, 42.05), (49.1, 41.2), (49.6, 40.6), (50.4, 40.45), (49.9, 40.3), (49.4, 39.95),
-    (48.95, 39.2), (48.85, 38.45), (49.0, 37.9), (49.5, 37.45), (50.3, 37.1), (51.5, 36.75), (52.6, 36.75),
-    (53.9, 36.9), (53.95, 37.6), (53.85, 38.5), (53.1, 39.4), (53.0, 40.0), (52.75, 40.6), (53.3, 41.0),
-    (54.4, 41.1), (54.2, 41.8), (53.3, 41.9), (52.8, 42.4), (52.3, 42.9), (51.66, 43.18), (51.2, 43.6),
-    (50.8, 44.1), (50.3, 44.6), (50.5, 45.0), (51.3, 45.3), (52.3, 45.5), (53.1, 46.3), (52.6, 46.8),
-    (51.9, 47.1), (51.0, 46.9), (49.9, 46.6), (49.0, 46.3), (48.0, 45.9), (47.4, 45.4), (47.2, 44.7),
-    (47.5, 43.9), (47.5, 43.0),
+    (47.5, 43.0),
+    (48.3, 42.05),
+    (49.1, 41.2),
+    (49.6, 40.6),
+    (50.4, 40.45),
+    (49.9, 40.3),
+    (49.4, 39.95),
+    (48.95, 39.2),
+    (48.85, 38.45),
+    (49.0, 37.9),
+    (49.5, 37.45),
+    (50.3, 37.1),
+    (51.5, 36.75),
+    (52.6, 36.75),
+    (53.9, 36.9),
+    (53.95, 37.6),
+    (53.85, 38.5),
+    (53.1, 39.4),
+    (53.0, 40.0),
+    (52.75, 40.6),
+    (53.3, 41.0),
+    (54.4, 41.1),
+    (54.2, 41.8),
+    (53.3, 41.9),
+    (52.8, 42.4),
+    (52.3, 42.9),
+    (51.66, 43.18),
+    (51.2, 43.6),
+    (50.8, 44.1),
+    (50.3, 44.6),
+    (50.5, 45.0),
+    (51.3, 45.3),
+    (52.3, 45.5),
+    (53.1, 46.3),
+    (52.6, 46.8),
+    (51.9, 47.1),
+    (51.0, 46.9),
+    (49.9, 46.6),
+    (49.0, 46.3),
+    (48.0, 45.9),
+    (47.4, 45.4),
+    (47.2, 44.7),
+    (47.5, 43.9),
+    (47.5, 43.0),
 ]
 
 
@@ -785,14 +1034,17 @@ def _sea_arcs(s) -> dict[str, tuple[float, float]]:
 
 def _arc(a, c, b, n: int = 24) -> tuple[np.ndarray, np.ndarray]:
     t = np.linspace(0, 1, n)
-    x = (1 - t) ** 2 * a[0] + 2 * (1 - t) * t * c[0] + t ** 2 * b[0]
-    y = (1 - t) ** 2 * a[1] + 2 * (1 - t) * t * c[1] + t ** 2 * b[1]
+    x = (1 - t) ** 2 * a[0] + 2 * (1 - t) * t * c[0] + t**2 * b[0]
+    y = (1 - t) ** 2 * a[1] + 2 * (1 - t) * t * c[1] + t**2 * b[1]
     return x, y
 
 
 # label positions tried around a node, in points, nearest first
-_LABEL_SPOTS = [(dx * r, dy * r) for r in (5, 11, 19, 30)
-                for dx, dy in ((1, 1), (-1, 1), (1, -1), (-1, -1), (1.3, 0), (-1.3, 0), (0, 1.3), (0, -1.4))]
+_LABEL_SPOTS = [
+    (dx * r, dy * r)
+    for r in (5, 11, 19, 30)
+    for dx, dy in ((1, 1), (-1, 1), (1, -1), (-1, -1), (1.3, 0), (-1.3, 0), (0, 1.3), (0, -1.4))
+]
 
 
 def _place_labels(fig, ax, s, priority: set) -> None:
@@ -800,7 +1052,7 @@ def _place_labels(fig, ax, s, priority: set) -> None:
     its node, nearest first, and keeps the first free one (ports first, then west to east); a label
     moved far from its node gets a thin leader line."""
     renderer = fig.canvas.get_renderer()
-    fig.canvas.draw()                 # fix the layout, so data -> display is final
+    fig.canvas.draw()  # fix the layout, so data -> display is final
     to_px = ax.transData.transform
     markers = []
     for n in s.nodes:
@@ -811,10 +1063,17 @@ def _place_labels(fig, ax, s, priority: set) -> None:
     for n in order:
         best, best_cost = None, None
         for dx, dy in _LABEL_SPOTS:
-            t = ax.annotate(n.name, (n.lon_deg, n.lat_deg), xytext=(dx, dy), textcoords="offset points",
-                            fontsize=7.5, ha="left" if dx > 0 else ("right" if dx < 0 else "center"),
-                            va="bottom" if dy > 0 else ("top" if dy < 0 else "center"), zorder=4,
-                            bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.75})
+            t = ax.annotate(
+                n.name,
+                (n.lon_deg, n.lat_deg),
+                xytext=(dx, dy),
+                textcoords="offset points",
+                fontsize=7.5,
+                ha="left" if dx > 0 else ("right" if dx < 0 else "center"),
+                va="bottom" if dy > 0 else ("top" if dy < 0 else "center"),
+                zorder=4,
+                bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.75},
+            )
             bb = t.get_window_extent(renderer)
             box = (bb.x0, bb.y0, bb.x1, bb.y1)
             t.remove()
@@ -825,11 +1084,18 @@ def _place_labels(fig, ax, s, priority: set) -> None:
                 break
         dx, dy, box = best
         far = abs(dx) > 12 or abs(dy) > 12
-        ax.annotate(n.name, (n.lon_deg, n.lat_deg), xytext=(dx, dy), textcoords="offset points", fontsize=7.5,
-                    ha="left" if dx > 0 else ("right" if dx < 0 else "center"),
-                    va="bottom" if dy > 0 else ("top" if dy < 0 else "center"), zorder=4,
-                    bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.75},
-                    arrowprops={"arrowstyle": "-", "color": "#666666", "lw": 0.6} if far else None)
+        ax.annotate(
+            n.name,
+            (n.lon_deg, n.lat_deg),
+            xytext=(dx, dy),
+            textcoords="offset points",
+            fontsize=7.5,
+            ha="left" if dx > 0 else ("right" if dx < 0 else "center"),
+            va="bottom" if dy > 0 else ("top" if dy < 0 else "center"),
+            zorder=4,
+            bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.75},
+            arrowprops={"arrowstyle": "-", "color": "#666666", "lw": 0.6} if far else None,
+        )
         placed.append(box)
 
 
@@ -867,13 +1133,23 @@ def corridor_map(res, year: int | None = None) -> Figure:
     for l in sorted(s.rail_links, key=lambda x: x.id):
         a, b = nodes[l.from_node], nodes[l.to_node]
         tons = float(lk.loc[l.id, "tons"]) if l.id in lk.index else 0.0
-        util = float(lk.loc[l.id, "path_utilization"]) if l.id in lk.index and pd.notna(lk.loc[l.id, "path_utilization"]) else None
+        util = (
+            float(lk.loc[l.id, "path_utilization"])
+            if l.id in lk.index and pd.notna(lk.loc[l.id, "path_utilization"])
+            else None
+        )
         if l.id not in links_open:
             ax.plot([a.lon_deg, b.lon_deg], [a.lat_deg, b.lat_deg], ls=":", color=CLOSED_COLOR, lw=1.4, zorder=1)
             continue
         color = cmap(norm(util)) if util is not None else "#777777"
-        ax.plot([a.lon_deg, b.lon_deg], [a.lat_deg, b.lat_deg], color=color, lw=width(tons), solid_capstyle="round",
-                zorder=2)
+        ax.plot(
+            [a.lon_deg, b.lon_deg],
+            [a.lat_deg, b.lat_deg],
+            color=color,
+            lw=width(tons),
+            solid_capstyle="round",
+            zorder=2,
+        )
     arcs = _sea_arcs(s)
     for line in sorted(s.sea_lines, key=lambda x: x.id):
         a, b = nodes[line.from_port], nodes[line.to_port]
@@ -886,8 +1162,15 @@ def corridor_map(res, year: int | None = None) -> Figure:
     ports = {p.id for p in s.ports}
     for n in s.nodes:
         is_port = n.id in ports
-        ax.plot(n.lon_deg, n.lat_deg, "s" if is_port else "o", ms=7 if is_port else 4.5,
-                color="#1a1a1a" if is_port else "white", mec="#1a1a1a", zorder=3)
+        ax.plot(
+            n.lon_deg,
+            n.lat_deg,
+            "s" if is_port else "o",
+            ms=7 if is_port else 4.5,
+            color="#1a1a1a" if is_port else "white",
+            mec="#1a1a1a",
+            zorder=3,
+        )
     lon = [n.lon_deg for n in s.nodes]
     lat = [n.lat_deg for n in s.nodes]
     ax.set_xlim(min(min(lon), min(xs)) - 1.2, max(max(lon), max(xs)) + 1.6)
@@ -899,12 +1182,21 @@ def corridor_map(res, year: int | None = None) -> Figure:
     sm = cm.ScalarMappable(norm=norm, cmap=cmap)
     fig.colorbar(sm, ax=ax, shrink=0.6, pad=0.01, label="utilization (rail: train paths; sea: fleet busy share)")
     handles = [Line2D([], [], color="#555555", lw=width(t), label=f"{t / 1e6:g} Mt/yr") for t in (0.5e6, 2e6, 5e6)]
-    handles += [Line2D([], [], color="#555555", lw=2, label="rail link"),
-                Line2D([], [], color="#555555", lw=2, ls="--", label="sea line"),
-                Line2D([], [], color=CLOSED_COLOR, lw=1.4, ls=":", label=f"closed or unused in {year}"),
-                Line2D([], [], marker="s", color="#1a1a1a", lw=0, label="port")]
-    ax.legend(handles=handles, loc="lower right", fontsize=8, title="line width = tonnes carried", title_fontsize=8,
-              ncol=2, handlelength=4.5)
+    handles += [
+        Line2D([], [], color="#555555", lw=2, label="rail link"),
+        Line2D([], [], color="#555555", lw=2, ls="--", label="sea line"),
+        Line2D([], [], color=CLOSED_COLOR, lw=1.4, ls=":", label=f"closed or unused in {year}"),
+        Line2D([], [], marker="s", color="#1a1a1a", lw=0, label="port"),
+    ]
+    ax.legend(
+        handles=handles,
+        loc="lower right",
+        fontsize=8,
+        title="line width = tonnes carried",
+        title_fontsize=8,
+        ncol=2,
+        handlelength=4.5,
+    )
     _title(ax, f"The corridor in {year}: tonnes carried and utilization", about(res, year))
     _place_labels(fig, ax, s, ports)
     return fig
@@ -916,6 +1208,7 @@ def _window(res, start: str | None, days: float) -> tuple[float, float, Calendar
         t0 = 0.0
     else:
         from datetime import datetime as _dt
+
         t0 = (_dt.fromisoformat(start) - cal.origin).total_seconds() / 3600.0
     return t0, t0 + days * 24.0, cal
 
@@ -965,8 +1258,9 @@ def stringline(res, path: list[str] | None = None, start: str | None = None, day
     t0, t1, cal = _window(res, start, days)
     lots = res.lots
     cols = [(f"t_rail:{rail[(a, b)].id}_h", dist[a]) for a, b in segs]
-    stage_cols = [c for c in lots.columns if c.startswith(("t_rail:", "t_yard:", "t_sail:", "t_land:"))] + \
-        ["t_delivered_h"]
+    stage_cols = [c for c in lots.columns if c.startswith(("t_rail:", "t_yard:", "t_sail:", "t_land:"))] + [
+        "t_delivered_h"
+    ]
     fig = _figure(12, 6.5)
     ax = fig.add_subplot()
     flows = [f.id for f in s.demand.flows]
@@ -983,13 +1277,19 @@ def stringline(res, path: list[str] | None = None, start: str | None = None, day
         if len(pts) < 2 or max(p[0] for p in pts) < t0 or min(p[0] for p in pts) > t1:
             continue
         color = flow_color(flows.index(lot.flow))
-        ax.plot([cal.to_datetime(t) for t, _ in pts], [d for _, d in pts], color=color, lw=1.1, alpha=0.85,
-                label=lot.flow if lot.flow not in seen else None)
+        ax.plot(
+            [cal.to_datetime(t) for t, _ in pts],
+            [d for _, d in pts],
+            color=color,
+            lw=1.1,
+            alpha=0.85,
+            label=lot.flow if lot.flow not in seen else None,
+        )
         seen.add(lot.flow)
     ax.set_xlim(cal.to_datetime(t0), cal.to_datetime(t1))
     ax.set_ylim(cum * 1.02, -cum * 0.02)
     ticks, last = [], None
-    for n, d in dist.items():                 # skip a station too close to the previous label
+    for n, d in dist.items():  # skip a station too close to the previous label
         if last is None or d - last >= 0.03 * cum:
             ticks.append((n, d))
             last = d
@@ -999,8 +1299,12 @@ def stringline(res, path: list[str] | None = None, start: str | None = None, day
     ax.set_ylabel("distance along the line, km")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="upper right", title="flow")
-    _title(ax, f"Time-distance chart: corridor trains {place(s, path[0])} → {place(s, path[-1])}, {days:g} days "
-               f"from {cal.to_datetime(t0):%d %b %Y}", about(res, cal.to_datetime(t0).year))
+    _title(
+        ax,
+        f"Time-distance chart: corridor trains {place(s, path[0])} → {place(s, path[-1])}, {days:g} days "
+        f"from {cal.to_datetime(t0):%d %b %Y}",
+        about(res, cal.to_datetime(t0).year),
+    )
     return fig
 
 
@@ -1022,8 +1326,10 @@ def fleet_gantt(res, start: str | None = None, days: float = 30.0, line: str | N
     for i, v in enumerate(vessels):
         g = st[st.vessel == v]
         for state, gg in g.groupby("state"):
-            spans = [(mdates.date2num(cal.to_datetime(max(a, t0))), (min(b, t1) - max(a, t0)) / 24.0)
-                     for a, b in zip(gg.t_start_h, gg.t_end_h)]
+            spans = [
+                (mdates.date2num(cal.to_datetime(max(a, t0))), (min(b, t1) - max(a, t0)) / 24.0)
+                for a, b in zip(gg.t_start_h, gg.t_end_h)
+            ]
             ax.broken_barh(spans, (i - 0.4, 0.8), color=STATE_COLORS.get(state, "grey"))
     labels = []
     for v in vessels:
@@ -1033,10 +1339,12 @@ def fleet_gantt(res, start: str | None = None, days: float = 30.0, line: str | N
     ax.set_ylim(len(vessels) - 0.5, -0.5)
     for j, p in enumerate(ports):
         c = closures[closures.port == p]
-        spans = [(mdates.date2num(cal.to_datetime(max(a, t0))), (min(b, t1) - max(a, t0)) / 24.0)
-                 for a, b in zip(c.t_start_h, c.t_end_h)]
+        spans = [
+            (mdates.date2num(cal.to_datetime(max(a, t0))), (min(b, t1) - max(a, t0)) / 24.0)
+            for a, b in zip(c.t_start_h, c.t_end_h)
+        ]
         ax_c.broken_barh(spans, (j - 0.4, 0.8), color=CLOSURE_COLOR)
-        for x, w in spans:     # the same spans faintly across the vessels, to line them up
+        for x, w in spans:  # the same spans faintly across the vessels, to line them up
             ax.axvspan(x, x + w, color=CLOSURE_COLOR, alpha=0.08, lw=0)
     ax_c.set_yticks(range(len(ports)), [f"{port_label(s, p)} closed" for p in ports], fontsize=7.5)
     ax_c.set_ylim(max(len(ports), 1) - 0.5, -0.5)
@@ -1044,10 +1352,20 @@ def fleet_gantt(res, start: str | None = None, days: float = 30.0, line: str | N
     ax.set_xlim(x0, x1)
     ax.xaxis_date()
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
-    ax.legend(handles=[Patch(color=STATE_COLORS[k], label=STATE_LABELS[k]) for k in STATE_COLORS]
-              + [Patch(color=CLOSURE_COLOR, label="port closed by storm (top strips; faint across)")],
-              loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=4, fontsize=8, frameon=False)
-    _title(ax_c, f"The fleet, {days:g} days from {cal.to_datetime(t0):%d %b %Y}: what each vessel was doing, and "
-                 "when storms closed the ports", about(res, cal.to_datetime(t0).year))
+    ax.legend(
+        handles=[Patch(color=STATE_COLORS[k], label=STATE_LABELS[k]) for k in STATE_COLORS]
+        + [Patch(color=CLOSURE_COLOR, label="port closed by storm (top strips; faint across)")],
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.08),
+        ncol=4,
+        fontsize=8,
+        frameon=False,
+    )
+    _title(
+        ax_c,
+        f"The fleet, {days:g} days from {cal.to_datetime(t0):%d %b %Y}: what each vessel was doing, and "
+        "when storms closed the ports",
+        about(res, cal.to_datetime(t0).year),
+    )
     ax.grid(axis="x", alpha=0.3)
     return fig

@@ -5,6 +5,7 @@ out/annual.csv (statistics), out/annual_replications.csv (every replication), re
 totals.csv, summary.json, metadata.json and plots with confidence intervals, next to the
 replications' own folders in out/replications/.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,19 +20,29 @@ from .scenario import Scenario
 from .stats import aggregate
 from .summary import TOTAL_METRICS, summarize, totals
 
-ANNUAL_METRICS = ["tons_generated", "tons_delivered", "tons_diverted", "units_delivered", "tons_backlog", "tons_in_system",
-                  "entry_wait_days_mean", "corridor_days_mean", "corridor_days_p95", "transit_days_mean",
-                  "transit_days_p95"]
+ANNUAL_METRICS = [
+    "tons_generated",
+    "tons_delivered",
+    "tons_diverted",
+    "units_delivered",
+    "tons_backlog",
+    "tons_in_system",
+    "entry_wait_days_mean",
+    "corridor_days_mean",
+    "corridor_days_p95",
+    "transit_days_mean",
+    "transit_days_p95",
+]
 RESOURCE_METRICS = ["utilization", "mean_queue", "mean_wait_h"]
 
 
-@dataclass(repr=False)   # the default repr would print every replication's tables: see display.py
+@dataclass(repr=False)  # the default repr would print every replication's tables: see display.py
 class Replicated:
     scenario: Scenario
     seed: int
-    runs: list[Results]                  # the replications that succeeded, in order
+    runs: list[Results]  # the replications that succeeded, in order
     metadata: dict = field(default_factory=dict)
-    failed: list[dict] = field(default_factory=list)   # {replication, seed, error} of those that failed
+    failed: list[dict] = field(default_factory=list)  # {replication, seed, error} of those that failed
 
     @property
     def n(self) -> int:
@@ -47,21 +58,32 @@ class Replicated:
 
     @property
     def resources(self) -> pd.DataFrame:
-        return aggregate([r.resources for r in self.runs], ["year", "resource", "kind", "where"], RESOURCE_METRICS,
-                         shares=("utilization",))
+        return aggregate(
+            [r.resources for r in self.runs],
+            ["year", "resource", "kind", "where"],
+            RESOURCE_METRICS,
+            shares=("utilization",),
+        )
 
     @property
     def resources_over_years(self) -> pd.DataFrame:
         """Each resource's mean over the simulated years, with the interval of that multi-year mean."""
-        return aggregate([r.resources for r in self.runs], ["resource", "kind", "where"], RESOURCE_METRICS,
-                         shares=("utilization",), over="year")
+        return aggregate(
+            [r.resources for r in self.runs],
+            ["resource", "kind", "where"],
+            RESOURCE_METRICS,
+            shares=("utilization",),
+            over="year",
+        )
 
     def __repr__(self) -> str:
         from .display import replicated_text
+
         return replicated_text(self)
 
     def _repr_html_(self) -> str:
         from .display import replicated_html
+
         return replicated_html(self)
 
     def delivered_mt(self) -> pd.Series:
@@ -79,26 +101,40 @@ class Replicated:
         replaced atomically."""
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
-        tables = {"annual": self.annual, "totals": self.totals, "resources": self.resources,
-                  "annual_replications": pd.concat([r.annual.assign(replication=i, seed=r.seed)
-                                                    for i, r in enumerate(self.runs)], ignore_index=True)}
+        tables = {
+            "annual": self.annual,
+            "totals": self.totals,
+            "resources": self.resources,
+            "annual_replications": pd.concat(
+                [r.annual.assign(replication=i, seed=r.seed) for i, r in enumerate(self.runs)], ignore_index=True
+            ),
+        }
         for name, df in tables.items():
             output.write_file(out / f"{name}.csv", lambda fh, d=df: d.to_csv(fh, index=False))
             if _have_pyarrow():
                 output.write_file(out / f"{name}.parquet", lambda fh, d=df: _flat(d).to_parquet(fh, index=False))
         output.write_json(out / "summary.json", self.summary())
-        meta = {"scenario_name": self.scenario.name, "label": self.scenario.label,
-                "overrides": dict(self.scenario.overrides), "demand_case": self.scenario.demand_case,
-                "scenario_hash": self.scenario.digest(), "seed": self.seed,
-                "replications": self.n, "seeds": [r.seed for r in self.runs], "corridor_sim_version": __version__,
-                "wall_time_s": round(sum(r.metadata.get("wall_time_s", 0) for r in self.runs), 3),
-                "events": int(sum(r.metadata.get("events", 0) for r in self.runs)), **self.metadata,
-                "scenario": self.scenario.to_dict()}
+        meta = {
+            "scenario_name": self.scenario.name,
+            "label": self.scenario.label,
+            "overrides": dict(self.scenario.overrides),
+            "demand_case": self.scenario.demand_case,
+            "scenario_hash": self.scenario.digest(),
+            "seed": self.seed,
+            "replications": self.n,
+            "seeds": [r.seed for r in self.runs],
+            "corridor_sim_version": __version__,
+            "wall_time_s": round(sum(r.metadata.get("wall_time_s", 0) for r in self.runs), 3),
+            "events": int(sum(r.metadata.get("events", 0) for r in self.runs)),
+            **self.metadata,
+            "scenario": self.scenario.to_dict(),
+        }
         if self.failed:
             meta["failed_replications"] = self.failed
         output.write_json(out / "metadata.json", meta)
         if plots:
             from .plots import save_replicated
+
             with output.scratch(out) as tmp:
                 for path in save_replicated(self, tmp):
                     os.replace(path, out / path.name)

@@ -11,6 +11,7 @@ statistics need (annual, resources, and the route split),
 and the detail behind the map and the port charts (levels, sea lines, links) is read for one
 replication at a time, drawn, and dropped.
 """
+
 from __future__ import annotations
 
 import base64
@@ -32,7 +33,7 @@ from .palette import KIND_COLORS, scenario_colors
 from .results import Results, load_results, replication_folders, scenario_of
 from .scenario import Scenario
 
-GENERATOR = "<meta name='generator' content='corridor-sim'>"   # how a report is recognised as ours
+GENERATOR = "<meta name='generator' content='corridor-sim'>"  # how a report is recognised as ours
 
 # what the statistics need from each replication (the rest stays on disk)
 LIGHT_TABLES = ("annual", "resources", "interventions", "demand", "routes")
@@ -42,6 +43,7 @@ DETAIL_TABLES = ("resources", "links", "lines", "levels", "closures", "demand", 
 @dataclass
 class Source:
     """One scenario's runs on disk: where its replications are, and what it was run with."""
+
     scenario: Scenario
     folders: list[Path]
 
@@ -72,8 +74,9 @@ def find_sources(folder: Path) -> list[Source]:
     if (folder / "manifest.json").exists():
         reps = replication_folders(folder)
         if not reps:
-            raise ResultsFolderError(f"{folder / 'replications'} holds no replication: the run finished none; "
-                                     "complete it with --resume")
+            raise ResultsFolderError(
+                f"{folder / 'replications'} holds no replication: the run finished none; complete it with --resume"
+            )
         return [Source(scenario_of(folder), reps)]
     if not folder.is_dir():
         raise ResultsFolderError(f"{folder}: no such result folder")
@@ -172,11 +175,13 @@ def summary_rows(cmp, ranking: pd.DataFrame | None, capacity: dict[str, pd.DataF
         a = cmp.annual[cmp.annual.scenario == n].set_index("year")
         goal_year = cmp.goal_label(n)
         reps = len(cmp.results[n])
-        reach = f"{g.share_reaching_goal:.0%} of {reps} replications reach it by {last}" if reps > 1 else \
-            ("reaches it" if g.share_reaching_goal else "does not reach it") + f" by {last} (one run: no interval)"
+        reach = (
+            f"{g.share_reaching_goal:.0%} of {reps} replications reach it by {last}"
+            if reps > 1
+            else ("reaches it" if g.share_reaching_goal else "does not reach it") + f" by {last} (one run: no interval)"
+        )
         b = cmp.binding[cmp.binding.scenario == n].sort_values("year")
-        seq = [(int(r.year), labels.get(r.resource, r.resource) if r.binding else "nothing")
-               for r in b.itertuples()]
+        seq = [(int(r.year), labels.get(r.resource, r.resource) if r.binding else "nothing") for r in b.itertuples()]
         binds = "; ".join(f"{span}: {what}" for span, what in _spans(seq))
         own = [iv for iv in sorted(s.timeline, key=lambda i: i.date) if iv.id not in ref_ids or n == names[0]]
         measures = [f"{iv.date:%Y-%m}: {iv.description}" for iv in own][:6]
@@ -184,16 +189,32 @@ def summary_rows(cmp, ranking: pd.DataFrame | None, capacity: dict[str, pd.DataF
         top = []
         if ranking is not None and "scenario" in ranking and str(ranking.scenario.iloc[0]) == n:
             for r in ranking.head(3).itertuples():
-                top.append(f"{r.label}: {pm(r.delta_kt_mean, r.delta_kt_ci_low, r.delta_kt_ci_high, '{:,.0f}')} kt "
-                           f"in {int(r.year)}")
-        rows.append({"name": n, "case": s.demand_case, "goal": s.goal_mt_per_year,
-                     "delivered_first": pm(a.loc[first].delivered_mt, a.loc[first].delivered_mt_ci_low,
-                                           a.loc[first].delivered_mt_ci_high),
-                     "delivered_last": pm(a.loc[last].delivered_mt, a.loc[last].delivered_mt_ci_low,
-                                          a.loc[last].delivered_mt_ci_high),
-                     "first": first, "last": last, "goal_year": goal_year, "reach": reach,
-                     "capacity_year": _first_capacity_year(capacity.get(n), s.goal_mt_per_year),
-                     "binds": binds, "measures": measures, "more_measures": more, "ranking": top})
+                top.append(
+                    f"{r.label}: {pm(r.delta_kt_mean, r.delta_kt_ci_low, r.delta_kt_ci_high, '{:,.0f}')} kt "
+                    f"in {int(r.year)}"
+                )
+        rows.append(
+            {
+                "name": n,
+                "case": s.demand_case,
+                "goal": s.goal_mt_per_year,
+                "delivered_first": pm(
+                    a.loc[first].delivered_mt, a.loc[first].delivered_mt_ci_low, a.loc[first].delivered_mt_ci_high
+                ),
+                "delivered_last": pm(
+                    a.loc[last].delivered_mt, a.loc[last].delivered_mt_ci_low, a.loc[last].delivered_mt_ci_high
+                ),
+                "first": first,
+                "last": last,
+                "goal_year": goal_year,
+                "reach": reach,
+                "capacity_year": _first_capacity_year(capacity.get(n), s.goal_mt_per_year),
+                "binds": binds,
+                "measures": measures,
+                "more_measures": more,
+                "ranking": top,
+            }
+        )
     return rows
 
 
@@ -205,9 +226,15 @@ def _results_table(cmp) -> dict:
     a = cmp.annual.set_index(["scenario", "year"])
     rows = []
     for y in sorted(cmp.annual.year.unique()):
-        rows.append([str(int(y))] + [pm(a.loc[(n, y)].delivered_mt, a.loc[(n, y)].delivered_mt_ci_low,
-                                        a.loc[(n, y)].delivered_mt_ci_high) if (n, y) in a.index else "-"
-                                     for n in names])
+        rows.append(
+            [str(int(y))]
+            + [
+                pm(a.loc[(n, y)].delivered_mt, a.loc[(n, y)].delivered_mt_ci_low, a.loc[(n, y)].delivered_mt_ci_high)
+                if (n, y) in a.index
+                else "-"
+                for n in names
+            ]
+        )
     return {"head": ["year", *names], "rows": rows}
 
 
@@ -223,8 +250,10 @@ def _days_table(cmp) -> dict:
                 row += ["-", "-"]
                 continue
             r = a.loc[(n, y)]
-            row += [pm(r.entry_wait_days_mean, r.entry_wait_days_mean_ci_low, r.entry_wait_days_mean_ci_high, "{:.1f}"),
-                    pm(r.corridor_days_mean, r.corridor_days_mean_ci_low, r.corridor_days_mean_ci_high, "{:.1f}")]
+            row += [
+                pm(r.entry_wait_days_mean, r.entry_wait_days_mean_ci_low, r.entry_wait_days_mean_ci_high, "{:.1f}"),
+                pm(r.corridor_days_mean, r.corridor_days_mean_ci_low, r.corridor_days_mean_ci_high, "{:.1f}"),
+            ]
         rows.append(row)
     return {"head": head, "rows": rows}
 
@@ -253,35 +282,111 @@ def _binding_table(cmp) -> dict:
 
 def _parameters(s: Scenario) -> list[dict]:
     """Every parameter with its source, section by section."""
+
     def t(title, rows):
         head = list(rows[0]) if rows else []
         return {"title": title, "head": head, "rows": [[_cell(r[h]) for h in head] for r in rows]}
-    parts = [t("Cargo classes", [{"class": k, "unit": c.unit, "t per unit": c.t_per_unit, "source": c.source}
-                                 for k, c in s.cargo_classes.items()])]
-    parts.append(t("Rail links and crossings", [
-        {"link": l.id, "from": l.from_node, "to": l.to_node, "km": l.length_km, "km/h": l.speed_kmh,
-         "paths/day": l.paths_per_day, "other trains/day": l.background_trains_per_day,
-         "crossing": (f"{l.crossing.transshipment_tracks} x {l.crossing.transshipment_h:g} h, dwell "
-                      f"{l.crossing.dwell_mean_h:g} h" if l.crossing else ""),
-         "source": l.source + (f" | crossing: {l.crossing.source}" if l.crossing else "")} for l in s.rail_links]))
-    rows = [{"port": p.id, "cargo": tm.cargo, "berths": tm.berths, "handling units/h": tm.handling_units_per_h,
-             "yard units": tm.yard_capacity_units, "rail tracks": tm.rail_tracks, "source": tm.source}
-            for p in s.ports for tm in p.terminals]
-    rows += [{"port": p.id, "cargo": "(storms)", "berths": "", "handling units/h": "", "yard units": "",
-              "rail tracks": "", "source": p.weather.source} for p in s.ports]
+
+    parts = [
+        t(
+            "Cargo classes",
+            [
+                {"class": k, "unit": c.unit, "t per unit": c.t_per_unit, "source": c.source}
+                for k, c in s.cargo_classes.items()
+            ],
+        )
+    ]
+    parts.append(
+        t(
+            "Rail links and crossings",
+            [
+                {
+                    "link": l.id,
+                    "from": l.from_node,
+                    "to": l.to_node,
+                    "km": l.length_km,
+                    "km/h": l.speed_kmh,
+                    "paths/day": l.paths_per_day,
+                    "other trains/day": l.background_trains_per_day,
+                    "crossing": (
+                        f"{l.crossing.transshipment_tracks} x {l.crossing.transshipment_h:g} h, dwell "
+                        f"{l.crossing.dwell_mean_h:g} h"
+                        if l.crossing
+                        else ""
+                    ),
+                    "source": l.source + (f" | crossing: {l.crossing.source}" if l.crossing else ""),
+                }
+                for l in s.rail_links
+            ],
+        )
+    )
+    rows = [
+        {
+            "port": p.id,
+            "cargo": tm.cargo,
+            "berths": tm.berths,
+            "handling units/h": tm.handling_units_per_h,
+            "yard units": tm.yard_capacity_units,
+            "rail tracks": tm.rail_tracks,
+            "source": tm.source,
+        }
+        for p in s.ports
+        for tm in p.terminals
+    ]
+    rows += [
+        {
+            "port": p.id,
+            "cargo": "(storms)",
+            "berths": "",
+            "handling units/h": "",
+            "yard units": "",
+            "rail tracks": "",
+            "source": p.weather.source,
+        }
+        for p in s.ports
+    ]
     parts.append(t("Ports", rows))
-    rows = [{"line": l.id, "cargo": l.cargo, "sea h": l.crossing_h, "vessels": f"{v.count} x {v.capacity_units:g}",
-             "group": v.name or v.id, "source": v.source} for l in s.sea_lines for v in l.vessels]
+    rows = [
+        {
+            "line": l.id,
+            "cargo": l.cargo,
+            "sea h": l.crossing_h,
+            "vessels": f"{v.count} x {v.capacity_units:g}",
+            "group": v.name or v.id,
+            "source": v.source,
+        }
+        for l in s.sea_lines
+        for v in l.vessels
+    ]
     if s.caspian:
         c = s.caspian
-        rows.append({"line": "(sea level)", "cargo": "", "sea h": "", "vessels": f"load factor {c.load_factor:g}",
-                     "group": f"-{c.sea_level_decline_cm_per_year:g} cm/yr, {c.load_factor_loss_per_10cm:g} per 10 cm",
-                     "source": c.source})
+        rows.append(
+            {
+                "line": "(sea level)",
+                "cargo": "",
+                "sea h": "",
+                "vessels": f"load factor {c.load_factor:g}",
+                "group": f"-{c.sea_level_decline_cm_per_year:g} cm/yr, {c.load_factor_loss_per_10cm:g} per 10 cm",
+                "source": c.source,
+            }
+        )
     parts.append(t("Fleet and the sea", rows))
-    parts.append(t("Demand", [{"flow": f.id, "cargo": f.cargo, "Mt/yr (base year)": f.tons_per_year * s.demand.scale / 1e6,
-                               "growth %/yr": f.growth_pct_per_year, "responds": "yes" if f.response else "no",
-                               "source": f.source + (f" | response: {f.response.source}" if f.response else "")}
-                              for f in s.demand.flows]))
+    parts.append(
+        t(
+            "Demand",
+            [
+                {
+                    "flow": f.id,
+                    "cargo": f.cargo,
+                    "Mt/yr (base year)": f.tons_per_year * s.demand.scale / 1e6,
+                    "growth %/yr": f.growth_pct_per_year,
+                    "responds": "yes" if f.response else "no",
+                    "source": f.source + (f" | response: {f.response.source}" if f.response else ""),
+                }
+                for f in s.demand.flows
+            ],
+        )
+    )
     return parts
 
 
@@ -307,6 +412,7 @@ def _marked_assumptions(s: Scenario) -> list[list[str]]:
             for i, v in enumerate(node):
                 key = (v.get("id") or v.get("cargo")) if isinstance(v, dict) else None
                 walk(v, f"{path}.{key or i}")
+
     walk(s.to_dict(), "")
     return rows
 
@@ -337,13 +443,22 @@ def _route_opening_years(res: Results) -> list[int]:
 # Building
 # ----------------------------------------------------------------------------------------------
 def _env() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.PackageLoader("corridor_sim", "templates"),
-                              autoescape=jinja2.select_autoescape(["html", "j2"]), undefined=jinja2.StrictUndefined,
-                              trim_blocks=True, lstrip_blocks=True)
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("corridor_sim", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
-def build_report(folders: list[str | Path], bottlenecks: str | Path | None = None, title: str | None = None,
-                 demand_case: str | None = None, capacity: list[str | Path] | None = None) -> str:
+def build_report(
+    folders: list[str | Path],
+    bottlenecks: str | Path | None = None,
+    title: str | None = None,
+    demand_case: str | None = None,
+    capacity: list[str | Path] | None = None,
+) -> str:
     """The report's HTML. With ``demand_case``, only the runs made under that demand case (a
     comparison run with ``--demand-case all`` holds every case). ``capacity`` folders (from
     ``corridor-sim capacity``) give the year capacity reaches the goal."""
@@ -360,8 +475,9 @@ def build_report(folders: list[str | Path], bottlenecks: str | Path | None = Non
         found = sorted({s.scenario.demand_case for s in sources.values()})
         sources = {n: s for n, s in sources.items() if s.scenario.demand_case == demand_case}
         if not sources:
-            raise ValueError(f"no run in these folders was made under demand case '{demand_case}' "
-                             f"(cases found: {', '.join(found)})")
+            raise ValueError(
+                f"no run in these folders was made under demand case '{demand_case}' (cases found: {', '.join(found)})"
+            )
     light = {n: _light(s) for n, s in sources.items()}
     cmp = compare_results(light)
     names = list(cmp.results)
@@ -369,33 +485,40 @@ def build_report(folders: list[str | Path], bottlenecks: str | Path | None = Non
     if bottlenecks is not None:
         path = Path(bottlenecks) / "bottlenecks.csv"
         if not path.exists():
-            raise ResultsFolderError(f"{bottlenecks}: no bottlenecks.csv (give a folder written by "
-                                     "`corridor-sim bottlenecks`)")
+            raise ResultsFolderError(
+                f"{bottlenecks}: no bottlenecks.csv (give a folder written by `corridor-sim bottlenecks`)"
+            )
         ranking = _read_ranking(path)
     caps: dict[str, pd.DataFrame] = {}
     for d in capacity or []:
         t = read_capacity(Path(d))
         who = str(t.scenario.iloc[0]) if "scenario" in t else (names[0] if len(names) == 1 else None)
         if who is None:
-            raise ResultsFolderError(f"{d}/capacity.csv does not say which scenario it measured (no 'scenario' "
-                                     "column) and the report has several; re-run `corridor-sim capacity`")
+            raise ResultsFolderError(
+                f"{d}/capacity.csv does not say which scenario it measured (no 'scenario' "
+                "column) and the report has several; re-run `corridor-sim capacity`"
+            )
         caps[who] = pd.concat([caps[who], t]) if who in caps else t
 
     colors = scenario_colors(names)
     scen = {n: cmp.results[n][0].scenario for n in names}
     nrep = cmp.replications
-    figures = {"tons": _png(plots.compare_tons(cmp), "cargo delivered by scenario against the goal"),
-               "days": _png(plots.compare_transit(cmp), "days in the corridor and the wait before entry"),
-               "binds": _png(plots.compare_bottlenecks(cmp), "what binds by scenario and year")}
+    figures = {
+        "tons": _png(plots.compare_tons(cmp), "cargo delivered by scenario against the goal"),
+        "days": _png(plots.compare_transit(cmp), "days in the corridor and the wait before entry"),
+        "binds": _png(plots.compare_bottlenecks(cmp), "what binds by scenario and year"),
+    }
     flow = plots.route_flow(cmp)
     if flow and any(len(scen[n].flow(flow).routes) > 1 for n in names if flow in {f.id for f in scen[n].demand.flows}):
         figures["routes"] = _png(plots.compare_routes(cmp, flow), f"route split of {flow}")
     maps, per_scenario = [], []
     for n in names:
         rep = Replicated(scen[n], cmp.results[n][0].seed, cmp.results[n])
-        charts = [_png(plots.utilization_by_year(rep), f"utilization by year, {n}"),
-                  _png(plots.transit_by_year(rep), f"days by flow and year, {n}")]
-        detail = _detail(sources[n])             # one replication's detail at a time
+        charts = [
+            _png(plots.utilization_by_year(rep), f"utilization by year, {n}"),
+            _png(plots.transit_by_year(rep), f"days by flow and year, {n}"),
+        ]
+        detail = _detail(sources[n])  # one replication's detail at a time
         charts.append(_png(plots.port_levels(detail), f"port yards and queues, {n}"))
         for y in _route_opening_years(detail) or [scen[n].end_year]:
             maps.append({"title": f"{n}, {y}", "img": _png(plots.corridor_map(detail, y), f"corridor map {n} {y}")})
@@ -403,30 +526,64 @@ def build_report(folders: list[str | Path], bottlenecks: str | Path | None = Non
         per_scenario.append({"name": n, "charts": charts, "first_seed": cmp.results[n][0].seed})
     rank = None
     if ranking is not None:
-        rank = {"scenario": str(ranking.scenario.iloc[0]) if "scenario" in ranking else "not recorded",
-                "year": int(ranking.year.iloc[0]),
-                "replications": int(ranking.replications.iloc[0]) if "replications" in ranking else None,
-                "img": _png(plots.bottleneck_ranking(ranking), "bottleneck ranking"),
-                "rows": [[r.label, r.kind, pm(r.delta_kt_mean, r.delta_kt_ci_low, r.delta_kt_ci_high, "{:,.0f}")]
-                         for r in ranking.head(12).itertuples()]}
-    cap_tables = [{"scenario": who, "rows": [[str(int(r.year)), str(r.cargo),
-                                              pm(r.capacity_mt, r.capacity_mt_ci_low, r.capacity_mt_ci_high),
-                                              str(r.binding)] for r in t.sort_values(["year", "cargo"]).itertuples()]}
-                  for who, t in caps.items()]
+        rank = {
+            "scenario": str(ranking.scenario.iloc[0]) if "scenario" in ranking else "not recorded",
+            "year": int(ranking.year.iloc[0]),
+            "replications": int(ranking.replications.iloc[0]) if "replications" in ranking else None,
+            "img": _png(plots.bottleneck_ranking(ranking), "bottleneck ranking"),
+            "rows": [
+                [r.label, r.kind, pm(r.delta_kt_mean, r.delta_kt_ci_low, r.delta_kt_ci_high, "{:,.0f}")]
+                for r in ranking.head(12).itertuples()
+            ],
+        }
+    cap_tables = [
+        {
+            "scenario": who,
+            "rows": [
+                [
+                    str(int(r.year)),
+                    str(r.cargo),
+                    pm(r.capacity_mt, r.capacity_mt_ci_low, r.capacity_mt_ci_high),
+                    str(r.binding),
+                ]
+                for r in t.sort_values(["year", "cargo"]).itertuples()
+            ],
+        }
+        for who, t in caps.items()
+    ]
     context = {
         "title": title or ("Corridor capacity: " + (", ".join(names) if len(names) < 6 else f"{len(names)} scenarios")),
-        "generator": GENERATOR, "version": __version__,
+        "generator": GENERATOR,
+        "version": __version__,
         "made": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "names": names, "nrep": nrep, "seeds": ", ".join(str(x) for x in cmp.meta.get("seeds", [])),
+        "names": names,
+        "nrep": nrep,
+        "seeds": ", ".join(str(x) for x in cmp.meta.get("seeds", [])),
         "years": f"{int(cmp.annual.year.min())}–{int(cmp.annual.year.max())}",
-        "colors": colors, "kind_colors": KIND_COLORS,
+        "colors": colors,
+        "kind_colors": KIND_COLORS,
         "summary": summary_rows(cmp, ranking, caps),
-        "scenarios": [{"name": n, "s": scen[n], "reps": len(cmp.results[n]),
-                       "case": next((c.description for c in scen[n].demand_cases if c.id == scen[n].demand_case), ""),
-                       "timeline": [[str(iv.date), iv.id, iv.description, iv.source]
-                                    for iv in sorted(scen[n].timeline, key=lambda i: i.date)]} for n in names],
-        "results": _results_table(cmp), "days": _days_table(cmp), "binding": _binding_table(cmp),
-        "figures": figures, "maps": maps, "per_scenario": per_scenario, "ranking": rank, "capacity": cap_tables,
+        "scenarios": [
+            {
+                "name": n,
+                "s": scen[n],
+                "reps": len(cmp.results[n]),
+                "case": next((c.description for c in scen[n].demand_cases if c.id == scen[n].demand_case), ""),
+                "timeline": [
+                    [str(iv.date), iv.id, iv.description, iv.source]
+                    for iv in sorted(scen[n].timeline, key=lambda i: i.date)
+                ],
+            }
+            for n in names
+        ],
+        "results": _results_table(cmp),
+        "days": _days_table(cmp),
+        "binding": _binding_table(cmp),
+        "figures": figures,
+        "maps": maps,
+        "per_scenario": per_scenario,
+        "ranking": rank,
+        "capacity": cap_tables,
         "parameters": [{"name": n, "parts": _parameters(scen[n])} for n in names],
         "assumptions": _assumption_groups(scen),
         "marked": {"name": names[0], "rows": _marked_assumptions(scen[names[0]])},
@@ -435,9 +592,15 @@ def build_report(folders: list[str | Path], bottlenecks: str | Path | None = Non
     return _env().get_template("report.html.j2").render(**context)
 
 
-def write_report(folders: list[str | Path], out: str | Path, bottlenecks: str | Path | None = None,
-                 title: str | None = None, overwrite: bool = False, demand_case: str | None = None,
-                 capacity: list[str | Path] | None = None) -> Path:
+def write_report(
+    folders: list[str | Path],
+    out: str | Path,
+    bottlenecks: str | Path | None = None,
+    title: str | None = None,
+    overwrite: bool = False,
+    demand_case: str | None = None,
+    capacity: list[str | Path] | None = None,
+) -> Path:
     """Build the report and write it to ``out`` atomically. An existing report is replaced only
     with ``overwrite``; any other existing file never is (``output.claim_file``)."""
     out = Path(out)

@@ -3,6 +3,7 @@
 Each table is built once from the lists the model recorded. Every Results carries the resolved
 scenario, its hash, the seed and the versions, so a table can always be traced to what made it.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,13 +29,26 @@ from .model.rail import LinkYear
 from .model.records import columns
 from .scenario import Scenario
 
-TABLES = ("annual", "lots", "resources", "levels", "voyages", "vessel_states", "closures", "links", "demand",
-          "interventions", "routes", "transit", "lines")
+TABLES = (
+    "annual",
+    "lots",
+    "resources",
+    "levels",
+    "voyages",
+    "vessel_states",
+    "closures",
+    "links",
+    "demand",
+    "interventions",
+    "routes",
+    "transit",
+    "lines",
+)
 # kept only when a run is asked for its detail (one row per consignment, voyage or vessel state)
 DETAIL_TABLES = ("lots", "voyages", "vessel_states")
 
 
-@dataclass(repr=False)   # the default repr would print every table: see display.py
+@dataclass(repr=False)  # the default repr would print every table: see display.py
 class Results:
     scenario: Scenario
     seed: int
@@ -49,10 +63,10 @@ class Results:
     demand: pd.DataFrame
     interventions: pd.DataFrame
     routes: pd.DataFrame
-    transit: pd.DataFrame        # tonnes delivered by days in the corridor, in bins (the distribution without detail)
-    lines: pd.DataFrame          # per year and sea line: sailings, units and tonnes (the map without detail)
+    transit: pd.DataFrame  # tonnes delivered by days in the corridor, in bins (the distribution without detail)
+    lines: pd.DataFrame  # per year and sea line: sailings, units and tonnes (the map without detail)
     metadata: dict = field(default_factory=dict)
-    detail: bool = True          # whether the detail tables (DETAIL_TABLES) were kept
+    detail: bool = True  # whether the detail tables (DETAIL_TABLES) were kept
 
     # -- what a user looks at first ------------------------------------------------------------
     @property
@@ -66,6 +80,7 @@ class Results:
     def summary(self) -> dict:
         """summary.json: this run as a batch of one (``corridor_sim.summary``, docs/summary.md)."""
         from .summary import summarize
+
         return summarize([self], self.scenario, self.seed)
 
     # -- files -----------------------------------------------------------------------------------
@@ -77,11 +92,12 @@ class Results:
         folder beside ``out`` and swapped in at the end, so an interrupted or failed write never
         leaves a half-new result folder or loses the old one.
         """
+
         def fill(tmp: Path) -> None:
             parquet = _have_pyarrow()
             for name in TABLES:
                 if name in DETAIL_TABLES and not self.detail:
-                    continue                    # not kept: no empty file that looks like a result
+                    continue  # not kept: no empty file that looks like a result
                 df = getattr(self, name)
                 if parquet:
                     _flat(df).to_parquet(tmp / f"{name}.parquet", index=False)
@@ -92,15 +108,19 @@ class Results:
             (tmp / "metadata.json").write_text(json.dumps(self.metadata, indent=2, default=str))
             if plots:
                 from .plots import save_all  # plots depend on results, not the other way round
+
                 save_all(self, tmp)
+
         return output.write_folder(out, fill, kind="run", overwrite=overwrite)
 
     def _repr_html_(self) -> str:
         from .display import results_html
+
         return results_html(self)
 
     def __repr__(self) -> str:
         from .display import results_text
+
         return results_text(self)
 
 
@@ -112,6 +132,7 @@ def _num(x) -> float | None:
 def _have_pyarrow() -> bool:
     try:
         import pyarrow  # noqa: F401
+
         return True
     except ImportError:
         return False
@@ -169,32 +190,42 @@ def _annual(s: Scenario, years: list[int], flow_years: dict, stocks: list[StockS
             td = np.asarray(fy.transit_days, dtype=float)
             tc = np.asarray(fy.corridor_days, dtype=float)
             st0, st1 = held.get((y, f.id)), held.get((y + 1, f.id))
-            rows.append({
-                "year": y, "flow": f.id, "cargo": f.cargo, "unit": s.cargo_classes[f.cargo].unit,
-                "tons_generated": float(np.asarray(fy.generated, dtype=float).sum()), "tons_delivered": float(tw.sum()),
-                "tons_diverted": float(np.asarray(fy.diverted, dtype=float).sum()),
-                "units_delivered": float(np.asarray(fy.units, dtype=float).sum()),
-                "tons_backlog_start": st0.tons_backlog if st0 else 0.0,
-                "tons_in_system_start": st0.tons_in_system if st0 else 0.0,
-                "tons_backlog": st1.tons_backlog if st1 else 0.0, "tons_in_system": st1.tons_in_system if st1 else 0.0,
-                "transit_days_mean": float(np.average(td, weights=tw)) if tw.sum() > 0 else np.nan,
-                "transit_days_p95": weighted_quantile(td, tw, 0.95) if tw.sum() > 0 else np.nan,
-                # the two parts of the total apart (docs/kpis.md): waiting to enter, then in the corridor
-                "entry_wait_days_mean": float(np.average(td - tc, weights=tw)) if tw.sum() > 0 else np.nan,
-                "corridor_days_mean": float(np.average(tc, weights=tw)) if tw.sum() > 0 else np.nan,
-                "corridor_days_p95": weighted_quantile(tc, tw, 0.95) if tw.sum() > 0 else np.nan,
-            })
+            rows.append(
+                {
+                    "year": y,
+                    "flow": f.id,
+                    "cargo": f.cargo,
+                    "unit": s.cargo_classes[f.cargo].unit,
+                    "tons_generated": float(np.asarray(fy.generated, dtype=float).sum()),
+                    "tons_delivered": float(tw.sum()),
+                    "tons_diverted": float(np.asarray(fy.diverted, dtype=float).sum()),
+                    "units_delivered": float(np.asarray(fy.units, dtype=float).sum()),
+                    "tons_backlog_start": st0.tons_backlog if st0 else 0.0,
+                    "tons_in_system_start": st0.tons_in_system if st0 else 0.0,
+                    "tons_backlog": st1.tons_backlog if st1 else 0.0,
+                    "tons_in_system": st1.tons_in_system if st1 else 0.0,
+                    "transit_days_mean": float(np.average(td, weights=tw)) if tw.sum() > 0 else np.nan,
+                    "transit_days_p95": weighted_quantile(td, tw, 0.95) if tw.sum() > 0 else np.nan,
+                    # the two parts of the total apart (docs/kpis.md): waiting to enter, then in the corridor
+                    "entry_wait_days_mean": float(np.average(td - tc, weights=tw)) if tw.sum() > 0 else np.nan,
+                    "corridor_days_mean": float(np.average(tc, weights=tw)) if tw.sum() > 0 else np.nan,
+                    "corridor_days_p95": weighted_quantile(tc, tw, 0.95) if tw.sum() > 0 else np.nan,
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def _routes(years: list[int], route_stats: dict) -> pd.DataFrame:
     """Per year, flow and route: tonnes delivered (the route split needs no per-consignment detail)."""
-    rows = [{"year": y, "flow": f, "route": r, "tons_delivered": acc[0]}
-            for (y, f, r), acc in route_stats.items() if y in years]
+    rows = [
+        {"year": y, "flow": f, "route": r, "tons_delivered": acc[0]}
+        for (y, f, r), acc in route_stats.items()
+        if y in years
+    ]
     return pd.DataFrame(rows, columns=["year", "flow", "route", "tons_delivered"])
 
 
-TRANSIT_BIN_DAYS = 0.5    # finer than a box plot of days to weeks can show; ~100 rows per flow and year
+TRANSIT_BIN_DAYS = 0.5  # finer than a box plot of days to weeks can show; ~100 rows per flow and year
 
 
 def _transit(s: Scenario, years: list[int], flow_years: dict) -> pd.DataFrame:
@@ -206,8 +237,9 @@ def _transit(s: Scenario, years: list[int], flow_years: dict) -> pd.DataFrame:
     for (y, flow), fy in sorted(flow_years.items(), key=lambda kv: (kv[0][0], order.get(kv[0][1], len(order)))):
         if y not in years or not len(fy.tons):
             continue
-        bins, where = np.unique(np.floor(np.asarray(fy.corridor_days, dtype=float) / TRANSIT_BIN_DAYS),
-                                return_inverse=True)
+        bins, where = np.unique(
+            np.floor(np.asarray(fy.corridor_days, dtype=float) / TRANSIT_BIN_DAYS), return_inverse=True
+        )
         tons = np.bincount(where, weights=np.asarray(fy.tons, dtype=float))
         rows += [(y, flow, (b + 0.5) * TRANSIT_BIN_DAYS, t) for b, t in zip(bins.tolist(), tons.tolist())]
     return pd.DataFrame(rows, columns=["year", "flow", "corridor_days", "tons_delivered"])
@@ -238,25 +270,49 @@ def collect(model, wall_time_s: float) -> Results:
     demand = _frame(rec.rows(DemandPlan), DemandPlan)
     interventions = _frame(rec.rows(InterventionApplied), InterventionApplied)
     meta = {
-        "scenario_name": s.name, "label": s.label, "overrides": dict(s.overrides), "demand_case": s.demand_case,
-        "scenario_hash": s.digest(), "seed": model.seed,
-        "years": [s.start_year, s.end_year], "warmup_days": s.warmup_days,
-        "corridor_sim_version": __version__, "python": sys.version.split()[0],
-        "platform": platform.platform(), "packages": _versions(),
+        "scenario_name": s.name,
+        "label": s.label,
+        "overrides": dict(s.overrides),
+        "demand_case": s.demand_case,
+        "scenario_hash": s.digest(),
+        "seed": model.seed,
+        "years": [s.start_year, s.end_year],
+        "warmup_days": s.warmup_days,
+        "corridor_sim_version": __version__,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "packages": _versions(),
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
-        "wall_time_s": round(wall_time_s, 3), "events": model.events, "detail": rec.detail,
+        "wall_time_s": round(wall_time_s, 3),
+        "events": model.events,
+        "detail": rec.detail,
         "events_per_s": round(model.events / wall_time_s, 1) if wall_time_s > 0 else None,
         "scenario": s.to_dict(),
     }
-    return Results(s, model.seed, annual=annual, lots=lots, resources=resources, levels=levels, voyages=voyages,
-                   vessel_states=states, closures=closures, links=links, demand=demand, interventions=interventions,
-                   routes=routes, transit=_transit(s, years, model.ledger.flow_years),
-                   lines=_frame(model.line_rows(), LineYear), metadata=meta,
-                   detail=rec.detail)
+    return Results(
+        s,
+        model.seed,
+        annual=annual,
+        lots=lots,
+        resources=resources,
+        levels=levels,
+        voyages=voyages,
+        vessel_states=states,
+        closures=closures,
+        links=links,
+        demand=demand,
+        interventions=interventions,
+        routes=routes,
+        transit=_transit(s, years, model.ledger.flow_years),
+        lines=_frame(model.line_rows(), LineYear),
+        metadata=meta,
+        detail=rec.detail,
+    )
 
 
 def _versions() -> dict:
     from importlib.metadata import PackageNotFoundError, version
+
     out = {}
     for pkg in ("simpy", "numpy", "pandas", "matplotlib", "pydantic"):
         try:
@@ -266,8 +322,12 @@ def _versions() -> dict:
     return out
 
 
-def load_results(folder: str | Path, scenario: Scenario, tables: tuple[str, ...] | None = None,
-                 columns: dict[str, list[str]] | None = None) -> Results:
+def load_results(
+    folder: str | Path,
+    scenario: Scenario,
+    tables: tuple[str, ...] | None = None,
+    columns: dict[str, list[str]] | None = None,
+) -> Results:
     """Read a result folder written by ``Results.write`` back into Results (Parquet when present,
     so numbers round-trip exactly). A missing or damaged table or metadata.json is a
     ResultsFolderError naming the file.
@@ -297,10 +357,13 @@ def load_results(folder: str | Path, scenario: Scenario, tables: tuple[str, ...]
             else:
                 out[name] = pd.read_csv(csv, usecols=cols) if csv.stat().st_size > 1 else pd.DataFrame()
         except FileNotFoundError:
-            raise output.ResultsFolderError(f"{folder}: {path.name} is missing, so the result folder is incomplete") from None
+            raise output.ResultsFolderError(
+                f"{folder}: {path.name} is missing, so the result folder is incomplete"
+            ) from None
         except Exception as exc:
-            raise output.ResultsFolderError(f"{path}: the table is damaged and cannot be read "
-                                            f"({type(exc).__name__}: {str(exc)[:200]})") from None
+            raise output.ResultsFolderError(
+                f"{path}: the table is damaged and cannot be read ({type(exc).__name__}: {str(exc)[:200]})"
+            ) from None
     if not isinstance(meta, dict) or isinstance(meta.get("seed"), bool) or not isinstance(meta.get("seed"), int):
         raise output.ResultsFolderError(f"{folder / 'metadata.json'}: the metadata is damaged (no integer 'seed')")
     return Results(scenario, int(meta["seed"]), metadata=meta, detail=detail, **out)
@@ -315,6 +378,7 @@ def replication_folders(folder: Path) -> list[Path]:
 def scenario_of(folder: Path) -> Scenario:
     """The scenario a result folder was run with, from its metadata.json."""
     from .loading import validate_dict
+
     meta_path = folder / "metadata.json"
     if not meta_path.exists():
         raise output.ResultsFolderError(f"{folder} is not a result folder (no metadata.json)")
@@ -333,7 +397,8 @@ def open_results(folder: str | Path) -> Results:
     if (folder / "manifest.json").exists() and (folder / "replications").exists():
         reps = replication_folders(folder)
         if not reps:
-            raise output.ResultsFolderError(f"{folder / 'replications'} holds no replication: the run finished "
-                                            "none; complete it with --resume")
+            raise output.ResultsFolderError(
+                f"{folder / 'replications'} holds no replication: the run finished none; complete it with --resume"
+            )
         folder = reps[0]
     return load_results(folder, scenario_of(folder))

@@ -5,6 +5,7 @@ One ``numpy.random.SeedSequence`` per run; each component draws from its own str
 component by component (common random numbers), and adding or changing one component does not
 reshuffle the others, as spawning streams in creation order would.
 """
+
 from __future__ import annotations
 
 import zlib
@@ -35,7 +36,7 @@ def gamma_mean_cv(rng: np.random.Generator, mean: float, cv: float) -> float:
     """A gamma draw with the given mean and coefficient of variation (cv=1: exponential)."""
     if mean <= 0.0:
         return 0.0
-    if cv < 1e-6:          # below this the gamma is a spike at the mean (and 1/cv^2 overflows)
+    if cv < 1e-6:  # below this the gamma is a spike at the mean (and 1/cv^2 overflows)
         return mean
     shape = 1.0 / (cv * cv)
     return float(rng.gamma(shape, mean / shape))

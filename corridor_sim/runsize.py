@@ -27,6 +27,7 @@ cgroup limit when lower; ``CORRIDOR_SIM_MEMORY`` overrides, e.g. ``8G``), shared
 execute at once; the other half is left to the operating system and to everything else.
 ``--allow-large`` (``allow_large=True``) runs it anyway.
 """
+
 from __future__ import annotations
 
 import math
@@ -37,15 +38,15 @@ from pathlib import Path
 
 from .scenario import Flow, Scenario
 
-BYTES_PER_PROCESS = 150e6        # interpreter, numpy, pandas, simpy and the model's fixed structures
-BYTES_PER_LOT = 4096             # measured, see above
-BYTES_PER_WAITING_LOT = 2048     # a lot in the backlog (measured, see above): the no-detail bound
-KEPT_BYTES_PER_DELIVERY = 48     # without detail: tonnes, units, days in the ledger's yearly arrays
-BYTES_PER_LEVEL_ROW = 500        # a 5-tuple in a list, then a DataFrame row (peak while collecting)
-KEPT_BYTES_PER_LOT = 1536        # tables of a finished run kept in memory (lots, voyages, vessel states)
+BYTES_PER_PROCESS = 150e6  # interpreter, numpy, pandas, simpy and the model's fixed structures
+BYTES_PER_LOT = 4096  # measured, see above
+BYTES_PER_WAITING_LOT = 2048  # a lot in the backlog (measured, see above): the no-detail bound
+KEPT_BYTES_PER_DELIVERY = 48  # without detail: tonnes, units, days in the ledger's yearly arrays
+BYTES_PER_LEVEL_ROW = 500  # a 5-tuple in a list, then a DataFrame row (peak while collecting)
+KEPT_BYTES_PER_LOT = 1536  # tables of a finished run kept in memory (lots, voyages, vessel states)
 KEPT_BYTES_PER_LEVEL_ROW = 64
-LEVEL_METRICS_PER_TERMINAL = 4   # yard units, yard share, trains waiting, vessels waiting (model.build)
-FALLBACK_MEMORY = 4 << 30        # when the operating system does not say
+LEVEL_METRICS_PER_TERMINAL = 4  # yard units, yard share, trains waiting, vessels waiting (model.build)
+FALLBACK_MEMORY = 4 << 30  # when the operating system does not say
 
 
 class RunTooLarge(Exception):
@@ -54,10 +55,10 @@ class RunTooLarge(Exception):
 
 @dataclass(frozen=True)
 class RunSize:
-    lots: float                  # consignments generated, warm-up included (upper estimate)
+    lots: float  # consignments generated, warm-up included (upper estimate)
     level_rows: float
-    peak_bytes: float            # one run while it simulates
-    kept_bytes: float            # its tables once finished
+    peak_bytes: float  # one run while it simulates
+    kept_bytes: float  # its tables once finished
 
     def describe(self) -> str:
         return f"~{self.lots:,.0f} consignments, ~{_gb(self.peak_bytes)} of memory"
@@ -89,13 +90,16 @@ def _max_multiplier(s: Scenario, flow_id: str) -> float:
     r = f.response
     if r is None:
         return 1.0
-    tariffs = [s.demand.tariff_factor * (rt.tariff_usd_per_t if rt.tariff_usd_per_t is not None
-                                         else r.reference_tariff_usd_per_t) for rt in f.routes]
+    tariffs = [
+        s.demand.tariff_factor
+        * (rt.tariff_usd_per_t if rt.tariff_usd_per_t is not None else r.reference_tariff_usd_per_t)
+        for rt in f.routes
+    ]
     try:
         tariff_effect = (min(tariffs) / r.reference_tariff_usd_per_t) ** r.tariff_elasticity
         time_effect = (1.0 + r.trade_gain_per_day_saved) ** r.reference_transit_days
         return tariff_effect * time_effect
-    except (OverflowError, ZeroDivisionError):      # the schema's bounds rule both out; be sure anyway
+    except (OverflowError, ZeroDivisionError):  # the schema's bounds rule both out; be sure anyway
         return math.inf
 
 
@@ -109,8 +113,10 @@ def estimate(s: Scenario, detail: bool = True) -> RunSize:
         t_per_unit = s.cargo_classes[f.cargo].t_per_unit
         for y in years:
             # the most any state asks of this flow in year y (growth peaks at one end of the year)
-            tons = max(_trend_upper_tons(st.flow(f.id), st.demand.base_year, y) * st.demand.scale
-                       * _max_multiplier(st, f.id) for st in states)
+            tons = max(
+                _trend_upper_tons(st.flow(f.id), st.demand.base_year, y) * st.demand.scale * _max_multiplier(st, f.id)
+                for st in states
+            )
             lot_tons = min(st.flow(f.id).lot_units for st in states) * t_per_unit
             share = 1.0 + (warmup_years if y == s.start_year else 0.0)
             lots += share * tons / lot_tons
@@ -168,8 +174,14 @@ def available_memory_bytes() -> int:
     return min(found)
 
 
-def check(scenarios: list[Scenario] | Scenario, concurrent: int = 1, kept: int = 0, allow_large: bool = False,
-          what: str = "the run", detail: bool = True) -> RunSize:
+def check(
+    scenarios: list[Scenario] | Scenario,
+    concurrent: int = 1,
+    kept: int = 0,
+    allow_large: bool = False,
+    what: str = "the run",
+    detail: bool = True,
+) -> RunSize:
     """Refuse (RunTooLarge) work that would not fit: ``concurrent`` runs at once of the largest of
     ``scenarios``, plus the tables of ``kept`` finished runs held for statistics."""
     scns = scenarios if isinstance(scenarios, list) else [scenarios]
@@ -185,5 +197,6 @@ def check(scenarios: list[Scenario] | Scenario, concurrent: int = 1, kept: int =
             f"{what} is too large for this machine: {runs} would simulate up to {big.lots:,.0f} consignments "
             f"(~{_gb(big.peak_bytes)}){total} against {_gb(budget)} it may use (half the memory available). "
             "Lower demand.scale, the years or the replications, raise lot_units, or use fewer --workers; "
-            "--allow-large runs it anyway (corridor_sim.runsize explains the estimate).")
+            "--allow-large runs it anyway (corridor_sim.runsize explains the estimate)."
+        )
     return big

@@ -14,6 +14,7 @@ the loader.
 Errors are ``YamlInputError`` with a message that names the line and column but does not quote
 the file, so that reading a file that is not a scenario never echoes its contents.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -25,9 +26,9 @@ from typing import Any
 import yaml
 from yaml.constructor import ConstructorError
 
-MAX_FILE_BYTES = 1 << 20     # base.yaml is ~30 kB; 1 MiB is 30 times the largest scenario we know
-MAX_DEPTH = 64               # the schema nests 7 levels (demand.flows.X.routes.Y.path.N)
-MAX_NODES = 200_000          # base.yaml composes to ~6,000 values; a bomb expands to billions
+MAX_FILE_BYTES = 1 << 20  # base.yaml is ~30 kB; 1 MiB is 30 times the largest scenario we know
+MAX_DEPTH = 64  # the schema nests 7 levels (demand.flows.X.routes.Y.path.N)
+MAX_NODES = 200_000  # base.yaml composes to ~6,000 values; a bomb expands to billions
 
 
 class YamlInputError(Exception):
@@ -47,7 +48,7 @@ def read_text(path: str | Path) -> str:
     Raises FileNotFoundError for a missing file and YamlInputError for anything else wrong.
     """
     path = Path(path)
-    st = os.stat(path)                                   # follows symlinks, as opening will
+    st = os.stat(path)  # follows symlinks, as opening will
     kind = _kind(st.st_mode)
     if kind:
         raise YamlInputError(f"is {kind}, not a file; a scenario is a YAML text file")
@@ -99,21 +100,29 @@ def decode(data: bytes) -> str:
     Traceback (most recent call last):
     corridor_sim.safeyaml.YamlInputError: is not UTF-8 text: byte 0xe9 at line 1, column 10 is not valid UTF-8 (Latin-1 or Windows-1252, perhaps); save the file as UTF-8
     """
-    for bom, name in ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
-                      (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16")):
+    for bom, name in (
+        (codecs.BOM_UTF32_LE, "UTF-32"),
+        (codecs.BOM_UTF32_BE, "UTF-32"),
+        (codecs.BOM_UTF16_LE, "UTF-16"),
+        (codecs.BOM_UTF16_BE, "UTF-16"),
+    ):
         if data.startswith(bom):
             raise YamlInputError(f"is {name} text (it starts with a {name} byte order mark); save it as UTF-8")
     if b"\x00" in data:
-        line = data[:data.index(b"\x00")].count(b"\n") + 1
-        raise YamlInputError(f"contains a NUL byte at line {line}: it is a binary file, or "
-                             "UTF-16 text without a byte order mark, not UTF-8 text")
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise YamlInputError(
+            f"contains a NUL byte at line {line}: it is a binary file, or "
+            "UTF-16 text without a byte order mark, not UTF-8 text"
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
+        line = data[: exc.start].count(b"\n") + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise YamlInputError(f"is not UTF-8 text: byte 0x{data[exc.start]:02x} at line {line}, column {column} "
-                             "is not valid UTF-8 (Latin-1 or Windows-1252, perhaps); save the file as UTF-8") from None
+        raise YamlInputError(
+            f"is not UTF-8 text: byte 0x{data[exc.start]:02x} at line {line}, column {column} "
+            "is not valid UTF-8 (Latin-1 or Windows-1252, perhaps); save the file as UTF-8"
+        ) from None
 
 
 # ----------------------------------------------------------------------------------------------
@@ -132,8 +141,10 @@ class _LimitedLoader(yaml.SafeLoader):
         try:
             if self._depth > MAX_DEPTH:
                 mark = self.peek_event().start_mark
-                raise YamlInputError(f"nests deeper than {MAX_DEPTH} levels at line {mark.line + 1}, "
-                                     f"column {mark.column + 1} (a scenario needs fewer than 10)")
+                raise YamlInputError(
+                    f"nests deeper than {MAX_DEPTH} levels at line {mark.line + 1}, "
+                    f"column {mark.column + 1} (a scenario needs fewer than 10)"
+                )
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
@@ -143,7 +154,7 @@ class _LimitedLoader(yaml.SafeLoader):
             return super().construct_object(node, deep)
         except yaml.YAMLError:
             raise
-        except (ValueError, TypeError, OverflowError) as exc:   # e.g. 2025-02-30, a 5000-digit integer
+        except (ValueError, TypeError, OverflowError) as exc:  # e.g. 2025-02-30, a 5000-digit integer
             raise ConstructorError(None, None, f"a value cannot be read ({exc})", node.start_mark) from None
 
 
@@ -169,15 +180,18 @@ def expanded_size(root: yaml.Node, limit: int = MAX_NODES) -> int:
             visiting.discard(key)
             total = 1 + sum(size[id(c)] for c in _children(node))
             if total > limit:
-                raise YamlInputError(f"expands to more than {limit:,} values through aliases (*name) near line "
-                                     f"{node.start_mark.line + 1}; a scenario has a few thousand")
+                raise YamlInputError(
+                    f"expands to more than {limit:,} values through aliases (*name) near line "
+                    f"{node.start_mark.line + 1}; a scenario has a few thousand"
+                )
             size[key] = total
             continue
         if key in size:
             continue
         if key in visiting:
-            raise YamlInputError(f"has an alias inside its own anchor near line {node.start_mark.line + 1}, "
-                                 "which expands without end")
+            raise YamlInputError(
+                f"has an alias inside its own anchor near line {node.start_mark.line + 1}, which expands without end"
+            )
         visiting.add(key)
         stack.append((node, True))
         stack.extend((c, False) for c in _children(node) if id(c) not in size)

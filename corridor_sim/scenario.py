@@ -6,6 +6,7 @@ Everything the model needs comes from here; the model never reads files. Units a
 Reading YAML, ``extends``, ``--set`` overrides, cross-reference checks and timeline validation
 are in ``corridor_sim.loading``.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,18 +33,18 @@ Hours = Annotated[float, Field(ge=0, le=8_760, allow_inf_nan=False)]
 PositiveHours = Annotated[float, Field(gt=0, le=8_760, allow_inf_nan=False)]
 # a storm closure or a sampling step shorter than an hour would only multiply events
 AtLeastAnHour = Annotated[float, Field(ge=1, le=8_760, allow_inf_nan=False)]
-Days = Annotated[float, Field(gt=0, le=365, allow_inf_nan=False)]          # a transit time: under a year
-Cv = Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)]              # coefficient of variation: 10 is a
+Days = Annotated[float, Field(gt=0, le=365, allow_inf_nan=False)]  # a transit time: under a year
+Cv = Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)]  # coefficient of variation: 10 is a
 #   gamma of shape 0.01, far wider than any measured spread (the base uses 0.1-1)
-Count = Annotated[int, Field(gt=0, le=100)]         # berths, tracks, servers at one place: the largest ports have ~30
-Km = Annotated[float, Field(gt=0, le=10_000, allow_inf_nan=False)]          # a rail link between two nodes
-Kmh = Annotated[float, Field(gt=0, le=300, allow_inf_nan=False)]            # freight runs at <= 120 km/h
-TrainsPerDay = Annotated[float, Field(gt=0, le=500, allow_inf_nan=False)]   # a busy double track: ~250 a day
-Units = Annotated[float, Field(gt=0, le=1e8, allow_inf_nan=False)]          # a yard, a vessel, a train in units:
+Count = Annotated[int, Field(gt=0, le=100)]  # berths, tracks, servers at one place: the largest ports have ~30
+Km = Annotated[float, Field(gt=0, le=10_000, allow_inf_nan=False)]  # a rail link between two nodes
+Kmh = Annotated[float, Field(gt=0, le=300, allow_inf_nan=False)]  # freight runs at <= 120 km/h
+TrainsPerDay = Annotated[float, Field(gt=0, le=500, allow_inf_nan=False)]  # a busy double track: ~250 a day
+Units = Annotated[float, Field(gt=0, le=1e8, allow_inf_nan=False)]  # a yard, a vessel, a train in units:
 #   the largest tank farms hold ~10 million t, the largest tankers 0.5 million t
-UnitsPerHour = Annotated[float, Field(gt=0, le=1e5, allow_inf_nan=False)]   # crude berths load ~5,000 t/h
-Label = Annotated[str, Field(min_length=1, max_length=80)]                   # a name printed on a chart
-UsdPerT = Annotated[float, Field(ge=1, le=10_000, allow_inf_nan=False)]     # a through tariff: US$1-10,000/t
+UnitsPerHour = Annotated[float, Field(gt=0, le=1e5, allow_inf_nan=False)]  # crude berths load ~5,000 t/h
+Label = Annotated[str, Field(min_length=1, max_length=80)]  # a name printed on a chart
+UsdPerT = Annotated[float, Field(ge=1, le=10_000, allow_inf_nan=False)]  # a through tariff: US$1-10,000/t
 #   (from below: demand goes as tariff^elasticity, which a near-zero tariff sends to infinity)
 
 
@@ -83,9 +84,11 @@ class RailLink(_Frozen):
     length_km: Km
     speed_kmh: Kmh = Field(description="Average running speed incl. technical stops, km/h")
     paths_per_day: TrainsPerDay | None = Field(
-        None, description="Train paths a day in the corridor's direction (None: unconstrained)")
+        None, description="Train paths a day in the corridor's direction (None: unconstrained)"
+    )
     background_trains_per_day: Annotated[NonNegative, Field(le=500)] = Field(
-        0.0, description="Non-corridor trains sharing the paths (Poisson), trains/day")
+        0.0, description="Non-corridor trains sharing the paths (Poisson), trains/day"
+    )
     crossing: Crossing | None = None
     source: str
 
@@ -94,7 +97,8 @@ class RailLink(_Frozen):
         if self.paths_per_day is not None and self.background_trains_per_day >= self.paths_per_day:
             raise ValueError(
                 f"background_trains_per_day ({self.background_trains_per_day}) must be below "
-                f"paths_per_day ({self.paths_per_day}), or the link has no room for corridor trains")
+                f"paths_per_day ({self.paths_per_day}), or the link has no room for corridor trains"
+            )
         return self
 
 
@@ -126,23 +130,33 @@ class Port(_Frozen):
 
 class VesselGroup(_Frozen):
     id: Id
-    name: Label | None = Field(None, description="Readable name on plots and in reports, without the capacity, "
-                                                 "which is added from capacity_units (default: the id)")
-    count: int = Field(ge=0, le=500, description="Vessels in service (0: a group that enters service by the timeline)")  # the Caspian fleet is ~100
+    name: Label | None = Field(
+        None,
+        description="Readable name on plots and in reports, without the capacity, "
+        "which is added from capacity_units (default: the id)",
+    )
+    count: int = Field(
+        ge=0, le=500, description="Vessels in service (0: a group that enters service by the timeline)"
+    )  # the Caspian fleet is ~100
     capacity_units: Units = Field(description="Design capacity at full draft, units")
     full_load_deadweight_share: Share = Field(
-        1.0, description="What a full load of this vessel's units weighs, as a share of its deadweight. The draft "
-                         "leaves the Caspian load factor of deadweight usable, so the vessel loads "
-                         "min(1, load factor / this share) of its capacity: 1 = loaded to the draft limit (tankers, "
-                         "deep feeders); a rail ferry whose deck fills at 78% of deadweight loses nothing until the "
-                         "load factor falls below 0.78")
+        1.0,
+        description="What a full load of this vessel's units weighs, as a share of its deadweight. The draft "
+        "leaves the Caspian load factor of deadweight usable, so the vessel loads "
+        "min(1, load factor / this share) of its capacity: 1 = loaded to the draft limit (tankers, "
+        "deep feeders); a rail ferry whose deck fills at 78% of deadweight loses nothing until the "
+        "load factor falls below 0.78",
+    )
     source: str
 
 
 class SeaLine(_Frozen):
     id: Id
-    name: Label | None = Field(None, description="Readable name on plots and in reports (default: from its ports' "
-                                                 "node names and cargo, e.g. 'Aktau–Alat container ships')")
+    name: Label | None = Field(
+        None,
+        description="Readable name on plots and in reports (default: from its ports' "
+        "node names and cargo, e.g. 'Aktau–Alat container ships')",
+    )
     from_port: Id = Field(alias="from")
     to_port: Id = Field(alias="to")
     cargo: CargoKind
@@ -155,10 +169,12 @@ class SeaLine(_Frozen):
 
 
 class Caspian(_Frozen):
-    load_factor: Share = Field(description="Usable share of a vessel's deadweight at the draft of the base year "
-                                           "(what each vessel type loads follows from its full_load_deadweight_share)")
+    load_factor: Share = Field(
+        description="Usable share of a vessel's deadweight at the draft of the base year "
+        "(what each vessel type loads follows from its full_load_deadweight_share)"
+    )
     base_year: Year
-    sea_level_decline_cm_per_year: Annotated[NonNegative, Field(le=100)]   # 5x the fastest fall on record
+    sea_level_decline_cm_per_year: Annotated[NonNegative, Field(le=100)]  # 5x the fastest fall on record
     load_factor_loss_per_10cm: Annotated[NonNegative, Field(le=1)]
     min_load_factor: Share
     source: str
@@ -170,9 +186,11 @@ class Route(_Frozen):
     path: list[Id] = Field(min_length=2)
     open: bool = Field(True, description="Closed routes carry nothing; a timeline entry opens them")
     tariff_usd_per_t: UsdPerT | None = Field(
-        None, description="Through tariff on this route, US$/t (default: the flow's reference tariff)")
+        None, description="Through tariff on this route, US$/t (default: the flow's reference tariff)"
+    )
     expected_transit_days: Days | None = Field(
-        None, description="Transit time assumed before the route has carried anything, days")
+        None, description="Transit time assumed before the route has carried anything, days"
+    )
 
 
 class Response(_Frozen):
@@ -186,15 +204,25 @@ class Response(_Frozen):
     partial adjustment), which keeps a congested corridor from swinging year to year.
     """
 
-    tariff_elasticity: Finite = Field(ge=-5, le=0, description="Constant elasticity of demand to the through tariff")  # published: -0.2 to -2
-    trade_gain_per_day_saved: Annotated[NonNegative, Field(le=1)] = Field(description="Share of demand gained per day of transit saved")  # EDB: 0.052
-    value_of_time_usd_per_t_day: Annotated[NonNegative, Field(le=1_000)] = Field(description="Shippers' cost of one day in transit, US$/t/day")
-    logit_scale_usd_per_t: Annotated[Positive, Field(le=10_000)] = Field(description="Spread of route choice: cost difference for an e-fold share ratio, US$/t")
+    tariff_elasticity: Finite = Field(
+        ge=-5, le=0, description="Constant elasticity of demand to the through tariff"
+    )  # published: -0.2 to -2
+    trade_gain_per_day_saved: Annotated[NonNegative, Field(le=1)] = Field(
+        description="Share of demand gained per day of transit saved"
+    )  # EDB: 0.052
+    value_of_time_usd_per_t_day: Annotated[NonNegative, Field(le=1_000)] = Field(
+        description="Shippers' cost of one day in transit, US$/t/day"
+    )
+    logit_scale_usd_per_t: Annotated[Positive, Field(le=10_000)] = Field(
+        description="Spread of route choice: cost difference for an e-fold share ratio, US$/t"
+    )
     reference_tariff_usd_per_t: UsdPerT = Field(description="Tariff at which the trend demand holds, US$/t")
     reference_transit_days: Days = Field(description="Transit time at which the trend demand holds, days")
     adjustment_per_year: Share = Field(
-        1.0, description="Share of the gap to the new demand level (and to new route times) closed each year; "
-                         "1 = at once, lower = shippers adjust with a lag")
+        1.0,
+        description="Share of the gap to the new demand level (and to new route times) closed each year; "
+        "1 = at once, lower = shippers adjust with a lag",
+    )
     source: str
 
 
@@ -207,21 +235,32 @@ class Flow(_Frozen):
     id: Id
     cargo: CargoKind
     description: str
-    tons_per_year: Annotated[NonNegative, Field(le=1e9)] = Field(description="Demand in the demand base year, t/yr")  # Russia's railways: 1.2 Gt/yr
+    tons_per_year: Annotated[NonNegative, Field(le=1e9)] = Field(
+        description="Demand in the demand base year, t/yr"
+    )  # Russia's railways: 1.2 Gt/yr
     tons_by_year: dict[Year, Annotated[NonNegative, Field(le=1e9)]] = Field(
-        default_factory=dict, description="Demand in other calendar years, t/yr (observed volumes, signed agreements, "
-                                          "ramps); linear between listed years, growth_pct_per_year after the last")
-    growth_pct_per_year: Finite = Field(0.0, gt=-100, le=100, description="Trend growth after the last year of the path, %/yr")
+        default_factory=dict,
+        description="Demand in other calendar years, t/yr (observed volumes, signed agreements, "
+        "ramps); linear between listed years, growth_pct_per_year after the last",
+    )
+    growth_pct_per_year: Finite = Field(
+        0.0, gt=-100, le=100, description="Trend growth after the last year of the path, %/yr"
+    )
     demand_factor: Annotated[NonNegative, Field(le=1_000)] = Field(  # as monthly_factor: a pause (0) or a surge
-        1.0, description="Multiplies this flow's demand; a timeline entry setting 0 pauses the flow (e.g. a pipeline stop)")
+        1.0,
+        description="Multiplies this flow's demand; a timeline entry setting 0 pauses the flow (e.g. a pipeline stop)",
+    )
     max_transit_days: Days | None = Field(
-        None, description="Shippers' patience: when a consignment sent now would take longer than this on its route "
-                          "(the tonnes already on the route over the rate it has delivered lately), it takes another "
-                          "open route of the flow or leaves the corridor (counted as diverted: the Northern route, the "
-                          "sea, CPC for crude); None: shippers send whatever the wait")
-    lot_units: Annotated[Positive, Field(ge=1, le=1e6)] = Field(description="Units per consignment entering the corridor (a train, or a pipeline batch)")  # at least one TEU, wagon or tonne
-    interarrival_cv: Cv = Field(
-        1.0, description="Spread of gaps between consignments (1 = Poisson, 0 = evenly spaced)")
+        None,
+        description="Shippers' patience: when a consignment sent now would take longer than this on its route "
+        "(the tonnes already on the route over the rate it has delivered lately), it takes another "
+        "open route of the flow or leaves the corridor (counted as diverted: the Northern route, the "
+        "sea, CPC for crude); None: shippers send whatever the wait",
+    )
+    lot_units: Annotated[Positive, Field(ge=1, le=1e6)] = Field(
+        description="Units per consignment entering the corridor (a train, or a pipeline batch)"
+    )  # at least one TEU, wagon or tonne
+    interarrival_cv: Cv = Field(1.0, description="Spread of gaps between consignments (1 = Poisson, 0 = evenly spaced)")
     monthly_factor: list[Annotated[NonNegative, Field(le=1_000)]] | None = Field(None, min_length=12, max_length=12)
     routes: list[Route] = Field(min_length=1)
     response: Response | None = None
@@ -238,7 +277,9 @@ class Flow(_Frozen):
 class Demand(_Frozen):
     base_year: Year
     scale: Annotated[NonNegative, Field(le=1_000)] = Field(1.0, description="Multiplies every flow's tons_per_year")
-    tariff_factor: Annotated[Positive, Field(ge=0.01, le=100)] = Field(1.0, description="Multiplies every route's tariff (a corridor-wide through-tariff change)")
+    tariff_factor: Annotated[Positive, Field(ge=0.01, le=100)] = Field(
+        1.0, description="Multiplies every route's tariff (a corridor-wide through-tariff change)"
+    )
     flows: list[Flow] = Field(min_length=1)
 
 
@@ -258,7 +299,9 @@ class Intervention(_Frozen):
     description: str
     source: str = Field(description="Where the date and figures come from, or 'assumption: why'")
     set: dict[str, Any] = Field(default_factory=dict, description="dotted.path: new value")
-    scale: dict[str, Annotated[Finite, Field(ge=0, le=1_000)]] = Field(default_factory=dict, description="dotted.path: factor to multiply by")
+    scale: dict[str, Annotated[Finite, Field(ge=0, le=1_000)]] = Field(
+        default_factory=dict, description="dotted.path: factor to multiply by"
+    )
 
     @model_validator(mode="after")
     def _changes_something(self):
@@ -275,15 +318,20 @@ class DemandCase(_Frozen):
     description: str
     source: str = Field(description="Where the rates or levels come from, or 'assumption: why'")
     set: dict[str, Any] = Field(default_factory=dict, description="demand.dotted.path: value")
-    scale: dict[str, Annotated[Finite, Field(ge=0, le=1_000)]] = Field(default_factory=dict, description="demand.dotted.path: factor to multiply by")
+    scale: dict[str, Annotated[Finite, Field(ge=0, le=1_000)]] = Field(
+        default_factory=dict, description="demand.dotted.path: factor to multiply by"
+    )
 
 
 class Uncertain(_Frozen):
     """A parameter whose value is uncertain, with the range a sensitivity analysis explores."""
 
     path: str = Field(description="Dotted path of a numeric parameter, as --set takes it")
-    also: list[str] = Field(default_factory=list, description="Other paths that take the same value (one uncertainty "
-                                                              "shared by several fields, e.g. every container flow's growth)")
+    also: list[str] = Field(
+        default_factory=list,
+        description="Other paths that take the same value (one uncertainty "
+        "shared by several fields, e.g. every container flow's growth)",
+    )
     low: Finite
     high: Finite
     source: str = Field(description="Where the range comes from")
@@ -307,15 +355,21 @@ class Output(_Frozen):
     """What results, plots and reports show: read from here, never assumed by the library."""
 
     levels_every_h: AtLeastAnHour = Field(
-        168.0, description="Length of the bins of the levels table (yard fill, queues and port closures: the "
-                           "time-weighted mean and the peak in each bin), h")
+        168.0,
+        description="Length of the bins of the levels table (yard fill, queues and port closures: the "
+        "time-weighted mean and the peak in each bin), h",
+    )
     bottleneck_threshold: Share = Field(
-        0.85, description="A resource can bind in a year when its utilization is at or above this share; among those, "
-                          "the one where cargo waits longest binds")
+        0.85,
+        description="A resource can bind in a year when its utilization is at or above this share; among those, "
+        "the one where cargo waits longest binds",
+    )
     route_split_flow: Id | None = Field(
-        None, description="The flow whose route split is charted (default: the flow with the most routes)")
+        None, description="The flow whose route split is charted (default: the flow with the most routes)"
+    )
     ports_to_plot: list[Id] | None = Field(
-        None, description="Ports whose yard fill and queues are plotted, in this order (default: every port)")
+        None, description="Ports whose yard fill and queues are plotted, in this order (default: every port)"
+    )
 
 
 class Scenario(_Frozen):
@@ -323,8 +377,12 @@ class Scenario(_Frozen):
     description: str = Field(description="What the scenario represents (shown by validate and in reports)")
     start_year: Year = Field(description="First simulated (and reported) calendar year")
     end_year: Year = Field(description="Last simulated calendar year (inclusive)")
-    warmup_days: Annotated[NonNegative, Field(le=1_096)] = Field(90.0, description="Simulated before 1 January of start_year, excluded from statistics")  # queues fill in weeks; 3 years is ample
-    goal_mt_per_year: Annotated[Positive, Field(le=10_000)] = Field(10.0, description="The corridor goal drawn on plots, Mt/yr")
+    warmup_days: Annotated[NonNegative, Field(le=1_096)] = Field(
+        90.0, description="Simulated before 1 January of start_year, excluded from statistics"
+    )  # queues fill in weeks; 3 years is ample
+    goal_mt_per_year: Annotated[Positive, Field(le=10_000)] = Field(
+        10.0, description="The corridor goal drawn on plots, Mt/yr"
+    )
     cargo_classes: dict[CargoKind, CargoClass]
     nodes: list[Node] = Field(min_length=2, description="Places with coordinates: stations, borders, ports")
     rail_links: list[RailLink] = Field(default_factory=list)
@@ -335,14 +393,22 @@ class Scenario(_Frozen):
     timeline: list[Intervention] = Field(default_factory=list, description="Dated interventions, applied in date order")
     observed: Observed | None = Field(None, description="A documented series plotted beside the simulated years")
     demand_cases: list[DemandCase] = Field(
-        default_factory=list, description="Named demand assumptions (low, central, high, ...) chosen with --demand-case; "
-                                          "'central' is the file's own demand")
-    demand_case: Id = Field("central", description="The demand case this scenario stands for (set when a case is applied)")
-    uncertain: list[Uncertain] = Field(default_factory=list, description="Parameters with ranges, for `corridor-sim sensitivity`")
+        default_factory=list,
+        description="Named demand assumptions (low, central, high, ...) chosen with --demand-case; "
+        "'central' is the file's own demand",
+    )
+    demand_case: Id = Field(
+        "central", description="The demand case this scenario stands for (set when a case is applied)"
+    )
+    uncertain: list[Uncertain] = Field(
+        default_factory=list, description="Parameters with ranges, for `corridor-sim sensitivity`"
+    )
     output: Output = Field(default_factory=Output)
     overrides: dict[str, Any] = Field(
-        default_factory=dict, description="The --set overrides this scenario was loaded with (path: value), recorded by "
-                                          "the loader so results say what they are; not written by hand")
+        default_factory=dict,
+        description="The --set overrides this scenario was loaded with (path: value), recorded by "
+        "the loader so results say what they are; not written by hand",
+    )
 
     @model_validator(mode="after")
     def _years_ordered(self):
@@ -361,6 +427,7 @@ class Scenario(_Frozen):
         if not self.timeline:
             return ()
         from .loading import timeline_states
+
         return tuple(timeline_states(self, check_dates=False))
 
     # -- convenience look-ups (not part of the data) ------------------------------------------
@@ -411,9 +478,7 @@ class Scenario(_Frozen):
         return hashlib.sha256(blob.encode()).hexdigest()
 
 
-
-
-SLUG_MAX = 96   # well under the 255 bytes a file name may have, readable in a listing
+SLUG_MAX = 96  # well under the 255 bytes a file name may have, readable in a listing
 
 
 def _value_text(v: Any) -> str:
@@ -429,27 +494,33 @@ def _value_text(v: Any) -> str:
 
 def describe(s: Scenario) -> str:
     """A short human description of what a scenario contains."""
-    lines = [f"{s.label}: {s.description.strip().splitlines()[0] if s.description.strip() else ''}",
-             f"  years {s.start_year}-{s.end_year}, warm-up {s.warmup_days:g} days, goal {s.goal_mt_per_year:g} Mt/yr",
-             f"  {len(s.nodes)} nodes, {len(s.rail_links)} rail links "
-             f"({sum(1 for l in s.rail_links if l.crossing)} border/gauge-change crossings), "
-             f"{len(s.ports)} ports, {len(s.sea_lines)} sea lines "
-             f"({sum(v.count for l in s.sea_lines for v in l.vessels)} vessels)"]
+    lines = [
+        f"{s.label}: {s.description.strip().splitlines()[0] if s.description.strip() else ''}",
+        f"  years {s.start_year}-{s.end_year}, warm-up {s.warmup_days:g} days, goal {s.goal_mt_per_year:g} Mt/yr",
+        f"  {len(s.nodes)} nodes, {len(s.rail_links)} rail links "
+        f"({sum(1 for l in s.rail_links if l.crossing)} border/gauge-change crossings), "
+        f"{len(s.ports)} ports, {len(s.sea_lines)} sea lines "
+        f"({sum(v.count for l in s.sea_lines for v in l.vessels)} vessels)",
+    ]
     total = sum(f.tons_per_year for f in s.demand.flows) * s.demand.scale
     case = f", demand case '{s.demand_case}'" if s.demand_cases else ""
     lines.append(f"  demand {total / 1e6:.3f} Mt/yr in {s.demand.base_year} (scale {s.demand.scale:g}{case}):")
     for f in s.demand.flows:
         unit = s.cargo_classes[f.cargo].unit
         units = f.tons_per_year * s.demand.scale / s.cargo_classes[f.cargo].t_per_unit
+
         def label(r: Route, f: Flow = f) -> str:
             how = "logit" if f.response is not None else f"{r.share:.0%}"
             return f"{r.id} ({how}{'' if r.open else ', closed'})"
+
         routes = ", ".join(label(r) for r in f.routes)
         resp = "responds to tariff and time" if f.response is not None else "fixed"
         path = "".join(f", {y}: {v * s.demand.scale / 1e6:.3f} Mt" for y, v in sorted(f.tons_by_year.items()))
         after = " after the path" if f.tons_by_year else ""
-        lines.append(f"    {f.id:<22} {f.tons_per_year * s.demand.scale / 1e6:6.3f} Mt "
-                     f"({units:,.0f} {unit}){path}, growth {f.growth_pct_per_year:+g}%/yr{after}, {resp}; routes: {routes}")
+        lines.append(
+            f"    {f.id:<22} {f.tons_per_year * s.demand.scale / 1e6:6.3f} Mt "
+            f"({units:,.0f} {unit}){path}, growth {f.growth_pct_per_year:+g}%/yr{after}, {resp}; routes: {routes}"
+        )
     if s.demand_cases:
         lines.append("  demand cases: " + ", ".join(c.id for c in s.demand_cases) + " (--demand-case)")
     if s.timeline:

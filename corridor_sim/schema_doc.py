@@ -1,4 +1,5 @@
 """The scenario reference (docs/scenario.md), generated from the schema so it cannot drift."""
+
 from __future__ import annotations
 
 import types
@@ -59,8 +60,15 @@ def _type_name(t) -> str:
 def _bounds(field) -> str:
     out = []
     for m in field.metadata:
-        for attr, sym in (("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<="), ("min_length", "min length"),
-                          ("max_length", "max length"), ("pattern", "pattern")):
+        for attr, sym in (
+            ("gt", ">"),
+            ("ge", ">="),
+            ("lt", "<"),
+            ("le", "<="),
+            ("min_length", "min length"),
+            ("max_length", "max length"),
+            ("pattern", "pattern"),
+        ):
             v = getattr(m, attr, None)
             if v is not None:
                 out.append(f"{sym} {v:g}" if isinstance(v, float) else f"{sym} {v}")
@@ -79,6 +87,7 @@ def _models(root: type[BaseModel]) -> list[type[BaseModel]]:
             seen.append(t)
             for f in t.model_fields.values():
                 visit(f.annotation)
+
     visit(root)
     return seen
 
@@ -109,9 +118,11 @@ def schema_markdown() -> str:
 # ----------------------------------------------------------------------------------------------
 # JSON Schema, for editors (yaml-language-server reads `# yaml-language-server: $schema=...`)
 # ----------------------------------------------------------------------------------------------
-EXTENDS = {"description": "Scenario file(s) this one extends: a path, or a list merged left to right "
-                          "(handled by the loader, not part of the resolved scenario)",
-           "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+EXTENDS = {
+    "description": "Scenario file(s) this one extends: a path, or a list merged left to right "
+    "(handled by the loader, not part of the resolved scenario)",
+    "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+}
 
 
 def json_schema(partial: bool = False) -> dict:
@@ -122,8 +133,9 @@ def json_schema(partial: bool = False) -> dict:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "corridor-sim scenario" + (" (a file that extends another)" if partial else "")
     schema["properties"]["extends"] = EXTENDS
-    schema["properties"].pop("overrides", None)      # recorded by the loader, never written in a file
+    schema["properties"].pop("overrides", None)  # recorded by the loader, never written in a file
     if partial:
+
         def drop(node):
             if isinstance(node, dict):
                 node.pop("required", None)
@@ -132,6 +144,7 @@ def json_schema(partial: bool = False) -> dict:
             elif isinstance(node, list):
                 for v in node:
                     drop(v)
+
         drop(schema)
     else:
         schema.setdefault("required", [])
@@ -140,4 +153,5 @@ def json_schema(partial: bool = False) -> dict:
 
 def json_schema_text(partial: bool = False) -> str:
     import json
+
     return json.dumps(json_schema(partial), indent=2, sort_keys=True) + "\n"

@@ -1,4 +1,5 @@
 """Run one simulation: build the model, run it, collect Results."""
+
 from __future__ import annotations
 
 import time
@@ -10,8 +11,13 @@ from .results import Results, collect
 from .scenario import Scenario
 
 
-def run(scenario: Scenario, seed: int = 1, progress: Callable[[float], None] | None = None,
-        allow_large: bool = False, detail: bool = True) -> Results:
+def run(
+    scenario: Scenario,
+    seed: int = 1,
+    progress: Callable[[float], None] | None = None,
+    allow_large: bool = False,
+    detail: bool = True,
+) -> Results:
     """Simulate ``scenario`` with random streams derived from ``seed``.
 
     ``progress``, if given, is called with the fraction of simulated time done (0..1). A run whose

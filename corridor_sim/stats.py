@@ -13,6 +13,7 @@ Three kinds of interval, each named where it is used (docs/kpis.md lists which K
 The t quantile is computed here (regularized incomplete beta by continued fraction, then
 bisection), so the package needs no scipy for it.
 """
+
 from __future__ import annotations
 
 import math
@@ -128,7 +129,7 @@ def mean_ci(values, level: float = LEVEL) -> dict:
     return {"n": n, "mean": mean, "sd": sd, "ci_low": mean - half, "ci_high": mean + half}
 
 
-SHARE_EPS = 1e-6   # a mean share is kept this far inside (0, 1) so that its logit is finite
+SHARE_EPS = 1e-6  # a mean share is kept this far inside (0, 1) so that its logit is finite
 
 
 def share_ci(values, level: float = LEVEL) -> dict:
@@ -161,8 +162,13 @@ def share_ci(values, level: float = LEVEL) -> dict:
     return {**base, "ci_low": expit(centre - half), "ci_high": expit(centre + half)}
 
 
-def aggregate(frames: list[pd.DataFrame], keys: list[str], metrics: list[str],
-              shares: tuple[str, ...] = (), over: str | None = None) -> pd.DataFrame:
+def aggregate(
+    frames: list[pd.DataFrame],
+    keys: list[str],
+    metrics: list[str],
+    shares: tuple[str, ...] = (),
+    over: str | None = None,
+) -> pd.DataFrame:
     """Stack one table per replication and give each metric its mean, sd and 95% CI per key.
 
     Columns: keys, n, then <metric>_mean, <metric>_sd, <metric>_ci_low, <metric>_ci_high.
@@ -181,8 +187,9 @@ def aggregate(frames: list[pd.DataFrame], keys: list[str], metrics: list[str],
         row["n"] = int(g.replication.nunique())
         for m in metrics:
             s = (share_ci if m in shares else mean_ci)(g[m].to_numpy(dtype=float))
-            row.update({f"{m}_mean": s["mean"], f"{m}_sd": s["sd"], f"{m}_ci_low": s["ci_low"],
-                        f"{m}_ci_high": s["ci_high"]})
+            row.update(
+                {f"{m}_mean": s["mean"], f"{m}_sd": s["sd"], f"{m}_ci_low": s["ci_low"], f"{m}_ci_high": s["ci_high"]}
+            )
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -6,6 +6,7 @@ interval null). ``replicated.Replicated``, ``compare.compare_results`` and the a
 these functions; nothing re-derives them. The schema is documented in docs/summary.md and
 checked by ``check_summary``.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -20,34 +21,61 @@ from .stats import stat_dict
 SCHEMA = "corridor-sim/summary"
 VERSION = 3
 
-TOTAL_METRICS = ["generated_mt", "delivered_mt", "diverted_mt", "backlog_mt", "in_system_mt", "teu_delivered",
-                 "entry_wait_days_mean", "corridor_days_mean", "transit_days_mean"]
-FLOW_METRICS = ["tons_generated", "tons_delivered", "tons_diverted", "tons_in_system", "tons_backlog",
-                "entry_wait_days_mean", "corridor_days_mean", "corridor_days_p95", "transit_days_mean",
-                "transit_days_p95"]
-DAYS = ("entry_wait_days: generation to corridor entry; corridor_days: entry to delivery; transit_days: their "
-        "sum (docs/kpis.md)")
+TOTAL_METRICS = [
+    "generated_mt",
+    "delivered_mt",
+    "diverted_mt",
+    "backlog_mt",
+    "in_system_mt",
+    "teu_delivered",
+    "entry_wait_days_mean",
+    "corridor_days_mean",
+    "transit_days_mean",
+]
+FLOW_METRICS = [
+    "tons_generated",
+    "tons_delivered",
+    "tons_diverted",
+    "tons_in_system",
+    "tons_backlog",
+    "entry_wait_days_mean",
+    "corridor_days_mean",
+    "corridor_days_p95",
+    "transit_days_mean",
+    "transit_days_p95",
+]
+DAYS = (
+    "entry_wait_days: generation to corridor entry; corridor_days: entry to delivery; transit_days: their "
+    "sum (docs/kpis.md)"
+)
 
 
 def totals(res) -> pd.DataFrame:
     """Per year, the corridor totals of one run (Mt, TEU, tonne-weighted days)."""
     rows = []
 
-    def weighted(col, g, w):       # tonne-weighted over flows; NaN where nothing was delivered
-        if col not in g:           # results written before the days were split have no such column
+    def weighted(col, g, w):  # tonne-weighted over flows; NaN where nothing was delivered
+        if col not in g:  # results written before the days were split have no such column
             return np.nan
         ok = g[col].notna() & (w > 0)
         return float((g.loc[ok, col] * w[ok]).sum() / w[ok].sum()) if w[ok].sum() > 0 else np.nan
+
     for year, g in res.annual.groupby("year"):
         w = g.tons_delivered
-        rows.append({"year": int(year), "generated_mt": g.tons_generated.sum() / 1e6,
-                     "delivered_mt": w.sum() / 1e6, "diverted_mt": g.tons_diverted.sum() / 1e6,
-                     "backlog_mt": g.tons_backlog.sum() / 1e6,
-                     "in_system_mt": g.tons_in_system.sum() / 1e6,
-                     "teu_delivered": g.loc[g.cargo == "container", "units_delivered"].sum(),
-                     "entry_wait_days_mean": weighted("entry_wait_days_mean", g, w),
-                     "corridor_days_mean": weighted("corridor_days_mean", g, w),
-                     "transit_days_mean": weighted("transit_days_mean", g, w)})
+        rows.append(
+            {
+                "year": int(year),
+                "generated_mt": g.tons_generated.sum() / 1e6,
+                "delivered_mt": w.sum() / 1e6,
+                "diverted_mt": g.tons_diverted.sum() / 1e6,
+                "backlog_mt": g.tons_backlog.sum() / 1e6,
+                "in_system_mt": g.tons_in_system.sum() / 1e6,
+                "teu_delivered": g.loc[g.cargo == "container", "units_delivered"].sum(),
+                "entry_wait_days_mean": weighted("entry_wait_days_mean", g, w),
+                "corridor_days_mean": weighted("corridor_days_mean", g, w),
+                "transit_days_mean": weighted("transit_days_mean", g, w),
+            }
+        )
     return pd.DataFrame(rows, columns=["year", *TOTAL_METRICS])
 
 
@@ -61,12 +89,21 @@ def binding_vote(runs: list, year: int, threshold: float) -> dict:
     if named:
         resource, count = named.most_common(1)[0]
         same = [b for b in bbs if b["resource"] == resource]
-        return {"resource": resource, "kind": same[0]["kind"],
-                "utilization": round(float(np.mean([b["utilization"] for b in same])), 3),
-                "share_of_replications": round(count / len(runs), 3), "binding": True}
+        return {
+            "resource": resource,
+            "kind": same[0]["kind"],
+            "utilization": round(float(np.mean([b["utilization"] for b in same])), 3),
+            "share_of_replications": round(count / len(runs), 3),
+            "binding": True,
+        }
     top = max(bbs, key=lambda b: b["utilization"] or 0)
-    return {"resource": top["resource"], "kind": top["kind"], "utilization": top["utilization"],
-            "share_of_replications": 0.0, "binding": False}
+    return {
+        "resource": top["resource"],
+        "kind": top["kind"],
+        "utilization": top["utilization"],
+        "share_of_replications": 0.0,
+        "binding": False,
+    }
 
 
 def route_shares(runs: list, year: int) -> dict[tuple[str, str], dict[str, list[float]]]:
@@ -88,8 +125,10 @@ def goal_reach(runs: list, goal_mt: float, mean_delivered: pd.Series) -> dict:
     """The first year the mean delivered tonnes reach the goal (None: not in the run) and the
     share of replications that reach it in some year."""
     reach = [first_year_at(totals(r).set_index("year").delivered_mt, goal_mt) for r in runs]
-    return {"first_year_of_mean": first_year_at(mean_delivered, goal_mt),
-            "share_of_replications_reaching_goal": round(sum(x is not None for x in reach) / len(runs), 3)}
+    return {
+        "first_year_of_mean": first_year_at(mean_delivered, goal_mt),
+        "share_of_replications_reaching_goal": round(sum(x is not None for x in reach) / len(runs), 3),
+    }
 
 
 def summarize(runs: list, scenario, seed: int, failed: list[dict] | None = None) -> dict:
@@ -97,25 +136,44 @@ def summarize(runs: list, scenario, seed: int, failed: list[dict] | None = None)
     n = len(runs)
     tot = [totals(r).set_index("year") for r in runs]
     out: dict[str, Any] = {
-        "schema": SCHEMA, "version": VERSION, "scenario": scenario.name, "label": scenario.label,
-        "overrides": dict(scenario.overrides), "demand_case": scenario.demand_case,
-        "seed": seed, "replications": n, "seeds": [r.seed for r in runs], "goal_mt_per_year": scenario.goal_mt_per_year,
-        "bottleneck_threshold": scenario.output.bottleneck_threshold, "days": DAYS,
+        "schema": SCHEMA,
+        "version": VERSION,
+        "scenario": scenario.name,
+        "label": scenario.label,
+        "overrides": dict(scenario.overrides),
+        "demand_case": scenario.demand_case,
+        "seed": seed,
+        "replications": n,
+        "seeds": [r.seed for r in runs],
+        "goal_mt_per_year": scenario.goal_mt_per_year,
+        "bottleneck_threshold": scenario.output.bottleneck_threshold,
+        "days": DAYS,
         "scope": "corridor cargo as in the KZ Ministry of Transport TITR series (oil to BTC included)",
-        "statistics": ("mean, sd and 95% t confidence interval over replications (route shares: on the logit "
-                       "scale, inside [0, 1]; docs/kpis.md)" if n > 1 else "one run: sd and the interval are null"),
-        "years": {}}
+        "statistics": (
+            "mean, sd and 95% t confidence interval over replications (route shares: on the logit "
+            "scale, inside [0, 1]; docs/kpis.md)"
+            if n > 1
+            else "one run: sd and the interval are null"
+        ),
+        "years": {},
+    }
     if failed:
-        out["statistics"] += (f" (the {n} that succeeded; {len(failed)} failed: replications "
-                              + ", ".join(str(f["replication"]) for f in failed) + ")")
+        out["statistics"] += (
+            f" (the {n} that succeeded; {len(failed)} failed: replications "
+            + ", ".join(str(f["replication"]) for f in failed)
+            + ")"
+        )
     out["failed_replications"] = list(failed or [])
     flows = list(dict.fromkeys(runs[0].annual.flow))
     for year in sorted(tot[0].index):
         per_flow = {}
         for flow in flows:
             rows = [r.annual[(r.annual.year == year) & (r.annual.flow == flow)].iloc[0] for r in runs]
-            per_flow[flow] = {m: stat_dict([float(x[m]) for x in rows], 1 if m.startswith("tons") else 2)
-                              for m in FLOW_METRICS if m in rows[0]}
+            per_flow[flow] = {
+                m: stat_dict([float(x[m]) for x in rows], 1 if m.startswith("tons") else 2)
+                for m in FLOW_METRICS
+                if m in rows[0]
+            }
         resources = pd.concat([r.resources[r.resources.year == year] for r in runs])
         splits: dict[str, dict[str, dict]] = {}
         for (f, route), d in route_shares(runs, year).items():
@@ -145,10 +203,21 @@ def check_summary(s: Any) -> list[str]:
         return ["not a mapping"]
     if s.get("schema") != SCHEMA or s.get("version") != VERSION:
         probs.append(f"schema/version is {s.get('schema')!r}/{s.get('version')!r}, not {SCHEMA!r}/{VERSION}")
-    for k, t in (("scenario", str), ("label", str), ("overrides", dict), ("demand_case", str), ("seed", int),
-                 ("replications", int), ("seeds", list), ("goal_mt_per_year", (int, float)),
-                 ("bottleneck_threshold", (int, float)), ("years", dict), ("first_year_at_goal", dict),
-                 ("interventions", list), ("failed_replications", list)):
+    for k, t in (
+        ("scenario", str),
+        ("label", str),
+        ("overrides", dict),
+        ("demand_case", str),
+        ("seed", int),
+        ("replications", int),
+        ("seeds", list),
+        ("goal_mt_per_year", (int, float)),
+        ("bottleneck_threshold", (int, float)),
+        ("years", dict),
+        ("first_year_at_goal", dict),
+        ("interventions", list),
+        ("failed_replications", list),
+    ):
         if not isinstance(s.get(k), t):
             probs.append(f"{k}: missing or not {t}")
     for year, y in (s.get("years") or {}).items():

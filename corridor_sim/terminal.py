@@ -7,6 +7,7 @@ console's width: 80 columns when the output is a pipe or a log, the terminal's w
 Progress goes to a rich bar on a terminal; elsewhere (CI logs, nohup, a pipe) it goes through
 ``logging`` at INFO, at most every 10% or 30 s, so a log shows that a long run is alive.
 """
+
 from __future__ import annotations
 
 import logging
@@ -52,11 +53,13 @@ def err_console() -> Console:
 
 def pm(mean, low=None, high=None, fmt: str = "{:,.2f}") -> str:
     from .display import pm as _pm
+
     return _pm(mean, low, high, fmt)
 
 
-def print_table(con: Console, title: str, head: list[str], rows: list[list[str]], keys: int = 1,
-                right: set[int] | None = None) -> None:
+def print_table(
+    con: Console, title: str, head: list[str], rows: list[list[str]], keys: int = 1, right: set[int] | None = None
+) -> None:
     """A table that fits ``con.width``: when it would not, its columns after the first ``keys`` are
     split into several tables, each repeating the key columns."""
     right = right if right is not None else set(range(keys, len(head)))
@@ -71,11 +74,15 @@ def print_table(con: Console, title: str, head: list[str], rows: list[list[str]]
             used = 0
         parts[-1].append(i)
         used += cost(i)
-    con.print(title, soft_wrap=False, overflow="fold", width=con.width)   # once, above every part
+    con.print(title, soft_wrap=False, overflow="fold", width=con.width)  # once, above every part
     for n, cols in enumerate(parts):
         idx = list(range(keys)) + cols
-        t = Table(caption=f"(part {n + 1} of {len(parts)})" if len(parts) > 1 else None, caption_justify="left",
-                  box=box.SIMPLE_HEAD, pad_edge=False)
+        t = Table(
+            caption=f"(part {n + 1} of {len(parts)})" if len(parts) > 1 else None,
+            caption_justify="left",
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+        )
         for i in idx:
             t.add_column(head[i], justify="right" if i in right else "left", no_wrap=True)
         for r in rows:
@@ -91,9 +98,17 @@ class Progress_:
         con = err_console()
         self.bar = None
         if not quiet and con.is_terminal:
-            self.bar = Progress(TextColumn(f"[bold]{label}[/]"), BarColumn(), MofNCompleteColumn(),
-                                TextColumn(f"{unit} · {{task.fields[rate]}}"), TimeElapsedColumn(), TextColumn("ETA"),
-                                TimeRemainingColumn(), console=con, transient=True)
+            self.bar = Progress(
+                TextColumn(f"[bold]{label}[/]"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn(f"{unit} · {{task.fields[rate]}}"),
+                TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                console=con,
+                transient=True,
+            )
         self.t0 = time.monotonic()
         self.last_log = 0.0
         self.last_share = -1.0
@@ -116,8 +131,11 @@ class Progress_:
         if done >= total or share - self.last_share >= 0.1 or elapsed - self.last_log >= 30:
             eta = (elapsed / done * (total - done)) if done else None
             more = f", about {eta:,.0f} s to go" if eta is not None and done < total else ""
-            what = f"{100 * share:.0f}% {self.unit}" if self.unit.startswith("of ") else \
-                f"{done:g}/{total:g} {self.unit} done"
+            what = (
+                f"{100 * share:.0f}% {self.unit}"
+                if self.unit.startswith("of ")
+                else f"{done:g}/{total:g} {self.unit} done"
+            )
             log.info(f"{self.label}: {what} ({elapsed:,.0f} s{more})")
             self.last_log, self.last_share = elapsed, share
 

@@ -7,7 +7,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).parent))
 
 BASE = ROOT / "scenarios" / "base.yaml"
-CALIBRATION_YEARS = (2024, 2024)   # the base runs to 2035; most tests need only the calibrated year
+CALIBRATION_YEARS = (2024, 2024)  # the base runs to 2035; most tests need only the calibrated year
 
 
 @pytest.fixture(scope="session")
@@ -19,4 +19,5 @@ def base_path() -> Path:
 def base_results():
     """One run of the calibrated base scenario, shared by the tests that only read it."""
     import corridor_sim as cs
+
     return cs.run(cs.load_scenario(BASE, years=CALIBRATION_YEARS), seed=1)

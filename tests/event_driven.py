@@ -6,6 +6,7 @@ stream is drawn from the link's background stream one number at a time, with the
 residual-rescaling rule when the timeline changes the rate, so for a given seed this must give
 the same schedule as ``corridor_sim.model.paths.RailPaths`` computes without any of these events.
 """
+
 from __future__ import annotations
 
 import simpy

@@ -1,5 +1,6 @@
 """The base scenario reproduces the documented corridor in 2024 and 2025 (KZ MinTransport: 4.484 and
 4.119 Mt; ~56,500 and ~77,000 TEU), over five seeds; the measuring is benchmarks/calibration.py's."""
+
 import sys
 from pathlib import Path
 
@@ -28,7 +29,9 @@ def runs(base_path):
 def test_delivered_within_5_percent_of_documented(runs, year):
     _, _, m = runs
     delivered = np.mean([x["corridor total, Mt"] for x in m[year]])
-    assert delivered == pytest.approx(TOTAL_MT[year], rel=0.05), f"{year}, mean of {len(m[year])} seeds: {delivered:.3f} Mt"
+    assert delivered == pytest.approx(TOTAL_MT[year], rel=0.05), (
+        f"{year}, mean of {len(m[year])} seeds: {delivered:.3f} Mt"
+    )
 
 
 @pytest.mark.parametrize("year", [2024, 2025])
@@ -51,8 +54,10 @@ def test_turkiye_bound_flow_matches_btk_in_2025(runs):
 def test_each_flow_within_10_percent_of_its_documented_share_in_2024(runs):
     scn, res, _ = runs
     documented = pd.Series({f.id: f.tons_per_year for f in scn.demand.flows})
-    assert documented.sum() == pytest.approx(TOTAL_MT[2024] * 1e6)      # the split adds up to the total
-    sim = pd.concat([r.annual[r.annual.year == 2024].set_index("flow").tons_delivered for r in res], axis=1).mean(axis=1)
+    assert documented.sum() == pytest.approx(TOTAL_MT[2024] * 1e6)  # the split adds up to the total
+    sim = pd.concat([r.annual[r.annual.year == 2024].set_index("flow").tons_delivered for r in res], axis=1).mean(
+        axis=1
+    )
     for flow, tons in documented.items():
         assert sim[flow] / sim.sum() == pytest.approx(tons / documented.sum(), rel=0.10), flow
 

@@ -1,4 +1,5 @@
 """No tonne is created or lost: stocks, generation and deliveries balance for every flow and year."""
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -11,7 +12,7 @@ from factories import build, flow, link, node, port, scenario, sea_line, termina
 def test_base_conserves_tonnage_over_several_years(base_path):
     res = cs.run(cs.load_scenario(base_path, years=(2024, 2025), overrides={"demand.scale": 1.3}), seed=4)
     gap = conservation_gap(res.annual)
-    assert (gap.abs() < 1.0).all(), gap          # to the ton
+    assert (gap.abs() < 1.0).all(), gap  # to the ton
     a = res.annual.set_index(["flow", "year"])
     # stocks carry over: the end of one year is the start of the next
     for f in a.index.get_level_values(0).unique():
@@ -30,10 +31,19 @@ def small_corridors(draw):
     onward = draw(st.booleans())
     storm = draw(st.floats(min_value=0.0, max_value=0.4))
     closure = [storm] * 3 + [0.0] * 6 + [storm] * 3
-    links = [link("o_p", "o", "p", length_km=draw(st.floats(10, 1500)), speed_kmh=draw(st.floats(10, 80)),
-                  paths_per_day=draw(st.one_of(st.none(), st.floats(1.0, 30.0))),
-                  crossing=draw(st.one_of(st.none(), st.just({"transshipment_tracks": 1, "transshipment_h": 2.0,
-                                                              "dwell_mean_h": 10.0}))))]
+    links = [
+        link(
+            "o_p",
+            "o",
+            "p",
+            length_km=draw(st.floats(10, 1500)),
+            speed_kmh=draw(st.floats(10, 80)),
+            paths_per_day=draw(st.one_of(st.none(), st.floats(1.0, 30.0))),
+            crossing=draw(
+                st.one_of(st.none(), st.just({"transshipment_tracks": 1, "transshipment_h": 2.0, "dwell_mean_h": 10.0}))
+            ),
+        )
+    ]
     path = ["o", "p", "q"]
     q_term = terminal(yard_capacity_units=max(yard, cap))
     if onward:
@@ -41,22 +51,37 @@ def small_corridors(draw):
         path.append("d")
         q_term["train_units"] = draw(st.sampled_from([20.0, 60.0]))
     return scenario(
-        nodes=[node("o"), node("p"), node("q"), node("d")], rail_links=links,
-        ports=[port("p", [terminal(yard_capacity_units=yard, rail_tracks=draw(st.integers(1, 3)))], closure),
-               port("q", [q_term], closure)],
-        sea_lines=[sea_line("p_q", "p", "q", count=draw(st.integers(1, 3)), capacity=cap,
-                            crossing_h=draw(st.floats(5, 40)), min_fill=draw(st.floats(0.1, 1.0)),
-                            max_wait_h=draw(st.floats(0, 96)))],
-        flows=[flow("f", path, tons_per_year=draw(st.floats(1e3, 1e5)), lot_units=lot,
-                    cv=draw(st.floats(0.0, 1.5)))],
-        warmup_days=draw(st.floats(0, 60)), t_per_unit=draw(st.floats(1.0, 30.0)))
+        nodes=[node("o"), node("p"), node("q"), node("d")],
+        rail_links=links,
+        ports=[
+            port("p", [terminal(yard_capacity_units=yard, rail_tracks=draw(st.integers(1, 3)))], closure),
+            port("q", [q_term], closure),
+        ],
+        sea_lines=[
+            sea_line(
+                "p_q",
+                "p",
+                "q",
+                count=draw(st.integers(1, 3)),
+                capacity=cap,
+                crossing_h=draw(st.floats(5, 40)),
+                min_fill=draw(st.floats(0.1, 1.0)),
+                max_wait_h=draw(st.floats(0, 96)),
+            )
+        ],
+        flows=[flow("f", path, tons_per_year=draw(st.floats(1e3, 1e5)), lot_units=lot, cv=draw(st.floats(0.0, 1.5)))],
+        warmup_days=draw(st.floats(0, 60)),
+        t_per_unit=draw(st.floats(1.0, 30.0)),
+    )
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(d=small_corridors(), seed=st.integers(0, 2**31 - 1))
 def test_random_corridors_conserve_tonnage_and_stay_physical(d, seed):
     res = cs.run(build(d), seed=seed)
-    total = res.annual.tons_generated.sum() + res.annual.tons_in_system_start.sum() + res.annual.tons_backlog_start.sum()
+    total = (
+        res.annual.tons_generated.sum() + res.annual.tons_in_system_start.sum() + res.annual.tons_backlog_start.sum()
+    )
     assert (conservation_gap(res.annual).abs() <= 1e-6 * max(total, 1.0)).all()
     r = res.resources
     assert (r.utilization >= -1e-9).all() and (r.utilization <= 1.0 + 1e-9).all(), r[r.utilization > 1]

@@ -1,4 +1,5 @@
 """Same seed, same tables; another seed, other tables."""
+
 import pandas as pd
 
 import corridor_sim as cs
@@ -18,8 +19,9 @@ def test_same_seed_identical_tables_other_seed_differs(base_path):
 def test_streams_are_per_component(base_path):
     """Changing one component's parameters leaves other components' random numbers alone."""
     scn = cs.load_scenario(base_path, years=(2024, 2024))
-    more_tankers = cs.load_scenario(base_path, overrides={"sea_lines.tanker_aktau_sangachal.vessels.kz_tanker.count": 3},
-                                    years=(2024, 2024))
+    more_tankers = cs.load_scenario(
+        base_path, overrides={"sea_lines.tanker_aktau_sangachal.vessels.kz_tanker.count": 3}, years=(2024, 2024)
+    )
     a, b = cs.run(scn, seed=5), cs.run(more_tankers, seed=5)
     # container demand draws come from their own stream: the same consignments are generated
     ca = a.annual.set_index("flow").tons_generated

@@ -1,4 +1,5 @@
 """Replications, common random numbers, execution backends, resume, and the analyses."""
+
 from __future__ import annotations
 
 import json
@@ -21,8 +22,15 @@ STORMY = [0.3, 0.3, 0.1, 0.05, 0.05, 0.02, 0.02, 0.02, 0.05, 0.1, 0.3, 0.3]
 
 def small(**kw) -> cs.Scenario:
     """A fleet-bound little corridor with storms: noisy enough for statistics, fast to run."""
-    d = rail_sea(tons_per_year=kw.pop("tons", 12000.0), lot=40.0, vessels=kw.pop("vessels", 1), capacity=100.0,
-                 crossing_h=20.0, closure=kw.pop("closure", STORMY), **kw)
+    d = rail_sea(
+        tons_per_year=kw.pop("tons", 12000.0),
+        lot=40.0,
+        vessels=kw.pop("vessels", 1),
+        capacity=100.0,
+        crossing_h=20.0,
+        closure=kw.pop("closure", STORMY),
+        **kw,
+    )
     return build(d)
 
 
@@ -44,6 +52,7 @@ def test_ci_half_width_shrinks_as_one_over_root_n():
 def test_same_results_on_one_worker_two_workers_and_dask():
     pytest.importorskip("distributed")
     from distributed import LocalCluster
+
     s = small()
     one = replicate(s, 3, seed=5, workers=1)
     two = replicate(s, 3, seed=5, workers=2)
@@ -61,8 +70,8 @@ def test_common_random_numbers_shrink_the_variance_of_a_difference():
     a, b = small(vessels=1), small(vessels=2, tons=16000.0)
     n = 12
     ra = replicate(a, n, seed=1, workers=1)
-    rb_same = replicate(b, n, seed=1, workers=1)             # the same seeds: common random numbers
-    rb_indep = replicate(b, n, seed=999, workers=1)          # other seeds: independent
+    rb_same = replicate(b, n, seed=1, workers=1)  # the same seeds: common random numbers
+    rb_indep = replicate(b, n, seed=999, workers=1)  # other seeds: independent
     var_crn = np.var(delivered(rb_same) - delivered(ra), ddof=1)
     var_ind = np.var(delivered(rb_indep) - delivered(ra), ddof=1)
     assert var_crn < 0.5 * var_ind, (var_crn, var_ind)
@@ -75,6 +84,7 @@ def test_interrupted_run_resumes_to_the_same_results(tmp_path):
     def stop_after_three(done, total):
         if done == 3:
             raise KeyboardInterrupt
+
     out = tmp_path / "cut"
     with pytest.raises(KeyboardInterrupt):
         replicate(s, 6, seed=3, out=out, workers=1, progress=stop_after_three)
@@ -86,7 +96,7 @@ def test_interrupted_run_resumes_to_the_same_results(tmp_path):
         replicate(s, 6, seed=3, out=out, workers=1)
     ran = []
     resumed = replicate(s, 6, seed=3, out=out, workers=1, resume=True, progress=lambda d, t: ran.append(d))
-    assert ran[0] == 3 and ran[-1] == 6                        # only the missing three ran
+    assert ran[0] == 3 and ran[-1] == 6  # only the missing three ran
     assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
     again = Replicated(s, 3, resumed)
     pd.testing.assert_frame_equal(again.annual, whole.annual)
@@ -106,17 +116,21 @@ def test_cli_replications_write_statistics_and_resume(tmp_path, base_path):
     assert r.exit_code == 0, r.output
     s = json.loads((out / "summary.json").read_text())
     from corridor_sim.summary import check_summary
-    assert check_summary(s) == []             # the same schema as a single run's (docs/summary.md)
+
+    assert check_summary(s) == []  # the same schema as a single run's (docs/summary.md)
     d = s["years"]["2024"]["total"]["delivered_mt"]
     assert s["replications"] == 3 and d["ci95"][0] < d["mean"] < d["ci95"][1] and d["sd"] > 0
     assert set(s["years"]["2024"]["flows"]["crude_kz_btc"]["tons_delivered"]) == {"mean", "sd", "ci95", "n"}
     a = pd.read_csv(out / "annual.csv")
-    assert {"tons_delivered_mean", "tons_delivered_sd", "tons_delivered_ci_low", "tons_delivered_ci_high"} <= set(a.columns)
+    assert {"tons_delivered_mean", "tons_delivered_sd", "tons_delivered_ci_low", "tons_delivered_ci_high"} <= set(
+        a.columns
+    )
     assert (out / "annual_tons.png").stat().st_size > 20_000
     again = CliRunner().invoke(main, ["run", str(base_path), "--years", "2024", "-n", "3", "--out", str(out)])
     assert again.exit_code == 2 and "--resume" in again.output
-    more = CliRunner().invoke(main, ["run", str(base_path), "--years", "2024", "-n", "4", "-w", "1", "--out", str(out),
-                                     "--resume"])
+    more = CliRunner().invoke(
+        main, ["run", str(base_path), "--years", "2024", "-n", "4", "-w", "1", "--out", str(out), "--resume"]
+    )
     assert more.exit_code == 0, more.output
     assert json.loads((out / "manifest.json").read_text())["done"] == [0, 1, 2, 3]
 
@@ -133,8 +147,22 @@ def test_sweep_records_a_failing_point_and_goes_on(tmp_path):
 
 def test_cli_sweep_writes_table_and_plot(tmp_path, base_path):
     out = tmp_path / "sw"
-    r = CliRunner().invoke(main, ["sweep", str(base_path), "--years", "2024", "--vary", "demand.scale=0.8,1.2",
-                                  "-w", "1", "--out", str(out), "-q"])
+    r = CliRunner().invoke(
+        main,
+        [
+            "sweep",
+            str(base_path),
+            "--years",
+            "2024",
+            "--vary",
+            "demand.scale=0.8,1.2",
+            "-w",
+            "1",
+            "--out",
+            str(out),
+            "-q",
+        ],
+    )
     assert r.exit_code == 0, r.output
     t = pd.read_csv(out / "sweep.csv")
     assert list(t["demand.scale"]) == [0.8, 1.2] and (t.status == "ok").all()
@@ -169,27 +197,38 @@ def test_bottleneck_ranking_puts_the_binding_fleet_first_and_skips_only_what_can
     said = []
     t = bottlenecks(s, replications=2, workers=1, log=said.append)
     skipped = t[t.skipped.notna()]
-    assert len(skipped) >= 3 and said and all("busy in the baseline" in w or "fill peaked" in w for w in skipped.skipped)
+    assert (
+        len(skipped) >= 3 and said and all("busy in the baseline" in w or "fill peaked" in w for w in skipped.skipped)
+    )
     assert skipped.delta_kt_mean.isna().all()
     in_full = full.set_index("lever").loc[skipped.lever, "delta_kt_mean"]
     assert in_full.abs().max() < 0.1 * full.iloc[0].delta_kt_mean
     ran = t[t.skipped.isna()].set_index("lever").delta_kt_mean
-    assert ran.equals(full.set_index("lever").loc[ran.index, "delta_kt_mean"])    # common random numbers
+    assert ran.equals(full.set_index("lever").loc[ran.index, "delta_kt_mean"])  # common random numbers
     assert t.iloc[0].lever == "p_q:v"
 
 
 def test_morris_sensitivity_ranks_the_fleet_size_above_a_neutral_input():
     d = rail_sea(tons_per_year=20000.0, lot=40.0, vessels=1, capacity=100.0, crossing_h=20.0, closure=STORMY)
-    d["uncertain"] = [{"path": "sea_lines.p_q.vessels.v.capacity_units", "low": 60, "high": 140, "source": "test"},
-                      {"path": "ports.q.terminals.container.yard_capacity_units", "low": 3000, "high": 6000, "source": "test"}]
+    d["uncertain"] = [
+        {"path": "sea_lines.p_q.vessels.v.capacity_units", "low": 60, "high": 140, "source": "test"},
+        {"path": "ports.q.terminals.container.yard_capacity_units", "low": 3000, "high": 6000, "source": "test"},
+    ]
     ranking, runs = sensitivity(build(d), trajectories=4, workers=1)
     r = ranking[ranking.output == "delivered_mt_per_year"].set_index("parameter")
-    assert r.loc["sea_lines.p_q.vessels.v.capacity_units", "mu_star"] > 10 * r.loc["ports.q.terminals.container.yard_capacity_units", "mu_star"]
+    assert (
+        r.loc["sea_lines.p_q.vessels.v.capacity_units", "mu_star"]
+        > 10 * r.loc["ports.q.terminals.container.yard_capacity_units", "mu_star"]
+    )
     assert len(runs) == 4 * 3
 
 
 def test_uncertain_paths_are_validated(base_path):
     with pytest.raises(cs.ScenarioError, match="unknown parameter path"):
-        cs.load_scenario(base_path, overrides={"uncertain": [{"path": "caspian.nope", "low": 0, "high": 1, "source": "x"}]})
+        cs.load_scenario(
+            base_path, overrides={"uncertain": [{"path": "caspian.nope", "low": 0, "high": 1, "source": "x"}]}
+        )
     with pytest.raises(cs.ScenarioError, match="must be below"):
-        cs.load_scenario(base_path, overrides={"uncertain": [{"path": "caspian.load_factor", "low": 1, "high": 0, "source": "x"}]})
+        cs.load_scenario(
+            base_path, overrides={"uncertain": [{"path": "caspian.load_factor", "low": 1, "high": 0, "source": "x"}]}
+        )

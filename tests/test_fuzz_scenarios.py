@@ -10,6 +10,7 @@ run one year through the CLI (the base without warm-up, for speed) and must fini
 or be refused by the run-size check with exit 2 (CORRIDOR_SIM_MEMORY=1G keeps those quick).
 Examples are derandomized so CI sees the same mutants each time; the counts are printed (-s).
 """
+
 from __future__ import annotations
 
 import copy
@@ -34,13 +35,25 @@ BASE = yaml.safe_load((ROOT / "scenarios" / "base.yaml").read_text())
 def _tiny() -> dict:
     """A small corridor that exercises a border crossing, a port, a sea line and a response block."""
     d = rail_sea(tons_per_year=15_000.0, lot=40.0, capacity=100.0)
-    d["rail_links"][0]["crossing"] = {"transshipment_tracks": 1, "transshipment_h": 2.0, "transshipment_cv": 0.5,
-                                      "dwell_mean_h": 6.0, "dwell_cv": 0.6, "source": "test"}
+    d["rail_links"][0]["crossing"] = {
+        "transshipment_tracks": 1,
+        "transshipment_h": 2.0,
+        "transshipment_cv": 0.5,
+        "dwell_mean_h": 6.0,
+        "dwell_cv": 0.6,
+        "source": "test",
+    }
     d["demand"]["flows"][0]["routes"][0].pop("share")
     d["demand"]["flows"][0]["response"] = {
-        "tariff_elasticity": -0.8, "trade_gain_per_day_saved": 0.05, "value_of_time_usd_per_t_day": 3.0,
-        "logit_scale_usd_per_t": 50.0, "reference_tariff_usd_per_t": 100.0, "reference_transit_days": 5.0,
-        "adjustment_per_year": 0.5, "source": "test"}
+        "tariff_elasticity": -0.8,
+        "trade_gain_per_day_saved": 0.05,
+        "value_of_time_usd_per_t_day": 3.0,
+        "logit_scale_usd_per_t": 50.0,
+        "reference_tariff_usd_per_t": 100.0,
+        "reference_transit_days": 5.0,
+        "adjustment_per_year": 0.5,
+        "source": "test",
+    }
     return d
 
 
@@ -76,13 +89,40 @@ def _names(d, path) -> set[str]:
 
 
 VALUES = st.one_of(
-    st.sampled_from([float("inf"), float("-inf"), float("nan"), 1e12, -1e12, 10 ** 400, 1e-9, 0, -1, 0.5,
-                     True, None, "", "abc", "2025-02-30", [], {}, [1, 2], {"x": 1}, "1e400"]),
-    st.floats(allow_nan=True, allow_infinity=True), st.integers(), st.text(max_size=20))
-BOMB = ("a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
-        "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
-        "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
-        "g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n")
+    st.sampled_from(
+        [
+            float("inf"),
+            float("-inf"),
+            float("nan"),
+            1e12,
+            -1e12,
+            10**400,
+            1e-9,
+            0,
+            -1,
+            0.5,
+            True,
+            None,
+            "",
+            "abc",
+            "2025-02-30",
+            [],
+            {},
+            [1, 2],
+            {"x": 1},
+            "1e400",
+        ]
+    ),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(),
+    st.text(max_size=20),
+)
+BOMB = (
+    "a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+    "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+    "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
+    "g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n"
+)
 
 
 @st.composite
@@ -90,8 +130,9 @@ def mutants(draw, base: dict):
     """(kind, file bytes, names an error may use) for one mutation of ``base``."""
     d = copy.deepcopy(base)
     paths = [p for p in _paths(d) if p]
-    kind = draw(st.sampled_from(["value", "value", "value", "delete", "unknown", "reference", "encoding",
-                                 "bomb", "syntax"]))
+    kind = draw(
+        st.sampled_from(["value", "value", "value", "delete", "unknown", "reference", "encoding", "bomb", "syntax"])
+    )
     names: set[str] = set()
     if kind == "value":
         path = draw(st.sampled_from(paths))
@@ -122,12 +163,20 @@ def mutants(draw, base: dict):
             at = draw(st.integers(0, len(text)))
             return kind, text[:at].encode() + b"\x00\xff" + text[at:].encode(), {"NUL"}
         cut = draw(st.integers(0, len(text)))
-        return kind, text.encode()[:cut], set()          # a truncated file may be valid YAML, or not
+        return kind, text.encode()[:cut], set()  # a truncated file may be valid YAML, or not
     if kind == "bomb":
         how = draw(st.sampled_from(["aliases", "recursive", "deep"]))
         if how == "aliases":
-            return kind, (text + "timeline:\n  - {id: b, date: 2024-06-01, description: x, source: x, set: {demand.scale: *g}}\n"
-                          ).replace("name:", BOMB + "name:", 1).encode(), {"aliases"}
+            return (
+                kind,
+                (
+                    text
+                    + "timeline:\n  - {id: b, date: 2024-06-01, description: x, source: x, set: {demand.scale: *g}}\n"
+                )
+                .replace("name:", BOMB + "name:", 1)
+                .encode(),
+                {"aliases"},
+            )
         if how == "recursive":
             return kind, (text + "uncertain: &u [*u]\n").encode(), {"anchor"}
         return kind, (text + "observed: " + "[" * 200 + "]" * 200 + "\n").encode(), {"deeper"}
@@ -142,8 +191,13 @@ def _fuzz(tmp_path: Path, base: dict, examples: int, run_args: list[str]) -> Cou
     stats: Counter = Counter()
     counter = itertools.count()
 
-    @settings(max_examples=examples, deadline=None, derandomize=True, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
     @given(m=mutants(base))
     def one(m):
         kind, data, names = m
@@ -162,21 +216,23 @@ def _fuzz(tmp_path: Path, base: dict, examples: int, run_args: list[str]) -> Cou
                 assert any(n in r.output for n in names), (names, r.output)
             return
         stats["valid"] += 1
-        run = CliRunner().invoke(main, ["run", str(f), *run_args, "--out", str(tmp_path / f"out{i}"),
-                                        "-q", "--no-plots"])
+        run = CliRunner().invoke(
+            main, ["run", str(f), *run_args, "--out", str(tmp_path / f"out{i}"), "-q", "--no-plots"]
+        )
         assert run.exc_info[0] is SystemExit and run.exit_code in (0, 2), run.output
         if run.exit_code == 2:
             assert "too large" in run.output and "--allow-large" in run.output, run.output
             stats["too large"] += 1
         else:
             stats["ran"] += 1
+
     one()
     return stats
 
 
 @pytest.fixture()
 def small_memory(monkeypatch):
-    monkeypatch.setenv("CORRIDOR_SIM_MEMORY", "1G")     # big-but-valid mutants are refused, not run for minutes
+    monkeypatch.setenv("CORRIDOR_SIM_MEMORY", "1G")  # big-but-valid mutants are refused, not run for minutes
 
 
 def test_fuzz_mutants_of_the_base_scenario(tmp_path, small_memory):

@@ -9,6 +9,7 @@ reviewed with the change:
 
     python -m tests.test_golden          # from the clone's root
 """
+
 from __future__ import annotations
 
 import json
@@ -61,8 +62,10 @@ def test_summaries_match_the_golden_files():
         assert check_summary(summary) == [], name
         want = json.loads((GOLDEN / f"tiny_corridor_{name}_summary.json").read_text())
         diff = _differences(want, summary, name)
-        assert not diff, ("behaviour changed (if meant: python -m tests.test_golden, and review the diff):\n  "
-                          + "\n  ".join(diff[:40]))
+        assert not diff, (
+            "behaviour changed (if meant: python -m tests.test_golden, and review the diff):\n  "
+            + "\n  ".join(diff[:40])
+        )
 
 
 def test_the_golden_corridor_exercises_what_it_claims():
@@ -70,9 +73,10 @@ def test_the_golden_corridor_exercises_what_it_claims():
     s = json.loads((GOLDEN / "tiny_corridor_replicated_summary.json").read_text())
     y = s["years"]["2025"]
     assert y["binding_bottleneck"]["binding"] and y["binding_bottleneck"]["kind"] == "fleet"
-    assert 0.05 < y["route_split"]["boxes"]["to_inland"]["mean"] < 0.95           # a real route choice
-    assert s["years"]["2024"]["flows"]["wagons"]["tons_generated"]["mean"] > \
-        y["flows"]["wagons"]["tons_generated"]["mean"]                            # the demand path falls
+    assert 0.05 < y["route_split"]["boxes"]["to_inland"]["mean"] < 0.95  # a real route choice
+    assert (
+        s["years"]["2024"]["flows"]["wagons"]["tons_generated"]["mean"] > y["flows"]["wagons"]["tons_generated"]["mean"]
+    )  # the demand path falls
     assert [i["id"] for i in s["interventions"]] == ["second_feeder_group", "faster_border"]
 
 

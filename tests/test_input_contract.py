@@ -5,6 +5,7 @@ Each case from issue 12 runs as a real subprocess (``CASES``); the numeric bound
 field by field in-process; the run-size estimate, --resume's checks and failed replications
 have their own tests.
 """
+
 from __future__ import annotations
 
 import copy
@@ -50,8 +51,13 @@ timeline:
 
 
 def _cli(args, env=None, timeout=120) -> subprocess.CompletedProcess:
-    return subprocess.run([CS, *map(str, args)], capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, "COLUMNS": "200", **(env or {})})
+    return subprocess.run(
+        [CS, *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "COLUMNS": "200", **(env or {})},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +68,11 @@ def w(tmp_path_factory) -> Path:
     (w / "latin1.yaml").write_bytes(base.replace("name: base", "name: base  # café").encode("latin-1"))
     (w / "utf16.yaml").write_bytes(base.encode("utf-16"))
     (w / "binary.yaml").write_bytes(bytes(range(256)) * 4)
-    (w / "baddate.yaml").write_text(f"extends: {BASE}\n" + BOMB.split("    set:")[0].replace("2024-06-01", "2025-02-30")
-                                    + "    set: {demand.scale: 2}\n")
+    (w / "baddate.yaml").write_text(
+        f"extends: {BASE}\n"
+        + BOMB.split("    set:")[0].replace("2024-06-01", "2025-02-30")
+        + "    set: {demand.scale: 2}\n"
+    )
     (w / "deep.yaml").write_text("name: " + "[" * 5000 + "]" * 5000 + "\n")
     for i in range(40):
         (w / f"chain{i}.yaml").write_text(f"extends: chain{i + 1}.yaml\n")
@@ -86,8 +95,12 @@ def w(tmp_path_factory) -> Path:
     (w / "afile").write_text("x")
     runner = CliRunner()
     assert runner.invoke(main, ["run", str(w / "tiny.yaml"), "--out", str(w / "one"), "-q"]).exit_code == 0
-    assert runner.invoke(main, ["run", str(w / "tiny.yaml"), "-n", "3", "-w", "1", "--out", str(w / "reps"),
-                                "-q", "--no-plots"]).exit_code == 0
+    assert (
+        runner.invoke(
+            main, ["run", str(w / "tiny.yaml"), "-n", "3", "-w", "1", "--out", str(w / "reps"), "-q", "--no-plots"]
+        ).exit_code
+        == 0
+    )
     for name, damage in DAMAGES.items():
         shutil.copytree(w / ("one" if name.startswith("one") else "reps"), w / name)
         damage(w / name)
@@ -107,6 +120,7 @@ def _edit_manifest(fn):
     def damage(d: Path) -> None:
         m = json.loads((d / "manifest.json").read_text())
         (d / "manifest.json").write_text(json.dumps(fn(m)))
+
     return damage
 
 
@@ -138,48 +152,95 @@ CASES = {
     "extends a folder": (["validate", "{w}/extdir.yaml"], 2, ["extdir.yaml", "adir.yaml", "a folder"]),
     "extends a binary file": (["validate", "{w}/extbin.yaml"], 2, ["extbin.yaml", "binary.yaml", "binary file"]),
     "extends a FIFO": (["validate", "{w}/extfifo.yaml"], 2, ["extfifo.yaml", "named pipe"]),
-    "extends a file that is not a scenario": (["validate", "{w}/extsecret.yaml"], 2,
-                                              ["extsecret.yaml", "secret.yaml", "not a scenario file"]),
+    "extends a file that is not a scenario": (
+        ["validate", "{w}/extsecret.yaml"],
+        2,
+        ["extsecret.yaml", "secret.yaml", "not a scenario file"],
+    ),
     "alias bomb in a timeline value": (["validate", "{w}/bomb.yaml"], 2, ["bomb.yaml", "aliases", "200,000"]),
     "recursive alias": (["validate", "{w}/recursive.yaml"], 2, ["recursive.yaml", "its own anchor"]),
     "file over 1 MiB": (["validate", "{w}/huge.yaml"], 2, ["huge.yaml", "1 MiB"]),
     "berths 10**400": (["run", "{w}/berths.yaml"], 2, ["berths", "less than or equal to 100"]),
     "scenario is a folder": (["run", "{w}/adir.yaml"], 2, ["adir.yaml", "directory"]),
     "--seed -1": (["run", "{w}/tiny.yaml", "--seed", "-1"], 2, ["--seed", "-1"]),
-    "unreachable --scheduler": (["run", "{w}/tiny.yaml", "-n", "2", "--out", "{w}/x1", "--scheduler",
-                                 "tcp://127.0.0.1:1"], 2, ["--scheduler", "tcp://127.0.0.1:1"]),
-    "malformed --scheduler": (["sweep", "{w}/tiny.yaml", "--vary", "demand.scale=1,2", "--out", "{w}/x2",
-                               "--scheduler", "tcp://nohost"], 2, ["--scheduler", "tcp://HOST:PORT"]),
-    "uncreatable --out with -n 2": (["run", "{w}/tiny.yaml", "-n", "2", "--out", "{w}/afile/sub"], 2,
-                                    ["--out", "afile is a file"]),
-    "malformed sweep --vary": (["sweep", "{w}/tiny.yaml", "--vary", "demand.scale=[1", "--out", "{w}/x3"], 2,
-                               ["--vary demand.scale", "'[1'"]),
-    "--vary without values": (["sweep", "{w}/tiny.yaml", "--vary", "demand.scale=", "--out", "{w}/x4"], 2,
-                              ["--vary", "at least one value"]),
-    "alias bomb in --set": (["validate", "{w}/tiny.yaml", "--set",
-                             "demand.scale=" + "[" * 100 + "]" * 100], 2, ["--set demand.scale", "deeper"]),
-    "demand x1000": (["run", str(BASE), "--years", "2024", "--set", "demand.scale=1000", "--out", "{w}/x5"], 2,
-                     ["too large", f"{X1000_LOTS:,.0f} consignments", "--allow-large"]),
+    "unreachable --scheduler": (
+        ["run", "{w}/tiny.yaml", "-n", "2", "--out", "{w}/x1", "--scheduler", "tcp://127.0.0.1:1"],
+        2,
+        ["--scheduler", "tcp://127.0.0.1:1"],
+    ),
+    "malformed --scheduler": (
+        ["sweep", "{w}/tiny.yaml", "--vary", "demand.scale=1,2", "--out", "{w}/x2", "--scheduler", "tcp://nohost"],
+        2,
+        ["--scheduler", "tcp://HOST:PORT"],
+    ),
+    "uncreatable --out with -n 2": (
+        ["run", "{w}/tiny.yaml", "-n", "2", "--out", "{w}/afile/sub"],
+        2,
+        ["--out", "afile is a file"],
+    ),
+    "malformed sweep --vary": (
+        ["sweep", "{w}/tiny.yaml", "--vary", "demand.scale=[1", "--out", "{w}/x3"],
+        2,
+        ["--vary demand.scale", "'[1'"],
+    ),
+    "--vary without values": (
+        ["sweep", "{w}/tiny.yaml", "--vary", "demand.scale=", "--out", "{w}/x4"],
+        2,
+        ["--vary", "at least one value"],
+    ),
+    "alias bomb in --set": (
+        ["validate", "{w}/tiny.yaml", "--set", "demand.scale=" + "[" * 100 + "]" * 100],
+        2,
+        ["--set demand.scale", "deeper"],
+    ),
+    "demand x1000": (
+        ["run", str(BASE), "--years", "2024", "--set", "demand.scale=1000", "--out", "{w}/x5"],
+        2,
+        ["too large", f"{X1000_LOTS:,.0f} consignments", "--allow-large"],
+    ),
     "too many replications": (["run", "{w}/tiny.yaml", "-n", "1000000000"], 2, ["--replications"]),
-    "report on damaged metadata.json": (["report", "{w}/one_badmeta", "--out", "{w}/r1.html"], 2,
-                                        ["one_badmeta/metadata.json", "damaged"]),
+    "report on damaged metadata.json": (
+        ["report", "{w}/one_badmeta", "--out", "{w}/r1.html"],
+        2,
+        ["one_badmeta/metadata.json", "damaged"],
+    ),
     "charts on damaged metadata.json": (["charts", "{w}/one_badmeta"], 2, ["one_badmeta/metadata.json", "damaged"]),
-    "report on a damaged replicated folder": (["report", "{w}/reps_badmeta", "--out", "{w}/r2.html"], 2,
-                                              ["reps_badmeta/metadata.json", "damaged"]),
-    "report on empty replications/": (["report", "{w}/reps_norep", "--out", "{w}/r3.html"], 2,
-                                      ["reps_norep/replications", "no replication"]),
+    "report on a damaged replicated folder": (
+        ["report", "{w}/reps_badmeta", "--out", "{w}/r2.html"],
+        2,
+        ["reps_badmeta/metadata.json", "damaged"],
+    ),
+    "report on empty replications/": (
+        ["report", "{w}/reps_norep", "--out", "{w}/r3.html"],
+        2,
+        ["reps_norep/replications", "no replication"],
+    ),
     "charts on empty replications/": (["charts", "{w}/reps_norep"], 2, ["reps_norep/replications", "no replication"]),
-    "--resume, truncated manifest": (["run", "{w}/tiny.yaml", "-n", "3", "--out", "{w}/reps_truncated", "--resume"],
-                                     2, ["reps_truncated/manifest.json", "damaged"]),
-    "--resume, empty manifest": (["run", "{w}/tiny.yaml", "-n", "3", "--out", "{w}/reps_emptymanifest", "--resume"],
-                                 2, ["reps_emptymanifest/manifest.json", "damaged"]),
-    "--resume, list-shaped manifest": (["run", "{w}/tiny.yaml", "-n", "3", "--out", "{w}/reps_list", "--resume"],
-                                       2, ["reps_list/manifest.json", "not a mapping"]),
-    "--resume, manifest without a key": (["run", "{w}/tiny.yaml", "-n", "3", "--out", "{w}/reps_nokey", "--resume"],
-                                         2, ["reps_nokey/manifest.json", "seed"]),
-    "--resume, corrupt Parquet file": (["run", "{w}/tiny.yaml", "-n", "3", "-w", "1", "--out", "{w}/reps_parquet",
-                                        "--resume", "-q", "--no-plots"], 0,
-                                       ["rep_001", "annual.parquet", "damaged", "running it again"]),
+    "--resume, truncated manifest": (
+        ["run", "{w}/tiny.yaml", "-n", "3", "--out", "{w}/reps_truncated", "--resume"],
+        2,
+        ["reps_truncated/manifest.json", "damaged"],
+    ),
+    "--resume, empty manifest": (
+        ["run", "{w}/tiny.yaml", "-n", "3", "--out", "{w}/reps_emptymanifest", "--resume"],
+        2,
+        ["reps_emptymanifest/manifest.json", "damaged"],
+    ),
+    "--resume, list-shaped manifest": (
+        ["run", "{w}/tiny.yaml", "-n", "3", "--out", "{w}/reps_list", "--resume"],
+        2,
+        ["reps_list/manifest.json", "not a mapping"],
+    ),
+    "--resume, manifest without a key": (
+        ["run", "{w}/tiny.yaml", "-n", "3", "--out", "{w}/reps_nokey", "--resume"],
+        2,
+        ["reps_nokey/manifest.json", "seed"],
+    ),
+    "--resume, corrupt Parquet file": (
+        ["run", "{w}/tiny.yaml", "-n", "3", "-w", "1", "--out", "{w}/reps_parquet", "--resume", "-q", "--no-plots"],
+        0,
+        ["rep_001", "annual.parquet", "damaged", "running it again"],
+    ),
 }
 
 
@@ -196,8 +257,8 @@ def test_each_case_exits_cleanly_as_a_subprocess(w, case):
         assert word in out, f"{word!r} not in:\n{out}"
     assert took < 30, f"{case} took {took:.0f} s: refusing should be quick"
     if code == 2:
-        assert p.stderr.count("\nerror:") + p.stderr.startswith("error:") <= 1   # one paragraph
-    assert "hunter2" not in out                           # a file that is not a scenario is never quoted
+        assert p.stderr.count("\nerror:") + p.stderr.startswith("error:") <= 1  # one paragraph
+    assert "hunter2" not in out  # a file that is not a scenario is never quoted
 
 
 def test_a_resumed_replication_of_another_seed_is_run_again(tmp_path):
@@ -207,22 +268,25 @@ def test_a_resumed_replication_of_another_seed_is_run_again(tmp_path):
     runner = CliRunner()
     a, b = tmp_path / "a", tmp_path / "b"
     assert runner.invoke(main, ["run", str(tiny), "-n", "2", "-w", "1", "--out", str(a), "-q"]).exit_code == 0
-    assert runner.invoke(main, ["run", str(tiny), "-n", "2", "-w", "1", "--seed", "9", "--out", str(b),
-                                "-q"]).exit_code == 0
+    assert (
+        runner.invoke(main, ["run", str(tiny), "-n", "2", "-w", "1", "--seed", "9", "--out", str(b), "-q"]).exit_code
+        == 0
+    )
     shutil.rmtree(a / "replications" / "rep_001")
-    shutil.copytree(b / "replications" / "rep_001", a / "replications" / "rep_001")   # another run's replication
+    shutil.copytree(b / "replications" / "rep_001", a / "replications" / "rep_001")  # another run's replication
     r = runner.invoke(main, ["run", str(tiny), "-n", "2", "-w", "1", "--out", str(a), "-q", "--resume"])
     assert r.exit_code == 0, r.output
     assert "rep_001" in r.output and "seed" in r.output and "running it again" in r.output
     s = json.loads((a / "summary.json").read_text())
     m = json.loads((a / "manifest.json").read_text())
-    assert s["seeds"] == m["seeds"]                      # the seeds reported are this run's
+    assert s["seeds"] == m["seeds"]  # the seeds reported are this run's
     meta = json.loads((a / "replications" / "rep_001" / "metadata.json").read_text())
     assert meta["seed"] == m["seeds"][1]
 
 
 def test_a_failed_replication_is_recorded_and_the_others_carry_on(tmp_path, monkeypatch):
     import corridor_sim.experiment as ex
+
     tiny = tmp_path / "tiny.yaml"
     tiny.write_text(yaml.safe_dump(TINY, sort_keys=False))
     bad = ex.replication_seed(1, 1)
@@ -232,6 +296,7 @@ def test_a_failed_replication_is_recorded_and_the_others_carry_on(tmp_path, monk
         if seed == bad:
             raise ZeroDivisionError("float division by zero")
         return real(scn, seed=seed, **kw)
+
     monkeypatch.setattr(ex, "run", flaky)
     out = tmp_path / "f"
     r = CliRunner().invoke(main, ["run", str(tiny), "-n", "3", "-w", "1", "--out", str(out), "-q"])
@@ -257,18 +322,20 @@ def test_demand_x1000_is_refused_in_well_under_a_second_of_work(monkeypatch):
         cs.run(scn, seed=1)
     assert time.perf_counter() - t0 < 2.0
     size = runsize.estimate(cs.load_scenario(BASE, years=(2024, 2035)))
-    assert 20_000 < size.lots < 100_000 and size.peak_bytes < 1e9      # the base itself runs anywhere
+    assert 20_000 < size.lots < 100_000 and size.peak_bytes < 1e9  # the base itself runs anywhere
     assert runsize.check(cs.load_scenario(BASE, years=(2024, 2035))).lots == size.lots
 
 
 def test_the_estimate_follows_demand_years_and_lot_size():
     one = runsize.estimate(cs.load_scenario(BASE, years=(2024, 2024)))
-    assert runsize.estimate(cs.load_scenario(BASE, overrides={"demand.scale": 2}, years=(2024, 2024))).lots == \
-        pytest.approx(2 * one.lots, rel=1e-9)
+    assert runsize.estimate(
+        cs.load_scenario(BASE, overrides={"demand.scale": 2}, years=(2024, 2024))
+    ).lots == pytest.approx(2 * one.lots, rel=1e-9)
     assert runsize.estimate(cs.load_scenario(BASE, years=(2024, 2025))).lots > 1.8 * one.lots
-    lots = runsize.estimate(cs.load_scenario(BASE, overrides={"demand.flows.crude_kz_btc.lot_units": 40},
-                                             years=(2024, 2024))).lots
-    assert lots > one.lots + 30_000               # crude in 40-t lots instead of 4,000-t: ~35,000 more a year
+    lots = runsize.estimate(
+        cs.load_scenario(BASE, overrides={"demand.flows.crude_kz_btc.lot_units": 40}, years=(2024, 2024))
+    ).lots
+    assert lots > one.lots + 30_000  # crude in 40-t lots instead of 4,000-t: ~35,000 more a year
 
 
 def test_replications_count_against_memory_too(monkeypatch):
@@ -307,7 +374,7 @@ def _set(d, path, value):
 def test_infinity_and_huge_values_are_refused_in_every_numeric_field(base_dict):
     leaves = [p for p in _numeric_leaves(base_dict) if p[0] not in ("uncertain",)]
     fields = {p[-1] for p in leaves if isinstance(p[-1], str)}
-    assert len(fields) >= 33, sorted(fields)                 # the issue counted ~33 fields accepting infinity
+    assert len(fields) >= 33, sorted(fields)  # the issue counted ~33 fields accepting infinity
     for path in leaves:
         for bad in (float("inf"), float("-inf"), float("nan"), 1e12):
             d = copy.deepcopy(base_dict)
@@ -323,17 +390,20 @@ def test_infinity_and_huge_values_are_refused_in_every_numeric_field(base_dict):
             cs.validate_dict(d, "base.yaml")
 
 
-@pytest.mark.parametrize("setting, field", [
-    ("demand.flows.containers_cn_az.interarrival_cv=.inf", "interarrival_cv"),
-    ("goal_mt_per_year=.inf", "goal_mt_per_year"),
-    ("demand.flows.containers_cn_az.tons_per_year=.inf", "tons_per_year"),
-    ("warmup_days=1e12", "warmup_days"),
-    ("sea_lines.ferry_kuryk_alat.vessels.asco_ferry.count=1000000000000", "count"),
-    ("demand.flows.containers_cn_az.lot_units=1e-9", "lot_units"),
-    ("demand.flows.containers_cn_az.response.reference_tariff_usd_per_t=0", "reference_tariff_usd_per_t"),
-    ("ports.aktau.weather.closure_mean_h=1e-9", "closure_mean_h"),
-    ("output.levels_every_h=1e-6", "levels_every_h"),
-])
+@pytest.mark.parametrize(
+    "setting, field",
+    [
+        ("demand.flows.containers_cn_az.interarrival_cv=.inf", "interarrival_cv"),
+        ("goal_mt_per_year=.inf", "goal_mt_per_year"),
+        ("demand.flows.containers_cn_az.tons_per_year=.inf", "tons_per_year"),
+        ("warmup_days=1e12", "warmup_days"),
+        ("sea_lines.ferry_kuryk_alat.vessels.asco_ferry.count=1000000000000", "count"),
+        ("demand.flows.containers_cn_az.lot_units=1e-9", "lot_units"),
+        ("demand.flows.containers_cn_az.response.reference_tariff_usd_per_t=0", "reference_tariff_usd_per_t"),
+        ("ports.aktau.weather.closure_mean_h=1e-9", "closure_mean_h"),
+        ("output.levels_every_h=1e-6", "levels_every_h"),
+    ],
+)
 def test_values_that_used_to_validate_and_then_crash_or_hang(base_path, setting, field):
     r = CliRunner().invoke(main, ["run", str(base_path), "--years", "2024", "--set", setting, "--out", "unused"])
     assert r.exit_code == 2 and field in r.output and r.exc_info[0] is SystemExit, r.output

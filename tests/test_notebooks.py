@@ -4,6 +4,7 @@ Each notebook is executed headless with nbclient in a kernel of *this* interpret
 corridor_sim under test), with notebooks/ as its working directory. The stored files are checked
 to be clean (no outputs, no execution counts) so they are committed that way.
 """
+
 from __future__ import annotations
 
 import os
@@ -34,6 +35,7 @@ def _runs_this_python(argv: list[str]) -> bool:
 
 def _spec_ok() -> bool:
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
     try:
         spec = KernelSpecManager().get_kernel_spec(KERNEL)
     except NoSuchKernel:
@@ -47,6 +49,7 @@ def kernel_name(tmp_path_factory):
     jupyter_client does not find one (once per session); if a user-level spec still shadows it,
     put a private copy first on JUPYTER_PATH."""
     from ipykernel.kernelspec import install
+
     with pytest.MonkeyPatch.context() as mp:
         if not _spec_ok():
             try:
@@ -56,8 +59,10 @@ def kernel_name(tmp_path_factory):
         if not _spec_ok():
             prefix = tmp_path_factory.mktemp("jupyter")
             install(user=False, prefix=str(prefix))
-            mp.setenv("JUPYTER_PATH", os.pathsep.join(filter(None, [str(prefix / "share" / "jupyter"),
-                                                                   os.environ.get("JUPYTER_PATH")])))
+            mp.setenv(
+                "JUPYTER_PATH",
+                os.pathsep.join(filter(None, [str(prefix / "share" / "jupyter"), os.environ.get("JUPYTER_PATH")])),
+            )
         assert _spec_ok(), "no python3 kernelspec for this interpreter"
         yield KERNEL
 
@@ -68,8 +73,11 @@ def test_notebook_stored_clean(name):
     nbformat.validate(nb)
     assert nb.nbformat == 4
     assert nb.metadata.get("kernelspec", {}).get("name") == KERNEL
-    dirty = [i for i, c in enumerate(nb.cells)
-             if c.cell_type == "code" and (c.get("outputs") or c.get("execution_count") is not None)]
+    dirty = [
+        i
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code" and (c.get("outputs") or c.get("execution_count") is not None)
+    ]
     assert not dirty, f"{name}: cells {dirty} have stored outputs; clear them before committing"
 
 
@@ -78,10 +86,11 @@ def test_notebook_runs(name, kernel_name):
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     # First, in memory only: prove the kernel is this interpreter (the stored file is untouched).
     nb.cells.insert(0, nbformat.v4.new_code_cell(f"import sys\nassert sys.prefix == {sys.prefix!r}, sys.prefix"))
-    client = nbclient.NotebookClient(nb, kernel_name=kernel_name, timeout=CELL_TIMEOUT_S,
-                                     resources={"metadata": {"path": str(NOTEBOOKS)}})
+    client = nbclient.NotebookClient(
+        nb, kernel_name=kernel_name, timeout=CELL_TIMEOUT_S, resources={"metadata": {"path": str(NOTEBOOKS)}}
+    )
     t0 = time.perf_counter()
-    client.execute()          # raises CellExecutionError on the first cell that fails
+    client.execute()  # raises CellExecutionError on the first cell that fails
     elapsed = time.perf_counter() - t0
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
     assert not errors, errors

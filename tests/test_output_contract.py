@@ -7,6 +7,7 @@
    removed on every exit path; those of a killed run are cleaned up by the next one.
 4. A killed run's worker processes die with it.
 """
+
 from __future__ import annotations
 
 import json
@@ -57,14 +58,17 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 # ----------------------------------------------------------------------------------------------
 # 1. Never empty a folder corridor-sim did not write
 # ----------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("command", [
-    ["run", "{s}", "--out", "{d}"],
-    ["run", "{s}", "--out", "{d}", "--overwrite"],
-    ["run", "{s}", "-n", "2", "-w", "1", "--out", "{d}", "--overwrite"],
-    ["run", "{s}", "-n", "2", "-w", "1", "--out", "{d}", "--resume"],
-    ["sweep", "{s}", "--vary", "demand.scale=1,2", "-w", "1", "--out", "{d}", "--overwrite"],
-    ["compare", "{s}", "--route-flow", "f", "--out", "{d}", "--overwrite"],
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["run", "{s}", "--out", "{d}"],
+        ["run", "{s}", "--out", "{d}", "--overwrite"],
+        ["run", "{s}", "-n", "2", "-w", "1", "--out", "{d}", "--overwrite"],
+        ["run", "{s}", "-n", "2", "-w", "1", "--out", "{d}", "--resume"],
+        ["sweep", "{s}", "--vary", "demand.scale=1,2", "-w", "1", "--out", "{d}", "--overwrite"],
+        ["compare", "{s}", "--route-flow", "f", "--out", "{d}", "--overwrite"],
+    ],
+)
 def test_a_folder_corridor_sim_did_not_write_is_never_emptied(tmp_path, tiny, command):
     d = tmp_path / "d"
     d.mkdir()
@@ -112,6 +116,7 @@ def test_an_interrupted_overwrite_keeps_the_old_replications(tmp_path):
     def stop_after_one(done, total):
         if done == 1:
             raise KeyboardInterrupt
+
     with pytest.raises(KeyboardInterrupt):
         replicate(s, 3, seed=7, out=out, workers=1, overwrite=True, progress=stop_after_one)
     assert snapshot(out) == before
@@ -125,22 +130,25 @@ def _replace_and_die(out: str, seed: int, patch: str) -> None:
     res = cs.run(build(TINY), seed=seed)
     die = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)
     if patch == "before swap":
-        output.swap_in = die                              # every file written, nothing swapped
+        output.swap_in = die  # every file written, nothing swapped
     elif patch == "between renames":
-        output._exchange = lambda a, b: False             # the portable two-rename swap ...
+        output._exchange = lambda a, b: False  # the portable two-rename swap ...
         real_rename = os.rename
         calls = []
 
         def rename(a, b):
             calls.append(a)
-            if len(calls) == 2:                           # ... killed between its two renames
+            if len(calls) == 2:  # ... killed between its two renames
                 die()
             real_rename(a, b)
+
         os.rename = rename
     elif patch == "replicating":
+
         def progress(done, total):
             if done == 2:
                 die()
+
         replicate(build(TINY), 4, seed=seed, out=out, workers=1, overwrite=True, progress=progress)
         return
     res.write(out, plots=False, overwrite=True)
@@ -159,20 +167,23 @@ def test_a_kill_while_replacing_loses_nothing_and_the_next_run_cleans_up(tmp_pat
     child.join(60)
     assert child.exitcode == -signal.SIGKILL
     left = leftovers(tmp_path)
-    assert left and all(f".{os.getpid()}-" not in n for n in left)          # the dead child's, named by its pid
+    assert left and all(f".{os.getpid()}-" not in n for n in left)  # the dead child's, named by its pid
     if where == "between renames":
-        assert not out.exists()                            # the old results sit under their .old- name
+        assert not out.exists()  # the old results sit under their .old- name
     else:
         assert snapshot(out) == before
-    output.claim(out, overwrite=True)                      # what the next command does first
+    output.claim(out, overwrite=True)  # what the next command does first
     assert leftovers(tmp_path) == []
-    assert snapshot(out) == before                         # ... including putting an old folder back
+    assert snapshot(out) == before  # ... including putting an old folder back
 
 
 def test_a_killed_single_run_leaves_no_temporary_folder_for_long(tmp_path, base_path):
     out = tmp_path / "y"
-    p = subprocess.Popen([CS, "run", str(base_path), "--years", "2024", "--out", str(out), "-q"],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    p = subprocess.Popen(
+        [CS, "run", str(base_path), "--years", "2024", "--out", str(out), "-q"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 120
     while not list(tmp_path.glob(".y.tmp-*")) and p.poll() is None and time.time() < deadline:
         time.sleep(0.01)
@@ -187,8 +198,12 @@ def test_a_killed_single_run_leaves_no_temporary_folder_for_long(tmp_path, base_
 
 def test_sigterm_removes_the_temporary_folder(tmp_path, base_path):
     out = tmp_path / "t"
-    p = subprocess.Popen([CS, "run", str(base_path), "--years", "2024", "--out", str(out), "-q"],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(
+        [CS, "run", str(base_path), "--years", "2024", "--out", str(out), "-q"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.time() + 120
     while not list(tmp_path.glob(".t.tmp-*")) and p.poll() is None and time.time() < deadline:
         time.sleep(0.01)
@@ -201,8 +216,14 @@ def test_sigterm_removes_the_temporary_folder(tmp_path, base_path):
 # ----------------------------------------------------------------------------------------------
 # 3. Temporary names: unique, exclusive, never through a symlink
 # ----------------------------------------------------------------------------------------------
-OLD_FIXED_NAMES = [".summary.json.tmp", ".metadata.json.tmp", ".manifest.json.tmp", ".annual.csv.tmp",
-                   ".annual_tons.png.tmp", ".corridor_map.png.tmp"]
+OLD_FIXED_NAMES = [
+    ".summary.json.tmp",
+    ".metadata.json.tmp",
+    ".manifest.json.tmp",
+    ".annual.csv.tmp",
+    ".annual_tons.png.tmp",
+    ".corridor_map.png.tmp",
+]
 
 
 def test_planted_symlinks_are_never_followed(tmp_path, tiny):
@@ -210,21 +231,21 @@ def test_planted_symlinks_are_never_followed(tmp_path, tiny):
     outside.mkdir()
     out = tmp_path / "r"
     assert invoke("run", tiny, "-n", "2", "-w", "1", "--out", out, "-q", "--detail").exit_code == 0
-    for name in OLD_FIXED_NAMES:                           # the fixed names earlier versions wrote through
+    for name in OLD_FIXED_NAMES:  # the fixed names earlier versions wrote through
         (out / name).symlink_to(outside / name.strip("."))
     (out / "totals.csv").unlink()
     (out / "totals.csv").symlink_to(outside / "victim.csv")  # a link at a destination is replaced, not followed
     (outside / "victim.csv").write_text("mine")
     (tmp_path / ".rep.html.tmp").symlink_to(outside / "rep.html")
     assert invoke("run", tiny, "-n", "3", "-w", "1", "--out", out, "-q", "--resume", "--detail").exit_code == 0
-    assert invoke("charts", out, "--days", "5").exit_code == 0          # the charts draw the detail
+    assert invoke("charts", out, "--days", "5").exit_code == 0  # the charts draw the detail
     r = invoke("report", out, "--out", tmp_path / "rep.html")
     assert r.exit_code == 0, r.output
     assert sorted(p.name for p in outside.iterdir()) == ["victim.csv"]
     assert (outside / "victim.csv").read_text() == "mine"
     assert (out / "totals.csv").is_file() and not (out / "totals.csv").is_symlink()
     names = [output.temp_prefix("x") for _ in range(2)]
-    assert names[0] == names[1] and f"-{os.getpid()}-" in names[0]   # the prefix; mkstemp/mkdtemp add the unique part
+    assert names[0] == names[1] and f"-{os.getpid()}-" in names[0]  # the prefix; mkstemp/mkdtemp add the unique part
 
 
 def test_report_never_replaces_a_file_it_did_not_write(tmp_path, tiny):
@@ -280,13 +301,16 @@ def _running(pid: int) -> bool:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except OSError:
         return False
-    return state != "Z"                                    # a zombie has exited
+    return state != "Z"  # a zombie has exited
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_a_sigkilled_replicated_run_takes_its_workers_with_it(tmp_path, base_path):
-    p = subprocess.Popen([CS, "run", str(base_path), "--years", "2024", "-n", "4", "--workers", "2",
-                          "--out", str(tmp_path / "r"), "-q"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    p = subprocess.Popen(
+        [CS, "run", str(base_path), "--years", "2024", "-n", "4", "--workers", "2", "--out", str(tmp_path / "r"), "-q"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 120
     workers: list[int] = []
     while time.time() < deadline and p.poll() is None:

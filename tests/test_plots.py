@@ -1,5 +1,6 @@
 """Plots are rendered to files and say what they show: titles, units, legends, content; they read
 names, goals, thresholds and ports from the scenario; and the same results draw the same picture."""
+
 import subprocess
 import sys
 import textwrap
@@ -10,8 +11,15 @@ import pytest
 
 from corridor_sim import plots
 
-PNG_NAMES = {"annual_tons", "utilization", "utilization_by_year", "transit_days", "transit_by_year", "port_levels",
-             "corridor_map"}
+PNG_NAMES = {
+    "annual_tons",
+    "utilization",
+    "utilization_by_year",
+    "transit_days",
+    "transit_by_year",
+    "port_levels",
+    "corridor_map",
+}
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +86,7 @@ def test_utilization_ranks_resources_with_readable_names(base_results):
     widths = [p.get_width() for p in ax.patches]
     assert widths == sorted(widths) and max(widths) <= 100.0 + 1e-9
     ticks = [t.get_text() for t in ax.get_yticklabels()]
-    assert not any(":" in t and "_" in t for t in ticks), ticks          # no internal ids
+    assert not any(":" in t and "_" in t for t in ticks), ticks  # no internal ids
     assert any("Kuryk–Alat rail ferries" in t for t in ticks)
 
 
@@ -107,13 +115,20 @@ def test_port_levels_plots_the_scenarios_ports_by_name(base_results):
 
 def test_sweep_ticks_whole_numbers_and_morris_bars_stay_positive():
     import pandas as pd
-    summary = pd.DataFrame({"x.count": [5, 6, 8], "delivered_mt_last_year_mean": [4.0, 4.3, 4.6],
-                            "delivered_mt_last_year_ci_low": [3.9, 4.2, 4.5],
-                            "delivered_mt_last_year_ci_high": [4.1, 4.4, 4.7]})
+
+    summary = pd.DataFrame(
+        {
+            "x.count": [5, 6, 8],
+            "delivered_mt_last_year_mean": [4.0, 4.3, 4.6],
+            "delivered_mt_last_year_ci_low": [3.9, 4.2, 4.5],
+            "delivered_mt_last_year_ci_high": [4.1, 4.4, 4.7],
+        }
+    )
     ax = plots.sweep_plot(summary, ["x.count"]).axes[0]
     assert list(ax.get_xticks()) == [5, 6, 8]
-    ranking = pd.DataFrame({"output": ["o", "o"], "parameter": ["a", "b"], "mu_star": [0.1, 2.0],
-                            "mu_star_conf": [0.5, 0.3]})
+    ranking = pd.DataFrame(
+        {"output": ["o", "o"], "parameter": ["a", "b"], "mu_star": [0.1, 2.0], "mu_star_conf": [0.5, 0.3]}
+    )
     ax = plots.sensitivity_plot(ranking).axes[0]
     lows = [seg[0][0] for coll in ax.collections for seg in coll.get_segments()]
     assert min(lows) >= 0
@@ -146,8 +161,9 @@ def test_the_map_is_the_same_in_two_processes(base_path):
     digests = set()
     for seed in ("1", "2"):
         env = {"PYTHONHASHSEED": seed, "PATH": ""}
-        p = subprocess.run([sys.executable, "-c", MAP_SCRIPT, str(base_path)], capture_output=True, text=True,
-                           timeout=300, env=env)
+        p = subprocess.run(
+            [sys.executable, "-c", MAP_SCRIPT, str(base_path)], capture_output=True, text=True, timeout=300, env=env
+        )
         assert p.returncode == 0, p.stderr
         digests.add(p.stdout.strip())
     assert len(digests) == 1

@@ -1,4 +1,5 @@
 """What a reader sees: what-if folders and labels, terminal tables, reprs, conventions (issue 15)."""
+
 from __future__ import annotations
 
 import json
@@ -19,10 +20,22 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_a_set_run_writes_to_a_folder_named_after_its_overrides_and_says_so(tmp_path, base_path):
     cwd = os.getcwd()
-    os.chdir(tmp_path)           # the default folder is results/<slug> under the working directory
+    os.chdir(tmp_path)  # the default folder is results/<slug> under the working directory
     try:
-        r = CliRunner().invoke(main, ["run", str(base_path), "--years", "2024", "-q", "--set", "demand.scale=1.5",
-                                      "--set", "sea_lines.ferry_kuryk_alat.vessels.asco_ferry.count=9"])
+        r = CliRunner().invoke(
+            main,
+            [
+                "run",
+                str(base_path),
+                "--years",
+                "2024",
+                "-q",
+                "--set",
+                "demand.scale=1.5",
+                "--set",
+                "sea_lines.ferry_kuryk_alat.vessels.asco_ferry.count=9",
+            ],
+        )
     finally:
         os.chdir(cwd)
     assert r.exit_code == 0, r.output
@@ -34,8 +47,10 @@ def test_a_set_run_writes_to_a_folder_named_after_its_overrides_and_says_so(tmp_
     assert summary["overrides"] == want and meta["overrides"] == want
     assert summary["label"] == "base (demand.scale=1.5, sea_lines.ferry_kuryk_alat.vessels.asco_ferry.count=9)"
     import matplotlib.image  # noqa: F401  (the plots exist and are labelled: the title text is in the figure)
+
     res = cs.run(cs.load_scenario(base_path, overrides={"demand.scale": 1.5}, years=(2024, 2024)), seed=1)
     from corridor_sim import plots
+
     assert "demand.scale=1.5" in plots.annual_tons(res).axes[0].get_title(loc="left")
     assert res.scenario.overrides == {"demand.scale": 1.5} and "demand.scale=1.5" in repr(res)
 
@@ -44,40 +59,86 @@ def test_folder_names_of_what_ifs_are_safe_and_distinct(base_path):
     a = cs.load_scenario(base_path, overrides={"timeline.btc_oil_pause.description": "a/b: c"})
     b = cs.load_scenario(base_path, overrides={"timeline.btc_oil_pause.description": "a_b_ c"})
     assert re.fullmatch(r"[A-Za-z0-9._=+-]+", a.slug) and a.slug != b.slug
-    long = cs.load_scenario(base_path, overrides={f"demand.flows.{f.id}.growth_pct_per_year": 3
-                                                  for f in cs.load_scenario(base_path).demand.flows})
+    long = cs.load_scenario(
+        base_path,
+        overrides={f"demand.flows.{f.id}.growth_pct_per_year": 3 for f in cs.load_scenario(base_path).demand.flows},
+    )
     assert len(long.slug) <= 96 and long.slug.startswith("base--")
     assert cs.load_scenario(base_path).slug == "base"
 
 
 def _wide_lines(text: str, width: int = 80) -> list[str]:
-    return [line for line in text.splitlines() if len(line) > width and not line.startswith("corridor-sim:")
-            and "written to" not in line]
+    return [
+        line
+        for line in text.splitlines()
+        if len(line) > width and not line.startswith("corridor-sim:") and "written to" not in line
+    ]
 
 
 def test_terminal_tables_fit_80_columns_and_show_intervals(tmp_path, base_path):
     env = dict(os.environ, COLUMNS="80")
     exe = [sys.executable, "-m", "corridor_sim"]
-    p = subprocess.run([*exe, "compare", str(base_path), str(base_path.parent / "zangezur.yaml"), "--years",
-                        "2024-2025", "-n", "2", "-w", "2", "--no-plots", "--out", str(tmp_path / "c")],
-                       capture_output=True, text=True, timeout=600, env=env)
+    p = subprocess.run(
+        [
+            *exe,
+            "compare",
+            str(base_path),
+            str(base_path.parent / "zangezur.yaml"),
+            "--years",
+            "2024-2025",
+            "-n",
+            "2",
+            "-w",
+            "2",
+            "--no-plots",
+            "--out",
+            str(tmp_path / "c"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
     assert p.returncode == 0, p.stderr
     assert _wide_lines(p.stdout) == [], p.stdout
-    assert re.search(r"\d\.\d\d ± \d\.\d\d", p.stdout), p.stdout       # mean ± half-width with n > 1
-    assert "2/2 runs" in p.stderr or "runs done" in p.stderr          # progress in a log, not a terminal
-    q = subprocess.run([*exe, "run", str(base_path), "--years", "2024", "--no-plots", "--out", str(tmp_path / "r")],
-                       capture_output=True, text=True, timeout=600, env=env)
+    assert re.search(r"\d\.\d\d ± \d\.\d\d", p.stdout), p.stdout  # mean ± half-width with n > 1
+    assert "2/2 runs" in p.stderr or "runs done" in p.stderr  # progress in a log, not a terminal
+    q = subprocess.run(
+        [*exe, "run", str(base_path), "--years", "2024", "--no-plots", "--out", str(tmp_path / "r")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
     assert q.returncode == 0, q.stderr
     assert _wide_lines(q.stdout) == [] and "containers_cn_az" in q.stdout and "wait before" in q.stdout
     assert "% of the simulated time" in q.stderr
-    quiet = subprocess.run([*exe, "-q", "run", str(base_path), "--years", "2024", "--no-plots", "--out",
-                            str(tmp_path / "r"), "--overwrite"], capture_output=True, text=True, timeout=600, env=env)
+    quiet = subprocess.run(
+        [
+            *exe,
+            "-q",
+            "run",
+            str(base_path),
+            "--years",
+            "2024",
+            "--no-plots",
+            "--out",
+            str(tmp_path / "r"),
+            "--overwrite",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
     assert quiet.returncode == 0 and "simulated time" not in quiet.stderr
 
 
 def test_compare_with_one_replication_warns(tmp_path, base_path):
-    r = CliRunner().invoke(main, ["compare", str(base_path), "--years", "2024", "-n", "1", "--no-plots", "-q",
-                                  "--out", str(tmp_path / "c")])
+    r = CliRunner().invoke(
+        main,
+        ["compare", str(base_path), "--years", "2024", "-n", "1", "--no-plots", "-q", "--out", str(tmp_path / "c")],
+    )
     assert r.exit_code == 0, r.output
     assert "1 replication(s)" in r.output and "may mislead" in r.output
 
@@ -86,6 +147,7 @@ def test_reprs_are_compact(base_results, base_path):
     from corridor_sim.compare import compare_results
     from corridor_sim.display import HTML_LIMIT, TEXT_LIMIT
     from corridor_sim.replicated import Replicated
+
     s = cs.load_scenario(base_path, years=(2024, 2025))
     runs = [cs.run(s, seed=k) for k in (1, 2)]
     rep = Replicated(s, 1, runs)
@@ -102,9 +164,14 @@ def test_python_m_corridor_sim_version():
     assert p.returncode == 0 and p.stdout.strip() == f"corridor-sim, version {cs.__version__}"
 
 
-@pytest.mark.parametrize("name,args", [("scenario.schema.json", ["schema", "--json"]),
-                                       ("scenario.partial.schema.json", ["schema", "--json", "--partial"]),
-                                       ("kpis.md", ["kpis"])])
+@pytest.mark.parametrize(
+    "name,args",
+    [
+        ("scenario.schema.json", ["schema", "--json"]),
+        ("scenario.partial.schema.json", ["schema", "--json", "--partial"]),
+        ("kpis.md", ["kpis"]),
+    ],
+)
 def test_generated_docs_are_current(name, args):
     r = CliRunner().invoke(main, args)
     assert r.exit_code == 0
@@ -113,6 +180,7 @@ def test_generated_docs_are_current(name, args):
 
 def _plain(x):
     import datetime
+
     if isinstance(x, dict):
         return {str(k): _plain(v) for k, v in x.items()}
     if isinstance(x, list):
@@ -123,6 +191,7 @@ def _plain(x):
 def test_scenario_files_name_a_schema_they_follow():
     import jsonschema
     import yaml
+
     for f in sorted((ROOT / "scenarios").glob("*.yaml")):
         first = f.read_text().splitlines()[0]
         assert first.startswith("# yaml-language-server: $schema="), f
@@ -152,13 +221,17 @@ def test_sources_stay_inside_the_repository():
                     if re.search(r"shared/|corridor_facts", line) and "compiled from the cited sources" not in line:
                         hits.append(f"{path.relative_to(ROOT)}:{i}")
     readme = (ROOT / "README.md").read_text()
-    hits += [f"README.md:{i}" for i, line in enumerate(readme.splitlines(), 1)
-             if re.search(r"shared/|corridor_facts", line) and "compiled from the cited sources" not in line]
+    hits += [
+        f"README.md:{i}"
+        for i, line in enumerate(readme.splitlines(), 1)
+        if re.search(r"shared/|corridor_facts", line) and "compiled from the cited sources" not in line
+    ]
     assert hits == []
 
 
 def test_the_explorer_runs_a_what_if_and_says_what_binds(base_path):
     from corridor_sim.explore import explorer, vessel_groups, what_if
+
     s = cs.load_scenario(base_path)
     groups = vessel_groups(s)
     assert "Kuryk–Alat rail ferries: ASCO ferries (52 wagons)" in groups
@@ -168,4 +241,4 @@ def test_the_explorer_runs_a_what_if_and_says_what_binds(base_path):
     assert "ferry_kuryk_alat.vessels.asco_ferry.count=8" in more.label and "binds" in repr(more)
     assert "<b>" in more._repr_html_()
     ui = explorer(base_path.parent)
-    assert ui is not None and len(ui.children) == 5      # ipywidgets is in the test extra
+    assert ui is not None and len(ui.children) == 5  # ipywidgets is in the test extra

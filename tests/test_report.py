@@ -1,4 +1,5 @@
 """The corridor map, operations charts and the HTML report, checked in a real headless Chromium."""
+
 from __future__ import annotations
 
 import os
@@ -26,7 +27,7 @@ def test_map_shows_zangezur_closed_before_and_open_after(zangezur_run):
     fig = plots.corridor_map(zangezur_run, 2027)
     ax = fig.axes[0]
     dotted = [l for l in ax.get_lines() if l.get_linestyle() == ":"]
-    assert len(dotted) >= len(zangezur)                       # the closed route is drawn, dotted
+    assert len(dotted) >= len(zangezur)  # the closed route is drawn, dotted
     labels = {t.get_text() for t in ax.texts}
     labels |= {c.get_text() for c in ax.get_children() if hasattr(c, "get_text")}
     assert {"Aktau port", "Kuryk port", "Port of Baku (Alat)", "Dostyk"} <= labels
@@ -41,22 +42,30 @@ def test_stringline_and_gantt_draw_the_window(zangezur_run):
     assert len(ax.get_lines()) > 5 and "km" in ax.get_ylabel()
     g = plots.fleet_gantt(zangezur_run, start="2028-11-15", days=30)
     closures, fleet = g.axes[:2]
-    assert len(fleet.collections) > 10                        # one broken bar per vessel and state
-    assert len(closures.collections) >= 1                     # a strip of storm closures per port
+    assert len(fleet.collections) > 10  # one broken bar per vessel and state
+    assert len(closures.collections) >= 1  # a strip of storm closures per port
     assert any("held by weather" in t.get_text() for t in fleet.get_legend().get_texts())
     with pytest.raises(ValueError):
-        plots.stringline(zangezur_run, ["aktau", "alat"])    # a sea leg has no rail time-distance
+        plots.stringline(zangezur_run, ["aktau", "alat"])  # a sea leg has no rail time-distance
 
 
 def test_charts_command(tmp_path, base_path):
     lean = tmp_path / "lean"
-    assert CliRunner().invoke(main, ["run", str(base_path), "--years", "2024", "--out", str(lean), "-q",
-                                     "--no-plots"]).exit_code == 0
+    assert (
+        CliRunner()
+        .invoke(main, ["run", str(base_path), "--years", "2024", "--out", str(lean), "-q", "--no-plots"])
+        .exit_code
+        == 0
+    )
     r = CliRunner().invoke(main, ["charts", str(lean)])
-    assert r.exit_code == 2 and "--detail" in r.output             # the charts need the per-train detail
+    assert r.exit_code == 2 and "--detail" in r.output  # the charts need the per-train detail
     out = tmp_path / "b"
-    assert CliRunner().invoke(main, ["run", str(base_path), "--years", "2024", "--out", str(out), "-q",
-                                     "--no-plots", "--detail"]).exit_code == 0
+    assert (
+        CliRunner()
+        .invoke(main, ["run", str(base_path), "--years", "2024", "--out", str(out), "-q", "--no-plots", "--detail"])
+        .exit_code
+        == 0
+    )
     r = CliRunner().invoke(main, ["charts", str(out), "--from", "2024-11-01", "--days", "20"])
     assert r.exit_code == 0, r.output
     for png in ("corridor_map", "stringline", "fleet_gantt"):
@@ -73,25 +82,53 @@ def _chromium() -> str | None:
 
 def test_report_loads_in_headless_chromium(tmp_path, base_path):
     runner = CliRunner()
-    assert runner.invoke(main, ["run", str(base_path), "--years", "2024", "--out", str(tmp_path / "base"), "-q",
-                                "--no-plots"]).exit_code == 0
-    assert runner.invoke(main, ["run", str(base_path.parent / "zangezur.yaml"), "--years", "2027-2029", "--out",
-                                str(tmp_path / "zangezur"), "-q", "--no-plots"]).exit_code == 0
+    assert (
+        runner.invoke(
+            main, ["run", str(base_path), "--years", "2024", "--out", str(tmp_path / "base"), "-q", "--no-plots"]
+        ).exit_code
+        == 0
+    )
+    assert (
+        runner.invoke(
+            main,
+            [
+                "run",
+                str(base_path.parent / "zangezur.yaml"),
+                "--years",
+                "2027-2029",
+                "--out",
+                str(tmp_path / "zangezur"),
+                "-q",
+                "--no-plots",
+            ],
+        ).exit_code
+        == 0
+    )
     report = tmp_path / "report.html"
     r = runner.invoke(main, ["report", str(tmp_path / "base"), str(tmp_path / "zangezur"), "--out", str(report)])
     assert r.exit_code == 0, r.output
     text = report.read_text()
-    assert "<script" not in text and "http://" not in text and "https://" not in text   # self-contained
+    assert "<script" not in text and "http://" not in text and "https://" not in text  # self-contained
     exe = _chromium()
     if exe is None:
         if os.environ.get("CI"):
             pytest.fail("CI must have Chromium (the .ci/run script installs it)")
         pytest.skip("Chromium is not installed here")
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=exe, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run", "--disable-quic"])
+        browser = p.chromium.launch(
+            executable_path=exe,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         console, errors = [], []
         page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
@@ -104,10 +141,20 @@ def test_report_loads_in_headless_chromium(tmp_path, base_path):
         page.screenshot(path=str(tmp_path / "report.png"), full_page=False)
         browser.close()
     assert [c for c in console if c.startswith(("error", "warning"))] == [] and errors == []
-    assert sections == ["Summary", "Scenarios", "Results", "What binds", "Corridor map", "Plots by scenario",
-                        "Bottleneck ranking", "Sustainable capacity", "Parameters and sources", "Assumptions"]
-    assert len(widths) >= 8 and min(widths) > 500              # every embedded image decoded
-    assert "zangezur, 2027" in maps and "zangezur, 2029" in maps   # the route before and after it opens
+    assert sections == [
+        "Summary",
+        "Scenarios",
+        "Results",
+        "What binds",
+        "Corridor map",
+        "Plots by scenario",
+        "Bottleneck ranking",
+        "Sustainable capacity",
+        "Parameters and sources",
+        "Assumptions",
+    ]
+    assert len(widths) >= 8 and min(widths) > 500  # every embedded image decoded
+    assert "zangezur, 2027" in maps and "zangezur, 2029" in maps  # the route before and after it opens
     assert (tmp_path / "report.png").stat().st_size > 30_000
 
 
@@ -115,23 +162,28 @@ def test_report_summary_and_assumptions_follow_the_scenario(tmp_path, base_path)
     """A changed parameter changes the report's text: the assumptions are written from the run, and
     the summary from its results; a --set run is labelled as the what-if it is."""
     from corridor_sim.report import build_report
+
     runner = CliRunner()
     for extra, out in (([], "plain"), (["--set", "caspian.sea_level_decline_cm_per_year=7"], "seven")):
-        r = runner.invoke(main, ["run", str(base_path), "--years", "2024-2025", "--out", str(tmp_path / out), "-q",
-                                 "--no-plots", *extra])
+        r = runner.invoke(
+            main,
+            ["run", str(base_path), "--years", "2024-2025", "--out", str(tmp_path / out), "-q", "--no-plots", *extra],
+        )
         assert r.exit_code == 0, r.output
     plain = build_report([tmp_path / "plain"])
     seven = build_report([tmp_path / "seven"])
     assert "20 cm/yr" in plain and "20 cm/yr" not in seven and "7 cm/yr" in seven
     assert "caspian.sea_level_decline_cm_per_year=7" in seven and "What-if" in seven
     assert "caspian.sea_level_decline_cm_per_year" not in plain
-    summary = plain[plain.index('id="summary"'):plain.index('id="scenarios"')]
-    assert "not by 2025" in summary and "10 Mt/yr" in summary       # the goal and the year, from the results
+    summary = plain[plain.index('id="summary"') : plain.index('id="scenarios"')]
+    assert "not by 2025" in summary and "10 Mt/yr" in summary  # the goal and the year, from the results
     goal = build_report([tmp_path / "plain"]).replace("x", "x")
     cap = tmp_path / "cap"
     cap.mkdir()
-    (cap / "capacity.csv").write_text("scenario,year,cargo,capacity_mt,capacity_mt_ci_low,capacity_mt_ci_high,binding\n"
-                                      "base,2024,all,5.2,4.8,5.6,tanker\nbase,2025,all,10.4,10.0,10.8,ferry\n")
+    (cap / "capacity.csv").write_text(
+        "scenario,year,cargo,capacity_mt,capacity_mt_ci_low,capacity_mt_ci_high,binding\n"
+        "base,2024,all,5.2,4.8,5.6,tanker\nbase,2025,all,10.4,10.0,10.8,ferry\n"
+    )
     with_cap = build_report([tmp_path / "plain"], capacity=[cap])
     assert "capacity reaches it: <b>2025 (10.40 ± 0.40 Mt/yr)</b>" in with_cap
     assert goal.count("<h2") == with_cap.count("<h2")

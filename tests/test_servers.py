@@ -1,5 +1,6 @@
 """The model's own servers and yards: grants at once, FIFO waits, capacity changes, and results
 identical to grants sent through the SimPy kernel."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -31,20 +32,35 @@ def _both_ways(scn: cs.Scenario, seed: int, monkeypatch) -> tuple[cs.Results, cs
 
 def test_grants_at_once_give_the_same_base_year_as_grants_through_the_kernel(base_path, monkeypatch):
     fast, kernel = _both_ways(cs.load_scenario(base_path, years=(2024, 2024)), 3, monkeypatch)
-    assert kernel.metadata["events"] > fast.metadata["events"] + 10_000     # the switch did reroute grants
+    assert kernel.metadata["events"] > fast.metadata["events"] + 10_000  # the switch did reroute grants
     _same_tables(fast, kernel)
 
 
 def test_grants_at_once_give_the_same_results_through_storms_and_capacity_changes(monkeypatch):
     # storms hold ships at both ports; the timeline cuts the origin yard, then adds berths, tracks and space
-    d = rail_sea(yard=600.0, tons_per_year=300 * 365, vessels=3, capacity=200.0, tracks=1,
-                 closure=[0.3] * 12, warmup_days=20)
+    d = rail_sea(
+        yard=600.0, tons_per_year=300 * 365, vessels=3, capacity=200.0, tracks=1, closure=[0.3] * 12, warmup_days=20
+    )
     d["timeline"] = [
-        {"id": "cut", "date": "2023-04-01", "description": "yard cut", "source": "test",
-         "set": {"ports.p.terminals.container.yard_capacity_units": 250.0}},
-        {"id": "grow", "date": "2023-09-01", "description": "more of everything", "source": "test",
-         "set": {"ports.p.terminals.container.yard_capacity_units": 900.0,
-                 "ports.p.terminals.container.rail_tracks": 2, "ports.q.terminals.container.berths": 2}}]
+        {
+            "id": "cut",
+            "date": "2023-04-01",
+            "description": "yard cut",
+            "source": "test",
+            "set": {"ports.p.terminals.container.yard_capacity_units": 250.0},
+        },
+        {
+            "id": "grow",
+            "date": "2023-09-01",
+            "description": "more of everything",
+            "source": "test",
+            "set": {
+                "ports.p.terminals.container.yard_capacity_units": 900.0,
+                "ports.p.terminals.container.rail_tracks": 2,
+                "ports.q.terminals.container.berths": 2,
+            },
+        },
+    ]
     for seed in (1, 2):
         fast, kernel = _both_ways(build(d), seed, monkeypatch)
         assert kernel.metadata["events"] > fast.metadata["events"]
@@ -94,7 +110,7 @@ def test_a_fall_in_capacity_lets_users_finish_and_holds_the_queue():
     env.process(user("c", 2.0, 1.0))
     env.process(fewer_servers())
     env.run()
-    assert granted == {"a": 0.0, "b": 0.0, "c": 6.0}      # c waits until both are gone, not just one
+    assert granted == {"a": 0.0, "b": 0.0, "c": 6.0}  # c waits until both are gone, not just one
 
 
 def test_a_monitored_resource_meters_busy_time_queue_and_waits():
@@ -112,7 +128,7 @@ def test_a_monitored_resource_meters_busy_time_queue_and_waits():
     r.close(10.0)
     assert r.busy.area == [8.0] and r.queue.area == [4.0]
     assert r.grants.count == [2] and r.grants.wait_sum == [4.0]
-    assert r.queue.peak == [1.0]                  # the request granted at once never counted as queued
+    assert r.queue.peak == [1.0]  # the request granted at once never counted as queued
 
 
 def test_a_smaller_yard_loses_its_space_as_cargo_leaves_in_line():
@@ -135,7 +151,7 @@ def test_a_smaller_yard_loses_its_space_as_cargo_leaves_in_line():
 
     env.process(lot("big", 0.0, 8.0))
     env.process(cut())
-    env.process(lot("small", 2.0, 3.0))          # fits in the 2 units free only after the cut is served
+    env.process(lot("small", 2.0, 3.0))  # fits in the 2 units free only after the cut is served
     env.process(leave())
     env.run()
     assert log == [("big", 0.0), ("small", 3.0)]
@@ -144,14 +160,21 @@ def test_a_smaller_yard_loses_its_space_as_cargo_leaves_in_line():
 
 def test_a_timeline_yard_cut_holds_the_yard_to_its_new_size():
     d = rail_sea(yard=1000.0, tons_per_year=150 * 365, vessels=1, capacity=100.0, crossing_h=30.0)
-    d["timeline"] = [{"id": "cut", "date": "2023-07-01", "description": "yard cut", "source": "test",
-                      "set": {"ports.p.terminals.container.yard_capacity_units": 300.0}}]
+    d["timeline"] = [
+        {
+            "id": "cut",
+            "date": "2023-07-01",
+            "description": "yard cut",
+            "source": "test",
+            "set": {"ports.p.terminals.container.yard_capacity_units": 300.0},
+        }
+    ]
     res = cs.run(build(d), seed=1)
     lv = res.levels[(res.levels.port == "p") & (res.levels.metric == "yard_units")]
     before, after = lv[lv.t_h < H_JUL_2023], lv[lv.t_h >= H_JUL_2023]
-    assert before.value.max() > 500.0                         # the ship is the bottleneck: the yard fills
+    assert before.value.max() > 500.0  # the ship is the bottleneck: the yard fills
     settled = after[after.value <= 300.0].t_h.min()
-    assert settled < H_JUL_2023 + 24 * 30                     # the cargo already there leaves within weeks
+    assert settled < H_JUL_2023 + 24 * 30  # the cargo already there leaves within weeks
     assert (after[after.t_h >= settled].value <= 300.0 + 1e-9).all()
     row = res.resources[res.resources.resource == "p:container:yard"].iloc[0]
     assert row.capacity == 300.0

@@ -5,6 +5,7 @@ main's code wrote them before the presentation work (issue 15). Presentation may
 (e.g. the wait before entry); every column that was there must come out the same. Whoever
 changes the model on purpose regenerates the files (the command is in this module).
 """
+
 from pathlib import Path
 
 import pandas as pd
@@ -24,7 +25,8 @@ def regenerate() -> None:
     r = _run()
     r.annual.to_csv(GOLDEN / "base_2024_2025_seed1_annual.csv", index=False, float_format="%.6f")
     r.resources[["year", "resource", "kind", "utilization", "mean_queue", "mean_wait_h"]].to_csv(
-        GOLDEN / "base_2024_2025_seed1_resources.csv", index=False, float_format="%.6f")
+        GOLDEN / "base_2024_2025_seed1_resources.csv", index=False, float_format="%.6f"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +41,14 @@ def test_base_tables_are_unchanged(run, table, keys):
     assert list(got[keys].astype(str).itertuples(index=False)) == list(want[keys].astype(str).itertuples(index=False))
     for col in want.columns:
         if pd.api.types.is_numeric_dtype(want[col]):
-            pd.testing.assert_series_equal(got[col].astype(float), want[col].astype(float), check_names=False,
-                                           rtol=0, atol=5e-6, obj=f"{table}.{col}")
+            pd.testing.assert_series_equal(
+                got[col].astype(float),
+                want[col].astype(float),
+                check_names=False,
+                rtol=0,
+                atol=5e-6,
+                obj=f"{table}.{col}",
+            )
         else:
             assert got[col].astype(str).tolist() == want[col].astype(str).tolist(), f"{table}.{col}"
 

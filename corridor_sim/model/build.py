@@ -11,6 +11,7 @@ is loaded (``Scenario.timeline_states``); at its date the model diffs the old an
 component its new configuration. One mechanism serves a second track, a new ferry, a port phase,
 a tariff cut and the opening of a route.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -38,7 +39,7 @@ class InterventionApplied(NamedTuple):
 
     id: str
     date: str
-    t_h: float                   # when it took effect (the first simulated hour if dated before it)
+    t_h: float  # when it took effect (the first simulated hour if dated before it)
     description: str
     source: str
     set: dict
@@ -78,15 +79,18 @@ class Model:
                 self._log(iv, t0)
             elif t_iv < self.bounds[-1]:
                 pending.append((t_iv, iv, after))
-        self.live = s                           # the scenario as it stands now in the run
+        self.live = s  # the scenario as it stands now in the run
         self.caspian = s.caspian
         self.demand = s.demand
         self._change_times = [t for t, _, _ in pending]
         env, b = self.env, self.bounds
 
-        self.links = {(l.from_node, l.to_node): RailLink(env, l, b, self.streams.get(f"rail:{l.id}"),
-                                                         self.streams.get(f"rail:{l.id}:background"), self.ledger)
-                      for l in s.rail_links}
+        self.links = {
+            (l.from_node, l.to_node): RailLink(
+                env, l, b, self.streams.get(f"rail:{l.id}"), self.streams.get(f"rail:{l.id}:background"), self.ledger
+            )
+            for l in s.rail_links
+        }
         self.ports: dict[str, Port] = {}
         self.terminals: dict[tuple[str, str], Terminal] = {}
         for p in s.ports:
@@ -96,16 +100,36 @@ class Model:
                 port.terminals[t.cargo] = term
                 self.terminals[(p.id, t.cargo)] = term
             env.process(storm_process(env, port, self.cal, self.streams.get(f"weather:{p.id}")))
-        self.lines = {(l.from_port, l.to_port, l.cargo): SeaLine(
-            env, l, self.terminals[(l.from_port, l.cargo)], self.terminals[(l.to_port, l.cargo)],
-            b, self.load_factor, self.streams, rec) for l in s.sea_lines}
+        self.lines = {
+            (l.from_port, l.to_port, l.cargo): SeaLine(
+                env,
+                l,
+                self.terminals[(l.from_port, l.cargo)],
+                self.terminals[(l.to_port, l.cargo)],
+                b,
+                self.load_factor,
+                self.streams,
+                rec,
+            )
+            for l in s.sea_lines
+        }
 
         self.flows: dict[str, FlowState] = {}
         for f in s.demand.flows:
             state = self.flows[f.id] = FlowState(f, {r.id: self._legs(r.path, f.cargo) for r in f.routes})
             self.plans.extend(state.replan(f, None, t0, self.cal.year_of(max(t0, 0.0)), s.demand))
-            env.process(flow_process(env, state, self, s.cargo_classes[f.cargo].t_per_unit, self.cal,
-                                     self.ledger, self.streams.get(f"demand:{f.id}"), self._launch))
+            env.process(
+                flow_process(
+                    env,
+                    state,
+                    self,
+                    s.cargo_classes[f.cargo].t_per_unit,
+                    self.cal,
+                    self.ledger,
+                    self.streams.get(f"demand:{f.id}"),
+                    self._launch,
+                )
+            )
         if pending:
             env.process(self._timeline(pending))
 
@@ -123,8 +147,9 @@ class Model:
 
     # -- routing ---------------------------------------------------------------------------------
     def _legs(self, path: list[str], cargo: str) -> tuple:
-        return tuple(self.links[(a, b)] if (a, b) in self.links else self.lines[(a, b, cargo)]
-                     for a, b in zip(path, path[1:]))
+        return tuple(
+            self.links[(a, b)] if (a, b) in self.links else self.lines[(a, b, cargo)] for a, b in zip(path, path[1:])
+        )
 
     def _launch(self, lot: Lot) -> None:
         first = lot.legs[0]
@@ -151,8 +176,11 @@ class Model:
 
     # -- timeline and demand re-planning ---------------------------------------------------------
     def _log(self, iv, t_h: float) -> None:
-        self.applied.append(InterventionApplied(iv.id, iv.date.isoformat(), t_h, iv.description, iv.source,
-                                                dict(iv.set), dict(iv.scale)))
+        self.applied.append(
+            InterventionApplied(
+                iv.id, iv.date.isoformat(), t_h, iv.description, iv.source, dict(iv.set), dict(iv.scale)
+            )
+        )
 
     def _timeline(self, pending):
         env = self.env
@@ -188,8 +216,11 @@ class Model:
         """Re-split every flow over its open routes and move its demand multiplier, from the
         transit days simulated in ``data_year`` (a new year) or with this year's data (a timeline entry)."""
         for f in self.demand.flows:
-            days = (self.ledger.route_outlook_days(data_year, data_year - self.years[0], f.id)
-                    if data_year >= self.years[0] else None)
+            days = (
+                self.ledger.route_outlook_days(data_year, data_year - self.years[0], f.id)
+                if data_year >= self.years[0]
+                else None
+            )
             self.plans.extend(self.flows[f.id].replan(f, days, now, year, self.demand, new_year))
 
     # -- observation -------------------------------------------------------------------------------
@@ -201,7 +232,9 @@ class Model:
         rows += [r for term in self.terminals.values() for r in term.server_rows(ys)]
         rows += [r for term in self.terminals.values() for r in term.yard_rows(ys)]
         units = self.scenario.cargo_classes
-        rows += [r for line in self.lines.values() for r in line.resource_rows(ys, self.bounds, units[line.cfg.cargo].unit)]
+        rows += [
+            r for line in self.lines.values() for r in line.resource_rows(ys, self.bounds, units[line.cfg.cargo].unit)
+        ]
         return rows
 
     def link_rows(self) -> list[LinkYear]:
@@ -211,8 +244,9 @@ class Model:
         return [r for line in self.lines.values() for r in line.line_rows(self.years)]
 
     def level_rows(self) -> list[LevelStat]:
-        return ([r for term in self.terminals.values() for r in term.level_rows()]
-                + [r for port in self.ports.values() for r in port.level_rows()])
+        return [r for term in self.terminals.values() for r in term.level_rows()] + [
+            r for port in self.ports.values() for r in port.level_rows()
+        ]
 
     # -- running -------------------------------------------------------------------------------------
     def run(self, progress: Callable[[float], None] | None = None, chunk_h: float = 24.0 * 7) -> Model:
@@ -237,8 +271,12 @@ class Model:
                 self._replan(self.years[k - 1], mark, self.years[k], new_year=True)
         self.events = n
         end = self.bounds[-1]
-        components: list[Any] = [*self.links.values(), *self.terminals.values(), *self.ports.values(),
-                                 *self.lines.values()]
+        components: list[Any] = [
+            *self.links.values(),
+            *self.terminals.values(),
+            *self.ports.values(),
+            *self.lines.values(),
+        ]
         for c in components:
             c.finish(end)
         return self

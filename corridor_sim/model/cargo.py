@@ -4,6 +4,7 @@ Lots move as batches, never as one process per wagon or TEU. A vessel or an onwa
 part of a lot: ``split`` carves off the part, tonnes in proportion, and the pieces keep the
 consignment id and every timestamp so far, so delivered rows still carry each stage's times.
 """
+
 from __future__ import annotations
 
 import math
@@ -29,18 +30,31 @@ NO_STAMPS: list = _Discard()
 
 
 class Lot:
-    __slots__ = ("id", "consignment", "flow", "cargo", "route", "legs", "pos", "tons", "units",
-                 "t_generated", "t_entered", "stamps")
+    __slots__ = (
+        "id",
+        "consignment",
+        "flow",
+        "cargo",
+        "route",
+        "legs",
+        "pos",
+        "tons",
+        "units",
+        "t_generated",
+        "t_entered",
+        "stamps",
+    )
 
-    def __init__(self, lot_id: int, flow: str, cargo: str, route: str, legs: tuple,
-                 tons: float, units: float, now: float):
+    def __init__(
+        self, lot_id: int, flow: str, cargo: str, route: str, legs: tuple, tons: float, units: float, now: float
+    ):
         self.id = lot_id
         self.consignment = lot_id
         self.flow = flow
         self.cargo = cargo
         self.route = route
-        self.legs = legs          # the route's legs (rail links and sea lines), in order
-        self.pos = 0              # index of the leg the lot is on or waiting for
+        self.legs = legs  # the route's legs (rail links and sea lines), in order
+        self.pos = 0  # index of the leg the lot is on or waiting for
         self.tons = tons
         self.units = units
         self.t_generated = now
@@ -114,12 +128,12 @@ class FlowYear:
     entry per delivered consignment (or part), what its distributions of days need. Arrays of
     doubles, not rows, so a run that keeps no detail holds ~40 bytes per delivery."""
 
-    generated: array = field(default_factory=lambda: array("d"))       # tonnes, one entry per consignment
-    diverted: array = field(default_factory=lambda: array("d"))        # tonnes
-    tons: array = field(default_factory=lambda: array("d"))            # delivered
+    generated: array = field(default_factory=lambda: array("d"))  # tonnes, one entry per consignment
+    diverted: array = field(default_factory=lambda: array("d"))  # tonnes
+    tons: array = field(default_factory=lambda: array("d"))  # delivered
     units: array = field(default_factory=lambda: array("d"))
-    transit_days: array = field(default_factory=lambda: array("d"))    # generated -> delivered
-    corridor_days: array = field(default_factory=lambda: array("d"))   # entered -> delivered
+    transit_days: array = field(default_factory=lambda: array("d"))  # generated -> delivered
+    corridor_days: array = field(default_factory=lambda: array("d"))  # entered -> delivered
 
 
 def _no_year(t: float) -> int:
@@ -274,9 +288,22 @@ class Ledger:
             fy.corridor_days.append((now - lot.t_entered) / 24.0)
         if self.deliveries is not None:
             lot.stamps.append(("delivered", now))
-            self.deliveries.append(Delivery(lot.id, lot.consignment, lot.flow, lot.cargo, lot.route, where,
-                                            lot.tons, lot.units, lot.t_generated, lot.t_entered, now,
-                                            _stamp_dict(lot.stamps)))
+            self.deliveries.append(
+                Delivery(
+                    lot.id,
+                    lot.consignment,
+                    lot.flow,
+                    lot.cargo,
+                    lot.route,
+                    where,
+                    lot.tons,
+                    lot.units,
+                    lot.t_generated,
+                    lot.t_entered,
+                    now,
+                    _stamp_dict(lot.stamps),
+                )
+            )
 
     def close_year(self, t_end: float) -> None:
         """Integrate the route stocks up to ``t_end`` (a year boundary) before the year is read."""

@@ -13,6 +13,7 @@ and scales its trend demand by
 (tariff / reference)^elasticity x (1 + gain per day saved)^(reference days - transit days).
 Flows without one keep their fixed shares (renormalized over open routes) and trend demand.
 """
+
 from __future__ import annotations
 
 import math
@@ -34,14 +35,14 @@ class DemandPlan(NamedTuple):
     year: int
     flow: str
     route: str
-    share: float                              # of the flow's consignments sent this way
+    share: float  # of the flow's consignments sent this way
     tariff_usd_per_t: float | None
-    observed_days: float | None               # last year's days on the route (Little's law), at a year start
-    transit_days: float | None                # the days shippers expect (adaptive), responding flows only
+    observed_days: float | None  # last year's days on the route (Little's law), at a year start
+    transit_days: float | None  # the days shippers expect (adaptive), responding flows only
     generalized_cost_usd_per_t: float | None  # tariff + value of time x expected days
-    demand_multiplier: float                  # the response to tariffs and time (1: the path as is)
-    trend_tons_per_year: float                # the demand path this year, before the response
-    demand_tons_per_year: float               # trend x multiplier
+    demand_multiplier: float  # the response to tariffs and time (1: the path as is)
+    trend_tons_per_year: float  # the demand path this year, before the response
+    demand_tons_per_year: float  # trend x multiplier
 
 
 class FlowState:
@@ -59,7 +60,7 @@ class FlowState:
 
     def __init__(self, flow: Flow, legs: dict[str, tuple]):
         self.flow = flow
-        self.legs = legs                       # route id -> compiled legs
+        self.legs = legs  # route id -> compiled legs
         self.multiplier = 1.0
         self.anchor: float | None = None
         self.anchor_shares: dict[str, float] | None = None
@@ -68,8 +69,15 @@ class FlowState:
         self.route_ids: list[str] = []
         self.cum: np.ndarray = np.zeros(0)
 
-    def replan(self, flow: Flow, simulated_days: dict[str, float] | None, t_h: float, year: int,
-               demand: Demand, new_year: bool = False) -> list[DemandPlan]:
+    def replan(
+        self,
+        flow: Flow,
+        simulated_days: dict[str, float] | None,
+        t_h: float,
+        year: int,
+        demand: Demand,
+        new_year: bool = False,
+    ) -> list[DemandPlan]:
         """Recompute the split and multiplier; return the new plan, one record per open route."""
         self.flow = flow
         tariff_factor = demand.tariff_factor
@@ -88,32 +96,41 @@ class FlowState:
                 prior = self.expected.get(r.id, r.expected_transit_days or resp.reference_transit_days)
                 sim = (simulated_days or {}).get(r.id)
                 self.expected[r.id] = prior if (sim is None or not new_year) else lam * sim + (1 - lam) * prior
-            tariffs = tariff_factor * np.array([r.tariff_usd_per_t if r.tariff_usd_per_t is not None
-                                                else resp.reference_tariff_usd_per_t for r in open_routes])
+            tariffs = tariff_factor * np.array(
+                [
+                    r.tariff_usd_per_t if r.tariff_usd_per_t is not None else resp.reference_tariff_usd_per_t
+                    for r in open_routes
+                ]
+            )
             days = np.array([self.expected[r.id] for r in open_routes])
             cost = tariffs + resp.value_of_time_usd_per_t_day * days
             target_shares = logit_shares(cost.tolist(), resp.logit_scale_usd_per_t)
             if self.anchor_shares is None:
-                shares = np.array(target_shares)       # the run starts at equilibrium
+                shares = np.array(target_shares)  # the run starts at equilibrium
             else:
                 if new_year:
                     self.anchor_shares = dict(self.shares)
                 # shippers move part of the way each year: forwarders' gateway choices are sticky
-                shares = np.array([lam * t + (1 - lam) * self.anchor_shares.get(r.id, 0.0)
-                                   for r, t in zip(open_routes, target_shares)])
+                shares = np.array(
+                    [
+                        lam * t + (1 - lam) * self.anchor_shares.get(r.id, 0.0)
+                        for r, t in zip(open_routes, target_shares)
+                    ]
+                )
                 shares = shares / shares.sum()
             if self.anchor_shares is None:
                 self.anchor_shares = {r.id: float(x) for r, x in zip(open_routes, shares)}
             self.shares = {r.id: float(x) for r, x in zip(open_routes, shares)}
             tariff_eff = float(shares @ tariffs)
             days_eff = float(shares @ days)
-            target = ((tariff_eff / resp.reference_tariff_usd_per_t) ** resp.tariff_elasticity
-                      * (1.0 + resp.trade_gain_per_day_saved) ** (resp.reference_transit_days - days_eff))
+            target = (tariff_eff / resp.reference_tariff_usd_per_t) ** resp.tariff_elasticity * (
+                1.0 + resp.trade_gain_per_day_saved
+            ) ** (resp.reference_transit_days - days_eff)
             if self.anchor is None:
-                self.anchor = target                  # the run starts at equilibrium with its inputs
+                self.anchor = target  # the run starts at equilibrium with its inputs
             elif new_year:
                 self.anchor = self.multiplier
-            self.multiplier = self.anchor ** (1.0 - lam) * target ** lam
+            self.multiplier = self.anchor ** (1.0 - lam) * target**lam
             for r, sh, t, d, c in zip(open_routes, shares, tariffs, days, cost):
                 seen = (simulated_days or {}).get(r.id) if new_year else None
                 rows.append((r.id, float(sh), float(t), seen, float(d), float(c)))
@@ -136,16 +153,22 @@ class FlowState:
         return self.route_ids[min(k, len(self.route_ids) - 1)]
 
 
-def flow_process(env: simpy.Environment, state: FlowState, model, t_per_unit: float, cal: Calendar,
-                 ledger: Ledger, rng, launch):
+def flow_process(
+    env: simpy.Environment, state: FlowState, model, t_per_unit: float, cal: Calendar, ledger: Ledger, rng, launch
+):
     """Generate the consignments of one flow for the whole run."""
-    need = state.flow.lot_units * t_per_unit * rng.random()   # first gap from the equilibrium spread: no burst at t=0
+    need = state.flow.lot_units * t_per_unit * rng.random()  # first gap from the equilibrium spread: no burst at t=0
     while True:
         flow = state.flow
         demand: Demand = model.demand
         factors = np.asarray(flow.monthly_factor or [1.0] * 12, dtype=float)
-        rate_tph = (demand_tons(flow, demand, cal.year_of(env.now)) * state.multiplier / cal.hours_in_year_at(env.now)
-                    * factors[cal.month_of(env.now)] / factors.mean())
+        rate_tph = (
+            demand_tons(flow, demand, cal.year_of(env.now))
+            * state.multiplier
+            / cal.hours_in_year_at(env.now)
+            * factors[cal.month_of(env.now)]
+            / factors.mean()
+        )
         horizon = min(cal.next_month_start_h(env.now), model.next_change_h(env.now))
         if rate_tph * (horizon - env.now) < need:
             # not enough demand before the rate changes (a new month, year or timeline entry):

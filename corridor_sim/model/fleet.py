@@ -7,6 +7,7 @@ far port while it is closed, berths, unloads into the yard there (waiting at the
 yard is full), and returns. Only the
 loaded (westbound) leg carries corridor cargo; the return leg's handling is in berth_fixed_h.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -30,11 +31,11 @@ class Voyage(NamedTuple):
     line: str
     cargo: str
     t_depart_h: float
-    t_arrive_h: float            # when unloading ended at the far port
+    t_arrive_h: float  # when unloading ended at the far port
     units: float
     tons: float
     capacity_units: float
-    load_factor: float           # share of capacity usable at the draft of the day
+    load_factor: float  # share of capacity usable at the draft of the day
 
 
 class LineYear(NamedTuple):
@@ -55,7 +56,7 @@ class VesselStateSpan(NamedTuple):
 
     vessel: str
     line: str
-    state: str                   # waiting_cargo, waiting_berth, loading, weather_hold, sailing, unloading, returning
+    state: str  # waiting_cargo, waiting_berth, loading, weather_hold, sailing, unloading, returning
     t_start_h: float
     t_end_h: float
 
@@ -66,7 +67,7 @@ class VesselGroupState:
     the vessels in service and of those not waiting for cargo."""
 
     capacity: float
-    full_share: float            # full_load_deadweight_share
+    full_share: float  # full_load_deadweight_share
     working: Meter
     fleet: Meter
     count: int = 0
@@ -75,16 +76,25 @@ class VesselGroupState:
 
 
 class SeaLine:
-    def __init__(self, env: simpy.Environment, cfg: SeaLineCfg, origin: Terminal, dest: Terminal,
-                 bounds: list[float], load_factor, streams, recorder: Recorder):
+    def __init__(
+        self,
+        env: simpy.Environment,
+        cfg: SeaLineCfg,
+        origin: Terminal,
+        dest: Terminal,
+        bounds: list[float],
+        load_factor,
+        streams,
+        recorder: Recorder,
+    ):
         self.env = env
         self.id = cfg.id
         self.cfg = cfg
         self.origin, self.dest = origin, dest
-        self.load_factor = load_factor         # callable: t_h -> usable share of deadweight at the draft
+        self.load_factor = load_factor  # callable: t_h -> usable share of deadweight at the draft
         self.voyages = recorder.table(Voyage, detail=True)
         self.states = recorder.table(VesselStateSpan, detail=True)
-        self.shipped = Tally(bounds)           # units shipped, by year of departure
+        self.shipped = Tally(bounds)  # units shipped, by year of departure
         self.shipped_tons = Tally(bounds)
         self.sailings = Tally(bounds)
         self.streams = streams
@@ -93,8 +103,9 @@ class SeaLine:
         # then takes a berth. Waiting at a berth would make idle berths look busy.
         self.turn = Server(env, 1)
         for g in cfg.vessels:
-            self.groups[g.id] = VesselGroupState(g.capacity_units, g.full_load_deadweight_share,
-                                                 Meter(env, bounds), Meter(env, bounds))
+            self.groups[g.id] = VesselGroupState(
+                g.capacity_units, g.full_load_deadweight_share, Meter(env, bounds), Meter(env, bounds)
+            )
             self._resize(g.id, g.count, first=True)
 
     def _resize(self, gid: str, count: int, first: bool = False) -> None:
@@ -140,16 +151,38 @@ class SeaLine:
                 if fleet <= 1e-9:
                     continue
                 rate = self.shipped.total[i] / (bounds[i + 1] - bounds[i])
-                rows.append(ResourceYear(y, f"{self.id}:{gid}", ResourceKind.FLEET.value, self.id, round(fleet, 3),
-                                         min(g.working.mean(i) / fleet, 1.0), yard.mean(i), yard.peak[i],
-                                         f"{unit} in the {self.origin.port.id} yard", NAN, NAN,
-                                         yard.mean(i) / rate if rate > 0 else NAN))
+                rows.append(
+                    ResourceYear(
+                        y,
+                        f"{self.id}:{gid}",
+                        ResourceKind.FLEET.value,
+                        self.id,
+                        round(fleet, 3),
+                        min(g.working.mean(i) / fleet, 1.0),
+                        yard.mean(i),
+                        yard.peak[i],
+                        f"{unit} in the {self.origin.port.id} yard",
+                        NAN,
+                        NAN,
+                        yard.mean(i) / rate if rate > 0 else NAN,
+                    )
+                )
         return rows
 
     def line_rows(self, years: list[int]) -> list[LineYear]:
-        return [LineYear(y, self.id, self.origin.port.id, self.dest.port.id, self.cfg.cargo,
-                         int(self.sailings.total[i]), self.shipped.total[i], self.shipped_tons.total[i])
-                for i, y in enumerate(years)]
+        return [
+            LineYear(
+                y,
+                self.id,
+                self.origin.port.id,
+                self.dest.port.id,
+                self.cfg.cargo,
+                int(self.sailings.total[i]),
+                self.shipped.total[i],
+                self.shipped_tons.total[i],
+            )
+            for i, y in enumerate(years)
+        ]
 
     def _state(self, vessel: str, state: str, t0: float) -> float:
         now = self.env.now
@@ -168,7 +201,7 @@ class SeaLine:
             # spread the initial fleet's first departures over one round trip
             yield env.timeout(rng.uniform(0.0, 2.0 * self.cfg.crossing_h))
         while True:
-            if g.count > g.target:              # retired by the timeline, at its home port
+            if g.count > g.target:  # retired by the timeline, at its home port
                 g.count -= 1
                 g.fleet.change(-1)
                 working.change(-1)
@@ -187,7 +220,7 @@ class SeaLine:
                 if deadline <= env.now:
                     if waiting > 1e-9:
                         break
-                    yield A.arrival(self)       # nothing at all: sail with the first cargo
+                    yield A.arrival(self)  # nothing at all: sail with the first cargo
                     continue
                 yield A.arrival(self, until_h=deadline)
             working.change(1)

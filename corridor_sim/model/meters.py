@@ -4,6 +4,7 @@ A Meter integrates a level (servers busy, trains queued, TEU in a yard) over tim
 integral at year boundaries, so utilization and mean queue per year cost O(1) per change and need
 no event log. Only t >= 0 counts: the warm-up is excluded.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -17,12 +18,12 @@ import simpy
 class ResourceKind(StrEnum):
     """What a capacity-bearing resource is (the ``kind`` column of the resources table)."""
 
-    RAIL_PATH = "rail_path"      # a rail link's train paths
-    CROSSING = "crossing"        # a border or gauge-change station's servers
-    BERTH = "berth"              # a terminal's berths
-    RAIL_TRACK = "rail_track"    # a terminal's loading tracks
-    FLEET = "fleet"              # a vessel group on its line
-    YARD = "yard"                # a terminal's yard (a level, not servers)
+    RAIL_PATH = "rail_path"  # a rail link's train paths
+    CROSSING = "crossing"  # a border or gauge-change station's servers
+    BERTH = "berth"  # a terminal's berths
+    RAIL_TRACK = "rail_track"  # a terminal's loading tracks
+    FLEET = "fleet"  # a vessel group on its line
+    YARD = "yard"  # a terminal's yard (a level, not servers)
 
 
 class ResourceYear(NamedTuple):
@@ -30,16 +31,16 @@ class ResourceYear(NamedTuple):
 
     year: int
     resource: str
-    kind: str                    # a ResourceKind value
-    where: str                   # the link, port or sea line it belongs to
-    capacity: float              # servers, units (a yard), or vessels in service (time-averaged)
-    utilization: float           # busy share of capacity; a yard's mean fill share
-    mean_queue: float            # time-averaged, in queue_unit
+    kind: str  # a ResourceKind value
+    where: str  # the link, port or sea line it belongs to
+    capacity: float  # servers, units (a yard), or vessels in service (time-averaged)
+    utilization: float  # busy share of capacity; a yard's mean fill share
+    mean_queue: float  # time-averaged, in queue_unit
     max_queue: float
     queue_unit: str
-    blocked_share: float         # port tracks: share of track time held by trains waiting for yard space
-    entries: float               # grants in the year
-    mean_wait_h: float           # mean wait of a grant; a fleet's cargo's wait in the origin yard
+    blocked_share: float  # port tracks: share of track time held by trains waiting for yard space
+    entries: float  # grants in the year
+    mean_wait_h: float  # mean wait of a grant; a fleet's cargo's wait in the origin yard
 
 
 NAN = math.nan
@@ -55,14 +56,14 @@ class Meter:
     def __init__(self, env: simpy.Environment, bounds: list[float], level: float = 0.0):
         self.env = env
         self.bins: Meter | None = None
-        self.bounds = bounds            # year starts: [y0, y1, ..., y_end]
+        self.bounds = bounds  # year starts: [y0, y1, ..., y_end]
         self.level = level
         self.t_last = env.now
         n = len(bounds) - 1
         self.area = [0.0] * n
         self.peak = [0.0] * n
         self._i = -1
-        self._end = bounds[0]           # before the first year: nothing accumulates
+        self._end = bounds[0]  # before the first year: nothing accumulates
         self._locate(env.now)
 
     def _locate(self, t: float) -> None:
@@ -92,7 +93,7 @@ class Meter:
 
     def set(self, level: float) -> None:
         now = self.env.now
-        if now < self._end:             # the same year: _advance without the call (servers' hot path)
+        if now < self._end:  # the same year: _advance without the call (servers' hot path)
             if 0 <= self._i < len(self.area):
                 self.area[self._i] += self.level * (now - self.t_last)
             self.t_last = now
@@ -192,8 +193,20 @@ def year_rows(res, years: list[int], queue_unit: str, blocked: list[float] | Non
     rows = []
     for i, y in enumerate(years):
         n = res.grants.count[i]
-        rows.append(ResourceYear(y, res.name, str(res.kind), res.where, res.capacity, res.busy.mean(i) / res.capacity,
-                                 res.queue.mean(i), res.queue.peak[i], queue_unit,
-                                 blocked[i] if blocked is not None else NAN, n,
-                                 res.grants.wait_sum[i] / n if n else NAN))
+        rows.append(
+            ResourceYear(
+                y,
+                res.name,
+                str(res.kind),
+                res.where,
+                res.capacity,
+                res.busy.mean(i) / res.capacity,
+                res.queue.mean(i),
+                res.queue.peak[i],
+                queue_unit,
+                blocked[i] if blocked is not None else NAN,
+                n,
+                res.grants.wait_sum[i] / n if n else NAN,
+            )
+        )
     return rows

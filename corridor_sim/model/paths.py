@@ -16,6 +16,7 @@ corridor train whose start or end moves earlier is woken (interrupted) to sleep 
 background rate changes from that instant: the time to the next arrival, exponential and
 memoryless, is rescaled to the new rate.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -26,7 +27,7 @@ import simpy
 
 from .meters import Counter, Meter, ResourceKind
 
-_DRAWS = 512      # standard exponential gaps drawn per batch (the same numbers as one at a time)
+_DRAWS = 512  # standard exponential gaps drawn per batch (the same numbers as one at a time)
 
 
 class Slot:
@@ -63,8 +64,16 @@ class RailPaths:
     kind = ResourceKind.RAIL_PATH
     capacity = 1
 
-    def __init__(self, env: simpy.Environment, bounds: list[float], name: str, where: str,
-                 headway_h: float, background_per_day: float, rng: np.random.Generator):
+    def __init__(
+        self,
+        env: simpy.Environment,
+        bounds: list[float],
+        name: str,
+        where: str,
+        headway_h: float,
+        background_per_day: float,
+        rng: np.random.Generator,
+    ):
         self.env = env
         self.name = name
         self.where = where
@@ -77,14 +86,14 @@ class RailPaths:
         self._gaps: list[float] = []
         self._k = 0
         self._mean_gap_h = _mean_gap_h(background_per_day)
-        self._next_h = self._next_arrival_h(env.now)                 # the next background train
-        self._free_h = -float("inf")      # end of the last service started
-        self._tail_h = -float("inf")      # end of the last service placed (started or waiting)
+        self._next_h = self._next_arrival_h(env.now)  # the next background train
+        self._free_h = -float("inf")  # end of the last service started
+        self._tail_h = -float("inf")  # end of the last service placed (started or waiting)
         # The trains waiting, in order. While trains wait, each starts when the one before ends, so
         # a background train is kept as its arrival time alone; a corridor train as its Slot.
         self._waiting: deque[float | Slot] = deque()
-        self._at_bound = [0] * len(bounds)     # trains waiting across each year start
-        self._year = (0, -float("inf"), -float("inf"))   # (index, start, end) of the year last metered
+        self._at_bound = [0] * len(bounds)  # trains waiting across each year start
+        self._year = (0, -float("inf"), -float("inf"))  # (index, start, end) of the year last metered
 
     # -- the schedule ------------------------------------------------------------------------------
     def _gap(self) -> float:

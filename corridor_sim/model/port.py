@@ -5,6 +5,7 @@ the rest of a rail route). Trains unloading need yard space for all their units 
 unload, so a full yard holds trains on the port tracks and congestion backs up the line, as at
 Aktau in 2022-23. Ships unloading into a full yard wait at the berth.
 """
+
 from __future__ import annotations
 
 from collections import deque
@@ -33,10 +34,10 @@ class LevelStat(NamedTuple):
 
     t_h: float
     port: str
-    cargo: str                   # "" for a port-wide metric
-    metric: str                  # yard_units, yard_share, trains_waiting, vessels_waiting_berth, port_closed
-    value: float                 # time-weighted mean over the bin
-    peak: float                  # highest level in the bin
+    cargo: str  # "" for a port-wide metric
+    metric: str  # yard_units, yard_share, trains_waiting, vessels_waiting_berth, port_closed
+    value: float  # time-weighted mean over the bin
+    peak: float  # highest level in the bin
 
 
 def _bin_rows(meter: Meter, port: str, cargo: str, metric: str, scale=None) -> list[LevelStat]:
@@ -49,16 +50,17 @@ def _bin_rows(meter: Meter, port: str, cargo: str, metric: str, scale=None) -> l
 
 
 class Port:
-    def __init__(self, env: simpy.Environment, port_id: str, bounds: list[float], weather, closures: list,
-                 bins: list[float]):
+    def __init__(
+        self, env: simpy.Environment, port_id: str, bounds: list[float], weather, closures: list, bins: list[float]
+    ):
         self.env = env
         self.id = port_id
-        self.weather = weather              # read by the storm process at each spell: the timeline may change it
+        self.weather = weather  # read by the storm process at each spell: the timeline may change it
         self.is_open = True
-        self._waiting: list[simpy.Event] = []     # one event per process waiting for the port to open
+        self._waiting: list[simpy.Event] = []  # one event per process waiting for the port to open
         self.closed = Meter(env, bounds)
         self.closed.follow(bins)
-        self.closures = closures            # the run's Closure rows (every port writes to it)
+        self.closures = closures  # the run's Closure rows (every port writes to it)
         self._closed_at = 0.0
         self.terminals: dict[str, Terminal] = {}
 
@@ -98,23 +100,33 @@ class Port:
 
 
 class Terminal:
-    def __init__(self, env: simpy.Environment, port: Port, cfg: TerminalCfg, bounds: list[float],
-                 ledger: Ledger, start_train, bins: list[float]):
+    def __init__(
+        self,
+        env: simpy.Environment,
+        port: Port,
+        cfg: TerminalCfg,
+        bounds: list[float],
+        ledger: Ledger,
+        start_train,
+        bins: list[float],
+    ):
         self.env = env
         self.port = port
         self.cargo = cfg.cargo
         self.cfg = cfg
         self.name = f"{port.id}:{cfg.cargo}"
         self.ledger = ledger
-        self.start_train = start_train          # callback(train, legs): sends a train on its way
+        self.start_train = start_train  # callback(train, legs): sends a train on its way
         self.berths = MonitoredResource(env, bounds, f"{self.name}:berths", ResourceKind.BERTH, cfg.berths, port.id)
-        self.tracks = MonitoredResource(env, bounds, f"{self.name}:rail_tracks", ResourceKind.RAIL_TRACK, cfg.rail_tracks, port.id)
-        self.yard = Meter(env, bounds)          # units in the yard
+        self.tracks = MonitoredResource(
+            env, bounds, f"{self.name}:rail_tracks", ResourceKind.RAIL_TRACK, cfg.rail_tracks, port.id
+        )
+        self.yard = Meter(env, bounds)  # units in the yard
         self.space = Yard(env, cfg.yard_capacity_units, self.yard)
-        self.blocked = Meter(env, bounds)       # trains on the port tracks waiting for yard space
+        self.blocked = Meter(env, bounds)  # trains on the port tracks waiting for yard space
         for m in (self.yard, self.tracks.queue, self.berths.queue):
-            m.follow(bins)                      # the levels table: each bin's mean and peak
-        self._capacities = [(env.now, cfg.yard_capacity_units)]   # the yard's size from each time on
+            m.follow(bins)  # the levels table: each bin's mean and peak
+        self._capacities = [(env.now, cfg.yard_capacity_units)]  # the yard's size from each time on
         self.queues: dict[object, deque] = {}
         self.queued: dict[object, float] = {}
         self._arrivals: dict[object, simpy.Event] = {}
@@ -136,9 +148,12 @@ class Terminal:
         """Yard fill (units and share of the yard's size at the bin's start), trains waiting for a
         track and vessels waiting for a berth, per bin."""
         p, c = self.port.id, self.cargo
-        return (_bin_rows(self.yard, p, c, "yard_units") + _bin_rows(self.yard, p, c, "yard_share", self._capacity_at)
-                + _bin_rows(self.tracks.queue, p, c, "trains_waiting")
-                + _bin_rows(self.berths.queue, p, c, "vessels_waiting_berth"))
+        return (
+            _bin_rows(self.yard, p, c, "yard_units")
+            + _bin_rows(self.yard, p, c, "yard_share", self._capacity_at)
+            + _bin_rows(self.tracks.queue, p, c, "trains_waiting")
+            + _bin_rows(self.berths.queue, p, c, "vessels_waiting_berth")
+        )
 
     def server_rows(self, years: list[int]) -> list[ResourceYear]:
         """Berths and rail tracks, by year. The tracks' utilization counts handling only; the share
@@ -148,10 +163,23 @@ class Terminal:
 
     def yard_rows(self, years: list[int]) -> list[ResourceYear]:
         """The yard by year: utilization is its mean fill share, max_queue its peak fill share."""
-        return [ResourceYear(y, f"{self.name}:yard", ResourceKind.YARD.value, self.port.id, self.capacity_units,
-                             self.yard.mean(i) / self.capacity_units, NAN, self.yard.peak[i] / self.capacity_units,
-                             "peak fill share", NAN, NAN, NAN)
-                for i, y in enumerate(years)]
+        return [
+            ResourceYear(
+                y,
+                f"{self.name}:yard",
+                ResourceKind.YARD.value,
+                self.port.id,
+                self.capacity_units,
+                self.yard.mean(i) / self.capacity_units,
+                NAN,
+                self.yard.peak[i] / self.capacity_units,
+                "peak fill share",
+                NAN,
+                NAN,
+                NAN,
+            )
+            for i, y in enumerate(years)
+        ]
 
     def resources(self) -> list[MonitoredResource]:
         return [self.berths, self.tracks]
@@ -269,7 +297,7 @@ class Terminal:
             self.ledger.deliver(lot, now, self.port.id)
             return
         yield from self.space.reserve(lot.units)
-        key = lot.legs[lot.pos:]
+        key = lot.legs[lot.pos :]
         self._enqueue(key, lot)
         if key not in self._formers:
             self._formers.add(key)

@@ -6,6 +6,7 @@ it has paths carries exactly its paths. Non-corridor traffic (Dostyk is mostly C
 via Russia) takes paths as a Poisson stream of background trains, tracked in utilization but not in
 corridor tonnes. A crossing adds gauge-change/transshipment servers and a document dwell.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -27,14 +28,15 @@ class LinkYear(NamedTuple):
     link: str
     from_: str
     to: str
-    corridor_trains: int          # corridor trains entering the link
-    tons: float                   # corridor tonnes entering the link
-    path_utilization: float       # share of the link's paths used, background trains included (nan: unconstrained)
+    corridor_trains: int  # corridor trains entering the link
+    tons: float  # corridor tonnes entering the link
+    path_utilization: float  # share of the link's paths used, background trains included (nan: unconstrained)
 
 
 class RailLink:
-    def __init__(self, env: simpy.Environment, cfg: RailLinkCfg, bounds: list[float], rng, background_rng,
-                 ledger: Ledger):
+    def __init__(
+        self, env: simpy.Environment, cfg: RailLinkCfg, bounds: list[float], rng, background_rng, ledger: Ledger
+    ):
         self.env = env
         self.id = cfg.id
         self.from_node, self.to_node = cfg.from_node, cfg.to_node
@@ -43,16 +45,20 @@ class RailLink:
         self.paths_per_day = cfg.paths_per_day
         self.crossing = cfg.crossing
         self.rng = rng
-        self.background_rng = background_rng     # its own stream: corridor traffic does not shift it
+        self.background_rng = background_rng  # its own stream: corridor traffic does not shift it
         self.ledger = ledger
         self.bounds = bounds
         self.path: RailPaths | None = None
         self._set_paths(cfg)
-        self.station = (MonitoredResource(env, bounds, f"{cfg.id}:crossing", ResourceKind.CROSSING,
-                                          cfg.crossing.transshipment_tracks, cfg.id)
-                        if cfg.crossing is not None else None)
-        self._stage = f"rail:{cfg.id}"         # the stamp a train takes when it enters the link
-        self.corridor = Counter(bounds)       # corridor trains entering the link, per year
+        self.station = (
+            MonitoredResource(
+                env, bounds, f"{cfg.id}:crossing", ResourceKind.CROSSING, cfg.crossing.transshipment_tracks, cfg.id
+            )
+            if cfg.crossing is not None
+            else None
+        )
+        self._stage = f"rail:{cfg.id}"  # the stamp a train takes when it enters the link
+        self.corridor = Counter(bounds)  # corridor trains entering the link, per year
         self.tons = [0.0] * (len(bounds) - 1)
 
     def _set_paths(self, cfg: RailLinkCfg) -> None:
@@ -61,8 +67,9 @@ class RailLink:
         if self.path is not None:
             self.path.reconfigure(self.headway_h, background)
         elif cfg.paths_per_day is not None:
-            self.path = RailPaths(self.env, self.bounds, f"{cfg.id}:paths", cfg.id, self.headway_h, background,
-                                  self.background_rng)
+            self.path = RailPaths(
+                self.env, self.bounds, f"{cfg.id}:paths", cfg.id, self.headway_h, background, self.background_rng
+            )
 
     def reconfigure(self, cfg: RailLinkCfg) -> None:
         """Apply new parameters from the timeline (a second track, a higher exchange cap ...)."""
@@ -71,8 +78,14 @@ class RailLink:
         self._set_paths(cfg)
         if cfg.crossing is not None:
             if self.station is None:
-                self.station = MonitoredResource(self.env, self.bounds, f"{self.id}:crossing", ResourceKind.CROSSING,
-                                                 cfg.crossing.transshipment_tracks, self.id)
+                self.station = MonitoredResource(
+                    self.env,
+                    self.bounds,
+                    f"{self.id}:crossing",
+                    ResourceKind.CROSSING,
+                    cfg.crossing.transshipment_tracks,
+                    self.id,
+                )
             else:
                 self.station.set_capacity(cfg.crossing.transshipment_tracks)
         self.crossing = cfg.crossing
@@ -89,9 +102,18 @@ class RailLink:
         return [row for r in self.resources() for row in year_rows(r, years, "trains")]
 
     def link_rows(self, years: list[int]) -> list[LinkYear]:
-        return [LinkYear(y, self.id, self.from_node, self.to_node, self.corridor.count[i], self.tons[i],
-                         self.path.busy.mean(i) if self.path else NAN)
-                for i, y in enumerate(years)]
+        return [
+            LinkYear(
+                y,
+                self.id,
+                self.from_node,
+                self.to_node,
+                self.corridor.count[i],
+                self.tons[i],
+                self.path.busy.mean(i) if self.path else NAN,
+            )
+            for i, y in enumerate(years)
+        ]
 
     @property
     def headway_h(self) -> float:
@@ -110,16 +132,16 @@ class RailLink:
             start_h = end_h = reached_h = env.now
         else:
             slot = self.path.book()
-            entering = train.lots[0].t_entered is None      # a train's lots enter the corridor together
+            entering = train.lots[0].t_entered is None  # a train's lots enter the corridor together
             reached_h = self._wake_h(slot, run_h, entering)
             while reached_h > env.now:
                 try:
                     yield env.timeout(reached_h - env.now)
                 except simpy.Interrupt:
-                    pass            # a timetable change re-timed the slot earlier
+                    pass  # a timetable change re-timed the slot earlier
                 else:
                     if self._wake_h(slot, run_h, entering) == reached_h:
-                        break       # as planned (the clock may differ from it in the last bit)
+                        break  # as planned (the clock may differ from it in the last bit)
                 reached_h = self._wake_h(slot, run_h, entering)
             start_h, end_h = slot.start_h, slot.end_h
         self._entered(train, start_h)

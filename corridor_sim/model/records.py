@@ -10,6 +10,7 @@ Detail tables (one row per consignment, voyage or vessel state) grow with every 
 a run keeps them only when asked (``detail=True``, ``--detail``). The components then skip
 building them: the recorder hands out ``None`` instead of a list.
 """
+
 from __future__ import annotations
 
 
@@ -57,4 +58,3 @@ def columns(record: type) -> list[str]:
     ['from', 'to']
     """
     return [f[:-1] if f.endswith("_") else f for f in record._fields]
-

@@ -10,6 +10,7 @@ is the same as with SimPy: FIFO, granted as soon as a server is free.
 Capacity changes (a timeline entry adds berths, tracks or yard space) go through ``set_capacity``,
 the only place capacity changes.
 """
+
 from __future__ import annotations
 
 from collections import deque
@@ -117,8 +118,7 @@ class MonitoredResource(Server):
 
     __slots__ = ("name", "kind", "where", "busy", "queue", "grants")
 
-    def __init__(self, env: simpy.Environment, bounds: list[float], name: str, kind: str,
-                 capacity: int, where: str):
+    def __init__(self, env: simpy.Environment, bounds: list[float], name: str, kind: str, capacity: int, where: str):
         super().__init__(env, capacity)
         self.name = name
         self.kind = kind

@@ -4,6 +4,7 @@ Closures alternate with open spells: a closure lasts a gamma-distributed time (m
 closure_mean_h); the open spell before it is exponential with mean chosen so that the long-run
 closed share in month m equals closure_probability_by_month[m]: open_mean = D (1 - p) / p.
 """
+
 from __future__ import annotations
 
 import simpy
