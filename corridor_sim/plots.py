@@ -464,6 +464,14 @@ def _ports_to_plot(s, levels: pd.DataFrame, ports) -> list[str]:
     return [p for p in wanted if p in have]
 
 
+def _shade_spans(ax, cal: Calendar, starts_h, ends_h, **style) -> None:
+    """Shade time spans (h from the calendar's origin) across the whole height of a date axis, as
+    one collection: a 12-year run has over a thousand storm closures."""
+    spans = [(mdates.date2num(cal.to_datetime(a)), (b - a) / 24.0) for a, b in zip(starts_h, ends_h) if b > a]
+    if spans:
+        ax.broken_barh(spans, (0, 1), transform=ax.get_xaxis_transform(), lw=0, **style)
+
+
 def port_levels(res, ports: tuple[str, ...] | None = None) -> Figure:
     """Yard fill and trains waiting over time at the scenario's ports to plot (``output.ports_to_plot``,
     default every port), with storm closures shaded."""
@@ -476,10 +484,8 @@ def port_levels(res, ports: tuple[str, ...] | None = None) -> Figure:
     closures = res.closures
     for ax, pid in zip(axes, ports):
         p = lv[lv.port == pid]
-        for _, c in closures[(closures.port == pid) & (closures.t_end_h > 0)].iterrows():
-            ax.axvspan(
-                cal.to_datetime(max(c.t_start_h, 0.0)), cal.to_datetime(c.t_end_h), color="#bbbbbb", alpha=0.45, lw=0
-            )
+        c = closures[(closures.port == pid) & (closures.t_end_h > 0)]
+        _shade_spans(ax, cal, c.t_start_h.clip(lower=0.0), c.t_end_h, color="#bbbbbb", alpha=0.45)
         for i, (cargo, g) in enumerate(p[p.metric == "yard_share"].groupby("cargo")):
             ax.plot(
                 [cal.to_datetime(t) for t in g.t_h],
@@ -1344,8 +1350,8 @@ def fleet_gantt(res, start: str | None = None, days: float = 30.0, line: str | N
             for a, b in zip(c.t_start_h, c.t_end_h)
         ]
         ax_c.broken_barh(spans, (j - 0.4, 0.8), color=CLOSURE_COLOR)
-        for x, w in spans:  # the same spans faintly across the vessels, to line them up
-            ax.axvspan(x, x + w, color=CLOSURE_COLOR, alpha=0.08, lw=0)
+        # the same spans faintly across the vessels, to line them up (one collection, full height)
+        ax.broken_barh(spans, (0, 1), transform=ax.get_xaxis_transform(), color=CLOSURE_COLOR, alpha=0.08, lw=0)
     ax_c.set_yticks(range(len(ports)), [f"{port_label(s, p)} closed" for p in ports], fontsize=7.5)
     ax_c.set_ylim(max(len(ports), 1) - 0.5, -0.5)
     ax_c.grid(axis="x", alpha=0.3)
