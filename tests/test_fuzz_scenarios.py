@@ -125,6 +125,9 @@ BOMB = (
 )
 
 
+REFERENCED = {"nodes", "rail_links", "ports", "sea_lines", "terminals", "vessels", "routes"}
+
+
 @st.composite
 def mutants(draw, base: dict):
     """(kind, file bytes, names an error may use) for one mutation of ``base``."""
@@ -142,6 +145,9 @@ def mutants(draw, base: dict):
         path = draw(st.sampled_from([p for p in paths if isinstance(p[-1], str)]))
         del _get(d, path[:-1])[path[-1]]
         names = _names(d, path[:-1]) | {path[-1]}
+        if path[-1] in REFERENCED:
+            # a section with a default (an empty list) may go; what referred to it is then the error
+            names |= {"connects nothing", "unknown node", "unknown port", "no terminal", "no port"}
     elif kind == "unknown":
         parent = draw(st.sampled_from([p[:-1] for p in paths if isinstance(p[-1], str)]))
         key = draw(st.sampled_from(["colour", "lenght_km", "berth", "Flows", "x_y"]))
