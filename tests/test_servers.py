@@ -3,6 +3,7 @@ identical to grants sent through the SimPy kernel."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import simpy
 
@@ -178,3 +179,61 @@ def test_a_timeline_yard_cut_holds_the_yard_to_its_new_size():
     assert (after[after.t_h >= settled].value <= 300.0 + 1e-9).all()
     row = res.resources[res.resources.resource == "p:container:yard"].iloc[0]
     assert row.capacity == 300.0
+
+
+def test_a_yard_cut_below_its_fill_waits_for_cargo_to_leave_and_holds_the_line():
+    """A smaller yard pushes nothing out: its lost space is taken, in line, as cargo leaves, and a
+    lot that asks after the cut waits behind it even where space looks free."""
+    env = simpy.Environment()
+    y = Yard(env, 10.0, Meter(env, [0.0, 100.0]))
+    log = []
+
+    def lot(name, units, at_h):
+        yield env.timeout(at_h)
+        yield from y.reserve(units)
+        log.append((name, env.now))
+
+    def cut(at_h, units):
+        yield env.timeout(at_h)
+        y.set_capacity(units)
+
+    def leave(at_h, units):
+        yield env.timeout(at_h)
+        y.release(units)
+
+    env.process(lot("big", 8.0, 0.0))
+    env.process(cut(1.0, 5.0))
+    env.process(lot("small", 1.0, 2.0))  # 2 units look free, but the cut is first in line
+    env.process(leave(3.0, 8.0))
+    env.run()
+    assert log == [("big", 0.0), ("small", 3.0)]
+    assert y.capacity_units == 5.0 and y.free_units == 4.0
+    y.fill.close(100.0)
+    assert y.fill.area[0] == 8.0 * 3.0 + 1.0 * 97.0  # unit-hours held, to the end of the period
+
+
+def test_a_timeline_cut_of_a_port_yard_blocks_trains_and_conserves_cargo():
+    """The model's reconfigure path: a yard cut mid-year lowers throughput after the date, keeps
+    every tonne, and the yard's time-weighted fill stays within each period's capacity."""
+    d = rail_sea(yard=800.0, tons_per_year=100.0 * 365 * 1.5, vessels=2, capacity=200.0)
+    d["timeline"] = [
+        {
+            "id": "yard_cut",
+            "date": "2023-07-01",
+            "description": "half the yard closes for works",
+            "source": "test",
+            "set": {"ports.p.terminals.container.yard_capacity_units": 250.0},
+        }
+    ]
+    res = cs.run(build(d), seed=4)
+    assert res.interventions.id.tolist() == ["yard_cut"]
+    gap = cs.kpi.conservation_gap(res.annual).abs().max()
+    assert gap < 1e-6 * res.annual.tons_generated.sum()
+    lv = res.levels[(res.levels.port == "p") & (res.levels.metric == "yard_units")]
+    after = lv[lv.t_h >= H_JUL_2023 + 30 * 24.0]  # a month after the cut, the old fill has left
+    assert after.value.max() <= 250.0 + 1e-6
+    assert lv[lv.t_h < H_JUL_2023].value.max() > 250.0  # the cut binds: more was held before
+    t = np.sort(res.lots["t_land:q_h"].to_numpy())
+    per_day_before = ((t > 30 * 24.0) & (t < H_JUL_2023)).sum() / (H_JUL_2023 / 24.0 - 30)
+    per_day_after = (t >= H_JUL_2023).sum() / (365 - H_JUL_2023 / 24.0)
+    assert per_day_after < per_day_before
