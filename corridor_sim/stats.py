@@ -17,6 +17,7 @@ bisection), so the package needs no scipy for it.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -77,6 +78,7 @@ def t_cdf(t: float, df: float) -> float:
     return 1.0 - tail if t > 0 else tail
 
 
+@lru_cache(maxsize=4096)  # ~45 incomplete-beta evaluations each; every interval asks for (0.975, n - 1)
 def t_quantile(p: float, df: float) -> float:
     """The ``p`` quantile of Student's t (bisection on ``t_cdf``, to ~1e-12).
 
