@@ -11,7 +11,16 @@ The public API, used by the CLI and by notebooks alike::
 
 from __future__ import annotations
 
+import os as _os
+
 __version__ = "0.1.0"
+
+# pyarrow (pandas' string columns, Parquet) allocates with the system allocator, which gives freed
+# memory back; its default pool (mimalloc or jemalloc) keeps what it once held, and a 12-year run
+# then peaked 13% above a 1-year run instead of 5% (benchmarks/bench_memory.py). Only a default,
+# read when pyarrow is first imported: a process that chose a pool, or imported pyarrow before
+# corridor-sim, keeps its own. Worker processes inherit it.
+_os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 
 from .compare import Comparison, compare, compare_results
 from .loading import ScenarioError, load_scenario, validate_dict

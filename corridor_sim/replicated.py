@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__, output
-from .results import Results, _flat, _have_pyarrow
+from .results import CSV_CHUNK_ROWS, Results, _flat, _have_pyarrow
 from .scenario import Scenario
 from .stats import aggregate
 from .summary import TOTAL_METRICS, summarize, totals
@@ -110,7 +110,7 @@ class Replicated:
             ),
         }
         for name, df in tables.items():
-            output.write_file(out / f"{name}.csv", lambda fh, d=df: d.to_csv(fh, index=False))
+            output.write_file(out / f"{name}.csv", lambda fh, d=df: d.to_csv(fh, index=False, chunksize=CSV_CHUNK_ROWS))
             if _have_pyarrow():
                 output.write_file(out / f"{name}.parquet", lambda fh, d=df: _flat(d).to_parquet(fh, index=False))
         output.write_json(out / "summary.json", self.summary())

@@ -24,7 +24,7 @@ from .model.cargo import Delivery, FlowYear, StockSnapshot
 from .model.demand import DemandPlan
 from .model.fleet import LineYear, VesselStateSpan, Voyage
 from .model.meters import ResourceYear
-from .model.port import Closure, LevelStat
+from .model.port import Closure, LevelSeries, LevelStat
 from .model.rail import LinkYear
 from .model.records import columns
 from .scenario import Scenario
@@ -44,6 +44,9 @@ TABLES = (
     "transit",
     "lines",
 )
+# pandas formats a CSV in chunks of ~16,000 rows by default, ~10 MB of strings at once for the
+# levels of a 12-year run: smaller chunks keep writing's memory flat in the years simulated
+CSV_CHUNK_ROWS = 2_000
 # kept only when a run is asked for its detail (one row per consignment, voyage or vessel state)
 DETAIL_TABLES = ("lots", "voyages", "vessel_states")
 
@@ -103,7 +106,7 @@ class Results:
                     _flat(df).to_parquet(tmp / f"{name}.parquet", index=False)
                 # the detail tables grow with every simulated year: Parquet only (CSV costs ~12x the CPU)
                 if name not in DETAIL_TABLES or not parquet:
-                    df.to_csv(tmp / f"{name}.csv", index=False)
+                    df.to_csv(tmp / f"{name}.csv", index=False, chunksize=CSV_CHUNK_ROWS)
             (tmp / "summary.json").write_text(json.dumps(self.summary(), indent=2))
             (tmp / "metadata.json").write_text(json.dumps(self.metadata, indent=2, default=str))
             if plots:
@@ -225,6 +228,30 @@ def _routes(years: list[int], route_stats: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["year", "flow", "route", "tons_delivered"])
 
 
+def _levels(series: list[LevelSeries]) -> pd.DataFrame:
+    """The levels table (one LevelStat per row) from the components' series, column by column."""
+    if not series:
+        return pd.DataFrame(columns=columns(LevelStat))
+    total = sum(len(x.t_h) for x in series)
+    labels = {c: np.empty(total, dtype=object) for c in ("port", "cargo", "metric")}
+    at = 0
+    for x in series:  # each label cell points at the series' one string (no copy per row)
+        k = len(x.t_h)
+        labels["port"][at : at + k], labels["cargo"][at : at + k], labels["metric"][at : at + k] = (
+            x.port,
+            x.cargo,
+            x.metric,
+        )
+        at += k
+    cols = {
+        "t_h": np.concatenate([x.t_h for x in series]),
+        **labels,
+        "value": np.concatenate([x.value for x in series]),
+        "peak": np.concatenate([x.peak for x in series]),
+    }
+    return pd.DataFrame({c: cols[c] for c in columns(LevelStat)})
+
+
 TRANSIT_BIN_DAYS = 0.5  # finer than a box plot of days to weeks can show; ~100 rows per flow and year
 
 
@@ -257,7 +284,7 @@ def collect(model, wall_time_s: float) -> Results:
     resources = _frame(model.resource_rows(), ResourceYear)
     links = _frame(model.link_rows(), LinkYear)
     routes = _routes(years, model.ledger.route_stats)
-    levels = _frame(model.level_rows(), LevelStat)
+    levels = _levels(model.level_series())
     voyages = _frame(rec.rows(Voyage), Voyage)
     voyages["fill_share"] = voyages.units / (voyages.capacity_units * voyages.load_factor)
     states = _frame(rec.rows(VesselStateSpan), VesselStateSpan)

@@ -28,7 +28,7 @@ from .cargo import Ledger, Lot, Train
 from .demand import DemandPlan, FlowState, flow_process
 from .fleet import LineYear, SeaLine
 from .meters import Meter, ResourceYear
-from .port import Closure, LevelStat, Port, Terminal
+from .port import Closure, LevelSeries, Port, Terminal
 from .rail import LinkYear, RailLink
 from .records import Recorder
 from .weather import load_factor, storm_process
@@ -243,9 +243,9 @@ class Model:
     def line_rows(self) -> list[LineYear]:
         return [r for line in self.lines.values() for r in line.line_rows(self.years)]
 
-    def level_rows(self) -> list[LevelStat]:
-        return [r for term in self.terminals.values() for r in term.level_rows()] + [
-            r for port in self.ports.values() for r in port.level_rows()
+    def level_series(self) -> list[LevelSeries]:
+        return [x for term in self.terminals.values() for x in term.level_series()] + [
+            x for port in self.ports.values() for x in port.level_series()
         ]
 
     # -- running -------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import deque
 from typing import NamedTuple
 
+import numpy as np
 import simpy
 
 from ..scenario import Terminal as TerminalCfg
@@ -40,13 +41,30 @@ class LevelStat(NamedTuple):
     peak: float  # highest level in the bin
 
 
-def _bin_rows(meter: Meter, port: str, cargo: str, metric: str, scale=None) -> list[LevelStat]:
+class LevelSeries(NamedTuple):
+    """One series of ``levels`` rows (LevelStat) as columns: a metric's bins for one terminal or
+    port. Components hand these over, not a tuple per bin, so a 12-year run's weekly levels
+    (~17,000 rows) are a few arrays until the table is built."""
+
+    port: str
+    cargo: str
+    metric: str
+    t_h: np.ndarray
+    value: np.ndarray
+    peak: np.ndarray
+
+
+def _bin_series(meter: Meter, port: str, cargo: str, metric: str, scale=None) -> LevelSeries:
     bins = meter.bins
-    rows = []
-    for i, t in enumerate(bins.bounds[:-1]):
-        k = 1.0 / scale(t) if scale else 1.0
-        rows.append(LevelStat(t, port, cargo, metric, bins.mean(i) * k, bins.peak[i] * k))
-    return rows
+    assert bins is not None, "a meter reports levels only where it follows the bins"
+    bounds = np.asarray(bins.bounds, dtype=float)
+    t, span = bounds[:-1], np.diff(bounds)
+    mean = np.divide(np.asarray(bins.area, dtype=float), span, out=np.zeros_like(span), where=span > 0)
+    peak = np.asarray(bins.peak, dtype=float)
+    if scale is not None:
+        k = 1.0 / np.asarray([scale(x) for x in t], dtype=float)
+        mean, peak = mean * k, peak * k
+    return LevelSeries(port, cargo, metric, t, mean, peak)
 
 
 class Port:
@@ -95,8 +113,8 @@ class Port:
         if not self.is_open:
             self.closures.append(Closure(self.id, self._closed_at, end_h))
 
-    def level_rows(self) -> list[LevelStat]:
-        return _bin_rows(self.closed, self.id, "", "port_closed")
+    def level_series(self) -> list[LevelSeries]:
+        return [_bin_series(self.closed, self.id, "", "port_closed")]
 
 
 class Terminal:
@@ -144,16 +162,16 @@ class Terminal:
     def _capacity_at(self, t: float) -> float:
         return next(c for t0, c in reversed(self._capacities) if t0 <= t or t0 == self._capacities[0][0])
 
-    def level_rows(self) -> list[LevelStat]:
+    def level_series(self) -> list[LevelSeries]:
         """Yard fill (units and share of the yard's size at the bin's start), trains waiting for a
         track and vessels waiting for a berth, per bin."""
         p, c = self.port.id, self.cargo
-        return (
-            _bin_rows(self.yard, p, c, "yard_units")
-            + _bin_rows(self.yard, p, c, "yard_share", self._capacity_at)
-            + _bin_rows(self.tracks.queue, p, c, "trains_waiting")
-            + _bin_rows(self.berths.queue, p, c, "vessels_waiting_berth")
-        )
+        return [
+            _bin_series(self.yard, p, c, "yard_units"),
+            _bin_series(self.yard, p, c, "yard_share", self._capacity_at),
+            _bin_series(self.tracks.queue, p, c, "trains_waiting"),
+            _bin_series(self.berths.queue, p, c, "vessels_waiting_berth"),
+        ]
 
     def server_rows(self, years: list[int]) -> list[ResourceYear]:
         """Berths and rail tracks, by year. The tracks' utilization counts handling only; the share
