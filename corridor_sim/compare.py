@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -140,7 +141,7 @@ def _r(x):
     return None if x is None or pd.isna(x) else round(float(x), 3)
 
 
-def compare_results(results: dict[str, Results | list[Results]]) -> Comparison:
+def compare_results(results: Mapping[str, Results | list[Results]]) -> Comparison:
     """Comparison tables from runs already made: one Results or a list of replications per scenario
     (the same seeds for every scenario, for a fair comparison). The statistics are
     ``corridor_sim.summary``'s, as in each scenario's own summary.json."""
