@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from . import output
-from .results import Results
+from .results import Results, _rows
 from .scenario import Scenario
 
 
@@ -53,6 +53,7 @@ class Comparison:
 
     def goal_label(self, scenario: str) -> str:
         row = self.goal.set_index("scenario").loc[scenario]
+        assert isinstance(row, pd.Series), "the goal table has one row per scenario"
         return str(int(row.first_year_at_goal)) if pd.notna(row.first_year_at_goal) else f"not by {int(row.end_year)}"
 
     def to_markdown(self, years: list[int] | None = None, ci: bool = False) -> str:
@@ -121,6 +122,7 @@ class Comparison:
             a = self.annual[self.annual.scenario == name]
             b = self.binding[self.binding.scenario == name]
             g = self.goal.set_index("scenario").loc[name]
+            assert isinstance(g, pd.Series), "the goal table has one row per scenario"
             out["scenarios"][name] = {
                 "demand_case": str(g.demand_case),
                 "first_year_at_goal": self.goal_label(name),
@@ -130,9 +132,9 @@ class Comparison:
                         "mean": round(float(r.delivered_mt), 3),
                         "ci95": [_r(r.delivered_mt_ci_low), _r(r.delivered_mt_ci_high)],
                     }
-                    for r in a.itertuples()
+                    for r in _rows(a)
                 },
-                "binding_bottleneck": {int(r.year): (r.resource if r.binding else None) for r in b.itertuples()},
+                "binding_bottleneck": {int(r.year): (r.resource if r.binding else None) for r in _rows(b)},
             }
         return out
 
@@ -173,7 +175,7 @@ def compare_results(results: Mapping[str, Results | list[Results]]) -> Compariso
                     }
                 )
         tr = aggregate([r.annual for r in reps], ["year", "flow"], ["transit_days_mean", "transit_days_p95"])
-        for row in tr.itertuples():
+        for row in _rows(tr):
             transit.append(
                 {
                     "scenario": name,
