@@ -160,6 +160,7 @@ def sweep(
         if outcome.error:
             row.update(status="failed", error=outcome.error)
         else:
+            assert outcome.result is not None, "a task that raised no error has its result"
             row.update(status="ok", **outcome.result)
     return pd.DataFrame(rows)
 
@@ -562,7 +563,8 @@ def sensitivity(
     problem = {"num_vars": len(names), "names": names, "bounds": [[u.low, u.high] for u in scenario.uncertain]}
     X = morris_sample.sample(problem, N=trajectories, num_levels=levels, seed=seed)
     raw = scenario.model_dump(mode="python", by_alias=True)
-    tasks, rows = [], []
+    tasks: list[Task] = []
+    rows: list[dict[str, Any]] = []
     for i, x in enumerate(X):
         point = {}
         for u, v in zip(scenario.uncertain, x):
@@ -577,12 +579,12 @@ def sensitivity(
     for outcome in _outcomes(tasks, ex, kpi_task, "sensitivity"):
         out[int(outcome.task.variant.split()[1])] = outcome.result
     runs = pd.DataFrame([{**row, **out[row["sample"]]} for row in rows])
-    ranking = []
+    effects = []
     for kpi in ("delivered_mt_per_year", "transit_days_mean"):
         y = runs[kpi].to_numpy(dtype=float)
         Si = morris_analyze.analyze(problem, X, y, num_levels=levels, seed=seed)
         for j, name in enumerate(names):
-            ranking.append(
+            effects.append(
                 {
                     "output": kpi,
                     "parameter": name,
@@ -592,5 +594,5 @@ def sensitivity(
                     "sigma": float(Si["sigma"][j]),
                 }
             )
-    ranking = pd.DataFrame(ranking).sort_values(["output", "mu_star"], ascending=[True, False]).reset_index(drop=True)
+    ranking = pd.DataFrame(effects).sort_values(["output", "mu_star"], ascending=[True, False]).reset_index(drop=True)
     return ranking, runs

@@ -55,15 +55,15 @@ def assumptions(s: Scenario) -> list[Assumption]:
                 "; ".join(dict.fromkeys(l.source for l in paths)),
             )
         )
-    cross = [l for l in s.rail_links if l.crossing]
+    cross = [(l, l.crossing) for l in s.rail_links if l.crossing]
     if cross:
-        dw = ", ".join(f"{link_label(s, l.id)} {l.crossing.dwell_mean_h:g} h" for l in cross)
+        dw = ", ".join(f"{link_label(s, l.id)} {c.dwell_mean_h:g} h" for l, c in cross)
         out.append(
             Assumption(
                 "borders",
                 f"Border and gauge-change crossings: exchange paths, transshipment servers and "
                 f"a lognormal document dwell (mean: {dw}).",
-                "; ".join(dict.fromkeys(l.crossing.source for l in cross)),
+                "; ".join(dict.fromkeys(c.source for _, c in cross)),
             )
         )
     out.append(
@@ -108,11 +108,11 @@ def assumptions(s: Scenario) -> list[Assumption]:
                 c.source,
             )
         )
-    resp = [f for f in s.demand.flows if f.response]
+    resp = [f.response for f in s.demand.flows if f.response]
     if resp:
-        el = _range([f.response.tariff_elasticity for f in resp])
-        gain = _range([f.response.trade_gain_per_day_saved * 100 for f in resp], "{:g}%")
-        adj = _range([f.response.adjustment_per_year for f in resp], "{:.0%}")
+        el = _range([r.tariff_elasticity for r in resp])
+        gain = _range([r.trade_gain_per_day_saved * 100 for r in resp], "{:g}%")
+        adj = _range([r.adjustment_per_year for r in resp], "{:.0%}")
         out.append(
             Assumption(
                 "demand",
@@ -120,7 +120,7 @@ def assumptions(s: Scenario) -> list[Assumption]:
                 f"tariffs (elasticity {el}) and transit time ({gain} per day saved), closing "
                 f"{adj} of the gap each year; routes split by a logit on tariff + value of time "
                 "x expected days.",
-                "; ".join(dict.fromkeys(f.response.source for f in resp)),
+                "; ".join(dict.fromkeys(r.source for r in resp)),
             )
         )
     case = next((c for c in s.demand_cases if c.id == s.demand_case), None)

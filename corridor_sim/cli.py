@@ -13,6 +13,7 @@ import re
 import signal
 import sys
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import click
@@ -410,6 +411,7 @@ def compare(
     allow_large,
 ):
     """Run several SCENARIOS with the same seeds and compare them side by side."""
+    from .compare import Comparison
     from .compare import compare as run_compare
     from .experiment import Execution, ReplicationsFailed
 
@@ -433,6 +435,7 @@ def compare(
             f"seed, so one run may mislead; use -n {COMPARE_REPLICATIONS} or more for statements with intervals"
         )
     failed = None
+    cmp: Comparison | None
     with output.result_folder(Path(out), kind="compare", overwrite=overwrite, resume=resume) as ws:
         try:
             with RunsProgress(f"{len(scns)} scenarios x {replications}", quiet) as bar:
@@ -504,7 +507,7 @@ def _cases(path: str, spec: str | None, overrides, years) -> list[str | None]:
     names listed, or every declared case for 'all'."""
     if spec is None:
         return [None]
-    names = [c.strip() for c in spec.split(",") if c.strip()]
+    names: list[str | None] = [c.strip() for c in spec.split(",") if c.strip()]
     if names == ["all"]:
         declared = [c.id for c in _load(path, overrides, years).demand_cases]
         if not declared:
@@ -939,7 +942,7 @@ def charts(result_dir, line, start, days, year):
     except ValueError as exc:
         raise InputError(str(exc)) from None
     for name, fig in figs.items():  # chart files in a result folder are corridor-sim's own: replaced atomically
-        output.write_file(out / f"{name}.png", lambda fh, f=fig: f.savefig(fh, dpi=110, format="png"))
+        output.write_file(out / f"{name}.png", partial(fig.savefig, dpi=110, format="png"))
     click.echo(f"charts written to {out}/ (corridor_map.png, stringline.png, fleet_gantt.png)")
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from . import output
-from .results import Results
+from .results import Results, _rows
 from .scenario import Scenario
 
 
@@ -52,6 +53,7 @@ class Comparison:
 
     def goal_label(self, scenario: str) -> str:
         row = self.goal.set_index("scenario").loc[scenario]
+        assert isinstance(row, pd.Series), "the goal table has one row per scenario"
         return str(int(row.first_year_at_goal)) if pd.notna(row.first_year_at_goal) else f"not by {int(row.end_year)}"
 
     def to_markdown(self, years: list[int] | None = None, ci: bool = False) -> str:
@@ -120,6 +122,7 @@ class Comparison:
             a = self.annual[self.annual.scenario == name]
             b = self.binding[self.binding.scenario == name]
             g = self.goal.set_index("scenario").loc[name]
+            assert isinstance(g, pd.Series), "the goal table has one row per scenario"
             out["scenarios"][name] = {
                 "demand_case": str(g.demand_case),
                 "first_year_at_goal": self.goal_label(name),
@@ -129,9 +132,9 @@ class Comparison:
                         "mean": round(float(r.delivered_mt), 3),
                         "ci95": [_r(r.delivered_mt_ci_low), _r(r.delivered_mt_ci_high)],
                     }
-                    for r in a.itertuples()
+                    for r in _rows(a)
                 },
-                "binding_bottleneck": {int(r.year): (r.resource if r.binding else None) for r in b.itertuples()},
+                "binding_bottleneck": {int(r.year): (r.resource if r.binding else None) for r in _rows(b)},
             }
         return out
 
@@ -140,7 +143,7 @@ def _r(x):
     return None if x is None or pd.isna(x) else round(float(x), 3)
 
 
-def compare_results(results: dict[str, Results | list[Results]]) -> Comparison:
+def compare_results(results: Mapping[str, Results | list[Results]]) -> Comparison:
     """Comparison tables from runs already made: one Results or a list of replications per scenario
     (the same seeds for every scenario, for a fair comparison). The statistics are
     ``corridor_sim.summary``'s, as in each scenario's own summary.json."""
@@ -172,7 +175,7 @@ def compare_results(results: dict[str, Results | list[Results]]) -> Comparison:
                     }
                 )
         tr = aggregate([r.annual for r in reps], ["year", "flow"], ["transit_days_mean", "transit_days_p95"])
-        for row in tr.itertuples():
+        for row in _rows(tr):
             transit.append(
                 {
                     "scenario": name,

@@ -16,13 +16,13 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import ExitStack
 from dataclasses import dataclass, fields, replace
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -32,6 +32,9 @@ from .output import ResultsFolderError
 from .results import Results, load_results
 from .scenario import Scenario
 from .simulate import run
+
+if TYPE_CHECKING:
+    from .compare import Comparison
 
 
 def replication_seed(base_seed: int, r: int) -> int:
@@ -344,7 +347,7 @@ class ReplicationsFailed(Exception):
     def __init__(self, failures: dict[str, list[dict]], runs: dict[str, list[Results]]):
         self.failures = failures
         self.runs = runs
-        self.comparison = None  # set by compare() when every scenario has results
+        self.comparison: Comparison | None = None  # set by compare() when every scenario has results
         listed = "; ".join(
             f"{name} replication {f['replication']} (seed {f['seed']}): {f['error']}"
             for name, fs in failures.items()
@@ -376,7 +379,7 @@ def replicate(
 
 
 def replicate_many(
-    jobs: list[tuple[Scenario, str | Path | None]],
+    jobs: Sequence[tuple[Scenario, str | Path | None]],
     n: int,
     seed: int = 1,
     execution: Execution | None = None,
@@ -402,6 +405,7 @@ def replicate_many(
     tasks = []
     say = ex.say
     remote = bool(ex.scheduler)
+    folder: Path | None
     with ExitStack() as stack:
         for scn, out in jobs:
             have[scn.name], failed[scn.name] = {}, {}
@@ -442,25 +446,28 @@ def replicate_many(
             # the size was checked above, for every replication kept; progress is counted here
             for outcome in execute(tasks, replace(ex, allow_large=True, progress=None)):
                 name, r = outcome.task.scenario.name, outcome.task.replication
+                folder = folders[name]
                 if outcome.error:
                     failed[name][r] = {"replication": r, "seed": outcome.task.seed, "error": outcome.error}
                 else:
-                    have[name][r] = outcome.result
-                    if folders[name] is not None and outcome.task.out is None:
-                        outcome.result.write(
-                            folders[name] / "replications" / f"rep_{r:03d}", plots=False, overwrite=True
-                        )
-                if folders[name] is not None:
+                    res = outcome.result
+                    assert res is not None, "a task that raised no error has its result"
+                    have[name][r] = res
+                    if folder is not None and outcome.task.out is None:
+                        res.write(folder / "replications" / f"rep_{r:03d}", plots=False, overwrite=True)
+                if folder is not None:
                     m = manifests[name]
                     m["done"] = sorted(have[name])
                     m["failed"] = [failed[name][k] for k in sorted(failed[name])]
-                    output.write_json(folders[name] / "manifest.json", m)
+                    output.write_json(folder / "manifest.json", m)
                 done += 1
                 if ex.progress:
                     ex.progress(done, total)
         finally:
             for name, m in manifests.items():
-                if not (folders[name] / "manifest.json").exists():
+                folder = folders[name]
+                assert folder is not None, "a scenario has a manifest only when it has a folder"
+                if not (folder / "manifest.json").exists():
                     continue  # nothing finished in a new folder: it is left empty (and removed)
                 m["done"] = sorted(have[name])
                 m["failed"] = [failed[name][k] for k in sorted(failed[name])]
@@ -471,7 +478,7 @@ def replicate_many(
                     if len(have[name]) + len(failed[name]) == n
                     else "partial"
                 )
-                output.write_json(folders[name] / "manifest.json", m)
+                output.write_json(folder / "manifest.json", m)
     runs = {name: [h[r] for r in range(n) if r in h] for name, h in have.items()}
     if any(failed.values()):
         raise ReplicationsFailed({name: [f[k] for k in sorted(f)] for name, f in failed.items() if f}, runs)

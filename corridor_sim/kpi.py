@@ -32,7 +32,7 @@ def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> floa
     order = np.argsort(values)
     v, w = values[order], weights[order]
     cum = np.cumsum(w) / w.sum()
-    return float(v[min(np.searchsorted(cum, q - 1e-12), v.size - 1)])
+    return float(v[min(int(np.searchsorted(cum, q - 1e-12)), v.size - 1)])
 
 
 def busiest_resources(resources: pd.DataFrame, n: int = 3) -> pd.DataFrame:
@@ -98,13 +98,13 @@ def binding_bottleneck(resources: pd.DataFrame, threshold: float) -> dict:
 def route_split(routes: pd.DataFrame) -> dict[str, pd.Series]:
     """Share of each flow's delivered tonnes by route, from the ``routes`` table (one year's rows,
     or several years': the shares are then of their total)."""
-    out = {}
+    out: dict[str, pd.Series] = {}
     if routes.empty:
         return out
     for flow, g in routes.groupby("flow"):
         t = g.groupby("route").tons_delivered.sum()
         if t.sum() > 0:
-            out[flow] = t / t.sum()
+            out[str(flow)] = t / t.sum()  # flow ids are strings
     return out
 
 

@@ -59,7 +59,7 @@ def group_label(s: Scenario, line_id: str, group_id: str) -> str:
     always read from the scenario, so a what-if that changes it is labelled with the new one."""
     line = next((x for x in s.sea_lines if x.id == line_id), None)
     g = next((v for v in line.vessels if v.id == group_id), None) if line else None
-    if g is None:
+    if line is None or g is None:
         return group_id
     unit = s.cargo_classes[line.cargo].unit if line.cargo in s.cargo_classes else "units"
     return f"{g.name or group_id.replace('_', ' ')} ({g.capacity_units:,.0f} {_plural(unit, g.capacity_units)})"

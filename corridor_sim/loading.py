@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -153,7 +154,7 @@ def _fields_of(model: type[BaseModel]) -> list[str]:
     return [f.alias or n for n, f in model.model_fields.items()]
 
 
-def _explain(err: dict) -> str:
+def _explain(err: Mapping[str, Any]) -> str:
     kind = err.get("type", "")
     loc = tuple(err.get("loc", ()))
     if kind == "extra_forbidden":
@@ -207,6 +208,7 @@ def _slot(raw: dict, path: str, create: bool) -> tuple[Any, Any]:
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
         where = ".".join(parts[: i + 1])
+        key: str | int | None
         if isinstance(node, dict):
             key = part
             if part.isdigit() and all(isinstance(k, int) for k in node):
@@ -281,11 +283,11 @@ def check_references(s: Scenario) -> list[Problem]:
         if port.id not in nodes:
             add(f"ports.{port.id}.id", f"unknown node '{port.id}' (known nodes: {node_list})")
         seen = set()
-        for t in port.terminals:
-            if t.cargo in seen:
-                add(f"ports.{port.id}.terminals.{t.cargo}", f"two terminals for '{t.cargo}' in one port")
-            seen.add(t.cargo)
-            terminals[(port.id, t.cargo)] = t
+        for term in port.terminals:
+            if term.cargo in seen:
+                add(f"ports.{port.id}.terminals.{term.cargo}", f"two terminals for '{term.cargo}' in one port")
+            seen.add(term.cargo)
+            terminals[(port.id, term.cargo)] = term
 
     cargo_used = {f.cargo for f in s.demand.flows} | {l.cargo for l in s.sea_lines}
     for c in sorted(cargo_used - set(s.cargo_classes)):
@@ -329,22 +331,22 @@ def check_references(s: Scenario) -> list[Problem]:
             )
         rail_pairs.add((l.from_node, l.to_node))
     sea_pairs: set = set()
-    for l in s.sea_lines:
-        if (l.from_port, l.to_port, l.cargo) in sea_pairs:
+    for line in s.sea_lines:
+        if (line.from_port, line.to_port, line.cargo) in sea_pairs:
             add(
-                f"sea_lines.{l.id}",
-                f"a second '{l.cargo}' line from '{l.from_port}' to '{l.to_port}'; "
+                f"sea_lines.{line.id}",
+                f"a second '{line.cargo}' line from '{line.from_port}' to '{line.to_port}'; "
                 "add vessel groups to the first instead",
             )
-        sea_pairs.add((l.from_port, l.to_port, l.cargo))
-    for (pid, cargo), t in terminals.items():
+        sea_pairs.add((line.from_port, line.to_port, line.cargo))
+    for (pid, cargo), term in terminals.items():
         big = max_vessel.get((pid, cargo), 0.0)
-        if big > t.yard_capacity_units:
+        if big > term.yard_capacity_units:
             add(
                 f"ports.{pid}.terminals.{cargo}.yard_capacity_units",
-                f"{t.yard_capacity_units:g} is smaller than the largest vessel calling ({big:g} units); it could never be loaded or unloaded",
+                f"{term.yard_capacity_units:g} is smaller than the largest vessel calling ({big:g} units); it could never be loaded or unloaded",
             )
-        if t.train_units is not None and t.train_units > t.yard_capacity_units:
+        if term.train_units is not None and term.train_units > term.yard_capacity_units:
             add(f"ports.{pid}.terminals.{cargo}.train_units", "onward trains cannot be larger than the yard")
 
     for f in s.demand.flows:
@@ -354,7 +356,7 @@ def check_references(s: Scenario) -> list[Problem]:
             if missing:
                 add(f"{fp}.routes.{missing[0]}.share", "a flow without a response block needs a share on every route")
             else:
-                total = sum(r.share for r in f.routes)
+                total = sum(r.share for r in f.routes if r.share is not None)  # all of them (missing is empty)
                 if abs(total - 1.0) > 1e-6:
                     add(f"{fp}.routes", f"route shares add up to {total:g}; they must add up to 1")
         else:
@@ -487,16 +489,16 @@ def deep_merge(base: Any, over: Any) -> Any:
             out[k] = deep_merge(base[k], v) if k in base else copy.deepcopy(v)
         return out
     if isinstance(base, list) and isinstance(over, list) and _keyed(base) and _keyed(over):
-        out = [copy.deepcopy(b) for b in base]
-        index = {_item_key(b): i for i, b in enumerate(out)}
+        items = [copy.deepcopy(b) for b in base]
+        index = {_item_key(b): i for i, b in enumerate(items)}
         for item in over:
             k = _item_key(item)
             if k in index:
-                out[index[k]] = deep_merge(out[index[k]], item)
+                items[index[k]] = deep_merge(items[index[k]], item)
             else:
-                index[k] = len(out)
-                out.append(copy.deepcopy(item))
-        return out
+                index[k] = len(items)
+                items.append(copy.deepcopy(item))
+        return items
     return copy.deepcopy(over)
 
 

@@ -13,6 +13,7 @@ replications (or which seed). Names come from the scenario (``labels``), colours
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib
@@ -303,11 +304,12 @@ def utilization_by_year(res, top: int = 18) -> Figure:
     fig = _figure(max(9.5, 0.62 * len(years) + 5.5), 0.34 * len(wide) + 2.4)
     ax = fig.add_subplot()
     cmap = matplotlib.colormaps["YlOrRd"]
-    im = ax.imshow(wide.to_numpy(float) * 100, cmap=cmap, vmin=0, vmax=100, aspect="auto")
+    values = wide.to_numpy(float)
+    im = ax.imshow(values * 100, cmap=cmap, vmin=0, vmax=100, aspect="auto")
     thr = s.output.bottleneck_threshold
     for i in range(len(wide)):
         for j in range(len(years)):
-            v = wide.iat[i, j]
+            v = values[i, j]
             if v != v:
                 continue
             ax.text(
@@ -472,7 +474,7 @@ def _shade_spans(ax, cal: Calendar, starts_h, ends_h, **style) -> None:
         ax.broken_barh(spans, (0, 1), transform=ax.get_xaxis_transform(), lw=0, **style)
 
 
-def port_levels(res, ports: tuple[str, ...] | None = None) -> Figure:
+def port_levels(res, ports: Sequence[str] | None = None) -> Figure:
     """Yard fill and trains waiting over time at the scenario's ports to plot (``output.ports_to_plot``,
     default every port), with storm closures shaded."""
     s = res.scenario
@@ -760,14 +762,14 @@ def compare_bottlenecks(cmp) -> Figure:
         for j, y in enumerate(years):
             row = b.loc[(n, y)] if (n, y) in b.index else None
             bound = row is not None and bool(row.binding)
-            color = KIND_COLORS.get(row.kind, "#dddddd") if bound else "#f2f2f2"
-            ax.add_patch(Rectangle((j, i), 0.96, 0.92, color=color, alpha=0.6 if bound else 1))
-            if bound:
+            if row is not None and bound:
+                color = KIND_COLORS.get(row.kind, "#dddddd")
                 label = tw.fill(_short_label(s, row.resource), 15, break_long_words=False)
                 if cmp.replications > 1:
                     label += f"\n{row.share_of_replications:.0%}"
             else:
-                label = "none"
+                color, label = "#f2f2f2", "none"
+            ax.add_patch(Rectangle((j, i), 0.96, 0.92, color=color, alpha=0.6 if bound else 1))
             ax.text(
                 j + 0.48, i + 0.46, label, ha="center", va="center", fontsize=6.3, color="black" if bound else "#888888"
             )
@@ -1067,7 +1069,8 @@ def _place_labels(fig, ax, s, priority: set) -> None:
     placed: list[tuple[float, float, float, float]] = []
     order = sorted(s.nodes, key=lambda n: (n.id not in priority, n.lon_deg, n.lat_deg, n.id))
     for n in order:
-        best, best_cost = None, None
+        best: tuple[float, float, tuple[float, float, float, float]] | None = None
+        best_cost: float | None = None
         for dx, dy in _LABEL_SPOTS:
             t = ax.annotate(
                 n.name,
@@ -1088,6 +1091,7 @@ def _place_labels(fig, ax, s, priority: set) -> None:
                 best, best_cost = (dx, dy, box), cost
             if cost == 0:
                 break
+        assert best is not None, "the first spot tried is always taken when nothing is better"
         dx, dy, box = best
         far = abs(dx) > 12 or abs(dy) > 12
         ax.annotate(
@@ -1284,7 +1288,8 @@ def stringline(res, path: list[str] | None = None, start: str | None = None, day
             continue
         color = flow_color(flows.index(lot.flow))
         ax.plot(
-            [cal.to_datetime(t) for t, _ in pts],
+            # matplotlib's stubs type data as numbers and arrays; its date converter takes datetimes
+            [cal.to_datetime(t) for t, _ in pts],  # type: ignore[arg-type]
             [d for _, d in pts],
             color=color,
             lw=1.1,
@@ -1292,7 +1297,7 @@ def stringline(res, path: list[str] | None = None, start: str | None = None, day
             label=lot.flow if lot.flow not in seen else None,
         )
         seen.add(lot.flow)
-    ax.set_xlim(cal.to_datetime(t0), cal.to_datetime(t1))
+    ax.set_xlim(cal.to_datetime(t0), cal.to_datetime(t1))  # type: ignore[arg-type]  # datetimes, as above
     ax.set_ylim(cum * 1.02, -cum * 0.02)
     ticks, last = [], None
     for n, d in dist.items():  # skip a station too close to the previous label

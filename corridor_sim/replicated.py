@@ -110,9 +110,7 @@ class Replicated:
             ),
         }
         for name, df in tables.items():
-            output.write_file(out / f"{name}.csv", lambda fh, d=df: d.to_csv(fh, index=False, chunksize=CSV_CHUNK_ROWS))
-            if _have_pyarrow():
-                output.write_file(out / f"{name}.parquet", lambda fh, d=df: _flat(d).to_parquet(fh, index=False))
+            _write_table(out, name, df)
         output.write_json(out / "summary.json", self.summary())
         meta = {
             "scenario_name": self.scenario.name,
@@ -139,3 +137,10 @@ class Replicated:
                 for path in save_replicated(self, tmp):
                     os.replace(path, out / path.name)
         return out
+
+
+def _write_table(out: Path, name: str, df: pd.DataFrame) -> None:
+    """out/<name>.csv, and out/<name>.parquet with pyarrow, each replaced atomically."""
+    output.write_file(out / f"{name}.csv", lambda fh: df.to_csv(fh, index=False, chunksize=CSV_CHUNK_ROWS))
+    if _have_pyarrow():
+        output.write_file(out / f"{name}.parquet", lambda fh: _flat(df).to_parquet(fh, index=False))

@@ -30,7 +30,7 @@ from .display import pm
 from .labels import resource_labels
 from .output import ResultsFolderError
 from .palette import KIND_COLORS, scenario_colors
-from .results import Results, load_results, replication_folders, scenario_of
+from .results import Results, _rows, load_results, replication_folders, scenario_of
 from .scenario import Scenario
 
 GENERATOR = "<meta name='generator' content='corridor-sim'>"  # how a report is recognised as ours
@@ -153,7 +153,7 @@ def _first_capacity_year(cap: pd.DataFrame | None, goal: float) -> str | None:
     if len(hit):
         r = hit.iloc[0]
         return f"{int(r.year)} ({pm(r.capacity_mt, r.capacity_mt_ci_low, r.capacity_mt_ci_high)} Mt/yr)"
-    best = t.loc[t.capacity_mt.idxmax()]
+    best = t.loc[t.capacity_mt.idxmax()]  # type: ignore[call-overload]  # pandas-stubs: .loc takes no Hashable label
     high = pm(best.capacity_mt, best.capacity_mt_ci_low, best.capacity_mt_ci_high)
     return f"not in the years measured ({years}); highest {high} Mt/yr in {int(best.year)}"
 
@@ -188,7 +188,7 @@ def summary_rows(cmp, ranking: pd.DataFrame | None, capacity: dict[str, pd.DataF
         more = max(0, len(own) - 6)
         top = []
         if ranking is not None and "scenario" in ranking and str(ranking.scenario.iloc[0]) == n:
-            for r in ranking.head(3).itertuples():
+            for r in _rows(ranking.head(3)):
                 top.append(
                     f"{r.label}: {pm(r.delta_kt_mean, r.delta_kt_ci_low, r.delta_kt_ci_high, '{:,.0f}')} kt "
                     f"in {int(r.year)}"
@@ -546,7 +546,7 @@ def build_report(
                     pm(r.capacity_mt, r.capacity_mt_ci_low, r.capacity_mt_ci_high),
                     str(r.binding),
                 ]
-                for r in t.sort_values(["year", "cargo"]).itertuples()
+                for r in _rows(t.sort_values(["year", "cargo"]))
             ],
         }
         for who, t in caps.items()

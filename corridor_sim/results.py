@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 import platform
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -139,6 +141,13 @@ def _have_pyarrow() -> bool:
         return True
     except ImportError:
         return False
+
+
+def _rows(df: pd.DataFrame) -> Iterator[Any]:
+    """``df.itertuples()`` with each row typed Any: pandas-stubs types every field of a row as any
+    pandas scalar (a date, a string, NA ...) whatever its column holds, so ``int(row.year)`` would
+    not type-check."""
+    return df.itertuples()
 
 
 def _flat(df: pd.DataFrame) -> pd.DataFrame:
@@ -340,7 +349,7 @@ def collect(model, wall_time_s: float) -> Results:
 def _versions() -> dict:
     from importlib.metadata import PackageNotFoundError, version
 
-    out = {}
+    out: dict[str, str | None] = {}
     for pkg in ("simpy", "numpy", "pandas", "matplotlib", "pydantic"):
         try:
             out[pkg] = version(pkg)

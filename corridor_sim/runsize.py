@@ -153,8 +153,9 @@ def available_memory_bytes() -> int:
     """Memory this process may use: CORRIDOR_SIM_MEMORY if set, else the least of MemAvailable and
     the cgroup's limit less its usage; 4 GiB where the system does not say."""
     override = os.environ.get("CORRIDOR_SIM_MEMORY")
-    if override and _parse_bytes(override):
-        return _parse_bytes(override)
+    parsed = _parse_bytes(override) if override else None
+    if parsed:
+        return parsed
     found = []
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():

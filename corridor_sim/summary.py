@@ -114,8 +114,8 @@ def route_shares(runs: list, year: int) -> dict[tuple[str, str], dict[str, list[
         ly = r.routes[r.routes.year == year]
         for f, s in route_split(ly).items():
             tons = ly[ly.flow == f].groupby("route").tons_delivered.sum()
-            for route, v in s.items():
-                d = out.setdefault((f, route), {"share": [0.0] * len(runs), "tons": [0.0] * len(runs)})
+            for route, v in s.items():  # route ids are strings
+                d = out.setdefault((f, str(route)), {"share": [0.0] * len(runs), "tons": [0.0] * len(runs)})
                 d["share"][i] = float(v)
                 d["tons"][i] = float(tons[route])
     return out

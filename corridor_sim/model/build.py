@@ -100,7 +100,7 @@ class Model:
                 port.terminals[t.cargo] = term
                 self.terminals[(p.id, t.cargo)] = term
             env.process(storm_process(env, port, self.cal, self.streams.get(f"weather:{p.id}")))
-        self.lines = {
+        self.lines: dict[tuple[str, str, str], SeaLine] = {
             (l.from_port, l.to_port, l.cargo): SeaLine(
                 env,
                 l,
@@ -202,9 +202,9 @@ class Model:
             for to, tn in zip(po.terminals, pn.terminals):
                 if to != tn:
                     self.terminals[(pn.id, tn.cargo)].reconfigure(tn)
-        for lo, ln in zip(old.sea_lines, new.sea_lines):
-            if lo != ln:
-                self.lines[(ln.from_port, ln.to_port, ln.cargo)].reconfigure(ln)
+        for so, sn in zip(old.sea_lines, new.sea_lines):
+            if so != sn:
+                self.lines[(sn.from_port, sn.to_port, sn.cargo)].reconfigure(sn)
         self.caspian = new.caspian
         self.demand = new.demand
         self.live = new

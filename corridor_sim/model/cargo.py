@@ -164,6 +164,7 @@ class _Integral(Protocol):
     """A time-integrated level split by year (``model.meters.Meter``)."""
 
     area: list[float]
+    level: float
 
     def change(self, delta: float) -> None: ...
 
@@ -282,6 +283,7 @@ class Ledger:
         acc[1] += lot.tons * (now - lot.t_generated) / 24.0
         fy = self._year(now, lot.flow)
         if fy is not None:
+            assert lot.t_entered is not None, "a lot is delivered only after it entered the corridor"
             fy.tons.append(lot.tons)
             fy.units.append(lot.units)
             fy.transit_days.append((now - lot.t_generated) / 24.0)

@@ -83,7 +83,8 @@ class FlowState:
         tariff_factor = demand.tariff_factor
         open_routes = [r for r in flow.routes if r.open]
         resp = flow.response
-        rows = []
+        # the DemandPlan fields from route to generalized cost
+        rows: list[tuple[str, float, float | None, float | None, float | None, float | None]] = []
         if resp is None:
             shares = np.array([r.share for r in open_routes], dtype=float)
             shares = shares / shares.sum()

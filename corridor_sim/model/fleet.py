@@ -228,7 +228,8 @@ class SeaLine:
             cargo = A.take(self, capacity * lf, free=False)
             self.turn.release()
             t = self._state(name, "waiting_cargo", t)
-            units = tons = 0
+            units: float = 0
+            tons: float = 0
             for lot in cargo:
                 units += lot.units
                 tons += lot.tons

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import bisect
 from collections import deque
+from typing import final
 
 import numpy as np
 import simpy
@@ -30,6 +31,7 @@ from .meters import Counter, Meter, ResourceKind
 _DRAWS = 512  # standard exponential gaps drawn per batch (the same numbers as one at a time)
 
 
+@final  # so that ``type(w) is Slot`` tells a Slot from a float to the type checker both ways
 class Slot:
     """A corridor train's place in a link's FIFO: when it arrived, starts and ends its service (h),
     and its process, to wake if a timetable change moves its slot earlier."""
@@ -112,7 +114,7 @@ class RailPaths:
         waiting = self._waiting
         while waiting and self._free_h <= t:
             w = waiting.popleft()
-            if w.__class__ is Slot:
+            if type(w) is Slot:
                 self._free_h = w.end_h
                 self._meter(w.arrival_h, w.start_h, w.end_h)
             else:
@@ -150,7 +152,7 @@ class RailPaths:
             while a < t:
                 while waiting and free <= a:
                     w = waiting.popleft()
-                    if w.__class__ is Slot:
+                    if type(w) is Slot:
                         arrival, start, free = w.arrival_h, w.start_h, w.end_h
                     else:
                         arrival, start = w, free
@@ -238,7 +240,7 @@ class RailPaths:
         end = self._free_h
         for w in self._waiting:
             start, end = end, end + headway_h
-            if w.__class__ is Slot:
+            if type(w) is Slot:
                 moved_earlier = start < w.start_h or end < w.end_h
                 w.start_h, w.end_h = start, end
                 if moved_earlier and w.process is not None:

@@ -236,7 +236,12 @@ class Terminal:
         ev = self._arrivals[key] = self.env.event()
         if until_h is not None:
             timer = self.env.timeout(until_h - self.env.now)
-            timer.callbacks.append(lambda _: ev.triggered or ev.succeed())
+
+            def fire(_: simpy.Event) -> None:
+                if not ev.triggered:
+                    ev.succeed()
+
+            timer.callbacks.append(fire)
         return ev
 
     def oldest_wait_start(self, key) -> float | None:
@@ -326,11 +331,14 @@ class Terminal:
         """Form onward trains of train_units, or smaller after train_max_wait_h."""
         env = self.env
         size = self.cfg.train_units
+        assert size is not None, "a terminal that sends cargo on by rail has train_units (checked on loading)"
         while True:
             while self.queued.get(key, 0.0) <= 1e-9:
                 yield self.arrival(key)
             while self.queued[key] < size - 1e-9:
-                deadline_h = self.oldest_wait_start(key) + self.cfg.train_max_wait_h
+                oldest_h = self.oldest_wait_start(key)
+                assert oldest_h is not None, "cargo is queued for key (queued > 0)"
+                deadline_h = oldest_h + self.cfg.train_max_wait_h
                 if deadline_h <= env.now:
                     break
                 yield self.arrival(key, until_h=deadline_h)

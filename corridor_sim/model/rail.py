@@ -131,6 +131,7 @@ class RailLink:
         if self.paths_per_day is None:
             start_h = end_h = reached_h = env.now
         else:
+            assert self.path is not None, "a link with paths_per_day has its paths (_set_paths)"
             slot = self.path.book()
             entering = train.lots[0].t_entered is None  # a train's lots enter the corridor together
             reached_h = self._wake_h(slot, run_h, entering)
@@ -150,6 +151,7 @@ class RailLink:
             if end_h > reached_h:
                 yield env.timeout(end_h - env.now)
             c = self.crossing
+            assert self.station is not None, "a link with a crossing has its station (reconfigure)"
             yield from self.station.acquire()
             yield env.timeout(gamma_mean_cv(self.rng, c.transshipment_h, c.transshipment_cv))
             self.station.release()

@@ -13,6 +13,8 @@ building them: the recorder hands out ``None`` instead of a list.
 
 from __future__ import annotations
 
+from typing import Literal, NamedTuple, overload
+
 
 class Recorder:
     """One list of records per record type, for one run.
@@ -32,6 +34,10 @@ class Recorder:
         self.detail = detail
         self._rows: dict[type, list] = {}
 
+    @overload
+    def table(self, record: type, detail: Literal[False] = False) -> list: ...
+    @overload
+    def table(self, record: type, detail: bool) -> list | None: ...
     def table(self, record: type, detail: bool = False) -> list | None:
         """The list a component appends ``record`` rows to; ``None`` for a detail table in a run
         that keeps no detail (the component then builds no rows at all)."""
@@ -46,7 +52,7 @@ class Recorder:
         return record in self._rows
 
 
-def columns(record: type) -> list[str]:
+def columns(record: type[NamedTuple]) -> list[str]:
     """A record type's column names: its fields, with a trailing underscore dropped (it escapes a
     Python keyword, as in ``from_``).
 
