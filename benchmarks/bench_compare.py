@@ -32,6 +32,10 @@ from bench_year import BARE_EVENTS, bare_simpy
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ["base", "bottlenecks", "unified_tariffs", "zangezur", "corridor_10mt"]
 PR_SET_CHILD_SUBREAPER = 36
+# the command line, saying first which corridor_sim it imported (so --source is checked, not assumed)
+ENTRY = (
+    "import corridor_sim; print('corridor_sim from', corridor_sim.__file__); from corridor_sim.cli import main; main()"
+)
 
 
 def _adopt_orphans() -> bool:
@@ -69,7 +73,7 @@ def main() -> None:
         cmd = [
             sys.executable,
             "-c",
-            "from corridor_sim.cli import main; main()",
+            ENTRY,
             "compare",
             *files,
             "-n",
@@ -85,12 +89,16 @@ def main() -> None:
         env = dict(os.environ, PYTHONPATH=str(args.source), MPLBACKEND="Agg")
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
-        proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        # from a neutral folder: `python -c` puts the working folder first on the path, which would
+        # import the checkout the benchmark was started in instead of --source
+        proc = subprocess.run(cmd, env=env, cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         wall = time.perf_counter() - t0
         _reap_all()
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if proc.returncode != 0:
             sys.exit(f"compare failed ({proc.returncode}):\n{proc.stdout}")
+        if f"corridor_sim from {args.source.resolve()}" not in proc.stdout:
+            sys.exit(f"the command did not import the corridor_sim of {args.source}:\n{proc.stdout[:500]}")
         written = _bytes(out)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     bare = bare_simpy(BARE_EVENTS)

@@ -20,10 +20,17 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# the command line, checking it imported the corridor_sim of --source (not the working folder's)
+ENTRY = (
+    "import sys, corridor_sim; from pathlib import Path; "
+    "assert Path(corridor_sim.__file__).resolve().is_relative_to(Path(sys.argv[1]).resolve()), corridor_sim.__file__; "
+    "sys.argv = sys.argv[1:]; from corridor_sim.cli import main; main()"
+)
 
 
-def peak_rss_mb(cmd: list[str], env: dict) -> float:
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+def peak_rss_mb(cmd: list[str], env: dict, cwd: str) -> float:
+    # from a neutral folder: `python -c` puts the working folder first on the path
+    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     err = proc.stderr.read().decode() if proc.stderr else ""
@@ -52,7 +59,8 @@ def main() -> None:
                     cmd = [
                         sys.executable,
                         "-c",
-                        "from corridor_sim.cli import main; main()",
+                        ENTRY,
+                        str(args.source),
                         "run",
                         scenario,
                         "--years",
@@ -62,7 +70,7 @@ def main() -> None:
                         "-q",
                         *extra,
                     ]
-                    peaks[years].append(peak_rss_mb(cmd, env))
+                    peaks[years].append(peak_rss_mb(cmd, env, tmp))
                     sizes[years] = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
         one, many = statistics.median(peaks["2024"]), statistics.median(peaks[args.long])
         print(
