@@ -268,3 +268,34 @@ def test_cli_compare_capacity(base_path, tmp_path):
     assert set(traj.scenario) == {"base"} and sorted(set(traj.year)) == [2024, 2025]  # once per file
     assert (out / "headroom.csv").exists() and (out / "capacity_demand_base.png").exists()
     assert (out / "headroom_base.png").exists() and not (out / "capacity_demand_base_high.png").exists()
+
+
+def test_compare_measures_capacity_once_per_file_in_its_central_case(base_path, monkeypatch):
+    """The wiring, with a stand-in estimator that records what it is asked: one call per scenario
+    file (not per demand case), on the central case's scenario, with the comparison's seed and
+    replications; its tables are labelled with the file's name."""
+    import sys
+    import types
+    from dataclasses import dataclass
+
+    calls = []
+
+    @dataclass(frozen=True)
+    class Estimate:
+        trajectory: pd.DataFrame
+        headroom: pd.DataFrame
+
+    def estimate_capacity(scenario, replications=5, seed=1, execution=None, **_):
+        calls.append((scenario.name, scenario.demand_case, replications, seed))
+        return Estimate(_reaching().assign(scenario=scenario.name), _heads().assign(scenario=scenario.name))
+
+    monkeypatch.setitem(
+        sys.modules, "corridor_sim.capacity", types.SimpleNamespace(estimate_capacity=estimate_capacity)
+    )
+    scns = [cs.load_scenario(base_path, years=(2024, 2024), demand_case=c) for c in ("high", "central", "low")]
+    c = compare(scns, replications=1, seed=3, capacity=True)
+    assert calls == [("base", "central", 1, 3)]
+    assert set(c.capacity.scenario) == {"base"} and set(c.headroom.scenario) == {"base"}
+    calls.clear()
+    c = compare(scns[:1], replications=1, seed=3, capacity=True)  # only high compared: its scenario, named for the file
+    assert calls == [("base_high", "high", 1, 3)] and set(c.capacity.scenario) == {"base"}
