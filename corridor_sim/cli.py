@@ -390,6 +390,14 @@ def pd_isna(x) -> bool:
     help="Demand case(s) to run each scenario under: one name, a comma-separated list, or 'all' for every "
     "case the scenarios declare (a fan of cases against the goal) [default: central].",
 )
+@click.option(
+    "--capacity",
+    "with_capacity",
+    is_flag=True,
+    help="Also estimate each scenario file's capacity by year (once per file, in its default demand "
+    "case's mix, with the same replications and seed): capacity.csv, headroom.csv, a capacity-demand "
+    "and a headroom chart per file, and the first year capacity reaches the goal.",
+)
 @click.option("--no-plots", is_flag=True, help="Write tables only.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or table.")
 @lambda f: experiment_options(f, replications=COMPARE_REPLICATIONS)
@@ -401,6 +409,7 @@ def compare(
     overrides,
     route_flow,
     demand_cases,
+    with_capacity,
     no_plots,
     quiet,
     replications,
@@ -411,7 +420,7 @@ def compare(
     allow_large,
 ):
     """Run several SCENARIOS with the same seeds and compare them side by side."""
-    from .compare import Comparison
+    from .compare import Comparison, file_name, measure_capacity
     from .compare import compare as run_compare
     from .experiment import Execution, ReplicationsFailed
 
@@ -448,6 +457,18 @@ def compare(
                     log=_note,
                 )
                 cmp = run_compare(scns, seed=seed, replications=replications, out=ws.path, execution=ex)
+            if with_capacity:
+                # capacity belongs to the file, not to a demand case: each file once, in its default case
+                files = {file_name(s): s for s in (_load(p, overrides, years) for p in scenarios)}
+                with RunsProgress(f"capacity of {len(files)} scenario file(s)", quiet) as bar:
+                    cmp.capacity, cmp.headroom = measure_capacity(
+                        files,
+                        replications,
+                        seed,
+                        Execution(
+                            workers=workers, scheduler=scheduler, allow_large=allow_large, progress=bar, log=_note
+                        ),
+                    )
         except KeyboardInterrupt:
             interrupted(out, staged=ws.staged or replications == 1)
         except ReplicationsFailed as exc:
@@ -490,13 +511,22 @@ def print_comparison(cmp, seed: int) -> None:
         share = f", named by {b.share_of_replications:.0%}" if cmp.replications > 1 and b.binding else ""
         binds = f"{label} ({b.utilization:.0%} used{share})" if b.binding else f"nothing at or above {thr[n]:.0%}"
         rows.append([n, cmp.goal_label(n), f"{goal.loc[n].share_reaching_goal:.0%}", binds])
-    print_table(
-        con,
-        "first year at goal (of the mean), and the replications reaching it",
-        ["scenario", "first year\nat goal", "replications\nreaching it"],
-        [r[:3] for r in rows],
-        right={1, 2},
-    )
+    if cmp.capacity is None:
+        print_table(
+            con,
+            "first year at goal (of the mean), and the replications reaching it",
+            ["scenario", "first year\nat goal", "replications\nreaching it"],
+            [r[:3] for r in rows],
+            right={1, 2},
+        )
+    else:  # capacity is the scenario file's, the same for each of its demand cases
+        print_table(
+            con,
+            "first year at goal (of the means): delivered tonnes (demand), and capacity (of the scenario file)",
+            ["scenario", "first year\ndelivered ≥ goal", "replications\nreaching it", "first year\ncapacity ≥ goal"],
+            [[*r[:3], cmp.capacity_label(r[0]) or "-"] for r in rows],
+            right={1, 2, 3},
+        )
     con.print(f"what binds in {last}:")
     for r in rows:  # a sentence each: wrapped, never cut
         con.print(f"  {r[0]}: {r[3]}")

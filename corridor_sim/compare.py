@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 from collections.abc import Mapping
@@ -29,6 +30,10 @@ class Comparison:
     routes: pd.DataFrame  # scenario, year, flow, route, tons, share (means over replications)
     meta: dict = field(default_factory=dict)
     failed: dict[str, list[dict]] = field(default_factory=dict)  # scenario -> replications that failed
+    # capacity trajectories and headroom of each compared scenario FILE (``scenario`` column: the
+    # file's scenario name, shared by its demand cases), concatenated; None unless asked for
+    capacity: pd.DataFrame | None = None  # TRAJECTORY_COLUMNS
+    headroom: pd.DataFrame | None = None  # HEADROOM_COLUMNS
 
     def __repr__(self) -> str:
         from .display import comparison_text
@@ -56,13 +61,32 @@ class Comparison:
         assert isinstance(row, pd.Series), "the goal table has one row per scenario"
         return str(int(row.first_year_at_goal)) if pd.notna(row.first_year_at_goal) else f"not by {int(row.end_year)}"
 
+    def capacity_label(self, scenario: str) -> str | None:
+        """The first year the capacity of ``scenario``'s file reaches its goal ('2031', 'not by 2035'),
+        or None when capacity was not measured."""
+        if self.capacity is None:
+            return None
+        base, _ = case_of(self, scenario)
+        traj = self.capacity[self.capacity.scenario == base]
+        if not len(traj):
+            return None
+        goal = self.results[scenario][0].scenario.goal_mt_per_year
+        year = first_year_at_least(traj, goal)
+        return str(year) if year is not None else f"not by {int(traj.year.max())}"
+
     def to_markdown(self, years: list[int] | None = None, ci: bool = False) -> str:
         t = self.table()
         a = self.annual.set_index(["scenario", "year"])
         cols = [c for c in t.columns if c != "first year at goal" and (years is None or c in years)]
         goal = self.goal.goal_mt.iloc[0]
-        head = "| scenario | " + " | ".join(str(c) for c in cols) + f" | first year at {goal:g} Mt |"
-        sep = "|---|" + "---:|" * len(cols) + "---|"
+        cap = self.capacity is not None
+        head = (
+            "| scenario | "
+            + " | ".join(str(c) for c in cols)
+            + (f" | first year delivered ≥ {goal:g} Mt |" if cap else f" | first year at {goal:g} Mt |")
+            + (f" first year capacity ≥ {goal:g} Mt |" if cap else "")
+        )
+        sep = "|---|" + "---:|" * len(cols) + "---|" + ("---|" if cap else "")
 
         def cell(s, c):
             if ci and self.replications > 1:
@@ -71,7 +95,10 @@ class Comparison:
             return f"{t.loc[s, c]:.2f}"
 
         rows = [
-            f"| {s} | " + " | ".join(cell(s, c) for c in cols) + f" | {t.loc[s, 'first year at goal']} |"
+            f"| {s} | "
+            + " | ".join(cell(s, c) for c in cols)
+            + f" | {t.loc[s, 'first year at goal']} |"
+            + (f" {self.capacity_label(s) or '-'} |" if cap else "")
             for s in t.index
         ]
         return "\n".join([head, sep, *rows])
@@ -107,11 +134,17 @@ class Comparison:
             self.transit.to_csv(tmp / "compare_transit.csv", index=False)
             self.routes.to_csv(tmp / "compare_routes.csv", index=False)
             self.table().to_csv(tmp / "compare_table.csv")
+            if self.capacity is not None:
+                self.capacity.to_csv(tmp / "capacity.csv", index=False)
+                goal_table(self).to_csv(tmp / "compare_capacity_goal.csv", index=False)
+            if self.headroom is not None:
+                self.headroom.to_csv(tmp / "headroom.csv", index=False)
             (tmp / "comparison.json").write_text(json.dumps(self.summary(), indent=2, default=str))
             if plots:
-                from .plots import save_comparison
+                from .plots import save_capacity, save_comparison
 
                 save_comparison(self, tmp, flow=route_flow)
+                save_capacity(self, tmp)
             for f in tmp.iterdir():
                 os.replace(f, out / f.name)
         return out
@@ -136,11 +169,191 @@ class Comparison:
                 },
                 "binding_bottleneck": {int(r.year): (r.resource if r.binding else None) for r in _rows(b)},
             }
+            if self.capacity is not None:
+                out["scenarios"][name]["first_year_capacity_at_goal"] = self.capacity_label(name)
         return out
 
 
 def _r(x):
     return None if x is None or pd.isna(x) else round(float(x), 3)
+
+
+# ----------------------------------------------------------------------------------------------
+# Capacity beside delivered tonnes
+# ----------------------------------------------------------------------------------------------
+# The capacity estimator's tables (corridor_sim.capacity), as this module reads them.
+TRAJECTORY_COLUMNS = (
+    "scenario",
+    "year",
+    "cargo",
+    "unit",
+    "replications",
+    "capacity_mt",
+    "capacity_mt_ci_low",
+    "capacity_mt_ci_high",
+    "capacity_units",
+    "capacity_units_ci_low",
+    "capacity_units_ci_high",
+    "demand_mt",
+    "binding",
+    "binding_label",
+    "binding_kind",
+    "binding_share",
+    "saturated_share",
+)
+HEADROOM_COLUMNS = (
+    "scenario",
+    "year",
+    "resource",
+    "label",
+    "kind",
+    "utilization",
+    "utilization_ci_low",
+    "utilization_ci_high",
+    "tonnes_mt",
+    "capacity_mt",
+    "headroom_mt",
+)
+
+
+def file_name(s: Scenario) -> str:
+    """The scenario file's name of a scenario loaded under a demand case: a case other than
+    central is loaded as '<name>_<case>' (loading.choose_demand_case), and capacity belongs to the
+    file, not to the case."""
+    case = s.demand_case
+    return s.name[: -len(case) - 1] if case != "central" and s.name.endswith(f"_{case}") else s.name
+
+
+def case_of(cmp: Comparison, name: str) -> tuple[str, str]:
+    """(the scenario file's name, demand case) of one compared run."""
+    s = cmp.results[name][0].scenario
+    return file_name(s), s.demand_case
+
+
+def scenario_files(cmp: Comparison) -> dict[str, list[str]]:
+    """Each scenario file's name -> its compared runs (one per demand case), in comparison order."""
+    out: dict[str, list[str]] = {}
+    for n in cmp.results:
+        out.setdefault(case_of(cmp, n)[0], []).append(n)
+    return out
+
+
+def first_year_at_least(
+    trajectory: pd.DataFrame, goal_mt: float, cargo: str = "all", bound: str = "mean"
+) -> int | None:
+    """The first year whose capacity (``bound``: 'mean', or 'ci_low' for the lower end of its 95%
+    interval) is at least ``goal_mt``; None when no year is.
+
+    >>> t = pd.DataFrame({"year": [2024, 2025, 2026], "cargo": "all", "capacity_mt": [8.0, 10.5, 11.0],
+    ...                   "capacity_mt_ci_low": [7.0, 9.5, 10.2]})
+    >>> first_year_at_least(t, 10.0), first_year_at_least(t, 10.0, bound="ci_low"), first_year_at_least(t, 12)
+    (2025, 2026, None)
+    """
+    col = {"mean": "capacity_mt", "ci_low": "capacity_mt_ci_low"}.get(bound)
+    if col is None:
+        raise ValueError(f"bound must be 'mean' or 'ci_low', got {bound!r}")
+    t = trajectory[trajectory.cargo == cargo].sort_values("year")
+    hit = t[t[col] >= goal_mt]
+    return int(hit.year.iloc[0]) if len(hit) else None
+
+
+def case_series(cmp: Comparison) -> pd.DataFrame:
+    """Per compared run and year: its scenario file, demand case, the demand offered (cargo
+    generated, Mt) and the tonnes delivered with their 95% interval: what comes and what is
+    carried, to set beside what could be carried."""
+    rows = []
+    for n in cmp.results:
+        base, case = case_of(cmp, n)
+        a = cmp.annual[cmp.annual.scenario == n]
+        rows.append(
+            pd.DataFrame(
+                {
+                    "scenario": base,
+                    "case": case,
+                    "run": n,
+                    "year": a.year.astype(int).to_numpy(),
+                    "demand_mt": a.generated_mt.to_numpy(float),
+                    "delivered_mt": a.delivered_mt.to_numpy(float),
+                    "delivered_mt_ci_low": a.delivered_mt_ci_low.to_numpy(float),
+                    "delivered_mt_ci_high": a.delivered_mt_ci_high.to_numpy(float),
+                }
+            )
+        )
+    return pd.concat(rows, ignore_index=True)
+
+
+def goal_table(cmp: Comparison) -> pd.DataFrame:
+    """Per scenario file: the first year its capacity reaches the goal (of the mean, and of the
+    lower end of the 95% interval), the first year delivered tonnes do under each demand case
+    compared (``delivered_first_year_<case>``, of the mean), and what binds the capacity in the
+    year it first reaches the goal (else in its last year measured).
+
+    Years are nullable integers: <NA> is 'not in the years simulated'. ``capacity_lower_bound``
+    says that some year up to the capacity's first year at the goal was not saturated in every
+    replication, so its estimate is a lower bound and the true first year may be earlier.
+    """
+    goal = cmp.goal.set_index("scenario")
+    cases = list(dict.fromkeys(case_of(cmp, n)[1] for n in cmp.results))
+    rows = []
+    for base, runs in scenario_files(cmp).items():
+        s = cmp.results[runs[0]][0].scenario
+        row: dict = {"scenario": base, "goal_mt": s.goal_mt_per_year, "end_year": s.end_year}
+        traj = None
+        if cmp.capacity is not None:
+            traj = cmp.capacity[(cmp.capacity.scenario == base) & (cmp.capacity.cargo == "all")].sort_values("year")
+        if traj is not None and len(traj):
+            first = first_year_at_least(traj, s.goal_mt_per_year)
+            row["capacity_first_year"] = first
+            row["capacity_first_year_ci_low"] = first_year_at_least(traj, s.goal_mt_per_year, bound="ci_low")
+            at = traj[traj.year == first].iloc[0] if first is not None else traj.iloc[-1]
+            upto = traj[traj.year <= int(at.year)]
+            row["capacity_lower_bound"] = bool((upto.saturated_share < 1).any())
+            row["capacity_mt"] = float(at.capacity_mt)
+            row["capacity_mt_ci_low"] = float(at.capacity_mt_ci_low)
+            row["capacity_mt_ci_high"] = float(at.capacity_mt_ci_high)
+            row["binding_year"] = int(at.year)
+            row["binding"] = at.binding
+            row["binding_label"] = at.binding_label
+            row["binding_kind"] = at.binding_kind
+        by_case = {case_of(cmp, n)[1]: n for n in runs}
+        for case in cases:
+            n = by_case.get(case)
+            fy = goal.first_year_at_goal.get(n) if n is not None else None
+            row[f"delivered_first_year_{case}"] = int(fy) if fy is not None and pd.notna(fy) else None
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    for c in out.columns:
+        if c.endswith("_first_year") or "_first_year_" in c or c == "binding_year":
+            out[c] = out[c].astype("Int64")
+    return out
+
+
+def capacity_scenarios(scenarios: list[Scenario]) -> dict[str, Scenario]:
+    """Each scenario file's name -> the scenario whose capacity is measured: its central case when
+    compared, else the first case given (a demand case changes only demand, and capacity is set by
+    infrastructure; the mix saturated is then that case's)."""
+    out: dict[str, Scenario] = {}
+    for s in scenarios:
+        if file_name(s) not in out or s.demand_case == "central":
+            out[file_name(s)] = s
+    return out
+
+
+def measure_capacity(
+    scenarios: Mapping[str, Scenario], replications: int, seed: int, execution=None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One capacity trajectory and headroom per scenario file (not per demand case: capacity
+    depends on the infrastructure, not on what comes), labelled with the file's scenario name."""
+    # imported when asked for: compare without capacity needs none of the estimator (and importlib
+    # keeps the type checker quiet on an installation that lacks the module)
+    estimate_capacity = importlib.import_module("corridor_sim.capacity").estimate_capacity
+
+    traj, head = [], []
+    for base, scn in scenarios.items():
+        est = estimate_capacity(scn, replications=replications, seed=seed, execution=execution)
+        traj.append(est.trajectory.assign(scenario=base))
+        head.append(est.headroom.assign(scenario=base))
+    return pd.concat(traj, ignore_index=True), pd.concat(head, ignore_index=True)
 
 
 def compare_results(results: Mapping[str, Results | list[Results]]) -> Comparison:
@@ -216,9 +429,16 @@ def compare(
     replications: int = 1,
     out: str | Path | None = None,
     execution=None,
+    capacity: bool = False,
+    capacity_of: Mapping[str, Scenario] | None = None,
     **options,
 ) -> Comparison:
     """Run each scenario (``replications`` times, the same seeds for all) and compare them.
+
+    With ``capacity``, also the capacity trajectory and headroom of each scenario file
+    (``corridor_sim.capacity.estimate_capacity``, with the same replications and seed), once per
+    file whatever the demand cases compared: ``capacity_of`` maps each file's scenario name to the
+    scenario to measure (default: ``capacity_scenarios``, its central case when compared).
 
     ``execution`` (an ``experiment.Execution``, or its fields by name: ``workers=2`` ...) says
     where and how; by default in this process. With ``out``, every finished replication is
@@ -241,4 +461,9 @@ def compare(
             exc.comparison = compare_results(exc.runs)
             exc.comparison.failed = exc.failures
         raise
-    return compare_results(runs)
+    cmp = compare_results(runs)
+    if capacity:
+        cmp.capacity, cmp.headroom = measure_capacity(
+            capacity_of or capacity_scenarios(scenarios), replications, seed, ex
+        )
+    return cmp

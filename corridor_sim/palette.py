@@ -47,6 +47,11 @@ KIND_LABELS = {
     "yard": "port yard (mean fill)",
 }
 CASE_STYLES = {"low": ":", "central": "-", "high": "--"}
+# Where line style already says demand (dashed) or delivered (solid), a demand case is a colour;
+# cases outside these three take OTHER_CASE_COLORS by order of appearance.
+CASE_COLORS = {"low": "#2ca02c", "central": "#1f77b4", "high": "#ff7f0e"}
+OTHER_CASE_COLORS = ["#d62728", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"]
+CAPACITY_COLOR = "#6a3d9a"  # what the corridor could carry (a band and its mean)
 GOAL_COLOR = "#d62728"
 OBSERVED_COLOR = "black"
 CLOSED_COLOR = "#999999"  # a route closed or unused that year
@@ -85,6 +90,20 @@ def scenario_colors(names) -> dict[str, str]:
     for n in names:
         if n not in out:
             out[n] = SCENARIO_COLORS[len(out) % len(SCENARIO_COLORS)]
+    return out
+
+
+def case_colors(cases) -> dict[str, str]:
+    """Demand case -> colour: low, central and high their own; any other by order of appearance.
+
+    >>> case_colors(["central", "high", "surge"])
+    {'central': '#1f77b4', 'high': '#ff7f0e', 'surge': '#d62728'}
+    """
+    out: dict[str, str] = {}
+    for c in cases:
+        if c not in out:
+            n = sum(1 for k in out if k not in CASE_COLORS)
+            out[c] = CASE_COLORS.get(c) or OTHER_CASE_COLORS[n % len(OTHER_CASE_COLORS)]
     return out
 
 

@@ -25,11 +25,11 @@ import pandas as pd
 
 from . import __version__, output
 from .assumptions import assumptions
-from .compare import compare_results
+from .compare import HEADROOM_COLUMNS, TRAJECTORY_COLUMNS, case_of, compare_results, goal_table, scenario_files
 from .display import pm
 from .labels import resource_labels
 from .output import ResultsFolderError
-from .palette import KIND_COLORS, scenario_colors
+from .palette import CAPACITY_COLOR, CASE_COLORS, KIND_COLORS, scenario_colors
 from .results import Results, _rows, load_results, replication_folders, scenario_of
 from .scenario import Scenario
 
@@ -128,6 +128,62 @@ def read_capacity(folder: Path) -> pd.DataFrame:
     return _read_csv(path, "capacity table", CAPACITY_COLUMNS)
 
 
+def read_trajectory(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame | None] | None:
+    """The capacity trajectory (capacity.csv with every ``TRAJECTORY_COLUMNS``) and its headroom
+    (headroom.csv, when there) of a comparison or capacity folder; None when its capacity.csv is
+    absent or of a single year's measurement without the trajectory's columns."""
+    path = Path(folder) / "capacity.csv"
+    if not path.exists():
+        return None
+    t = _read_csv(path, "capacity table", CAPACITY_COLUMNS)
+    if not set(TRAJECTORY_COLUMNS) <= set(t.columns):
+        return None
+    h = Path(folder) / "headroom.csv"
+    return t, (_read_csv(h, "headroom table", HEADROOM_COLUMNS) if h.exists() else None)
+
+
+def _year_text(y, end: int) -> str:
+    return f"not by {end}" if y is None or pd.isna(y) else str(int(y))
+
+
+def goal_rows(cmp) -> dict:
+    """The report's first table, from ``compare.goal_table``: per scenario file, the first year its
+    capacity reaches the goal (a statement about capacity) and the first year delivered tonnes do
+    under each demand case (about demand, and what of it is carried), and what binds the capacity."""
+    g = goal_table(cmp)
+    cases = [c.removeprefix("delivered_first_year_") for c in g.columns if c.startswith("delivered_first_year_")]
+    rows = []
+    for r in _rows(g):
+        end = int(r.end_year)
+        if "capacity_first_year" in g and pd.notna(r.capacity_mt):
+            cap = _year_text(r.capacity_first_year, end)
+            if pd.notna(r.capacity_first_year):
+                cap += f" ({pm(r.capacity_mt, r.capacity_mt_ci_low, r.capacity_mt_ci_high)} Mt/yr)"
+            low = _year_text(r.capacity_first_year_ci_low, end)
+            bound = " · at the latest: an earlier year is a lower bound" if r.capacity_lower_bound else ""
+            binds = f"{r.binding_label} ({int(r.binding_year)})" if isinstance(r.binding_label, str) else "-"
+        else:
+            cap, low, bound, binds = "not measured", "-", "", "-"
+        delivered = []
+        for c in cases:
+            v = getattr(r, f"delivered_first_year_{c}")
+            run = next(
+                (n for n in scenario_files(cmp)[r.scenario] if cmp.results[n][0].scenario.demand_case == c), None
+            )
+            delivered.append(_year_text(v, end) if run is not None else "not compared")
+        rows.append(
+            {
+                "scenario": r.scenario,
+                "goal": f"{r.goal_mt:g} Mt/yr",
+                "capacity": cap + bound,
+                "capacity_low": low,
+                "delivered": delivered,
+                "binds": binds,
+            }
+        )
+    return {"cases": cases, "rows": rows}
+
+
 # ----------------------------------------------------------------------------------------------
 # The executive summary: computed from the results
 # ----------------------------------------------------------------------------------------------
@@ -208,7 +264,10 @@ def summary_rows(cmp, ranking: pd.DataFrame | None, capacity: dict[str, pd.DataF
                 "last": last,
                 "goal_year": goal_year,
                 "reach": reach,
-                "capacity_year": _first_capacity_year(capacity.get(n), s.goal_mt_per_year),
+                # capacity is the scenario file's: each of its demand cases reads the same
+                "capacity_year": _first_capacity_year(
+                    capacity[n] if n in capacity else capacity.get(case_of(cmp, n)[0]), s.goal_mt_per_year
+                ),
                 "binds": binds,
                 "measures": measures,
                 "more_measures": more,
@@ -499,6 +558,28 @@ def build_report(
                 "column) and the report has several; re-run `corridor-sim capacity`"
             )
         caps[who] = pd.concat([caps[who], t]) if who in caps else t
+    # capacity trajectories: a comparison's own (compare --capacity), and capacity folders in their
+    # format; each scenario file's once, whichever folder brought it
+    trajs: list[pd.DataFrame] = []
+    heads: list[pd.DataFrame] = []
+    for d in [*folders, *(capacity or [])]:
+        pair = read_trajectory(Path(d))
+        if pair is not None:
+            trajs.append(pair[0])
+            if pair[1] is not None:
+                heads.append(pair[1])
+    files = set(scenario_files(cmp))
+    if trajs:
+        traj = pd.concat(trajs, ignore_index=True).drop_duplicates(["scenario", "year", "cargo"])
+        cmp.capacity = traj[traj.scenario.isin(files)] if traj.scenario.isin(files).any() else None
+    if heads and cmp.capacity is not None:
+        head = pd.concat(heads, ignore_index=True).drop_duplicates(["scenario", "year", "resource"])
+        cmp.headroom = head[head.scenario.isin(files)]
+    if cmp.capacity is not None:
+        measured: pd.DataFrame = cmp.capacity
+        for who in sorted(set(measured.scenario)):
+            if who not in caps:  # also in the capacity section's tables
+                caps[who] = measured[measured.scenario == who]
 
     colors = scenario_colors(names)
     scen = {n: cmp.results[n][0].scenario for n in names}
@@ -508,6 +589,29 @@ def build_report(
         "days": _png(plots.compare_transit(cmp), "days in the corridor and the wait before entry"),
         "binds": _png(plots.compare_bottlenecks(cmp), "what binds by scenario and year"),
     }
+    capacity_charts = []
+    if cmp.capacity is not None:
+        from .compare import case_series
+
+        series = case_series(cmp)
+        for name, runs in scenario_files(cmp).items():
+            if not (cmp.capacity.scenario == name).any():
+                continue
+            central = next((r for r in runs if scen[r].demand_case == "central"), runs[0])
+            charts = [
+                _png(
+                    plots.plot_capacity_demand(scen[central], cmp.capacity, series[series.scenario == name], nrep),
+                    f"capacity and demand by year, {name}",
+                )
+            ]
+            if cmp.headroom is not None and (cmp.headroom.scenario == name).any():
+                year = plots.capacity_year(cmp, name)
+                charts.append(
+                    _png(
+                        plots.plot_headroom(cmp.headroom, year, scen[central], cmp.capacity), f"headroom {name} {year}"
+                    )
+                )
+            capacity_charts.append({"name": name, "charts": charts})
     flow = plots.route_flow(cmp)
     if flow and any(len(scen[n].flow(flow).routes) > 1 for n in names if flow in {f.id for f in scen[n].demand.flows}):
         figures["routes"] = _png(plots.compare_routes(cmp, flow), f"route split of {flow}")
@@ -544,7 +648,7 @@ def build_report(
                     str(int(r.year)),
                     str(r.cargo),
                     pm(r.capacity_mt, r.capacity_mt_ci_low, r.capacity_mt_ci_high),
-                    str(r.binding),
+                    str(r.binding_label if "binding_label" in t and isinstance(r.binding_label, str) else r.binding),
                 ]
                 for r in _rows(t.sort_values(["year", "cargo"]))
             ],
@@ -562,7 +666,10 @@ def build_report(
         "years": f"{int(cmp.annual.year.min())}–{int(cmp.annual.year.max())}",
         "colors": colors,
         "kind_colors": KIND_COLORS,
+        "tag_colors": {"capacity": CAPACITY_COLOR, "demand": CASE_COLORS["central"]},
         "summary": summary_rows(cmp, ranking, caps),
+        "goal": goal_rows(cmp) if cmp.capacity is not None else None,
+        "capacity_charts": capacity_charts,
         "scenarios": [
             {
                 "name": n,

@@ -187,3 +187,54 @@ def test_report_summary_and_assumptions_follow_the_scenario(tmp_path, base_path)
     with_cap = build_report([tmp_path / "plain"], capacity=[cap])
     assert "capacity reaches it: <b>2025 (10.40 ± 0.40 Mt/yr)</b>" in with_cap
     assert goal.count("<h2") == with_cap.count("<h2")
+
+
+def test_report_with_capacity_opens_with_the_goal_table_in_chromium(tmp_path, base_path):
+    """A comparison carrying capacity (synthetic trajectory, real runs): the report's first table is
+    the goal table, each column labelled capacity or demand, then the capacity charts."""
+    import pandas as pd
+    from capacity_frames import DOSTYK, FERRIES, headroom, trajectory
+
+    from corridor_sim.compare import compare
+
+    out = tmp_path / "cmp"
+    scns = [
+        cs.load_scenario(base_path, years=(2024, 2025)),
+        cs.load_scenario(base_path, years=(2024, 2025), demand_case="low"),
+    ]
+    cmp = compare(scns, replications=1, out=out)
+    cmp.capacity = trajectory([9.0, 10.4], [DOSTYK, FERRIES])
+    cmp.headroom = pd.concat(
+        [headroom(y, [(FERRIES, 0.97, 0.03, 10.5), (DOSTYK, 0.8, 0.05, 12.0)]) for y in (2024, 2025)]
+    )
+    cmp.write_into(out)
+    report = tmp_path / "report.html"
+    r = CliRunner().invoke(main, ["report", str(out), "--out", str(report)])
+    assert r.exit_code == 0, r.output
+    exe = _chromium()
+    if exe is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must have Chromium (the .ci/run script installs it)")
+        pytest.skip("Chromium is not installed here")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=exe, args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(report.as_uri())
+        page.wait_for_load_state("load")
+        heads = page.locator("table").first.locator("th").all_inner_texts()
+        cells = page.locator("table").first.locator("td").all_inner_texts()
+        alts = page.evaluate("Array.from(document.images).map(i => [i.alt, i.naturalWidth])")
+        browser.close()
+    assert errors == []
+    assert (
+        heads[0] == "scenario" and heads[2].startswith("capacity") and "first year the corridor could carry" in heads[2]
+    )
+    assert [h.split("\n")[0] for h in heads[4:6]] == ["demand", "demand"] and "low case" in heads[5]
+    assert cells[:4] == ["base", "10 Mt/yr", "2025 (10.40 ± 0.40 Mt/yr)", "2025"]
+    assert cells[-1] == f"{FERRIES[1]} (2025)"
+    first = [a for a, w in alts[:2]]
+    assert first == ["capacity and demand by year, base", "headroom base 2025"] and min(w for _, w in alts) > 500
