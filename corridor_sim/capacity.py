@@ -56,7 +56,7 @@ from .kpi import CAPACITY_KINDS, binding_bottleneck
 from .labels import resource_label
 from .loading import validate_dict
 from .model.build import Model
-from .results import Results, collect
+from .results import Results, _rows, collect
 from .scenario import Flow, Scenario, demand_tons, trend_tons
 from .stats import mean_ci, share_ci
 
@@ -322,16 +322,18 @@ def _tonnes(res: Results, year: int) -> dict[str, tuple[float, float]]:
     Rail paths also carry background trains: the corridor's share of their use is its share of the
     trains granted a path."""
     r = res.resources[res.resources.year == year]
-    links = res.links[res.links.year == year].set_index("link")
+    ly = res.links[res.links.year == year]
+    links = {str(k): (float(t), float(n)) for k, t, n in zip(ly.link, ly.tons, ly.corridor_trains)}
     lines = res.lines[res.lines.year == year]
     out: dict[str, tuple[float, float]] = {}
-    for row in r.itertuples():
+    for row in _rows(r):
         name, kind, where = str(row.resource), str(row.kind), str(row.where)
         share = 1.0
-        if kind in ("rail_path", "crossing") and where in links.index:
-            tons = float(links.at[where, "tons"])
-            if kind == "rail_path" and row.entries and row.entries > 0:
-                share = float(links.at[where, "corridor_trains"]) / float(row.entries)
+        if kind in ("rail_path", "crossing") and where in links:
+            tons, trains = links[where]
+            entries = float(row.entries)
+            if kind == "rail_path" and entries > 0:
+                share = trains / entries
         elif kind == "fleet":
             tons = float(lines.loc[lines.line == where, "tons"].sum())
         elif kind in ("berth", "rail_track", "yard"):
