@@ -25,8 +25,8 @@ from pathlib import Path
 
 import corridor_sim as cs
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_year import BARE_EVENTS, bare_simpy  # noqa: E402  (a sibling script)
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_year.py, a sibling script
+from bench_year import BARE_EVENTS, bare_simpy
 
 ROOT = Path(__file__).resolve().parents[1]
 OLD_COMMIT = "b3ee1fc"
