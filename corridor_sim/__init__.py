@@ -22,6 +22,7 @@ __version__ = "0.1.0"
 # corridor-sim, keeps its own. Worker processes inherit it.
 _os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 
+from .capacity import CapacityEstimate, capacity_trajectory, estimate_capacity, first_year_at_least
 from .compare import Comparison, compare, compare_results
 from .loading import ScenarioError, load_scenario, validate_dict
 from .scenario import Scenario, describe
@@ -37,5 +38,9 @@ __all__ = [
     "compare",
     "compare_results",
     "Comparison",
+    "estimate_capacity",
+    "capacity_trajectory",
+    "first_year_at_least",
+    "CapacityEstimate",
     "__version__",
 ]

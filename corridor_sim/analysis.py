@@ -1,5 +1,6 @@
-"""Analyses built on replications: parameter sweeps, sustainable capacity, the bottleneck ranking
-("what should we build first") and global sensitivity (Morris screening with SALib).
+"""Analyses built on replications: parameter sweeps, the bottleneck ranking ("what should we
+build first") and global sensitivity (Morris screening with SALib); sustainable capacity is in
+``corridor_sim.capacity``.
 
 Each analysis turns a scenario into a batch of independent simulations (Tasks) and runs them
 with ``experiment.execute`` as its ``Execution`` says: in this process, on a local pool or on
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, replace
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -20,7 +20,6 @@ import pandas as pd
 
 from . import runsize
 from .experiment import Execution, Outcome, Task, execute, replication_seed
-from .kpi import binding_bottleneck
 from .labels import group_label, line_label, link_label, place
 from .loading import ScenarioError, _slot, apply_override, scale_value, validate_dict
 from .scenario import Scenario
@@ -187,138 +186,18 @@ def sweep_summary(table: pd.DataFrame, paths: list[str], kpi: str = "delivered_m
 # ----------------------------------------------------------------------------------------------
 # Sustainable capacity
 # ----------------------------------------------------------------------------------------------
-MAX_PROBE_SCALE = 17.0
-
-
-def capacity_scenario(s: Scenario, year: int) -> Scenario:
-    """The scenario as it stands in ``year``, simulated for that year alone, with demand fixed at
-    its trend (no response to tariffs or time), so that scaling it probes capacity."""
+def capacity_scenario(s: Scenario, year: int, last: int | None = None) -> Scenario:
+    """The scenario as it stands in ``year`` (to ``last``, when given), simulated for those years
+    alone, with demand fixed at its trend (no response to tariffs or time), so that changing or
+    saturating it probes capacity (``bottlenecks``; ``corridor_sim.capacity``)."""
     over = {}
     for f in s.demand.flows:
         if f.response is not None:
             over[f"demand.flows.{f.id}.response.tariff_elasticity"] = 0.0
             over[f"demand.flows.{f.id}.response.trade_gain_per_day_saved"] = 0.0
-    return _variant(s, over, years=(year, year), label=f"{s.name} in {year}")
-
-
-def _scaled(s: Scenario, cargo: str | None, k: float) -> Scenario:
-    if cargo is None:
-        return _variant(s, {"demand.scale": s.demand.scale * k}, label="scaled")
-    # the whole demand path of the class: its base-year level and every year listed after it
-    scales = {}
-    for f in s.demand.flows:
-        if f.cargo == cargo:
-            scales[f"demand.flows.{f.id}.tons_per_year"] = k
-            scales.update({f"demand.flows.{f.id}.tons_by_year.{y}": k for y in f.tons_by_year})
-    return _variant(s, scales=scales, label="scaled")
-
-
-def _probe(s: Scenario, seed: int, cargo: str | None, tolerance: float) -> dict:
-    res = run(s, seed=seed, allow_large=True, detail=False)  # capacity() checked the largest probe before starting
-    a = res.annual if cargo is None else res.annual[res.annual.cargo == cargo]
-    # demand the corridor cannot carry either piles up or, past the shippers' patience, goes another way
-    growth = (a.tons_backlog + a.tons_in_system - a.tons_backlog_start - a.tons_in_system_start + a.tons_diverted).sum()
-    gen = a.tons_generated.sum()
-    return {
-        "sustainable": bool(growth <= tolerance * max(gen, 1.0)),
-        "delivered_t": float(a.tons_delivered.sum()),
-        "delivered_units": float(a.units_delivered.sum()),
-        "stock_growth_t": float(growth),
-        "binding": binding_bottleneck(res.resources, s.output.bottleneck_threshold),
-    }
-
-
-def capacity_task(tolerance: float, iterations: int, t: Task) -> Outcome[dict]:
-    """Bisection on the demand scale: the highest scale at which stocks do not grow over the year
-    (``t.variant``: the cargo class scaled, or "all")."""
-    cargo = None if t.variant == "all" else t.variant
-    try:
-        lo, hi = 0.0, 1.0
-        best = None
-        probe = _probe(_scaled(t.scenario, cargo, 1.0), t.seed, cargo, tolerance)
-        while probe["sustainable"] and hi < 16:  # so the largest probe is 1.6^6 = 16.8 < MAX_PROBE_SCALE
-            lo, best = hi, probe
-            hi *= 1.6
-            probe = _probe(_scaled(t.scenario, cargo, hi), t.seed, cargo, tolerance)
-        worst = probe
-        for _ in range(iterations):
-            mid = (lo + hi) / 2
-            p = _probe(_scaled(t.scenario, cargo, mid), t.seed, cargo, tolerance)
-            if p["sustainable"]:
-                lo, best = mid, p
-            else:
-                hi, worst = mid, p
-        if best is None:  # even a small share of today's demand piles up: probe downwards once
-            best = _probe(_scaled(t.scenario, cargo, max(lo, 0.05)), t.seed, cargo, tolerance)
-        return Outcome(
-            t,
-            {
-                "scale": lo,
-                "delivered_t": best["delivered_t"],
-                "delivered_units": best["delivered_units"],
-                "binding": worst["binding"],
-            },
-        )
-    except Exception as exc:
-        return Outcome(t, None, f"{type(exc).__name__}: {exc}")
-
-
-def capacity(
-    scenario: Scenario,
-    year: int | None = None,
-    replications: int = 3,
-    seed: int = 1,
-    by_cargo: bool = True,
-    tolerance: float = 0.03,
-    iterations: int = 6,
-    execution: Execution | None = None,
-    **options,
-) -> pd.DataFrame:
-    """Sustainable capacity in ``year``: scale demand up until stocks grow over the year, per
-    replication; report the throughput at the highest sustainable scale (mean and 95% CI), the
-    resource that binds just above it, and the same per cargo class."""
-    ex = Execution.of(execution, **options)
-    year = year or scenario.start_year
-    base = capacity_scenario(scenario, year)
-    runsize.check(
-        _scaled(base, None, MAX_PROBE_SCALE),
-        allow_large=ex.allow_large,
-        what=f"the capacity search (demand up to x{MAX_PROBE_SCALE:g})",
-        detail=False,
-    )
-    groups = [None] + (sorted({f.cargo for f in base.demand.flows}) if by_cargo else [])
-    tasks = [Task(base, replication_seed(seed, r), r, variant=g or "all") for g in groups for r in range(replications)]
-    got: dict[str | None, list] = {g: [] for g in groups}
-    fn = partial(capacity_task, tolerance, iterations)
-    for outcome in _outcomes(tasks, replace(ex, allow_large=True), fn, "capacity run"):
-        got[None if outcome.task.variant == "all" else outcome.task.variant].append(outcome.result)
-    rows = []
-    for g in groups:
-        res = got[g]
-        unit = "t" if g is None else base.cargo_classes[g].unit
-        mt = mean_ci([r["delivered_t"] / 1e6 for r in res])
-        units = mean_ci([r["delivered_units"] for r in res])
-        scale = mean_ci([r["scale"] for r in res])
-        binds = pd.Series([r["binding"]["resource"] for r in res]).value_counts()
-        rows.append(
-            {
-                "scenario": scenario.label,
-                "cargo": g or "all",
-                "year": year,
-                "replications": len(res),
-                "capacity_mt": mt["mean"],
-                "capacity_mt_ci_low": mt["ci_low"],
-                "capacity_mt_ci_high": mt["ci_high"],
-                "capacity_units": units["mean"] if g else None,
-                "unit": unit if g else None,
-                "capacity_units_ci_low": units["ci_low"] if g else None,
-                "capacity_units_ci_high": units["ci_high"] if g else None,
-                "demand_scale": scale["mean"],
-                "binding": binds.index[0] if len(binds) else None,
-                "binding_share": float(binds.iloc[0] / len(res)) if len(binds) else None,
-            }
-        )
-    return pd.DataFrame(rows)
+    end = year if last is None else last
+    span = f"{year}" if end == year else f"{year}-{end}"
+    return _variant(s, over, years=(year, end), label=f"{s.name} in {span}")
 
 
 # ----------------------------------------------------------------------------------------------

@@ -722,12 +722,16 @@ def sweep(
 
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
-@click.option("--year", type=int, default=None, help="The year whose capacity is measured [default: the first].")
-@click.option("--replications", "-n", type=click.IntRange(min=2, max=10_000), default=3, show_default=True)
-@click.option("--total-only", is_flag=True, help="Skip the per-cargo-class capacities.")
+@click.option(
+    "--years", default=None, help="Years START-END (or YEAR) whose capacity is measured [default: the scenario's]."
+)
+@click.option("--year", type=int, default=None, help="One year: the same as --years YEAR.")
+@click.option("--replications", "-n", type=click.IntRange(min=2, max=10_000), default=5, show_default=True)
+@click.option("--total-only", is_flag=True, help="Only the corridor's total, not each cargo class.")
 @_common
 def capacity(
     scenario,
+    years,
     year,
     replications,
     total_only,
@@ -741,20 +745,30 @@ def capacity(
     scheduler,
     quiet,
 ):
-    """Sustainable capacity of SCENARIO in a year: the throughput at which stocks stop growing."""
-    from .analysis import capacity as run_capacity
+    """Sustainable capacity of SCENARIO, year by year: what it could carry with more cargo waiting
+    than it can take, in each year's mix, with what binds and each resource's headroom."""
+    import json
 
+    from .capacity import estimate_capacity, first_year_at_least
+
+    if year is not None and years is not None:
+        raise InputError("give --years or --year, not both")
+    span = _years(str(year) if year is not None else years)
     scn = _load(scenario, overrides, None, demand_case)
-    if year is not None and not scn.start_year <= year <= scn.end_year:
-        raise InputError(f"--year {year} is outside the scenario's years {scn.start_year}-{scn.end_year}")
+    if span is not None and not (scn.start_year <= span[0] and span[1] <= scn.end_year):
+        flag = "--year" if year is not None else "--years"
+        raise InputError(
+            f"{flag} {year if year is not None else years} is outside the years of {scenario} "
+            f"({scn.start_year}-{scn.end_year}); capacity is measured in the scenario's own years"
+        )
     out = Path(out or f"results/{scn.slug}-capacity")
-    output.claim(out, overwrite=overwrite)
-    table = _analysis(
+    output.claim(out, overwrite=overwrite)  # refuse before running, not after
+    est = _analysis(
         "capacity",
         quiet,
-        lambda bar: run_capacity(
+        lambda bar: estimate_capacity(
             scn,
-            year,
+            span,
             replications,
             seed,
             not total_only,
@@ -765,19 +779,60 @@ def capacity(
             log=_note,
         ),
     )
-    _write_folder(out, lambda tmp: table.to_csv(tmp / "capacity.csv", index=False), "capacity", overwrite)
+    t = est.trajectory
+    goal = scn.goal_mt_per_year
+    first = {b: first_year_at_least(t, goal, bound=b) for b in ("mean", "ci_low", "ci_high")}
+    meta = {
+        **est.meta(),
+        "label": scn.label,
+        "demand_case": scn.demand_case,
+        "overrides": dict(scn.overrides),
+        "goal_mt_per_year": goal,
+        "first_year_at_goal": first,
+    }
+
+    def write(tmp):
+        t.to_csv(tmp / "capacity.csv", index=False)
+        est.headroom.to_csv(tmp / "headroom.csv", index=False)
+        (tmp / "capacity.json").write_text(json.dumps(meta, indent=2, default=str))
+
+    _write_folder(out, write, "capacity", overwrite)
     if not quiet:
-        _table(
-            table,
-            f"sustainable capacity of {scn.label} in {table.year.iloc[0]} (mean ± 95% CI half-width over "
-            f"{replications} replications)",
-            ["cargo", "Mt/yr", "units/yr", "unit", "binding", "binding_share"],
-            {
-                "Mt/yr": ("capacity_mt", "capacity_mt_ci_low", "capacity_mt_ci_high"),
-                "units/yr": ("capacity_units", "capacity_units_ci_low", "capacity_units_ci_high"),
-            },
+        total = t[t.cargo == "all"].assign(
+            binds=[_short(x, 34) for x in t[t.cargo == "all"].binding_label],
+            sat=[f"{x:.0%}" if x == x and x is not None else "-" for x in t[t.cargo == "all"].saturated_share],
         )
-    click.echo(f"capacity written to {out}/capacity.csv")
+        _table(
+            total,
+            f"capacity of {scn.label}, Mt/yr (mean ± 95% CI half-width, {replications} replications)",
+            ["year", "Mt/yr", "demand_mt", "binds", "sat"],
+            {"Mt/yr": ("capacity_mt", "capacity_mt_ci_low", "capacity_mt_ci_high")},
+        )
+    last = int(t.year.max())
+    if first["mean"] is not None:
+        low = first["ci_low"]
+        click.echo(
+            f"capacity reaches {goal:g} Mt/yr first in {first['mean']} "
+            f"(CI low reaches it in {low if low is not None else f'none of the years to {last}'})"
+        )
+    else:
+        high = first["ci_high"]
+        click.echo(
+            f"capacity does not reach {goal:g} Mt/yr by {last}"
+            + (f" (CI high reaches it in {high})" if high is not None else "")
+        )
+    unsat = t[t.saturated_share.notna() & (t.saturated_share < 1)]
+    if len(unsat):
+        click.echo(
+            f"{len(unsat)} year/class row(s) not saturated in every replication: there the figure is a lower "
+            "bound (saturated_share in capacity.csv)"
+        )
+    click.echo(f"capacity written to {out}/ (capacity.csv, headroom.csv, capacity.json)")
+
+
+def _short(text, width: int) -> str:
+    text = "-" if text is None or text != text else str(text)
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 @main.command()

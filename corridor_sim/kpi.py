@@ -263,8 +263,10 @@ DEFINITIONS: tuple[Kpi, ...] = (
     Kpi(
         "capacity_mt",
         "Mt/yr",
-        "Sustainable capacity (`corridor-sim capacity`): the delivered tonnes at the highest "
-        "demand multiplier at which the tonnes waiting or in transit do not grow over the year.",
+        "Sustainable capacity (`corridor-sim capacity`): the tonnes delivered in the year with every "
+        "flow's demand scaled up (in the year's mix, no response to tariffs or time) until more cargo waits than "
+        "the corridor can take, checked month by month (`saturated_share`), in one run per replication over "
+        "the years; per cargo class, the class's tonnes under that joint saturation.",
         T_INTERVAL,
         "capacity.csv, report",
     ),

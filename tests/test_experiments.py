@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 import corridor_sim as cs
-from corridor_sim.analysis import bottlenecks, capacity, sensitivity, sweep
+from corridor_sim.analysis import bottlenecks, sensitivity, sweep
 from corridor_sim.cli import main
 from corridor_sim.experiment import replicate, replication_seed
 from corridor_sim.replicated import Replicated
@@ -169,20 +169,6 @@ def test_cli_sweep_writes_table_and_plot(tmp_path, base_path):
     assert (out / "sweep.png").stat().st_size > 15_000
     bad = CliRunner().invoke(main, ["sweep", str(base_path), "--vary", "demand.scale"])
     assert bad.exit_code == 2 and "path=v1,v2" in bad.output
-
-
-def test_capacity_of_a_fleet_bound_corridor():
-    # one ship: 100 units x 0.8 load factor per round trip of 2 x 20 h sea + 2 x (2 h + 80/50 h) in port
-    s = small(tons=3000.0, closure=None)
-    trip_h = 2 * 20 + 2 * (2 + 80 / 50)
-    expected = 80 * 8760 / trip_h
-    t = capacity(s, replications=3, workers=1, by_cargo=True)
-    total = t[t.cargo == "all"].iloc[0]
-    assert total.capacity_mt * 1e6 == pytest.approx(expected, rel=0.12)
-    assert total.binding == "p_q:v"
-    box = t[t.cargo == "container"].iloc[0]
-    assert box.unit == "TEU" and box.capacity_units == pytest.approx(expected, rel=0.12)
-    assert total.capacity_mt_ci_low <= total.capacity_mt <= total.capacity_mt_ci_high
 
 
 def test_bottleneck_ranking_puts_the_binding_fleet_first_and_skips_only_what_cannot_matter():
