@@ -525,6 +525,18 @@ def _binding(s: Scenario, picks: list[dict]) -> dict[str, Any]:
     }
 
 
+def _first_to_bind(year: dict, demand_t: dict[str, float]) -> dict:
+    """What binds the total: as demand grows in the year's mix, the class with the least capacity
+    per tonne of its demand runs out first, and its own binding resource is what stops the mix
+    growing. (Under joint saturation every class's own bottleneck is busy, so the resource where
+    cargo waits longest, the rule for one run, would name whichever fleet has the longest queue,
+    not what a planner must build first.)"""
+    ratios = {c: v["tons"] / demand_t[c] for c, v in year["classes"].items() if demand_t.get(c, 0.0) > 0}
+    if not ratios:
+        return year["binding"]
+    return year["classes"][min(ratios, key=lambda c: ratios[c])]["binding"]
+
+
 def _share(flags: list[bool | None]) -> float | None:
     known = [f for f in flags if f is not None]
     return float(sum(known) / len(known)) if known else None
@@ -550,7 +562,7 @@ def _trajectory(scenario: Scenario, base: Scenario, years, cargos, got: list[dic
                 "capacity_units_ci_low": None,
                 "capacity_units_ci_high": None,
                 "demand_mt": sum(demand.values()) / 1e6,
-                **_binding(base, [v["binding"] for v in ys]),
+                **_binding(base, [_first_to_bind(v, demand) for v in ys]),
                 "saturated_share": _share([v["saturated"] for v in ys]),
             }
         )

@@ -808,6 +808,19 @@ def capacity(
             ["year", "Mt/yr", "demand_mt", "binds", "sat"],
             {"Mt/yr": ("capacity_mt", "capacity_mt_ci_low", "capacity_mt_ci_high")},
         )
+        by_class = t[(t.cargo != "all") & (t.year == t.year.max())]
+        if len(by_class):  # the classes of the last year, in their own units
+            units = [
+                pm(r.capacity_units, r.capacity_units_ci_low, r.capacity_units_ci_high, "{:,.0f}") + f" {r.unit}"
+                for r in by_class.itertuples()
+            ]
+            _table(
+                by_class.assign(binds=[_short(str(x).split(":")[0], 24) for x in by_class.binding_label], units=units),
+                f"by cargo class in {int(t.year.max())}; the total binds where the class with the least "
+                "capacity per tonne of its demand binds",
+                ["cargo", "Mt/yr", "units", "binds"],
+                {"Mt/yr": ("capacity_mt", "capacity_mt_ci_low", "capacity_mt_ci_high")},
+            )
     last = int(t.year.max())
     if first["mean"] is not None:
         low = first["ci_low"]

@@ -1066,7 +1066,8 @@ def plot_headroom(
         alpha=0.9,
         edgecolor=["black" if b else "none" for b in is_b],
         linewidth=[2.0 if b else 0 for b in is_b],
-        xerr=[x - t.lo.to_numpy(float) * 100, t.hi.to_numpy(float) * 100 - x],
+        # a zero-variance CI can sit an ulp inside its mean; matplotlib refuses negative lengths
+        xerr=[np.maximum(x - t.lo.to_numpy(float) * 100, 0.0), np.maximum(t.hi.to_numpy(float) * 100 - x, 0.0)],
         error_kw={"ecolor": "black", "capsize": 2, "lw": 0.8},
     )
     ax.set_yticks(ys, list(t.label))

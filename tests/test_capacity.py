@@ -176,3 +176,20 @@ def test_capacity_command_writes_both_tables_and_refuses_bad_years(tmp_path):
         assert bad.exit_code == 2, bad.output
         assert said in bad.output and "Traceback" not in bad.output and len(bad.output.strip().splitlines()) == 1
     assert not (tmp_path / "x").exists()
+
+
+def test_total_binds_where_the_class_with_least_capacity_per_demand_binds():
+    """The total's binding resource is the one that stops the year's mix growing: the class whose
+    capacity covers its demand the fewest times, not the fleet with the longest queue."""
+    from corridor_sim.capacity import _first_to_bind
+
+    year = {
+        "binding": {"resource": "longest_queue", "kind": "fleet"},
+        "classes": {
+            "box": {"tons": 3.0e6, "binding": {"resource": "feeders", "kind": "fleet"}},
+            "oil": {"tons": 2.0e6, "binding": {"resource": "tankers", "kind": "fleet"}},
+        },
+    }
+    assert _first_to_bind(year, {"box": 1.0e6, "oil": 1.0e6})["resource"] == "tankers"  # 2x against 3x
+    assert _first_to_bind(year, {"box": 2.0e6, "oil": 0.5e6})["resource"] == "feeders"  # 1.5x against 4x
+    assert _first_to_bind(year, {"box": 0.0, "oil": 0.0})["resource"] == "longest_queue"  # no mix to grow
