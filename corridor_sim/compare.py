@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import output
+from .capacity import first_year_at_least
 from .results import Results, _rows
 from .scenario import Scenario
 
@@ -236,25 +237,6 @@ def scenario_files(cmp: Comparison) -> dict[str, list[str]]:
     for n in cmp.results:
         out.setdefault(case_of(cmp, n)[0], []).append(n)
     return out
-
-
-def first_year_at_least(
-    trajectory: pd.DataFrame, goal_mt: float, cargo: str = "all", bound: str = "mean"
-) -> int | None:
-    """The first year whose capacity (``bound``: 'mean', or 'ci_low' for the lower end of its 95%
-    interval) is at least ``goal_mt``; None when no year is.
-
-    >>> t = pd.DataFrame({"year": [2024, 2025, 2026], "cargo": "all", "capacity_mt": [8.0, 10.5, 11.0],
-    ...                   "capacity_mt_ci_low": [7.0, 9.5, 10.2]})
-    >>> first_year_at_least(t, 10.0), first_year_at_least(t, 10.0, bound="ci_low"), first_year_at_least(t, 12)
-    (2025, 2026, None)
-    """
-    col = {"mean": "capacity_mt", "ci_low": "capacity_mt_ci_low"}.get(bound)
-    if col is None:
-        raise ValueError(f"bound must be 'mean' or 'ci_low', got {bound!r}")
-    t = trajectory[trajectory.cargo == cargo].sort_values("year")
-    hit = t[t[col] >= goal_mt]
-    return int(hit.year.iloc[0]) if len(hit) else None
 
 
 def case_series(cmp: Comparison) -> pd.DataFrame:
