@@ -72,6 +72,10 @@ class Results:
     lines: pd.DataFrame  # per year and sea line: sailings, units and tonnes (the map without detail)
     metadata: dict = field(default_factory=dict)
     detail: bool = True  # whether the detail tables (DETAIL_TABLES) were kept
+    # statistics derived from the tables, each computed once (``summary.once``): a worker fills it
+    # writing its run's summary.json, and it travels back with the run, so the statistics across
+    # replications and a comparison do not derive them again. The tables are read-only once made.
+    derived: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # -- what a user looks at first ------------------------------------------------------------
     @property
