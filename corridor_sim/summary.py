@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from .kpi import binding_bottleneck, busiest_resources, first_year_at, route_split
+from .kpi import binding_bottleneck, busiest_resources, first_year_at
 from .stats import stat_dict
 
 T = TypeVar("T")
@@ -147,12 +147,26 @@ def _route_split_by_year(res) -> dict[int, list[tuple[str, str, float, float]]]:
     """Per year of one run: (flow, route, share of the flow's delivered tonnes, tonnes)."""
 
     def make() -> dict[int, list[tuple[str, str, float, float]]]:
+        # kpi.route_split of each year's rows, all years in one grouping: each (year, flow, route)
+        # sums the same rows in the same order, and each flow's routes come sorted, as there
         out: dict[int, list[tuple[str, str, float, float]]] = {}
-        for year, ly in res.routes.groupby("year", sort=False):
+        if res.routes.empty:
+            return out
+        sums = res.routes.groupby(["year", "flow", "route"]).tons_delivered.sum()
+        keys, tons = sums.index.tolist(), sums.to_numpy(dtype=float)
+        a = 0
+        while a < len(keys):
+            year, flow = keys[a][0], keys[a][1]
+            b = a + 1
+            while b < len(keys) and keys[b][0] == year and keys[b][1] == flow:
+                b += 1
             rows = out.setdefault(int(year), [])
-            for f, s in route_split(ly).items():
-                tons = ly[ly.flow == f].groupby("route").tons_delivered.sum()
-                rows += [(f, str(route), float(v), float(tons[route])) for route, v in s.items()]  # ids are strings
+            t = tons[a:b]
+            total = t.sum()
+            if total > 0:
+                share = t / total
+                rows += [(str(flow), str(keys[k][2]), float(share[k - a]), float(t[k - a])) for k in range(a, b)]
+            a = b
         return out
 
     return once(res, "route_split", make)
