@@ -64,9 +64,34 @@ def once(res, key: Hashable, make: Callable[[], T]) -> T:
             memo = res.derived = {}
         except AttributeError:
             return make()
+    tables = _tables_key(res)
+    if memo.get(_FROM) != tables:  # derived from other tables (one was replaced): start again
+        memo.clear()
+        memo[_FROM] = tables
     if key not in memo:
         memo[key] = make()
     return memo[key]
+
+
+_FROM = "_derived_from"  # the identities of the tables the values were derived from
+_DERIVED_FROM_TABLES = ("annual", "resources", "routes")
+
+
+def _tables_key(res) -> tuple[int, ...]:
+    return tuple(id(getattr(res, name, None)) for name in _DERIVED_FROM_TABLES)
+
+
+def valid_derived(res) -> bool:
+    """Whether ``res.derived`` holds values derived from the tables ``res`` has now (or nothing)."""
+    memo = getattr(res, "derived", None)
+    return not memo or memo.get(_FROM) == _tables_key(res)
+
+
+def rekey_derived(res) -> None:
+    """After unpickling a run: its derived values came with its tables, now new objects."""
+    memo = getattr(res, "derived", None)
+    if isinstance(memo, dict) and memo:
+        memo[_FROM] = _tables_key(res)
 
 
 def totals(res) -> pd.DataFrame:

@@ -59,3 +59,15 @@ def test_a_summary_from_derived_values_equals_one_from_the_tables(runs):
     for r in shipped:
         r.derived.clear()
     assert summarize(shipped, scn, 7) == fresh
+
+
+def test_values_derived_from_a_replaced_table_are_not_used(runs):
+    r = runs[1]
+    before = totals(r)
+    assert before is totals(r)
+    copy = type(r)(**{**r.__dict__, "annual": r.annual.assign(tons_delivered=r.annual.tons_delivered * 2)})
+    assert copy.derived is not r.derived
+    assert (totals(copy).delivered_mt == 2 * before.delivered_mt).all()  # derived again from the new table
+    assert totals(r) is before  # the original keeps its own
+    r.annual = copy.annual  # replaced in place: what was derived before does not travel in a pickle
+    assert pickle.loads(pickle.dumps(r)).derived == {}
