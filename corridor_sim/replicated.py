@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -48,15 +49,17 @@ class Replicated:
     def n(self) -> int:
         return len(self.runs)
 
-    @property
+    # The statistics below are computed once: a Replicated is a fixed set of runs, and writing it
+    # reads each several times (its tables, summary.json and plots).
+    @cached_property
     def annual(self) -> pd.DataFrame:
         return aggregate([r.annual for r in self.runs], ["year", "flow", "cargo", "unit"], ANNUAL_METRICS)
 
-    @property
+    @cached_property
     def totals(self) -> pd.DataFrame:
         return aggregate([totals(r) for r in self.runs], ["year"], TOTAL_METRICS)
 
-    @property
+    @cached_property
     def resources(self) -> pd.DataFrame:
         return aggregate(
             [r.resources for r in self.runs],
@@ -65,7 +68,7 @@ class Replicated:
             shares=("utilization",),
         )
 
-    @property
+    @cached_property
     def resources_over_years(self) -> pd.DataFrame:
         """Each resource's mean over the simulated years, with the interval of that multi-year mean."""
         return aggregate(

@@ -72,6 +72,29 @@ class Results:
     lines: pd.DataFrame  # per year and sea line: sailings, units and tonnes (the map without detail)
     metadata: dict = field(default_factory=dict)
     detail: bool = True  # whether the detail tables (DETAIL_TABLES) were kept
+    # statistics derived from the tables, each computed once (``summary.once``): a worker fills it
+    # writing its run's summary.json, and it travels back with the run, so the statistics across
+    # replications and a comparison do not derive them again. Valid for the table objects they
+    # were derived from (checked by identity): the tables are read-only once made.
+    derived: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # a Results made from another's fields gets its own dict (it may replace a table)
+        self.derived = dict(self.derived)
+
+    def __getstate__(self) -> dict:
+        from .summary import valid_derived
+
+        # values derived from tables since replaced do not travel
+        return self.__dict__ if valid_derived(self) else {**self.__dict__, "derived": {}}
+
+    def __setstate__(self, state: dict) -> None:
+        # unpickled (a worker's run coming back): what was derived came with the very tables it
+        # was derived from, which now have new identities
+        self.__dict__.update(state)
+        from .summary import rekey_derived
+
+        rekey_derived(self)
 
     # -- what a user looks at first ------------------------------------------------------------
     @property
@@ -373,7 +396,7 @@ def load_results(
     folder = Path(folder)
     wanted = set(TABLES if tables is None else tables)
     columns = columns or {}
-    out = {}
+    out: dict[str, Any] = {}  # table name -> its DataFrame
     meta = output.read_json(folder / "metadata.json", "metadata")
     detail = bool(meta.get("detail", True)) if isinstance(meta, dict) else True
     for name in TABLES:

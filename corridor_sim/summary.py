@@ -10,13 +10,16 @@ checked by ``check_summary``.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 
-from .kpi import binding_bottleneck, busiest_resources, first_year_at, route_split
+from .kpi import binding_bottleneck, busiest_resources, first_year_at
 from .stats import stat_dict
+
+T = TypeVar("T")
 
 SCHEMA = "corridor-sim/summary"
 VERSION = 3
@@ -50,8 +53,54 @@ DAYS = (
 )
 
 
+def once(res, key: Hashable, make: Callable[[], T]) -> T:
+    """``make()``, computed once per run and kept in ``res.derived`` (a Results). The same few
+    values of each run are read by its own summary.json, the statistics across its replications
+    and a comparison; a worker computes them writing its run, and they come back with it. Callers
+    must not modify what they get."""
+    memo = getattr(res, "derived", None)
+    if not isinstance(memo, dict):
+        try:  # a Results unpickled from before the field existed, or a stand-in object
+            memo = res.derived = {}
+        except AttributeError:
+            return make()
+    tables = _tables_key(res)
+    if memo.get(_FROM) != tables:  # derived from other tables (one was replaced): start again
+        memo.clear()
+        memo[_FROM] = tables
+    if key not in memo:
+        memo[key] = make()
+    return memo[key]
+
+
+_FROM = "_derived_from"  # the identities of the tables the values were derived from
+_DERIVED_FROM_TABLES = ("annual", "resources", "routes")
+
+
+def _tables_key(res) -> tuple[int, ...]:
+    return tuple(id(getattr(res, name, None)) for name in _DERIVED_FROM_TABLES)
+
+
+def valid_derived(res) -> bool:
+    """Whether ``res.derived`` holds values derived from the tables ``res`` has now (or nothing)."""
+    memo = getattr(res, "derived", None)
+    return not memo or memo.get(_FROM) == _tables_key(res)
+
+
+def rekey_derived(res) -> None:
+    """After unpickling a run: its derived values came with its tables, now new objects."""
+    memo = getattr(res, "derived", None)
+    if isinstance(memo, dict) and memo:
+        memo[_FROM] = _tables_key(res)
+
+
 def totals(res) -> pd.DataFrame:
-    """Per year, the corridor totals of one run (Mt, TEU, tonne-weighted days)."""
+    """Per year, the corridor totals of one run (Mt, TEU, tonne-weighted days). Computed once per
+    run: do not modify the table returned."""
+    return once(res, "totals", lambda: _totals(res))
+
+
+def _totals(res) -> pd.DataFrame:
     rows = []
 
     def weighted(col, g, w):  # tonne-weighted over flows; NaN where nothing was delivered
@@ -84,7 +133,7 @@ def binding_vote(runs: list, year: int, threshold: float) -> dict:
     ``kpi.binding_bottleneck`` at the scenario's ``output.bottleneck_threshold``), with the share of
     replications it binds in, its kind and mean utilization; if none binds in any run, the busiest
     resource with ``binding`` False."""
-    bbs = [binding_bottleneck(r.resources[r.resources.year == year], threshold) for r in runs]
+    bbs = [_binding_by_year(r, threshold).get(int(year)) or _binding_in(r, year, threshold) for r in runs]
     named = Counter(b["resource"] for b in bbs if b["binding"])
     if named:
         resource, count = named.most_common(1)[0]
@@ -106,19 +155,70 @@ def binding_vote(runs: list, year: int, threshold: float) -> dict:
     }
 
 
+def _binding_in(res, year: int, threshold: float) -> dict:
+    return binding_bottleneck(res.resources[res.resources.year == year], threshold)
+
+
+def _binding_by_year(res, threshold: float) -> dict[int, dict]:
+    """``kpi.binding_bottleneck`` of each year of one run (a year's rows as a filter on it gives them)."""
+    return once(
+        res,
+        ("binding", threshold),
+        lambda: {int(y): binding_bottleneck(g, threshold) for y, g in res.resources.groupby("year", sort=False)},
+    )
+
+
+def _route_split_by_year(res) -> dict[int, list[tuple[str, str, float, float]]]:
+    """Per year of one run: (flow, route, share of the flow's delivered tonnes, tonnes)."""
+
+    def make() -> dict[int, list[tuple[str, str, float, float]]]:
+        # kpi.route_split of each year's rows, all years in one grouping: each (year, flow, route)
+        # sums the same rows in the same order, and each flow's routes come sorted, as there
+        out: dict[int, list[tuple[str, str, float, float]]] = {}
+        if res.routes.empty:
+            return out
+        sums = res.routes.groupby(["year", "flow", "route"]).tons_delivered.sum()
+        keys, tons = sums.index.tolist(), sums.to_numpy(dtype=float)
+        a = 0
+        while a < len(keys):
+            year, flow = keys[a][0], keys[a][1]
+            b = a + 1
+            while b < len(keys) and keys[b][0] == year and keys[b][1] == flow:
+                b += 1
+            rows = out.setdefault(int(year), [])
+            t = tons[a:b]
+            total = t.sum()
+            if total > 0:
+                share = t / total
+                rows += [(str(flow), str(keys[k][2]), float(share[k - a]), float(t[k - a])) for k in range(a, b)]
+            a = b
+        return out
+
+    return once(res, "route_split", make)
+
+
 def route_shares(runs: list, year: int) -> dict[tuple[str, str], dict[str, list[float]]]:
     """Per (flow, route) in ``year``: its share of the flow's delivered tonnes and its tonnes, one
     value per replication (0 where a replication sent nothing that way)."""
     out: dict[tuple[str, str], dict[str, list[float]]] = {}
     for i, r in enumerate(runs):
-        ly = r.routes[r.routes.year == year]
-        for f, s in route_split(ly).items():
-            tons = ly[ly.flow == f].groupby("route").tons_delivered.sum()
-            for route, v in s.items():  # route ids are strings
-                d = out.setdefault((f, str(route)), {"share": [0.0] * len(runs), "tons": [0.0] * len(runs)})
-                d["share"][i] = float(v)
-                d["tons"][i] = float(tons[route])
+        for f, route, share, tons in _route_split_by_year(r).get(int(year), []):
+            d = out.setdefault((f, route), {"share": [0.0] * len(runs), "tons": [0.0] * len(runs)})
+            d["share"][i] = share
+            d["tons"][i] = tons
     return out
+
+
+def _flow_rows(res) -> dict[tuple[int, str], dict[str, Any]]:
+    """One run's annual rows by (year, flow), the first where a pair repeats."""
+
+    def make() -> dict[tuple[int, str], dict[str, Any]]:
+        out: dict[tuple[int, str], dict[str, Any]] = {}
+        for row in res.annual.to_dict(orient="records"):
+            out.setdefault((int(row["year"]), row["flow"]), row)
+        return out
+
+    return once(res, "flow_rows", make)
 
 
 def goal_reach(runs: list, goal_mt: float, mean_delivered: pd.Series) -> dict:
@@ -165,16 +265,18 @@ def summarize(runs: list, scenario, seed: int, failed: list[dict] | None = None)
         )
     out["failed_replications"] = list(failed or [])
     flows = list(dict.fromkeys(runs[0].annual.flow))
+    metrics = [m for m in FLOW_METRICS if m in runs[0].annual.columns]
+    flow_rows = [_flow_rows(r) for r in runs]
+    # each year's resources of every run, in the order of the runs (one split, not a filter a year)
+    by_year = dict(iter(pd.concat([r.resources for r in runs]).groupby("year", sort=False)))
     for year in sorted(tot[0].index):
         per_flow = {}
         for flow in flows:
-            rows = [r.annual[(r.annual.year == year) & (r.annual.flow == flow)].iloc[0] for r in runs]
+            rows = [fr[(int(year), flow)] for fr in flow_rows]
             per_flow[flow] = {
-                m: stat_dict([float(x[m]) for x in rows], 1 if m.startswith("tons") else 2)
-                for m in FLOW_METRICS
-                if m in rows[0]
+                m: stat_dict([float(x[m]) for x in rows], 1 if m.startswith("tons") else 2) for m in metrics
             }
-        resources = pd.concat([r.resources[r.resources.year == year] for r in runs])
+        resources = by_year.get(year, runs[0].resources.iloc[0:0])
         splits: dict[str, dict[str, dict]] = {}
         for (f, route), d in route_shares(runs, year).items():
             splits.setdefault(f, {})[route] = stat_dict(d["share"], 4, share=True)

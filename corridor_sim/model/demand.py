@@ -159,16 +159,24 @@ def flow_process(
 ):
     """Generate the consignments of one flow for the whole run."""
     need = state.flow.lot_units * t_per_unit * rng.random()  # first gap from the equilibrium spread: no burst at t=0
+    # what the rate is made of changes only with the flow's configuration or the year: kept from
+    # one consignment to the next (this loop runs once per consignment), recomputed when it changes
+    seen_flow: Flow | None = None
+    seen_demand: tuple[Flow, Demand, int] | None = None
+    factors: list[float] = []
+    factor_mean = 1.0
+    year_tons = 0.0
     while True:
         flow = state.flow
         demand: Demand = model.demand
-        factors = np.asarray(flow.monthly_factor or [1.0] * 12, dtype=float)
+        if flow is not seen_flow:
+            monthly = np.asarray(flow.monthly_factor or [1.0] * 12, dtype=float)
+            factors, factor_mean, seen_flow = monthly.tolist(), float(monthly.mean()), flow
+        year = cal.year_of(env.now)
+        if seen_demand is None or seen_demand[0] is not flow or seen_demand[1] is not demand or seen_demand[2] != year:
+            year_tons, seen_demand = demand_tons(flow, demand, year), (flow, demand, year)
         rate_tph = (
-            demand_tons(flow, demand, cal.year_of(env.now))
-            * state.multiplier
-            / cal.hours_in_year_at(env.now)
-            * factors[cal.month_of(env.now)]
-            / factors.mean()
+            year_tons * state.multiplier / cal.hours_in_year_at(env.now) * factors[cal.month_of(env.now)] / factor_mean
         )
         horizon = min(cal.next_month_start_h(env.now), model.next_change_h(env.now))
         if rate_tph * (horizon - env.now) < need:
