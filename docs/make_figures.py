@@ -11,8 +11,8 @@ Runs, with the CLI in a fresh process each (about 6 minutes on 2 cores):
   stringline, fleet_gantt (a November storm month);
 - the README's five-scenario comparison with 5 replications: compare_tons, compare_bottlenecks,
   compare_routes;
-- where corridor_sim.capacity is present: corridor_10mt under every demand case with
-  `compare --capacity`, 5 replications: capacity_demand_corridor_10mt, headroom_corridor_10mt;
+- corridor_10mt under every demand case with `compare --capacity`, 5 replications:
+  capacity_demand_corridor_10mt, headroom_corridor_10mt;
 - the bottleneck ranking of 2030 and the capacity of 2024, and the report over all of it in
   headless Chromium: report_screenshot (skipped where Chromium is missing).
 
@@ -44,12 +44,6 @@ def take(folder: Path, *names: str) -> None:
     for name in names:
         shutil.copyfile(folder / f"{name}.png", IMG / f"{name}.png")
         print(f"  docs/img/{name}.png", flush=True)
-
-
-def has_capacity() -> bool:
-    """Whether the checkout's corridor_sim (the one the CLI runs) has the capacity estimator."""
-    probe = [sys.executable, "-c", "import corridor_sim.capacity"]
-    return subprocess.run(probe, cwd=ROOT, capture_output=True).returncode == 0
 
 
 def screenshot(report: Path, png: Path) -> bool:
@@ -97,24 +91,21 @@ def main() -> None:
             "--overwrite",
         )
         take(out / "compare5", "compare_tons", "compare_bottlenecks", "compare_routes")
-        if has_capacity():
-            cap10 = str(SCN / "corridor_10mt.yaml")
-            cli(
-                "compare",
-                cap10,
-                "--demand-case",
-                "all",
-                "--capacity",
-                "-n",
-                "5",
-                *w,
-                "--out",
-                str(out / "cap10"),
-                "--overwrite",
-            )
-            take(out / "cap10", "capacity_demand_corridor_10mt", "headroom_corridor_10mt")
-        else:
-            print("  corridor_sim.capacity is missing: the capacity charts are left as they were")
+        cap10 = str(SCN / "corridor_10mt.yaml")
+        cli(
+            "compare",
+            cap10,
+            "--demand-case",
+            "all",
+            "--capacity",
+            "-n",
+            "5",
+            *w,
+            "--out",
+            str(out / "cap10"),
+            "--overwrite",
+        )
+        take(out / "cap10", "capacity_demand_corridor_10mt", "headroom_corridor_10mt")
         cli("bottlenecks", base, "--year", "2030", "-n", "2", *w, "--out", str(out / "bottlenecks"), "--overwrite")
         cli("capacity", base, "--year", "2024", "-n", "2", *w, "--out", str(out / "capacity"), "--overwrite")
         report = out / "report.html"
