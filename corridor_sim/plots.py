@@ -1079,13 +1079,18 @@ def plot_headroom(
         ax.annotate(f"{v:.0f}%", (max(v, right), y), va="center", xytext=(3, 0), textcoords="offset points", fontsize=8)
     # a column beside the bars: the Mt/yr each resource could carry, where the estimator knows it
     col = ax.get_yaxis_transform()
+    # a fleet's tonnes are its sea line's (the tables count sailings by line, not by vessel group)
     ax.text(1.02, len(t) - 0.4, "could carry,\nMt/yr", transform=col, fontsize=8, va="bottom", ha="left")
     for y, r in enumerate(_rows(t)):
         if pd.notna(r.capacity_mt):
             ax.text(1.02, y, f"{r.capacity_mt:.1f}", transform=col, fontsize=8, va="center", ha="left")
     ax.set_xlim(0, 108)
     ax.set_ylim(-0.6, len(t) - 0.4)
-    ax.set_xlabel("headroom: share of the resource's capacity left (1 − utilization), % — 0% is binding")
+    ax.set_xlabel(
+        "headroom: share of the resource's capacity left (1 − utilization), % — 0% is binding"
+        # a fleet's tonnes are its sea line's: the tables count sailings by line, not by vessel group
+        + ("\nright: Mt/yr it could carry at full use (for a fleet, its sea line's)" if "fleet" in set(t.kind) else "")
+    )
     ax.grid(axis="x", alpha=0.3)
     kinds = [k for k in KIND_COLORS if k in set(t.kind)]
     ax.legend(
