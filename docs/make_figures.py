@@ -2,15 +2,15 @@
 
     python docs/make_figures.py [--workers 2] [--keep DIR]
 
-Runs, with the CLI in a fresh process each (about 6 minutes on 2 cores):
+Runs, with the CLI in a fresh process each (about 10 minutes on 2 cores):
 
 - the base scenario, 2024-2035, 5 replications: annual_tons, transit_by_year;
 - the base scenario, 2024-2025, 5 replications (what binds in the documented years):
   utilization, utilization_by_year, transit_days, port_levels;
 - the base scenario, 2024, seed 1, with --detail, and `corridor-sim charts` on it: corridor_map,
   stringline, fleet_gantt (a November storm month);
-- the README's five-scenario comparison with 5 replications: compare_tons, compare_bottlenecks,
-  compare_routes;
+- the README's five-scenario comparison with 5 replications and `--capacity`: compare_tons,
+  compare_bottlenecks, compare_routes;
 - corridor_10mt under every demand case with `compare --capacity`, 5 replications:
   capacity_demand_corridor_10mt, headroom_corridor_10mt;
 - the bottleneck ranking of 2030 and the capacity of 2024, and the report over all of it in
@@ -83,6 +83,7 @@ def main() -> None:
         cli(
             "compare",
             *[str(SCN / f"{s}.yaml") for s in FIVE],
+            "--capacity",  # so that the report opens with capacity beside delivered tonnes
             "-n",
             "5",
             *w,
