@@ -82,7 +82,12 @@ def test_notebook_stored_clean(name):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_notebook_runs(name, kernel_name):
+def test_notebook_runs(name, kernel_name, monkeypatch):
+    # the kernel and its workers run untraced: measuring them (coverage starts in every Python
+    # subprocess that inherits these variables) would cost the suite ~100 s and cover nothing the
+    # library's own tests do not; the notebooks are here to prove the documentation runs
+    for var in ("COVERAGE_PROCESS_CONFIG", "COVERAGE_PROCESS_START"):
+        monkeypatch.delenv(var, raising=False)
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     # First, in memory only: prove the kernel is this interpreter (the stored file is untouched).
     nb.cells.insert(0, nbformat.v4.new_code_cell(f"import sys\nassert sys.prefix == {sys.prefix!r}, sys.prefix"))
