@@ -606,9 +606,9 @@ def _common(f):
     return f
 
 
-def _table(df, title, cols=None, intervals: dict | None = None):
+def _table(df, title, cols=None, intervals: dict | None = None, fmt: str = "{:,.3f}"):
     """A data frame as a terminal table; ``intervals`` maps a shown column to its (mean, low, high)
-    columns, printed as mean ± half-width."""
+    columns, printed as mean ± half-width in ``fmt``."""
     cols = cols or list(df.columns)
     intervals = intervals or {}
     rows = []
@@ -617,7 +617,7 @@ def _table(df, title, cols=None, intervals: dict | None = None):
         for col in cols:
             if col in intervals:
                 m, lo, hi = intervals[col]
-                row.append(pm(r.get(m), r.get(lo), r.get(hi), "{:,.3f}"))
+                row.append(pm(r.get(m), r.get(lo), r.get(hi), fmt))
                 continue
             v = r.get(col)
             row.append("-" if v is None or v != v else (f"{v:,.3f}" if isinstance(v, float) else str(v)))
@@ -913,8 +913,9 @@ def bottlenecks(
             f"what to build first in {scn.label}, {table.year.iloc[0]}: change in delivered kt, "
             f"mean ± 95% CI half-width of {replications} replications (baseline "
             f"{table.baseline_mt.iloc[0]:.2f} Mt)",
-            ["label", "kind", "delta kt"],
+            ["label", "delta kt"],  # the label names the resource and the step; kind is in the CSV
             {"delta kt": ("delta_kt_mean", "delta_kt_ci_low", "delta_kt_ci_high")},
+            fmt="{:,.0f}",  # kilotonnes: a tonne's precision would be noise
         )
         if len(ran) < len(table):
             click.echo(
