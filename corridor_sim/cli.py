@@ -798,15 +798,20 @@ def capacity(
 
     _write_folder(out, write, "capacity", overwrite)
     if not quiet:
-        total = t[t.cargo == "all"].assign(
-            binds=[_short(x, 34) for x in t[t.cargo == "all"].binding_label],
-            sat=[f"{x:.0%}" if x == x and x is not None else "-" for x in t[t.cargo == "all"].saturated_share],
+        tot = t[t.cargo == "all"]
+        total = tot.assign(
+            # the line or link, not the vessel group: the full name is in capacity.csv
+            binds=[_short(str(x).split(":")[0], 30) for x in tot.binding_label],
+            demand=[f"{x:,.2f}" for x in tot.demand_mt],
+            saturated=[f"{x:.0%}" if x == x and x is not None else "-" for x in tot.saturated_share],
         )
         _table(
             total,
-            f"capacity of {scn.label}, Mt/yr (mean ± 95% CI half-width, {replications} replications)",
-            ["year", "Mt/yr", "demand_mt", "binds", "sat"],
+            f"capacity of {scn.label}, Mt/yr (mean ± 95% CI half-width, {replications} replications), "
+            "beside the scenario's own demand",
+            ["year", "Mt/yr", "demand", "binds", "saturated"],
             {"Mt/yr": ("capacity_mt", "capacity_mt_ci_low", "capacity_mt_ci_high")},
+            fmt="{:,.2f}",
         )
         by_class = t[(t.cargo != "all") & (t.year == t.year.max())]
         if len(by_class):  # the classes of the last year, in their own units
@@ -820,6 +825,7 @@ def capacity(
                 "capacity per tonne of its demand binds",
                 ["cargo", "Mt/yr", "units", "binds"],
                 {"Mt/yr": ("capacity_mt", "capacity_mt_ci_low", "capacity_mt_ci_high")},
+                fmt="{:,.2f}",
             )
     last = int(t.year.max())
     if first["mean"] is not None:
