@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 from collections.abc import Mapping
@@ -16,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from . import output
-from .capacity import first_year_at_least
+from .capacity import estimate_capacity, first_year_at_least
 from .results import Results, _rows
 from .scenario import Scenario
 
@@ -33,8 +32,8 @@ class Comparison:
     failed: dict[str, list[dict]] = field(default_factory=dict)  # scenario -> replications that failed
     # capacity trajectories and headroom of each compared scenario FILE (``scenario`` column: the
     # file's scenario name, shared by its demand cases), concatenated; None unless asked for
-    capacity: pd.DataFrame | None = None  # TRAJECTORY_COLUMNS
-    headroom: pd.DataFrame | None = None  # HEADROOM_COLUMNS
+    capacity: pd.DataFrame | None = None  # capacity.TRAJECTORY_COLUMNS
+    headroom: pd.DataFrame | None = None  # capacity.HEADROOM_COLUMNS
 
     def __repr__(self) -> str:
         from .display import comparison_text
@@ -182,39 +181,6 @@ def _r(x):
 # ----------------------------------------------------------------------------------------------
 # Capacity beside delivered tonnes
 # ----------------------------------------------------------------------------------------------
-# The capacity estimator's tables (corridor_sim.capacity), as this module reads them.
-TRAJECTORY_COLUMNS = (
-    "scenario",
-    "year",
-    "cargo",
-    "unit",
-    "replications",
-    "capacity_mt",
-    "capacity_mt_ci_low",
-    "capacity_mt_ci_high",
-    "capacity_units",
-    "capacity_units_ci_low",
-    "capacity_units_ci_high",
-    "demand_mt",
-    "binding",
-    "binding_label",
-    "binding_kind",
-    "binding_share",
-    "saturated_share",
-)
-HEADROOM_COLUMNS = (
-    "scenario",
-    "year",
-    "resource",
-    "label",
-    "kind",
-    "utilization",
-    "utilization_ci_low",
-    "utilization_ci_high",
-    "tonnes_mt",
-    "capacity_mt",
-    "headroom_mt",
-)
 
 
 def file_name(s: Scenario) -> str:
@@ -326,10 +292,6 @@ def measure_capacity(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One capacity trajectory and headroom per scenario file (not per demand case: capacity
     depends on the infrastructure, not on what comes), labelled with the file's scenario name."""
-    # imported when asked for: compare without capacity needs none of the estimator (and importlib
-    # keeps the type checker quiet on an installation that lacks the module)
-    estimate_capacity = importlib.import_module("corridor_sim.capacity").estimate_capacity
-
     traj, head = [], []
     for base, scn in scenarios.items():
         est = estimate_capacity(scn, replications=replications, seed=seed, execution=execution)

@@ -930,7 +930,7 @@ def plot_capacity_demand(
     goal, and what binds the capacity where it changes from one year to the next. Years where not
     every replication saturated are marked: there the capacity is a lower bound.
 
-    ``capacity``: the capacity trajectory (``compare.TRAJECTORY_COLUMNS``; its ``cargo == 'all'``
+    ``capacity``: the capacity trajectory (``capacity.TRAJECTORY_COLUMNS``; its ``cargo == 'all'``
     rows of this file's scenario are drawn). ``cases``: ``compare.case_series`` rows of this file;
     without them, the trajectory's own demand (of the case whose mix was saturated) is drawn.
     """
@@ -1385,6 +1385,23 @@ _LABEL_SPOTS = [
 ]
 
 
+def _node_label(ax, n, dx: float, dy: float, **extra):
+    """A node's name at an offset of (dx, dy) points, anchored on the side it leans to: the one
+    style both for measuring a candidate spot and for drawing the chosen one."""
+    return ax.annotate(
+        n.name,
+        (n.lon_deg, n.lat_deg),
+        xytext=(dx, dy),
+        textcoords="offset points",
+        fontsize=7.5,
+        ha="left" if dx > 0 else ("right" if dx < 0 else "center"),
+        va="bottom" if dy > 0 else ("top" if dy < 0 else "center"),
+        zorder=4,
+        bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.75},
+        **extra,
+    )
+
+
 def _place_labels(fig, ax, s, priority: set) -> None:
     """Node names where they collide with no other name or node marker: each label tries spots around
     its node, nearest first, and keeps the first free one (ports first, then west to east); a label
@@ -1402,17 +1419,7 @@ def _place_labels(fig, ax, s, priority: set) -> None:
         best: tuple[float, float, tuple[float, float, float, float]] | None = None
         best_cost: float | None = None
         for dx, dy in _LABEL_SPOTS:
-            t = ax.annotate(
-                n.name,
-                (n.lon_deg, n.lat_deg),
-                xytext=(dx, dy),
-                textcoords="offset points",
-                fontsize=7.5,
-                ha="left" if dx > 0 else ("right" if dx < 0 else "center"),
-                va="bottom" if dy > 0 else ("top" if dy < 0 else "center"),
-                zorder=4,
-                bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.75},
-            )
+            t = _node_label(ax, n, dx, dy)
             bb = t.get_window_extent(renderer)
             box = (bb.x0, bb.y0, bb.x1, bb.y1)
             t.remove()
@@ -1424,18 +1431,7 @@ def _place_labels(fig, ax, s, priority: set) -> None:
         assert best is not None, "the first spot tried is always taken when nothing is better"
         dx, dy, box = best
         far = abs(dx) > 12 or abs(dy) > 12
-        ax.annotate(
-            n.name,
-            (n.lon_deg, n.lat_deg),
-            xytext=(dx, dy),
-            textcoords="offset points",
-            fontsize=7.5,
-            ha="left" if dx > 0 else ("right" if dx < 0 else "center"),
-            va="bottom" if dy > 0 else ("top" if dy < 0 else "center"),
-            zorder=4,
-            bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.75},
-            arrowprops={"arrowstyle": "-", "color": "#666666", "lw": 0.6} if far else None,
-        )
+        _node_label(ax, n, dx, dy, arrowprops={"arrowstyle": "-", "color": "#666666", "lw": 0.6} if far else None)
         placed.append(box)
 
 

@@ -25,7 +25,8 @@ import pandas as pd
 
 from . import __version__, output
 from .assumptions import assumptions
-from .compare import HEADROOM_COLUMNS, TRAJECTORY_COLUMNS, case_of, compare_results, goal_table, scenario_files
+from .capacity import HEADROOM_COLUMNS, TRAJECTORY_COLUMNS
+from .compare import case_of, compare_results, goal_table, scenario_files
 from .display import pm
 from .labels import resource_labels
 from .output import ResultsFolderError

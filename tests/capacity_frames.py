@@ -1,4 +1,4 @@
-"""Synthetic capacity tables in the estimator's schemas (compare.TRAJECTORY_COLUMNS and
+"""Synthetic capacity tables in the estimator's schemas (capacity.TRAJECTORY_COLUMNS and
 HEADROOM_COLUMNS), for testing what is drawn, tabled and reported from them without running the
 estimator: every value is given by the test, so the expected answer is known."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from corridor_sim.compare import HEADROOM_COLUMNS, TRAJECTORY_COLUMNS
+from corridor_sim.capacity import HEADROOM_COLUMNS, TRAJECTORY_COLUMNS
 
 # (resource id, readable label, kind): ids as the model names them, labels as labels.py writes them
 FERRIES = ("kuryk_alat:asco_ferries", "Kuryk–Alat rail ferries: ASCO ferries (52 wagons)", "fleet")
