@@ -34,7 +34,7 @@ def model_year(scn, seed: int) -> tuple[int, float, float, float]:
     t1 = time.process_time()
     cs.results.collect(model, cpu_sim_s)
     cpu_collect_s = time.process_time() - t1
-    tons = sum(acc[0] for acc in model.ledger.route_stats.values())  # every tonne delivered, warm-up included
+    tons = sum(acc.tons for acc in model.ledger.route_stats.values())  # every tonne delivered, warm-up included
     return model.events, tons, cpu_sim_s, cpu_collect_s
 
 

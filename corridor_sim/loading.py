@@ -19,7 +19,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .safeyaml import YamlInputError, YamlSyntaxError, load, load_value, read_text
-from .scenario import Intervention, Scenario, Terminal
+from .scenario import Candidate, CandidateSet, Intervention, Scenario, Terminal
 
 
 # ----------------------------------------------------------------------------------------------
@@ -126,12 +126,12 @@ def _line_of(tree: yaml.Node | None, path: str, exact: bool = False) -> int | No
     return line
 
 
-def _model_at(loc: tuple) -> type[BaseModel] | None:
+def _model_at(loc: tuple, root: type[BaseModel] = Scenario) -> type[BaseModel] | None:
     """The schema class that holds the field at ``loc`` (for listing what is allowed there)."""
     import types
     import typing
 
-    model: Any = Scenario
+    model: Any = root
     for key in loc[:-1]:
         if isinstance(key, int) or model is None:
             continue
@@ -154,11 +154,11 @@ def _fields_of(model: type[BaseModel]) -> list[str]:
     return [f.alias or n for n, f in model.model_fields.items()]
 
 
-def _explain(err: Mapping[str, Any]) -> str:
+def _explain(err: Mapping[str, Any], root: type[BaseModel] = Scenario) -> str:
     kind = err.get("type", "")
     loc = tuple(err.get("loc", ()))
     if kind == "extra_forbidden":
-        model = _model_at(loc)
+        model = _model_at(loc, root)
         allowed = f"; allowed here: {', '.join(_fields_of(model))}" if model else ""
         return f"unknown field '{loc[-1]}'{allowed} (docs/scenario.md)"
     if kind == "missing":
@@ -896,3 +896,41 @@ def load_scenario(
         raw["start_year"], raw["end_year"] = years
         scn = validate_dict(raw, src, chain, check_dates=False)
     return scn
+
+
+# ----------------------------------------------------------------------------------------------
+# Candidate measures (corridor-sim plan)
+# ----------------------------------------------------------------------------------------------
+def load_candidates(path: str | Path, scenario: Scenario) -> list[Candidate]:
+    """Read a candidates file and check that every candidate applies to ``scenario``: its
+    set/scale paths name fields of it and the result validates (ScenarioError naming the file,
+    the candidate's field and its line otherwise)."""
+    src = str(path)
+    raw, tree = read_yaml(Path(path), src)
+    chain: Chain = [(Path(path), tree)]
+    try:
+        cset = CandidateSet.model_validate(raw)
+    except ValidationError as exc:
+        probs = []
+        for err in exc.errors():
+            p = _readable_path(raw, tuple(err["loc"]))
+            probs.append(Problem(p, _explain(err, CandidateSet), _locate(chain, p)))
+        n = len(probs)
+        raise ScenarioError(
+            src, probs, header=f"{src}: the candidates file is not valid ({n} problem{'s' if n != 1 else ''})"
+        ) from None
+    probs = []
+    base = scenario.model_dump(mode="python", by_alias=True)
+    for c in cset.candidates:
+        where = f"candidates.{c.id}"
+        first = max(c.earliest_service, dt.date(scenario.start_year, 1, 1))
+        trial = copy.deepcopy(base)
+        trial["timeline"] = [*trial.get("timeline", []), c.entry(first).model_dump(mode="python")]
+        try:
+            validate_dict(trial, f"{scenario.name} with candidate {c.id}", check_dates=False)
+        except ScenarioError as exc:
+            for p in exc.problems:
+                probs.append(Problem(where, f"does not apply to scenario '{scenario.name}': {p}", _locate(chain, where)))
+    if probs:
+        raise ScenarioError(src, probs, header=f"{src}: a candidate does not fit the scenario")
+    return list(cset.candidates)

@@ -250,14 +250,56 @@ def _annual(s: Scenario, years: list[int], flow_years: dict, stocks: list[StockS
     return pd.DataFrame(rows)
 
 
+ROUTE_COLUMNS = [
+    "year",
+    "flow",
+    "route",
+    "tons_delivered",
+    "units_delivered",
+    "transit_days_mean",
+    "charges_usd",
+    "time_cost_usd",
+    "co2e_kg",
+    "charges_usd_per_unit",
+    "cost_usd_per_unit_mean",
+    "cost_usd_per_unit_p95",
+    "co2e_kg_per_unit",
+]
+
+
 def _routes(years: list[int], route_stats: dict) -> pd.DataFrame:
-    """Per year, flow and route: tonnes delivered (the route split needs no per-consignment detail)."""
-    rows = [
-        {"year": y, "flow": f, "route": r, "tons_delivered": acc[0]}
-        for (y, f, r), acc in route_stats.items()
-        if y in years
-    ]
-    return pd.DataFrame(rows, columns=["year", "flow", "route", "tons_delivered"])
+    """Per year, flow and route: tonnes and units delivered (the route split needs no
+    per-consignment detail), their door-to-door cost and CO2 (``model.charges``): the charges
+    paid, the shippers' time priced at the flow's value of time, and per unit the charges, the
+    mean and p95 of charges + time over the units delivered, and the CO2e. Costs are NaN on a
+    route nothing on which is priced, CO2e without emission factors."""
+    rows = []
+    for (y, f, r), acc in route_stats.items():
+        if y not in years:
+            continue
+        units = acc.units
+        per_unit = np.asarray(acc.lot_usd, dtype=float) / np.asarray(acc.lot_units, dtype=float)
+        w = np.asarray(acc.lot_units, dtype=float)
+        rows.append(
+            {
+                "year": y,
+                "flow": f,
+                "route": r,
+                "tons_delivered": acc.tons,
+                "units_delivered": units,
+                "transit_days_mean": acc.tonne_days / acc.tons if acc.tons > 0 else np.nan,
+                "charges_usd": acc.charges_usd,
+                "time_cost_usd": acc.time_cost_usd,
+                "co2e_kg": acc.co2e_kg,
+                "charges_usd_per_unit": acc.charges_usd / units if units > 0 else np.nan,
+                "cost_usd_per_unit_mean": (acc.charges_usd + acc.time_cost_usd) / units if units > 0 else np.nan,
+                "cost_usd_per_unit_p95": weighted_quantile(per_unit, w, 0.95)
+                if units > 0 and not np.isnan(per_unit).any()
+                else np.nan,
+                "co2e_kg_per_unit": acc.co2e_kg / units if units > 0 else np.nan,
+            }
+        )
+    return pd.DataFrame(rows, columns=ROUTE_COLUMNS)
 
 
 def _levels(series: list[LevelSeries]) -> pd.DataFrame:

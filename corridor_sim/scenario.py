@@ -46,6 +46,13 @@ UnitsPerHour = Annotated[float, Field(gt=0, le=1e5, allow_inf_nan=False)]  # cru
 Label = Annotated[str, Field(min_length=1, max_length=80)]  # a name printed on a chart
 UsdPerT = Annotated[float, Field(ge=1, le=10_000, allow_inf_nan=False)]  # a through tariff: US$1-10,000/t
 #   (from below: demand goes as tariff^elasticity, which a near-zero tariff sends to infinity)
+# a charge for one unit on one leg: a box's sea freight or a wagon's rail tariff is US$10-5,000;
+# US$100,000 per unit is far above any
+UsdPerUnit = Annotated[float, Field(ge=0, le=100_000, allow_inf_nan=False)]
+UsdPerUnitKm = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]  # rail: US$0.1-3 per TEU- or wagon-km
+KgPerTKm = Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)]  # freight modes emit 0.005-0.5 kg CO2e/t-km
+MusD = Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]  # US$ million: the largest corridor project ~US$7 bn
+Traction = Literal["electric", "diesel"]
 
 
 class _Frozen(BaseModel):
@@ -74,6 +81,10 @@ class Crossing(_Frozen):
     transshipment_cv: Cv = Field(0.5, description="Coefficient of variation (1 = exponential)")
     dwell_mean_h: Hours = Field(description="Mean document/customs dwell after processing, h")
     dwell_cv: Cv = 0.6
+    fee_usd_per_unit: dict[CargoKind, UsdPerUnit] = Field(
+        default_factory=dict,
+        description="Border, gauge-change or transshipment fee per unit crossing here, by cargo class, US$",
+    )
     source: str
 
 
@@ -90,6 +101,13 @@ class RailLink(_Frozen):
         0.0, description="Non-corridor trains sharing the paths (Poisson), trains/day"
     )
     crossing: Crossing | None = None
+    tariff_usd_per_unit_km: dict[CargoKind, UsdPerUnitKm] = Field(
+        default_factory=dict,
+        description="Rail freight charge per unit and km on this link, by cargo class, US$ (a TEU, a wagon, a tonne)",
+    )
+    traction: Traction = Field(
+        "diesel", description="How trains are hauled here: picks the rail emission factor (costs.emissions)"
+    )
     source: str
 
     @model_validator(mode="after")
@@ -112,6 +130,9 @@ class Terminal(_Frozen):
     rail_handling_h: Hours = Field(4.0, description="Time to unload or load one train, h")
     train_units: Units | None = Field(None, description="Size of onward trains formed here, units")
     train_max_wait_h: PositiveHours = Field(48.0, description="An onward train leaves part-full after this wait, h")
+    handling_usd_per_unit: UsdPerUnit = Field(
+        0.0, description="Port charges per unit and call (handling, wharfage, dues), at loading and at discharge, US$"
+    )
     source: str
 
 
@@ -165,6 +186,10 @@ class SeaLine(_Frozen):
     min_fill_share: Share = Field(0.9, description="Sail when loaded to this share of today's capacity")
     max_wait_for_cargo_h: Hours = Field(48.0, description="...or after waiting this long for cargo, h")
     vessels: list[VesselGroup] = Field(min_length=1)
+    freight_usd_per_unit: UsdPerUnit = Field(0.0, description="Sea freight per unit, port to port, US$")
+    distance_km: Km | None = Field(
+        None, description="Sea distance for emissions, km (default: the great circle between the two ports)"
+    )
     source: str
 
 
@@ -186,7 +211,14 @@ class Route(_Frozen):
     path: list[Id] = Field(min_length=2)
     open: bool = Field(True, description="Closed routes carry nothing; a timeline entry opens them")
     tariff_usd_per_t: UsdPerT | None = Field(
-        None, description="Through tariff on this route, US$/t (default: the flow's reference tariff)"
+        None,
+        description="A published through tariff for the whole route, US$/t, which replaces its legs' charges "
+        "(default: the sum of the legs' charges; a route with none takes the flow's reference tariff)",
+    )
+    outside_usd_per_t: Annotated[NonNegative, Field(le=10_000)] = Field(
+        0.0,
+        description="Charges on the route outside the modelled network (pre-carriage to the first node, "
+        "on-carriage from the last), US$/t, added to the legs' charges",
     )
     expected_transit_days: Days | None = Field(
         None, description="Transit time assumed before the route has carried anything, days"
@@ -302,11 +334,73 @@ class Intervention(_Frozen):
     scale: dict[str, Annotated[Finite, Field(ge=0, le=1_000)]] = Field(
         default_factory=dict, description="dotted.path: factor to multiply by"
     )
+    capex_musd: MusD | None = Field(
+        None, description="What building the measure costs, US$ million (spent at its date; the source says where from)"
+    )
+    opex_musd_per_year: MusD = Field(0.0, description="What running it costs each year from its date, US$ million/yr")
 
     @model_validator(mode="after")
     def _changes_something(self):
         if not self.set and not self.scale:
             raise ValueError("an intervention needs 'set' or 'scale' (or both)")
+        return self
+
+
+class Candidate(_Frozen):
+    """A measure the planner may build (``corridor-sim plan``): what it changes (``set``/``scale``,
+    as a timeline entry), what it costs, and when it can be in service at the earliest."""
+
+    id: Id
+    description: str
+    source: str = Field(description="Where the cost, lead time and figures come from, or 'assumption: why'")
+    capex_musd: MusD = Field(description="What building it costs, US$ million (spent when it enters service)")
+    opex_musd_per_year: MusD = Field(0.0, description="What running it costs each year, US$ million/yr")
+    earliest_start: dt.date = Field(description="The first day works (or an order) can start, YYYY-MM-DD")
+    lead_time_years: Annotated[float, Field(ge=0, le=30, allow_inf_nan=False)] = Field(
+        description="Years from the start of works to service"
+    )
+    set: dict[str, Any] = Field(default_factory=dict, description="dotted.path: new value")
+    scale: dict[str, Annotated[Finite, Field(ge=0, le=1_000)]] = Field(
+        default_factory=dict, description="dotted.path: factor to multiply by"
+    )
+
+    @property
+    def earliest_service(self) -> dt.date:
+        """The first day it can be in service: earliest start + lead time (365.25-day years)."""
+        return self.earliest_start + dt.timedelta(days=round(self.lead_time_years * 365.25))
+
+    def entry(self, date: dt.date) -> Intervention:
+        """The timeline entry that puts it in service on ``date``."""
+        return Intervention(
+            id=self.id,
+            date=date,
+            description=self.description,
+            source=self.source,
+            set=dict(self.set),
+            scale=dict(self.scale),
+            capex_musd=self.capex_musd,
+            opex_musd_per_year=self.opex_musd_per_year,
+        )
+
+    @model_validator(mode="after")
+    def _changes_something(self):
+        if not self.set and not self.scale:
+            raise ValueError("a candidate needs 'set' or 'scale' (or both)")
+        return self
+
+
+class CandidateSet(_Frozen):
+    """A candidates file: the measures a plan may choose from."""
+
+    description: str
+    candidates: list[Candidate] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self):
+        ids = [c.id for c in self.candidates]
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        if dup:
+            raise ValueError(f"candidate ids must be unique; repeated: {', '.join(dup)}")
         return self
 
 
@@ -351,6 +445,57 @@ class Uncertain(_Frozen):
         return self
 
 
+class EmissionFactors(_Frozen):
+    """CO2-equivalent per tonne-km by mode, well to wheel (the GLEC Framework's scope)."""
+
+    rail_kg_per_t_km: dict[Traction, KgPerTKm] = Field(
+        description="Rail by traction (RailLink.traction), kg CO2e per net tonne-km"
+    )
+    sea_kg_per_t_km: dict[CargoKind, KgPerTKm] = Field(
+        description="Sea by the ship type that carries the cargo class (container feeder, rail ferry, tanker), "
+        "kg CO2e per net tonne-km, empty returns included"
+    )
+    source: str
+
+
+class CostBenchmark(_Frozen):
+    """A documented door-to-door rate of another way to move the same cargo (the Northern route
+    through Russia, the sea round Suez), to set the corridor's cost beside."""
+
+    id: Id
+    label: Label
+    cargo: CargoKind
+    usd_per_unit_low: UsdPerUnit
+    usd_per_unit_high: UsdPerUnit
+    scope: str = Field(description="From where to where the rate runs (rates quoted China-Europe, China-Baku ...)")
+    source: str
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.usd_per_unit_high < self.usd_per_unit_low:
+            raise ValueError(f"usd_per_unit_high ({self.usd_per_unit_high}) is below usd_per_unit_low")
+        return self
+
+
+class Costs(_Frozen):
+    """What moving cargo costs and emits, and how measures are appraised."""
+
+    currency_year: Year = Field(description="The US$ of this year (every amount in the file)")
+    emissions: EmissionFactors | None = Field(None, description="Emission factors (none: no CO2 is reported)")
+    benchmarks: list[CostBenchmark] = Field(default_factory=list)
+    discount_rate_pct: Annotated[NonNegative, Field(le=50)] = Field(
+        6.0, description="Real discount rate for appraisal (corridor-sim appraise and plan), %/yr"
+    )
+    carbon_price_usd_per_t: Annotated[NonNegative, Field(le=10_000)] = Field(
+        0.0, description="Shadow price of CO2e in appraisal, US$/t"
+    )
+    appraisal_years: Annotated[int, Field(ge=1, le=100)] = Field(
+        25, description="Years of benefits an appraisal counts from a measure's date (the simulated years' last "
+        "benefit is held flat after the run)"
+    )
+    source: str
+
+
 class Output(_Frozen):
     """What results, plots and reports show: read from here, never assumed by the library."""
 
@@ -392,6 +537,9 @@ class Scenario(_Frozen):
     demand: Demand
     timeline: list[Intervention] = Field(default_factory=list, description="Dated interventions, applied in date order")
     observed: Observed | None = Field(None, description="A documented series plotted beside the simulated years")
+    costs: Costs | None = Field(
+        None, description="Currency year, emission factors, other routes' rates and appraisal settings"
+    )
     demand_cases: list[DemandCase] = Field(
         default_factory=list,
         description="Named demand assumptions (low, central, high, ...) chosen with --demand-case; "

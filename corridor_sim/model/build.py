@@ -25,6 +25,7 @@ from ..calendar import Calendar
 from ..rng import Streams
 from ..scenario import Scenario
 from .cargo import Ledger, Lot, Train
+from .charges import flow_charges
 from .demand import DemandPlan, FlowState, flow_process
 from .fleet import LineYear, SeaLine
 from .meters import Meter, ResourceYear
@@ -116,7 +117,9 @@ class Model:
 
         self.flows: dict[str, FlowState] = {}
         for f in s.demand.flows:
-            state = self.flows[f.id] = FlowState(f, {r.id: self._legs(r.path, f.cargo) for r in f.routes})
+            state = self.flows[f.id] = FlowState(
+                f, {r.id: self._legs(r.path, f.cargo) for r in f.routes}, flow_charges(s, f)
+            )
             self.plans.extend(state.replan(f, None, t0, self.cal.year_of(max(t0, 0.0)), s.demand))
             env.process(
                 flow_process(
@@ -208,7 +211,13 @@ class Model:
         self.caspian = new.caspian
         self.demand = new.demand
         self.live = new
-        if old.demand != new.demand:
+        # any leg's charge or the tariff factor may have changed: what is booked from now on pays
+        # the new charges, and route choice re-plans on them
+        for f in new.demand.flows:
+            self.flows[f.id].charges = flow_charges(new, f)
+        if old.demand != new.demand or any(
+            self.flows[f.id].charges != flow_charges(old, f) for f in new.demand.flows
+        ):
             year = self.cal.year_of(max(self.env.now, 0.0))
             self._replan(year - 1, self.env.now, year, new_year=False)
 

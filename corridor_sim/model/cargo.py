@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
+from .charges import RouteYear
 from .records import Recorder
 
 
@@ -43,10 +44,24 @@ class Lot:
         "t_generated",
         "t_entered",
         "stamps",
+        "usd_per_unit",
+        "kg_co2e_per_unit",
+        "usd_per_t_day",
     )
 
     def __init__(
-        self, lot_id: int, flow: str, cargo: str, route: str, legs: tuple, tons: float, units: float, now: float
+        self,
+        lot_id: int,
+        flow: str,
+        cargo: str,
+        route: str,
+        legs: tuple,
+        tons: float,
+        units: float,
+        now: float,
+        usd_per_unit: float = math.nan,
+        kg_co2e_per_unit: float = math.nan,
+        usd_per_t_day: float = 0.0,
     ):
         self.id = lot_id
         self.consignment = lot_id
@@ -60,6 +75,11 @@ class Lot:
         self.t_generated = now
         self.t_entered: float | None = None
         self.stamps: list[tuple[str, float]] = []
+        # the route's charges and emissions per unit, quoted when the consignment is booked
+        # (model.charges), and what a tonne-day in transit costs its shippers
+        self.usd_per_unit = usd_per_unit
+        self.kg_co2e_per_unit = kg_co2e_per_unit
+        self.usd_per_t_day = usd_per_t_day
 
     def split(self, units: float, new_id: int) -> Lot:
         """Take ``units`` out of this lot into a new lot (same consignment and history)."""
@@ -75,6 +95,8 @@ class Lot:
         self.units -= units
         part.t_generated, part.t_entered = self.t_generated, self.t_entered
         part.stamps = self.stamps if self.stamps is NO_STAMPS else list(self.stamps)
+        part.usd_per_unit, part.kg_co2e_per_unit = self.usd_per_unit, self.kg_co2e_per_unit
+        part.usd_per_t_day = self.usd_per_t_day
         return part
 
 
@@ -109,6 +131,9 @@ class Delivery(NamedTuple):
     t_generated_h: float
     t_entered_h: float | None
     t_delivered_h: float
+    charges_usd: float  # tariffs and fees on its legs (model.charges), NaN on a route without any
+    time_cost_usd: float  # days from generation to delivery x tonnes x the flow's value of time
+    co2e_kg: float  # its legs' tonne-km x emission factors, NaN without factors
     stages: dict
 
 
@@ -189,8 +214,8 @@ class Ledger:
     flow_years: dict[tuple, FlowYear] = field(default_factory=dict)
     # a new year-split integral of a level (None: no route stocks are integrated)
     new_meter: Callable[[], _Integral] | None = None
-    # (year, flow, route) -> [tonnes delivered, tonne-days in transit]
-    route_stats: dict[tuple, list] = field(default_factory=dict)
+    # (year, flow, route) -> tonnes, days, units, cost and CO2 delivered (warm-up years included)
+    route_stats: dict[tuple, RouteYear] = field(default_factory=dict)
     # (year, flow, route) -> tonnes generated for the route
     route_generated: dict[tuple, float] = field(default_factory=dict)
     # (flow, route) -> tonnes on the route, integrated over time (tonne-hours by year)
@@ -278,9 +303,14 @@ class Ledger:
         rate = self.route_rate.get((lot.flow, lot.route))
         if rate is not None:
             rate.add(now, lot.tons)
-        acc = self.route_stats.setdefault((self.year_of(now), lot.flow, lot.route), [0.0, 0.0])
-        acc[0] += lot.tons
-        acc[1] += lot.tons * (now - lot.t_generated) / 24.0
+        key = (self.year_of(now), lot.flow, lot.route)
+        acc = self.route_stats.get(key)
+        if acc is None:
+            acc = self.route_stats[key] = RouteYear()
+        days = (now - lot.t_generated) / 24.0
+        charges, time_cost = lot.units * lot.usd_per_unit, lot.tons * days * lot.usd_per_t_day
+        co2e = lot.units * lot.kg_co2e_per_unit
+        acc.add(lot.tons, lot.units, days, charges, time_cost, co2e)
         fy = self._year(now, lot.flow)
         if fy is not None:
             assert lot.t_entered is not None, "a lot is delivered only after it entered the corridor"
@@ -303,6 +333,9 @@ class Ledger:
                     lot.t_generated,
                     lot.t_entered,
                     now,
+                    charges,
+                    time_cost,
+                    co2e,
                     _stamp_dict(lot.stamps),
                 )
             )

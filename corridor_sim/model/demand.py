@@ -8,7 +8,8 @@ levels, agreements, ramps and trend growth) times its response multiplier.
 
 A flow with a ``response`` block re-plans at each year start and at each timeline entry: it splits
 over its open routes by a logit on generalized cost (tariff + value of time x transit days, the
-days being what shippers expect from last year's route times, ``Ledger.route_outlook_days``),
+tariff being the route's charges per tonne, ``model.charges``, and the days what shippers expect
+from last year's route times, ``Ledger.route_outlook_days``),
 and scales its trend demand by
 (tariff / reference)^elasticity x (1 + gain per day saved)^(reference days - transit days).
 Flows without one keep their fixed shares (renormalized over open routes) and trend demand.
@@ -26,6 +27,7 @@ from ..calendar import Calendar
 from ..rng import gamma_mean_cv
 from ..scenario import Demand, Flow, demand_tons
 from .cargo import Ledger, Lot
+from .charges import RouteCharge, value_of_time
 
 
 class DemandPlan(NamedTuple):
@@ -58,9 +60,10 @@ class FlowState:
     same anchor, so several entries in one year do not compound.
     """
 
-    def __init__(self, flow: Flow, legs: dict[str, tuple]):
+    def __init__(self, flow: Flow, legs: dict[str, tuple], charges: dict[str, RouteCharge]):
         self.flow = flow
         self.legs = legs  # route id -> compiled legs
+        self.charges = charges  # route id -> its charges and emissions under the scenario in force
         self.multiplier = 1.0
         self.anchor: float | None = None
         self.anchor_shares: dict[str, float] | None = None
@@ -90,16 +93,17 @@ class FlowState:
             shares = shares / shares.sum()
             self.multiplier = 1.0
             for r, sh in zip(open_routes, shares):
-                rows.append((r.id, float(sh), r.tariff_usd_per_t, None, None, None))
+                rows.append((r.id, float(sh), self._tariff(r), None, None, None))
         else:
             lam = resp.adjustment_per_year
             for r in flow.routes:
                 prior = self.expected.get(r.id, r.expected_transit_days or resp.reference_transit_days)
                 sim = (simulated_days or {}).get(r.id)
                 self.expected[r.id] = prior if (sim is None or not new_year) else lam * sim + (1 - lam) * prior
-            tariffs = tariff_factor * np.array(
+            # each route's charges per tonne (tariff_factor included); an unpriced route the reference
+            tariffs = np.array(
                 [
-                    r.tariff_usd_per_t if r.tariff_usd_per_t is not None else resp.reference_tariff_usd_per_t
+                    t if (t := self._tariff(r)) is not None else resp.reference_tariff_usd_per_t * tariff_factor
                     for r in open_routes
                 ]
             )
@@ -140,6 +144,12 @@ class FlowState:
         self.cum = np.cumsum(shares)
         trend = demand_tons(flow, demand, year)
         return [DemandPlan(t_h, year, flow.id, *row, self.multiplier, trend, trend * self.multiplier) for row in rows]
+
+    def _tariff(self, route) -> float | None:
+        """What one tonne pays on ``route`` under the scenario in force, US$: its charges
+        (model.charges, tariff_factor included), or None if nothing on it is priced."""
+        ch = self.charges.get(route.id)
+        return ch.usd_per_t if ch is not None and ch.priced else None
 
     def pick(self, u: float, among: list[str] | None = None) -> str:
         """The route for a uniform draw u, by the current shares (renormalized over ``among``)."""
@@ -204,7 +214,20 @@ def flow_process(
                     continue
                 route_id = state.pick(u, among=ok)
         legs = state.legs[route_id]
-        lot = Lot(ledger.new_id(), flow.id, flow.cargo, route_id, legs, lot_tons, flow.lot_units, env.now)
+        ch = state.charges[route_id]
+        lot = Lot(
+            ledger.new_id(),
+            flow.id,
+            flow.cargo,
+            route_id,
+            legs,
+            lot_tons,
+            flow.lot_units,
+            env.now,
+            ch.usd_per_unit,
+            ch.kg_co2e_per_unit,
+            value_of_time(flow),
+        )
         ledger.generate(lot)
         launch(lot)
         need = lot_tons * gamma_mean_cv(rng, 1.0, flow.interarrival_cv)
