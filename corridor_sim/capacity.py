@@ -119,6 +119,9 @@ class CapacityEstimate:
     simulated_years: int  # years simulated in all, every replication and re-run counted
     runs: int  # saturated runs, re-runs included
     factors: dict[int, list[float]] = field(default_factory=dict)  # year -> final factor per replication
+    # year -> the total capacity of each replication, Mt/yr (in replication order: paired across
+    # estimates of scenarios with the same seed, as common random numbers make them)
+    per_replication: dict[int, list[float]] = field(default_factory=dict)
     cpu_s: float | None = None  # in the worker processes' sum where known, else this process
     wall_s: float | None = None
 
@@ -486,7 +489,8 @@ def estimate_capacity(
     tasks = [Task(base, replication_seed(seed, r), r, variant="capacity") for r in range(replications)]
     fn = partial(saturated_task, factors, patience_d, max_escalations, tuple(report))
     t0, cpu0 = time.perf_counter(), time.process_time()
-    got = [o.result for o in _outcomes(tasks, replace(ex, allow_large=True), fn, "capacity run")]
+    done = sorted(_outcomes(tasks, replace(ex, allow_large=True), fn, "capacity run"), key=lambda o: o.task.replication)
+    got = [o.result for o in done]  # in replication order, whatever order the workers finished in
     got = [g for g in got if g is not None]
     wall = time.perf_counter() - t0
     worker_cpu = sum(g["cpu_s"] for g in got)
@@ -504,6 +508,7 @@ def estimate_capacity(
         simulated_years=sum(g["simulated_years"] for g in got),
         runs=sum(g["runs"] for g in got),
         factors={y: [float(g["factors"][y]) for g in got] for y in report},
+        per_replication={y: [g["years"][y]["tons"] / 1e6 for g in got] for y in report},
         cpu_s=cpu,
         wall_s=wall,
     )

@@ -271,12 +271,19 @@ def check_references(s: Scenario) -> list[Problem]:
     nodes = {n.id for n in s.nodes}
     node_list = ", ".join(sorted(nodes))
 
+    em = s.costs.emissions if s.costs is not None else None
     for link in s.rail_links:
         for end, nid in (("from", link.from_node), ("to", link.to_node)):
             if nid not in nodes:
                 add(f"rail_links.{link.id}.{end}", f"unknown node '{nid}' (known nodes: {node_list})")
         if link.from_node == link.to_node:
             add(f"rail_links.{link.id}.to", "a rail link must join two different nodes")
+        if em is not None and link.traction not in em.rail_kg_per_t_km:
+            known = ", ".join(sorted(em.rail_kg_per_t_km))
+            add(
+                f"rail_links.{link.id}.traction",
+                f"no emission factor for traction '{link.traction}' (costs.emissions.rail_kg_per_t_km has: {known})",
+            )
 
     terminals: dict[tuple[str, str], Terminal] = {}
     for port in s.ports:
@@ -620,7 +627,9 @@ def validate_dict(
                 "references between sections, such as route nodes, are checked once these are fixed)"
             ),
         ) from None
-    probs = check_references(scn) + check_demand_paths(scn, check_dates) + check_demand_cases(raw, scn)
+    probs = check_references(scn)
+    probs += check_charges(scn) if not probs else []
+    probs += check_demand_paths(scn, check_dates) + check_demand_cases(raw, scn)
     if probs:
         raise ScenarioError(source, [Problem(p.path, p.message, _locate(chain, p.path)) for p in probs])
     if scn.timeline:
@@ -656,6 +665,30 @@ def validate_dict(
 # ----------------------------------------------------------------------------------------------
 # Demand paths and demand cases
 # ----------------------------------------------------------------------------------------------
+def check_charges(s: Scenario) -> list[Problem]:
+    """A route that is priced (any charge on it) must price every rail link it runs on for its
+    cargo class: a link left out would pass for free, and route choice would favour it."""
+    probs = []
+    links = {(l.from_node, l.to_node): l for l in s.rail_links}
+    from .model.charges import route_charge
+
+    for f in s.demand.flows:
+        for r in f.routes:
+            if r.tariff_usd_per_t is not None or not route_charge(s, f, r).priced:
+                continue
+            for a, b in zip(r.path, r.path[1:]):
+                link = links.get((a, b))
+                if link is not None and f.cargo not in link.tariff_usd_per_unit_km:
+                    probs.append(
+                        Problem(
+                            f"rail_links.{link.id}.tariff_usd_per_unit_km",
+                            f"no tariff for {f.cargo} (route {f.id}.{r.id} runs here and its other legs are "
+                            "priced; give it one, 0 if the leg is free)",
+                        )
+                    )
+    return list({(p.path, p.message): p for p in probs}.values())
+
+
 def check_demand_paths(s: Scenario, check_dates: bool = True) -> list[Problem]:
     """A flow's tons_by_year must lie within the run (from the earlier of the demand base year and
     the first year, to the last year); checked against the file's own years, like timeline dates."""

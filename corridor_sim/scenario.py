@@ -52,7 +52,6 @@ UsdPerUnit = Annotated[float, Field(ge=0, le=100_000, allow_inf_nan=False)]
 UsdPerUnitKm = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]  # rail: US$0.1-3 per TEU- or wagon-km
 KgPerTKm = Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)]  # freight modes emit 0.005-0.5 kg CO2e/t-km
 MusD = Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]  # US$ million: the largest corridor project ~US$7 bn
-Traction = Literal["electric", "diesel"]
 
 
 class _Frozen(BaseModel):
@@ -105,8 +104,10 @@ class RailLink(_Frozen):
         default_factory=dict,
         description="Rail freight charge per unit and km on this link, by cargo class, US$ (a TEU, a wagon, a tonne)",
     )
-    traction: Traction = Field(
-        "diesel", description="How trains are hauled here: picks the rail emission factor (costs.emissions)"
+    traction: Id = Field(
+        "diesel",
+        description="How trains are hauled here, a key of costs.emissions.rail_kg_per_t_km (e.g. diesel, "
+        "electric_kz: electric traction differs by the grid that feeds it)",
     )
     source: str
 
@@ -448,8 +449,8 @@ class Uncertain(_Frozen):
 class EmissionFactors(_Frozen):
     """CO2-equivalent per tonne-km by mode, well to wheel (the GLEC Framework's scope)."""
 
-    rail_kg_per_t_km: dict[Traction, KgPerTKm] = Field(
-        description="Rail by traction (RailLink.traction), kg CO2e per net tonne-km"
+    rail_kg_per_t_km: dict[Id, KgPerTKm] = Field(
+        description="Rail by traction (RailLink.traction: diesel, electric by grid ...), kg CO2e per net tonne-km"
     )
     sea_kg_per_t_km: dict[CargoKind, KgPerTKm] = Field(
         description="Sea by the ship type that carries the cargo class (container feeder, rail ferry, tanker), "
