@@ -132,9 +132,7 @@ def money_task(task: Task) -> Outcome[dict]:
 def _runs(variants: dict[str, Scenario], replications: int, seed: int, ex: Execution) -> dict[str, list[dict]]:
     """Every variant's replications with the same seeds, in one batch; per variant, in replication order."""
     tasks = [
-        Task(s, replication_seed(seed, r), r, variant=key)
-        for key, s in variants.items()
-        for r in range(replications)
+        Task(s, replication_seed(seed, r), r, variant=key) for key, s in variants.items() for r in range(replications)
     ]
     got: dict[str, dict[int, dict]] = {k: {} for k in variants}
     for o in _outcomes(tasks, ex, money_task, "appraisal run"):
@@ -376,8 +374,10 @@ def appraise(
             notes.append("in service after the simulated years: nothing measured")
         elif row["capacity_added_mt"] is not None and row["capacity_added_mt"] <= MIN_GAIN_MT:
             notes.append("adds no measurable capacity: the binding resource is elsewhere in these years")
-        if row["capacity_added_mt"] is not None and row["capacity_added_mt"] > MIN_GAIN_MT and not any(
-            np.isfinite(per_rep["upt"])
+        if (
+            row["capacity_added_mt"] is not None
+            and row["capacity_added_mt"] > MIN_GAIN_MT
+            and not any(np.isfinite(per_rep["upt"]))
         ):
             notes.append("capacity added in too few replications for a cost per tonne")
         row["note"] = "; ".join(notes)
@@ -547,7 +547,9 @@ def plan(
             if cid in chosen:
                 continue
             if budget_musd is not None and spent + cost[cid] > budget_musd:
-                steps.append({"round": rnd, "candidate": cid, "added_mt": None, "mt_per_busd": None, "note": "over budget"})
+                steps.append(
+                    {"round": rnd, "candidate": cid, "added_mt": None, "mt_per_busd": None, "note": "over budget"}
+                )
                 continue
             vals = cap([entry[i] for i in [*chosen, cid]])
             gain = float(np.mean(vals) - np.mean(now))
@@ -630,8 +632,17 @@ def plan(
     )
 
 
-FRONTIER_COLUMNS = ("by", "reached", "capex_musd", "pv_cost_musd", "capacity_mt", "capacity_mt_ci_low",
-                    "capacity_mt_ci_high", "share_at_goal", "measures")
+FRONTIER_COLUMNS = (
+    "by",
+    "reached",
+    "capex_musd",
+    "pv_cost_musd",
+    "capacity_mt",
+    "capacity_mt_ci_low",
+    "capacity_mt_ci_high",
+    "share_at_goal",
+    "measures",
+)
 
 
 def frontier(

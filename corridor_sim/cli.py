@@ -849,6 +849,264 @@ def capacity(
     click.echo(f"capacity written to {out}/ (capacity.csv, headroom.csv, capacity.json)")
 
 
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--replications", "-n", type=click.IntRange(min=2, max=10_000), default=5, show_default=True)
+@click.option(
+    "--measure",
+    "measures",
+    multiple=True,
+    metavar="ID",
+    help="Appraise only this costed timeline entry (repeatable) [default: every entry with capex_musd].",
+)
+@click.option(
+    "--discount-rate",
+    "discount_rate",
+    type=click.FloatRange(min=0, max=50),
+    default=None,
+    help="Real discount rate, %/yr [default: the scenario's costs.discount_rate_pct, else 6].",
+)
+@_common
+def appraise(
+    scenario,
+    replications,
+    measures,
+    discount_rate,
+    out,
+    overwrite,
+    allow_large,
+    seed,
+    overrides,
+    demand_case,
+    workers,
+    scheduler,
+    quiet,
+):
+    """What each costed measure of SCENARIO buys, against the scenario without it (common random
+    numbers): capacity and tonnes added, days and shipper cost saved, CO2e, US$ per tonne of capacity,
+    NPV and benefit-cost ratio, each with its 95% CI."""
+    import json
+
+    from .appraisal import appraise as run_appraisal
+
+    scn = _load(scenario, overrides, None, demand_case)
+    out = Path(out or f"results/{scn.slug}-appraisal")
+    output.claim(out, overwrite=overwrite)
+    ap = _analysis(
+        "appraisal",
+        quiet,
+        lambda bar: run_appraisal(
+            scn,
+            replications,
+            seed,
+            list(measures) or None,
+            discount_rate,
+            workers=workers,
+            scheduler=scheduler,
+            progress=bar,
+            allow_large=allow_large,
+            log=_note,
+        ),
+    )
+    meta = {**ap.meta(), "label": scn.label, "demand_case": scn.demand_case, "overrides": dict(scn.overrides)}
+
+    def write(tmp):
+        ap.table.to_csv(tmp / "appraisal.csv", index=False)
+        ap.by_year.to_csv(tmp / "appraisal_by_year.csv", index=False)
+        (tmp / "appraisal.json").write_text(json.dumps(meta, indent=2, default=str))
+        _save_figure(tmp / "measures_ranking.png", "measures_ranking", ap.table, scn.label)
+
+    _write_folder(out, write, "appraisal", overwrite)
+    if not quiet:
+        t = ap.table.assign(measure=[_short(str(m), 26) for m in ap.table.measure])
+        _table(
+            t,
+            f"measures of {scn.label} against the scenario without each ({replications} replications; "
+            f"capacity and delivered Mt/yr averaged over the years each is in force; cost {ap.discount_rate_pct:g}%/yr)",
+            ["measure", "capex_musd", "+cap Mt", "+dlv Mt", "US$/t cap", "BCR"],
+            {
+                "+cap Mt": ("capacity_added_mt", "capacity_added_mt_ci_low", "capacity_added_mt_ci_high"),
+                "+dlv Mt": ("delivered_added_mt", "delivered_added_mt_ci_low", "delivered_added_mt_ci_high"),
+                "US$/t cap": ("usd_per_t_capacity", "usd_per_t_capacity_ci_low", "usd_per_t_capacity_ci_high"),
+                "BCR": ("bcr", "bcr_ci_low", "bcr_ci_high"),
+            },
+            fmt="{:,.2f}",
+        )
+    click.echo(
+        f"appraisal written to {out}/ (appraisal.csv, appraisal_by_year.csv, appraisal.json, measures_ranking.png); "
+        f"{ap.simulated_years} simulated years, {ap.wall_s:.0f} s"
+    )
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option(
+    "--candidates",
+    "candidates_file",
+    type=click.Path(dir_okay=False),
+    required=True,
+    help="YAML file of candidate measures (scenarios/candidates.yaml ships with the package).",
+)
+@click.option(
+    "--goal",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Capacity goal, Mt/yr [default: the scenario's goal_mt_per_year].",
+)
+@click.option("--by", "by", type=int, required=True, help="The year in which capacity must reach the goal.")
+@click.option(
+    "--budget-musd", type=click.FloatRange(min=0), default=None, help="Capital budget, US$ million [default: none]."
+)
+@click.option(
+    "--confidence",
+    type=click.FloatRange(min=0, max=1, min_open=True),
+    default=0.8,
+    show_default=True,
+    help="Share of replications whose capacity must reach the goal.",
+)
+@click.option("--replications", "-n", type=click.IntRange(min=2, max=10_000), default=5, show_default=True)
+@click.option(
+    "--screening",
+    type=click.IntRange(min=2, max=10_000),
+    default=None,
+    help="Replications per candidate while searching [default: --replications]; the plan is verified on -n fresh ones.",
+)
+@click.option(
+    "--frontier",
+    "frontier_years",
+    default=None,
+    metavar="START-END",
+    help="Also find the cheapest plan for each goal year in START-END (cost against the year the goal is reached).",
+)
+@_common
+def plan(
+    scenario,
+    candidates_file,
+    goal,
+    by,
+    budget_musd,
+    confidence,
+    replications,
+    screening,
+    frontier_years,
+    out,
+    overwrite,
+    allow_large,
+    seed,
+    overrides,
+    demand_case,
+    workers,
+    scheduler,
+    quiet,
+):
+    """The cheapest set of candidate measures, and when to build each, that gives SCENARIO a capacity of
+    at least --goal Mt/yr in year --by in at least --confidence of the replications; the plan is saved
+    as a scenario file that extends SCENARIO."""
+    import json
+
+    from .appraisal import frontier as run_frontier
+    from .appraisal import plan as run_plan
+    from .appraisal import plan_scenario_yaml
+    from .loading import load_candidates
+
+    scn = _load(scenario, overrides, None, demand_case)
+    if not scn.start_year <= by <= scn.end_year:
+        raise InputError(f"--by {by} is outside the years of {scenario} ({scn.start_year}-{scn.end_year})")
+    span = _years(frontier_years)
+    if span is not None and not (scn.start_year <= span[0] and span[1] <= scn.end_year):
+        raise InputError(
+            f"--frontier {frontier_years} is outside the years of {scenario} ({scn.start_year}-{scn.end_year})"
+        )
+    cands = load_candidates(candidates_file, scn)
+    goal = goal if goal is not None else scn.goal_mt_per_year
+    out = Path(out or f"results/{scn.slug}-plan-{goal:g}mt-{by}")
+    output.claim(out, overwrite=overwrite)
+    kw = dict(
+        budget_musd=budget_musd,
+        confidence=confidence,
+        replications=replications,
+        seed=seed,
+        screening_replications=screening,
+        workers=workers,
+        scheduler=scheduler,
+        allow_large=allow_large,
+        log=_note,
+    )
+    p = _analysis("plan", quiet, lambda bar: run_plan(scn, cands, goal, by, progress=bar, **kw))
+    front = None
+    if span is not None:
+        front, _ = _analysis(
+            "frontier",
+            quiet,
+            lambda bar: run_frontier(scn, cands, goal, range(span[0], span[1] + 1), progress=bar, **kw),
+        )
+    name = f"{scn.name}_plan_{by}"
+    meta = {**p.meta(), "label": scn.label, "demand_case": scn.demand_case, "candidates": str(candidates_file)}
+
+    def write(tmp):
+        (tmp / "plan.json").write_text(json.dumps(meta, indent=2, default=str))
+        (tmp / "plan.yaml").write_text(
+            f"# corridor-sim plan {scenario} --candidates {candidates_file} --goal {goal:g} --by {by}\n"
+            + plan_scenario_yaml(os.path.relpath(Path(scenario).resolve(), out.resolve()), p, name)
+        )
+        p.steps.to_csv(tmp / "steps.csv", index=False)
+        p.rejected.to_csv(tmp / "rejected.csv", index=False)
+        if p.trajectory is not None:
+            p.trajectory.to_csv(tmp / "plan_capacity.csv", index=False)
+        if front is not None:
+            front.to_csv(tmp / "frontier.csv", index=False)
+            _save_figure(tmp / "frontier.png", "plan_frontier", front, goal, scn.label)
+
+    _write_folder(out, write, "plan", overwrite)
+    if not quiet and len(p.chosen):
+        _table(
+            _plan_rows(p),
+            f"cheapest plan for {goal:g} Mt/yr of capacity in {by} ({scn.label})",
+            ["measure", "in service", "capex US$ m"],
+        )
+    if not quiet and len(p.rejected):
+        _table(
+            p.rejected.assign(candidate=[_short(c, 26) for c in p.rejected.candidate]),
+            "rejected candidates",
+            ["candidate", "reason"],
+        )
+    cap = p.capacity_mt
+    verdict = "reaches" if p.reached else "does NOT reach"
+    click.echo(
+        f"the plan {verdict} {goal:g} Mt/yr in {by}: capacity {cap['mean']:.2f} Mt/yr "
+        f"(95% CI {_num(cap['ci_low'])}-{_num(cap['ci_high'])}), at or above the goal in "
+        f"{p.share_at_goal:.0%} of {replications} fresh replications; capex US${p.capex_musd:,.0f} m "
+        f"(present value US${p.pv_cost_musd:,.0f} m with running costs)"
+    )
+    click.echo(
+        f"plan written to {out}/ (plan.yaml, plan.json, steps.csv, rejected.csv, plan_capacity.csv); "
+        f"{p.simulated_years} simulated years, {p.wall_s:.0f} s"
+    )
+
+
+def _num(x) -> str:
+    return "-" if x is None else f"{x:.2f}"
+
+
+def _plan_rows(p):
+    import pandas as pd
+
+    return pd.DataFrame(
+        [{"measure": e.id, "in service": e.date.isoformat(), "capex US$ m": f"{e.capex_musd:,.0f}"} for e in p.chosen]
+    )
+
+
+def _save_figure(path: Path, name: str, *args) -> None:
+    """Draw the named figure of ``corridor_sim.plots`` with ``args`` and save it as a PNG."""
+    import matplotlib.pyplot as plt
+
+    from . import plots
+
+    fig = getattr(plots, name)(*args)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def _short(text, width: int) -> str:
     text = "-" if text is None or text != text else str(text)
     return text if len(text) <= width else text[: width - 1] + "…"

@@ -491,8 +491,9 @@ class Costs(_Frozen):
         0.0, description="Shadow price of CO2e in appraisal, US$/t"
     )
     appraisal_years: Annotated[int, Field(ge=1, le=100)] = Field(
-        25, description="Years of benefits an appraisal counts from a measure's date (the simulated years' last "
-        "benefit is held flat after the run)"
+        25,
+        description="Years of benefits an appraisal counts from a measure's date (the simulated years' last "
+        "benefit is held flat after the run)",
     )
     source: str
 

@@ -215,9 +215,7 @@ class Model:
         # the new charges, and route choice re-plans on them
         for f in new.demand.flows:
             self.flows[f.id].charges = flow_charges(new, f)
-        if old.demand != new.demand or any(
-            self.flows[f.id].charges != flow_charges(old, f) for f in new.demand.flows
-        ):
+        if old.demand != new.demand or any(self.flows[f.id].charges != flow_charges(old, f) for f in new.demand.flows):
             year = self.cal.year_of(max(self.env.now, 0.0))
             self._replan(year - 1, self.env.now, year, new_year=False)
 
