@@ -302,7 +302,8 @@ def appraise(
     }
     sim_years = scenario.end_year - scenario.start_year + 1
     cap_span = cap_years[1] - cap_years[0] + 1
-    rows, by_year = [], []
+    rows: list[dict[str, Any]] = []
+    by_year: list[dict[str, Any]] = []
     for m in ms:
         f_year = max(first_full_year(m.date), scenario.start_year)
         years = [y for y in range(f_year, scenario.end_year + 1)]
@@ -310,7 +311,11 @@ def appraise(
         for r in range(replications):
             w, wo = money["with"][r], money[m.id][r]
             benefit_by_year: dict[int, float] = {}
-            cap_d, dlv_d, days_d, ben_d, co2_d = [], [], [], [], []
+            cap_d: list[float] = []
+            dlv_d: list[float] = []
+            days_d: list[float] = []
+            ben_d: list[float] = []
+            co2_d: list[float] = []
             for y in range(scenario.start_year, scenario.end_year + 1):
                 t1, d1, e1, p1 = _year_value(w, y)
                 t0_, d0, e0, p0 = _year_value(wo, y)
@@ -318,27 +323,33 @@ def appraise(
                 if t1 > 0 and t0_ > 0 and math.isfinite(e1) and math.isfinite(e0):
                     ben += carbon * (e0 / t0_ - e1 / t1) / 1000.0 * t1  # kg -> t of CO2e
                 benefit_by_year[y] = ben
-                cap = caps["with"].get(y, [None] * replications)[r], caps[m.id].get(y, [None] * replications)[r]
-                row = {
-                    "measure": m.id,
-                    "replication": r,
-                    "year": y,
-                    "capacity_added_mt": None if None in cap else cap[0] - cap[1],
-                    "delivered_added_mt": (t1 - t0_) / 1e6,
-                    "days_saved": (d0 / t0_ - d1 / t1) if t0_ > 0 and t1 > 0 else np.nan,
-                    "shipper_benefit_musd": ben / 1e6,
-                    "co2e_change_kt": (e1 - e0) / 1e6,
-                }
-                by_year.append(row)
+                # capacity is measured from the first year a measure is in force (NaN before)
+                c1, c0 = caps["with"].get(y), caps[m.id].get(y)
+                added_cap = c1[r] - c0[r] if c1 is not None and c0 is not None else math.nan
+                added_dlv = (t1 - t0_) / 1e6
+                saved = (d0 / t0_ - d1 / t1) if t0_ > 0 and t1 > 0 else math.nan
+                co2_kt = (e1 - e0) / 1e6
+                by_year.append(
+                    {
+                        "measure": m.id,
+                        "replication": r,
+                        "year": y,
+                        "capacity_added_mt": added_cap,
+                        "delivered_added_mt": added_dlv,
+                        "days_saved": saved,
+                        "shipper_benefit_musd": ben / 1e6,
+                        "co2e_change_kt": co2_kt,
+                    }
+                )
                 if y in years:
-                    cap_d.append(row["capacity_added_mt"])
-                    dlv_d.append(row["delivered_added_mt"])
-                    days_d.append(row["days_saved"])
+                    cap_d.append(added_cap)
+                    dlv_d.append(added_dlv)
+                    days_d.append(saved)
                     ben_d.append(ben / 1e6)
-                    co2_d.append(row["co2e_change_kt"])
+                    co2_d.append(co2_kt)
             if not years:
                 continue
-            cap_m = float(np.mean([c for c in cap_d if c is not None])) if any(c is not None for c in cap_d) else np.nan
+            cap_m = float(np.nanmean(cap_d)) if np.isfinite(cap_d).any() else math.nan
             per_rep["cap"].append(cap_m)
             per_rep["dlv"].append(float(np.mean(dlv_d)))
             per_rep["days"].append(float(np.nanmean(days_d)) if np.isfinite(days_d).any() else np.nan)
@@ -348,7 +359,7 @@ def appraise(
             npv, bcr = _npv(m, benefit_by_year, scenario.end_year, years_n, rate, scenario.start_year)
             per_rep["npv"].append(npv / 1e6)
             per_rep["bcr"].append(bcr)
-        row: dict[str, Any] = {
+        out: dict[str, Any] = {
             "measure": m.id,
             "description": m.description,
             "date": m.date.isoformat(),
@@ -368,20 +379,17 @@ def appraise(
         }
         for k, col in names.items():
             st = mean_ci(per_rep[k])
-            row[col], row[f"{col}_ci_low"], row[f"{col}_ci_high"] = st["mean"], st["ci_low"], st["ci_high"]
+            out[col], out[f"{col}_ci_low"], out[f"{col}_ci_high"] = st["mean"], st["ci_low"], st["ci_high"]
         notes = []
+        added = out["capacity_added_mt"]
         if not years:
             notes.append("in service after the simulated years: nothing measured")
-        elif row["capacity_added_mt"] is not None and row["capacity_added_mt"] <= MIN_GAIN_MT:
+        elif added is not None and added <= MIN_GAIN_MT:
             notes.append("adds no measurable capacity: the binding resource is elsewhere in these years")
-        if (
-            row["capacity_added_mt"] is not None
-            and row["capacity_added_mt"] > MIN_GAIN_MT
-            and not any(np.isfinite(per_rep["upt"]))
-        ):
+        if added is not None and added > MIN_GAIN_MT and not np.isfinite(per_rep["upt"]).any():
             notes.append("capacity added in too few replications for a cost per tonne")
-        row["note"] = "; ".join(notes)
-        rows.append(row)
+        out["note"] = "; ".join(notes)
+        rows.append(out)
     table = pd.DataFrame(rows, columns=list(APPRAISAL_COLUMNS))
     # the ranking a minister reads: capital per tonne of capacity added, cheapest first
     table = table.sort_values("usd_per_t_capacity", na_position="last", kind="stable").reset_index(drop=True)
@@ -579,7 +587,8 @@ def plan(
             reasons[cid] = "over the budget left after the measures chosen"
             continue
         last = tried[-1]
-        if last["added_mt"] <= MIN_GAIN_MT:
+        gain = float(last["added_mt"])  # type: ignore[arg-type]  # a number: rows without one were filtered
+        if gain <= MIN_GAIN_MT:
             reasons[cid] = (
                 f"adds {last['added_mt']:+.2f} Mt/yr in {by} with the measures chosen before it: "
                 "the binding resource is elsewhere"

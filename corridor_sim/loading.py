@@ -962,9 +962,9 @@ def load_candidates(path: str | Path, scenario: Scenario) -> list[Candidate]:
         try:
             validate_dict(trial, f"{scenario.name} with candidate {c.id}", check_dates=False)
         except ScenarioError as exc:
-            for p in exc.problems:
+            for prob in exc.problems:
                 probs.append(
-                    Problem(where, f"does not apply to scenario '{scenario.name}': {p}", _locate(chain, where))
+                    Problem(where, f"does not apply to scenario '{scenario.name}': {prob}", _locate(chain, where))
                 )
     if probs:
         raise ScenarioError(src, probs, header=f"{src}: a candidate does not fit the scenario")

@@ -116,7 +116,7 @@ def test_a_tariff_change_moves_route_choice_and_reported_cost():
     cheap, dear = build(two_routes(0.0)), build(two_routes(1.0))
     r_cheap = cs.run(cheap, seed=2, detail=False).routes.set_index("route")
     r_dear = cs.run(dear, seed=2, detail=False).routes.set_index("route")
-    share = lambda r: r.tons_delivered["via_c"] / r.tons_delivered.sum()  # noqa: E731
+    share = lambda r: r.tons_delivered["via_c"] / r.tons_delivered.sum()
     # via_c costs 5 $/t (equal) when c_b is free, 15 $/t at 1 $/unit-km: logit over 5 $/t
     want_cheap = logit_shares([5.0, 5.0], 5.0)[1]
     want_dear = logit_shares([5.0, 15.0], 5.0)[1]
@@ -207,7 +207,7 @@ def cand(cid: str, capex: float, paths: float | None = None, start: str = "2020-
     )
 
 
-MT = lambda paths: paths * 365 * 50 / 1e6  # noqa: E731
+MT = lambda paths: paths * 365 * 50 / 1e6
 
 
 def test_the_plan_finds_the_cheapest_upgrade_known_by_hand():
