@@ -108,6 +108,79 @@ def route_split(routes: pd.DataFrame) -> dict[str, pd.Series]:
     return out
 
 
+ROUTE_COST_METRICS = (
+    "charges_usd_per_unit",
+    "time_cost_usd_per_unit",
+    "cost_usd_per_unit_mean",
+    "cost_usd_per_unit_p95",
+    "co2e_kg_per_unit",
+    "charges_usd_per_t",
+    "cost_usd_per_t",
+    "co2e_kg_per_t",
+)
+
+
+def route_costs(routes: pd.DataFrame, year: int | None = None) -> pd.DataFrame:
+    """Door-to-door cost and CO2e per unit and per tonne, by flow and route, in one year (default
+    the last in ``routes``): the mean over replications, with its 95% CI (``stats.mean_ci``)
+    where there are two or more.
+
+    ``routes`` is a run's ``routes`` table, or several replications' stacked with a
+    ``replication`` column. Per unit: charges, time cost (the shippers' days at the flow's value
+    of time), their sum's mean and p95 over the units delivered, and CO2e; per tonne: charges,
+    charges + time, and CO2e over the tonnes delivered. Routes that delivered nothing that year
+    are left out. Columns: year, flow, route, n (replications), tons_delivered and
+    units_delivered (means), then each metric of ``ROUTE_COST_METRICS`` with ``_ci_low`` and
+    ``_ci_high``.
+
+    >>> one = pd.DataFrame({"year": [2024], "flow": ["f"], "route": ["r"], "tons_delivered": [40.0],
+    ...     "units_delivered": [2.0], "charges_usd": [2000.0], "time_cost_usd": [400.0], "co2e_kg": [100.0],
+    ...     "charges_usd_per_unit": [1000.0], "cost_usd_per_unit_mean": [1200.0],
+    ...     "cost_usd_per_unit_p95": [1300.0], "co2e_kg_per_unit": [50.0]})
+    >>> t = route_costs(one)
+    >>> t[["charges_usd_per_unit", "time_cost_usd_per_unit", "charges_usd_per_t", "co2e_kg_per_t"]].iloc[0].tolist()
+    [1000.0, 200.0, 50.0, 2.5]
+    >>> bool(t.charges_usd_per_unit_ci_low.isna().iloc[0])
+    True
+    >>> two = pd.concat([one.assign(replication=0), one.assign(replication=1, cost_usd_per_unit_mean=1400.0)])
+    >>> t = route_costs(two).iloc[0]
+    >>> int(t.n), float(t.cost_usd_per_unit_mean), round(float(t.cost_usd_per_unit_mean_ci_high), 1)
+    (2, 1300.0, 2570.6)
+    """
+    from .stats import mean_ci
+
+    keys = ["year", "flow", "route"]
+    cols = keys + ["n", "tons_delivered", "units_delivered"]
+    cols += [f"{m}{s}" for m in ROUTE_COST_METRICS for s in ("", "_ci_low", "_ci_high")]
+    r = routes[routes.units_delivered > 0] if len(routes) else routes
+    if r.empty:
+        return pd.DataFrame(columns=cols)
+    year = int(r.year.max()) if year is None else int(year)
+    r = r[r.year == year]
+    if "replication" not in r:
+        r = r.assign(replication=0)
+    units, tons = r.units_delivered, r.tons_delivered.where(r.tons_delivered > 0)
+    r = r.assign(
+        time_cost_usd_per_unit=r.time_cost_usd / units,
+        charges_usd_per_t=r.charges_usd / tons,
+        cost_usd_per_t=(r.charges_usd + r.time_cost_usd) / tons,
+        co2e_kg_per_t=r.co2e_kg / tons,
+    )
+    rows = []
+    for key, g in r.groupby(keys, sort=False):
+        row: dict = dict(zip(keys, key))
+        row["n"] = int(g.replication.nunique())
+        row["tons_delivered"] = float(g.tons_delivered.mean())
+        row["units_delivered"] = float(g.units_delivered.mean())
+        for m in ROUTE_COST_METRICS:
+            st = mean_ci(g[m].to_numpy(dtype=float))
+            row[m] = np.nan if st["mean"] is None else st["mean"]
+            row[f"{m}_ci_low"] = np.nan if st["ci_low"] is None else st["ci_low"]
+            row[f"{m}_ci_high"] = np.nan if st["ci_high"] is None else st["ci_high"]
+        rows.append(row)
+    return pd.DataFrame(rows, columns=cols)
+
+
 def first_year_at(delivered_mt: pd.Series, goal_mt: float):
     """First year whose delivered tonnes reach the goal, or None.
 

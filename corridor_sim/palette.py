@@ -109,3 +109,31 @@ def case_colors(cases) -> dict[str, str]:
 
 def flow_color(index: int) -> str:
     return FLOW_COLORS[index % len(FLOW_COLORS)]
+
+
+# A route's door-to-door cost, leg by leg (``model.charges``: ChargePart.kind), then the shippers'
+# time; other ways of moving the same cargo (``costs.benchmarks``) as pale bands.
+LEG_COLORS = {
+    "rail": "#d62728",
+    "border": "#ff7f0e",
+    "port": "#2ca02c",
+    "sea": "#1f77b4",
+    "outside": "#8c564b",
+    "through": "#9467bd",
+}
+LEG_LABELS = {
+    "rail": "rail tariffs",
+    "border": "border / gauge-change fees",
+    "port": "port charges",
+    "sea": "sea freight",
+    "outside": "outside the network (Chinese leg)",
+    "through": "through tariff",
+}
+TIME_COST_COLOR = "#bdbdbd"
+BENCHMARK_COLOR = "#9e9ac8"
+# CO2e by mode: rail by traction (diesel, then electric in the order met), sea by ship type
+DIESEL_COLOR = "#636363"
+ELECTRIC_COLORS = ["#31a354", "#74c476", "#a1d99b", "#006d2c", "#c7e9c0"]
+SEA_CO2_COLORS = ["#1f77b4", "#6baed6", "#08519c", "#9ecae1"]
+# what carries each cargo class across the sea, as the emission factors name it
+SHIP_TYPES = {"container": "container feeder", "wagon": "rail ferry", "crude": "tanker"}

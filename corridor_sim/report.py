@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -119,6 +120,91 @@ def _read_csv(path: Path, what: str, columns) -> pd.DataFrame:
 def _read_ranking(path: Path) -> pd.DataFrame:
     """A bottleneck ranking written by ``corridor-sim bottlenecks`` (ResultsFolderError if damaged)."""
     return _read_csv(path, "ranking", RANKING_COLUMNS)
+
+
+def _folder_meta(folder: Path, key: str) -> dict:
+    """The first JSON file in ``folder`` that holds ``key`` (the analyses write their settings
+    beside their tables), or {}."""
+    for path in sorted(folder.glob("*.json")):
+        try:
+            doc = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(doc, dict) and key in doc:
+            return doc
+    return {}
+
+
+def read_appraisal(folder: Path) -> pd.DataFrame:
+    """appraisal.csv of a ``corridor-sim appraise`` folder: one row per measure (APPRAISAL_COLUMNS)."""
+    from .appraisal import APPRAISAL_COLUMNS
+
+    path = Path(folder) / "appraisal.csv"
+    if not path.exists():
+        raise ResultsFolderError(f"{folder}: no appraisal.csv (give a folder written by `corridor-sim appraise`)")
+    return _read_csv(path, "appraisal", APPRAISAL_COLUMNS)
+
+
+def read_frontier(folder: Path) -> pd.DataFrame:
+    """frontier.csv of a ``corridor-sim plan`` folder: one row per goal year (FRONTIER_COLUMNS)."""
+    from .appraisal import FRONTIER_COLUMNS
+
+    path = Path(folder) / "frontier.csv"
+    if not path.exists():
+        raise ResultsFolderError(f"{folder}: no frontier.csv (give a folder written by `corridor-sim plan`)")
+    return _read_csv(path, "plan frontier", FRONTIER_COLUMNS)
+
+
+def _money(v, fmt: str = "{:,.0f}") -> str:
+    return "-" if v is None or v != v else fmt.format(v)
+
+
+def cost_section(rep, name: str) -> dict | None:
+    """The Cost and CO2 part of one scenario: the cost-by-route figure, a table per route of
+    charges, time cost, p95 and CO2e per unit, and the documented alternatives (None when no route
+    is priced)."""
+    from . import plots
+    from .kpi import route_costs
+
+    if not plots.priced(rep):
+        return None
+    s = rep.scenario
+    year = s.end_year
+    rc = route_costs(plots.routes_of(rep), year)
+    rc = rc[rc.charges_usd_per_unit.notna()]
+    cargo = {f.id: f.cargo for f in s.demand.flows}
+    rows = [
+        [
+            f"{r.flow} · {r.route}",
+            s.cargo_classes[cargo[r.flow]].unit if r.flow in cargo else "",
+            _money(r.charges_usd_per_unit),
+            pm(r.time_cost_usd_per_unit, r.time_cost_usd_per_unit_ci_low, r.time_cost_usd_per_unit_ci_high, "{:,.0f}"),
+            pm(r.cost_usd_per_unit_p95, r.cost_usd_per_unit_p95_ci_low, r.cost_usd_per_unit_p95_ci_high, "{:,.0f}"),
+            _money(r.co2e_kg_per_unit),
+        ]
+        for r in _rows(rc)
+    ]
+    bench = [
+        [
+            b.label,
+            s.cargo_classes[b.cargo].unit,
+            f"{b.usd_per_unit_low:,.0f}–{b.usd_per_unit_high:,.0f}",
+            b.scope,
+            b.source,
+        ]
+        for b in (s.costs.benchmarks if s.costs is not None else [])
+    ]
+    figs = [_png(plots.cost_by_route(rep, year), f"door-to-door cost by route, {name} {year}")]
+    if rc.co2e_kg_per_unit.notna().any():
+        figs.append(_png(plots.co2_by_route(rep, year), f"CO2e by route, {name} {year}"))
+    return {
+        "name": name,
+        "year": year,
+        "currency_year": s.costs.currency_year if s.costs is not None else None,
+        "charts": figs,
+        "rows": rows,
+        "benchmarks": bench,
+    }
 
 
 def read_capacity(folder: Path) -> pd.DataFrame:
@@ -518,10 +604,14 @@ def build_report(
     title: str | None = None,
     demand_case: str | None = None,
     capacity: list[str | Path] | None = None,
+    appraisal: str | Path | None = None,
+    plan: str | Path | None = None,
 ) -> str:
     """The report's HTML. With ``demand_case``, only the runs made under that demand case (a
     comparison run with ``--demand-case all`` holds every case). ``capacity`` folders (from
-    ``corridor-sim capacity``) give the year capacity reaches the goal."""
+    ``corridor-sim capacity``) give the year capacity reaches the goal; an ``appraisal`` folder
+    (appraisal.csv) the measures' cost-effectiveness, a ``plan`` folder (frontier.csv) the cost of
+    the cheapest plan by goal year."""
     from . import plots
     from .replicated import Replicated
 
@@ -629,6 +719,58 @@ def build_report(
             maps.append({"title": f"{n}, {y}", "img": _png(plots.corridor_map(detail, y), f"corridor map {n} {y}")})
         del detail
         per_scenario.append({"name": n, "charts": charts, "first_seed": cmp.results[n][0].seed})
+    costs = [
+        c for c in (cost_section(Replicated(scen[n], cmp.results[n][0].seed, cmp.results[n]), n) for n in names) if c
+    ]
+    measures = None
+    if appraisal is not None:
+        table = read_appraisal(Path(appraisal))
+        meta = _folder_meta(Path(appraisal), "replications")
+        label = " · ".join(
+            str(x)
+            for x in (
+                meta.get("scenario", Path(appraisal).name),
+                meta.get("replications") and f"{meta['replications']} replications",
+            )
+            if x
+        )
+        measures = {
+            "label": label,
+            "img": _png(plots.measures_ranking(table, label), "measures by capex per tonne of capacity added"),
+            "rows": [
+                [
+                    str(r.measure),
+                    _money(r.capex_musd),
+                    pm(r.capacity_added_mt, r.capacity_added_mt_ci_low, r.capacity_added_mt_ci_high),
+                    pm(r.usd_per_t_capacity, r.usd_per_t_capacity_ci_low, r.usd_per_t_capacity_ci_high, "{:,.0f}"),
+                    pm(r.bcr, r.bcr_ci_low, r.bcr_ci_high),
+                    str(r.note) if isinstance(r.note, str) else "",
+                ]
+                for r in _rows(table)
+            ],
+        }
+    frontier = None
+    if plan is not None:
+        ft = read_frontier(Path(plan))
+        meta = _folder_meta(Path(plan), "goal_mt_per_year")
+        goal = float(meta.get("goal_mt_per_year", scen[names[0]].goal_mt_per_year))
+        label = str(meta.get("scenario", Path(plan).name))
+        frontier = {
+            "label": label,
+            "goal": goal,
+            "img": _png(plots.plan_frontier(ft, goal, label), "cost of the cheapest plan by goal year"),
+            "rows": [
+                [
+                    str(int(r.by)),
+                    "yes" if bool(r.reached) else "no",
+                    _money(r.capex_musd),
+                    _money(r.pv_cost_musd),
+                    pm(r.capacity_mt, r.capacity_mt_ci_low, r.capacity_mt_ci_high),
+                    str(r.measures) if isinstance(r.measures, str) else "",
+                ]
+                for r in _rows(ft.sort_values("by"))
+            ],
+        }
     rank = None
     if ranking is not None:
         rank = {
@@ -691,6 +833,9 @@ def build_report(
         "maps": maps,
         "per_scenario": per_scenario,
         "ranking": rank,
+        "costs": costs,
+        "measures": measures,
+        "frontier": frontier,
         "capacity": cap_tables,
         "parameters": [{"name": n, "parts": _parameters(scen[n])} for n in names],
         "assumptions": _assumption_groups(scen),
@@ -708,12 +853,14 @@ def write_report(
     overwrite: bool = False,
     demand_case: str | None = None,
     capacity: list[str | Path] | None = None,
+    appraisal: str | Path | None = None,
+    plan: str | Path | None = None,
 ) -> Path:
     """Build the report and write it to ``out`` atomically. An existing report is replaced only
     with ``overwrite``; any other existing file never is (``output.claim_file``)."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     output.claim_file(out, signature=GENERATOR.encode(), overwrite=overwrite)
-    text = build_report(folders, bottlenecks, title, demand_case, capacity)
+    text = build_report(folders, bottlenecks, title, demand_case, capacity, appraisal, plan)
     output.write_text(out, text)
     return out

@@ -20,7 +20,12 @@ pytest.importorskip("ipykernel")
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
-NAMES = ["01_base_2024.ipynb", "02_scenarios_to_10mt.ipynb", "03_what_to_build_first.ipynb"]
+NAMES = [
+    "01_base_2024.ipynb",
+    "02_scenarios_to_10mt.ipynb",
+    "03_what_to_build_first.ipynb",
+    "04_the_cheapest_plan.ipynb",
+]
 KERNEL = "python3"
 CELL_TIMEOUT_S = 600
 

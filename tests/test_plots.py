@@ -19,6 +19,8 @@ PNG_NAMES = {
     "transit_by_year",
     "port_levels",
     "corridor_map",
+    "cost_by_route",  # the base prices its routes (plots.COST_FIGURES)
+    "co2_by_route",
 }
 
 

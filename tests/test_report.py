@@ -11,7 +11,9 @@ from click.testing import CliRunner
 import corridor_sim as cs
 from corridor_sim import plots
 from corridor_sim.cli import main
+from corridor_sim.output import ResultsFolderError
 from corridor_sim.plots import _open_links
+from corridor_sim.report import build_report
 
 
 @pytest.fixture(scope="module")
@@ -148,6 +150,7 @@ def test_report_loads_in_headless_chromium(tmp_path, base_path):
         "What binds",
         "Corridor map",
         "Plots by scenario",
+        "Cost and CO2",
         "Bottleneck ranking",
         "Sustainable capacity",
         "Parameters and sources",
@@ -238,3 +241,60 @@ def test_report_with_capacity_opens_with_the_goal_table_in_chromium(tmp_path, ba
     assert cells[-1] == f"{FERRIES[1]} (2025)"
     first = [a for a, w in alts[:2]]
     assert first == ["capacity and demand by year, base", "headroom base 2025"] and min(w for _, w in alts) > 500
+
+
+def test_report_cost_section_with_appraisal_and_plan(tmp_path, base_path):
+    """A priced run gets the Cost and CO2 section (figure and table per route, the documented
+    alternatives), labelled as cost, not capacity; appraisal.csv and frontier.csv folders add the
+    measures' ranking and the plan frontier."""
+    import pandas as pd
+
+    from corridor_sim.appraisal import APPRAISAL_COLUMNS, FRONTIER_COLUMNS
+
+    runner = CliRunner()
+    args = ["run", str(base_path), "--years", "2024", "--out", str(tmp_path / "base"), "-q", "--no-plots"]
+    assert runner.invoke(main, args).exit_code == 0
+    (tmp_path / "appr").mkdir()
+    a = pd.DataFrame(
+        [
+            {
+                "measure": "asco_second_feeder",
+                "capex_musd": 10.0,
+                "capacity_added_mt": 0.36,
+                "usd_per_t_capacity": 28.0,
+                "bcr": 21.0,
+            }
+        ],
+    ).reindex(columns=list(APPRAISAL_COLUMNS))
+    a.to_csv(tmp_path / "appr" / "appraisal.csv", index=False)
+    (tmp_path / "plan").mkdir()
+    f = pd.DataFrame(
+        [
+            {
+                "by": 2028,
+                "reached": True,
+                "capex_musd": 153.0,
+                "pv_cost_musd": 166.0,
+                "capacity_mt": 8.6,
+                "capacity_mt_ci_low": 6.3,
+                "capacity_mt_ci_high": 10.9,
+                "share_at_goal": 1.0,
+                "measures": "dredging (2028-01-01)",
+            }
+        ],
+        columns=list(FRONTIER_COLUMNS),
+    )
+    f.to_csv(tmp_path / "plan" / "frontier.csv", index=False)
+    (tmp_path / "plan" / "plan.json").write_text('{"scenario": "options", "goal_mt_per_year": 8.0}')
+    html = build_report([tmp_path / "base"], appraisal=tmp_path / "appr", plan=tmp_path / "plan")
+    cost = html[html.index('<h2 id="costs">') : html.index('<h2 id="ranking">')]
+    assert "cost figures, not capacity" in cost
+    assert "containers_cn_az · via_dostyk" in cost and "charges, US$" in cost and "CO2e, kg" in cost
+    assert "Northern route via Russia" in cost and "1,300–1,560" in cost
+    assert cost.count("<img") == 4  # cost and CO2 by route, measures, frontier
+    assert "asco_second_feeder" in cost and "The cheapest plan for 8 Mt/yr" in cost and "dredging (2028-01-01)" in cost
+    plain = build_report([tmp_path / "base"])
+    assert '<h2 id="costs">' in plain and "Measures: capex" not in plain
+    (tmp_path / "plan" / "frontier.csv").write_text("by,reached\n2028,True\n")
+    with pytest.raises(ResultsFolderError, match="frontier"):
+        build_report([tmp_path / "base"], plan=tmp_path / "plan")
