@@ -15,15 +15,19 @@ import argparse
 import time
 
 import corridor_sim as cs
-from corridor_sim.appraisal import appraise, plan
+from corridor_sim.appraisal import appraise, frontier, plan, with_entries
+from corridor_sim.experiment import replicate
 from corridor_sim.loading import load_candidates
 from corridor_sim.model.charges import flow_charges
+from corridor_sim.stats import mean_ci
 
 
 def plans(args) -> None:
     print(f"### Cheapest plan for {args.goal:g} Mt/yr of capacity in {args.by} (scenarios/options.yaml)\n")
-    print("| demand case | measures (in service) | capex US$ m | PV cost US$ m | capacity in the year, Mt/yr (95% CI) | replications at goal | run time | simulated years |")
-    print("|---|---|---|---|---|---|---|---|")
+    print(
+        "| demand case | measures (in service) | capex US$ m | PV cost US$ m | capacity in the year, Mt/yr (95% CI) | replications at goal | delivered in the year, Mt (95% CI) | run time | simulated years |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
     for case in args.cases.split(","):
         s = cs.load_scenario("scenarios/options.yaml", demand_case=case)
         cands = load_candidates("scenarios/candidates.yaml", s)
@@ -41,12 +45,45 @@ def plans(args) -> None:
         wall = time.perf_counter() - t0
         what = ", ".join(f"{e.id} ({e.date:%Y-%m})" for e in p.chosen) or "none"
         c = p.capacity_mt
+        # what the planned corridor delivers under this case's demand (demand, not capacity)
+        runs = replicate(with_entries(s, p.chosen, name=s.name), args.n, workers=args.workers)
+        dlv = mean_ci([float(r.delivered_mt().loc[args.by]) for r in runs])
         print(
             f"| {case} | {what} | {p.capex_musd:,.0f} | {p.pv_cost_musd:,.0f} | {c['mean']:.2f} ({c['ci_low']:.2f}-{c['ci_high']:.2f}) "
-            f"| {p.share_at_goal:.0%} of {args.n}{'' if p.reached else ' (NOT reached)'} | {wall:.0f} s | {p.simulated_years} |"
+            f"| {p.share_at_goal:.0%} of {args.n}{'' if p.reached else ' (NOT reached)'} "
+            f"| {dlv['mean']:.2f} ({dlv['ci_low']:.2f}-{dlv['ci_high']:.2f}) | {wall:.0f} s | {p.simulated_years} |"
         )
         for row in p.rejected.itertuples():
             print(f"<!-- {case}: {row.candidate}: {row.reason} -->")
+    print()
+
+
+def frontier_table(args) -> None:
+    s = cs.load_scenario("scenarios/options.yaml")
+    cands = load_candidates("scenarios/candidates.yaml", s)
+    first, last = (int(x) for x in args.frontier.split("-"))
+    t0 = time.perf_counter()
+    front, plans_ = frontier(
+        s,
+        cands,
+        args.goal,
+        range(first, last + 1),
+        replications=args.n,
+        screening_replications=args.screening,
+        workers=args.workers,
+    )
+    wall = time.perf_counter() - t0
+    sim = sum(p.simulated_years for p in plans_.values())
+    print(
+        f"### Cost against the year {args.goal:g} Mt/yr of capacity is reached (central case; {wall:.0f} s, {sim} simulated years)\n"
+    )
+    print("| goal year | reached | capex US$ m | PV cost US$ m | capacity Mt/yr (95% CI) | measures |")
+    print("|---|---|---|---|---|---|")
+    for r in front.itertuples():
+        print(
+            f"| {r.by} | {'yes' if r.reached else 'no'} | {r.capex_musd:,.0f} | {r.pv_cost_musd:,.0f} "
+            f"| {r.capacity_mt:.2f} ({r.capacity_mt_ci_low:.2f}-{r.capacity_mt_ci_high:.2f}) | {r.measures} |"
+        )
     print()
 
 
@@ -55,10 +92,14 @@ def appraisal(args) -> None:
     t0 = time.perf_counter()
     ap = appraise(s, replications=args.n, workers=args.workers)
     wall = time.perf_counter() - t0
-    print(f"### Appraisal of the dated projects (scenarios/bottlenecks.yaml, {args.n} replications, {wall:.0f} s, "
-          f"{ap.simulated_years} simulated years; {ap.discount_rate_pct:g}% discount rate, "
-          f"US${ap.carbon_price_usd_per_t:g}/t CO2e)\n")
-    print("| measure | in service | capex US$ m | capacity added Mt/yr | delivered added Mt/yr | US$ per t/yr of capacity | NPV US$ m | BCR |")
+    print(
+        f"### Appraisal of the dated projects (scenarios/bottlenecks.yaml, {args.n} replications, {wall:.0f} s, "
+        f"{ap.simulated_years} simulated years; {ap.discount_rate_pct:g}% discount rate, "
+        f"US${ap.carbon_price_usd_per_t:g}/t CO2e)\n"
+    )
+    print(
+        "| measure | in service | capex US$ m | capacity added Mt/yr | delivered added Mt/yr | US$ per t/yr of capacity | NPV US$ m | BCR |"
+    )
     print("|---|---|---|---|---|---|---|---|")
 
     def ci(r, col, fmt="{:,.2f}"):
@@ -86,7 +127,9 @@ def route_costs() -> None:
         unit = s.cargo_classes[f.cargo].unit
         for rid, ch in flow_charges(s, f).items():
             outside = sum(p.usd_per_unit for p in ch.parts if p.kind == "outside")
-            print(f"| {f.id} | {rid} | {ch.usd_per_unit:,.0f} per {unit} | {outside:,.0f} | {ch.kg_co2e_per_unit:,.0f} |")
+            print(
+                f"| {f.id} | {rid} | {ch.usd_per_unit:,.0f} per {unit} | {outside:,.0f} | {ch.kg_co2e_per_unit:,.0f} |"
+            )
     print()
 
 
@@ -99,8 +142,13 @@ if __name__ == "__main__":
     ap.add_argument("--screening", type=int, default=3)
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--skip-appraisal", action="store_true")
+    ap.add_argument("--skip-plans", action="store_true")
+    ap.add_argument("--frontier", default=None, metavar="START-END", help="cost against the goal year, central case")
     a = ap.parse_args()
     route_costs()
-    plans(a)
+    if not a.skip_plans:
+        plans(a)
+    if a.frontier:
+        frontier_table(a)
     if not a.skip_appraisal:
         appraisal(a)

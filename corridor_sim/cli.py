@@ -1327,6 +1327,20 @@ def charts(result_dir, line, start, days, year):
     help="A folder written by `corridor-sim capacity` (capacity.csv), for the year capacity reaches the "
     "goal. Repeatable (one per scenario).",
 )
+@click.option(
+    "--appraisal",
+    "appraisal_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="A folder written by `corridor-sim appraise` (appraisal.csv), for the measures' cost-effectiveness.",
+)
+@click.option(
+    "--plan",
+    "plan_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="A folder written by `corridor-sim plan --frontier` (frontier.csv), for cost against the year the goal is reached.",
+)
 @click.option("--title", default=None, help="Report title.")
 @click.option(
     "--demand-case",
@@ -1336,12 +1350,12 @@ def charts(result_dir, line, start, days, year):
     help="Only the runs made under this demand case [default: every run in the folders].",
 )
 @click.option("--overwrite", is_flag=True, help="Replace a report already at --out.")
-def report(result_dirs, out, bottlenecks_dir, capacity_dirs, title, demand_case, overwrite):
+def report(result_dirs, out, bottlenecks_dir, capacity_dirs, appraisal_dir, plan_dir, title, demand_case, overwrite):
     """One self-contained HTML report (images embedded) from RESULT_DIRS: single runs, replicated
     runs or a comparison folder."""
     from .report import write_report
 
-    for d in result_dirs:
+    for d in [*result_dirs, *(x for x in (appraisal_dir, plan_dir) if x is not None)]:
         if not Path(d).is_dir():
             raise InputError(f"{d}: no such result folder")
     try:
@@ -1353,6 +1367,8 @@ def report(result_dirs, out, bottlenecks_dir, capacity_dirs, title, demand_case,
             overwrite=overwrite,
             demand_case=demand_case,
             capacity=list(capacity_dirs),
+            appraisal=appraisal_dir,
+            plan=plan_dir,
         )
     except (ResultsFolderError, ScenarioError, ValueError) as exc:
         raise InputError(f"cannot build the report: {exc}") from None
