@@ -859,6 +859,7 @@ def capacity(
     metavar="ID",
     help="Appraise only this costed timeline entry (repeatable) [default: every entry with capex_musd].",
 )
+@click.option("--years", default=None, help="Simulate only years START-END [default: the scenario's].")
 @click.option(
     "--discount-rate",
     "discount_rate",
@@ -871,6 +872,7 @@ def appraise(
     scenario,
     replications,
     measures,
+    years,
     discount_rate,
     out,
     overwrite,
@@ -889,7 +891,7 @@ def appraise(
 
     from .appraisal import appraise as run_appraisal
 
-    scn = _load(scenario, overrides, None, demand_case)
+    scn = _load(scenario, overrides, years, demand_case)
     out = Path(out or f"results/{scn.slug}-appraisal")
     output.claim(out, overwrite=overwrite)
     ap = _analysis(
