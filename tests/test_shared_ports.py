@@ -106,7 +106,9 @@ def test_b_background_calls_alone_queue_as_m_d_1():
     wait is M/D/1's rho s / (2 (1 - rho))."""
     d = rail_sea(tons_per_year=20.0 * 365)
     d["nodes"].append(node("z"))
-    d["ports"].append(port("z", [terminal(background_calls_per_day=1.0, background_berth_h=6.0, background_berth_cv=0.0)]))
+    d["ports"].append(
+        port("z", [terminal(background_calls_per_day=1.0, background_berth_h=6.0, background_berth_cv=0.0)])
+    )
     d["end_year"] = d["start_year"] + 9
     res = cs.run(build(d), seed=11)
     r = res.resources[res.resources.resource == "z:container:berths"]

@@ -15,6 +15,7 @@ delivered; the sea beyond is out of scope.
 from __future__ import annotations
 
 from collections import deque
+from functools import partial
 from typing import NamedTuple
 
 import numpy as np
@@ -25,7 +26,6 @@ from ..scenario import Terminal as TerminalCfg
 from .cargo import Ledger, Lot, Train
 from .meters import NAN, Meter, ResourceKind, ResourceYear, Tally, year_rows
 from .servers import MonitoredResource, Yard
-
 
 #: The queue key of cargo that leaves a sink terminal by sea (``Terminal.onward_by_sea``).
 ONWARD = "onward_by_sea"
@@ -287,7 +287,10 @@ class Terminal:
                 if ev is None:
                     self._background_berth(hold_h)
                 else:
-                    ev.callbacks.append(lambda _, h=hold_h: self._background_berth(h))
+                    ev.callbacks.append(partial(self._background_granted, hold_h))
+
+    def _background_granted(self, hold_h: float, _: simpy.Event) -> None:
+        self._background_berth(hold_h)
 
     def _background_berth(self, hold_h: float) -> None:
         self.background_busy.change(1)
