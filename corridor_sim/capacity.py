@@ -297,11 +297,14 @@ def _class_wheres(s: Scenario, cargo: str) -> set[str]:
     """The links, lines and ports on the routes of a cargo class (resources' ``where``)."""
     links = {(l.from_node, l.to_node): l.id for l in s.rail_links}
     lines = {(x.from_port, x.to_port, x.cargo): x for x in s.sea_lines}
+    sinks = {p.id for p in s.ports for t in p.terminals if t.cargo == cargo and t.onward_by_sea is not None}
     out: set[str] = set()
     for f in s.demand.flows:
         if f.cargo != cargo:
             continue
         for r in f.routes:
+            if r.path[-1] in sinks:  # a port it leaves by sea (Poti): its berths, tracks and yard
+                out.add(r.path[-1])
             for a, b in zip(r.path, r.path[1:]):
                 if (a, b) in links:
                     out.add(links[(a, b)])
@@ -321,9 +324,10 @@ def _of_class(resources: pd.DataFrame, wheres: set[str], cargo: str) -> pd.DataF
 def _tonnes(res: Results, year: int) -> dict[str, tuple[float, float]]:
     """Per resource in ``year``: (corridor tonnes through it, the share of its utilization that is
     corridor traffic). Rail paths and crossings: the tonnes entering the link; a fleet: its line's
-    tonnes; a port's berths, tracks and yard: the tonnes its lines of that cargo load or land there.
-    Rail paths also carry background trains: the corridor's share of their use is its share of the
-    trains granted a path."""
+    tonnes; a port's berths, tracks and yard: the tonnes its lines of that cargo load or land there
+    (onward ships at a sink port included). Rail paths also carry background trains: the
+    corridor's share of their use is its share of the trains granted a path; berths carry
+    non-corridor calls: the corridor's share is what their busy time leaves."""
     r = res.resources[res.resources.year == year]
     ly = res.links[res.links.year == year]
     links = {str(k): (float(t), float(n)) for k, t, n in zip(ly.link, ly.tons, ly.corridor_trains)}
@@ -343,6 +347,9 @@ def _tonnes(res: Results, year: int) -> dict[str, tuple[float, float]]:
             cargo = name.split(":")[1]
             at = lines[(lines.cargo == cargo) & ((lines.from_port == where) | (lines.to_port == where))]
             tons = float(at.tons.sum())
+            background = float(row.background_share)
+            if kind == "berth" and background == background:  # not nan
+                share = 1.0 - background
         else:
             continue
         out[name] = (tons, share)

@@ -297,14 +297,17 @@ DEFINITIONS: tuple[Kpi, ...] = (
         "share of capacity (0-1)",
         "Time-weighted share of a resource's capacity in use over the year: "
         "train paths taken, servers busy, berths or tracks occupied, a fleet's vessel time not spent waiting for "
-        "cargo, a yard's mean fill. A port track held by a train waiting for yard room counts as blocked, not busy.",
+        "cargo, a yard's mean fill. A port track held by a train waiting for yard room counts as blocked, not busy. "
+        "Berths and yards count non-corridor calls and other cargo too; a berth's `background_share` (resources.csv) "
+        "is the share of its busy time those calls hold.",
         SHARE_INTERVAL + "; " + MULTI_YEAR,
         "resources.csv, utilization plots, report",
     ),
     Kpi(
         "mean_wait_h",
         "hours",
-        "Mean wait per entry at a resource (per train, per vessel); for a fleet, the "
+        "Mean wait per entry at a resource (per train, per vessel, non-corridor calls at a berth included); "
+        "for a fleet, the "
         "cargo's mean wait in the origin yard by Little's law (units waiting / units shipped per hour).",
         T_INTERVAL,
         "resources.csv",

@@ -414,18 +414,18 @@ def check_references(s: Scenario) -> list[Problem]:
                     f"{rp}.{i + 1}",
                     f"no rail link or '{f.cargo}' sea line from '{a}' to '{b}': the route connects nothing there",
                 )
-            # trains arriving at a port must fit its yard
+            # trains arriving at a port must fit its yard (at a sink port too: they unload there),
+            # beside the other cargo it holds
             for i, (a, b) in enumerate(zip(r.path, r.path[1:])):
                 t = terminals.get((b, f.cargo))
                 if (
                     (a, b) in rail_pairs
                     and t is not None
-                    and i + 2 < len(r.path)
-                    and f.lot_units > t.yard_capacity_units
+                    and (i + 2 < len(r.path) or t.onward_by_sea is not None)
+                    and f.lot_units > t.yard_capacity_units - t.background_yard_units
                 ):
-                    add(
-                        f"{fp}.lot_units", f"{f.lot_units:g} units exceed the yard at '{b}' ({t.yard_capacity_units:g})"
-                    )
+                    room = t.yard_capacity_units - t.background_yard_units
+                    add(f"{fp}.lot_units", f"{f.lot_units:g} units exceed the yard at '{b}' ({room:g})")
     return probs
 
 

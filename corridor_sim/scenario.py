@@ -121,6 +121,19 @@ class RailLink(_Frozen):
         return self
 
 
+class OnwardBySea(_Frozen):
+    """Cargo that ends its corridor trip at this port and leaves by sea (Poti, Batumi onto the Black
+    Sea). Ships call to load it; the crossing beyond is out of scope, so the cargo counts as
+    delivered when it is loaded aboard. Each call holds a berth for berth_fixed_h + units /
+    handling_units_per_h of the terminal."""
+
+    call_units: Units = Field(description="Units a ship call loads: a call comes when this much waits, units")
+    max_wait_h: PositiveHours = Field(
+        72.0, description="...or when the oldest cargo has waited this long, and loads what there is, h"
+    )
+    source: str
+
+
 class Terminal(_Frozen):
     cargo: CargoKind
     berths: Count
@@ -134,7 +147,33 @@ class Terminal(_Frozen):
     handling_usd_per_unit: UsdPerUnit = Field(
         0.0, description="Port charges per unit and call (handling, wharfage, dues), at loading and at discharge, US$"
     )
+    background_calls_per_day: Annotated[NonNegative, Field(le=500)] = Field(
+        0.0,
+        description="Non-corridor vessel calls sharing the berths (Poisson, FIFO with corridor vessels: "
+        "North-South, Turkmenbashi, oil and grain business), calls/day",
+    )
+    background_berth_h: Hours = Field(0.0, description="Mean berth time of one non-corridor call, h")
+    background_berth_cv: Cv = Field(0.5, description="Spread of the non-corridor calls' berth times (0 = fixed)")
+    background_yard_units: Annotated[NonNegative, Field(le=1e8)] = Field(
+        0.0, description="Other cargo occupying the yard all the time (a constant level), units"
+    )
+    onward_by_sea: OnwardBySea | None = Field(
+        None,
+        description="Cargo arriving by rail on a route that ends here leaves by ship calls (a sink port: Poti); "
+        "None: such a route ends at the node, as at a plain station",
+    )
     source: str
+
+    @model_validator(mode="after")
+    def _background_fits(self):
+        if self.background_calls_per_day > 0 and self.background_berth_h <= 0:
+            raise ValueError("background_calls_per_day needs a positive background_berth_h")
+        if self.background_yard_units >= self.yard_capacity_units:
+            raise ValueError(
+                f"background_yard_units ({self.background_yard_units:g}) must be below yard_capacity_units "
+                f"({self.yard_capacity_units:g}), or the yard has no room for corridor cargo"
+            )
+        return self
 
 
 class Weather(_Frozen):

@@ -29,7 +29,7 @@ from .charges import flow_charges
 from .demand import DemandPlan, FlowState, flow_process
 from .fleet import LineYear, SeaLine
 from .meters import Meter, ResourceYear
-from .port import Closure, LevelSeries, Port, Terminal
+from .port import ONWARD, Closure, LevelSeries, Port, Terminal
 from .rail import LinkYear, RailLink
 from .records import Recorder
 from .weather import load_factor, storm_process
@@ -97,7 +97,16 @@ class Model:
         for p in s.ports:
             port = self.ports[p.id] = Port(env, p.id, b, p.weather, closures, self.bins)
             for t in p.terminals:
-                term = Terminal(env, port, t, b, self.ledger, self._start_train, self.bins)
+                term = Terminal(
+                    env,
+                    port,
+                    t,
+                    b,
+                    self.ledger,
+                    self._start_train,
+                    self.bins,
+                    self.streams.get(f"port:{p.id}:{t.cargo}:background"),
+                )
                 port.terminals[t.cargo] = term
                 self.terminals[(p.id, t.cargo)] = term
             env.process(storm_process(env, port, self.cal, self.streams.get(f"weather:{p.id}")))
@@ -172,8 +181,13 @@ class Model:
             yield from leg.traverse(train)
             for lot in train.lots:
                 lot.pos += 1
-        now = self.env.now
         where = legs[-1].to_node
+        sink = self.terminals.get((where, train.lots[0].cargo))
+        if sink is not None and sink.cfg.onward_by_sea is not None:
+            # a port the cargo leaves by sea (Poti): delivered when loaded aboard there
+            yield from sink.receive_train(train, ONWARD)
+            return
+        now = self.env.now
         for lot in train.lots:
             self.ledger.deliver(lot, now, where)
 
@@ -248,7 +262,27 @@ class Model:
         return [r for link in self.links.values() for r in link.link_rows(self.years)]
 
     def line_rows(self) -> list[LineYear]:
-        return [r for line in self.lines.values() for r in line.line_rows(self.years)]
+        """Every sea line by year, then the onward ships of sink ports (``<port>_onward_<cargo>``,
+        to no modelled port: the sea beyond is out of scope)."""
+        rows = [r for line in self.lines.values() for r in line.line_rows(self.years)]
+        for term in self.terminals.values():
+            if term.cfg.onward_by_sea is None and not any(term.onward_calls.total):
+                continue
+            pid, cargo = term.port.id, term.cargo
+            rows += [
+                LineYear(
+                    y,
+                    f"{pid}_onward_{cargo}",
+                    pid,
+                    "",
+                    cargo,
+                    int(term.onward_calls.total[i]),
+                    term.onward_units.total[i],
+                    term.onward_tons.total[i],
+                )
+                for i, y in enumerate(self.years)
+            ]
+        return rows
 
     def level_series(self) -> list[LevelSeries]:
         return [x for term in self.terminals.values() for x in term.level_series()] + [

@@ -41,6 +41,9 @@ class ResourceYear(NamedTuple):
     blocked_share: float  # port tracks: share of track time held by trains waiting for yard space
     entries: float  # grants in the year
     mean_wait_h: float  # mean wait of a grant; a fleet's cargo's wait in the origin yard
+    # berths: share of the busy time held by non-corridor calls (nan where nothing else is metered;
+    # rail paths' other trains show in entries, see capacity._tonnes)
+    background_share: float = math.nan
 
 
 NAN = math.nan
@@ -186,10 +189,17 @@ class Counter:
         return None
 
 
-def year_rows(res, years: list[int], queue_unit: str, blocked: list[float] | None = None) -> list[ResourceYear]:
+def year_rows(
+    res,
+    years: list[int],
+    queue_unit: str,
+    blocked: list[float] | None = None,
+    background: list[float] | None = None,
+) -> list[ResourceYear]:
     """The resources-table rows of a metered server (``servers.MonitoredResource``, ``paths.RailPaths``):
     utilization, queue and waits in each year. ``blocked``: the yearly share of its capacity held
-    by users that wait for something downstream (port tracks behind a full yard)."""
+    by users that wait for something downstream (port tracks behind a full yard). ``background``:
+    the yearly share of its busy time held by non-corridor users (berths)."""
     rows = []
     for i, y in enumerate(years):
         n = res.grants.count[i]
@@ -207,6 +217,7 @@ def year_rows(res, years: list[int], queue_unit: str, blocked: list[float] | Non
                 blocked[i] if blocked is not None else NAN,
                 n,
                 res.grants.wait_sum[i] / n if n else NAN,
+                background[i] if background is not None else NAN,
             )
         )
     return rows

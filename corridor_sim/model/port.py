@@ -4,20 +4,31 @@ A terminal keeps its cargo as FIFO queues of lots keyed by where the lots go nex
 the rest of a rail route). Trains unloading need yard space for all their units before they can
 unload, so a full yard holds trains on the port tracks and congestion backs up the line, as at
 Aktau in 2022-23. Ships unloading into a full yard wait at the berth.
+
+Ports are shared: non-corridor calls (North-South and Turkmenbashi business at Alat, oil and grain
+at Aktau, the Black Sea trade at Poti) take berths in the same FIFO line as corridor vessels, and
+other cargo can hold part of the yard. A terminal with ``onward_by_sea`` is where a route ends by
+rail (Poti): trains unload into its yard, and ships call to load the cargo away, which is then
+delivered; the sea beyond is out of scope.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from functools import partial
 from typing import NamedTuple
 
 import numpy as np
 import simpy
 
+from ..rng import gamma_mean_cv
 from ..scenario import Terminal as TerminalCfg
 from .cargo import Ledger, Lot, Train
-from .meters import NAN, Meter, ResourceKind, ResourceYear, year_rows
+from .meters import NAN, Meter, ResourceKind, ResourceYear, Tally, year_rows
 from .servers import MonitoredResource, Yard
+
+#: The queue key of cargo that leaves a sink terminal by sea (``Terminal.onward_by_sea``).
+ONWARD = "onward_by_sea"
 
 
 class Closure(NamedTuple):
@@ -127,6 +138,7 @@ class Terminal:
         ledger: Ledger,
         start_train,
         bins: list[float],
+        background_rng: np.random.Generator | None = None,
     ):
         self.env = env
         self.port = port
@@ -149,6 +161,16 @@ class Terminal:
         self.queued: dict[object, float] = {}
         self._arrivals: dict[object, simpy.Event] = {}
         self._formers: set = set()
+        # non-corridor traffic: its own stream, so corridor traffic does not shift it
+        self.background_rng = background_rng
+        self.background_busy = Meter(env, bounds)  # berths held by non-corridor calls
+        self._background_calling = False
+        self._background_yard_units = 0.0
+        self.onward_units = Tally(bounds)  # units loaded onto onward ships (sink terminals), by year
+        self.onward_tons = Tally(bounds)
+        self.onward_calls = Tally(bounds)
+        self._onward_running = False
+        self._start_shared(cfg)
 
     @property
     def capacity_units(self) -> float:
@@ -156,7 +178,7 @@ class Terminal:
 
     def finish(self, end_h: float) -> None:
         """Close the meters at the end of the run."""
-        for m in (self.berths, self.tracks, self.yard, self.blocked):
+        for m in (self.berths, self.tracks, self.yard, self.blocked, self.background_busy):
             m.close(end_h)
 
     def _capacity_at(self, t: float) -> float:
@@ -176,8 +198,14 @@ class Terminal:
     def server_rows(self, years: list[int]) -> list[ResourceYear]:
         """Berths and rail tracks, by year. The tracks' utilization counts handling only; the share
         of track time held by trains waiting for yard space is their ``blocked_share``."""
-        blocked = [self.blocked.mean(i) / self.tracks.capacity for i in range(len(years))]
-        return year_rows(self.berths, years, "vessels") + year_rows(self.tracks, years, "trains", blocked)
+        n = range(len(years))
+        blocked = [self.blocked.mean(i) / self.tracks.capacity for i in n]
+        background = [
+            self.background_busy.area[i] / self.berths.busy.area[i] if self.berths.busy.area[i] > 0 else NAN for i in n
+        ]
+        return year_rows(self.berths, years, "vessels", background=background) + year_rows(
+            self.tracks, years, "trains", blocked
+        )
 
     def yard_rows(self, years: list[int]) -> list[ResourceYear]:
         """The yard by year: utilization is its mean fill share, max_queue its peak fill share."""
@@ -210,6 +238,109 @@ class Terminal:
         if cfg.yard_capacity_units != self._capacities[-1][1]:
             self._capacities.append((self.env.now, cfg.yard_capacity_units))
         self.cfg = cfg
+        self._start_shared(cfg)
+
+    # -- sharing the port ------------------------------------------------------------------------
+    def _start_shared(self, cfg: TerminalCfg) -> None:
+        """Start (or re-level) what the terminal shares: non-corridor calls, other cargo in the
+        yard, onward ships. With every field at its default nothing starts and nothing is drawn,
+        so a scenario without them runs exactly as before."""
+        if cfg.background_calls_per_day > 0 and not self._background_calling:
+            assert self.background_rng is not None, "a terminal with background calls has its stream (build)"
+            self._background_calling = True
+            self.env.process(self._background_calls())
+        self._level_background_yard(cfg.background_yard_units)
+        if cfg.onward_by_sea is not None and not self._onward_running:
+            self._onward_running = True
+            self.env.process(self._ship_onward())
+
+    def _level_background_yard(self, units: float) -> None:
+        """Other cargo held in the yard at a constant level. A rise takes its place in line with
+        the reservations (the grant, if it has to wait, is one event per timeline change); a fall
+        frees space at once."""
+        delta = units - self._background_yard_units
+        self._background_yard_units = units
+        if delta > 1e-9:
+            self.space.request(delta)
+        elif delta < -1e-9:
+            self.space.release(-delta)
+
+    def _background_calls(self):
+        """Non-corridor vessel calls, Poisson, each holding a berth in the FIFO line with corridor
+        vessels. Why a process, not Lindley's recursion as for rail paths (paths.RailPaths): the
+        berths are several servers, and a corridor vessel's berth time is not known when it takes
+        a berth (it waits there for the yard and for the weather), so the background schedule
+        cannot be computed ahead. The process is cheap: per call, the arrival's timeout and the
+        end of its berth time (a callback, no process of its own), plus a grant when it queues.
+        A rate change by the timeline takes effect from the next arrival."""
+        env, rng = self.env, self.background_rng
+        assert rng is not None
+        while True:
+            rate = self.cfg.background_calls_per_day
+            if rate <= 0:
+                self._background_calling = False
+                return
+            yield env.timeout(rng.exponential(24.0 / rate))
+            if self.cfg.background_calls_per_day > 0:
+                hold_h = gamma_mean_cv(rng, self.cfg.background_berth_h, self.cfg.background_berth_cv)
+                ev = self.berths.request()
+                if ev is None:
+                    self._background_berth(hold_h)
+                else:
+                    ev.callbacks.append(partial(self._background_granted, hold_h))
+
+    def _background_granted(self, hold_h: float, _: simpy.Event) -> None:
+        self._background_berth(hold_h)
+
+    def _background_berth(self, hold_h: float) -> None:
+        self.background_busy.change(1)
+        done = self.env.timeout(hold_h)
+        done.callbacks.append(self._background_leave)
+
+    def _background_leave(self, _: simpy.Event) -> None:
+        self.background_busy.change(-1)
+        self.berths.release()
+
+    def _ship_onward(self):
+        """Form onward ship calls from the cargo that ends here: a call comes when call_units wait,
+        or when the oldest has waited max_wait_h, and loads up to call_units. Each call then loads
+        at a berth in its own process, so calls use the terminal's berths side by side."""
+        env = self.env
+        while True:
+            onward = self.cfg.onward_by_sea
+            if onward is None:  # the timeline took the role away: cargo already here stays queued
+                self._onward_running = False
+                return
+            while self.queued.get(ONWARD, 0.0) <= 1e-9:
+                yield self.arrival(ONWARD)
+            while self.queued[ONWARD] < onward.call_units - 1e-9:
+                oldest_h = self.oldest_wait_start(ONWARD)
+                assert oldest_h is not None, "cargo is queued (queued > 0)"
+                deadline_h = oldest_h + onward.max_wait_h
+                if deadline_h <= env.now:
+                    break
+                yield self.arrival(ONWARD, until_h=deadline_h)
+            cargo = self.take(ONWARD, onward.call_units, free=False)
+            if cargo:
+                env.process(self._load_onward(cargo))
+
+    def _load_onward(self, cargo: list[Lot]):
+        """One onward call: berth, load (the cargo is delivered aboard), wait out a storm at the
+        berth, leave."""
+        env = self.env
+        units = sum(lot.units for lot in cargo)
+        yield from self.berths.acquire()
+        yield env.timeout(self.cfg.berth_fixed_h + units / self.cfg.handling_units_per_h)
+        self.release_space(units)
+        now = env.now
+        for lot in cargo:
+            lot.stamps.append((f"ship:{self.port.id}", now))
+            self.onward_tons.add(now, lot.tons)
+            self.ledger.deliver(lot, now, self.port.id)
+        self.onward_units.add(now, units)
+        self.onward_calls.add(now, 1.0)
+        yield from self.port.wait_open()
+        self.berths.release()
 
     # -- yard bookkeeping ----------------------------------------------------------------------
     def _free(self, units: float) -> None:
