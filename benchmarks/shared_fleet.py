@@ -17,7 +17,7 @@ from pathlib import Path
 import corridor_sim as cs
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from calibration import DOCUMENTED, measures, table  # noqa: E402
+from calibration import DOCUMENTED, measures, table
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTSIDE_TITR = ("trucks_kuryk_alat", "trucks_turkmenbashi_alat", "wagons_turkmenbashi_alat")

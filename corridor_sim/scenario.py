@@ -646,6 +646,16 @@ class Scenario(_Frozen):
     def flow(self, flow_id: str) -> Flow:
         return next(f for f in self.demand.flows if f.id == flow_id)
 
+    def added_vessels(self, line_id: str, group_id: str, count: int) -> dict[str, int]:
+        """The overrides that put ``count`` vessels in a group: its count, and its pool's total if
+        it is pooled (a vessel added, not moved from another line)."""
+        old = next(v.count for l in self.sea_lines if l.id == line_id for v in l.vessels if v.id == group_id)
+        out = {f"sea_lines.{line_id}.vessels.{group_id}.count": count}
+        for pool in self.fleets:
+            if f"{line_id}.{group_id}" in pool.groups:
+                out[f"fleets.{pool.id}.vessels"] = pool.vessels + count - old
+        return out
+
     def to_dict(self) -> dict:
         return self.model_dump(mode="json", by_alias=True)
 
