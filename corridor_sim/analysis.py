@@ -270,7 +270,7 @@ def levers(s: Scenario, step: float = 0.25) -> list[Lever]:
                     f"{line.id}:{v.id}",
                     "fleet",
                     f"{line_label(s, line.id)}: +1 {group_label(s, line.id, v.id)}",
-                    set=((f"sea_lines.{line.id}.vessels.{v.id}.count", v.count + 1),),
+                    set=tuple(s.added_vessels(line.id, v.id, v.count + 1).items()),
                 )
             )
     return out

@@ -69,7 +69,7 @@ def what_if(
     if vessel_group and extra_vessels:
         line, group = vessel_group.split(".")
         count = next(v.count for l in base.sea_lines if l.id == line for v in l.vessels if v.id == group)
-        over[f"sea_lines.{line}.vessels.{group}.count"] = count + extra_vessels
+        over.update(base.added_vessels(line, group, count + extra_vessels))
     scn = load_scenario(scenario_file, demand_case=demand_case, overrides=over, years=(year, year))
     res = run(scn, seed=seed)
     b = binding_bottleneck(res.resources, scn.output.bottleneck_threshold)

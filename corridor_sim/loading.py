@@ -296,7 +296,7 @@ def check_references(s: Scenario) -> list[Problem]:
             seen.add(term.cargo)
             terminals[(port.id, term.cargo)] = term
 
-    cargo_used = {f.cargo for f in s.demand.flows} | {l.cargo for l in s.sea_lines}
+    cargo_used = {f.cargo for f in s.demand.flows} | {c for l in s.sea_lines for c in l.cargoes}
     for c in sorted(cargo_used - set(s.cargo_classes)):
         add(f"cargo_classes.{c}", f"cargo class '{c}' is used but not declared")
 
@@ -308,6 +308,15 @@ def check_references(s: Scenario) -> list[Problem]:
                     f"sea_lines.{line.id}.{end}",
                     f"port '{pid}' has no '{line.cargo}' terminal (a sea line runs between two terminals of its cargo)",
                 )
+        if line.deck is not None:
+            if line.deck.cargo == line.cargo:
+                add(f"sea_lines.{line.id}.deck.cargo", "the deck's class must differ from the line's own cargo")
+            for pid in (line.from_port, line.to_port):
+                if (pid, line.deck.cargo) not in terminals:
+                    add(
+                        f"sea_lines.{line.id}.deck.cargo",
+                        f"port '{pid}' has no '{line.deck.cargo}' terminal (deck cargo waits and lands at one)",
+                    )
         if line.from_port == line.to_port:
             add(f"sea_lines.{line.id}.to", "a sea line must join two different ports")
         unique(line.vessels, f"sea_lines.{line.id}.vessels")
@@ -339,13 +348,15 @@ def check_references(s: Scenario) -> list[Problem]:
         rail_pairs.add((l.from_node, l.to_node))
     sea_pairs: set = set()
     for line in s.sea_lines:
-        if (line.from_port, line.to_port, line.cargo) in sea_pairs:
-            add(
-                f"sea_lines.{line.id}",
-                f"a second '{line.cargo}' line from '{line.from_port}' to '{line.to_port}'; "
-                "add vessel groups to the first instead",
-            )
-        sea_pairs.add((line.from_port, line.to_port, line.cargo))
+        for cargo in line.cargoes:
+            if (line.from_port, line.to_port, cargo) in sea_pairs:
+                add(
+                    f"sea_lines.{line.id}",
+                    f"a second '{cargo}' line from '{line.from_port}' to '{line.to_port}'; "
+                    "add vessel groups to the first instead",
+                )
+            sea_pairs.add((line.from_port, line.to_port, cargo))
+    probs.extend(_check_fleets(s))
     for (pid, cargo), term in terminals.items():
         big = max_vessel.get((pid, cargo), 0.0)
         if big > term.yard_capacity_units:
@@ -426,6 +437,33 @@ def check_references(s: Scenario) -> list[Problem]:
                 ):
                     room = t.yard_capacity_units - t.background_yard_units
                     add(f"{fp}.lot_units", f"{f.lot_units:g} units exceed the yard at '{b}' ({room:g})")
+    return probs
+
+
+def _check_fleets(s: Scenario) -> list[Problem]:
+    """Every pooled group exists, belongs to one pool, and the pool's counts add up to its vessels
+    (checked in every timeline state: moving ships between lines keeps the total)."""
+    probs = []
+    groups = {f"{l.id}.{v.id}": v.count for l in s.sea_lines for v in l.vessels}
+    pooled: set[str] = set()
+    for pool in s.fleets:
+        where = f"fleets.{pool.id}"
+        known = [g for g in pool.groups if g in groups]
+        for g in pool.groups:
+            if g not in groups:
+                probs.append(Problem(f"{where}.groups", f"unknown vessel group '{g}' (line.group)"))
+            elif g in pooled:
+                probs.append(Problem(f"{where}.groups", f"vessel group '{g}' is in two pools"))
+            pooled.add(g)
+        total = sum(groups[g] for g in known)
+        if len(known) == len(pool.groups) and total != pool.vessels:
+            counts = ", ".join(f"{g}: {groups[g]}" for g in known)
+            probs.append(
+                Problem(
+                    where,
+                    f"its groups have {total} vessels ({counts}), the pool {pool.vessels}: move ships, do not add them",
+                )
+            )
     return probs
 
 
@@ -805,7 +843,7 @@ def _structure(s: Scenario) -> tuple:
     return (
         tuple((l.id, l.from_node, l.to_node) for l in s.rail_links),
         tuple((p.id, tuple(t.cargo for t in p.terminals)) for p in s.ports),
-        tuple((l.id, l.from_port, l.to_port, l.cargo, tuple(v.id for v in l.vessels)) for l in s.sea_lines),
+        tuple((l.id, l.from_port, l.to_port, l.cargoes, tuple(v.id for v in l.vessels)) for l in s.sea_lines),
         tuple((f.id, f.cargo, tuple((r.id, tuple(r.path)) for r in f.routes)) for f in s.demand.flows),
         s.caspian is None,
         s.demand.base_year,

@@ -1801,7 +1801,7 @@ def _open_links(res, year: int) -> tuple[set, set]:
         open_routes |= {(flow, r) for r in g[g.t_h == last_t].route}
     links, lines = set(), set()
     rail = {(l.from_node, l.to_node): l.id for l in s.rail_links}
-    sea = {(l.from_port, l.to_port, l.cargo): l.id for l in s.sea_lines}
+    sea = {(l.from_port, l.to_port, c): l.id for l in s.sea_lines for c in l.cargoes}
     for f in s.demand.flows:
         for r in f.routes:
             if (f.id, r.id) not in open_routes:

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-CargoKind = Literal["container", "wagon", "crude"]
+CargoKind = Literal["container", "wagon", "crude", "truck"]
 Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", min_length=1, max_length=64)]
 # Every number is finite (no .inf or .nan), and every one below has an upper bound: far above
 # anything real on the corridor, low enough that a scenario that validates also runs. (How large a
@@ -211,6 +211,30 @@ class VesselGroup(_Frozen):
     source: str
 
 
+class Deck(_Frozen):
+    """A second unit class sharing the vessels' deck with the line's own cargo: trucks on the rail
+    ferries' deck. A line unit takes 1/capacity_units of a vessel's deck, a deck unit 1/full_deck_units;
+    the draft limits the line's cargo only (trucks are light: 50 trucks of ~40 t gross weigh ~35% of
+    an Azerbaijan-class ferry's deadweight)."""
+
+    cargo: CargoKind = Field(description="The class that shares the deck (it has a terminal at both ports)")
+    full_deck_units: Units = Field(
+        description="Units of this class a vessel's whole deck takes (an Azerbaijan-class ferry: 50 trucks, "
+        "against its 46-56 wagons), units"
+    )
+    loading: Literal["line_cargo_first", "deck_cargo_first", "shares"] = Field(
+        "line_cargo_first",
+        description="Who gets the deck: the line's cargo first (the rest to this class), this class first, or "
+        "shares (deck_cargo_share of each deck held for this class first; either class takes what the other "
+        "leaves)",
+    )
+    deck_cargo_share: Share = Field(
+        0.5, description="Under loading: shares, the share of each deck held for this class"
+    )
+    freight_usd_per_unit: UsdPerUnit = Field(0.0, description="Sea freight per unit of this class, port to port, US$")
+    source: str
+
+
 class SeaLine(_Frozen):
     id: Id
     name: Label | None = Field(
@@ -229,6 +253,35 @@ class SeaLine(_Frozen):
     freight_usd_per_unit: UsdPerUnit = Field(0.0, description="Sea freight per unit, port to port, US$")
     distance_km: Km | None = Field(
         None, description="Sea distance for emissions, km (default: the great circle between the two ports)"
+    )
+    deck: Deck | None = Field(
+        None, description="Another unit class sharing the vessels' deck (trucks on rail ferries); none: the line's own"
+    )
+    source: str
+
+    @property
+    def cargoes(self) -> tuple[str, ...]:
+        """The classes the line carries: its own, then its deck's."""
+        return (self.cargo,) if self.deck is None else (self.cargo, self.deck.cargo)
+
+    def freight_for(self, cargo: str) -> float:
+        """Sea freight per unit of ``cargo``, US$."""
+        return (
+            self.deck.freight_usd_per_unit
+            if self.deck is not None and cargo == self.deck.cargo
+            else self.freight_usd_per_unit
+        )
+
+
+class FleetPool(_Frozen):
+    """One owner's vessels split among lines (ASCO's ferries on Baku-Kuryk and Baku-Turkmenbashi):
+    the counts of its groups are the assignment, and a timeline entry that moves ships from one line
+    to another must keep their total, checked in every state of the timeline."""
+
+    id: Id
+    vessels: int = Field(ge=0, le=500, description="Vessels in the pool, on all its lines together")
+    groups: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")]] = Field(
+        min_length=1, description="Its vessel groups as line.group (sea line id, vessel group id)"
     )
     source: str
 
@@ -574,6 +627,9 @@ class Scenario(_Frozen):
     rail_links: list[RailLink] = Field(default_factory=list)
     ports: list[Port] = Field(default_factory=list)
     sea_lines: list[SeaLine] = Field(default_factory=list)
+    fleets: list[FleetPool] = Field(
+        default_factory=list, description="Vessel groups that share one fleet among lines (their total is kept)"
+    )
     caspian: Caspian | None = Field(None, description="Draft and sea level; required when there are sea lines")
     demand: Demand
     timeline: list[Intervention] = Field(default_factory=list, description="Dated interventions, applied in date order")
@@ -629,6 +685,16 @@ class Scenario(_Frozen):
     def flow(self, flow_id: str) -> Flow:
         return next(f for f in self.demand.flows if f.id == flow_id)
 
+    def added_vessels(self, line_id: str, group_id: str, count: int) -> dict[str, int]:
+        """The overrides that put ``count`` vessels in a group: its count, and its pool's total if
+        it is pooled (a vessel added, not moved from another line)."""
+        old = next(v.count for l in self.sea_lines if l.id == line_id for v in l.vessels if v.id == group_id)
+        out = {f"sea_lines.{line_id}.vessels.{group_id}.count": count}
+        for pool in self.fleets:
+            if f"{line_id}.{group_id}" in pool.groups:
+                out[f"fleets.{pool.id}.vessels"] = pool.vessels + count - old
+        return out
+
     def to_dict(self) -> dict:
         return self.model_dump(mode="json", by_alias=True)
 
@@ -662,8 +728,17 @@ class Scenario(_Frozen):
         return slug
 
     def digest(self) -> str:
-        """SHA-256 of the resolved scenario, to tell results of different inputs apart."""
-        blob = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        """SHA-256 of the resolved scenario, to tell results of different inputs apart.
+
+        Shared decks and fleet pools left at their defaults are left out, so a scenario written
+        before they existed keeps its hash (and its cached results stay valid)."""
+        d = self.to_dict()
+        if not d["fleets"]:
+            del d["fleets"]
+        for line in d["sea_lines"]:
+            if line["deck"] is None:
+                del line["deck"]
+        blob = json.dumps(d, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()
 
 

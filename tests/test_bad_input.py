@@ -95,7 +95,7 @@ def test_missing_file(tmp_path):
         (
             lambda d: d["demand"]["flows"][0].update(cargo="bananas"),
             "demand.flows.containers_cn_az.cargo",
-            "'container', 'wagon' or 'crude'",
+            "'container', 'wagon', 'crude' or 'truck'",
         ),
         (lambda d: d["caspian"].update(load_factor=1.4), "caspian.load_factor", "less than or equal to 1"),
         (lambda d: d.update(end_year=2020), "end_year", "before start_year"),

@@ -110,7 +110,7 @@ class Model:
                 port.terminals[t.cargo] = term
                 self.terminals[(p.id, t.cargo)] = term
             env.process(storm_process(env, port, self.cal, self.streams.get(f"weather:{p.id}")))
-        self.lines: dict[tuple[str, str, str], SeaLine] = {
+        self.lines: dict[tuple[str, str, str], SeaLine] = {  # (from, to, cargo)
             (l.from_port, l.to_port, l.cargo): SeaLine(
                 env,
                 l,
@@ -120,8 +120,15 @@ class Model:
                 self.load_factor,
                 self.streams,
                 rec,
+                self._deck_terminals(l),
             )
             for l in s.sea_lines
+        }
+        # a line that shares its deck carries a second class: its routes find the line by that class
+        self.deck_lines: dict[tuple[str, str, str], SeaLine] = {
+            (l.from_port, l.to_port, l.deck.cargo): self.lines[(l.from_port, l.to_port, l.cargo)]
+            for l in s.sea_lines
+            if l.deck is not None
         }
 
         self.flows: dict[str, FlowState] = {}
@@ -158,9 +165,17 @@ class Model:
         return load_factor(self.caspian, self.cal, t_h) if self.caspian else 1.0
 
     # -- routing ---------------------------------------------------------------------------------
+    def _deck_terminals(self, line) -> tuple[Terminal, Terminal] | None:
+        if line.deck is None:
+            return None
+        return self.terminals[(line.from_port, line.deck.cargo)], self.terminals[(line.to_port, line.deck.cargo)]
+
     def _legs(self, path: list[str], cargo: str) -> tuple:
         return tuple(
-            self.links[(a, b)] if (a, b) in self.links else self.lines[(a, b, cargo)] for a, b in zip(path, path[1:])
+            self.links[(a, b)]
+            if (a, b) in self.links
+            else self.lines.get((a, b, cargo)) or self.deck_lines[(a, b, cargo)]
+            for a, b in zip(path, path[1:])
         )
 
     def _launch(self, lot: Lot) -> None:
@@ -168,7 +183,7 @@ class Model:
         if isinstance(first, RailLink):
             self._start_train(Train([lot]), lot.legs)
         else:
-            first.origin.accept_origin_lot(lot, first)
+            first.origin_of(lot.cargo).accept_origin_lot(lot, first)
 
     def _start_train(self, train: Train, legs: tuple) -> None:
         self.env.process(self._run_train(train, legs))
@@ -176,7 +191,7 @@ class Model:
     def _run_train(self, train: Train, legs: tuple):
         for leg in legs:
             if isinstance(leg, SeaLine):
-                yield from leg.origin.receive_train(train, leg)
+                yield from leg.origin_of(train.lots[0].cargo).receive_train(train, leg)
                 return
             yield from leg.traverse(train)
             for lot in train.lots:

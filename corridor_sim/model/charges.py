@@ -100,7 +100,7 @@ def route_charge(s: Scenario, flow: Flow, route: Route) -> RouteCharge:
         return math.nan if kg_per_t_km is None else kg_per_t_km * km * t_unit
 
     links = {(l.from_node, l.to_node): l for l in s.rail_links}
-    lines = {(l.from_port, l.to_port, l.cargo): l for l in s.sea_lines}
+    lines = {(l.from_port, l.to_port, c): l for l in s.sea_lines for c in l.cargoes}
     terminals = {(p.id, t.cargo): t for p in s.ports for t in p.terminals}
     parts: list[ChargePart] = []
     priced = False
@@ -119,9 +119,10 @@ def route_charge(s: Scenario, flow: Flow, route: Route) -> RouteCharge:
         line = lines[(a, b, cargo)]
         for port, what in ((a, "loading"), (None, "sea"), (b, "discharge")):
             if port is None:
-                priced |= line.freight_usd_per_unit > 0
+                freight = line.freight_for(cargo)
+                priced |= freight > 0
                 kg = em.sea_kg_per_t_km.get(cargo) if em is not None else None
-                parts.append(ChargePart(line.id, "sea", line.freight_usd_per_unit * factor, co2(kg, sea_km(s, line))))
+                parts.append(ChargePart(line.id, "sea", freight * factor, co2(kg, sea_km(s, line))))
             else:
                 usd = terminals[(port, cargo)].handling_usd_per_unit
                 priced |= usd > 0

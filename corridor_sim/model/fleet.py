@@ -6,6 +6,12 @@ has passed; it claims that cargo, berths, loads, waits for the port to open, sai
 far port while it is closed, berths, unloads into the yard there (waiting at the berth while the
 yard is full), and returns. Only the
 loaded (westbound) leg carries corridor cargo; the return leg's handling is in berth_fixed_h.
+
+A line with a shared ``deck`` (trucks on the rail ferries) loads two classes on one deck: a unit of
+the line's cargo takes 1/capacity_units of it, a deck unit 1/full_deck_units; ``deck_plan`` splits
+the deck by the line's loading policy, and the fill rule counts the deck, not the wagons alone.
+The deck cargo waits at its own terminal in each port (a truck park) and rolls on at the line's
+berth, at its terminal's handling rate.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from typing import NamedTuple
 import simpy
 
 from ..rng import gamma_mean_cv
+from ..scenario import Deck as DeckCfg
 from ..scenario import SeaLine as SeaLineCfg
 from .meters import NAN, Meter, ResourceKind, ResourceYear, Tally
 from .port import Terminal
@@ -36,6 +43,60 @@ class Voyage(NamedTuple):
     tons: float
     capacity_units: float
     load_factor: float  # share of capacity usable at the draft of the day
+
+
+class DeckLoad(NamedTuple):
+    """One row of ``deck_loads`` (detail): how a loaded crossing of a line with a shared deck split
+    the deck between the line's cargo and the deck's class."""
+
+    vessel: str
+    line: str
+    t_depart_h: float
+    line_cargo: str
+    line_units: float
+    line_full_deck_units: float  # the vessel's capacity_units: the line's units a whole deck takes
+    deck_cargo: str
+    deck_units: float
+    deck_full_deck_units: float
+    deck_share_used: float  # line_units / line_full_deck_units + deck_units / deck_full_deck_units
+
+
+def deck_plan(
+    line_waiting: float, deck_waiting: float, line_full: float, line_limit: float, deck: DeckCfg
+) -> tuple[float, float]:
+    """What one vessel loads of the line's cargo and of the deck's class, in units.
+
+    A line unit takes 1/line_full of the deck, a deck unit 1/deck.full_deck_units; the draft caps
+    the line's cargo at line_limit. Under "shares" each class first fills its own part of the deck,
+    then takes what the other leaves (a ferry does not sail with deck held for trucks that are not
+    there).
+
+    >>> from corridor_sim.scenario import Deck
+    >>> d = Deck(cargo="truck", full_deck_units=50, loading="deck_cargo_first", source="")
+    >>> deck_plan(100, 20, 50, 50, d)
+    (30.0, 20)
+    >>> deck_plan(100, 20, 50, 50, d.model_copy(update={"loading": "line_cargo_first"}))
+    (50, 0.0)
+    >>> deck_plan(100, 100, 50, 50, d.model_copy(update={"loading": "shares", "deck_cargo_share": 0.4}))
+    (30.0, 20.0)
+    """
+    per_deck = deck.full_deck_units
+
+    def line_in(room: float) -> float:
+        return min(line_waiting, line_limit, max(room, 0.0) * line_full)
+
+    def deck_in(room: float, waiting: float = deck_waiting) -> float:
+        return min(waiting, max(room, 0.0) * per_deck)
+
+    if deck.loading == "line_cargo_first":
+        line = line_in(1.0)
+        return line, deck_in(1.0 - line / line_full)
+    if deck.loading == "deck_cargo_first":
+        trucks = deck_in(1.0)
+        return line_in(1.0 - trucks / per_deck), trucks
+    held = deck_in(deck.deck_cargo_share)
+    line = line_in(1.0 - held / per_deck)
+    return line, held + deck_in(1.0 - line / line_full - held / per_deck, deck_waiting - held)
 
 
 class LineYear(NamedTuple):
@@ -59,6 +120,19 @@ class VesselStateSpan(NamedTuple):
     state: str  # waiting_cargo, waiting_berth, loading, weather_hold, sailing, unloading, returning
     t_start_h: float
     t_end_h: float
+
+
+class Loaded(NamedTuple):
+    """A vessel loaded at its berth, ready to sail: its lots (the line's cargo, then the deck
+    class's), their units and tonnes, the usable share of its capacity, and when loading ended."""
+
+    cargo: list
+    units: float
+    tons: float
+    load_share: float
+    deck_lots: list
+    deck_units: float
+    t_h: float
 
 
 @dataclass
@@ -86,11 +160,17 @@ class SeaLine:
         load_factor,
         streams,
         recorder: Recorder,
+        deck_terminals: tuple[Terminal, Terminal] | None = None,
     ):
         self.env = env
         self.id = cfg.id
         self.cfg = cfg
         self.origin, self.dest = origin, dest
+        # the deck class's terminals at the two ports (None: the deck is the line's own)
+        self.deck_terminals = deck_terminals
+        self.deck_loads = recorder.table(DeckLoad, detail=True) if deck_terminals is not None else None
+        self.deck_shipped = Tally(bounds)
+        self.deck_shipped_tons = Tally(bounds)
         self.load_factor = load_factor  # callable: t_h -> usable share of deadweight at the draft
         self.voyages = recorder.table(Voyage, detail=True)
         self.states = recorder.table(VesselStateSpan, detail=True)
@@ -126,6 +206,12 @@ class SeaLine:
             self.groups[v.id].capacity = v.capacity_units
             self.groups[v.id].full_share = v.full_load_deadweight_share
             self._resize(v.id, v.count)
+
+    def origin_of(self, cargo: str) -> Terminal:
+        """Where cargo of this class waits for the line: the deck class's terminal, or the line's."""
+        if self.deck_terminals is not None and cargo != self.cfg.cargo:
+            return self.deck_terminals[0]
+        return self.origin
 
     def usable_share(self, group: str, t_h: float) -> float:
         """Share of a vessel's design capacity it can load at t: the deadweight the draft leaves
@@ -170,7 +256,8 @@ class SeaLine:
         return rows
 
     def line_rows(self, years: list[int]) -> list[LineYear]:
-        return [
+        """The line's own cargo by year, then the deck class's (same sailings) if it shares its deck."""
+        rows = [
             LineYear(
                 y,
                 self.id,
@@ -183,6 +270,21 @@ class SeaLine:
             )
             for i, y in enumerate(years)
         ]
+        if self.deck_terminals is not None and self.cfg.deck is not None:
+            rows += [
+                LineYear(
+                    y,
+                    self.id,
+                    self.origin.port.id,
+                    self.dest.port.id,
+                    self.cfg.deck.cargo,
+                    int(self.sailings.total[i]),
+                    self.deck_shipped.total[i],
+                    self.deck_shipped_tons.total[i],
+                )
+                for i, y in enumerate(years)
+            ]
+        return rows
 
     def _state(self, vessel: str, state: str, t0: float) -> float:
         now = self.env.now
@@ -192,11 +294,10 @@ class SeaLine:
 
     def _vessel(self, name: str, group: str, rng, first: bool):
         env = self.env
-        A, B = self.origin, self.dest
-        pa, pb = A.port, B.port
         g = self.groups[group]
         working = g.working
         working.change(1)
+        load = self._load_own if self.deck_terminals is None else self._load_shared
         if first:
             # spread the initial fleet's first departures over one round trip
             yield env.timeout(rng.uniform(0.0, 2.0 * self.cfg.crossing_h))
@@ -206,65 +307,173 @@ class SeaLine:
                 g.fleet.change(-1)
                 working.change(-1)
                 return
-            cfg = self.cfg
+            cfg = self.cfg  # this voyage's parameters, as they stand when it starts waiting
             capacity = g.capacity
             t = env.now
             # sail when full enough, or after max_wait_for_cargo_h (counted from this ship's turn)
             working.change(-1)
             yield from self.turn.acquire()
-            deadline = env.now + cfg.max_wait_for_cargo_h
-            while True:
-                waiting = A.queued.get(self, 0.0)
-                if waiting >= cfg.min_fill_share * capacity * self.usable_share(group, env.now) - 1e-9:
+            loaded = yield from load(name, group, cfg, capacity, t)
+            yield from self._sail_and_land(name, group, rng, cfg, capacity, loaded)
+
+    def _load_own(self, name: str, group: str, cfg: SeaLineCfg, capacity: float, t: float):
+        """Wait for min_fill_share of today's capacity (or the deadline), claim it, berth and load."""
+        env = self.env
+        A = self.origin
+        deadline = env.now + cfg.max_wait_for_cargo_h
+        while True:
+            waiting = A.queued.get(self, 0.0)
+            if waiting >= cfg.min_fill_share * capacity * self.usable_share(group, env.now) - 1e-9:
+                break
+            if deadline <= env.now:
+                if waiting > 1e-9:
                     break
-                if deadline <= env.now:
-                    if waiting > 1e-9:
-                        break
-                    yield A.arrival(self)  # nothing at all: sail with the first cargo
-                    continue
-                yield A.arrival(self, until_h=deadline)
-            working.change(1)
+                yield A.arrival(self)  # nothing at all: sail with the first cargo
+                continue
+            yield A.arrival(self, until_h=deadline)
+        self.groups[group].working.change(1)
+        lf = self.usable_share(group, env.now)
+        cargo = A.take(self, capacity * lf, free=False)
+        self.turn.release()
+        t = self._state(name, "waiting_cargo", t)
+        units: float = 0
+        tons: float = 0
+        for lot in cargo:
+            units += lot.units
+            tons += lot.tons
+        yield from A.berths.acquire()
+        t = self._state(name, "waiting_berth", t)
+        yield env.timeout(A.cfg.berth_fixed_h + units / A.cfg.handling_units_per_h)
+        A.release_space(units)
+        t = self._state(name, "loading", t)
+        return Loaded(cargo, units, tons, lf, [], 0.0, t)
+
+    def _load_shared(self, name: str, group: str, cfg: SeaLineCfg, capacity: float, t: float):
+        """As ``_load_own`` on a shared deck: wait until the deck, as ``deck_plan`` would load it, is
+        min_fill_share full (of its usable share), then claim both classes and roll them on."""
+        env = self.env
+        A = self.origin
+        assert self.deck_terminals is not None
+        D = self.deck_terminals[0]
+        deadline = env.now + cfg.max_wait_for_cargo_h
+        while True:
             lf = self.usable_share(group, env.now)
-            cargo = A.take(self, capacity * lf, free=False)
-            self.turn.release()
-            t = self._state(name, "waiting_cargo", t)
-            units: float = 0
-            tons: float = 0
-            for lot in cargo:
-                units += lot.units
-                tons += lot.tons
-            yield from A.berths.acquire()
-            t = self._state(name, "waiting_berth", t)
-            yield env.timeout(A.cfg.berth_fixed_h + units / A.cfg.handling_units_per_h)
-            A.release_space(units)
-            t = self._state(name, "loading", t)
-            yield from pa.wait_open()
-            t = self._state(name, "weather_hold", t)
-            A.berths.release()
-            t_dep = env.now
-            for lot in cargo:
-                lot.stamps.append((f"sail:{self.id}", t_dep))
-                lot.pos += 1
-            yield env.timeout(gamma_mean_cv(rng, cfg.crossing_h, cfg.crossing_cv))
-            t = self._state(name, "sailing", t)
-            yield from pb.wait_open()
-            t = self._state(name, "weather_hold", t)
-            yield from B.berths.acquire()
-            t = self._state(name, "waiting_berth", t)
+            line_units, deck_units = self._plan(capacity, lf)
+            share = self._deck_share(capacity, line_units, deck_units)
+            if share >= cfg.min_fill_share * lf - 1e-9:
+                break
+            if deadline <= env.now:
+                if share > 1e-9:
+                    break
+                yield self._cargo_arrival(None)  # nothing at all: sail with the first cargo
+                continue
+            yield self._cargo_arrival(deadline)
+        self.groups[group].working.change(1)
+        cargo = A.take(self, line_units, free=False)
+        deck_lots = D.take(self, deck_units, free=False)
+        self.turn.release()
+        t = self._state(name, "waiting_cargo", t)
+        units = sum(lot.units for lot in cargo)
+        tons = sum(lot.tons for lot in cargo)
+        deck = sum(lot.units for lot in deck_lots)
+        yield from A.berths.acquire()
+        t = self._state(name, "waiting_berth", t)
+        yield env.timeout(A.cfg.berth_fixed_h + units / A.cfg.handling_units_per_h + deck / D.cfg.handling_units_per_h)
+        A.release_space(units)
+        D.release_space(deck)
+        t = self._state(name, "loading", t)
+        return Loaded(cargo, units, tons, lf, deck_lots, deck, t)
+
+    def _plan(self, capacity: float, lf: float) -> tuple[float, float]:
+        deck = self.cfg.deck
+        assert deck is not None and self.deck_terminals is not None
+        waiting = self.origin.queued.get(self, 0.0)
+        return deck_plan(waiting, self.deck_terminals[0].queued.get(self, 0.0), capacity, capacity * lf, deck)
+
+    def _deck_share(self, capacity: float, line_units: float, deck_units: float) -> float:
+        deck = self.cfg.deck
+        assert deck is not None
+        return line_units / capacity + deck_units / deck.full_deck_units
+
+    def _cargo_arrival(self, until_h: float | None) -> simpy.Event:
+        """One event that fires when cargo of either class is queued for this line (or at until_h):
+        the deck terminal wakes the same event as the line's terminal, so no event fires to no one."""
+        assert self.deck_terminals is not None
+        ev = self.origin.arrival(self, until_h=until_h)
+        self.deck_terminals[0].also_wake(self, ev)
+        return ev
+
+    def _sail_and_land(self, name: str, group: str, rng, cfg: SeaLineCfg, capacity: float, loaded: Loaded):
+        """From the loaded vessel at its berth to its return home. Deck lots roll off at the deck
+        class's terminal at the far port."""
+        env = self.env
+        A, B = self.origin, self.dest
+        pa, pb = A.port, B.port
+        cargo, units, tons, lf, t = loaded.cargo, loaded.units, loaded.tons, loaded.load_share, loaded.t_h
+        deck_lots, deck_units = loaded.deck_lots, loaded.deck_units
+        yield from pa.wait_open()
+        t = self._state(name, "weather_hold", t)
+        A.berths.release()
+        t_dep = env.now
+        for lot in cargo:
+            lot.stamps.append((f"sail:{self.id}", t_dep))
+            lot.pos += 1
+        for lot in deck_lots:
+            lot.stamps.append((f"sail:{self.id}", t_dep))
+            lot.pos += 1
+        yield env.timeout(gamma_mean_cv(rng, cfg.crossing_h, cfg.crossing_cv))
+        t = self._state(name, "sailing", t)
+        yield from pb.wait_open()
+        t = self._state(name, "weather_hold", t)
+        yield from B.berths.acquire()
+        t = self._state(name, "waiting_berth", t)
+        if self.deck_terminals is None:
             yield env.timeout(B.cfg.berth_fixed_h + units / B.cfg.handling_units_per_h)
-            for lot in cargo:
-                yield from B.land(lot)
-            t_arr = env.now
-            t = self._state(name, "unloading", t)
-            self.shipped.add(t_dep, units)
-            self.shipped_tons.add(t_dep, tons)
-            self.sailings.add(t_dep, 1.0)
-            if self.voyages is not None:
-                self.voyages.append(Voyage(name, group, self.id, cfg.cargo, t_dep, t_arr, units, tons, capacity, lf))
-            yield from pb.wait_open()
-            t = self._state(name, "weather_hold", t)
-            B.berths.release()
-            yield env.timeout(gamma_mean_cv(rng, cfg.crossing_h, cfg.crossing_cv))
-            t = self._state(name, "returning", t)
-            yield from pa.wait_open()
-            t = self._state(name, "weather_hold", t)
+        else:
+            DB = self.deck_terminals[1]
+            yield env.timeout(
+                B.cfg.berth_fixed_h + units / B.cfg.handling_units_per_h + deck_units / DB.cfg.handling_units_per_h
+            )
+            for lot in deck_lots:
+                yield from DB.land(lot)
+        for lot in cargo:
+            yield from B.land(lot)
+        t_arr = env.now
+        t = self._state(name, "unloading", t)
+        self.shipped.add(t_dep, units)
+        self.shipped_tons.add(t_dep, tons)
+        self.sailings.add(t_dep, 1.0)
+        if self.voyages is not None:
+            self.voyages.append(Voyage(name, group, self.id, cfg.cargo, t_dep, t_arr, units, tons, capacity, lf))
+        if self.deck_terminals is not None:
+            self._count_deck(name, t_dep, deck_lots, units, capacity)
+        yield from pb.wait_open()
+        t = self._state(name, "weather_hold", t)
+        B.berths.release()
+        yield env.timeout(gamma_mean_cv(rng, cfg.crossing_h, cfg.crossing_cv))
+        t = self._state(name, "returning", t)
+        yield from pa.wait_open()
+        self._state(name, "weather_hold", t)
+
+    def _count_deck(self, name: str, t_dep: float, deck_lots: list, line_units: float, capacity: float) -> None:
+        deck = self.cfg.deck
+        assert deck is not None
+        units = sum(lot.units for lot in deck_lots)
+        self.deck_shipped.add(t_dep, units)
+        self.deck_shipped_tons.add(t_dep, sum(lot.tons for lot in deck_lots))
+        if self.deck_loads is not None:
+            share = self._deck_share(capacity, line_units, units)
+            self.deck_loads.append(
+                DeckLoad(
+                    name,
+                    self.id,
+                    t_dep,
+                    self.cfg.cargo,
+                    line_units,
+                    capacity,
+                    deck.cargo,
+                    units,
+                    deck.full_deck_units,
+                    share,
+                )
+            )

@@ -375,6 +375,11 @@ class Terminal:
             timer.callbacks.append(fire)
         return ev
 
+    def also_wake(self, key, ev: simpy.Event) -> None:
+        """Fire ``ev``, another terminal's arrival event, when cargo is next queued here for ``key``
+        too (a ferry waiting for wagons or trucks at one berth)."""
+        self._arrivals[key] = ev
+
     def oldest_wait_start(self, key) -> float | None:
         q = self.queues.get(key)
         return q[0][1] if q else None
