@@ -1390,10 +1390,18 @@ def report(result_dirs, out, bottlenecks_dir, capacity_dirs, appraisal_dir, plan
     help="With --json: the schema of a file that extends another (no field required; "
     "docs/scenario.partial.schema.json).",
 )
-def schema(as_json, partial):
+@click.option(
+    "--candidates",
+    is_flag=True,
+    help="Print the JSON Schema of a candidates file (corridor-sim plan; docs/candidates.schema.json).",
+)
+def schema(as_json, partial, candidates):
     """Print the scenario file reference (Markdown), generated from the schema."""
-    from .schema_doc import json_schema_text, schema_markdown
+    from .schema_doc import candidates_schema_text, json_schema_text, schema_markdown
 
+    if candidates:
+        click.echo(candidates_schema_text(), nl=False)
+        return
     click.echo(json_schema_text(partial) if as_json else schema_markdown(), nl=False)
 
 

@@ -139,6 +139,8 @@ def json_schema(partial: bool = False) -> dict:
         def drop(node):
             if isinstance(node, dict):
                 node.pop("required", None)
+                # a list in a file that extends another holds only the items it adds or changes
+                node.pop("minItems", None)
                 for v in node.values():
                     drop(v)
             elif isinstance(node, list):
@@ -155,3 +157,15 @@ def json_schema_text(partial: bool = False) -> str:
     import json
 
     return json.dumps(json_schema(partial), indent=2, sort_keys=True) + "\n"
+
+
+def candidates_schema_text() -> str:
+    """The JSON Schema of a candidates file (``corridor-sim plan --candidates``)."""
+    import json
+
+    from .scenario import CandidateSet
+
+    schema = CandidateSet.model_json_schema(by_alias=True, mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "corridor-sim candidate measures"
+    return json.dumps(schema, indent=2, sort_keys=True) + "\n"

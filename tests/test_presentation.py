@@ -169,6 +169,7 @@ def test_python_m_corridor_sim_version():
     [
         ("scenario.schema.json", ["schema", "--json"]),
         ("scenario.partial.schema.json", ["schema", "--json", "--partial"]),
+        ("candidates.schema.json", ["schema", "--candidates"]),
         ("kpis.md", ["kpis"]),
     ],
 )
