@@ -199,7 +199,10 @@ def saturated(base: Scenario, factors: dict[int, float], patience_d: float | Non
         target[f"{prefix}tons_per_year"], target[f"{prefix}tons_by_year"] = tpy, tby
         target[f"{prefix}growth_pct_per_year"] = 0.0
 
+    corridor = {f.id for f in base.demand.flows if f.corridor}
     for f in raw["demand"]["flows"]:
+        if f["id"] not in corridor:  # other traffic keeps its own demand: it takes, it is not measured
+            continue
         write(f, "", base.flow(f["id"]), base.demand.base_year)
         if f.get("max_transit_days") is None:
             f["max_transit_days"] = patience_d
@@ -217,7 +220,7 @@ def saturated(base: Scenario, factors: dict[int, float], patience_d: float | Non
         if touched:
             st = after[entry["id"]]
             entry.setdefault("set", {})
-            for fid in touched:
+            for fid in touched & corridor:
                 write(entry["set"], f"demand.flows.{fid}.", st.flow(fid), st.demand.base_year)
     return validate_dict(raw, f"{base.name} saturated", check_dates=False)
 
@@ -297,6 +300,7 @@ def _class_wheres(s: Scenario, cargo: str) -> set[str]:
     """The links, lines and ports on the routes of a cargo class (resources' ``where``)."""
     links = {(l.from_node, l.to_node): l.id for l in s.rail_links}
     lines = {(x.from_port, x.to_port, c): x for x in s.sea_lines for c in x.cargoes}
+    lines.update({(x.to_port, x.from_port, x.cargo): x for x in s.sea_lines if x.return_leg})
     sinks = {p.id for p in s.ports for t in p.terminals if t.cargo == cargo and t.onward_by_sea is not None}
     out: set[str] = set()
     for f in s.demand.flows:
@@ -358,8 +362,9 @@ def _tonnes(res: Results, year: int) -> dict[str, tuple[float, float]]:
 
 def _summarize(s: Scenario, res: Results, months, years: Sequence[int], cargos: Sequence[str]) -> dict:
     """What the parent reads of one saturated run (not its tables)."""
-    a = res.annual
-    sat = _saturated(months, {f.id: f.cargo for f in s.demand.flows})
+    corridor: dict[str, str] = {f.id: f.cargo for f in s.demand.flows if f.corridor}
+    a = res.annual[res.annual.flow.isin(list(corridor))]
+    sat = _saturated({k: v for k, v in months.items() if k[0] in corridor}, corridor)
     wheres = {c: _class_wheres(s, c) for c in cargos}
     threshold = s.output.bottleneck_threshold
     out: dict[str, Any] = {"years": {}}
@@ -401,7 +406,7 @@ def saturated_task(
     try:
         cpu0 = time.process_time()
         facs = dict(factors)
-        cargos = sorted({f.cargo for f in t.scenario.demand.flows})
+        cargos = sorted({f.cargo for f in t.scenario.demand.flows if f.corridor})
         runs = 0
         while True:
             s = saturated(t.scenario, facs, patience_d)
@@ -454,6 +459,8 @@ def demand_by_class(s: Scenario, year: int) -> dict[str, float]:
     out: dict[str, float] = {}
     for share, st in _fraction_in_year(s, year):
         for f in st.demand.flows:
+            if not f.corridor:  # other traffic is not the corridor's demand
+                continue
             out[f.cargo] = out.get(f.cargo, 0.0) + share * demand_tons(f, st.demand, year)
     return out
 
@@ -502,7 +509,7 @@ def estimate_capacity(
     wall = time.perf_counter() - t0
     worker_cpu = sum(g["cpu_s"] for g in got)
     cpu = max(worker_cpu, time.process_time() - cpu0)
-    cargos = sorted({f.cargo for f in base.demand.flows}) if by_cargo else []
+    cargos = sorted({f.cargo for f in base.demand.flows if f.corridor}) if by_cargo else []
     trajectory = _trajectory(scenario, base, report, cargos, got)
     headroom = _headroom(scenario, base, report, got)
     return CapacityEstimate(

@@ -19,7 +19,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .safeyaml import YamlInputError, YamlSyntaxError, load, load_value, read_text
-from .scenario import Candidate, CandidateSet, Intervention, Scenario, Terminal
+from .scenario import Candidate, CandidateSet, Intervention, Route, Scenario, Terminal
 
 
 # ----------------------------------------------------------------------------------------------
@@ -356,6 +356,8 @@ def check_references(s: Scenario) -> list[Problem]:
                     "add vessel groups to the first instead",
                 )
             sea_pairs.add((line.from_port, line.to_port, cargo))
+    # a line with a return leg also carries its cargo to -> from (routes may run that way)
+    sea_pairs |= {(line.to_port, line.from_port, line.cargo) for line in s.sea_lines if line.return_leg}
     probs.extend(_check_fleets(s))
     for (pid, cargo), term in terminals.items():
         big = max_vessel.get((pid, cargo), 0.0)
@@ -387,8 +389,17 @@ def check_references(s: Scenario) -> list[Problem]:
         if not any(r.open for r in f.routes):
             add(f"{fp}.routes", "at least one route must be open (a timeline entry can open more)")
         unique(f.routes, f"{fp}.routes")
-        for r in f.routes:
-            rp = f"{fp}.routes.{r.id}.path"
+        ways = [(r, f"{fp}.routes.{r.id}.path") for r in f.routes]
+        if f.empties is not None:
+            # the empties' way back is checked as a route that starts where the flow delivers
+            ways.append((Route(id="empty", path=f.empties.path), f"{fp}.empties.path"))
+            ends = sorted({r.path[-1] for r in f.routes})
+            if ends != [f.empties.path[0]]:
+                add(
+                    f"{fp}.empties.path.0",
+                    f"the empties start where the flow delivers ({', '.join(ends)}), not at '{f.empties.path[0]}'",
+                )
+        for r, rp in ways:
             bad = [i for i, n in enumerate(r.path) if n not in nodes]
             for i in bad:
                 add(f"{rp}.{i}", f"unknown node '{r.path[i]}' (known nodes: {node_list})")
@@ -711,8 +722,10 @@ def check_charges(s: Scenario) -> list[Problem]:
     from .model.charges import route_charge
 
     for f in s.demand.flows:
-        for r in f.routes:
-            if r.tariff_usd_per_t is not None or not route_charge(s, f, r).priced:
+        ways = list(f.routes) + ([Route(id="empty", path=f.empties.path)] if f.empties is not None else [])
+        priced = any(route_charge(s, f, r).priced for r in f.routes)
+        for r in ways:
+            if r.tariff_usd_per_t is not None or not (priced or route_charge(s, f, r).priced):
                 continue
             for a, b in zip(r.path, r.path[1:]):
                 link = links.get((a, b))

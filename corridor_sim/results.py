@@ -21,7 +21,7 @@ import pandas as pd
 from . import __version__, output
 from .calendar import Calendar
 from .kpi import weighted_quantile
-from .model.build import InterventionApplied
+from .model.build import InterventionApplied, empty_flow
 from .model.cargo import Delivery, FlowYear, StockSnapshot
 from .model.demand import DemandPlan
 from .model.fleet import LineYear, VesselStateSpan, Voyage
@@ -102,8 +102,10 @@ class Results:
         return list(range(self.scenario.start_year, self.scenario.end_year + 1))
 
     def delivered_mt(self) -> pd.Series:
-        """Tonnes delivered per year, in Mt."""
-        return self.annual.groupby("year")["tons_delivered"].sum() / 1e6
+        """The corridor's tonnes delivered per year, in Mt (other traffic sharing it left out)."""
+        other = [f.id for f in self.scenario.demand.flows if not f.corridor]
+        a = self.annual[~self.annual.flow.isin(other)] if other else self.annual
+        return a.groupby("year")["tons_delivered"].sum() / 1e6
 
     def summary(self) -> dict:
         """summary.json: this run as a batch of one (``corridor_sim.summary``, docs/summary.md)."""
@@ -212,14 +214,19 @@ def _lots(deliveries: list[Delivery], cal: Calendar) -> pd.DataFrame:
 LOT_COLUMNS = [c for c in columns(Delivery) if c != "stages"]
 
 
-def _annual(s: Scenario, years: list[int], flow_years: dict, stocks: list[StockSnapshot]) -> pd.DataFrame:
+def _annual(
+    s: Scenario, years: list[int], flow_years: dict, stocks: list[StockSnapshot], route_stats: dict
+) -> pd.DataFrame:
     """Per year and flow: tonnes generated, delivered and diverted, stocks at the year's start and
-    end, units delivered, and the tonne-weighted mean and p95 of the days from generation to delivery."""
+    end, units delivered, the tonne-weighted mean and p95 of the days from generation to delivery,
+    and the flow's empties (units sent back, delivered back, their CO2e) where it has any."""
     held = {(st.year, st.flow): st for st in stocks}
     empty = FlowYear()
     rows = []
     for y in years:
         for f in s.demand.flows:
+            back = flow_years.get((y, empty_flow(f.id)), empty)
+            back_route = route_stats.get((y, empty_flow(f.id), "empty"))
             fy = flow_years.get((y, f.id), empty)
             tw = np.asarray(fy.tons, dtype=float)
             td = np.asarray(fy.transit_days, dtype=float)
@@ -245,6 +252,11 @@ def _annual(s: Scenario, years: list[int], flow_years: dict, stocks: list[StockS
                     "entry_wait_days_mean": float(np.average(td - tc, weights=tw)) if tw.sum() > 0 else np.nan,
                     "corridor_days_mean": float(np.average(tc, weights=tw)) if tw.sum() > 0 else np.nan,
                     "corridor_days_p95": weighted_quantile(tc, tw, 0.95) if tw.sum() > 0 else np.nan,
+                    "empty_units_sent": float(np.asarray(back.generated, dtype=float).sum() / f.empties.tare_t_per_unit)
+                    if f.empties is not None
+                    else 0.0,
+                    "empty_units_returned": float(np.asarray(back.units, dtype=float).sum()),
+                    "empty_co2e_kg": back_route.co2e_kg if back_route is not None else 0.0,
                 }
             )
     return pd.DataFrame(rows)
@@ -267,7 +279,7 @@ ROUTE_COLUMNS = [
 ]
 
 
-def _routes(years: list[int], route_stats: dict) -> pd.DataFrame:
+def _routes(years: list[int], route_stats: dict, flows: set[str]) -> pd.DataFrame:
     """Per year, flow and route: tonnes and units delivered (the route split needs no
     per-consignment detail), their door-to-door cost and CO2 (``model.charges``): the charges
     paid, the shippers' time priced at the flow's value of time, and per unit the charges, the
@@ -275,7 +287,7 @@ def _routes(years: list[int], route_stats: dict) -> pd.DataFrame:
     route nothing on which is priced, CO2e without emission factors."""
     rows = []
     for (y, f, r), acc in route_stats.items():
-        if y not in years:
+        if y not in years or f not in flows:  # a flow's empties are in the annual table
             continue
         units = acc.units
         per_unit = np.asarray(acc.lot_usd, dtype=float) / np.asarray(acc.lot_units, dtype=float)
@@ -336,7 +348,7 @@ def _transit(s: Scenario, years: list[int], flow_years: dict) -> pd.DataFrame:
     order = {f.id: i for i, f in enumerate(s.demand.flows)}
     rows = []
     for (y, flow), fy in sorted(flow_years.items(), key=lambda kv: (kv[0][0], order.get(kv[0][1], len(order)))):
-        if y not in years or not len(fy.tons):
+        if y not in years or not len(fy.tons) or flow not in order:  # empties are not a flow's cargo
             continue
         bins, where = np.unique(
             np.floor(np.asarray(fy.corridor_days, dtype=float) / TRANSIT_BIN_DAYS), return_inverse=True
@@ -353,11 +365,11 @@ def collect(model, wall_time_s: float) -> Results:
     cal: Calendar = model.cal
     years = model.years
     rec = model.recorder
-    annual = _annual(s, years, model.ledger.flow_years, rec.rows(StockSnapshot))
+    annual = _annual(s, years, model.ledger.flow_years, rec.rows(StockSnapshot), model.ledger.route_stats)
     lots = _lots(rec.rows(Delivery), cal)
     resources = _frame(model.resource_rows(), ResourceYear)
     links = _frame(model.link_rows(), LinkYear)
-    routes = _routes(years, model.ledger.route_stats)
+    routes = _routes(years, model.ledger.route_stats, {f.id for f in s.demand.flows})
     levels = _levels(model.level_series())
     voyages = _frame(rec.rows(Voyage), Voyage)
     voyages["fill_share"] = voyages.units / (voyages.capacity_units * voyages.load_factor)

@@ -257,6 +257,12 @@ class SeaLine(_Frozen):
     deck: Deck | None = Field(
         None, description="Another unit class sharing the vessels' deck (trucks on rail ferries); none: the line's own"
     )
+    return_leg: bool = Field(
+        False,
+        description="The way back (to -> from) carries the line's cargo that waits for it at the far port "
+        "(eastbound flows, empties; it does not wait for more) instead of sailing empty; routes may then "
+        "run to -> from over this line",
+    )
     source: str
 
     @property
@@ -351,6 +357,20 @@ class Response(_Frozen):
     source: str
 
 
+class Empties(_Frozen):
+    """Wagons or boxes that return empty after a flow's cargo is delivered. Each delivery adds
+    ``share`` of its units to the empties waiting where it was delivered; every lot_units of them
+    leave as one empty consignment (a train of empties) on ``path``, taking rail paths, yard space
+    and the ships' way back, and are delivered at its end."""
+
+    share: Share = Field(description="Share of the units delivered that return empty")
+    tare_t_per_unit: Annotated[Positive, Field(le=100)] = Field(
+        description="What an empty unit weighs, t (a TEU ~2.2 t, a wagon ~24 t): its tonnes on the way back"
+    )
+    path: list[Id] = Field(min_length=2, description="The way back, from where the flow delivers")
+    source: str
+
+
 class Flow(_Frozen):
     """One flow of cargo. Its trend demand in calendar year y, t/yr, is a path: ``tons_per_year`` in
     the demand base year and ``tons_by_year`` in the years listed there (documented volumes,
@@ -389,6 +409,15 @@ class Flow(_Frozen):
     monthly_factor: list[Annotated[NonNegative, Field(le=1_000)]] | None = Field(None, min_length=12, max_length=12)
     routes: list[Route] = Field(min_length=1)
     response: Response | None = None
+    empties: Empties | None = Field(
+        None, description="Equipment that returns empty after delivery (wagons, boxes): none, nothing returns"
+    )
+    corridor: bool = Field(
+        True,
+        description="Counted as the corridor's cargo (its tonnes, its capacity); false for other traffic that "
+        "shares the corridor's ships, decks and paths (trucks, other lines, a what-if eastbound flow): "
+        "simulated, but kept out of the corridor's totals and not saturated when capacity is measured",
+    )
     source: str
 
     @field_validator("monthly_factor")
@@ -738,6 +767,13 @@ class Scenario(_Frozen):
         for line in d["sea_lines"]:
             if line["deck"] is None:
                 del line["deck"]
+            if not line["return_leg"]:
+                del line["return_leg"]
+        for f in d["demand"]["flows"]:
+            if f["empties"] is None:
+                del f["empties"]
+            if f["corridor"]:
+                del f["corridor"]
         blob = json.dumps(d, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()
 

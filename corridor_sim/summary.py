@@ -109,7 +109,11 @@ def _totals(res) -> pd.DataFrame:
         ok = g[col].notna() & (w > 0)
         return float((g.loc[ok, col] * w[ok]).sum() / w[ok].sum()) if w[ok].sum() > 0 else np.nan
 
-    for year, g in res.annual.groupby("year"):
+    # the corridor's cargo only: other traffic sharing its resources (Flow.corridor false) is not
+    # the corridor's tonnage
+    other = {f.id for f in res.scenario.demand.flows if not f.corridor} if hasattr(res, "scenario") else set()
+    annual = res.annual[~res.annual.flow.isin(list(other))] if other else res.annual
+    for year, g in annual.groupby("year"):
         w = g.tons_delivered
         rows.append(
             {

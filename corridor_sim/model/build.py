@@ -23,16 +23,21 @@ import simpy
 
 from ..calendar import Calendar
 from ..rng import Streams
-from ..scenario import Scenario
+from ..scenario import Route, Scenario
 from .cargo import Ledger, Lot, Train
-from .charges import flow_charges
+from .charges import flow_charges, route_charge
 from .demand import DemandPlan, FlowState, flow_process
-from .fleet import LineYear, SeaLine
+from .fleet import LineYear, ReturnLeg, SeaLine
 from .meters import Meter, ResourceYear
 from .port import ONWARD, Closure, LevelSeries, Port, Terminal
 from .rail import LinkYear, RailLink
 from .records import Recorder
 from .weather import load_factor, storm_process
+
+
+def empty_flow(flow: str) -> str:
+    """The ledger's name for a flow's empties (not a scenario flow: kept out of its tables)."""
+    return f"{flow}:empty"
 
 
 class InterventionApplied(NamedTuple):
@@ -130,6 +135,20 @@ class Model:
             for l in s.sea_lines
             if l.deck is not None
         }
+        # a line with a return leg also runs to -> from, for the cargo that waits at its far port
+        self.back_lines: dict[tuple[str, str, str], ReturnLeg] = {
+            (l.to_port, l.from_port, l.cargo): back
+            for l in s.sea_lines
+            if (back := self.lines[(l.from_port, l.to_port, l.cargo)].back) is not None
+        }
+        # empties: what each flow's deliveries leave to go back, gathered into empty consignments
+        self.empties_pending: dict[str, float] = {f.id: 0.0 for f in s.demand.flows if f.empties is not None}
+        self._empties_legs = {
+            f.id: self._legs(f.empties.path, f.cargo) for f in s.demand.flows if f.empties is not None
+        }
+        self._empties_charge = self._empty_charges(s)
+        if self.empties_pending:
+            self.ledger.on_delivered = self._return_empties
 
         self.flows: dict[str, FlowState] = {}
         for f in s.demand.flows:
@@ -174,9 +193,52 @@ class Model:
         return tuple(
             self.links[(a, b)]
             if (a, b) in self.links
-            else self.lines.get((a, b, cargo)) or self.deck_lines[(a, b, cargo)]
+            else self.lines.get((a, b, cargo)) or self.deck_lines.get((a, b, cargo)) or self.back_lines[(a, b, cargo)]
             for a, b in zip(path, path[1:])
         )
+
+    # -- empties -----------------------------------------------------------------------------------
+    def _empty_charges(self, s: Scenario) -> dict[str, tuple[float, float]]:
+        """Per flow with empties: an empty unit's charges (the loaded unit's rates on its way back:
+        an assumption, CIS tariffs charge empty wagons less) and its CO2e (the tare's tonne-km)."""
+        out = {}
+        for f in s.demand.flows:
+            e = f.empties
+            if e is None:
+                continue
+            ch = route_charge(s, f, Route(id="empty", path=e.path))
+            out[f.id] = (ch.usd_per_unit, ch.kg_co2e_per_unit * e.tare_t_per_unit / ch.t_per_unit)
+        return out
+
+    def _return_empties(self, lot: Lot, now: float) -> None:
+        """After a delivery: its share of empties joins those waiting where it was delivered; each
+        lot_units of them leave as one empty consignment on the flow's way back."""
+        if lot.flow not in self.empties_pending:  # other flows, and the empties themselves
+            return
+        f = self.live.flow(lot.flow)
+        e = f.empties
+        if e is None:  # switched off by the timeline
+            return
+        self.empties_pending[lot.flow] += lot.units * e.share
+        size = f.lot_units
+        while self.empties_pending[lot.flow] >= size - 1e-9:
+            self.empties_pending[lot.flow] -= size
+            usd, kg = self._empties_charge[lot.flow]
+            empty = Lot(
+                self.ledger.new_id(),
+                empty_flow(lot.flow),
+                lot.cargo,
+                "empty",
+                self._empties_legs[lot.flow],
+                size * e.tare_t_per_unit,
+                size,
+                now,
+                usd,
+                kg,
+                0.0,
+            )
+            self.ledger.generate(empty)
+            self._launch(empty)
 
     def _launch(self, lot: Lot) -> None:
         first = lot.legs[0]
@@ -190,7 +252,7 @@ class Model:
 
     def _run_train(self, train: Train, legs: tuple):
         for leg in legs:
-            if isinstance(leg, SeaLine):
+            if isinstance(leg, (SeaLine, ReturnLeg)):
                 yield from leg.origin_of(train.lots[0].cargo).receive_train(train, leg)
                 return
             yield from leg.traverse(train)
@@ -244,6 +306,7 @@ class Model:
         # the new charges, and route choice re-plans on them
         for f in new.demand.flows:
             self.flows[f.id].charges = flow_charges(new, f)
+        self._empties_charge = self._empty_charges(new)
         if old.demand != new.demand or any(self.flows[f.id].charges != flow_charges(old, f) for f in new.demand.flows):
             year = self.cal.year_of(max(self.env.now, 0.0))
             self._replan(year - 1, self.env.now, year, new_year=False)

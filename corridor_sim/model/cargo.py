@@ -222,6 +222,8 @@ class Ledger:
     route_stock: dict[tuple, _Integral] = field(default_factory=dict)
     # (flow, route) -> recent delivery rate, for flows whose shippers look before they send
     route_rate: dict[tuple, DeliveryRate] = field(default_factory=dict)
+    # called with (lot, now) after each delivery (the model returns empties from it), or None
+    on_delivered: Callable[[Lot, float], None] | None = None
 
     def __post_init__(self) -> None:
         self.deliveries = self.recorder.table(Delivery, detail=True)
@@ -339,6 +341,8 @@ class Ledger:
                     _stamp_dict(lot.stamps),
                 )
             )
+        if self.on_delivered is not None:
+            self.on_delivered(lot, now)
 
     def close_year(self, t_end: float) -> None:
         """Integrate the route stocks up to ``t_end`` (a year boundary) before the year is read."""

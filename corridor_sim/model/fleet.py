@@ -4,8 +4,10 @@ Each vessel is one process: at the home port it waits at anchor for its turn and
 there is min_fill_share of today's capacity (capacity x draft load factor) or max_wait_for_cargo_h
 has passed; it claims that cargo, berths, loads, waits for the port to open, sails, waits off the
 far port while it is closed, berths, unloads into the yard there (waiting at the berth while the
-yard is full), and returns. Only the
-loaded (westbound) leg carries corridor cargo; the return leg's handling is in berth_fixed_h.
+yard is full), and returns. The return leg sails empty (its handling is in berth_fixed_h), unless
+the line has a ``return_leg``: then, still at the far berth, the vessel loads what waits there for
+the way back (eastbound cargo, empties; ``ReturnLeg`` is that queue's key and the routes' leg),
+without waiting for more, and unloads it at the home port before it waits for its next cargo.
 
 A line with a shared ``deck`` (trucks on the rail ferries) loads two classes on one deck: a unit of
 the line's cargo takes 1/capacity_units of it, a deck unit 1/full_deck_units; ``deck_plan`` splits
@@ -149,6 +151,27 @@ class VesselGroupState:
     built: int = 0
 
 
+class ReturnLeg:
+    """The way back of a line with ``return_leg``: a leg of routes that run to -> from, whose
+    cargo waits at the line's far terminal (``origin`` here) for the line's vessels to take it
+    home (``dest``)."""
+
+    def __init__(self, line: SeaLine):
+        self.line = line
+        self.id = f"{line.id}:return"
+        self.origin, self.dest = line.dest, line.origin
+        self.shipped = Tally(line.bounds)
+        self.shipped_tons = Tally(line.bounds)
+        self.sailings = Tally(line.bounds)
+
+    @property
+    def cfg(self) -> SeaLineCfg:
+        return self.line.cfg
+
+    def origin_of(self, cargo: str) -> Terminal:
+        return self.origin
+
+
 class SeaLine:
     def __init__(
         self,
@@ -178,6 +201,8 @@ class SeaLine:
         self.shipped_tons = Tally(bounds)
         self.sailings = Tally(bounds)
         self.streams = streams
+        self.bounds = bounds
+        self.back = ReturnLeg(self) if cfg.return_leg else None
         self.groups: dict[str, VesselGroupState] = {}
         # Ships wait for cargo at anchor, one at a time per line (FIFO): the first claims the cargo,
         # then takes a berth. Waiting at a berth would make idle berths look busy.
@@ -281,6 +306,21 @@ class SeaLine:
                     int(self.sailings.total[i]),
                     self.deck_shipped.total[i],
                     self.deck_shipped_tons.total[i],
+                )
+                for i, y in enumerate(years)
+            ]
+        if self.back is not None:
+            b = self.back
+            rows += [
+                LineYear(
+                    y,
+                    self.id,
+                    self.dest.port.id,
+                    self.origin.port.id,
+                    self.cfg.cargo,
+                    int(b.sailings.total[i]),
+                    b.shipped.total[i],
+                    b.shipped_tons.total[i],
                 )
                 for i, y in enumerate(years)
             ]
@@ -447,13 +487,48 @@ class SeaLine:
             self.voyages.append(Voyage(name, group, self.id, cfg.cargo, t_dep, t_arr, units, tons, capacity, lf))
         if self.deck_terminals is not None:
             self._count_deck(name, t_dep, deck_lots, units, capacity)
+        back: list = []
+        back_units = back_tons = 0.0
+        if self.back is not None:
+            # the way back takes what waits for it now, up to what the draft leaves of the ship
+            lf_back = self.usable_share(group, env.now)
+            back = B.take(self.back, capacity * lf_back, free=False)
+            for lot in back:
+                back_units += lot.units
+                back_tons += lot.tons
+            if back:
+                yield env.timeout(back_units / B.cfg.handling_units_per_h)
+                B.release_space(back_units)
+                t = self._state(name, "loading", t)
         yield from pb.wait_open()
         t = self._state(name, "weather_hold", t)
         B.berths.release()
+        t_back = env.now
+        for lot in back:
+            lot.stamps.append((f"sail:{self.id}:return", t_back))
+            lot.pos += 1
         yield env.timeout(gamma_mean_cv(rng, cfg.crossing_h, cfg.crossing_cv))
         t = self._state(name, "returning", t)
         yield from pa.wait_open()
-        self._state(name, "weather_hold", t)
+        t = self._state(name, "weather_hold", t)
+        if back:
+            yield from A.berths.acquire()
+            t = self._state(name, "waiting_berth", t)
+            yield env.timeout(A.cfg.berth_fixed_h + back_units / A.cfg.handling_units_per_h)
+            for lot in back:
+                yield from A.land(lot)
+            A.berths.release()
+            self._state(name, "unloading", t)
+            assert self.back is not None
+            self.back.shipped.add(t_back, back_units)
+            self.back.shipped_tons.add(t_back, back_tons)
+            self.back.sailings.add(t_back, 1.0)
+            if self.voyages is not None:
+                self.voyages.append(
+                    Voyage(
+                        name, group, self.back.id, cfg.cargo, t_back, env.now, back_units, back_tons, capacity, lf_back
+                    )
+                )
 
     def _count_deck(self, name: str, t_dep: float, deck_lots: list, line_units: float, capacity: float) -> None:
         deck = self.cfg.deck
