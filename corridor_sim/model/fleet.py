@@ -124,6 +124,19 @@ class VesselStateSpan(NamedTuple):
     t_end_h: float
 
 
+class Aboard(NamedTuple):
+    """Cargo a vessel brought home on its return leg and has not landed yet: it lands on arrival
+    if the home yard has room, else at the vessel's next call, as its outbound load leaves the
+    yard (a roll-off/roll-on swap: a ship waiting at a berth for a yard full of the cargo only it
+    could take would never leave)."""
+
+    lots: list
+    units: float
+    tons: float
+    load_share: float
+    t_depart_h: float
+
+
 class Loaded(NamedTuple):
     """A vessel loaded at its berth, ready to sail: its lots (the line's cargo, then the deck
     class's), their units and tonnes, the usable share of its capacity, and when loading ended."""
@@ -341,8 +354,11 @@ class SeaLine:
         if first:
             # spread the initial fleet's first departures over one round trip
             yield env.timeout(rng.uniform(0.0, 2.0 * self.cfg.crossing_h))
+        aboard: Aboard | None = None
         while True:
             if g.count > g.target:  # retired by the timeline, at its home port
+                if aboard is not None:
+                    yield from self._land_back(name, group, aboard, at_berth=False)
                 g.count -= 1
                 g.fleet.change(-1)
                 working.change(-1)
@@ -353,10 +369,65 @@ class SeaLine:
             # sail when full enough, or after max_wait_for_cargo_h (counted from this ship's turn)
             working.change(-1)
             yield from self.turn.acquire()
-            loaded = yield from load(name, group, cfg, capacity, t)
-            yield from self._sail_and_land(name, group, rng, cfg, capacity, loaded)
+            loaded = yield from load(name, group, cfg, capacity, t, aboard)
+            aboard = yield from self._sail_and_land(name, group, rng, cfg, capacity, loaded)
 
-    def _load_own(self, name: str, group: str, cfg: SeaLineCfg, capacity: float, t: float):
+    def _land_all(self, T: Terminal, lots: list, held: float):
+        """Land ``lots`` at ``T`` in the yard space ``held`` first: the space the ship's outgoing
+        cargo has just left, handed over instead of freed (freed, it would go to the trains
+        waiting for space, and a ship waiting at its berth for a yard that only it can empty would
+        never leave); then what is left of it is freed."""
+        for lot in lots:
+            if not T.stays(lot):
+                yield from T.land(lot)
+                continue
+            if held >= lot.units - 1e-9:
+                held -= lot.units
+            elif not T.try_reserve(lot.units):
+                # more comes off than went on, into a full yard: put ashore all the same (the yard
+                # is over-full until trains clear it) rather than hold the berth for ever
+                T.force_space(lot.units)
+            yield from T.land(lot, reserved=True)
+        if held > 1e-9:
+            T.release_space(held)
+
+    def _land_back(self, name: str, group: str, aboard: Aboard, at_berth: bool, held: float = 0.0):
+        """Land what the return leg brought home: at a berth of its own, or during a loading call
+        (``at_berth``) in the space ``held`` of the load that left."""
+        env, A = self.env, self.origin
+        t = env.now
+        if not at_berth:
+            yield from A.berths.acquire()
+            t = self._state(name, "waiting_berth", t)
+        yield env.timeout((0.0 if at_berth else A.cfg.berth_fixed_h) + aboard.units / A.cfg.handling_units_per_h)
+        yield from self._land_all(A, aboard.lots, held)
+        if not at_berth:
+            A.berths.release()
+        self._state(name, "unloading", t)
+        back = self.back
+        assert back is not None
+        back.shipped.add(aboard.t_depart_h, aboard.units)
+        back.shipped_tons.add(aboard.t_depart_h, aboard.tons)
+        back.sailings.add(aboard.t_depart_h, 1.0)
+        if self.voyages is not None:
+            self.voyages.append(
+                Voyage(
+                    name,
+                    group,
+                    back.id,
+                    self.cfg.cargo,
+                    aboard.t_depart_h,
+                    env.now,
+                    aboard.units,
+                    aboard.tons,
+                    self.groups[group].capacity,
+                    aboard.load_share,
+                )
+            )
+
+    def _load_own(
+        self, name: str, group: str, cfg: SeaLineCfg, capacity: float, t: float, aboard: Aboard | None = None
+    ):
         """Wait for min_fill_share of today's capacity (or the deadline), claim it, berth and load."""
         env = self.env
         A = self.origin
@@ -384,11 +455,16 @@ class SeaLine:
         yield from A.berths.acquire()
         t = self._state(name, "waiting_berth", t)
         yield env.timeout(A.cfg.berth_fixed_h + units / A.cfg.handling_units_per_h)
-        A.release_space(units)
+        if aboard is None:
+            A.release_space(units)
+        else:  # the return cargo rolls off into the space the outgoing load leaves
+            yield from self._land_back(name, group, aboard, at_berth=True, held=units)
         t = self._state(name, "loading", t)
         return Loaded(cargo, units, tons, lf, [], 0.0, t)
 
-    def _load_shared(self, name: str, group: str, cfg: SeaLineCfg, capacity: float, t: float):
+    def _load_shared(
+        self, name: str, group: str, cfg: SeaLineCfg, capacity: float, t: float, aboard: Aboard | None = None
+    ):
         """As ``_load_own`` on a shared deck: wait until the deck, as ``deck_plan`` would load it, is
         min_fill_share full (of its usable share), then claim both classes and roll them on."""
         env = self.env
@@ -419,8 +495,11 @@ class SeaLine:
         yield from A.berths.acquire()
         t = self._state(name, "waiting_berth", t)
         yield env.timeout(A.cfg.berth_fixed_h + units / A.cfg.handling_units_per_h + deck / D.cfg.handling_units_per_h)
-        A.release_space(units)
         D.release_space(deck)
+        if aboard is None:
+            A.release_space(units)
+        else:  # the return cargo rolls off into the space the outgoing load leaves
+            yield from self._land_back(name, group, aboard, at_berth=True, held=units)
         t = self._state(name, "loading", t)
         return Loaded(cargo, units, tons, lf, deck_lots, deck, t)
 
@@ -467,6 +546,17 @@ class SeaLine:
         t = self._state(name, "weather_hold", t)
         yield from B.berths.acquire()
         t = self._state(name, "waiting_berth", t)
+        # the way back claims what waits for it now (up to what the draft leaves of the ship): its
+        # yard space goes to the cargo landing (a roll-off/roll-on swap), the rest is freed below
+        back: list = []
+        back_units = back_tons = 0.0
+        lf_back = 0.0
+        if self.back is not None:
+            lf_back = self.usable_share(group, env.now)
+            back = B.take(self.back, capacity * lf_back, free=False)
+            for lot in back:
+                back_units += lot.units
+                back_tons += lot.tons
         if self.deck_terminals is None:
             yield env.timeout(B.cfg.berth_fixed_h + units / B.cfg.handling_units_per_h)
         else:
@@ -476,8 +566,7 @@ class SeaLine:
             )
             for lot in deck_lots:
                 yield from DB.land(lot)
-        for lot in cargo:
-            yield from B.land(lot)
+        yield from self._land_all(B, cargo, back_units)
         t_arr = env.now
         t = self._state(name, "unloading", t)
         self.shipped.add(t_dep, units)
@@ -487,19 +576,9 @@ class SeaLine:
             self.voyages.append(Voyage(name, group, self.id, cfg.cargo, t_dep, t_arr, units, tons, capacity, lf))
         if self.deck_terminals is not None:
             self._count_deck(name, t_dep, deck_lots, units, capacity)
-        back: list = []
-        back_units = back_tons = 0.0
-        if self.back is not None:
-            # the way back takes what waits for it now, up to what the draft leaves of the ship
-            lf_back = self.usable_share(group, env.now)
-            back = B.take(self.back, capacity * lf_back, free=False)
-            for lot in back:
-                back_units += lot.units
-                back_tons += lot.tons
-            if back:
-                yield env.timeout(back_units / B.cfg.handling_units_per_h)
-                B.release_space(back_units)
-                t = self._state(name, "loading", t)
+        if back:
+            yield env.timeout(back_units / B.cfg.handling_units_per_h)
+            t = self._state(name, "loading", t)
         yield from pb.wait_open()
         t = self._state(name, "weather_hold", t)
         B.berths.release()
@@ -510,25 +589,14 @@ class SeaLine:
         yield env.timeout(gamma_mean_cv(rng, cfg.crossing_h, cfg.crossing_cv))
         t = self._state(name, "returning", t)
         yield from pa.wait_open()
-        t = self._state(name, "weather_hold", t)
-        if back:
-            yield from A.berths.acquire()
-            t = self._state(name, "waiting_berth", t)
-            yield env.timeout(A.cfg.berth_fixed_h + back_units / A.cfg.handling_units_per_h)
-            for lot in back:
-                yield from A.land(lot)
-            A.berths.release()
-            self._state(name, "unloading", t)
-            assert self.back is not None
-            self.back.shipped.add(t_back, back_units)
-            self.back.shipped_tons.add(t_back, back_tons)
-            self.back.sailings.add(t_back, 1.0)
-            if self.voyages is not None:
-                self.voyages.append(
-                    Voyage(
-                        name, group, self.back.id, cfg.cargo, t_back, env.now, back_units, back_tons, capacity, lf_back
-                    )
-                )
+        self._state(name, "weather_hold", t)
+        if not back:
+            return None
+        aboard = Aboard(back, back_units, back_tons, lf_back, t_back)
+        if A.try_reserve(back_units):  # room at home: land at once, in the space just taken
+            yield from self._land_back(name, group, aboard, at_berth=False, held=back_units)
+            return None
+        return aboard  # the home yard is full: lands at the next call, as the outbound load leaves
 
     def _count_deck(self, name: str, t_dep: float, deck_lots: list, line_units: float, capacity: float) -> None:
         deck = self.cfg.deck

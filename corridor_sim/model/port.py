@@ -416,20 +416,21 @@ class Terminal:
 
     # -- arrivals --------------------------------------------------------------------------------
     def receive_train(self, train: Train, key):
-        """Unload a train into the yard; blocks on a track while the yard is full.
+        """Unload a train into the yard: it waits outside the port while the yard is full, then
+        for a track, then is handled.
 
-        The track's utilization counts handling only; time held by a full yard is metered apart
-        (``blocked``), since it is a symptom of what is downstream, not a shortage of tracks.
+        Waiting for space is metered apart (``blocked``), since it is a symptom of what is
+        downstream, not a shortage of tracks; and it holds no track, so that the trains the port
+        sends on (empties, eastbound cargo) can still be formed and leave: a train holding a track
+        while it waits for space only those trains could free would never unload.
         """
-        yield from self.tracks.acquire()
         if self.space.free_units < train.units:
-            self.tracks.busy.change(-1)
             self.blocked.change(1)
             yield from self.space.reserve(train.units)
             self.blocked.change(-1)
-            self.tracks.busy.change(1)
         else:
             yield from self.space.reserve(train.units)
+        yield from self.tracks.acquire()
         yield self.env.timeout(self.cfg.rail_handling_h)
         self.tracks.release()
         for lot in train.lots:
@@ -448,14 +449,28 @@ class Terminal:
         self.ledger.enter(lot, self.env.now)
         self._enqueue(key, lot)
 
-    def land(self, lot: Lot):
-        """A lot unloaded from a ship: delivered here, or queued for an onward train."""
+    def try_reserve(self, units: float) -> bool:
+        """Yard space for ``units`` now, if it is free and nothing waits for it (else nothing)."""
+        return self.space.try_take(units)
+
+    def force_space(self, units: float) -> None:
+        """Yard space for cargo a ship must put ashore, beyond the capacity if need be."""
+        self.space.force(units)
+
+    def stays(self, lot: Lot) -> bool:
+        """Whether a lot landed here waits in the yard (for an onward train) rather than ends here."""
+        return lot.pos < len(lot.legs)
+
+    def land(self, lot: Lot, reserved: bool = False):
+        """A lot unloaded from a ship: delivered here, or queued for an onward train (in yard space
+        it reserves, or that the ship ``reserved`` for it)."""
         now = self.env.now
         lot.stamps.append((f"land:{self.port.id}", now))
         if lot.pos >= len(lot.legs):
             self.ledger.deliver(lot, now, self.port.id)
             return
-        yield from self.space.reserve(lot.units)
+        if not reserved:
+            yield from self.space.reserve(lot.units)
         key = lot.legs[lot.pos :]
         self._enqueue(key, lot)
         if key not in self._formers:

@@ -196,6 +196,20 @@ class Yard:
         if ev is not None:
             yield ev
 
+    def try_take(self, units: float) -> bool:
+        """Take space at once if it is free and no one is waiting for it; else take nothing."""
+        if self._waiting or self.free_units < units:
+            return False
+        self.free_units -= units
+        self.fill.change(units)
+        return True
+
+    def force(self, units: float) -> None:
+        """Take space even beyond the capacity (cargo a ship must put ashore): the yard is then
+        over-full, and nothing waiting enters until enough has left."""
+        self.free_units -= units
+        self.fill.change(units)
+
     def release(self, units: float) -> None:
         self.free_units += units
         self.fill.change(-units)
