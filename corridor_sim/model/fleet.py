@@ -372,22 +372,26 @@ class SeaLine:
             loaded = yield from load(name, group, cfg, capacity, t, aboard)
             aboard = yield from self._sail_and_land(name, group, rng, cfg, capacity, loaded)
 
-    def _land_all(self, T: Terminal, lots: list, held: float):
+    def _land_all(self, T: Terminal, lots: list, held: float, ashore: bool = False):
         """Land ``lots`` at ``T`` in the yard space ``held`` first: the space the ship's outgoing
         cargo has just left, handed over instead of freed (freed, it would go to the trains
         waiting for space, and a ship waiting at its berth for a yard that only it can empty would
-        never leave); then what is left of it is freed."""
+        never leave); then what is left of it is freed. Beyond it, a lot waits for space, unless
+        ``ashore``: return cargo landing at home into a full yard is put ashore all the same (the
+        yard is over-full until trains clear it) rather than hold the berth for ever."""
         for lot in lots:
             if not T.stays(lot):
                 yield from T.land(lot)
-                continue
-            if held >= lot.units - 1e-9:
+            elif held >= lot.units - 1e-9:
                 held -= lot.units
-            elif not T.try_reserve(lot.units):
-                # more comes off than went on, into a full yard: put ashore all the same (the yard
-                # is over-full until trains clear it) rather than hold the berth for ever
+                yield from T.land(lot, reserved=True)
+            elif ashore and not T.try_reserve(lot.units):
                 T.force_space(lot.units)
-            yield from T.land(lot, reserved=True)
+                yield from T.land(lot, reserved=True)
+            elif ashore:
+                yield from T.land(lot, reserved=True)
+            else:
+                yield from T.land(lot)
         if held > 1e-9:
             T.release_space(held)
 
@@ -400,7 +404,7 @@ class SeaLine:
             yield from A.berths.acquire()
             t = self._state(name, "waiting_berth", t)
         yield env.timeout((0.0 if at_berth else A.cfg.berth_fixed_h) + aboard.units / A.cfg.handling_units_per_h)
-        yield from self._land_all(A, aboard.lots, held)
+        yield from self._land_all(A, aboard.lots, held, ashore=True)
         if not at_berth:
             A.berths.release()
         self._state(name, "unloading", t)

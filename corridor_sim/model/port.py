@@ -416,21 +416,34 @@ class Terminal:
 
     # -- arrivals --------------------------------------------------------------------------------
     def receive_train(self, train: Train, key):
-        """Unload a train into the yard: it waits outside the port while the yard is full, then
-        for a track, then is handled.
+        """Unload a train into the yard; blocks while the yard is full.
 
-        Waiting for space is metered apart (``blocked``), since it is a symptom of what is
-        downstream, not a shortage of tracks; and it holds no track, so that the trains the port
-        sends on (empties, eastbound cargo) can still be formed and leave: a train holding a track
-        while it waits for space only those trains could free would never unload.
+        Time held by a full yard is metered apart (``blocked``), since it is a symptom of what is
+        downstream, not a shortage of tracks. Where it waits: on a port track (the track's
+        utilization counts handling only), unless the terminal also sends trains on
+        (``train_units``: cargo landed here leaves by rail, as empties and eastbound cargo do at a
+        Caspian port used both ways); then it waits outside the port and takes a track only once
+        there is room, because the trains formed here need the same tracks to leave, and a train
+        holding one while it waits for space that only they can free would wait for ever.
         """
-        if self.space.free_units < train.units:
-            self.blocked.change(1)
-            yield from self.space.reserve(train.units)
-            self.blocked.change(-1)
+        if self.cfg.train_units is not None:
+            if self.space.free_units < train.units:
+                self.blocked.change(1)
+                yield from self.space.reserve(train.units)
+                self.blocked.change(-1)
+            else:
+                yield from self.space.reserve(train.units)
+            yield from self.tracks.acquire()
         else:
-            yield from self.space.reserve(train.units)
-        yield from self.tracks.acquire()
+            yield from self.tracks.acquire()
+            if self.space.free_units < train.units:
+                self.tracks.busy.change(-1)
+                self.blocked.change(1)
+                yield from self.space.reserve(train.units)
+                self.blocked.change(-1)
+                self.tracks.busy.change(1)
+            else:
+                yield from self.space.reserve(train.units)
         yield self.env.timeout(self.cfg.rail_handling_h)
         self.tracks.release()
         for lot in train.lots:
