@@ -377,6 +377,11 @@ def appraise(
             "npv": "npv_musd",
             "bcr": "bcr",
         }
+        cap_mean = mean_ci(per_rep["cap"])["mean"]
+        if cap_mean is None or cap_mean <= MIN_GAIN_MT:
+            # no capacity to divide by: a cost per tonne from the few replications that drew a gain
+            # would rank a measure that adds nothing
+            per_rep["upt"] = []
         for k, col in names.items():
             st = mean_ci(per_rep[k])
             out[col], out[f"{col}_ci_low"], out[f"{col}_ci_high"] = st["mean"], st["ci_low"], st["ci_high"]
@@ -386,7 +391,7 @@ def appraise(
             notes.append("in service after the simulated years: nothing measured")
         elif added is not None and added <= MIN_GAIN_MT:
             notes.append("adds no measurable capacity: the binding resource is elsewhere in these years")
-        if added is not None and added > MIN_GAIN_MT and not np.isfinite(per_rep["upt"]).any():
+        if added is not None and added > MIN_GAIN_MT and not np.isfinite(np.asarray(per_rep["upt"], dtype=float)).any():
             notes.append("capacity added in too few replications for a cost per tonne")
         out["note"] = "; ".join(notes)
         rows.append(out)
