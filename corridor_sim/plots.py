@@ -179,7 +179,8 @@ def annual_tons(res) -> Figure:
     replicated = _replicated(res)
     col = "tons_delivered_mean" if replicated else "tons_delivered"
     a = res.annual.pivot_table(index="year", columns="flow", values=col, aggfunc="sum") / 1e6
-    a = a[[f.id for f in s.demand.flows if f.id in a.columns]]
+    # the corridor's flows against its goal (other traffic sharing it is not the corridor's tonnage)
+    a = a[[f.id for f in s.demand.flows if f.id in a.columns and f.corridor]]
     fig = _figure(11, 6.2)
     ax = fig.add_subplot()
     bottom = np.zeros(len(a))

@@ -802,7 +802,7 @@ def describe(s: Scenario) -> str:
         f"{len(s.ports)} ports, {len(s.sea_lines)} sea lines "
         f"({sum(v.count for l in s.sea_lines for v in l.vessels)} vessels)",
     ]
-    total = sum(f.tons_per_year for f in s.demand.flows) * s.demand.scale
+    total = sum(f.tons_per_year for f in s.demand.flows if f.corridor) * s.demand.scale
     case = f", demand case '{s.demand_case}'" if s.demand_cases else ""
     lines.append(f"  demand {total / 1e6:.3f} Mt/yr in {s.demand.base_year} (scale {s.demand.scale:g}{case}):")
     for f in s.demand.flows:
@@ -815,6 +815,8 @@ def describe(s: Scenario) -> str:
 
         routes = ", ".join(label(r) for r in f.routes)
         resp = "responds to tariff and time" if f.response is not None else "fixed"
+        if not f.corridor:
+            resp += ", other traffic (not in the corridor's total)"
         path = "".join(f", {y}: {v * s.demand.scale / 1e6:.3f} Mt" for y, v in sorted(f.tons_by_year.items()))
         after = " after the path" if f.tons_by_year else ""
         lines.append(
