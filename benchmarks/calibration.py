@@ -64,7 +64,8 @@ def measures(res, year: int) -> dict[str, float]:
     )
     a = res.annual[res.annual.year == year].set_index("flow")
     lots = res.lots[res.lots.year == year]
-    out = {"corridor total, Mt": a.tons_delivered.sum() / 1e6}
+    # the corridor's own flows (other traffic sharing its ships is not in the documented total)
+    out = {"corridor total, Mt": float(res.delivered_mt().loc[year])}
     for f in a.index:
         if a.loc[f, "cargo"] != "crude":
             out[f"{f}, Mt"] = a.loc[f, "tons_delivered"] / 1e6
