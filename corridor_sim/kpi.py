@@ -346,6 +346,33 @@ DEFINITIONS: tuple[Kpi, ...] = (
         T_INTERVAL,
         "capacity.csv, report",
     ),
+    Kpi(
+        "cost_usd_per_unit_mean",
+        "US$ per TEU, wagon or t",
+        "Door-to-door cost of the units a route delivered in the year: the charges on its legs "
+        "(`model/charges.py`: rail tariffs, border fees, port charges per call, sea freight, charges "
+        "outside the network, times the tariff factor, quoted when the consignment was booked) plus the "
+        "shippers' time at the flow's value of time; with its p95 over the units (`cost_usd_per_unit_p95`) "
+        "and the charges alone (`charges_usd_per_unit`). A **cost** figure: the tariff assumptions decide it.",
+        T_INTERVAL,
+        "routes.csv, report, cost_by_route.png",
+    ),
+    Kpi(
+        "co2e_kg_per_unit",
+        "kg CO2e per TEU, wagon or t",
+        "Emissions of the units a route delivered: each leg's tonne-km times its mode's factor "
+        "(rail by traction and grid, sea by ship type; well to wake); none while waiting.",
+        T_INTERVAL,
+        "routes.csv, report, co2_by_route.png",
+    ),
+    Kpi(
+        "co2e_kt",
+        "kt CO2e",
+        "The corridor's emissions in the year: its flows' delivered tonne-km times the factors, with the "
+        "empties they send back (`co2e_kg_per_t`: per tonne of the corridor's cargo delivered).",
+        T_INTERVAL,
+        "summary.json (total), totals.csv",
+    ),
 )
 
 

@@ -34,6 +34,10 @@ TOTAL_METRICS = [
     "entry_wait_days_mean",
     "corridor_days_mean",
     "transit_days_mean",
+    "charges_musd",
+    "cost_usd_per_t",
+    "co2e_kt",
+    "co2e_kg_per_t",
 ]
 FLOW_METRICS = [
     "tons_generated",
@@ -113,6 +117,7 @@ def _totals(res) -> pd.DataFrame:
     # the corridor's tonnage
     other = {f.id for f in res.scenario.demand.flows if not f.corridor} if hasattr(res, "scenario") else set()
     annual = res.annual[~res.annual.flow.isin(list(other))] if other else res.annual
+    money = _money_by_year(res, other)
     for year, g in annual.groupby("year"):
         w = g.tons_delivered
         rows.append(
@@ -127,9 +132,40 @@ def _totals(res) -> pd.DataFrame:
                 "entry_wait_days_mean": weighted("entry_wait_days_mean", g, w),
                 "corridor_days_mean": weighted("corridor_days_mean", g, w),
                 "transit_days_mean": weighted("transit_days_mean", g, w),
+                **money.get(int(year), _NO_MONEY),
             }
         )
     return pd.DataFrame(rows, columns=["year", *TOTAL_METRICS])
+
+
+_NO_MONEY = {"charges_musd": np.nan, "cost_usd_per_t": np.nan, "co2e_kt": np.nan, "co2e_kg_per_t": np.nan}
+
+
+def _money_by_year(res, other: set) -> dict[int, dict[str, float]]:
+    """Per year: the charges the corridor's flows paid (US$ m), their door-to-door cost per tonne
+    (charges + time), and their CO2e with their empties' (kt, and kg per tonne delivered); NaN
+    where nothing is priced or no emission factor is given (or a table predates them)."""
+    r = getattr(res, "routes", None)
+    if r is None or "charges_usd" not in getattr(r, "columns", ()):
+        return {}
+    r = r[~r.flow.isin(list(other))] if other else r
+    a = res.annual
+    empties = a.groupby("year").empty_co2e_kg.sum(min_count=1) if "empty_co2e_kg" in a else None
+    out = {}
+    for year, g in r.groupby("year"):
+        tons = float(g.tons_delivered.sum())
+        charges = float(g.charges_usd.sum(min_count=len(g)))  # NaN if any route is unpriced
+        cost = charges + float(g.time_cost_usd.sum())
+        co2 = float(g.co2e_kg.sum(min_count=len(g)))
+        if empties is not None and int(year) in empties.index and empties.loc[year] == empties.loc[year]:
+            co2 += float(empties.loc[year])
+        out[int(year)] = {
+            "charges_musd": charges / 1e6,
+            "cost_usd_per_t": cost / tons if tons > 0 else np.nan,
+            "co2e_kt": co2 / 1e6,
+            "co2e_kg_per_t": co2 / tons if tons > 0 else np.nan,
+        }
+    return out
 
 
 def binding_vote(runs: list, year: int, threshold: float) -> dict:
