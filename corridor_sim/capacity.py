@@ -299,8 +299,7 @@ def _saturated(
 def _class_wheres(s: Scenario, cargo: str) -> set[str]:
     """The links, lines and ports on the routes of a cargo class (resources' ``where``)."""
     links = {(l.from_node, l.to_node): l.id for l in s.rail_links}
-    lines = {(x.from_port, x.to_port, c): x for x in s.sea_lines for c in x.cargoes}
-    lines.update({(x.to_port, x.from_port, x.cargo): x for x in s.sea_lines if x.return_leg})
+    lines = s.sea_legs()
     sinks = {p.id for p in s.ports for t in p.terminals if t.cargo == cargo and t.onward_by_sea is not None}
     out: set[str] = set()
     for f in s.demand.flows:

@@ -357,7 +357,10 @@ def check_references(s: Scenario) -> list[Problem]:
                 )
             sea_pairs.add((line.from_port, line.to_port, cargo))
     # a line with a return leg also carries its cargo to -> from (routes may run that way)
-    sea_pairs |= {(line.to_port, line.from_port, line.cargo) for line in s.sea_lines if line.return_leg}
+    for (a, b, cargo), line in s.sea_legs().items():
+        if (a, b) == (line.to_port, line.from_port) and (a, b, cargo) in sea_pairs:
+            add(f"sea_lines.{line.id}.return_leg", f"'{cargo}' from '{a}' to '{b}' already has a line of its own")
+    sea_pairs |= set(s.sea_legs())
     probs.extend(_check_fleets(s))
     for (pid, cargo), term in terminals.items():
         big = max_vessel.get((pid, cargo), 0.0)

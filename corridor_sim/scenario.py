@@ -714,6 +714,13 @@ class Scenario(_Frozen):
     def flow(self, flow_id: str) -> Flow:
         return next(f for f in self.demand.flows if f.id == flow_id)
 
+    def sea_legs(self) -> dict[tuple[str, str, str], SeaLine]:
+        """Every way a route can cross the sea: (from port, to port, cargo) -> the line that
+        carries it (a line's own cargo and its deck's, and its way back if it has a return leg)."""
+        out = {(l.from_port, l.to_port, c): l for l in self.sea_lines for c in l.cargoes}
+        out.update({(l.to_port, l.from_port, l.cargo): l for l in self.sea_lines if l.return_leg})
+        return out
+
     def added_vessels(self, line_id: str, group_id: str, count: int) -> dict[str, int]:
         """The overrides that put ``count`` vessels in a group: its count, and its pool's total if
         it is pooled (a vessel added, not moved from another line)."""

@@ -100,9 +100,7 @@ def route_charge(s: Scenario, flow: Flow, route: Route) -> RouteCharge:
         return math.nan if kg_per_t_km is None else kg_per_t_km * km * t_unit
 
     links = {(l.from_node, l.to_node): l for l in s.rail_links}
-    lines = {(l.from_port, l.to_port, c): l for l in s.sea_lines for c in l.cargoes}
-    # the way back of lines with a return leg: the same freight and distance, the ports swapped
-    lines.update({(l.to_port, l.from_port, l.cargo): l for l in s.sea_lines if l.return_leg})
+    lines = s.sea_legs()  # a line's way back: the same freight and distance, the ports swapped
     terminals = {(p.id, t.cargo): t for p in s.ports for t in p.terminals}
     parts: list[ChargePart] = []
     priced = False
