@@ -659,11 +659,14 @@ def cost_by_route(res, year: int | None = None) -> Figure:
             p95 = row.cost_usd_per_unit_p95
             if np.isfinite(p95):
                 ax.plot([p95], [y], marker="D", color="black", ms=5, mfc="white", ls="none")
-            tip = max(end, p95 if np.isfinite(p95) else 0.0)
+            # the label starts right of everything drawn on the row: bar, CI whisker, p95 marker
+            high = row.time_cost_usd_per_unit_ci_high if reps else np.nan
+            whisker = left + high if np.isfinite(high) else end
+            tip = max(end, whisker, p95 if np.isfinite(p95) else 0.0)
             ax.annotate(
                 f"{end:,.0f} (p95 {p95:,.0f})" if np.isfinite(p95) else f"{end:,.0f}",
                 (tip, y),
-                xytext=(6, 0),
+                xytext=(8, 0),
                 textcoords="offset points",
                 va="center",
                 fontsize=8,
