@@ -1067,11 +1067,11 @@ def plan(
             ["measure", "in service", "capex US$ m"],
         )
     if not quiet and len(p.rejected):
-        _table(
-            p.rejected.assign(candidate=[_short(c, 26) for c in p.rejected.candidate]),
-            "rejected candidates",
-            ["candidate", "reason"],
-        )
+        import textwrap
+
+        click.echo("rejected candidates:")
+        for r in p.rejected.itertuples():
+            click.echo(textwrap.fill(f"{r.candidate}: {r.reason}", 100, initial_indent="  ", subsequent_indent="    "))
     cap = p.capacity_mt
     verdict = "reaches" if p.reached else "does NOT reach"
     click.echo(
@@ -1080,8 +1080,9 @@ def plan(
         f"{p.share_at_goal:.0%} of {replications} fresh replications; capex US${p.capex_musd:,.0f} m "
         f"(present value US${p.pv_cost_musd:,.0f} m with running costs)"
     )
+    extra = ", frontier.csv, frontier.png" if front is not None else ""
     click.echo(
-        f"plan written to {out}/ (plan.yaml, plan.json, steps.csv, rejected.csv, plan_capacity.csv); "
+        f"plan written to {out}/ (plan.yaml, plan.json, steps.csv, rejected.csv, plan_capacity.csv{extra}); "
         f"{p.simulated_years} simulated years, {p.wall_s:.0f} s"
     )
 
