@@ -5,9 +5,13 @@ there is min_fill_share of today's capacity (capacity x draft load factor) or ma
 has passed; it claims that cargo, berths, loads, waits for the port to open, sails, waits off the
 far port while it is closed, berths, unloads into the yard there (waiting at the berth while the
 yard is full), and returns. The return leg sails empty (its handling is in berth_fixed_h), unless
-the line has a ``return_leg``: then, still at the far berth, the vessel loads what waits there for
-the way back (eastbound cargo, empties; ``ReturnLeg`` is that queue's key and the routes' leg),
-without waiting for more, and unloads it at the home port before it waits for its next cargo.
+the line has a ``return_leg``: then, at the far berth, the vessel claims what waits there for the
+way back (eastbound cargo, empties; ``ReturnLeg`` is that queue's key and the routes' leg), without
+waiting for more, hands its yard space to the cargo it unloads, and takes it home: landed on
+arrival if the home yard has room, else at its next call, into the space its outgoing load leaves
+(``Aboard``). Yard space passes from cargo leaving to cargo arriving at the same berth, never
+through the queue of trains waiting for space: a ship that waited at its berth for space only it
+could free would never leave.
 
 A line with a shared ``deck`` (trucks on the rail ferries) loads two classes on one deck: a unit of
 the line's cargo takes 1/capacity_units of it, a deck unit 1/full_deck_units; ``deck_plan`` splits
