@@ -225,8 +225,8 @@ def rule_of_half_usd(with_: dict[str, tuple[float, float]], without_: dict[str, 
     per tonne, T = tonnes (0 = without, 1 = with). Flows with no tonnes on one side count by the
     other side's cost (no saving on them: rule of a half needs a cost on both sides).
 
-    >>> rule_of_half_usd({"f": (120.0, 120.0 * 90)}, {"f": (100.0, 100.0 * 100)})
-    2200.0
+    >>> rule_of_half_usd({"f": (120.0, 120.0 * 90)}, {"f": (100.0, 100.0 * 100)})  # 1/2 x 10 x 220
+    1100.0
     """
     out = 0.0
     for f in set(with_) | set(without_):
@@ -241,7 +241,7 @@ def present_value(flows_by_year: dict[int, float], rate_pct: float, base_year: i
     """Sum of amounts by year discounted to 1 January of ``base_year`` (amounts at mid-year).
 
     >>> round(present_value({2024: 100.0, 2025: 100.0}, 10.0, 2024), 2)
-    182.09
+    182.02
     """
     r = rate_pct / 100.0
     return float(sum(v / (1.0 + r) ** (y - base_year + 0.5) for y, v in flows_by_year.items()))
