@@ -287,6 +287,11 @@ def appraise(
             f"scenario '{scenario.name}' has no timeline entry with capex_musd: nothing to appraise "
             "(add capex_musd and opex_musd_per_year to the measures' timeline entries)"
         )
+    if all(first_full_year(m.date) > scenario.end_year for m in ms):
+        raise ValueError(
+            f"no costed measure of '{scenario.name}' is in force for a whole year by {scenario.end_year} "
+            f"(first full years: {', '.join(f'{m.id} {first_full_year(m.date)}' for m in ms)}): simulate more years"
+        )
     costs = scenario.costs
     rate = discount_rate_pct if discount_rate_pct is not None else (costs.discount_rate_pct if costs else 6.0)
     carbon = costs.carbon_price_usd_per_t if costs else 0.0
@@ -396,6 +401,9 @@ def appraise(
         out["note"] = "; ".join(notes)
         rows.append(out)
     table = pd.DataFrame(rows, columns=list(APPRAISAL_COLUMNS))
+    # a statistic with nothing to measure is NaN (mean_ci gives None), so the columns stay numeric
+    numeric = [c for c in APPRAISAL_COLUMNS if c not in ("measure", "description", "date", "years_counted", "note")]
+    table[numeric] = table[numeric].apply(pd.to_numeric, errors="coerce").astype(float)
     # the ranking a minister reads: capital per tonne of capacity added, cheapest first
     table = table.sort_values("usd_per_t_capacity", na_position="last", kind="stable").reset_index(drop=True)
     worker_cpu = time.process_time() - cpu0

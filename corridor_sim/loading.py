@@ -993,6 +993,8 @@ def load_candidates(path: str | Path, scenario: Scenario) -> list[Candidate]:
     set/scale paths name fields of it and the result validates (ScenarioError naming the file,
     the candidate's field and its line otherwise)."""
     src = str(path)
+    if not Path(path).is_file():
+        raise ScenarioError(src, [], header=f"{src}: no such candidates file")
     raw, tree = read_yaml(Path(path), src)
     chain: Chain = [(Path(path), tree)]
     try:
