@@ -445,6 +445,20 @@ class Observed(_Frozen):
     source: str
 
 
+# What a timeline entry or a candidate measure changes, as dotted paths (as --set takes them)
+SetChanges = Annotated[dict[str, Any], Field(default_factory=dict, description="dotted.path: new value")]
+ScaleChanges = Annotated[
+    dict[str, Annotated[Finite, Field(ge=0, le=1_000)]],
+    Field(default_factory=dict, description="dotted.path: factor to multiply by"),
+]
+
+
+def _changes_something(change, what: str):
+    if not change.set and not change.scale:
+        raise ValueError(f"{what} needs 'set' or 'scale' (or both)")
+    return change
+
+
 class Intervention(_Frozen):
     """A dated change to the scenario, applied inside the running simulation."""
 
@@ -452,10 +466,8 @@ class Intervention(_Frozen):
     date: dt.date = Field(description="When it takes effect (00:00), YYYY-MM-DD")
     description: str
     source: str = Field(description="Where the date and figures come from, or 'assumption: why'")
-    set: dict[str, Any] = Field(default_factory=dict, description="dotted.path: new value")
-    scale: dict[str, Annotated[Finite, Field(ge=0, le=1_000)]] = Field(
-        default_factory=dict, description="dotted.path: factor to multiply by"
-    )
+    set: SetChanges
+    scale: ScaleChanges
     capex_musd: MusD | None = Field(
         None, description="What building the measure costs, US$ million (spent at its date; the source says where from)"
     )
@@ -463,9 +475,7 @@ class Intervention(_Frozen):
 
     @model_validator(mode="after")
     def _changes_something(self):
-        if not self.set and not self.scale:
-            raise ValueError("an intervention needs 'set' or 'scale' (or both)")
-        return self
+        return _changes_something(self, "an intervention")
 
 
 class Candidate(_Frozen):
@@ -481,10 +491,8 @@ class Candidate(_Frozen):
     lead_time_years: Annotated[float, Field(ge=0, le=30, allow_inf_nan=False)] = Field(
         description="Years from the start of works to service"
     )
-    set: dict[str, Any] = Field(default_factory=dict, description="dotted.path: new value")
-    scale: dict[str, Annotated[Finite, Field(ge=0, le=1_000)]] = Field(
-        default_factory=dict, description="dotted.path: factor to multiply by"
-    )
+    set: SetChanges
+    scale: ScaleChanges
 
     @property
     def earliest_service(self) -> dt.date:
@@ -506,9 +514,7 @@ class Candidate(_Frozen):
 
     @model_validator(mode="after")
     def _changes_something(self):
-        if not self.set and not self.scale:
-            raise ValueError("a candidate needs 'set' or 'scale' (or both)")
-        return self
+        return _changes_something(self, "a candidate")
 
 
 class CandidateSet(_Frozen):

@@ -5,25 +5,13 @@ only when there is a cost to show."""
 import numpy as np
 import pandas as pd
 import pytest
+from test_plots import _texts  # every text a figure draws
 
 from corridor_sim import plots
 from corridor_sim.appraisal import APPRAISAL_COLUMNS, FRONTIER_COLUMNS
 from corridor_sim.kpi import route_costs
 from corridor_sim.model.charges import route_charge
 from corridor_sim.replicated import Replicated
-
-
-def _texts(fig) -> str:
-    out = [t.get_text() for t in fig.texts]
-    if fig._suptitle is not None:
-        out.append(fig._suptitle.get_text())
-    for ax in fig.axes:
-        out += [ax.get_title(loc=l) for l in ("left", "center", "right")]
-        out += [t.get_text() for t in ax.texts + ax.get_yticklabels() + ax.get_xticklabels()]
-        out += [ax.get_xlabel(), ax.get_ylabel()]
-        if ax.get_legend():
-            out += [t.get_text() for t in ax.get_legend().get_texts()]
-    return "\n".join(out)
 
 
 def _legend_labels(fig) -> list[str]:

@@ -304,10 +304,14 @@ class Model:
         self.live = new
         # any leg's charge or the tariff factor may have changed: what is booked from now on pays
         # the new charges, and route choice re-plans on them
+        repriced = False
         for f in new.demand.flows:
-            self.flows[f.id].charges = flow_charges(new, f)
+            state = self.flows[f.id]
+            charges = flow_charges(new, f)
+            repriced |= charges != state.charges
+            state.charges = charges
         self._empties_charge = self._empty_charges(new)
-        if old.demand != new.demand or any(self.flows[f.id].charges != flow_charges(old, f) for f in new.demand.flows):
+        if old.demand != new.demand or repriced:
             year = self.cal.year_of(max(self.env.now, 0.0))
             self._replan(year - 1, self.env.now, year, new_year=False)
 

@@ -168,6 +168,13 @@ class VesselGroupState:
     built: int = 0
 
 
+def _sail(lots: list, stage: str, t_h: float) -> None:
+    """Lots leave on a crossing: stamped, and on to their next leg."""
+    for lot in lots:
+        lot.stamps.append((stage, t_h))
+        lot.pos += 1
+
+
 class ReturnLeg:
     """The way back of a line with ``return_leg``: a leg of routes that run to -> from, whose
     cargo waits at the line's far terminal (``origin`` here) for the line's vessels to take it
@@ -384,18 +391,14 @@ class SeaLine:
         ``ashore``: return cargo landing at home into a full yard is put ashore all the same (the
         yard is over-full until trains clear it) rather than hold the berth for ever."""
         for lot in lots:
-            if not T.stays(lot):
-                yield from T.land(lot)
-            elif held >= lot.units - 1e-9:
+            if not T.stays(lot) or (held < lot.units - 1e-9 and not ashore):
+                yield from T.land(lot)  # delivered here, or waits for yard space like any cargo
+                continue
+            if held >= lot.units - 1e-9:
                 held -= lot.units
-                yield from T.land(lot, reserved=True)
-            elif ashore and not T.try_reserve(lot.units):
+            elif not T.try_reserve(lot.units):
                 T.force_space(lot.units)
-                yield from T.land(lot, reserved=True)
-            elif ashore:
-                yield from T.land(lot, reserved=True)
-            else:
-                yield from T.land(lot)
+            yield from T.land(lot, reserved=True)
         if held > 1e-9:
             T.release_space(held)
 
@@ -542,12 +545,8 @@ class SeaLine:
         t = self._state(name, "weather_hold", t)
         A.berths.release()
         t_dep = env.now
-        for lot in cargo:
-            lot.stamps.append((f"sail:{self.id}", t_dep))
-            lot.pos += 1
-        for lot in deck_lots:
-            lot.stamps.append((f"sail:{self.id}", t_dep))
-            lot.pos += 1
+        _sail(cargo, f"sail:{self.id}", t_dep)
+        _sail(deck_lots, f"sail:{self.id}", t_dep)
         yield env.timeout(gamma_mean_cv(rng, cfg.crossing_h, cfg.crossing_cv))
         t = self._state(name, "sailing", t)
         yield from pb.wait_open()
@@ -591,9 +590,7 @@ class SeaLine:
         t = self._state(name, "weather_hold", t)
         B.berths.release()
         t_back = env.now
-        for lot in back:
-            lot.stamps.append((f"sail:{self.id}:return", t_back))
-            lot.pos += 1
+        _sail(back, f"sail:{self.id}:return", t_back)
         yield env.timeout(gamma_mean_cv(rng, cfg.crossing_h, cfg.crossing_cv))
         t = self._state(name, "returning", t)
         yield from pa.wait_open()
