@@ -17,6 +17,7 @@ import pandas as pd
 
 import corridor_sim as cs
 from corridor_sim.calendar import Calendar
+from corridor_sim.scenario.schema import trend_tons
 from corridor_sim.stats import mean_ci
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -127,7 +128,7 @@ def main() -> None:
         for f in scn.demand.flows:
             if f.cargo != "crude":  # crude's row is "crude to BTC" (its 2025 level is a rate, paused 6 weeks)
                 doc[f"{f.id}, Mt"] = (
-                    cs.scenario.trend_tons(f, scn.demand.base_year, year) / 1e6,
+                    trend_tons(f, scn.demand.base_year, year) / 1e6,
                     "derived split (seeds/SOURCES.md)",
                 )
         print(f"### {year}\n")

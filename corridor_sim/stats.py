@@ -17,12 +17,21 @@ bisection), so the package needs no scipy for it.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 LEVEL = 0.95
+
+
+def rows(df: pd.DataFrame) -> Iterator[Any]:
+    """``df.itertuples()`` with each row typed Any: pandas-stubs types every field of a row as any
+    pandas scalar (a date, a string, NA ...) whatever its column holds, so ``int(row.year)`` would
+    not type-check."""
+    return df.itertuples()
 
 
 # ----------------------------------------------------------------------------------------------

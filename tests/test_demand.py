@@ -250,7 +250,7 @@ def test_demand_cases_change_growth_and_name(base_path):
     central, low, high = (cs.load_scenario(base_path, demand_case=c) for c in ("central", "low", "high"))
     assert central.name == "base" and low.name == "base_low" and high.name == "base_high"
     assert (low.demand_case, high.demand_case) == ("low", "high")
-    from corridor_sim.scenario import trend_tons
+    from corridor_sim.scenario.schema import trend_tons
 
     level = lambda s, f, y: trend_tons(s.flow(f), s.demand.base_year, y)
     for f in ("containers_cn_az", "wagons_kz_export"):
@@ -307,7 +307,7 @@ def test_run_and_compare_take_a_demand_case(tmp_path, base_path):
     assert list(table.index) == ["base", "base_low", "base_high"]
     assert (tmp_path / "fan" / "compare_tons.png").stat().st_size > 10_000
     # the report keeps one case, and says which
-    from corridor_sim.report import build_report
+    from corridor_sim.present.report import build_report
 
     page = build_report([tmp_path / "fan"], demand_case="high")
     assert "base_high</h3>" in page and "base_low</h3>" not in page and "Demand case <b>high</b>" in page
@@ -390,7 +390,7 @@ def test_base_marks_the_demand_levers_uncertain(base_path):
 
 
 def test_sensitivity_moves_shared_paths_together():
-    from corridor_sim.analysis import sensitivity
+    from corridor_sim.analyses.sensitivity import sensitivity
 
     d = _rail(1, None, 365 * 200.0)
     d["demand"]["flows"].append(copy.deepcopy(d["demand"]["flows"][0]) | {"id": "g"})
@@ -404,7 +404,8 @@ def test_sensitivity_moves_shared_paths_together():
         },
         {"path": "rail_links.o_d.crossing.dwell_mean_h", "low": 10, "high": 40, "source": "test"},
     ]
-    ranking, runs = sensitivity(build(d), trajectories=2, levels=4, workers=1)
+    result = sensitivity(build(d), trajectories=2, levels=4, workers=1)
+    ranking, runs = result.ranking, result.runs
     assert (runs["demand.flows.f.tons_per_year"] == runs["demand.flows.g.tons_per_year"]).all()
     assert set(ranking.parameter) == {
         "demand.flows.f.tons_per_year (and 1 more)",

@@ -9,7 +9,7 @@ import matplotlib.image as mpimg
 import numpy as np
 import pytest
 
-from corridor_sim import plots
+from corridor_sim.present import plots
 
 PNG_NAMES = {
     "annual_tons",
@@ -140,7 +140,7 @@ def test_importing_plots_leaves_the_backend_alone():
     code = textwrap.dedent("""
         import matplotlib
         matplotlib.use("svg")
-        import corridor_sim.plots
+        import corridor_sim.present.plots
         assert matplotlib.get_backend().lower() == "svg", matplotlib.get_backend()
     """)
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
@@ -150,7 +150,7 @@ def test_importing_plots_leaves_the_backend_alone():
 MAP_SCRIPT = textwrap.dedent("""
     import hashlib, io, sys
     import corridor_sim as cs
-    from corridor_sim import plots
+    from corridor_sim.present import plots
     res = cs.run(cs.load_scenario(sys.argv[1], years=(2024, 2024)), seed=1)
     buf = io.BytesIO()
     plots.corridor_map(res, 2024).savefig(buf, format="png", dpi=60, metadata={"Software": None})

@@ -22,7 +22,7 @@ import numpy as np
 import simpy
 
 from ..rng import gamma_mean_cv
-from ..scenario import Terminal as TerminalCfg
+from ..scenario.schema import Terminal as TerminalCfg
 from .cargo import Ledger, Lot, Train
 from .meters import NAN, Meter, ResourceKind, ResourceYear, Tally, year_rows
 from .servers import MonitoredResource, Yard
@@ -79,6 +79,9 @@ def _bin_series(meter: Meter, port: str, cargo: str, metric: str, scale=None) ->
 
 
 class Port:
+    """A port's weather and its terminals: storms close it (no ship leaves or berths), processes
+    wait for it to open, and the time it was closed is measured."""
+
     def __init__(
         self, env: simpy.Environment, port_id: str, bounds: list[float], weather, closures: list, bins: list[float]
     ):
@@ -129,6 +132,16 @@ class Port:
 
 
 class Terminal:
+    """One cargo class's terminal at a port: berths (shared with other calls in one FIFO line),
+    rail tracks, a finite yard that blocks when full, and the queues of cargo by where it goes next.
+
+    Trains unload only when the yard has room for all of them (``receive_train``), ships load from
+    and unload into the yard at a berth, onward trains form here from cargo with the same rest of
+    its route, and at a sink port (``onward_by_sea``) ships call to take the cargo away (module
+    docstring). ``reconfigure`` takes a timeline's new berths, rates and yard; ``server_rows``,
+    ``yard_rows`` and ``level_series`` are its rows of the run's tables.
+    """
+
     def __init__(
         self,
         env: simpy.Environment,

@@ -14,7 +14,7 @@ from typing import NamedTuple
 import simpy
 
 from ..rng import gamma_mean_cv, lognormal_mean_cv
-from ..scenario import RailLink as RailLinkCfg
+from ..scenario.schema import RailLink as RailLinkCfg
 from .cargo import Ledger, Train
 from .meters import NAN, Counter, ResourceKind, ResourceYear, year_rows
 from .paths import RailPaths, Slot
