@@ -9,7 +9,10 @@ import matplotlib.image as mpimg
 import numpy as np
 import pytest
 
+import corridor_sim as cs
 from corridor_sim.present import plots
+
+from factories import build, flow, link, node, scenario
 
 PNG_NAMES = {
     "annual_tons",
@@ -169,3 +172,25 @@ def test_the_map_is_the_same_in_two_processes(base_path):
         assert p.returncode == 0, p.stderr
         digests.add(p.stdout.strip())
     assert len(digests) == 1
+
+
+def test_the_sea_under_the_map_is_the_scenarios(base_results):
+    """The map draws the areas of the scenario's ``map`` section (base.yaml outlines the Caspian),
+    and a scenario without one draws its network alone: no sea is drawn from library code."""
+    fig = plots.corridor_map(base_results)
+    area = base_results.scenario.map.areas[0]
+    assert area.label in _texts(fig) and len(area.outline_deg) > 20
+    ax = fig.axes[0]
+    assert ax.get_xlim()[0] <= min(x for x, _ in area.outline_deg)  # the sea is in the frame
+    tiny = cs.run(
+        build(
+            scenario([node("o"), node("p", 41.0, 52.0)], [flow("f", ["o", "p"], 5000.0, 50.0)], [link("o_p", "o", "p")])
+        )
+    )
+    assert tiny.scenario.map is None and "Caspian" not in _texts(plots.corridor_map(tiny))
+
+
+def test_the_summary_says_what_its_tonnes_count_as_the_scenario_states_it(base_results):
+    assert base_results.summary()["scope"] == base_results.scenario.output.summary_scope
+    d = scenario([node("o"), node("p")], [flow("f", ["o", "p"], 5000.0, 50.0)], [link("o_p", "o", "p")])
+    assert cs.run(build(d)).summary()["scope"] == "the corridor's own flows: f"

@@ -272,6 +272,15 @@ def goal_reach(runs: list, goal_mt: float, mean_delivered: pd.Series) -> dict:
     }
 
 
+def scope(scenario: Scenario) -> str:
+    """What the corridor's tonnes count: as the scenario states it (``output.summary_scope``, the
+    series they compare with), else its own flows (other traffic sharing it is not its tonnage)."""
+    stated = scenario.output.summary_scope
+    if stated is not None:
+        return stated
+    return "the corridor's own flows: " + ", ".join(f.id for f in scenario.demand.flows if f.corridor)
+
+
 def summarize(runs: list, scenario: Scenario, seed: int, failed: list[dict] | None = None) -> dict:
     """The summary.json of a run (a batch of one) or of replications of one scenario."""
     n = len(runs)
@@ -289,7 +298,7 @@ def summarize(runs: list, scenario: Scenario, seed: int, failed: list[dict] | No
         "goal_mt_per_year": scenario.goal_mt_per_year,
         "bottleneck_threshold": scenario.output.bottleneck_threshold,
         "days": DAYS,
-        "scope": "corridor cargo as in the KZ Ministry of Transport TITR series (oil to BTC included)",
+        "scope": scope(scenario),
         "statistics": (
             "mean, sd and 95% t confidence interval over replications (route shares: on the logit "
             "scale, inside [0, 1]; docs/kpis.md)"

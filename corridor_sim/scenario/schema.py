@@ -645,6 +645,34 @@ class Output(_Frozen):
     ports_to_plot: list[Id] | None = Field(
         None, description="Ports whose yard fill and queues are plotted, in this order (default: every port)"
     )
+    summary_scope: str | None = Field(
+        None,
+        description="What the corridor's tonnes count, as summary.json states it (the published series they "
+        "compare with); default: the corridor's own flows, by id",
+    )
+
+
+Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
+
+
+class MapArea(_Frozen):
+    """An area drawn under the corridor map (a sea, a lake), from its own outline: the map uses no
+    tiles or downloads, so what it shows of the land and the sea is data of the scenario."""
+
+    id: Id
+    label: Label = Field(description="What the map writes on it (a line break as \\n)")
+    label_at_deg: tuple[Lon, Lat] = Field(description="Where the label goes: longitude, latitude")
+    outline_deg: list[tuple[Lon, Lat]] = Field(
+        min_length=3, max_length=10_000, description="The outline as longitude, latitude points, in order"
+    )
+    source: str
+
+
+class Map(_Frozen):
+    """What the corridor map draws besides the network."""
+
+    areas: list[MapArea] = Field(default_factory=list, description="Areas drawn under the network (seas, lakes)")
 
 
 class Scenario(_Frozen):
@@ -695,6 +723,9 @@ class Scenario(_Frozen):
         default_factory=list, description="Parameters with ranges, for `corridor-sim sensitivity`"
     )
     output: Output = Field(default_factory=Output)
+    map: Map | None = Field(
+        None, description="What the corridor map draws besides the network (none: the network alone)"
+    )
     overrides: dict[str, Any] = Field(
         default_factory=dict,
         description="The --set overrides this scenario was loaded with (path: value), recorded by "
@@ -786,11 +817,15 @@ class Scenario(_Frozen):
     def digest(self) -> str:
         """SHA-256 of the resolved scenario, to tell results of different inputs apart.
 
-        Shared decks, fleet pools and the file name left at their defaults are left out, so a
-        scenario written before they existed keeps its hash (and its cached results stay valid)."""
+        Shared decks, fleet pools, the file name, the map and the summary's scope left at their
+        defaults are left out, so a scenario written before they existed keeps its hash (and its
+        cached results stay valid)."""
         d = self.to_dict()
-        if d["file_name"] is None:
-            del d["file_name"]
+        for key in ("file_name", "map"):
+            if d[key] is None:
+                del d[key]
+        if d["output"]["summary_scope"] is None:
+            del d["output"]["summary_scope"]
         if not d["fleets"]:
             del d["fleets"]
         for line in d["sea_lines"]:

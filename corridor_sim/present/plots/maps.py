@@ -1,6 +1,6 @@
 """The corridor map: the corridor in real coordinates (nodes at their latitude and longitude, no
 tiles or internet), legs as wide as the tonnes they carry and coloured by utilization, routes
-closed that year dotted."""
+closed that year dotted; the sea and other areas from the scenario's ``map`` section."""
 
 from __future__ import annotations
 
@@ -15,57 +15,28 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from ...run.results import Results
+from ...scenario.schema import Scenario
 from ..palette import CLOSED_COLOR
 from .common import about, new_figure, set_title
 
-# A coarse outline of the Caspian Sea (lon, lat), traced by hand from a public map at ~50 km
-# resolution: enough to place the ports and the crossing, drawn without tiles or downloads.
-CASPIAN_OUTLINE = [
-    (47.5, 43.0),
-    (48.3, 42.05),
-    (49.1, 41.2),
-    (49.6, 40.6),
-    (50.4, 40.45),
-    (49.9, 40.3),
-    (49.4, 39.95),
-    (48.95, 39.2),
-    (48.85, 38.45),
-    (49.0, 37.9),
-    (49.5, 37.45),
-    (50.3, 37.1),
-    (51.5, 36.75),
-    (52.6, 36.75),
-    (53.9, 36.9),
-    (53.95, 37.6),
-    (53.85, 38.5),
-    (53.1, 39.4),
-    (53.0, 40.0),
-    (52.75, 40.6),
-    (53.3, 41.0),
-    (54.4, 41.1),
-    (54.2, 41.8),
-    (53.3, 41.9),
-    (52.8, 42.4),
-    (52.3, 42.9),
-    (51.66, 43.18),
-    (51.2, 43.6),
-    (50.8, 44.1),
-    (50.3, 44.6),
-    (50.5, 45.0),
-    (51.3, 45.3),
-    (52.3, 45.5),
-    (53.1, 46.3),
-    (52.6, 46.8),
-    (51.9, 47.1),
-    (51.0, 46.9),
-    (49.9, 46.6),
-    (49.0, 46.3),
-    (48.0, 45.9),
-    (47.4, 45.4),
-    (47.2, 44.7),
-    (47.5, 43.9),
-    (47.5, 43.0),
-]
+# the colours of water under the network (styling, not data: the outlines are the scenario's)
+WATER_FILL, WATER_EDGE, WATER_LABEL = "#d6e9f8", "#8db8dc", "#4a7fb0"
+
+
+def _draw_areas(ax, s: Scenario) -> tuple[list[float], list[float]]:
+    """The scenario's map areas under the network (its ``map`` section); every point drawn, so
+    that the axes take them in."""
+    xs_all: list[float] = []
+    ys_all: list[float] = []
+    for area in s.map.areas if s.map is not None else []:
+        xs, ys = zip(*area.outline_deg)
+        ax.fill(xs, ys, color=WATER_FILL, zorder=0)
+        ax.plot(xs, ys, color=WATER_EDGE, lw=0.8, zorder=0)
+        lon, lat = area.label_at_deg
+        ax.text(lon, lat, area.label, ha="center", fontsize=8, color=WATER_LABEL, style="italic")
+        xs_all += xs
+        ys_all += ys
+    return xs_all, ys_all
 
 
 def _open_links(res, year: int) -> tuple[set, set]:
@@ -196,10 +167,7 @@ def corridor_map(res: Results, year: int | None = None) -> Figure:
 
     fig = new_figure(14, 6.8)
     ax = fig.add_subplot()
-    xs, ys = zip(*CASPIAN_OUTLINE)
-    ax.fill(xs, ys, color="#d6e9f8", zorder=0)
-    ax.plot(xs, ys, color="#8db8dc", lw=0.8, zorder=0)
-    ax.text(51.6, 37.9, "Caspian Sea\n(outline approximate)", ha="center", fontsize=8, color="#4a7fb0", style="italic")
+    xs, ys = _draw_areas(ax, s)
     for l in sorted(s.rail_links, key=lambda x: x.id):
         a, b = nodes[l.from_node], nodes[l.to_node]
         tons = float(lk.loc[l.id, "tons"]) if l.id in lk.index else 0.0
@@ -243,8 +211,8 @@ def corridor_map(res: Results, year: int | None = None) -> Figure:
         )
     lon = [n.lon_deg for n in s.nodes]
     lat = [n.lat_deg for n in s.nodes]
-    ax.set_xlim(min(min(lon), min(xs)) - 1.2, max(max(lon), max(xs)) + 1.6)
-    ax.set_ylim(min(min(lat), min(ys)) - 0.8, max(max(lat), max(ys)) + 0.8)
+    ax.set_xlim(min(lon + xs) - 1.2, max(lon + xs) + 1.6)
+    ax.set_ylim(min(lat + ys) - 0.8, max(lat + ys) + 0.8)
     ax.set_aspect(1 / np.cos(np.radians(np.mean(lat))))
     ax.set_xlabel("longitude, °E")
     ax.set_ylabel("latitude, °N")
