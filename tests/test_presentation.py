@@ -243,3 +243,22 @@ def test_the_explorer_runs_a_what_if_and_says_what_binds(base_path):
     assert "<b>" in more._repr_html_()
     ui = explorer(base_path.parent)
     assert ui is not None and len(ui.children) == 5  # ipywidgets is in the test extra
+
+
+def test_the_assumptions_say_which_ways_cargo_moves_and_what_is_shared(base_path):
+    """The report's assumptions follow the scenario, not a fixed sentence: the base is loaded and one
+    way; with return legs and empties they say both directions, and name what goes back and what
+    the corridor shares."""
+    from corridor_sim.present.assumptions import assumptions
+
+    def said(name: str) -> dict[str, str]:
+        return {a.topic: a.text for a in assumptions(cs.load_scenario(base_path.parent / name))}
+
+    base = said("base.yaml")
+    assert base["direction"].startswith("Loaded traffic in the corridor's direction only") and "shared" not in base
+    both = said("shared_both_ways.yaml")
+    assert both["direction"].startswith("Both directions") and "not tracked" not in both["direction"]
+    assert "wagons_az_kz_eastbound" in both["direction"] and "17%" in both["direction"]
+    assert "wagons_az_kz_eastbound" in both["shared"]
+    fleet = said("shared_fleet.yaml")
+    assert "shares the deck" in fleet["shared"] and "asco_ferries" in fleet["shared"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 
-from ..scenario.labels import link_label, place
+from ..scenario.labels import line_label, link_label, place
 from ..scenario.schema import Scenario
 
 
@@ -28,14 +28,76 @@ def _range(values, fmt="{:g}") -> str:
     return fmt.format(v[0]) if len(v) == 1 else f"{fmt.format(v[0])} to {fmt.format(v[-1])}"
 
 
-def assumptions(s: Scenario) -> list[Assumption]:
-    out = [
-        Assumption(
+def _direction(s: Scenario) -> Assumption:
+    """Which ways cargo moves, as the scenario has it: one way, loaded, or back too (return legs
+    of sea lines, flows routed over them, empties going back)."""
+    back = [l for l in s.sea_lines if l.return_leg]
+    returns = {(l.to_port, l.from_port, l.cargo) for l in back}
+    against = [
+        f.id
+        for f in s.demand.flows
+        if any((a, b, f.cargo) in returns for r in f.routes for a, b in zip(r.path, r.path[1:]))
+    ]
+    empties = [f for f in s.demand.flows if f.empties is not None]
+    if not back and not empties:
+        return Assumption(
             "direction",
             "Loaded traffic in the corridor's direction only: empties and return cargo are not "
             "tracked; their port time is in each terminal's berth_fixed_h.",
         )
-    ]
+    parts = []
+    if back:
+        names = ", ".join(line_label(s, l.id) for l in back)
+        parts.append(f"ships of {len(back)} sea line(s) ({names}) carry what waits at the far port on their way back")
+    if against:
+        parts.append(f"flows against the corridor's direction: {', '.join(against)}")
+    if empties:
+        shares = "; ".join(f"{f.id} {f.empties.share:.0%}" for f in empties if f.empties is not None)
+        parts.append(
+            f"empties go back by paths of their own ({shares} of the units delivered), "
+            "at the loaded unit's rates and with their tare's CO2e"
+        )
+    rest = (
+        " Other ships return empty; their port time is in each terminal's berth_fixed_h."
+        if len(back) < len(s.sea_lines)
+        else ""
+    )
+    return Assumption(
+        "direction",
+        "Both directions: " + "; ".join(parts) + "." + rest,
+        "; ".join(dict.fromkeys([*(l.source for l in back), *(f.empties.source for f in empties if f.empties)])),
+    )
+
+
+def _shared(s: Scenario) -> Assumption | None:
+    """What the corridor shares with other traffic, as the scenario has it (None: nothing)."""
+    other = [f.id for f in s.demand.flows if not f.corridor]
+    calls = [f"{place(s, p.id)} {t.cargo}" for p in s.ports for t in p.terminals if t.background_calls_per_day > 0]
+    yards = [f"{place(s, p.id)} {t.cargo}" for p in s.ports for t in p.terminals if t.background_yard_units > 0]
+    decks = [line_label(s, l.id) for l in s.sea_lines if l.deck is not None]
+    parts = []
+    if other:
+        parts.append(
+            f"other traffic simulated beside the corridor's cargo, not counted in its tonnes ({', '.join(other)})"
+        )
+    if calls:
+        parts.append(f"other vessel calls share the berths of {', '.join(calls)}")
+    if yards:
+        parts.append(f"other cargo holds part of the yards of {', '.join(yards)}")
+    if decks:
+        parts.append(f"a second class shares the deck of {', '.join(decks)}")
+    if s.fleets:
+        parts.append(f"{len(s.fleets)} fleet(s) shared among lines ({', '.join(p.id for p in s.fleets)})")
+    if not parts:
+        return None
+    return Assumption("shared", "The corridor shares its resources: " + "; ".join(parts) + ".")
+
+
+def assumptions(s: Scenario) -> list[Assumption]:
+    out = [_direction(s)]
+    shared = _shared(s)
+    if shared is not None:
+        out.append(shared)
     lots = "; ".join(f"{f.id} {f.lot_units:,.0f} {s.cargo_classes[f.cargo].unit}" for f in s.demand.flows)
     out.append(
         Assumption(
