@@ -23,6 +23,7 @@ from ..run.results import CSV_CHUNK_ROWS, Figures, Results, have_pyarrow, parque
 from ..run.summary import TOTAL_METRICS, summarize, totals
 from ..scenario.schema import Scenario
 from ..stats import aggregate
+from .replications import write_replications
 
 ANNUAL_METRICS = [
     "tons_generated",
@@ -108,13 +109,14 @@ class Replicated:
         return summarize(self.runs, self.scenario, self.seed, self.failed)
 
     def write(self, out: str | Path, figures: Figures | None = None) -> Path:
-        """Write the statistics next to out/replications/ (which ``replications.replicate`` fills),
-        and with ``figures`` the plots.
+        """Write the statistics next to out/replications/ (which ``replications.replicate`` fills,
+        and which are written here from memory where it did not), and with ``figures`` the plots.
 
-        ``out`` is a folder the caller has claimed (``output.result_folder``); each file is
-        replaced atomically."""
+        ``out`` is a folder the caller has claimed (``output.result_folder``, or
+        ``present.write``'s stage); each file is replaced atomically."""
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
+        write_replications(out, self.scenario, self.seed, self.runs, self.failed)
         tables = {
             "annual": self.annual,
             "totals": self.totals,

@@ -231,6 +231,32 @@ def _start_manifest(out: Path, scenario: Scenario, seed: int, n: int, seeds: lis
     return fresh
 
 
+def write_replications(folder: Path, scenario: Scenario, seed: int, runs: list[Results], failed: list[dict]) -> None:
+    """Replications made in memory, on disk as ``replicate`` leaves them: each succeeded one in
+    folder/replications/rep_NNN/ and the manifest, which says which failed. A folder with a manifest
+    already holds them (``replicate`` wrote them as they finished): it is left as it is."""
+    folder = Path(folder)
+    if (folder / "manifest.json").exists():
+        return
+    lost = {int(f["replication"]): f for f in failed}
+    n = len(runs) + len(lost)
+    done = [r for r in range(n) if r not in lost]  # the replications that succeeded, in order
+    seeds = dict(zip(done, (res.seed for res in runs))) | {r: int(f["seed"]) for r, f in lost.items()}
+    for r, res in zip(done, runs):
+        res.write(folder / "replications" / f"rep_{r:03d}", overwrite=True)
+    manifest = {
+        "scenario": scenario.name,
+        "scenario_hash": scenario.digest(),
+        "seed": seed,
+        "replications": n,
+        "seeds": [seeds[r] for r in range(n)],
+        "done": done,
+        "failed": [lost[r] for r in sorted(lost)],
+        "status": "complete" if not lost else "failed",
+    }
+    output.write_json(folder / "manifest.json", manifest)
+
+
 def _reusable(rep: Path, scenario: Scenario, seed: int) -> tuple[Results | None, str]:
     """A replication folder read back, if it is complete and from this scenario and seed; else why not."""
     try:

@@ -21,6 +21,7 @@ from ..analyses.sensitivity import Sensitivity
 from ..analyses.sweep import Sweep
 from ..experiments.comparison import Comparison
 from ..experiments.replicated import Replicated
+from ..run import output
 from ..run.results import Results
 from . import plots
 
@@ -88,11 +89,14 @@ def write(
     route_flow: str | None = None,
 ) -> Path:
     """Write ``result`` (a Results, Replicated, Comparison, or an analysis's result) to ``folder``
-    with its figures (``plots``), as the command line does. A Results, a Comparison and every
-    analysis's result claim their folder under the output contract (``overwrite`` replaces earlier
-    results); a Replicated writes its statistics beside its replications in a folder already
-    claimed (``experiments.replications.replicate``)."""
+    with its figures (``plots``), as the command line does, claiming ``folder`` under the output
+    contract (``overwrite`` replaces earlier results, kept until the new ones are complete). A
+    Replicated whose replications ``replicate`` already wrote into ``folder`` gets its statistics
+    beside them; one made in memory is written whole, its replications too."""
     draw = partial(figures, route_flow=route_flow) if plots else None
     if isinstance(result, Replicated):
-        return result.write(folder, draw)
+        folder = Path(folder)
+        if (folder / "manifest.json").exists():  # ``replicate`` wrote the replications there: beside them
+            return result.write(folder, draw)
+        return output.write_folder(folder, lambda tmp: result.write(tmp, draw), kind="replicated", overwrite=overwrite)
     return result.write(folder, overwrite=overwrite, figures=draw)
