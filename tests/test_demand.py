@@ -10,6 +10,7 @@ from click.testing import CliRunner
 import corridor_sim as cs
 from corridor_sim.cli import main
 from corridor_sim.kpi import binding_bottleneck, conservation_gap
+from corridor_sim.scenario.variants import without
 
 from factories import build, flow, link, node, scenario
 
@@ -219,18 +220,12 @@ def test_patience_moves_cargo_to_another_open_route_before_diverting_it():
 # ---------------------------------------------------------------------------------------------
 # Oil to BTC: 7 Mt with its fleet, bound by the tankers without it
 # ---------------------------------------------------------------------------------------------
-def _without(scn: cs.Scenario, ids: set[str]) -> cs.Scenario:
-    raw = scn.model_dump(mode="python", by_alias=True)
-    raw["timeline"] = [iv for iv in raw["timeline"] if iv["id"] not in ids]
-    return cs.validate_dict(raw, "without the oil fleet", check_dates=False)
-
-
 def test_oil_case_reaches_7_mt_with_its_fleet_and_binds_on_the_tankers_without(base_path):
     oil = cs.load_scenario(base_path.parent / "oil_btc_7mt.yaml", years=(2027, 2028))
     crude = lambda r: r.annual[(r.annual.cargo == "crude") & (r.annual.year == 2028)].iloc[0]
     full = cs.run(oil, seed=1)
     assert crude(full).tons_delivered == pytest.approx(7.0e6, rel=0.08)
-    bare = cs.run(_without(oil, {"kmg_tankers_to_btc", "new_tankers"}), seed=1)
+    bare = cs.run(without(oil, {"kmg_tankers_to_btc", "new_tankers"}), seed=1)
     c = crude(bare)
     assert c.tons_delivered < 0.4 * 7.0e6 and c.tons_diverted > 0.5 * 7.0e6
     binds = binding_bottleneck(bare.resources[bare.resources.year == 2028], oil.output.bottleneck_threshold)
