@@ -218,13 +218,14 @@ def levers(s: Scenario, step: float = 0.25) -> list[Lever]:
     out = []
     f = 1.0 + step
     for l in s.rail_links:
-        if l.paths_per_day is not None:
+        if l.paths is not None:
+            # an explicit figure that wins over the track's (tracks are not raised by a fraction)
             out.append(
                 Lever(
                     f"{l.id}:paths",
                     "rail_path",
                     f"{link_label(s, l.id)}: +{step:.0%} train paths",
-                    scale=((f"rail_links.{l.id}.paths_per_day", f),),
+                    set=((f"rail_links.{l.id}.paths_per_day", round(l.paths * f, 6)),),
                 )
             )
         if l.crossing is not None:

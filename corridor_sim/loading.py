@@ -851,7 +851,7 @@ def choose_demand_case(raw: dict, case: str | None, source: str) -> None:
 # Timeline: every intervention is applied, in date order, to the scenario as data and the result
 # validated like a file, so a bad value, path or date is an error before the run starts.
 # ----------------------------------------------------------------------------------------------
-TIMELINE_SECTIONS = ("rail_links", "ports", "sea_lines", "caspian", "demand")
+TIMELINE_SECTIONS = ("rail_links", "ports", "sea_lines", "rolling_stock", "caspian", "demand")
 
 
 def _structure(s: Scenario) -> tuple:
@@ -861,6 +861,8 @@ def _structure(s: Scenario) -> tuple:
         tuple((p.id, tuple(t.cargo for t in p.terminals)) for p in s.ports),
         tuple((l.id, l.from_port, l.to_port, l.cargoes, tuple(v.id for v in l.vessels)) for l in s.sea_lines),
         tuple((f.id, f.cargo, tuple((r.id, tuple(r.path)) for r in f.routes)) for f in s.demand.flows),
+        tuple((p.id, p.kind, tuple(p.cargo), tuple(p.railways)) for p in s.rolling_stock),
+        tuple(l.railway for l in s.rail_links),
         s.caspian is None,
         s.demand.base_year,
     )

@@ -87,6 +87,45 @@ class Crossing(_Frozen):
     source: str
 
 
+class Track(_Frozen):
+    """The track a rail link runs on, from which its train paths a day follow (``corridor_sim.track``:
+    the timetable-period method for a single track with passing loops, UIC 406 occupancy over the
+    signalling headway for a double track)."""
+
+    tracks: Literal[1, 2] = Field(description="Main tracks: 1 (trains meet at passing loops) or 2 (one each way)")
+    loop_spacing_km: Km | None = Field(
+        None, description="Single track: the section between passing loops the method uses (mean, unless the source gives the longest), km"
+    )
+    loops: Annotated[int, Field(ge=0, le=1_000)] | None = Field(
+        None, description="Single track: passing loops and stations on the link (sections = loops + 1), instead of loop_spacing_km"
+    )
+    running_speed_kmh: Kmh | None = Field(
+        None, description="Single track: freight running speed between loops (no stops), km/h"
+    )
+    station_interval_min: Annotated[float, Field(ge=0, le=120, allow_inf_nan=False)] = Field(
+        8.0, description="Single track: station intervals per pair of trains (arrival, crossing, start, braking), min"
+    )
+    headway_min: Annotated[float, Field(gt=0, le=240, allow_inf_nan=False)] | None = Field(
+        None, description="Double track: minimum signalling headway between trains one way, min"
+    )
+    maintenance_min_per_day: Annotated[float, Field(ge=0, le=720, allow_inf_nan=False)] = Field(
+        120.0, description="Daily maintenance window with no trains, min"
+    )
+    fill_share: Share = Field(description="Usable share of the theoretical capacity (UIC 406 daily occupancy)")
+    source: str
+
+    @model_validator(mode="after")
+    def _complete(self):
+        if self.tracks == 1:
+            if self.loop_spacing_km is None and self.loops is None:
+                raise ValueError("a single track needs loop_spacing_km or loops (where trains meet)")
+            if self.running_speed_kmh is None:
+                raise ValueError("a single track needs running_speed_kmh (the freight speed between loops)")
+        elif self.headway_min is None:
+            raise ValueError("a double track needs headway_min (the signalling headway one way)")
+        return self
+
+
 class RailLink(_Frozen):
     id: Id
     from_node: Id = Field(alias="from")
@@ -94,7 +133,17 @@ class RailLink(_Frozen):
     length_km: Km
     speed_kmh: Kmh = Field(description="Average running speed incl. technical stops, km/h")
     paths_per_day: TrainsPerDay | None = Field(
-        None, description="Train paths a day in the corridor's direction (None: unconstrained)"
+        None,
+        description="Train paths a day in the link's direction: an explicit figure, which wins over the "
+        "paths computed from track (None: from track, or unconstrained without it)",
+    )
+    track: Track | None = Field(
+        None, description="Single or double track, loops, speed, headway: the paths a day follow from it"
+    )
+    railway: Id | None = Field(
+        None,
+        description="The railway that runs the link (ktz, ady, gr ...): its rolling stock serves the link, "
+        "and locomotives change where the railway changes",
     )
     background_trains_per_day: Annotated[NonNegative, Field(le=500)] = Field(
         0.0, description="Non-corridor trains sharing the paths (Poisson), trains/day"
@@ -111,12 +160,32 @@ class RailLink(_Frozen):
     )
     source: str
 
+    @property
+    def paths(self) -> float | None:
+        """Paths a day in the link's direction: paths_per_day if given (it wins), else computed from
+        the track, else None (unconstrained)."""
+        if self.paths_per_day is not None:
+            return self.paths_per_day
+        if self.track is not None:
+            from .track import paths_per_day
+
+            return paths_per_day(self.track, self.length_km)
+        return None
+
     @model_validator(mode="after")
     def _background_fits(self):
-        if self.paths_per_day is not None and self.background_trains_per_day >= self.paths_per_day:
+        t = self.track
+        if t is not None and t.tracks == 1 and t.loop_spacing_km is not None and t.loop_spacing_km > self.length_km:
+            raise ValueError(
+                f"track.loop_spacing_km ({t.loop_spacing_km:g} km) is longer than the link ({self.length_km:g} km): "
+                "the section between passing loops is at most length_km (or give track.loops instead)"
+            )
+        paths = self.paths
+        if paths is not None and self.background_trains_per_day >= paths:
+            what = "paths_per_day" if self.paths_per_day is not None else "the paths its track gives"
             raise ValueError(
                 f"background_trains_per_day ({self.background_trains_per_day}) must be below "
-                f"paths_per_day ({self.paths_per_day}), or the link has no room for corridor trains"
+                f"{what} ({paths:.4g}), or the link has no room for corridor trains"
             )
         return self
 
@@ -290,6 +359,39 @@ class FleetPool(_Frozen):
         min_length=1, description="Its vessel groups as line.group (sea line id, vessel group id)"
     )
     source: str
+
+
+class StockPool(_Frozen):
+    """A pool of rolling stock: wagons, flat cars, tank cars, boxes or locomotives of one operator,
+    counted as a quantity (``model.stock``). A train forms only when what it needs is at hand: its
+    cars (flat cars for boxes, tank cars, wagons) and a locomotive of the railway it runs on; a
+    class counted in wagons rides in the pool's wagons all the way to where it is unloaded, and a
+    box pool's boxes go with their cargo to its destination. What is taken comes back after the
+    trip: loaded or empty over the network (running times from the links), plus the terminal dwell."""
+
+    id: Id
+    name: Label | None = Field(None, description="Shown in tables and charts (default: the id)")
+    operator: str = Field(description="Who owns or runs the pool (KTZ, ADY, Georgian Railway, lessors)")
+    kind: Literal["flat_car", "wagon", "tank_car", "locomotive", "box"]
+    count: int = Field(ge=0, le=1_000_000, description="Units in the pool (cars, boxes or locomotives)")
+    availability_share: Share = Field(1.0, description="Share in working order (not in repair), the rest idle")
+    units_per_car: Annotated[Positive, Field(le=10_000)] = Field(
+        1.0, description="Cargo units one car or box carries (TEU per flat car; 1 for a wagon counted as the unit)"
+    )
+    cargo: list[CargoKind] = Field(
+        default_factory=list, description="The cargo classes it carries (a locomotive pool: none, it hauls all)"
+    )
+    railways: list[Id] = Field(min_length=1, description="The railways (RailLink.railway) where it is taken")
+    terminal_dwell_h: Hours = Field(description="Time at the two ends of a cycle (loading, unloading, shunting), h")
+    source: str
+
+    @property
+    def available(self) -> float:
+        return self.count * self.availability_share
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
 
 
 class Caspian(_Frozen):
@@ -665,6 +767,10 @@ class Scenario(_Frozen):
     fleets: list[FleetPool] = Field(
         default_factory=list, description="Vessel groups that share one fleet among lines (their total is kept)"
     )
+    rolling_stock: list[StockPool] = Field(
+        default_factory=list,
+        description="Wagons, flat cars, tank cars, boxes and locomotives by operator (none: stock never runs short)",
+    )
     caspian: Caspian | None = Field(None, description="Draft and sea level; required when there are sea lines")
     demand: Demand
     timeline: list[Intervention] = Field(default_factory=list, description="Dated interventions, applied in date order")
@@ -777,6 +883,12 @@ class Scenario(_Frozen):
         d = self.to_dict()
         if not d["fleets"]:
             del d["fleets"]
+        if not d["rolling_stock"]:
+            del d["rolling_stock"]
+        for link in d["rail_links"]:
+            for k in ("track", "railway"):
+                if link[k] is None:
+                    del link[k]
         for line in d["sea_lines"]:
             if line["deck"] is None:
                 del line["deck"]

@@ -32,6 +32,7 @@ from .meters import Meter, ResourceYear
 from .port import ONWARD, Closure, LevelSeries, Port, Terminal
 from .rail import LinkYear, RailLink
 from .records import Recorder
+from .stock import RollingStock
 from .weather import load_factor, storm_process
 
 
@@ -147,8 +148,14 @@ class Model:
             f.id: self._legs(f.empties.path, f.cargo) for f in s.demand.flows if f.empties is not None
         }
         self._empties_charge = self._empty_charges(s)
-        if self.empties_pending:
-            self.ledger.on_delivered = self._return_empties
+        # rolling stock: pools of cars, boxes and locomotives that trains take and give back
+        self.stock = (
+            RollingStock(env, b, s, self._empties_share, self._route_h) if s.rolling_stock else None
+        )
+        for term in self.terminals.values():
+            term.stock = self.stock
+        if self.empties_pending or self.stock is not None:
+            self.ledger.on_delivered = self._leave_rails
 
         self.flows: dict[str, FlowState] = {}
         for f in s.demand.flows:
@@ -210,9 +217,35 @@ class Model:
             out[f.id] = (ch.usd_per_unit, ch.kg_co2e_per_unit * e.tare_t_per_unit / ch.t_per_unit)
         return out
 
-    def _return_empties(self, lot: Lot, now: float) -> None:
+    def _empties_share(self, flow: str) -> float:
+        """The share of a flow's units that go back as empty consignments now (0 without empties)."""
+        if flow not in self.empties_pending:
+            return 0.0
+        e = self.live.flow(flow).empties
+        return e.share if e is not None else 0.0
+
+    def _route_h(self, legs: tuple) -> float:
+        """A route's running time, h: its rail links at their speeds and its sea crossings."""
+        return sum(
+            leg.length_km / leg.speed_kmh if isinstance(leg, RailLink) else leg.cfg.crossing_h for leg in legs
+        )
+
+    def _leave_rails(self, lot: Lot, now: float) -> None:
+        """A consignment leaves the rails for good (unloaded for a ship at the port its route ends
+        in, or delivered): its riding wagons or boxes go back, and its share of empties joins those
+        waiting there. Once per consignment (a part delivered later has left already)."""
+        if lot.returned:
+            return
+        lot.returned = True
+        pool = lot.pool
+        if self.stock is not None:
+            self.stock.off_rails(lot)
+        self._return_empties(lot, now, pool)
+
+    def _return_empties(self, lot: Lot, now: float, pool=None) -> None:
         """After a delivery: its share of empties joins those waiting where it was delivered; each
-        lot_units of them leave as one empty consignment on the flow's way back."""
+        lot_units of them leave as one empty consignment on the flow's way back (riding in
+        ``pool``'s wagons or boxes, which go back to it when the consignment arrives)."""
         if lot.flow not in self.empties_pending:  # other flows, and the empties themselves
             return
         f = self.live.flow(lot.flow)
@@ -237,6 +270,7 @@ class Model:
                 kg,
                 0.0,
             )
+            empty.pool = pool
             self.ledger.generate(empty)
             self._launch(empty)
 
@@ -251,19 +285,35 @@ class Model:
         self.env.process(self._run_train(train, legs))
 
     def _run_train(self, train: Train, legs: tuple):
+        stock = self.stock
+        if stock is not None and train.stock is None and isinstance(legs[0], RailLink):
+            # formed at its origin: it waits there (as backlog) until its stock is at hand
+            yield from stock.form(train, legs[0])
         for leg in legs:
             if isinstance(leg, (SeaLine, ReturnLeg)):
                 yield from leg.origin_of(train.lots[0].cargo).receive_train(train, leg)
+                if stock is not None:
+                    stock.end_run(train)
                 return
+            if stock is not None:
+                yield from stock.enter_link(train, leg)
             yield from leg.traverse(train)
             for lot in train.lots:
                 lot.pos += 1
         where = legs[-1].to_node
         sink = self.terminals.get((where, train.lots[0].cargo))
         if sink is not None and sink.cfg.onward_by_sea is not None:
-            # a port the cargo leaves by sea (Poti): delivered when loaded aboard there
+            # a port the cargo leaves by sea (Poti): delivered when loaded aboard there; the train's
+            # stock goes back once it is unloaded into the yard
             yield from sink.receive_train(train, ONWARD)
+            if stock is not None:
+                stock.end_run(train)
+            now = self.env.now
+            for lot in train.lots:
+                self._leave_rails(lot, now)
             return
+        if stock is not None:
+            stock.end_run(train)
         now = self.env.now
         for lot in train.lots:
             self.ledger.deliver(lot, now, where)
@@ -299,6 +349,8 @@ class Model:
         for so, sn in zip(old.sea_lines, new.sea_lines):
             if so != sn:
                 self.lines[(sn.from_port, sn.to_port, sn.cargo)].reconfigure(sn)
+        if self.stock is not None:
+            self.stock.reconfigure(old, new)
         self.caspian = new.caspian
         self.demand = new.demand
         self.live = new
@@ -329,7 +381,7 @@ class Model:
     # -- observation -------------------------------------------------------------------------------
     def resource_rows(self) -> list[ResourceYear]:
         """Every capacity-bearing resource by year: rail paths and border stations, berths and port
-        tracks, yards, then vessel groups."""
+        tracks, yards, vessel groups, then rolling-stock pools."""
         ys = self.years
         rows = [r for link in self.links.values() for r in link.resource_rows(ys)]
         rows += [r for term in self.terminals.values() for r in term.server_rows(ys)]
@@ -338,6 +390,8 @@ class Model:
         rows += [
             r for line in self.lines.values() for r in line.resource_rows(ys, self.bounds, units[line.cfg.cargo].unit)
         ]
+        if self.stock is not None:
+            rows += self.stock.resource_rows(ys)
         return rows
 
     def link_rows(self) -> list[LinkYear]:
@@ -399,6 +453,7 @@ class Model:
             *self.terminals.values(),
             *self.ports.values(),
             *self.lines.values(),
+            *([self.stock] if self.stock is not None else []),
         ]
         for c in components:
             c.finish(end)
