@@ -362,6 +362,7 @@ def check_references(s: Scenario) -> list[Problem]:
             add(f"sea_lines.{line.id}.return_leg", f"'{cargo}' from '{a}' to '{b}' already has a line of its own")
     sea_pairs |= set(s.sea_legs())
     probs.extend(_check_fleets(s))
+    probs.extend(_check_stock(s))
     for (pid, cargo), term in terminals.items():
         big = max_vessel.get((pid, cargo), 0.0)
         if big > term.yard_capacity_units:
@@ -451,6 +452,60 @@ def check_references(s: Scenario) -> list[Problem]:
                 ):
                     room = t.yard_capacity_units - t.background_yard_units
                     add(f"{fp}.lot_units", f"{f.lot_units:g} units exceed the yard at '{b}' ({room:g})")
+    return probs
+
+
+def _check_stock(s: Scenario) -> list[Problem]:
+    """Every pool serves railways the network has, and holds at least what one train it serves
+    needs (else that train would wait for ever): a locomotive, the cars of the largest train of its
+    class formed on its railways, the wagons or boxes of the largest consignment. Checked in every
+    timeline state."""
+    probs = []
+    railways = {l.railway for l in s.rail_links if l.railway is not None}
+    rail = {(l.from_node, l.to_node): l.railway for l in s.rail_links}
+    # per (class, railway): the largest train formed there, and the flows whose routes run on it
+    trains: dict[tuple[str, str], tuple[float, str]] = {}
+    for f in s.demand.flows:
+        for r in f.routes:
+            for a, b in zip(r.path, r.path[1:]):
+                rw = rail.get((a, b))
+                if rw is not None and trains.get((f.cargo, rw), (0.0, ""))[0] < f.lot_units:
+                    trains[(f.cargo, rw)] = (f.lot_units, f"flow {f.id}'s consignments ({f.lot_units:g} units)")
+    for p in s.ports:
+        for t in p.terminals:
+            if t.train_units is None:
+                continue
+            for rw in {rail[(a, b)] for (a, b) in rail if a == p.id and rail[(a, b)] is not None}:
+                if trains.get((t.cargo, rw), (0.0, ""))[0] < t.train_units:
+                    trains[(t.cargo, rw)] = (t.train_units, f"the {t.train_units:g}-unit trains formed at {p.id}")
+    for pool in s.rolling_stock:
+        where = f"rolling_stock.{pool.id}"
+        for rw in pool.railways:
+            if rw not in railways:
+                known = ", ".join(sorted(railways)) or "none: no rail link has a railway"
+                probs.append(Problem(f"{where}.railways", f"no rail link runs on railway '{rw}' (railways: {known})"))
+        have = pool.available
+        what = "locomotives" if pool.kind == "locomotive" else f"{pool.kind.replace('_', ' ')}s"
+        if pool.kind == "locomotive":
+            uses = [(1.0, f"a train on railway '{rw}'") for rw in pool.railways if rw in railways]
+        else:
+            uses = [
+                (-(-units // pool.units_per_car) if pool.kind == "flat_car" else units / pool.units_per_car, who)
+                for c in pool.cargo
+                for rw in pool.railways
+                if (c, rw) in trains
+                for units, who in [trains[(c, rw)]]
+            ]
+        for need, who in [max(uses)] if uses else []:
+            if have < need - 1e-9:
+                probs.append(
+                    Problem(
+                        f"{where}.count",
+                        f"{have:g} {what} at hand (count {pool.count} x availability_share "
+                        f"{pool.availability_share:g}), but {who} need {need:g}: a train would wait for ever; "
+                        f"allowed: count x availability_share >= {need:g}, or take the railway out of the pool's railways",
+                    )
+                )
     return probs
 
 

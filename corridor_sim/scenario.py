@@ -94,10 +94,12 @@ class Track(_Frozen):
 
     tracks: Literal[1, 2] = Field(description="Main tracks: 1 (trains meet at passing loops) or 2 (one each way)")
     loop_spacing_km: Km | None = Field(
-        None, description="Single track: the section between passing loops the method uses (mean, unless the source gives the longest), km"
+        None,
+        description="Single track: the section between passing loops the method uses (mean, unless the source gives the longest), km",
     )
     loops: Annotated[int, Field(ge=0, le=1_000)] | None = Field(
-        None, description="Single track: passing loops and stations on the link (sections = loops + 1), instead of loop_spacing_km"
+        None,
+        description="Single track: passing loops and stations on the link (sections = loops + 1), instead of loop_spacing_km",
     )
     running_speed_kmh: Kmh | None = Field(
         None, description="Single track: freight running speed between loops (no stops), km/h"

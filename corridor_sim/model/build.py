@@ -149,9 +149,7 @@ class Model:
         }
         self._empties_charge = self._empty_charges(s)
         # rolling stock: pools of cars, boxes and locomotives that trains take and give back
-        self.stock = (
-            RollingStock(env, b, s, self._empties_share, self._route_h) if s.rolling_stock else None
-        )
+        self.stock = RollingStock(env, b, s, self._empties_share, self._route_h) if s.rolling_stock else None
         for term in self.terminals.values():
             term.stock = self.stock
         if self.empties_pending or self.stock is not None:
@@ -226,9 +224,7 @@ class Model:
 
     def _route_h(self, legs: tuple) -> float:
         """A route's running time, h: its rail links at their speeds and its sea crossings."""
-        return sum(
-            leg.length_km / leg.speed_kmh if isinstance(leg, RailLink) else leg.cfg.crossing_h for leg in legs
-        )
+        return sum(leg.length_km / leg.speed_kmh if isinstance(leg, RailLink) else leg.cfg.crossing_h for leg in legs)
 
     def _leave_rails(self, lot: Lot, now: float) -> None:
         """A consignment leaves the rails for good (unloaded for a ship at the port its route ends
@@ -289,14 +285,15 @@ class Model:
         if stock is not None and train.stock is None and isinstance(legs[0], RailLink):
             # formed at its origin: it waits there (as backlog) until its stock is at hand
             yield from stock.form(train, legs[0])
-        for leg in legs:
+        held = train.stock
+        for k, leg in enumerate(legs):
             if isinstance(leg, (SeaLine, ReturnLeg)):
                 yield from leg.origin_of(train.lots[0].cargo).receive_train(train, leg)
                 if stock is not None:
-                    stock.end_run(train)
+                    stock.end_run(train, legs, k)
                 return
-            if stock is not None:
-                yield from stock.enter_link(train, leg)
+            if held is not None and leg.railway is not None and leg.railway != held.railway:
+                yield from stock.border(train, legs, k)  # a railway border: its locomotive, maybe its cars
             yield from leg.traverse(train)
             for lot in train.lots:
                 lot.pos += 1
@@ -307,13 +304,13 @@ class Model:
             # stock goes back once it is unloaded into the yard
             yield from sink.receive_train(train, ONWARD)
             if stock is not None:
-                stock.end_run(train)
+                stock.end_run(train, legs, len(legs))
             now = self.env.now
             for lot in train.lots:
                 self._leave_rails(lot, now)
             return
         if stock is not None:
-            stock.end_run(train)
+            stock.end_run(train, legs, len(legs))
         now = self.env.now
         for lot in train.lots:
             self.ledger.deliver(lot, now, where)

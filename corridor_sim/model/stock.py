@@ -181,18 +181,23 @@ class StockPool:
 
 
 class Held:
-    """What one train holds: its cars and its locomotive, and the hours each has run so far (the
-    way back takes as long, at the links' speeds)."""
+    """What one train holds: its cars and its locomotive, and from which of its legs on each has
+    run (the way back takes as long as the links run over, at their speeds)."""
 
-    __slots__ = ("cars", "n_cars", "car_run_h", "loco", "railway", "loco_run_h")
+    __slots__ = ("cars", "n_cars", "car_from", "loco", "railway", "loco_from")
 
     def __init__(self):
         self.cars: StockPool | None = None
         self.n_cars = 0.0
-        self.car_run_h = 0.0
+        self.car_from = 0  # index in the train's legs where it took its cars
         self.loco: StockPool | None = None
         self.railway: str | None = None
-        self.loco_run_h = 0.0
+        self.loco_from = 0
+
+
+def run_h(legs: tuple, start: int, end: int) -> float:
+    """Running time over legs[start:end] (rail links), h."""
+    return sum(leg.length_km / leg.speed_kmh for leg in legs[start:end] if hasattr(leg, "length_km"))
 
 
 class RollingStock:
@@ -235,15 +240,17 @@ class RollingStock:
         """Wait until the train's stock is at hand where it first forms (a generator for ``yield
         from``): riding wagons or boxes for its consignments that have none yet, then its cars and a
         locomotive of the first link's railway. Sets ``train.stock``."""
-        railway = first_link.railway
-        cargo = train.lots[0].cargo
-        pool = self.riding.get((cargo, railway)) if railway is not None else None
+        yield from self._ride(train, first_link.railway)
+        train.stock = yield from self.reserve(train.lots[0].cargo, train.units, first_link)
+
+    def _ride(self, train, railway: str | None):
+        """Riding wagons or boxes of ``railway``'s pool for the consignments that have none yet."""
+        pool = self.riding.get((train.lots[0].cargo, railway)) if railway is not None else None
         if pool is not None:
             for lot in train.lots:
                 if lot.pool is None and not lot.returned:
                     yield from pool.acquire(lot.units / pool.cfg.units_per_car)
                     lot.pool = pool
-        train.stock = yield from self.reserve(cargo, train.units, first_link)
 
     def reserve(self, cargo: str, units: float, first_link):
         """The cars for ``units`` of ``cargo`` and a locomotive, where a train onto ``first_link``
@@ -257,41 +264,47 @@ class RollingStock:
             n = math.ceil(units / pool.cfg.units_per_car - 1e-9)
             yield from pool.acquire(n)
             held.cars, held.n_cars = pool, n
-        yield from self._take_loco(held, railway)
+        yield from self._take_loco(held, railway, 0)
         return held
 
-    def _take_loco(self, held: Held, railway: str):
-        held.railway, held.loco_run_h = railway, 0.0
+    def _take_loco(self, held: Held, railway: str, at: int):
+        held.railway, held.loco_from = railway, at
         pool = self.locos.get(railway)
         if pool is not None:
             yield from pool.acquire(1.0)
         held.loco = pool
 
-    def enter_link(self, train, link):
-        """Before a train runs onto ``link``: a new locomotive where the railway changes."""
-        held = train.stock
-        if held is None:
-            return
-        if link.railway is not None and link.railway != held.railway:
-            self._give_loco(held)
-            yield from self._take_loco(held, link.railway)
-        run_h = link.length_km / link.speed_kmh
-        held.loco_run_h += run_h
-        held.car_run_h += run_h
+    def border(self, train, legs: tuple, k: int):
+        """Before a train runs onto ``legs[k]``, a link of another railway than the one it is on:
+        the next railway's locomotive, and, where the cargo was transshipped onto this railway (a
+        border exchange), its wagons or flat cars. The model calls it only where the railway
+        changes, so a train costs nothing here between borders."""
+        held, railway = train.stock, legs[k].railway
+        self._give_loco(held, legs, k)
+        yield from self._ride(train, railway)
+        if held.cars is None:
+            pool = self.cars.get((train.lots[0].cargo, railway))
+            if pool is not None:
+                n = math.ceil(train.units / pool.cfg.units_per_car - 1e-9)
+                yield from pool.acquire(n)
+                held.cars, held.n_cars, held.car_from = pool, n, k
+        yield from self._take_loco(held, railway, k)
 
-    def _give_loco(self, held: Held) -> None:
+    def _give_loco(self, held: Held, legs: tuple, k: int) -> None:
         if held.loco is not None:
-            held.loco.release(1.0, self.env.now + held.loco_run_h + held.loco.cfg.terminal_dwell_h)
+            back_h = run_h(legs, held.loco_from, k) + held.loco.cfg.terminal_dwell_h
+            held.loco.release(1.0, self.env.now + back_h)
             held.loco = None
 
-    def end_run(self, train) -> None:
-        """The train is unloaded: its cars and locomotive go back."""
+    def end_run(self, train, legs: tuple, k: int) -> None:
+        """The train is unloaded after ``legs[:k]``: its cars and locomotive go back."""
         held = train.stock
         if held is None:
             return
-        self._give_loco(held)
+        self._give_loco(held, legs, k)
         if held.cars is not None:
-            held.cars.release(held.n_cars, self.env.now + held.car_run_h + held.cars.cfg.terminal_dwell_h)
+            back_h = run_h(legs, held.car_from, k) + held.cars.cfg.terminal_dwell_h
+            held.cars.release(held.n_cars, self.env.now + back_h)
             held.cars = None
         train.stock = None
 
