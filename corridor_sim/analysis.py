@@ -11,6 +11,8 @@ analysis reads, not the run's tables. Comparisons between variants use common ra
 
 from __future__ import annotations
 
+import math
+
 import itertools
 from dataclasses import dataclass, replace
 from typing import Any
@@ -264,6 +266,15 @@ def levers(s: Scenario, step: float = 0.25) -> list[Lever]:
                     scale=((f"{base}.handling_units_per_h", f),),
                 ),
             ]
+    for pool in s.rolling_stock:
+        out.append(
+            Lever(
+                f"stock:{pool.id}",
+                "rolling_stock",
+                f"{pool.label}: +{step:.0%} {pool.kind.replace('_', ' ')}s",
+                set=((f"rolling_stock.{pool.id}.count", math.ceil(pool.count * f)),),
+            )
+        )
     for line in s.sea_lines:
         for v in line.vessels:
             out.append(

@@ -357,6 +357,9 @@ def _print_replicated(rep) -> None:
         ],
         rows,
     )
+    from .limits_view import print_limits  # issue 22: the limits that bind, per year
+
+    print_limits(console(), rep.scenario, rep.resources, f" (mean of {rep.n} replications)")
 
 
 def pd_isna(x) -> bool:
@@ -1478,6 +1481,9 @@ def print_summary(res, con) -> None:
         rows,
         right={1},
     )
+    from .limits_view import print_limits  # issue 22: the limits that bind, per year
+
+    print_limits(con, s, res.resources)
     goal = s.goal_mt_per_year
     mt = res.delivered_mt()
     con.print("delivered: " + ", ".join(f"{y} {v:.2f} Mt" for y, v in mt.items()) + f"  (goal {goal:g} Mt/yr)")

@@ -90,7 +90,7 @@ def test_missing_file(tmp_path):
         (
             lambda d: d["rail_links"][4].update(background_trains_per_day=20),
             "rail_links.dostyk_aktogay",
-            "below paths_per_day",
+            "below the paths its track gives",
         ),
         (
             lambda d: d["demand"]["flows"][0].update(cargo="bananas"),
