@@ -11,9 +11,8 @@ analysis reads, not the run's tables. Comparisons between variants use common ra
 
 from __future__ import annotations
 
-import math
-
 import itertools
+import math
 from dataclasses import dataclass, replace
 from typing import Any
 
