@@ -40,7 +40,7 @@ PUBLISHED = [
         "BAQ.kz; Zakon.kz 2026",
     ),
     (
-        "Kyzylzhar-Seksеuil (Zhezkazgan-Beineu)",
+        "Kyzylzhar-Sekseuil (Zhezkazgan-Beineu)",
         "zhezkazgan_beineu",
         None,
         8.0,

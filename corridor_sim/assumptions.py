@@ -48,7 +48,7 @@ def assumptions(s: Scenario) -> list[Assumption]:
         out.append(
             Assumption(
                 "rail",
-                f"Rail capacity is a path headway (24 h / paths per day: {_range([round(l.paths, 1) for l in paths])} "
+                f"Rail capacity is a path headway (24 h / paths per day: {_range([round(l.paths or 0.0, 1) for l in paths])} "
                 f"paths a day on {len(paths)} links); other trains take paths as a Poisson "
                 f"stream on {len(bg)} links ({_range([l.background_trains_per_day for l in bg])} "
                 "a day).",

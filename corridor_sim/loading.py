@@ -475,7 +475,7 @@ def _check_stock(s: Scenario) -> list[Problem]:
         for t in p.terminals:
             if t.train_units is None:
                 continue
-            for rw in {rail[(a, b)] for (a, b) in rail if a == p.id and rail[(a, b)] is not None}:
+            for rw in {x for (a, _), x in rail.items() if a == p.id and x is not None}:
                 if trains.get((t.cargo, rw), (0.0, ""))[0] < t.train_units:
                     trains[(t.cargo, rw)] = (t.train_units, f"the {t.train_units:g}-unit trains formed at {p.id}")
     for pool in s.rolling_stock:

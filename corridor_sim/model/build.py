@@ -149,7 +149,9 @@ class Model:
         }
         self._empties_charge = self._empty_charges(s)
         # rolling stock: pools of cars, boxes and locomotives that trains take and give back
-        self.stock = RollingStock(env, b, s, self._empties_share, self._route_h) if s.rolling_stock else None
+        self.stock: RollingStock | None = (
+            RollingStock(env, b, s, self._empties_share, self._route_h) if s.rolling_stock else None
+        )
         for term in self.terminals.values():
             term.stock = self.stock
         if self.empties_pending or self.stock is not None:

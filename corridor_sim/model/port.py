@@ -26,6 +26,7 @@ from ..scenario import Terminal as TerminalCfg
 from .cargo import Ledger, Lot, Train
 from .meters import NAN, Meter, ResourceKind, ResourceYear, Tally, year_rows
 from .servers import MonitoredResource, Yard
+from .stock import RollingStock
 
 #: The queue key of cargo that leaves a sink terminal by sea (``Terminal.onward_by_sea``).
 ONWARD = "onward_by_sea"
@@ -170,7 +171,7 @@ class Terminal:
         self.onward_tons = Tally(bounds)
         self.onward_calls = Tally(bounds)
         self._onward_running = False
-        self.stock = None  # the run's rolling stock (model.stock.RollingStock), set by build
+        self.stock: RollingStock | None = None  # the run's rolling stock, set by build
         self._start_shared(cfg)
 
     @property
