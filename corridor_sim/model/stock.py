@@ -73,6 +73,7 @@ class StockPool:
         self._due: list[tuple[float, int, float]] = []  # (time due back, order, units)
         self._seq = 0
         self._waiting: deque[tuple[float, simpy.Event, float]] = deque()  # (units, event, asked at)
+        self._first: deque[tuple[float, simpy.Event, float]] = deque()  # trains formed at ports, served first
         self._wake_h = math.inf  # when the pending wake-up fires (inf: none)
         self.busy = Meter(env, bounds)
         self.queue = Meter(env, bounds)
@@ -80,23 +81,30 @@ class StockPool:
         self.waited = Counter(bounds)  # grants that had to wait
 
     # -- what trains call --------------------------------------------------------------------------
-    def request(self, units: float) -> simpy.Event | None:
-        """Take ``units`` now (None), or join the line: the event fires when they are granted."""
+    def request(self, units: float, first: bool = False) -> simpy.Event | None:
+        """Take ``units`` now (None), or join the line: the event fires when they are granted.
+
+        ``first``: a train formed at a port, where cargo that came by ship (empties going home,
+        cargo going on) waits in the yard for it. It goes ahead of the trains forming at origins:
+        a train unloaded at a port hands its stock to the train leaving it, as a railway runs a
+        round trip. Without it, trains queued at a full yard could hold every car while the yard
+        fills with empties waiting for cars, and neither would ever move."""
         now = self.env.now
         self._collect(now)
-        if not self._waiting and self.free >= units - 1e-9:
+        line = self._first if first else self._waiting
+        if not line and (first or not self._first) and self.free >= units - 1e-9:
             self._grant(units, now, now)
             return None
         ev = self.env.event()
-        self._waiting.append((units, ev, now))
+        line.append((units, ev, now))
         self.queue.change(1)
         self._schedule_wake()
         return ev
 
-    def acquire(self, units: float):
+    def acquire(self, units: float, first: bool = False):
         """``yield from pool.acquire(n)``: returns the hours waited."""
         t0 = self.env.now
-        ev = self.request(units)
+        ev = self.request(units, first)
         if ev is not None:
             yield ev
         return self.env.now - t0
@@ -109,7 +117,7 @@ class StockPool:
         self.busy.add_span(now, due_h, units)  # still out while they travel back
         self._seq += 1
         heapq.heappush(self._due, (due_h, self._seq, units))
-        if self._waiting:
+        if self._waiting or self._first:
             if due_h <= now:
                 self._serve()
             else:
@@ -138,14 +146,16 @@ class StockPool:
     def _serve(self) -> None:
         now = self.env.now
         self._collect(now)
-        waiting = self._waiting
-        while waiting and self.free >= waiting[0][0] - 1e-9:
-            units, ev, asked = waiting.popleft()
-            self.queue.change(-1)
-            self._grant(units, asked, now)
-            self.waited.add(now)
-            ev.succeed()
-        if waiting:
+        for waiting in (self._first, self._waiting):
+            while waiting and self.free >= waiting[0][0] - 1e-9:
+                units, ev, asked = waiting.popleft()
+                self.queue.change(-1)
+                self._grant(units, asked, now)
+                self.waited.add(now)
+                ev.succeed()
+            if waiting:
+                break  # the first in line blocks those behind it (and the origins' line)
+        if self._first or self._waiting:
             self._schedule_wake()
 
     def _schedule_wake(self) -> None:
@@ -241,7 +251,7 @@ class RollingStock:
         from``): riding wagons or boxes for its consignments that have none yet, then its cars and a
         locomotive of the first link's railway. Sets ``train.stock``."""
         yield from self._ride(train, first_link.railway)
-        train.stock = yield from self.reserve(train.lots[0].cargo, train.units, first_link)
+        train.stock = yield from self.reserve(train.lots[0].cargo, train.units, first_link, at_port=False)
 
     def _ride(self, train, railway: str | None):
         """Riding wagons or boxes of ``railway``'s pool for the consignments that have none yet."""
@@ -252,9 +262,10 @@ class RollingStock:
                     yield from pool.acquire(lot.units / pool.cfg.units_per_car)
                     lot.pool = pool
 
-    def reserve(self, cargo: str, units: float, first_link):
+    def reserve(self, cargo: str, units: float, first_link, at_port: bool = True):
         """The cars for ``units`` of ``cargo`` and a locomotive, where a train onto ``first_link``
-        forms; waits until they are at hand and returns what the train holds (``Held``)."""
+        forms; waits until they are at hand and returns what the train holds (``Held``). A train
+        formed at a port (``at_port``) is served before the trains forming at origins."""
         held = Held()
         railway = getattr(first_link, "railway", None)
         if railway is None:
@@ -262,16 +273,16 @@ class RollingStock:
         pool = self.cars.get((cargo, railway))
         if pool is not None:
             n = math.ceil(units / pool.cfg.units_per_car - 1e-9)
-            yield from pool.acquire(n)
+            yield from pool.acquire(n, at_port)
             held.cars, held.n_cars = pool, n
-        yield from self._take_loco(held, railway, 0)
+        yield from self._take_loco(held, railway, 0, at_port)
         return held
 
-    def _take_loco(self, held: Held, railway: str, at: int):
+    def _take_loco(self, held: Held, railway: str, at: int, first: bool = False):
         held.railway, held.loco_from = railway, at
         pool = self.locos.get(railway)
         if pool is not None:
-            yield from pool.acquire(1.0)
+            yield from pool.acquire(1.0, first)
         held.loco = pool
 
     def border(self, train, legs: tuple, k: int):
