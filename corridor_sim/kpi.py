@@ -15,8 +15,9 @@ import pandas as pd
 from .stats import mean_ci
 
 # Resources whose utilization says something about capacity (a yard's share is a level, a
-# fleet's is the share of vessel time not spent waiting for cargo).
-CAPACITY_KINDS = ("rail_path", "crossing", "berth", "rail_track", "fleet", "yard")
+# fleet's is the share of vessel time not spent waiting for cargo, a rolling-stock pool's the share
+# of its units out on trips).
+CAPACITY_KINDS = ("rail_path", "crossing", "berth", "rail_track", "fleet", "yard", "rolling_stock")
 
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:

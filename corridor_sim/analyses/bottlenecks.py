@@ -11,6 +11,7 @@ Levers on resources the baseline shows nearly idle are screened out before they 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -75,13 +76,14 @@ def levers(s: Scenario, step: float = 0.25) -> list[Lever]:
     out = []
     f = 1.0 + step
     for l in s.rail_links:
-        if l.paths_per_day is not None:
+        if l.paths is not None:
+            # an explicit figure that wins over the track's (tracks are not raised by a fraction)
             out.append(
                 Lever(
                     f"{l.id}:paths",
                     "rail_path",
                     f"{link_label(s, l.id)}: +{step:.0%} train paths",
-                    scale=((f"rail_links.{l.id}.paths_per_day", f),),
+                    set=((f"rail_links.{l.id}.paths_per_day", round(l.paths * f, 6)),),
                 )
             )
         if l.crossing is not None:
@@ -120,6 +122,15 @@ def levers(s: Scenario, step: float = 0.25) -> list[Lever]:
                     scale=((f"{base}.handling_units_per_h", f),),
                 ),
             ]
+    for pool in s.rolling_stock:
+        out.append(
+            Lever(
+                f"stock:{pool.id}",
+                "rolling_stock",
+                f"{pool.label}: +{step:.0%} {pool.kind.replace('_', ' ')}s",
+                set=((f"rolling_stock.{pool.id}.count", math.ceil(pool.count * f)),),
+            )
+        )
     for line in s.sea_lines:
         for v in line.vessels:
             out.append(

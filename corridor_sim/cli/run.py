@@ -12,6 +12,7 @@ from ..experiments.replicated import Replicated
 from ..experiments.replications import ReplicationsFailed, replicate
 from ..kpi import busiest_resources
 from ..present import write
+from ..present.limits import limit_tables
 from ..run import output
 from ..run.results import Results
 from ..run.runsize import check
@@ -123,6 +124,12 @@ def run_replicated(scn, out_dir, seed, n, ex, overwrite, no_plots, quiet, detail
     )
 
 
+def print_limits(con, s, resources, note: str = "") -> None:
+    """The limits that bind, per year: rolling stock, rail lines, the Georgian ports' queues."""
+    for title, head, rows in limit_tables(s, resources):
+        print_table(con, f"{title}{note}", head, rows)
+
+
 def print_replicated(rep: Replicated) -> None:
     rows = []
     for r in rep.totals.to_dict(orient="records"):
@@ -152,6 +159,7 @@ def print_replicated(rep: Replicated) -> None:
         ],
         rows,
     )
+    print_limits(console(), rep.scenario, rep.resources, f" (mean of {rep.n} replications)")
 
 
 def print_summary(res: Results, con) -> None:
@@ -216,6 +224,7 @@ def print_summary(res: Results, con) -> None:
         rows,
         right={1},
     )
+    print_limits(con, s, res.resources)
     goal = s.goal_mt_per_year
     mt = res.delivered_mt()
     con.print("delivered: " + ", ".join(f"{y} {v:.2f} Mt" for y, v in mt.items()) + f"  (goal {goal:g} Mt/yr)")

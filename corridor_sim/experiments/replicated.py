@@ -38,7 +38,7 @@ ANNUAL_METRICS = [
     "transit_days_mean",
     "transit_days_p95",
 ]
-RESOURCE_METRICS = ["utilization", "mean_queue", "mean_wait_h"]
+RESOURCE_METRICS = ["utilization", "mean_queue", "mean_wait_h", "max_queue"]
 
 
 @dataclass(repr=False)  # the default repr would print every replication's tables: see display.py

@@ -28,13 +28,14 @@ from ..scenario.schema import Scenario
 from ..scenario.timeline import timeline
 from .cargo import Ledger, LedgerObserver
 from .demand import DemandPlan, FlowState, flow_process
-from .empties import EmptiesReturn
+from .empties import EmptiesReturn, RailExit
 from .fleet import LineYear, SeaLine
 from .meters import Meter, ResourceYear
 from .port import Closure, LevelSeries, Port, Terminal
 from .rail import LinkYear, RailLink
 from .records import Recorder
-from .routing import Network
+from .routing import Network, route_h
+from .stock import RollingStock
 from .weather import load_factor, storm_process
 
 
@@ -112,8 +113,19 @@ class Model:
         self._build_lines(s)
         # empties: what each flow's deliveries leave to go back, gathered into empty consignments
         self.empties = EmptiesReturn(s, self.ledger, self.net.legs, self.net.launch)
-        if self.empties:
-            self.ledger.subscribe(self.empties)
+        # rolling stock: pools of cars, boxes and locomotives that trains take and give back
+        self.stock: RollingStock | None = (
+            RollingStock(self.env, self.bounds, s, self.empties.share, route_h) if s.rolling_stock else None
+        )
+        self.net.stock = self.stock
+        for term in self.terminals.values():
+            term.stock = self.stock
+        # what leaves the rails for good (delivered, or unloaded for a ship at its last port) sends
+        # its riding wagons or boxes back, and its share of empties
+        rails = RailExit(self.stock, self.empties)
+        self.net.leave_rails = rails.leave
+        if self.empties or self.stock is not None:
+            self.ledger.subscribe(rails)
         for o in observers:
             self.ledger.subscribe(o)
         self.flows: dict[str, FlowState] = {}
@@ -232,6 +244,8 @@ class Model:
         for so, sn in zip(old.sea_lines, new.sea_lines):
             if so != sn:
                 self.lines[(sn.from_port, sn.to_port, sn.cargo)].reconfigure(sn)
+        if self.stock is not None:
+            self.stock.reconfigure(old, new)
         self.caspian = new.caspian
         self.demand = new.demand
         self.live = new
@@ -262,7 +276,7 @@ class Model:
     # -- observation -------------------------------------------------------------------------------
     def resource_rows(self) -> list[ResourceYear]:
         """Every capacity-bearing resource by year: rail paths and border stations, berths and port
-        tracks, yards, then vessel groups."""
+        tracks, yards, vessel groups, then rolling-stock pools."""
         ys = self.years
         rows = [r for link in self.links.values() for r in link.resource_rows(ys)]
         rows += [r for term in self.terminals.values() for r in term.server_rows(ys)]
@@ -271,6 +285,8 @@ class Model:
         rows += [
             r for line in self.lines.values() for r in line.resource_rows(ys, self.bounds, units[line.cfg.cargo].unit)
         ]
+        if self.stock is not None:
+            rows += self.stock.resource_rows(ys)
         return rows
 
     def link_rows(self) -> list[LinkYear]:
@@ -332,6 +348,7 @@ class Model:
             *self.terminals.values(),
             *self.ports.values(),
             *self.lines.values(),
+            *([self.stock] if self.stock is not None else []),
         ]
         for c in components:
             c.finish(end)

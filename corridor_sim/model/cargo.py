@@ -46,6 +46,8 @@ class Lot:
         "usd_per_unit",
         "kg_co2e_per_unit",
         "usd_per_t_day",
+        "pool",
+        "returned",
     )
 
     def __init__(
@@ -79,6 +81,8 @@ class Lot:
         self.usd_per_unit = usd_per_unit
         self.kg_co2e_per_unit = kg_co2e_per_unit
         self.usd_per_t_day = usd_per_t_day
+        self.pool = None  # the rolling-stock pool whose wagons or boxes it rides in (model.stock)
+        self.returned = False  # it has left the rails for good (its riding stock went back)
 
     def split(self, units: float, new_id: int) -> Lot:
         """Take ``units`` out of this lot into a new lot (same consignment and history)."""
@@ -96,16 +100,18 @@ class Lot:
         part.stamps = self.stamps if self.stamps is NO_STAMPS else list(self.stamps)
         part.usd_per_unit, part.kg_co2e_per_unit = self.usd_per_unit, self.kg_co2e_per_unit
         part.usd_per_t_day = self.usd_per_t_day
+        part.pool, part.returned = self.pool, self.returned
         return part
 
 
 class Train:
     """Lots moving together on rail; all share the rest of their route."""
 
-    __slots__ = ("lots", "units", "tons")
+    __slots__ = ("lots", "units", "tons", "stock")
 
     def __init__(self, lots: list[Lot]):
         self.lots = lots
+        self.stock = None  # its cars and locomotive (model.stock.Held), where stock is modelled
         self.units = sum(l.units for l in lots)
         self.tons = sum(l.tons for l in lots)
 

@@ -4,7 +4,8 @@ Each delivery of a flow with ``empties`` adds its share of units to the empties 
 was delivered; every ``lot_units`` of them leave as one empty consignment on the flow's way back
 (rail paths, yard space, the ships' return legs), booked at the loaded unit's rates (an
 assumption: CIS tariffs charge empty wagons less) with the CO2e of the tare's tonne-km. The
-returner hears of deliveries as a subscriber of the ledger (``LedgerObserver``).
+returner is told by ``RailExit``, the ledger's subscriber (``LedgerObserver``) for deliveries,
+which also hands the consignment's riding wagons or boxes back to their pool.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from ..scenario.pricing import route_charge
 from ..scenario.schema import Route, Scenario
 from .cargo import Ledger, Lot
+from .stock import RollingStock
 
 
 def empty_flow(flow: str) -> str:
@@ -56,16 +58,17 @@ class EmptiesReturn:
             out[f.id] = (ch.usd_per_unit, ch.kg_co2e_per_unit * e.tare_t_per_unit / ch.t_per_unit)
         return out
 
-    # -- the ledger's subscriber ------------------------------------------------------------------
-    def generated(self, lot: Lot) -> None:
-        pass
+    def share(self, flow: str) -> float:
+        """The share of a flow's units that go back as empty consignments now (0 without empties)."""
+        if flow not in self.pending:
+            return 0.0
+        e = self.live.flow(flow).empties
+        return e.share if e is not None else 0.0
 
-    def diverted(self, flow: str, now: float, tons: float, units: float) -> None:
-        pass
-
-    def delivered(self, lot: Lot, now: float, where: str) -> None:
-        """After a delivery: its share of empties joins those waiting where it was delivered; each
-        lot_units of them leave as one empty consignment on the flow's way back."""
+    def send_back(self, lot: Lot, now: float, pool=None) -> None:
+        """After a consignment leaves the rails: its share of empties joins those waiting where it
+        did; each lot_units of them leave as one empty consignment on the flow's way back (riding
+        in ``pool``'s wagons or boxes, which go back to it when the consignment arrives)."""
         if lot.flow not in self.pending:  # other flows, and the empties themselves
             return
         f = self.live.flow(lot.flow)
@@ -90,5 +93,36 @@ class EmptiesReturn:
                 kg,
                 0.0,
             )
+            empty.pool = pool
             self.ledger.generate(empty)
             self.launch(empty)
+
+
+class RailExit:
+    """A consignment leaves the rails for good (unloaded for a ship at the port its route ends in,
+    or delivered): its riding wagons or boxes go back to their pool, and its share of empties joins
+    those waiting there. Once per consignment (a part delivered later has left already). The
+    ledger's subscriber for deliveries; the routing calls ``leave`` at a port cargo leaves by sea."""
+
+    def __init__(self, stock: RollingStock | None, empties: EmptiesReturn):
+        self.stock = stock
+        self.empties = empties
+
+    def leave(self, lot: Lot, now: float) -> None:
+        if lot.returned:
+            return
+        lot.returned = True
+        pool = lot.pool
+        if self.stock is not None:
+            self.stock.off_rails(lot)
+        self.empties.send_back(lot, now, pool)
+
+    # -- the ledger's subscriber ------------------------------------------------------------------
+    def generated(self, lot: Lot) -> None:
+        pass
+
+    def diverted(self, flow: str, now: float, tons: float, units: float) -> None:
+        pass
+
+    def delivered(self, lot: Lot, now: float, where: str) -> None:
+        self.leave(lot, now)

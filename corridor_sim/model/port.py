@@ -26,6 +26,7 @@ from ..scenario.schema import Terminal as TerminalCfg
 from .cargo import Ledger, Lot, Train
 from .meters import NAN, Meter, ResourceKind, ResourceYear, Tally, year_rows
 from .servers import MonitoredResource, Yard
+from .stock import RollingStock
 
 #: The queue key of cargo that leaves a sink terminal by sea (``Terminal.onward_by_sea``).
 ONWARD = "onward_by_sea"
@@ -183,6 +184,7 @@ class Terminal:
         self.onward_tons = Tally(bounds)
         self.onward_calls = Tally(bounds)
         self._onward_running = False
+        self.stock: RollingStock | None = None  # the run's rolling stock, set by build
         self._start_shared(cfg)
 
     @property
@@ -519,9 +521,16 @@ class Terminal:
                 if deadline_h <= env.now:
                     break
                 yield self.arrival(key, until_h=deadline_h)
+            units = min(self.queued[key], size)
+            held = None
+            if self.stock is not None:
+                # the cars and locomotive first: while they are short, the cargo stays in the yard
+                held = yield from self.stock.reserve(self.cargo, units, key[0])
             yield from self.tracks.acquire()
-            taken = self.take(key, size)
+            taken = self.take(key, units)
             yield env.timeout(self.cfg.rail_handling_h)
             self.tracks.release()
             if taken:
-                self.start_train(Train(taken), key)
+                train = Train(taken)
+                train.stock = held
+                self.start_train(train, key)

@@ -9,12 +9,24 @@ keys; the model builds them (``model.build``) and hands them over.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import simpy
 
 from .cargo import Ledger, Lot, Train
 from .fleet import ReturnLeg, SeaLine
 from .port import ONWARD, Terminal
 from .rail import RailLink
+from .stock import RollingStock
+
+
+def route_h(legs: tuple) -> float:
+    """A route's running time, h: its rail links at their speeds and its sea crossings."""
+    return sum(leg.length_km / leg.speed_kmh if isinstance(leg, RailLink) else leg.cfg.crossing_h for leg in legs)
+
+
+def _stays(lot: Lot, now: float) -> None:
+    """Where nothing rides back (no rolling stock, no empties), leaving the rails changes nothing."""
 
 
 class Network:
@@ -30,6 +42,10 @@ class Network:
         self.deck_lines: dict[tuple[str, str, str], SeaLine] = {}
         # a line with a return leg also runs to -> from, for the cargo that waits at its far port
         self.back_lines: dict[tuple[str, str, str], ReturnLeg] = {}
+        # the rolling stock trains take where they form (None: trains form whenever cargo is there)
+        self.stock: RollingStock | None = None
+        # told when a consignment leaves the rails for good at a port it leaves by sea (the model's)
+        self.leave_rails: Callable[[Lot, float], None] = _stays
 
     def add_line(self, line: SeaLine) -> None:
         """A sea line, under its own cargo, its deck's class and its way back."""
@@ -62,19 +78,36 @@ class Network:
         self.env.process(self._run_train(train, legs))
 
     def _run_train(self, train: Train, legs: tuple):
-        for leg in legs:
+        stock = self.stock
+        if stock is not None and train.stock is None and isinstance(legs[0], RailLink):
+            # formed at its origin: it waits there (as backlog) until its stock is at hand
+            yield from stock.form(train, legs[0])
+        held = train.stock
+        for k, leg in enumerate(legs):
             if isinstance(leg, (SeaLine, ReturnLeg)):
                 yield from leg.origin_of(train.lots[0].cargo).receive_train(train, leg)
+                if stock is not None:
+                    stock.end_run(train, legs, k)
                 return
+            if stock is not None and held is not None and leg.railway is not None and leg.railway != held.railway:
+                yield from stock.border(train, legs, k)  # a railway border: its locomotive, maybe its cars
             yield from leg.traverse(train)
             for lot in train.lots:
                 lot.pos += 1
         where = legs[-1].to_node
         sink = self.terminals.get((where, train.lots[0].cargo))
         if sink is not None and sink.cfg.onward_by_sea is not None:
-            # a port the cargo leaves by sea (Poti): delivered when loaded aboard there
+            # a port the cargo leaves by sea (Poti): delivered when loaded aboard there; the train's
+            # stock goes back once it is unloaded into the yard
             yield from sink.receive_train(train, ONWARD)
+            if stock is not None:
+                stock.end_run(train, legs, len(legs))
+            now = self.env.now
+            for lot in train.lots:
+                self.leave_rails(lot, now)
             return
+        if stock is not None:
+            stock.end_run(train, legs, len(legs))
         now = self.env.now
         for lot in train.lots:
             self.ledger.deliver(lot, now, where)

@@ -104,13 +104,13 @@ def assumptions(s: Scenario) -> list[Assumption]:
             "consignments", f"Cargo moves as consignments ({lots}); vessels and onward trains may take part of one."
         )
     )
-    paths = [l for l in s.rail_links if l.paths_per_day is not None]
+    paths = [l for l in s.rail_links if l.paths is not None]
     bg = [l for l in paths if l.background_trains_per_day > 0]
     if paths:
         out.append(
             Assumption(
                 "rail",
-                f"Rail capacity is a path headway (24 h / paths per day: {_range([l.paths_per_day for l in paths])} "
+                f"Rail capacity is a path headway (24 h / paths per day: {_range([round(l.paths or 0.0, 1) for l in paths])} "
                 f"paths a day on {len(paths)} links); other trains take paths as a Poisson "
                 f"stream on {len(bg)} links ({_range([l.background_trains_per_day for l in bg])} "
                 "a day).",

@@ -37,6 +37,7 @@ KIND_COLORS = {
     "berth": "#2ca02c",
     "rail_track": "#9467bd",
     "yard": "#8c564b",
+    "rolling_stock": "#17becf",
 }
 KIND_LABELS = {
     "fleet": "vessel fleet (time not waiting for cargo)",
@@ -45,6 +46,7 @@ KIND_LABELS = {
     "berth": "port berths",
     "rail_track": "port rail tracks",
     "yard": "port yard (mean fill)",
+    "rolling_stock": "rolling stock (share out on trips)",
 }
 CASE_STYLES = {"low": ":", "central": "-", "high": "--"}
 # Where line style already says demand (dashed) or delivered (solid), a demand case is a colour;

@@ -52,6 +52,7 @@ def check_references(s: Scenario) -> list[Problem]:
         probs.append(Problem("caspian", "sea lines need a 'caspian' section (load factor and sea level)"))
     probs += _pairs(s, net)
     probs += _check_fleets(s)
+    probs += _check_stock(s)
     probs += _yards(net)
     for f in s.demand.flows:
         probs += _flow(f, net)
@@ -214,6 +215,71 @@ def _pairs(s: Scenario, net: Network) -> list[Problem]:
                 )
             )
     net.sea_pairs |= set(s.sea_legs())
+    return probs
+
+
+def _largest_trains(s: Scenario) -> dict[tuple[str, str], tuple[float, str]]:
+    """Per (cargo class, railway): the largest train formed there (a flow's consignment on a route
+    that runs on it, or a port's onward train leaving onto it), and who forms it."""
+    rail = {(l.from_node, l.to_node): l.railway for l in s.rail_links}
+    trains: dict[tuple[str, str], tuple[float, str]] = {}
+
+    def offer(key: tuple[str, str], units: float, who: str) -> None:
+        if trains.get(key, (0.0, ""))[0] < units:
+            trains[key] = (units, who)
+
+    for f in s.demand.flows:
+        for r in f.routes:
+            on = {rail.get(pair) for pair in zip(r.path, r.path[1:])}
+            for rw in (x for x in on if x is not None):
+                offer((f.cargo, rw), f.lot_units, f"flow {f.id}'s consignments ({f.lot_units:g} units)")
+    for p in s.ports:
+        leaving = {x for (a, _), x in rail.items() if a == p.id and x is not None}
+        for t in p.terminals:
+            units = t.train_units
+            if units is None:
+                continue
+            for rw in leaving:
+                offer((t.cargo, rw), units, f"the {units:g}-unit trains formed at {p.id}")
+    return trains
+
+
+def _check_stock(s: Scenario) -> list[Problem]:
+    """Every pool serves railways the network has, and holds at least what one train it serves
+    needs (else that train would wait for ever): a locomotive, the cars of the largest train of its
+    class formed on its railways, the wagons or boxes of the largest consignment. Checked in every
+    timeline state."""
+    probs = []
+    railways = {l.railway for l in s.rail_links if l.railway is not None}
+    trains = _largest_trains(s)
+    for pool in s.rolling_stock:
+        where = f"rolling_stock.{pool.id}"
+        for rw in pool.railways:
+            if rw not in railways:
+                known = ", ".join(sorted(railways)) or "none: no rail link has a railway"
+                probs.append(Problem(f"{where}.railways", f"no rail link runs on railway '{rw}' (railways: {known})"))
+        have = pool.available
+        what = "locomotives" if pool.kind == "locomotive" else f"{pool.kind.replace('_', ' ')}s"
+        if pool.kind == "locomotive":
+            uses = [(1.0, f"a train on railway '{rw}'") for rw in pool.railways if rw in railways]
+        else:
+            uses = [
+                (-(-units // pool.units_per_car) if pool.kind == "flat_car" else units / pool.units_per_car, who)
+                for c in pool.cargo
+                for rw in pool.railways
+                if (c, rw) in trains
+                for units, who in [trains[(c, rw)]]
+            ]
+        for need, who in [max(uses)] if uses else []:
+            if have < need - 1e-9:
+                probs.append(
+                    Problem(
+                        f"{where}.count",
+                        f"{have:g} {what} at hand (count {pool.count} x availability_share "
+                        f"{pool.availability_share:g}), but {who} need {need:g}: a train would wait for ever; "
+                        f"allowed: count x availability_share >= {need:g}, or take the railway out of the pool's railways",
+                    )
+                )
     return probs
 
 

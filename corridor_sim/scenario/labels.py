@@ -83,6 +83,10 @@ def resource_label(s: Scenario, resource: str) -> str:
         return f"{place(s, parts[0])} {CARGO_WORDS.get(parts[1], parts[1])} {what}"
     if len(parts) == 2 and any(line.id == parts[0] for line in s.sea_lines):
         return f"{line_label(s, parts[0])}: {group_label(s, parts[0], parts[1])}"
+    if len(parts) == 2 and parts[0] == "stock":  # a rolling-stock pool: its name and size
+        pool = next((p for p in s.rolling_stock if p.id == parts[1]), None)
+        if pool is not None:
+            return f"{pool.label} ({pool.count:,} x {pool.availability_share:.0%})"
     return resource
 
 

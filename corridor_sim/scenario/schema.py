@@ -19,40 +19,33 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-CargoKind = Literal["container", "wagon", "crude", "truck"]
-Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", min_length=1, max_length=64)]
-# Every number is finite (no .inf or .nan), and every one below has an upper bound: far above
-# anything real on the corridor, low enough that a scenario that validates also runs. (How large a
-# run is, in memory, is checked per run by corridor_sim.run.runsize.)
-Finite = Annotated[float, Field(allow_inf_nan=False)]
-Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Share = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
-Year = Annotated[int, Field(ge=1990, le=2100)]
-# durations of one operation: none (a sailing, a dwell, a wait for cargo) lasts a year
-Hours = Annotated[float, Field(ge=0, le=8_760, allow_inf_nan=False)]
-PositiveHours = Annotated[float, Field(gt=0, le=8_760, allow_inf_nan=False)]
-# a storm closure or a sampling step shorter than an hour would only multiply events
-AtLeastAnHour = Annotated[float, Field(ge=1, le=8_760, allow_inf_nan=False)]
-Days = Annotated[float, Field(gt=0, le=365, allow_inf_nan=False)]  # a transit time: under a year
-Cv = Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)]  # coefficient of variation: 10 is a
-#   gamma of shape 0.01, far wider than any measured spread (the base uses 0.1-1)
-Count = Annotated[int, Field(gt=0, le=100)]  # berths, tracks, servers at one place: the largest ports have ~30
-Km = Annotated[float, Field(gt=0, le=10_000, allow_inf_nan=False)]  # a rail link between two nodes
-Kmh = Annotated[float, Field(gt=0, le=300, allow_inf_nan=False)]  # freight runs at <= 120 km/h
-TrainsPerDay = Annotated[float, Field(gt=0, le=500, allow_inf_nan=False)]  # a busy double track: ~250 a day
-Units = Annotated[float, Field(gt=0, le=1e8, allow_inf_nan=False)]  # a yard, a vessel, a train in units:
-#   the largest tank farms hold ~10 million t, the largest tankers 0.5 million t
-UnitsPerHour = Annotated[float, Field(gt=0, le=1e5, allow_inf_nan=False)]  # crude berths load ~5,000 t/h
-Label = Annotated[str, Field(min_length=1, max_length=80)]  # a name printed on a chart
-UsdPerT = Annotated[float, Field(ge=1, le=10_000, allow_inf_nan=False)]  # a through tariff: US$1-10,000/t
-#   (from below: demand goes as tariff^elasticity, which a near-zero tariff sends to infinity)
-# a charge for one unit on one leg: a box's sea freight or a wagon's rail tariff is US$10-5,000;
-# US$100,000 per unit is far above any
-UsdPerUnit = Annotated[float, Field(ge=0, le=100_000, allow_inf_nan=False)]
-UsdPerUnitKm = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]  # rail: US$0.1-3 per TEU- or wagon-km
-KgPerTKm = Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)]  # freight modes emit 0.005-0.5 kg CO2e/t-km
-MusD = Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]  # US$ million: the largest corridor project ~US$7 bn
+from .track import paths_per_day
+from .units import (
+    AtLeastAnHour,
+    CargoKind,
+    Count,
+    Cv,
+    Days,
+    Finite,
+    Hours,
+    Id,
+    KgPerTKm,
+    Km,
+    Kmh,
+    Label,
+    MusD,
+    NonNegative,
+    Positive,
+    PositiveHours,
+    Share,
+    TrainsPerDay,
+    Units,
+    UnitsPerHour,
+    UsdPerT,
+    UsdPerUnit,
+    UsdPerUnitKm,
+    Year,
+)
 
 
 class _Frozen(BaseModel):
@@ -88,6 +81,47 @@ class Crossing(_Frozen):
     source: str
 
 
+class Track(_Frozen):
+    """The track a rail link runs on, from which its train paths a day follow (``corridor_sim.track``:
+    the timetable-period method for a single track with passing loops, UIC 406 occupancy over the
+    signalling headway for a double track)."""
+
+    tracks: Literal[1, 2] = Field(description="Main tracks: 1 (trains meet at passing loops) or 2 (one each way)")
+    loop_spacing_km: Km | None = Field(
+        None,
+        description="Single track: the section between passing loops the method uses (mean, unless the source gives the longest), km",
+    )
+    loops: Annotated[int, Field(ge=0, le=1_000)] | None = Field(
+        None,
+        description="Single track: passing loops and stations on the link (sections = loops + 1), instead of loop_spacing_km",
+    )
+    running_speed_kmh: Kmh | None = Field(
+        None, description="Single track: freight running speed between loops (no stops), km/h"
+    )
+    station_interval_min: Annotated[float, Field(ge=0, le=120, allow_inf_nan=False)] = Field(
+        8.0, description="Single track: station intervals per pair of trains (arrival, crossing, start, braking), min"
+    )
+    headway_min: Annotated[float, Field(gt=0, le=240, allow_inf_nan=False)] | None = Field(
+        None, description="Double track: minimum signalling headway between trains one way, min"
+    )
+    maintenance_min_per_day: Annotated[float, Field(ge=0, le=720, allow_inf_nan=False)] = Field(
+        120.0, description="Daily maintenance window with no trains, min"
+    )
+    fill_share: Share = Field(description="Usable share of the theoretical capacity (UIC 406 daily occupancy)")
+    source: str
+
+    @model_validator(mode="after")
+    def _complete(self):
+        if self.tracks == 1:
+            if self.loop_spacing_km is None and self.loops is None:
+                raise ValueError("a single track needs loop_spacing_km or loops (where trains meet)")
+            if self.running_speed_kmh is None:
+                raise ValueError("a single track needs running_speed_kmh (the freight speed between loops)")
+        elif self.headway_min is None:
+            raise ValueError("a double track needs headway_min (the signalling headway one way)")
+        return self
+
+
 class RailLink(_Frozen):
     id: Id
     from_node: Id = Field(alias="from")
@@ -95,7 +129,17 @@ class RailLink(_Frozen):
     length_km: Km
     speed_kmh: Kmh = Field(description="Average running speed incl. technical stops, km/h")
     paths_per_day: TrainsPerDay | None = Field(
-        None, description="Train paths a day in the corridor's direction (None: unconstrained)"
+        None,
+        description="Train paths a day in the link's direction: an explicit figure, which wins over the "
+        "paths computed from track (None: from track, or unconstrained without it)",
+    )
+    track: Track | None = Field(
+        None, description="Single or double track, loops, speed, headway: the paths a day follow from it"
+    )
+    railway: Id | None = Field(
+        None,
+        description="The railway that runs the link (ktz, ady, gr ...): its rolling stock serves the link, "
+        "and locomotives change where the railway changes",
     )
     background_trains_per_day: Annotated[NonNegative, Field(le=500)] = Field(
         0.0, description="Non-corridor trains sharing the paths (Poisson), trains/day"
@@ -112,12 +156,30 @@ class RailLink(_Frozen):
     )
     source: str
 
+    @property
+    def paths(self) -> float | None:
+        """Paths a day in the link's direction: paths_per_day if given (it wins), else computed from
+        the track, else None (unconstrained)."""
+        if self.paths_per_day is not None:
+            return self.paths_per_day
+        if self.track is not None:
+            return paths_per_day(self.track, self.length_km)
+        return None
+
     @model_validator(mode="after")
     def _background_fits(self):
-        if self.paths_per_day is not None and self.background_trains_per_day >= self.paths_per_day:
+        t = self.track
+        if t is not None and t.tracks == 1 and t.loop_spacing_km is not None and t.loop_spacing_km > self.length_km:
+            raise ValueError(
+                f"track.loop_spacing_km ({t.loop_spacing_km:g} km) is longer than the link ({self.length_km:g} km): "
+                "the section between passing loops is at most length_km (or give track.loops instead)"
+            )
+        paths = self.paths
+        if paths is not None and self.background_trains_per_day >= paths:
+            what = "paths_per_day" if self.paths_per_day is not None else "the paths its track gives"
             raise ValueError(
                 f"background_trains_per_day ({self.background_trains_per_day}) must be below "
-                f"paths_per_day ({self.paths_per_day}), or the link has no room for corridor trains"
+                f"{what} ({paths:.4g}), or the link has no room for corridor trains"
             )
         return self
 
@@ -291,6 +353,39 @@ class FleetPool(_Frozen):
         min_length=1, description="Its vessel groups as line.group (sea line id, vessel group id)"
     )
     source: str
+
+
+class StockPool(_Frozen):
+    """A pool of rolling stock: wagons, flat cars, tank cars, boxes or locomotives of one operator,
+    counted as a quantity (``model.stock``). A train forms only when what it needs is at hand: its
+    cars (flat cars for boxes, tank cars, wagons) and a locomotive of the railway it runs on; a
+    class counted in wagons rides in the pool's wagons all the way to where it is unloaded, and a
+    box pool's boxes go with their cargo to its destination. What is taken comes back after the
+    trip: loaded or empty over the network (running times from the links), plus the terminal dwell."""
+
+    id: Id
+    name: Label | None = Field(None, description="Shown in tables and charts (default: the id)")
+    operator: str = Field(description="Who owns or runs the pool (KTZ, ADY, Georgian Railway, lessors)")
+    kind: Literal["flat_car", "wagon", "tank_car", "locomotive", "box"]
+    count: int = Field(ge=0, le=1_000_000, description="Units in the pool (cars, boxes or locomotives)")
+    availability_share: Share = Field(1.0, description="Share in working order (not in repair), the rest idle")
+    units_per_car: Annotated[Positive, Field(le=10_000)] = Field(
+        1.0, description="Cargo units one car or box carries (TEU per flat car; 1 for a wagon counted as the unit)"
+    )
+    cargo: list[CargoKind] = Field(
+        default_factory=list, description="The cargo classes it carries (a locomotive pool: none, it hauls all)"
+    )
+    railways: list[Id] = Field(min_length=1, description="The railways (RailLink.railway) where it is taken")
+    terminal_dwell_h: Hours = Field(description="Time at the two ends of a cycle (loading, unloading, shunting), h")
+    source: str
+
+    @property
+    def available(self) -> float:
+        return self.count * self.availability_share
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
 
 
 class Caspian(_Frozen):
@@ -704,6 +799,10 @@ class Scenario(_Frozen):
     fleets: list[FleetPool] = Field(
         default_factory=list, description="Vessel groups that share one fleet among lines (their total is kept)"
     )
+    rolling_stock: list[StockPool] = Field(
+        default_factory=list,
+        description="Wagons, flat cars, tank cars, boxes and locomotives by operator (none: stock never runs short)",
+    )
     caspian: Caspian | None = Field(None, description="Draft and sea level; required when there are sea lines")
     demand: Demand
     timeline: list[Intervention] = Field(default_factory=list, description="Dated interventions, applied in date order")
@@ -828,6 +927,12 @@ class Scenario(_Frozen):
             del d["output"]["summary_scope"]
         if not d["fleets"]:
             del d["fleets"]
+        if not d["rolling_stock"]:
+            del d["rolling_stock"]
+        for link in d["rail_links"]:
+            for k in ("track", "railway"):
+                if link[k] is None:
+                    del link[k]
         for line in d["sea_lines"]:
             if line["deck"] is None:
                 del line["deck"]

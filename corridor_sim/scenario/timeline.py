@@ -23,7 +23,7 @@ from .paths import apply_override, scale_value, slot
 from .problems import Chain, Problem, ScenarioError, explain, locate, readable_path
 from .schema import Intervention, Scenario
 
-TIMELINE_SECTIONS = ("rail_links", "ports", "sea_lines", "caspian", "demand")
+TIMELINE_SECTIONS = ("rail_links", "ports", "sea_lines", "rolling_stock", "caspian", "demand")
 
 
 def _structure(s: Scenario) -> tuple:
@@ -33,6 +33,8 @@ def _structure(s: Scenario) -> tuple:
         tuple((p.id, tuple(t.cargo for t in p.terminals)) for p in s.ports),
         tuple((l.id, l.from_port, l.to_port, l.cargoes, tuple(v.id for v in l.vessels)) for l in s.sea_lines),
         tuple((f.id, f.cargo, tuple((r.id, tuple(r.path)) for r in f.routes)) for f in s.demand.flows),
+        tuple((p.id, p.kind, tuple(p.cargo), tuple(p.railways)) for p in s.rolling_stock),
+        tuple(l.railway for l in s.rail_links),
         s.caspian is None,
         s.demand.base_year,
     )

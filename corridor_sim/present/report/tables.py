@@ -95,7 +95,8 @@ def parameters(s: Scenario) -> list[dict]:
                     "to": l.to_node,
                     "km": l.length_km,
                     "km/h": l.speed_kmh,
-                    "paths/day": l.paths_per_day,
+                    "paths/day": round(l.paths, 1) if l.paths is not None else None,
+                    "track": _track_text(l.track),
                     "other trains/day": l.background_trains_per_day,
                     "crossing": (
                         f"{l.crossing.transshipment_tracks} x {l.crossing.transshipment_h:g} h, dwell "
@@ -217,3 +218,13 @@ def assumption_groups(scenarios: dict[str, Scenario]) -> list[dict]:
         if own:
             groups.append({"title": n, "items": own})
     return groups
+
+
+def _track_text(track) -> str:
+    """A link's track in a few words: '1 track, loops every 38 km' or '2 tracks, 12 min headway'."""
+    if track is None:
+        return ""
+    if track.tracks >= 2:
+        return f"2 tracks, {track.headway_min:g} min headway"
+    where = f"loops every {track.loop_spacing_km:g} km" if track.loop_spacing_km is not None else f"{track.loops} loops"
+    return f"1 track, {where}"
