@@ -5,7 +5,7 @@ capacity) to the corridor's two single-track lines with an unambiguous published
 the base scenario's own track data, and compares it with the ``fill_share`` base.yaml uses; then
 prints every published figure beside the paths base.yaml's tracks give (error = computed /
 published - 1), and every rail link's paths a day in 2024 and 2030 with the method. Nothing is
-simulated. Method and sources: corridor_sim/track.py, seeds/SOURCES.md section 13.
+simulated. Method and sources: corridor_sim/scenario/track.py, seeds/SOURCES.md section 13.
 Usage: python benchmarks/track_check.py
 """
 

@@ -82,7 +82,7 @@ class Crossing(_Frozen):
 
 
 class Track(_Frozen):
-    """The track a rail link runs on, from which its train paths a day follow (``corridor_sim.track``:
+    """The track a rail link runs on, from which its train paths a day follow (``corridor_sim.scenario.track``:
     the timetable-period method for a single track with passing loops, UIC 406 occupancy over the
     signalling headway for a double track)."""
 
