@@ -81,7 +81,8 @@ class Network:
         stock = self.stock
         if stock is not None and train.stock is None and isinstance(legs[0], RailLink):
             # formed at its origin: it waits there (as backlog) until its stock is at hand
-            yield from stock.form(train, legs[0])
+            if not stock.form_now(train, legs[0]):
+                yield from stock.form(train, legs[0])
         held = train.stock
         for k, leg in enumerate(legs):
             if isinstance(leg, (SeaLine, ReturnLeg)):
@@ -90,7 +91,8 @@ class Network:
                     stock.end_run(train, legs, k)
                 return
             if stock is not None and held is not None and leg.railway is not None and leg.railway != held.railway:
-                yield from stock.border(train, legs, k)  # a railway border: its locomotive, maybe its cars
+                if not stock.border_now(train, legs, k):  # a railway border: its locomotive, maybe its cars
+                    yield from stock.border(train, legs, k)
             yield from leg.traverse(train)
             for lot in train.lots:
                 lot.pos += 1

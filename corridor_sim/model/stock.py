@@ -101,6 +101,17 @@ class StockPool:
         self._schedule_wake()
         return ev
 
+    def can_take(self, units: float, first: bool = False) -> bool:
+        """Whether ``request`` would grant ``units`` at once (and then takes nothing)."""
+        self._collect(self.env.now)
+        line = self._first if first else self._waiting
+        return not line and (first or not self._first) and self.free >= units - 1e-9
+
+    def take(self, units: float) -> None:
+        """Grant ``units`` now: only after ``can_take`` said so, at the same instant."""
+        now = self.env.now
+        self._grant(units, now, now)
+
     def acquire(self, units: float, first: bool = False):
         """``yield from pool.acquire(n)``: returns the hours waited."""
         t0 = self.env.now
@@ -206,7 +217,12 @@ class Held:
 
 
 def run_h(legs: tuple, start: int, end: int) -> float:
-    """Running time over legs[start:end] (rail links), h."""
+    """Running time over legs[start:end] (rail links), h.
+
+    >>> from types import SimpleNamespace as L
+    >>> run_h((L(length_km=100.0, speed_kmh=50.0), L(crossing_h=9.0), L(length_km=60.0, speed_kmh=30.0)), 0, 3)
+    4.0
+    """
     return sum(leg.length_km / leg.speed_kmh for leg in legs[start:end] if hasattr(leg, "length_km"))
 
 
@@ -239,11 +255,23 @@ class RollingStock:
                     (self.riding if rides else self.cars)[(c, r)] = pool
         self.empties_share = empties_share
         self.route_h = route_h
+        self._prefix: dict[int, list[float]] = {}  # id(legs) -> running hours up to each leg
 
     def reconfigure(self, old, new) -> None:
         for po, pn in zip(old.rolling_stock, new.rolling_stock):
             if po != pn:
                 self.pools[pn.id].reconfigure(pn)
+        self._prefix.clear()  # a timeline entry may change a link's speed
+
+    def _run_h(self, legs: tuple, start: int, end: int) -> float:
+        """``run_h`` from running hours kept per route (a train's legs are its route's tuple)."""
+        p = self._prefix.get(id(legs))
+        if p is None:
+            p = [0.0]
+            for i in range(len(legs)):
+                p.append(p[-1] + run_h(legs, i, i + 1))
+            self._prefix[id(legs)] = p
+        return p[end] - p[start]
 
     # -- forming a train ---------------------------------------------------------------------------
     def form(self, train, first_link):
@@ -252,6 +280,66 @@ class RollingStock:
         locomotive of the first link's railway. Sets ``train.stock``."""
         yield from self._ride(train, first_link.railway)
         train.stock = yield from self.reserve(train.lots[0].cargo, train.units, first_link, at_port=False)
+
+    def form_now(self, train, first_link) -> bool:
+        """``form`` without a process switch: when everything the train needs where it forms is at
+        hand, take it all at once and return True (the usual case); else take nothing and return
+        False (the caller then waits in ``form``)."""
+        railway = first_link.railway
+        cargo = train.lots[0].cargo
+        needs = self._needs(train, cargo, railway, with_cars=True)
+        if needs is None:
+            return False
+        held = Held()
+        self._take_all(train, needs, held, railway, 0)
+        train.stock = held
+        return True
+
+    def border_now(self, train, legs: tuple, k: int) -> bool:
+        """``border`` without a process switch, when the next railway's stock is at hand."""
+        held, railway = train.stock, legs[k].railway
+        needs = self._needs(train, train.lots[0].cargo, railway, with_cars=held.cars is None)
+        if needs is None:
+            return False
+        self._give_loco(held, legs, k)
+        self._take_all(train, needs, held, railway, k)
+        return True
+
+    def _needs(self, train, cargo: str, railway: str | None, with_cars: bool):
+        """(riding pool and units, car pool and cars, locomotive pool) a train needs on ``railway``,
+        or None if any of them is not at hand now."""
+        if railway is None:
+            return (None, 0.0, None, 0, None)
+        ride = self.riding.get((cargo, railway))
+        ride_units = 0.0
+        if ride is not None:
+            ride_units = sum(l.units for l in train.lots if l.pool is None and not l.returned) / ride.cfg.units_per_car
+            if ride_units > 0 and not ride.can_take(ride_units):
+                return None
+        cars = self.cars.get((cargo, railway)) if with_cars else None
+        n = 0
+        if cars is not None:
+            n = math.ceil(train.units / cars.cfg.units_per_car - 1e-9)
+            if not cars.can_take(n):
+                return None
+        loco = self.locos.get(railway)
+        if loco is not None and not loco.can_take(1.0):
+            return None
+        return (ride, ride_units, cars, n, loco)
+
+    def _take_all(self, train, needs, held: Held, railway: str | None, k: int) -> None:
+        ride, ride_units, cars, n, loco = needs
+        if ride is not None and ride_units > 0:
+            ride.take(ride_units)
+            for lot in train.lots:
+                if lot.pool is None and not lot.returned:
+                    lot.pool = ride
+        if cars is not None:
+            cars.take(n)
+            held.cars, held.n_cars, held.car_from = cars, n, k
+        if loco is not None:
+            loco.take(1.0)
+        held.loco, held.railway, held.loco_from = loco, railway, k
 
     def _ride(self, train, railway: str | None):
         """Riding wagons or boxes of ``railway``'s pool for the consignments that have none yet."""
@@ -303,7 +391,7 @@ class RollingStock:
 
     def _give_loco(self, held: Held, legs: tuple, k: int) -> None:
         if held.loco is not None:
-            back_h = run_h(legs, held.loco_from, k) + held.loco.cfg.terminal_dwell_h
+            back_h = self._run_h(legs, held.loco_from, k) + held.loco.cfg.terminal_dwell_h
             held.loco.release(1.0, self.env.now + back_h)
             held.loco = None
 
@@ -314,7 +402,7 @@ class RollingStock:
             return
         self._give_loco(held, legs, k)
         if held.cars is not None:
-            back_h = run_h(legs, held.car_from, k) + held.cars.cfg.terminal_dwell_h
+            back_h = self._run_h(legs, held.car_from, k) + held.cars.cfg.terminal_dwell_h
             held.cars.release(held.n_cars, self.env.now + back_h)
             held.cars = None
         train.stock = None
