@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 import corridor_sim as cs
-from corridor_sim.experiment import replicate
+from corridor_sim.experiments.replications import replicate
 
 ROOT = Path(__file__).resolve().parents[1]
 

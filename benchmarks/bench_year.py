@@ -20,6 +20,7 @@ import simpy
 
 import corridor_sim as cs
 from corridor_sim.model.build import Model
+from corridor_sim.run.tables import collect
 
 ROOT = Path(__file__).resolve().parents[1]
 BARE_EVENTS = 300_000  # fixed, so the bare rate does not depend on the model being measured
@@ -32,7 +33,7 @@ def model_year(scn, seed: int) -> tuple[int, float, float, float]:
     model.run()
     cpu_sim_s = time.process_time() - t0
     t1 = time.process_time()
-    cs.results.collect(model, cpu_sim_s)
+    collect(model, cpu_sim_s)
     cpu_collect_s = time.process_time() - t1
     tons = sum(acc.tons for acc in model.ledger.route_stats.values())  # every tonne delivered, warm-up included
     return model.events, tons, cpu_sim_s, cpu_collect_s

@@ -15,6 +15,7 @@ import numpy as np
 
 import corridor_sim as cs
 from corridor_sim.kpi import binding_bottleneck
+from corridor_sim.scenario.variants import without
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = {
@@ -23,12 +24,6 @@ CASES = {
     "without Aktau's 12.5 Mt/yr oil expansion": {"aktau_oil_12_5mt"},
     "without Sangachal's third berth": {"sangachal_third_berth"},
 }
-
-
-def without(scn: cs.Scenario, ids: set[str]) -> cs.Scenario:
-    raw = scn.model_dump(mode="python", by_alias=True)
-    raw["timeline"] = [iv for iv in raw["timeline"] if iv["id"] not in ids]
-    return cs.validate_dict(raw, "oil case", check_dates=False)
 
 
 def main() -> None:
@@ -59,9 +54,10 @@ def main() -> None:
                 ]
                 return float(np.nanmean(vals))
 
-            binds = [binding_bottleneck(r.resources[r.resources.year == year]) for r in runs]
+            thr = oil.output.bottleneck_threshold
+            binds = [binding_bottleneck(r.resources[r.resources.year == year], thr) for r in runs]
             named = [b["resource"] for b in binds if b["binding"]]
-            what = max(set(named), key=named.count) if named else "nothing at or above 85%"
+            what = max(set(named), key=named.count) if named else f"nothing at or above {thr:.0%}"
             print(
                 f"| {label} | {year} | {crude('tons_delivered'):.2f} | {crude('tons_diverted'):.2f} | "
                 f"{res('tanker_aktau_sangachal'):.0%} | {res('aktau:crude:berths'):.0%} | "

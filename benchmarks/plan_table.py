@@ -15,10 +15,12 @@ import argparse
 import time
 
 import corridor_sim as cs
-from corridor_sim.appraisal import appraise, frontier, plan, with_entries
-from corridor_sim.experiment import replicate
-from corridor_sim.loading import load_candidates
-from corridor_sim.model.charges import flow_charges
+from corridor_sim.analyses.appraisal import appraise
+from corridor_sim.analyses.plan import frontier, plan
+from corridor_sim.experiments.replications import replicate
+from corridor_sim.scenario.candidates import load_candidates
+from corridor_sim.scenario.pricing import flow_charges
+from corridor_sim.scenario.variants import with_entries
 from corridor_sim.stats import mean_ci
 
 

@@ -22,7 +22,7 @@ from types import SimpleNamespace
 import pandas as pd
 
 import corridor_sim as cs
-from corridor_sim.labels import resource_label
+from corridor_sim.scenario.labels import resource_label
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ["base", "bottlenecks", "unified_tariffs", "zangezur", "zangezur_late", "corridor_10mt", "oil_btc_7mt"]

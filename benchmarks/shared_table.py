@@ -14,7 +14,7 @@ import argparse
 import time
 
 import corridor_sim as cs
-from corridor_sim.experiment import replicate
+from corridor_sim.experiments.replications import replicate
 from corridor_sim.stats import mean_ci
 
 SCENARIOS = {

@@ -7,13 +7,17 @@ The public API, used by the CLI and by notebooks alike::
     res = cs.run(scn, seed=1)
     res.annual          # pandas DataFrame: tonnes by year and flow
     res.write("results/base")
+
+The package is one folder per stage, each importing only the stages before it (README,
+Architecture): ``scenario`` -> ``model`` -> ``run`` -> ``experiments`` -> ``analyses`` ->
+``present`` -> ``cli``, with pure helpers (``rng``, ``calendar``, ``stats``, ``kpi``, ``display``)
+at the top. Figures and the report are in ``corridor_sim.present``, imported on their own (they
+bring matplotlib and Jinja2): ``from corridor_sim.present import plots, write``.
 """
 
 from __future__ import annotations
 
 import os as _os
-
-__version__ = "0.1.0"
 
 # pyarrow (pandas' string columns, Parquet) allocates with the system allocator, which gives freed
 # memory back; its default pool (mimalloc or jemalloc) keeps what it once held, and a 12-year run
@@ -22,11 +26,26 @@ __version__ = "0.1.0"
 # corridor-sim, keeps its own. Worker processes inherit it.
 _os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 
-from .capacity import CapacityEstimate, capacity_trajectory, estimate_capacity, first_year_at_least
-from .compare import Comparison, compare, compare_results
-from .loading import ScenarioError, load_scenario, validate_dict
-from .scenario import Scenario, describe
-from .simulate import run
+from ._version import __version__
+from .analyses.appraisal import Appraisal, appraise
+from .analyses.bottlenecks import Ranking, bottlenecks
+from .analyses.capacity import CapacityEstimate, capacity_trajectory, estimate_capacity
+from .analyses.goal import compare
+from .analyses.plan import Plan, frontier, plan
+from .analyses.sensitivity import Sensitivity, sensitivity
+from .analyses.sweep import Sweep, sweep
+from .experiments.comparison import Comparison, compare_results
+from .experiments.execution import Execution
+from .experiments.replicated import Replicated
+from .experiments.replications import replicate
+from .kpi import first_year_at_least
+from .run.results import Results, open_results
+from .run.simulate import run
+from .scenario.candidates import load_candidates
+from .scenario.labels import describe
+from .scenario.load import load_scenario, validate_dict
+from .scenario.problems import ScenarioError
+from .scenario.schema import Scenario
 
 __all__ = [
     "Scenario",
@@ -43,4 +62,22 @@ __all__ = [
     "first_year_at_least",
     "CapacityEstimate",
     "__version__",
+    # what notebooks and benchmarks use, so that they need no module of a stage
+    "Results",
+    "open_results",
+    "Replicated",
+    "replicate",
+    "Execution",
+    "load_candidates",
+    "sweep",
+    "Sweep",
+    "bottlenecks",
+    "Ranking",
+    "sensitivity",
+    "Sensitivity",
+    "appraise",
+    "Appraisal",
+    "plan",
+    "frontier",
+    "Plan",
 ]

@@ -8,7 +8,7 @@ annual totals comparable with published annual figures.
 from __future__ import annotations
 
 import bisect
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 HOURS_PER_DAY = 24.0
 
@@ -71,6 +71,10 @@ class Calendar:
     def years_since(self, base_year: int, t_h: float) -> float:
         """Fractional years from 1 January of base_year to t_h."""
         return (t_h - self.year_start_h(base_year)) / (365.25 * HOURS_PER_DAY)
+
+    def date_h(self, day: date) -> float:
+        """00:00 of ``day`` in simulation hours (a timeline entry takes effect then)."""
+        return self._hours(datetime(day.year, day.month, day.day))
 
     def to_datetime(self, t_h: float) -> datetime:
         return self.origin + timedelta(hours=float(t_h))

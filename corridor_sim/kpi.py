@@ -12,9 +12,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .stats import mean_ci
+
 # Resources whose utilization says something about capacity (a yard's share is a level, a
-# fleet's is the share of vessel time not spent waiting for cargo).
-CAPACITY_KINDS = ("rail_path", "crossing", "berth", "rail_track", "fleet", "yard")
+# fleet's is the share of vessel time not spent waiting for cargo, a rolling-stock pool's the share
+# of its units out on trips).
+CAPACITY_KINDS = ("rail_path", "crossing", "berth", "rail_track", "fleet", "yard", "rolling_stock")
 
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
@@ -147,8 +150,6 @@ def route_costs(routes: pd.DataFrame, year: int | None = None) -> pd.DataFrame:
     >>> int(t.n), float(t.cost_usd_per_unit_mean), round(float(t.cost_usd_per_unit_mean_ci_high), 1)
     (2, 1300.0, 2570.6)
     """
-    from .stats import mean_ci
-
     keys = ["year", "flow", "route"]
     cols = keys + ["n", "tons_delivered", "units_delivered"]
     cols += [f"{m}{s}" for m in ROUTE_COST_METRICS for s in ("", "_ci_low", "_ci_high")]
@@ -191,6 +192,23 @@ def first_year_at(delivered_mt: pd.Series, goal_mt: float):
     """
     hit = delivered_mt[delivered_mt >= goal_mt]
     return int(hit.index.min()) if len(hit) else None
+
+
+def first_year_at_least(trajectory: pd.DataFrame, goal_mt: float, cargo: str = "all", bound: str = "mean"):
+    """The first year whose capacity (a capacity trajectory's mean, or the low or high end of its
+    CI) reaches ``goal_mt``, or None.
+
+    >>> t = pd.DataFrame({"year": [2030, 2031], "cargo": "all", "capacity_mt": [9.5, 10.5],
+    ...                   "capacity_mt_ci_low": [9.0, 9.9], "capacity_mt_ci_high": [10.0, 11.1]})
+    >>> first_year_at_least(t, 10.0), first_year_at_least(t, 10.0, bound="ci_low"), first_year_at_least(t, 10.0, bound="ci_high")
+    (2031, None, 2030)
+    """
+    col = {"mean": "capacity_mt", "ci_low": "capacity_mt_ci_low", "ci_high": "capacity_mt_ci_high"}.get(bound)
+    if col is None:
+        raise ValueError(f"bound must be 'mean', 'ci_low' or 'ci_high', got {bound!r}")
+    t = trajectory[trajectory.cargo == cargo]
+    hit = t[pd.to_numeric(t[col], errors="coerce") >= goal_mt]
+    return int(hit.year.min()) if len(hit) else None
 
 
 # ----------------------------------------------------------------------------------------------

@@ -17,12 +17,21 @@ bisection), so the package needs no scipy for it.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 LEVEL = 0.95
+
+
+def rows(df: pd.DataFrame) -> Iterator[Any]:
+    """``df.itertuples()`` with each row typed Any: pandas-stubs types every field of a row as any
+    pandas scalar (a date, a string, NA ...) whatever its column holds, so ``int(row.year)`` would
+    not type-check."""
+    return df.itertuples()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -148,6 +157,8 @@ def share_ci(values, level: float = LEVEL) -> dict:
     1.025
     >>> share_ci([0.5, 0.5])["ci_low"]
     0.5
+    >>> share_ci([0.0, 1e-12, 0.0])["ci_low"] >= 0.0  # far out on the logit scale: no overflow
+    True
     """
     x = _finite(values)
     n = x.size
@@ -160,7 +171,8 @@ def share_ci(values, level: float = LEVEL) -> dict:
         return {**base, "ci_low": base["mean"], "ci_high": base["mean"]}
     centre = math.log(m / (1.0 - m))
     half = t_quantile(0.5 + level / 2, n - 1) * se / (m * (1.0 - m))
-    expit = lambda z: 1.0 / (1.0 + math.exp(-z))
+    # the logistic function both ways round, so a wide interval near 0 or 1 cannot overflow exp
+    expit = lambda z: 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
     return {**base, "ci_low": expit(centre - half), "ci_high": expit(centre + half)}
 
 

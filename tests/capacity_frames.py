@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from corridor_sim.capacity import HEADROOM_COLUMNS, TRAJECTORY_COLUMNS
+from corridor_sim.analyses.capacity import HEADROOM_COLUMNS, TRAJECTORY_COLUMNS
 
 # (resource id, readable label, kind): ids as the model names them, labels as labels.py writes them
 FERRIES = ("kuryk_alat:asco_ferries", "Kuryk–Alat rail ferries: ASCO ferries (52 wagons)", "fleet")

@@ -14,7 +14,7 @@ import simpy
 from corridor_sim.model.rail import RailLink
 from corridor_sim.model.servers import MonitoredResource
 from corridor_sim.rng import gamma_mean_cv, lognormal_mean_cv
-from corridor_sim.scenario import RailLink as RailLinkCfg
+from corridor_sim.scenario.schema import RailLink as RailLinkCfg
 
 INF = float("inf")
 

@@ -90,7 +90,7 @@ def test_missing_file(tmp_path):
         (
             lambda d: d["rail_links"][4].update(background_trains_per_day=20),
             "rail_links.dostyk_aktogay",
-            "below paths_per_day",
+            "below the paths its track gives",
         ),
         (
             lambda d: d["demand"]["flows"][0].update(cargo="bananas"),
@@ -136,7 +136,11 @@ def test_schema_errors_name_the_field(tmp_path, base_dict, mutate, path, words):
             "at least one route must be open",
         ),
         (lambda d: d["rail_links"][0].update(to="nowhere"), "rail_links.khorgos_altynkol.to", "unknown node 'nowhere'"),
-        (lambda d: d["sea_lines"][0].update(to="poti"), "sea_lines.ferry_kuryk_alat.to", "has no 'wagon' terminal"),
+        (
+            lambda d: d["sea_lines"][0].update(to="sangachal"),
+            "sea_lines.ferry_kuryk_alat.to",
+            "has no 'wagon' terminal",
+        ),
         (
             lambda d: d["ports"][0]["terminals"][0].update(yard_capacity_units=100),
             "ports.aktau.terminals.container.yard_capacity_units",

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import corridor_sim as cs
-from corridor_sim.model.build import Model, empty_flow
+from corridor_sim.model.build import Model
+from corridor_sim.model.empties import empty_flow
 
 from factories import build, flow, link, node, port, scenario, sea_line, terminal
 
@@ -46,7 +47,7 @@ def two_way(empties_share: float | None = 1.0, eastbound_t: float = 0.0, return_
 
 
 def _ledger_after(d: dict, seed: int = 4) -> tuple[Model, cs.Results]:
-    from corridor_sim.results import collect
+    from corridor_sim.run.tables import collect
 
     m = Model(build(d), seed, detail=True)
     m.run()
@@ -58,7 +59,7 @@ def test_the_return_leg_carries_empties_and_they_are_conserved():
     west = res.annual[res.annual.flow == "west"].iloc[0]
     # every wagon delivered west goes back empty: what was sent back is what came less the
     # wagons still gathering into the next empty train (fewer than one train)
-    pending = m.empties_pending["west"]
+    pending = m.empties.pending["west"]
     assert 0 <= pending < 20.0
     live_empty = [lot for lot in m.ledger.live.values() if lot.flow == empty_flow("west")]
     in_system = sum(lot.units for lot in live_empty)

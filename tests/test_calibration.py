@@ -45,10 +45,13 @@ def test_turkiye_bound_flow_matches_btk_in_2025(runs):
     """BTK carried 9,393 TEU in H1 2025 (GE Ministry of Economy): the Turkiye-bound boxes crossing
     Akhalkalaki-Kars in the model's first half of 2025. The model's half-year count runs below the
     half of its annual demand: boxes crossing in early January left China at 2024's lower rate, and
-    the 2025 feeders are near full (some boxes wait, a few go another way). Within 20%."""
+    the 2025 feeders are near full (some boxes wait, a few go another way). Since the base sends 30%
+    of the boxes home empty on the feeders' return voyages (issue 22; the share is an assumption,
+    seeds/SOURCES.md section 12), the feeders have less time for loaded boxes: -16% before, -18%
+    with the empties over 10 seeds, -21% over the five seeds here. Within 25%."""
     _, _, m = runs
     btk = np.mean([x["BTK containers H1, TEU"] for x in m[2025]])
-    assert btk == pytest.approx(9_393, rel=0.20)
+    assert btk == pytest.approx(9_393, rel=0.25)
 
 
 def test_each_flow_within_10_percent_of_its_documented_share_in_2024(runs):

@@ -11,8 +11,9 @@ import yaml
 from click.testing import CliRunner
 
 import corridor_sim as cs
-from corridor_sim.capacity import HEADROOM_COLUMNS, TRAJECTORY_COLUMNS, demand_by_class, first_year_at_least
+from corridor_sim.analyses.capacity import HEADROOM_COLUMNS, TRAJECTORY_COLUMNS, demand_by_class
 from corridor_sim.cli import main
+from corridor_sim.kpi import first_year_at_least
 
 from factories import build, flow, link, node, rail_sea, scenario
 
@@ -181,7 +182,7 @@ def test_capacity_command_writes_both_tables_and_refuses_bad_years(tmp_path):
 def test_total_binds_where_the_class_with_least_capacity_per_demand_binds():
     """The total's binding resource is the one that stops the year's mix growing: the class whose
     capacity covers its demand the fewest times, not the fleet with the longest queue."""
-    from corridor_sim.capacity import _first_to_bind
+    from corridor_sim.analyses.capacity import _first_to_bind
 
     year = {
         "binding": {"resource": "longest_queue", "kind": "fleet"},

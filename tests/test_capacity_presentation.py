@@ -14,8 +14,11 @@ import pytest
 from capacity_frames import BERTHS, CROSSING, DOSTYK, FERRIES, headroom, trajectory
 
 import corridor_sim as cs
-from corridor_sim import plots
-from corridor_sim.compare import case_series, compare, first_year_at_least, goal_table
+from corridor_sim.analyses.goal import compare
+from corridor_sim.experiments.comparison import case_series, goal_table
+from corridor_sim.kpi import first_year_at_least
+from corridor_sim.present import plots
+from corridor_sim.present.figures import figures
 
 GOAL = 4.5  # a goal the base reaches within three years, set on the scenario, as a user would with --set
 YEARS = (2024, 2026)
@@ -31,7 +34,7 @@ def cmp(base_path, tmp_path_factory):
     ]
     out = tmp_path_factory.mktemp("cmp")
     c = compare(scns, replications=2, out=out)
-    c.write_into(out, plots=False)
+    c.write_into(out)
     c.meta["folder"] = out
     return c
 
@@ -110,7 +113,7 @@ def test_without_capacity_compare_is_as_before(cmp):
 
 def test_compare_writes_capacity_tables_and_charts(cmp, tmp_path):
     c = _with(cmp, _reaching(), _heads())
-    c.write_into(tmp_path)
+    c.write_into(tmp_path, figures)
     for f in (
         "capacity.csv",
         "headroom.csv",
@@ -128,7 +131,7 @@ def test_compare_writes_capacity_tables_and_charts(cmp, tmp_path):
 
 
 def test_terminal_table_gains_the_capacity_column(cmp, capsys, monkeypatch):
-    from corridor_sim.cli import print_comparison
+    from corridor_sim.cli.compare import print_comparison
 
     monkeypatch.setenv("COLUMNS", "80")
     print_comparison(_with(cmp, _reaching()), 1)
@@ -228,13 +231,13 @@ def test_headroom_chart(cmp):
 
 
 def test_report_opens_with_the_goal_table(cmp, tmp_path):
-    from corridor_sim.report import build_report
+    from corridor_sim.present.report import build_report
 
     folder = cmp.meta["folder"]
     plain = build_report([folder])
     assert 'class="goal' not in plain and "capacity and demand by year" not in plain
     c = _with(cmp, _reaching(), _heads())
-    c.write_into(folder)
+    c.write_into(folder, figures)
     try:
         html = build_report([folder])
     finally:
@@ -288,7 +291,7 @@ def test_compare_measures_capacity_once_per_file_in_its_central_case(base_path, 
         return Estimate(_reaching().assign(scenario=scenario.name), _heads().assign(scenario=scenario.name))
 
     # the package exports a function named compare, so the module is reached through sys.modules
-    monkeypatch.setattr(sys.modules["corridor_sim.compare"], "estimate_capacity", estimate_capacity)
+    monkeypatch.setattr(sys.modules["corridor_sim.analyses.goal"], "estimate_capacity", estimate_capacity)
     scns = [cs.load_scenario(base_path, years=(2024, 2024), demand_case=c) for c in ("high", "central", "low")]
     c = compare(scns, replications=1, seed=3, capacity=True)
     assert calls == [("base", "central", 1, 3)]

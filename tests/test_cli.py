@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 import corridor_sim as cs
 from corridor_sim.cli import main
-from corridor_sim.results import DETAIL_TABLES, TABLES
+from corridor_sim.run.results import DETAIL_TABLES, TABLES
 
 PNGS = ("annual_tons.png", "utilization.png", "transit_days.png", "port_levels.png", "corridor_map.png")
 
@@ -59,12 +59,12 @@ def test_detail_tables_are_written_as_parquet_when_asked(tmp_path, base_path):
     for name in DETAIL_TABLES:
         assert pd.read_parquet(out / f"{name}.parquet").shape[0] > 100
         assert not (out / f"{name}.csv").exists()  # CSV of a table this size costs ~12x the CPU
-    back = cs.results.open_results(out)
+    back = cs.open_results(out)
     assert back.detail and len(back.lots) == len(pd.read_parquet(out / "lots.parquet"))
 
 
 def test_summary_json_has_per_year_per_flow_stocks_and_teu(run_dir):
-    from corridor_sim.summary import check_summary
+    from corridor_sim.run.summary import check_summary
 
     out, _ = run_dir
     s = json.loads((out / "summary.json").read_text())
@@ -142,7 +142,8 @@ def test_failed_run_keeps_earlier_results(tmp_path, base_path, monkeypatch):
     r = CliRunner().invoke(main, ["run", str(base_path), "--out", str(out), "--set", "demand.scale=-2"])
     assert r.exit_code == 2 and (out / "annual.csv").read_text() == before
     # a failure while writing: the old folder survives whole, no temporary folder is left
-    import corridor_sim.plots as plots
+    import corridor_sim.present.plots as plots
+    from corridor_sim.present import write
 
     def boom(*a, **k):
         raise RuntimeError("disk on fire")
@@ -150,13 +151,13 @@ def test_failed_run_keeps_earlier_results(tmp_path, base_path, monkeypatch):
     monkeypatch.setattr(plots, "save_all", boom)
     res = cs.run(cs.load_scenario(base_path, years=(2024, 2024)), seed=9)
     with pytest.raises(RuntimeError):
-        res.write(out, plots=True, overwrite=True)
+        write(res, out, plots=True, overwrite=True)
     assert (out / "annual.csv").read_text() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep"]
 
 
 def test_schema_doc_is_current():
-    from corridor_sim.schema_doc import schema_markdown
+    from corridor_sim.scenario.schema_doc import schema_markdown
 
     doc = Path(__file__).resolve().parents[1] / "docs" / "scenario.md"
     assert doc.read_text() == schema_markdown(), "run: corridor-sim schema > docs/scenario.md"
@@ -184,7 +185,7 @@ def test_real_subprocess(tmp_path, base_path):
 
 def test_summary_schema_doc_names_every_metric():
     """docs/summary.md documents the schema the code writes: its version and every metric."""
-    from corridor_sim import summary
+    from corridor_sim.run import summary
 
     doc = (Path(__file__).resolve().parents[1] / "docs" / "summary.md").read_text()
     assert f"version {summary.VERSION}" in doc and summary.SCHEMA in doc

@@ -7,11 +7,12 @@ import pandas as pd
 import pytest
 from test_plots import _texts  # every text a figure draws
 
-from corridor_sim import plots
-from corridor_sim.appraisal import APPRAISAL_COLUMNS, FRONTIER_COLUMNS
+from corridor_sim.analyses.appraisal import APPRAISAL_COLUMNS
+from corridor_sim.analyses.plan import FRONTIER_COLUMNS
+from corridor_sim.experiments.replicated import Replicated
 from corridor_sim.kpi import route_costs
-from corridor_sim.model.charges import route_charge
-from corridor_sim.replicated import Replicated
+from corridor_sim.present import plots
+from corridor_sim.scenario.pricing import route_charge
 
 
 def _legend_labels(fig) -> list[str]:
@@ -79,7 +80,7 @@ def test_cost_plots_only_where_routes_are_priced(base_results, tmp_path):
     r = base_results.routes.assign(charges_usd_per_unit=np.nan, co2e_kg_per_unit=np.nan)
     unpriced = type(base_results)(**{**base_results.__dict__, "routes": r})
     assert not plots.priced(unpriced)
-    assert not plots._cost_figures(unpriced)
+    assert not plots.cost_figures(unpriced)
 
 
 def _appraisal() -> pd.DataFrame:

@@ -14,12 +14,15 @@ import yaml
 from click.testing import CliRunner
 
 import corridor_sim as cs
-from corridor_sim.appraisal import appraise, plan, rule_of_half_usd, without
+from corridor_sim.analyses.appraisal import appraise, rule_of_half_usd
+from corridor_sim.analyses.plan import plan
 from corridor_sim.cli import main
-from corridor_sim.loading import ScenarioError, load_candidates
-from corridor_sim.model.charges import flow_charges, great_circle_km
 from corridor_sim.model.demand import logit_shares
-from corridor_sim.scenario import Candidate
+from corridor_sim.scenario.candidates import load_candidates
+from corridor_sim.scenario.pricing import flow_charges, great_circle_km
+from corridor_sim.scenario.problems import ScenarioError
+from corridor_sim.scenario.schema import Candidate
+from corridor_sim.scenario.variants import without
 
 from factories import build, flow, link, node, rail_sea, scenario
 

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 import corridor_sim as cs
 from corridor_sim.cli import main
 from corridor_sim.kpi import binding_bottleneck, conservation_gap
+from corridor_sim.scenario.variants import without
 
 from factories import build, flow, link, node, scenario
 
@@ -219,18 +220,12 @@ def test_patience_moves_cargo_to_another_open_route_before_diverting_it():
 # ---------------------------------------------------------------------------------------------
 # Oil to BTC: 7 Mt with its fleet, bound by the tankers without it
 # ---------------------------------------------------------------------------------------------
-def _without(scn: cs.Scenario, ids: set[str]) -> cs.Scenario:
-    raw = scn.model_dump(mode="python", by_alias=True)
-    raw["timeline"] = [iv for iv in raw["timeline"] if iv["id"] not in ids]
-    return cs.validate_dict(raw, "without the oil fleet", check_dates=False)
-
-
 def test_oil_case_reaches_7_mt_with_its_fleet_and_binds_on_the_tankers_without(base_path):
     oil = cs.load_scenario(base_path.parent / "oil_btc_7mt.yaml", years=(2027, 2028))
     crude = lambda r: r.annual[(r.annual.cargo == "crude") & (r.annual.year == 2028)].iloc[0]
     full = cs.run(oil, seed=1)
     assert crude(full).tons_delivered == pytest.approx(7.0e6, rel=0.08)
-    bare = cs.run(_without(oil, {"kmg_tankers_to_btc", "new_tankers"}), seed=1)
+    bare = cs.run(without(oil, {"kmg_tankers_to_btc", "new_tankers"}), seed=1)
     c = crude(bare)
     assert c.tons_delivered < 0.4 * 7.0e6 and c.tons_diverted > 0.5 * 7.0e6
     binds = binding_bottleneck(bare.resources[bare.resources.year == 2028], oil.output.bottleneck_threshold)
@@ -250,7 +245,7 @@ def test_demand_cases_change_growth_and_name(base_path):
     central, low, high = (cs.load_scenario(base_path, demand_case=c) for c in ("central", "low", "high"))
     assert central.name == "base" and low.name == "base_low" and high.name == "base_high"
     assert (low.demand_case, high.demand_case) == ("low", "high")
-    from corridor_sim.scenario import trend_tons
+    from corridor_sim.scenario.schema import trend_tons
 
     level = lambda s, f, y: trend_tons(s.flow(f), s.demand.base_year, y)
     for f in ("containers_cn_az", "wagons_kz_export"):
@@ -307,7 +302,7 @@ def test_run_and_compare_take_a_demand_case(tmp_path, base_path):
     assert list(table.index) == ["base", "base_low", "base_high"]
     assert (tmp_path / "fan" / "compare_tons.png").stat().st_size > 10_000
     # the report keeps one case, and says which
-    from corridor_sim.report import build_report
+    from corridor_sim.present.report import build_report
 
     page = build_report([tmp_path / "fan"], demand_case="high")
     assert "base_high</h3>" in page and "base_low</h3>" not in page and "Demand case <b>high</b>" in page
@@ -390,7 +385,7 @@ def test_base_marks_the_demand_levers_uncertain(base_path):
 
 
 def test_sensitivity_moves_shared_paths_together():
-    from corridor_sim.analysis import sensitivity
+    from corridor_sim.analyses.sensitivity import sensitivity
 
     d = _rail(1, None, 365 * 200.0)
     d["demand"]["flows"].append(copy.deepcopy(d["demand"]["flows"][0]) | {"id": "g"})
@@ -404,7 +399,8 @@ def test_sensitivity_moves_shared_paths_together():
         },
         {"path": "rail_links.o_d.crossing.dwell_mean_h", "low": 10, "high": 40, "source": "test"},
     ]
-    ranking, runs = sensitivity(build(d), trajectories=2, levels=4, workers=1)
+    result = sensitivity(build(d), trajectories=2, levels=4, workers=1)
+    ranking, runs = result.ranking, result.runs
     assert (runs["demand.flows.f.tons_per_year"] == runs["demand.flows.g.tons_per_year"]).all()
     assert set(ranking.parameter) == {
         "demand.flows.f.tons_per_year (and 1 more)",

@@ -3,7 +3,7 @@
 import pandas as pd
 
 import corridor_sim as cs
-from corridor_sim.results import TABLES
+from corridor_sim.run.results import TABLES
 
 
 def test_same_seed_identical_tables_other_seed_differs(base_path):

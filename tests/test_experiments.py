@@ -10,10 +10,13 @@ import pytest
 from click.testing import CliRunner
 
 import corridor_sim as cs
-from corridor_sim.analysis import bottlenecks, sensitivity, sweep
+from corridor_sim.analyses.bottlenecks import bottlenecks
+from corridor_sim.analyses.sensitivity import sensitivity
+from corridor_sim.analyses.sweep import sweep
 from corridor_sim.cli import main
-from corridor_sim.experiment import replicate, replication_seed
-from corridor_sim.replicated import Replicated
+from corridor_sim.experiments.execution import replication_seed
+from corridor_sim.experiments.replicated import Replicated
+from corridor_sim.experiments.replications import replicate
 
 from factories import build, rail_sea
 
@@ -115,7 +118,7 @@ def test_cli_replications_write_statistics_and_resume(tmp_path, base_path):
     r = CliRunner().invoke(main, ["run", str(base_path), "--years", "2024", "-n", "3", "-w", "1", "--out", str(out)])
     assert r.exit_code == 0, r.output
     s = json.loads((out / "summary.json").read_text())
-    from corridor_sim.summary import check_summary
+    from corridor_sim.run.summary import check_summary
 
     assert check_summary(s) == []  # the same schema as a single run's (docs/summary.md)
     d = s["years"]["2024"]["total"]["delivered_mt"]
@@ -137,7 +140,7 @@ def test_cli_replications_write_statistics_and_resume(tmp_path, base_path):
 
 def test_sweep_records_a_failing_point_and_goes_on(tmp_path):
     s = small()
-    table = sweep(s, [("sea_lines.p_q.vessels.v.count", [1, 2, -1])], replications=2, workers=1)
+    table = sweep(s, [("sea_lines.p_q.vessels.v.count", [1, 2, -1])], replications=2, workers=1).table
     assert len(table) == 6
     bad = table[table["sea_lines.p_q.vessels.v.count"] == -1]
     assert (bad.status == "invalid").all() and bad.error.str.contains("greater than or equal to 0").all()
@@ -173,7 +176,7 @@ def test_cli_sweep_writes_table_and_plot(tmp_path, base_path):
 
 def test_bottleneck_ranking_puts_the_binding_fleet_first_and_skips_only_what_cannot_matter():
     s = small(tons=20000.0)
-    full = bottlenecks(s, replications=2, workers=1, screened=False)
+    full = bottlenecks(s, replications=2, workers=1, screened=False).table
     assert full.iloc[0].lever == "p_q:v" and full.iloc[0].delta_kt_mean > 1.0
     assert set(full.kind) >= {"rail_path", "berth", "rail_track", "yard", "fleet"} - {"rail_path"}
     rest = full[full.lever != "p_q:v"]
@@ -181,7 +184,7 @@ def test_bottleneck_ranking_puts_the_binding_fleet_first_and_skips_only_what_can
     # screened: the nearly idle resources are not run, each with its reason, and they are the ones
     # the full ranking found to change nothing (to a tenth of what the binding fleet adds)
     said = []
-    t = bottlenecks(s, replications=2, workers=1, log=said.append)
+    t = bottlenecks(s, replications=2, workers=1, log=said.append).table
     skipped = t[t.skipped.notna()]
     assert (
         len(skipped) >= 3 and said and all("busy in the baseline" in w or "fill peaked" in w for w in skipped.skipped)
@@ -200,7 +203,8 @@ def test_morris_sensitivity_ranks_the_fleet_size_above_a_neutral_input():
         {"path": "sea_lines.p_q.vessels.v.capacity_units", "low": 60, "high": 140, "source": "test"},
         {"path": "ports.q.terminals.container.yard_capacity_units", "low": 3000, "high": 6000, "source": "test"},
     ]
-    ranking, runs = sensitivity(build(d), trajectories=4, workers=1)
+    result = sensitivity(build(d), trajectories=4, workers=1)
+    ranking, runs = result.ranking, result.runs
     r = ranking[ranking.output == "delivered_mt_per_year"].set_index("parameter")
     assert (
         r.loc["sea_lines.p_q.vessels.v.capacity_units", "mu_star"]

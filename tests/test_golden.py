@@ -17,9 +17,9 @@ import math
 from pathlib import Path
 
 import corridor_sim as cs
-from corridor_sim.experiment import replicate
-from corridor_sim.replicated import Replicated
-from corridor_sim.summary import check_summary
+from corridor_sim.experiments.replicated import Replicated
+from corridor_sim.experiments.replications import replicate
+from corridor_sim.run.summary import check_summary
 
 GOLDEN = Path(__file__).parent / "golden"
 SCENARIO = GOLDEN / "tiny_corridor.yaml"

@@ -22,8 +22,8 @@ import yaml
 from click.testing import CliRunner
 
 import corridor_sim as cs
-from corridor_sim import runsize
 from corridor_sim.cli import main
+from corridor_sim.run import runsize
 
 from factories import rail_sea
 
@@ -285,7 +285,7 @@ def test_a_resumed_replication_of_another_seed_is_run_again(tmp_path):
 
 
 def test_a_failed_replication_is_recorded_and_the_others_carry_on(tmp_path, monkeypatch):
-    import corridor_sim.experiment as ex
+    import corridor_sim.experiments.execution as ex
 
     tiny = tmp_path / "tiny.yaml"
     tiny.write_text(yaml.safe_dump(TINY, sort_keys=False))

@@ -281,7 +281,7 @@ def test_compare_writes_table_plots_and_summary(tmp_path, base_path):
 
 
 def test_compare_goal_year_and_not_by(base_path):
-    from corridor_sim.compare import compare_results
+    from corridor_sim.experiments.comparison import compare_results
 
     res = cs.run(cs.load_scenario(base_path, years=(2024, 2024)), seed=1)
     low = cs.run(

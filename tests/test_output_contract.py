@@ -25,9 +25,9 @@ import yaml
 from click.testing import CliRunner
 
 import corridor_sim as cs
-from corridor_sim import output
 from corridor_sim.cli import main
-from corridor_sim.experiment import replicate
+from corridor_sim.experiments.replications import replicate
+from corridor_sim.run import output
 
 from factories import build, rail_sea
 
@@ -151,7 +151,7 @@ def _replace_and_die(out: str, seed: int, patch: str) -> None:
 
         replicate(build(TINY), 4, seed=seed, out=out, workers=1, overwrite=True, progress=progress)
         return
-    res.write(out, plots=False, overwrite=True)
+    res.write(out, overwrite=True)
 
 
 @pytest.mark.parametrize("where", ["before swap", "between renames", "replicating"])
@@ -160,7 +160,7 @@ def test_a_kill_while_replacing_loses_nothing_and_the_next_run_cleans_up(tmp_pat
     if where == "replicating":
         replicate(build(TINY), 2, seed=1, out=out, workers=1)
     else:
-        cs.run(build(TINY), seed=1).write(out, plots=False)
+        cs.run(build(TINY), seed=1).write(out)
     before = snapshot(out)
     child = multiprocessing.get_context("fork").Process(target=_replace_and_die, args=(str(out), 5, where))
     child.start()

@@ -9,7 +9,10 @@ import matplotlib.image as mpimg
 import numpy as np
 import pytest
 
-from corridor_sim import plots
+import corridor_sim as cs
+from corridor_sim.present import plots
+
+from factories import build, flow, link, node, scenario
 
 PNG_NAMES = {
     "annual_tons",
@@ -140,7 +143,7 @@ def test_importing_plots_leaves_the_backend_alone():
     code = textwrap.dedent("""
         import matplotlib
         matplotlib.use("svg")
-        import corridor_sim.plots
+        import corridor_sim.present.plots
         assert matplotlib.get_backend().lower() == "svg", matplotlib.get_backend()
     """)
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
@@ -150,7 +153,7 @@ def test_importing_plots_leaves_the_backend_alone():
 MAP_SCRIPT = textwrap.dedent("""
     import hashlib, io, sys
     import corridor_sim as cs
-    from corridor_sim import plots
+    from corridor_sim.present import plots
     res = cs.run(cs.load_scenario(sys.argv[1], years=(2024, 2024)), seed=1)
     buf = io.BytesIO()
     plots.corridor_map(res, 2024).savefig(buf, format="png", dpi=60, metadata={"Software": None})
@@ -169,3 +172,25 @@ def test_the_map_is_the_same_in_two_processes(base_path):
         assert p.returncode == 0, p.stderr
         digests.add(p.stdout.strip())
     assert len(digests) == 1
+
+
+def test_the_sea_under_the_map_is_the_scenarios(base_results):
+    """The map draws the areas of the scenario's ``map`` section (base.yaml outlines the Caspian),
+    and a scenario without one draws its network alone: no sea is drawn from library code."""
+    fig = plots.corridor_map(base_results)
+    area = base_results.scenario.map.areas[0]
+    assert area.label in _texts(fig) and len(area.outline_deg) > 20
+    ax = fig.axes[0]
+    assert ax.get_xlim()[0] <= min(x for x, _ in area.outline_deg)  # the sea is in the frame
+    tiny = cs.run(
+        build(
+            scenario([node("o"), node("p", 41.0, 52.0)], [flow("f", ["o", "p"], 5000.0, 50.0)], [link("o_p", "o", "p")])
+        )
+    )
+    assert tiny.scenario.map is None and "Caspian" not in _texts(plots.corridor_map(tiny))
+
+
+def test_the_summary_says_what_its_tonnes_count_as_the_scenario_states_it(base_results):
+    assert base_results.summary()["scope"] == base_results.scenario.output.summary_scope
+    d = scenario([node("o"), node("p")], [flow("f", ["o", "p"], 5000.0, 50.0)], [link("o_p", "o", "p")])
+    assert cs.run(build(d)).summary()["scope"] == "the corridor's own flows: f"

@@ -49,7 +49,7 @@ def test_a_set_run_writes_to_a_folder_named_after_its_overrides_and_says_so(tmp_
     import matplotlib.image  # noqa: F401  (the plots exist and are labelled: the title text is in the figure)
 
     res = cs.run(cs.load_scenario(base_path, overrides={"demand.scale": 1.5}, years=(2024, 2024)), seed=1)
-    from corridor_sim import plots
+    from corridor_sim.present import plots
 
     assert "demand.scale=1.5" in plots.annual_tons(res).axes[0].get_title(loc="left")
     assert res.scenario.overrides == {"demand.scale": 1.5} and "demand.scale=1.5" in repr(res)
@@ -144,9 +144,9 @@ def test_compare_with_one_replication_warns(tmp_path, base_path):
 
 
 def test_reprs_are_compact(base_results, base_path):
-    from corridor_sim.compare import compare_results
     from corridor_sim.display import HTML_LIMIT, TEXT_LIMIT
-    from corridor_sim.replicated import Replicated
+    from corridor_sim.experiments.comparison import compare_results
+    from corridor_sim.experiments.replicated import Replicated
 
     s = cs.load_scenario(base_path, years=(2024, 2025))
     runs = [cs.run(s, seed=k) for k in (1, 2)]
@@ -206,7 +206,7 @@ def test_scenario_files_name_a_schema_they_follow():
 def test_library_code_quotes_no_scenario_facts():
     """Goals, flows, ports, thresholds come from the scenario (issue 13)."""
     hits = []
-    for path in (ROOT / "corridor_sim").glob("*.py"):
+    for path in (ROOT / "corridor_sim").rglob("*.py"):
         for i, line in enumerate(path.read_text().splitlines(), 1):
             if re.search(r'10 Mt|containers_cn_tr|"aktau"|85%', line) and "example" not in line:
                 hits.append(f"{path.name}:{i}: {line.strip()}")
@@ -231,7 +231,7 @@ def test_sources_stay_inside_the_repository():
 
 
 def test_the_explorer_runs_a_what_if_and_says_what_binds(base_path):
-    from corridor_sim.explore import explorer, vessel_groups, what_if
+    from corridor_sim.present.explore import explorer, vessel_groups, what_if
 
     s = cs.load_scenario(base_path)
     groups = vessel_groups(s)
@@ -243,3 +243,22 @@ def test_the_explorer_runs_a_what_if_and_says_what_binds(base_path):
     assert "<b>" in more._repr_html_()
     ui = explorer(base_path.parent)
     assert ui is not None and len(ui.children) == 5  # ipywidgets is in the test extra
+
+
+def test_the_assumptions_say_which_ways_cargo_moves_and_what_is_shared(base_path):
+    """The report's assumptions follow the scenario, not a fixed sentence: the base is loaded and one
+    way; with return legs and empties they say both directions, and name what goes back and what
+    the corridor shares."""
+    from corridor_sim.present.assumptions import assumptions
+
+    def said(name: str) -> dict[str, str]:
+        return {a.topic: a.text for a in assumptions(cs.load_scenario(base_path.parent / name))}
+
+    base = said("base.yaml")
+    assert base["direction"].startswith("Loaded traffic in the corridor's direction only") and "shared" not in base
+    both = said("shared_both_ways.yaml")
+    assert both["direction"].startswith("Both directions") and "not tracked" not in both["direction"]
+    assert "wagons_az_kz_eastbound" in both["direction"] and "17%" in both["direction"]
+    assert "wagons_az_kz_eastbound" in both["shared"]
+    fleet = said("shared_fleet.yaml")
+    assert "shares the deck" in fleet["shared"] and "asco_ferries" in fleet["shared"]

@@ -9,11 +9,12 @@ import pytest
 from click.testing import CliRunner
 
 import corridor_sim as cs
-from corridor_sim import plots
 from corridor_sim.cli import main
-from corridor_sim.output import ResultsFolderError
-from corridor_sim.plots import _open_links
-from corridor_sim.report import build_report
+from corridor_sim.present import plots
+from corridor_sim.present.figures import figures
+from corridor_sim.present.plots.maps import _open_links
+from corridor_sim.present.report import build_report
+from corridor_sim.run.output import ResultsFolderError
 
 
 @pytest.fixture(scope="module")
@@ -164,7 +165,7 @@ def test_report_loads_in_headless_chromium(tmp_path, base_path):
 def test_report_summary_and_assumptions_follow_the_scenario(tmp_path, base_path):
     """A changed parameter changes the report's text: the assumptions are written from the run, and
     the summary from its results; a --set run is labelled as the what-if it is."""
-    from corridor_sim.report import build_report
+    from corridor_sim.present.report import build_report
 
     runner = CliRunner()
     for extra, out in (([], "plain"), (["--set", "caspian.sea_level_decline_cm_per_year=7"], "seven")):
@@ -198,7 +199,7 @@ def test_report_with_capacity_opens_with_the_goal_table_in_chromium(tmp_path, ba
     import pandas as pd
     from capacity_frames import DOSTYK, FERRIES, headroom, trajectory
 
-    from corridor_sim.compare import compare
+    from corridor_sim.analyses.goal import compare
 
     out = tmp_path / "cmp"
     scns = [
@@ -210,7 +211,7 @@ def test_report_with_capacity_opens_with_the_goal_table_in_chromium(tmp_path, ba
     cmp.headroom = pd.concat(
         [headroom(y, [(FERRIES, 0.97, 0.03, 10.5), (DOSTYK, 0.8, 0.05, 12.0)]) for y in (2024, 2025)]
     )
-    cmp.write_into(out)
+    cmp.write_into(out, figures)
     report = tmp_path / "report.html"
     r = CliRunner().invoke(main, ["report", str(out), "--out", str(report)])
     assert r.exit_code == 0, r.output
@@ -249,7 +250,8 @@ def test_report_cost_section_with_appraisal_and_plan(tmp_path, base_path):
     measures' ranking and the plan frontier."""
     import pandas as pd
 
-    from corridor_sim.appraisal import APPRAISAL_COLUMNS, FRONTIER_COLUMNS
+    from corridor_sim.analyses.appraisal import APPRAISAL_COLUMNS
+    from corridor_sim.analyses.plan import FRONTIER_COLUMNS
 
     runner = CliRunner()
     args = ["run", str(base_path), "--years", "2024", "--out", str(tmp_path / "base"), "-q", "--no-plots"]

@@ -11,7 +11,7 @@ import corridor_sim as cs
 from corridor_sim.model import servers
 from corridor_sim.model.meters import Meter
 from corridor_sim.model.servers import MonitoredResource, Server, Yard
-from corridor_sim.results import TABLES
+from corridor_sim.run.results import TABLES
 
 from factories import build, rail_sea
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 
 import corridor_sim as cs
-from corridor_sim.loading import ScenarioError
 from corridor_sim.model.build import Model
 from corridor_sim.model.fleet import DeckLoad
+from corridor_sim.scenario.problems import ScenarioError
 from tests.factories import build, flow, node, port, scenario, sea_line, terminal
 
 CREW_H = 2.0  # berth_fixed_h at each end

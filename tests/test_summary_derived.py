@@ -14,7 +14,7 @@ import pytest
 
 import corridor_sim as cs
 from corridor_sim.kpi import binding_bottleneck, route_split
-from corridor_sim.summary import _binding_by_year, _flow_rows, _route_split_by_year, summarize, totals
+from corridor_sim.run.summary import _binding_by_year, _flow_rows, _route_split_by_year, summarize, totals
 
 GOLDEN = Path(__file__).parent / "golden"
 

@@ -4,40 +4,39 @@ build -> run -> collect, as in desmod: ``Model(scenario, seed)`` creates every c
 random stream; ``Model.run()`` advances the clock, taking a stock snapshot and re-planning demand
 at each year boundary, while the timeline process applies interventions at their dates;
 each component writes its typed records to the run's ``Recorder`` and closes its own meters,
-and ``corridor_sim.results`` turns the records and the components' yearly rows into tables.
+and ``corridor_sim.run.tables`` turns the records and the components' yearly rows into tables.
+How cargo moves between components is in ``routing``; empties going back in ``empties``.
 
 Interventions are data: the scenario after each one is resolved and validated when the scenario
-is loaded (``Scenario.timeline_states``); at its date the model diffs the old and new scenario and hands each changed
-component its new configuration. One mechanism serves a second track, a new ferry, a port phase,
-a tariff cut and the opening of a route.
+is loaded (``scenario.timeline``); at its date the model diffs the old and new scenario and hands
+each changed component its new configuration. One mechanism serves a second track, a new ferry, a
+port phase, a tariff cut and the opening of a route.
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import simpy
 
 from ..calendar import Calendar
 from ..rng import Streams
-from ..scenario import Route, Scenario
-from .cargo import Ledger, Lot, Train
-from .charges import flow_charges, route_charge
+from ..scenario.pricing import flow_charges
+from ..scenario.schema import Scenario
+from ..scenario.timeline import timeline
+from .cargo import Ledger, LedgerObserver
 from .demand import DemandPlan, FlowState, flow_process
-from .fleet import LineYear, ReturnLeg, SeaLine
+from .empties import EmptiesReturn, RailExit
+from .fleet import LineYear, SeaLine
 from .meters import Meter, ResourceYear
-from .port import ONWARD, Closure, LevelSeries, Port, Terminal
+from .port import Closure, LevelSeries, Port, Terminal
 from .rail import LinkYear, RailLink
 from .records import Recorder
+from .routing import Network, route_h
+from .stock import RollingStock
 from .weather import load_factor, storm_process
-
-
-def empty_flow(flow: str) -> str:
-    """The ledger's name for a flow's empties (not a scenario flow: kept out of its tables)."""
-    return f"{flow}:empty"
 
 
 class InterventionApplied(NamedTuple):
@@ -53,7 +52,22 @@ class InterventionApplied(NamedTuple):
 
 
 class Model:
-    def __init__(self, scenario: Scenario, seed: int = 1, detail: bool = True):
+    """One simulation of a scenario: every component of the corridor with its own random stream,
+    the ledger that knows where every tonne is, and the clock.
+
+    ``Model(scenario, seed)`` builds the rail links, ports and their terminals, sea lines and
+    flows as the scenario stands at the first simulated hour (timeline entries dated before it are
+    in force from the start); ``run()`` advances the clock year by year, snapshotting the stocks
+    and re-planning demand at each year boundary, while the timeline hands each changed component
+    its new configuration at its date. ``observers`` are told of every consignment generated,
+    diverted and delivered (``LedgerObserver``). Afterwards the components' yearly rows
+    (``resource_rows``, ``link_rows``, ``line_rows``, ``level_series``) and the recorder's typed
+    records are what ``run.tables`` makes the run's tables from.
+    """
+
+    def __init__(
+        self, scenario: Scenario, seed: int = 1, detail: bool = True, observers: Sequence[LedgerObserver] = ()
+    ):
         self.scenario = scenario
         self.seed = int(seed)
         self.cal = Calendar(scenario.start_year, scenario.end_year)
@@ -71,15 +85,14 @@ class Model:
         self.ledger = Ledger(year_of=self.cal.year_of, new_meter=lambda: Meter(self.env, self.bounds), recorder=rec)
         self.plans = rec.table(DemandPlan)
         self.applied = rec.table(InterventionApplied)
-        closures = rec.table(Closure)
         self.events = 0
 
         # Interventions dated before the first simulated hour are in force from the start.
         t0 = -self.warmup_h
         pending = []
         s = scenario
-        for iv, after in scenario.timeline_states:
-            t_iv = self._hours(iv.date)
+        for iv, after in timeline(scenario):
+            t_iv = self.cal.date_h(iv.date)
             if t_iv <= t0:
                 s = after
                 self._log(iv, t0)
@@ -89,92 +102,109 @@ class Model:
         self.caspian = s.caspian
         self.demand = s.demand
         self._change_times = [t for t, _, _ in pending]
-        env, b = self.env, self.bounds
 
-        self.links = {
-            (l.from_node, l.to_node): RailLink(
-                env, l, b, self.streams.get(f"rail:{l.id}"), self.streams.get(f"rail:{l.id}:background"), self.ledger
-            )
-            for l in s.rail_links
-        }
+        self.net = Network(self.env, self.ledger)
+        self.links = self.net.links
+        self.terminals = self.net.terminals
+        self.lines = self.net.lines
         self.ports: dict[str, Port] = {}
-        self.terminals: dict[tuple[str, str], Terminal] = {}
+        self._build_links(s)
+        self._build_ports(s, rec.table(Closure))
+        self._build_lines(s)
+        # empties: what each flow's deliveries leave to go back, gathered into empty consignments
+        self.empties = EmptiesReturn(s, self.ledger, self.net.legs, self.net.launch)
+        # rolling stock: pools of cars, boxes and locomotives that trains take and give back
+        self.stock: RollingStock | None = (
+            RollingStock(self.env, self.bounds, s, self.empties.share, route_h) if s.rolling_stock else None
+        )
+        self.net.stock = self.stock
+        for term in self.terminals.values():
+            term.stock = self.stock
+        # what leaves the rails for good (delivered, or unloaded for a ship at its last port) sends
+        # its riding wagons or boxes back, and its share of empties
+        rails = RailExit(self.stock, self.empties)
+        self.net.leave_rails = rails.leave
+        if self.empties or self.stock is not None:
+            self.ledger.subscribe(rails)
+        for o in observers:
+            self.ledger.subscribe(o)
+        self.flows: dict[str, FlowState] = {}
+        self._build_flows(s, t0)
+        if pending:
+            self.env.process(self._timeline(pending))
+
+    # -- building ------------------------------------------------------------------------------
+    def _build_links(self, s: Scenario) -> None:
+        for l in s.rail_links:
+            self.links[(l.from_node, l.to_node)] = RailLink(
+                self.env,
+                l,
+                self.bounds,
+                self.streams.get(f"rail:{l.id}"),
+                self.streams.get(f"rail:{l.id}:background"),
+                self.ledger,
+            )
+
+    def _build_ports(self, s: Scenario, closures: list) -> None:
+        env = self.env
         for p in s.ports:
-            port = self.ports[p.id] = Port(env, p.id, b, p.weather, closures, self.bins)
+            port = self.ports[p.id] = Port(env, p.id, self.bounds, p.weather, closures, self.bins)
             for t in p.terminals:
                 term = Terminal(
                     env,
                     port,
                     t,
-                    b,
+                    self.bounds,
                     self.ledger,
-                    self._start_train,
+                    self.net.start_train,
                     self.bins,
                     self.streams.get(f"port:{p.id}:{t.cargo}:background"),
                 )
                 port.terminals[t.cargo] = term
                 self.terminals[(p.id, t.cargo)] = term
             env.process(storm_process(env, port, self.cal, self.streams.get(f"weather:{p.id}")))
-        self.lines: dict[tuple[str, str, str], SeaLine] = {  # (from, to, cargo)
-            (l.from_port, l.to_port, l.cargo): SeaLine(
-                env,
-                l,
-                self.terminals[(l.from_port, l.cargo)],
-                self.terminals[(l.to_port, l.cargo)],
-                b,
-                self.load_factor,
-                self.streams,
-                rec,
-                self._deck_terminals(l),
-            )
-            for l in s.sea_lines
-        }
-        # a line that shares its deck carries a second class: its routes find the line by that class
-        self.deck_lines: dict[tuple[str, str, str], SeaLine] = {
-            (l.from_port, l.to_port, l.deck.cargo): self.lines[(l.from_port, l.to_port, l.cargo)]
-            for l in s.sea_lines
-            if l.deck is not None
-        }
-        # a line with a return leg also runs to -> from, for the cargo that waits at its far port
-        self.back_lines: dict[tuple[str, str, str], ReturnLeg] = {
-            (l.to_port, l.from_port, l.cargo): back
-            for l in s.sea_lines
-            if (back := self.lines[(l.from_port, l.to_port, l.cargo)].back) is not None
-        }
-        # empties: what each flow's deliveries leave to go back, gathered into empty consignments
-        self.empties_pending: dict[str, float] = {f.id: 0.0 for f in s.demand.flows if f.empties is not None}
-        self._empties_legs = {
-            f.id: self._legs(f.empties.path, f.cargo) for f in s.demand.flows if f.empties is not None
-        }
-        self._empties_charge = self._empty_charges(s)
-        if self.empties_pending:
-            self.ledger.on_delivered = self._return_empties
 
-        self.flows: dict[str, FlowState] = {}
+    def _build_lines(self, s: Scenario) -> None:
+        for l in s.sea_lines:
+            deck = (
+                None
+                if l.deck is None
+                else (self.terminals[(l.from_port, l.deck.cargo)], self.terminals[(l.to_port, l.deck.cargo)])
+            )
+            self.net.add_line(
+                SeaLine(
+                    self.env,
+                    l,
+                    self.terminals[(l.from_port, l.cargo)],
+                    self.terminals[(l.to_port, l.cargo)],
+                    self.bounds,
+                    self.load_factor,
+                    self.streams,
+                    self.recorder,
+                    deck,
+                )
+            )
+
+    def _build_flows(self, s: Scenario, t0: float) -> None:
         for f in s.demand.flows:
             state = self.flows[f.id] = FlowState(
-                f, {r.id: self._legs(r.path, f.cargo) for r in f.routes}, flow_charges(s, f)
+                f, {r.id: self.net.legs(r.path, f.cargo) for r in f.routes}, flow_charges(s, f)
             )
             self.plans.extend(state.replan(f, None, t0, self.cal.year_of(max(t0, 0.0)), s.demand))
-            env.process(
+            self.env.process(
                 flow_process(
-                    env,
+                    self.env,
                     state,
                     self,
                     s.cargo_classes[f.cargo].t_per_unit,
                     self.cal,
                     self.ledger,
                     self.streams.get(f"demand:{f.id}"),
-                    self._launch,
+                    self.net.launch,
                 )
             )
-        if pending:
-            env.process(self._timeline(pending))
 
     # -- time ----------------------------------------------------------------------------------
-    def _hours(self, day) -> float:
-        return (datetime(day.year, day.month, day.day) - self.cal.origin).total_seconds() / 3600.0
-
     def next_change_h(self, t_h: float) -> float:
         """The next time the timeline changes anything after t_h (inf if none)."""
         i = bisect.bisect_right(self._change_times, t_h)
@@ -182,91 +212,6 @@ class Model:
 
     def load_factor(self, t_h: float) -> float:
         return load_factor(self.caspian, self.cal, t_h) if self.caspian else 1.0
-
-    # -- routing ---------------------------------------------------------------------------------
-    def _deck_terminals(self, line) -> tuple[Terminal, Terminal] | None:
-        if line.deck is None:
-            return None
-        return self.terminals[(line.from_port, line.deck.cargo)], self.terminals[(line.to_port, line.deck.cargo)]
-
-    def _legs(self, path: list[str], cargo: str) -> tuple:
-        return tuple(
-            self.links[(a, b)]
-            if (a, b) in self.links
-            else self.lines.get((a, b, cargo)) or self.deck_lines.get((a, b, cargo)) or self.back_lines[(a, b, cargo)]
-            for a, b in zip(path, path[1:])
-        )
-
-    # -- empties -----------------------------------------------------------------------------------
-    def _empty_charges(self, s: Scenario) -> dict[str, tuple[float, float]]:
-        """Per flow with empties: an empty unit's charges (the loaded unit's rates on its way back:
-        an assumption, CIS tariffs charge empty wagons less) and its CO2e (the tare's tonne-km)."""
-        out = {}
-        for f in s.demand.flows:
-            e = f.empties
-            if e is None:
-                continue
-            ch = route_charge(s, f, Route(id="empty", path=e.path))
-            out[f.id] = (ch.usd_per_unit, ch.kg_co2e_per_unit * e.tare_t_per_unit / ch.t_per_unit)
-        return out
-
-    def _return_empties(self, lot: Lot, now: float) -> None:
-        """After a delivery: its share of empties joins those waiting where it was delivered; each
-        lot_units of them leave as one empty consignment on the flow's way back."""
-        if lot.flow not in self.empties_pending:  # other flows, and the empties themselves
-            return
-        f = self.live.flow(lot.flow)
-        e = f.empties
-        if e is None:  # switched off by the timeline
-            return
-        self.empties_pending[lot.flow] += lot.units * e.share
-        size = f.lot_units
-        while self.empties_pending[lot.flow] >= size - 1e-9:
-            self.empties_pending[lot.flow] -= size
-            usd, kg = self._empties_charge[lot.flow]
-            empty = Lot(
-                self.ledger.new_id(),
-                empty_flow(lot.flow),
-                lot.cargo,
-                "empty",
-                self._empties_legs[lot.flow],
-                size * e.tare_t_per_unit,
-                size,
-                now,
-                usd,
-                kg,
-                0.0,
-            )
-            self.ledger.generate(empty)
-            self._launch(empty)
-
-    def _launch(self, lot: Lot) -> None:
-        first = lot.legs[0]
-        if isinstance(first, RailLink):
-            self._start_train(Train([lot]), lot.legs)
-        else:
-            first.origin_of(lot.cargo).accept_origin_lot(lot, first)
-
-    def _start_train(self, train: Train, legs: tuple) -> None:
-        self.env.process(self._run_train(train, legs))
-
-    def _run_train(self, train: Train, legs: tuple):
-        for leg in legs:
-            if isinstance(leg, (SeaLine, ReturnLeg)):
-                yield from leg.origin_of(train.lots[0].cargo).receive_train(train, leg)
-                return
-            yield from leg.traverse(train)
-            for lot in train.lots:
-                lot.pos += 1
-        where = legs[-1].to_node
-        sink = self.terminals.get((where, train.lots[0].cargo))
-        if sink is not None and sink.cfg.onward_by_sea is not None:
-            # a port the cargo leaves by sea (Poti): delivered when loaded aboard there
-            yield from sink.receive_train(train, ONWARD)
-            return
-        now = self.env.now
-        for lot in train.lots:
-            self.ledger.deliver(lot, now, where)
 
     # -- timeline and demand re-planning ---------------------------------------------------------
     def _log(self, iv, t_h: float) -> None:
@@ -299,6 +244,8 @@ class Model:
         for so, sn in zip(old.sea_lines, new.sea_lines):
             if so != sn:
                 self.lines[(sn.from_port, sn.to_port, sn.cargo)].reconfigure(sn)
+        if self.stock is not None:
+            self.stock.reconfigure(old, new)
         self.caspian = new.caspian
         self.demand = new.demand
         self.live = new
@@ -310,7 +257,7 @@ class Model:
             charges = flow_charges(new, f)
             repriced |= charges != state.charges
             state.charges = charges
-        self._empties_charge = self._empty_charges(new)
+        self.empties.reconfigure(new)
         if old.demand != new.demand or repriced:
             year = self.cal.year_of(max(self.env.now, 0.0))
             self._replan(year - 1, self.env.now, year, new_year=False)
@@ -329,7 +276,7 @@ class Model:
     # -- observation -------------------------------------------------------------------------------
     def resource_rows(self) -> list[ResourceYear]:
         """Every capacity-bearing resource by year: rail paths and border stations, berths and port
-        tracks, yards, then vessel groups."""
+        tracks, yards, vessel groups, then rolling-stock pools."""
         ys = self.years
         rows = [r for link in self.links.values() for r in link.resource_rows(ys)]
         rows += [r for term in self.terminals.values() for r in term.server_rows(ys)]
@@ -338,6 +285,8 @@ class Model:
         rows += [
             r for line in self.lines.values() for r in line.resource_rows(ys, self.bounds, units[line.cfg.cargo].unit)
         ]
+        if self.stock is not None:
+            rows += self.stock.resource_rows(ys)
         return rows
 
     def link_rows(self) -> list[LinkYear]:
@@ -399,6 +348,7 @@ class Model:
             *self.terminals.values(),
             *self.ports.values(),
             *self.lines.values(),
+            *([self.stock] if self.stock is not None else []),
         ]
         for c in components:
             c.finish(end)

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
-from .charges import RouteYear
 from .records import Recorder
 
 
@@ -47,6 +46,8 @@ class Lot:
         "usd_per_unit",
         "kg_co2e_per_unit",
         "usd_per_t_day",
+        "pool",
+        "returned",
     )
 
     def __init__(
@@ -76,10 +77,12 @@ class Lot:
         self.t_entered: float | None = None
         self.stamps: list[tuple[str, float]] = []
         # the route's charges and emissions per unit, quoted when the consignment is booked
-        # (model.charges), and what a tonne-day in transit costs its shippers
+        # (scenario.pricing), and what a tonne-day in transit costs its shippers
         self.usd_per_unit = usd_per_unit
         self.kg_co2e_per_unit = kg_co2e_per_unit
         self.usd_per_t_day = usd_per_t_day
+        self.pool = None  # the rolling-stock pool whose wagons or boxes it rides in (model.stock)
+        self.returned = False  # it has left the rails for good (its riding stock went back)
 
     def split(self, units: float, new_id: int) -> Lot:
         """Take ``units`` out of this lot into a new lot (same consignment and history)."""
@@ -97,16 +100,18 @@ class Lot:
         part.stamps = self.stamps if self.stamps is NO_STAMPS else list(self.stamps)
         part.usd_per_unit, part.kg_co2e_per_unit = self.usd_per_unit, self.kg_co2e_per_unit
         part.usd_per_t_day = self.usd_per_t_day
+        part.pool, part.returned = self.pool, self.returned
         return part
 
 
 class Train:
     """Lots moving together on rail; all share the rest of their route."""
 
-    __slots__ = ("lots", "units", "tons")
+    __slots__ = ("lots", "units", "tons", "stock")
 
     def __init__(self, lots: list[Lot]):
         self.lots = lots
+        self.stock = None  # its cars and locomotive (model.stock.Held), where stock is modelled
         self.units = sum(l.units for l in lots)
         self.tons = sum(l.tons for l in lots)
 
@@ -131,7 +136,7 @@ class Delivery(NamedTuple):
     t_generated_h: float
     t_entered_h: float | None
     t_delivered_h: float
-    charges_usd: float  # tariffs and fees on its legs (model.charges), NaN on a route without any
+    charges_usd: float  # tariffs and fees on its legs (scenario.pricing), NaN on a route without any
     time_cost_usd: float  # days from generation to delivery x tonnes x the flow's value of time
     co2e_kg: float  # its legs' tonne-km x emission factors, NaN without factors
     stages: dict
@@ -159,6 +164,31 @@ class FlowYear:
     units: array = field(default_factory=lambda: array("d"))
     transit_days: array = field(default_factory=lambda: array("d"))  # generated -> delivered
     corridor_days: array = field(default_factory=lambda: array("d"))  # entered -> delivered
+
+
+@dataclass
+class RouteYear:
+    """What one flow delivered on one route in one year, and what it cost and emitted: sums, and
+    one entry per delivered consignment (or part) for the distribution of cost per unit."""
+
+    tons: float = 0.0
+    tonne_days: float = 0.0  # generated -> delivered
+    units: float = 0.0
+    charges_usd: float = 0.0
+    time_cost_usd: float = 0.0
+    co2e_kg: float = 0.0
+    lot_units: array = field(default_factory=lambda: array("d"))
+    lot_usd: array = field(default_factory=lambda: array("d"))  # charges + time cost of the consignment
+
+    def add(self, tons: float, units: float, days: float, charges_usd: float, time_usd: float, co2e_kg: float) -> None:
+        self.tons += tons
+        self.tonne_days += tons * days
+        self.units += units
+        self.charges_usd += charges_usd
+        self.time_cost_usd += time_usd
+        self.co2e_kg += co2e_kg
+        self.lot_units.append(units)
+        self.lot_usd.append(charges_usd + time_usd)
 
 
 def _no_year(t: float) -> int:
@@ -196,6 +226,20 @@ class _Integral(Protocol):
     def advance_to(self, t: float) -> None: ...
 
 
+class LedgerObserver(Protocol):
+    """A subscriber to the ledger (``Ledger.subscribe``), told of every consignment generated,
+    every tonne diverted and every consignment (or part) delivered, as it happens. The ledger
+    keeps its own accounts by year and route; a subscriber keeps whatever else it needs (the
+    empties a delivery leaves, the capacity estimator's counts by month) without the model, or
+    the ledger's methods, changing for it."""
+
+    def generated(self, lot: Lot) -> None: ...
+
+    def diverted(self, flow: str, now: float, tons: float, units: float) -> None: ...
+
+    def delivered(self, lot: Lot, now: float, where: str) -> None: ...
+
+
 @dataclass
 class Ledger:
     """Where every tonne is: generated, waiting to enter (backlog), in the corridor, delivered.
@@ -222,8 +266,8 @@ class Ledger:
     route_stock: dict[tuple, _Integral] = field(default_factory=dict)
     # (flow, route) -> recent delivery rate, for flows whose shippers look before they send
     route_rate: dict[tuple, DeliveryRate] = field(default_factory=dict)
-    # called with (lot, now) after each delivery (the model returns empties from it), or None
-    on_delivered: Callable[[Lot, float], None] | None = None
+    # told of every consignment generated, diverted and delivered (``subscribe``)
+    observers: list[LedgerObserver] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.deliveries = self.recorder.table(Delivery, detail=True)
@@ -238,6 +282,10 @@ class Ledger:
         if fy is None:
             fy = self.flow_years[key] = FlowYear()
         return fy
+
+    def subscribe(self, observer: LedgerObserver) -> None:
+        """Tell ``observer`` of every consignment generated, diverted and delivered from now on."""
+        self.observers.append(observer)
 
     def new_id(self) -> int:
         self.next_id += 1
@@ -264,6 +312,8 @@ class Ledger:
         m = self._stock(lot)
         if m is not None:
             m.change(lot.tons)
+        for o in self.observers:
+            o.generated(lot)
 
     def adopt(self, part: Lot) -> None:
         """Register a piece split off a live lot."""
@@ -296,6 +346,8 @@ class Ledger:
         if fy is not None:
             fy.generated.append(tons)
             fy.diverted.append(tons)
+        for o in self.observers:
+            o.diverted(flow, now, tons, units)
 
     def deliver(self, lot: Lot, now: float, where: str) -> None:
         del self.live[lot.id]
@@ -341,8 +393,8 @@ class Ledger:
                     _stamp_dict(lot.stamps),
                 )
             )
-        if self.on_delivered is not None:
-            self.on_delivered(lot, now)
+        for o in self.observers:
+            o.delivered(lot, now, where)
 
     def close_year(self, t_end: float) -> None:
         """Integrate the route stocks up to ``t_end`` (a year boundary) before the year is read."""

@@ -8,7 +8,7 @@ levels, agreements, ramps and trend growth) times its response multiplier.
 
 A flow with a ``response`` block re-plans at each year start and at each timeline entry: it splits
 over its open routes by a logit on generalized cost (tariff + value of time x transit days, the
-tariff being the route's charges per tonne, ``model.charges``, and the days what shippers expect
+tariff being the route's charges per tonne, ``scenario.pricing``, and the days what shippers expect
 from last year's route times, ``Ledger.route_outlook_days``),
 and scales its trend demand by
 (tariff / reference)^elasticity x (1 + gain per day saved)^(reference days - transit days).
@@ -25,9 +25,9 @@ import simpy
 
 from ..calendar import Calendar
 from ..rng import gamma_mean_cv
-from ..scenario import Demand, Flow, demand_tons
+from ..scenario.pricing import RouteCharge, value_of_time
+from ..scenario.schema import Demand, Flow, demand_tons
 from .cargo import Ledger, Lot
-from .charges import RouteCharge, value_of_time
 
 
 class DemandPlan(NamedTuple):
@@ -147,7 +147,7 @@ class FlowState:
 
     def _tariff(self, route) -> float | None:
         """What one tonne pays on ``route`` under the scenario in force, US$: its charges
-        (model.charges, tariff_factor included), or None if nothing on it is priced."""
+        (scenario.pricing, tariff_factor included), or None if nothing on it is priced."""
         ch = self.charges.get(route.id)
         return ch.usd_per_t if ch is not None and ch.priced else None
 

@@ -28,8 +28,8 @@ from typing import NamedTuple
 import simpy
 
 from ..rng import gamma_mean_cv
-from ..scenario import Deck as DeckCfg
-from ..scenario import SeaLine as SeaLineCfg
+from ..scenario.schema import Deck as DeckCfg
+from ..scenario.schema import SeaLine as SeaLineCfg
 from .meters import NAN, Meter, ResourceKind, ResourceYear, Tally
 from .port import Terminal
 from .records import Recorder
@@ -77,7 +77,7 @@ def deck_plan(
     then takes what the other leaves (a ferry does not sail with deck held for trucks that are not
     there).
 
-    >>> from corridor_sim.scenario import Deck
+    >>> from corridor_sim.scenario.schema import Deck
     >>> d = Deck(cargo="truck", full_deck_units=50, loading="deck_cargo_first", source="")
     >>> deck_plan(100, 20, 50, 50, d)
     (30.0, 20)
@@ -197,6 +197,17 @@ class ReturnLeg:
 
 
 class SeaLine:
+    """One sea line between two ports' terminals of its cargo: its vessel groups (one process per
+    vessel), the turn at anchor they wait for cargo in, and what they carried by year.
+
+    Cargo of the line waits in the origin terminal's queue for the line (``origin_of``), trains
+    bring it there and ships take it (module docstring). A ``deck`` shares each vessel with a second
+    class waiting at its own terminals; a ``return_leg`` (``back``) carries what waits at the far
+    port on the way home. ``reconfigure`` takes a timeline's new sea time, fill policy and vessel
+    counts (vessels join, or retire the next time they are home); ``resource_rows`` and
+    ``line_rows`` are its rows of the run's tables.
+    """
+
     def __init__(
         self,
         env: simpy.Environment,

@@ -24,6 +24,7 @@ class ResourceKind(StrEnum):
     RAIL_TRACK = "rail_track"  # a terminal's loading tracks
     FLEET = "fleet"  # a vessel group on its line
     YARD = "yard"  # a terminal's yard (a level, not servers)
+    STOCK = "rolling_stock"  # a pool of wagons, flat cars, tank cars, boxes or locomotives (model.stock)
 
 
 class ResourceYear(NamedTuple):

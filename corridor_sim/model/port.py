@@ -22,10 +22,11 @@ import numpy as np
 import simpy
 
 from ..rng import gamma_mean_cv
-from ..scenario import Terminal as TerminalCfg
+from ..scenario.schema import Terminal as TerminalCfg
 from .cargo import Ledger, Lot, Train
 from .meters import NAN, Meter, ResourceKind, ResourceYear, Tally, year_rows
 from .servers import MonitoredResource, Yard
+from .stock import RollingStock
 
 #: The queue key of cargo that leaves a sink terminal by sea (``Terminal.onward_by_sea``).
 ONWARD = "onward_by_sea"
@@ -79,6 +80,9 @@ def _bin_series(meter: Meter, port: str, cargo: str, metric: str, scale=None) ->
 
 
 class Port:
+    """A port's weather and its terminals: storms close it (no ship leaves or berths), processes
+    wait for it to open, and the time it was closed is measured."""
+
     def __init__(
         self, env: simpy.Environment, port_id: str, bounds: list[float], weather, closures: list, bins: list[float]
     ):
@@ -129,6 +133,16 @@ class Port:
 
 
 class Terminal:
+    """One cargo class's terminal at a port: berths (shared with other calls in one FIFO line),
+    rail tracks, a finite yard that blocks when full, and the queues of cargo by where it goes next.
+
+    Trains unload only when the yard has room for all of them (``receive_train``), ships load from
+    and unload into the yard at a berth, onward trains form here from cargo with the same rest of
+    its route, and at a sink port (``onward_by_sea``) ships call to take the cargo away (module
+    docstring). ``reconfigure`` takes a timeline's new berths, rates and yard; ``server_rows``,
+    ``yard_rows`` and ``level_series`` are its rows of the run's tables.
+    """
+
     def __init__(
         self,
         env: simpy.Environment,
@@ -170,6 +184,7 @@ class Terminal:
         self.onward_tons = Tally(bounds)
         self.onward_calls = Tally(bounds)
         self._onward_running = False
+        self.stock: RollingStock | None = None  # the run's rolling stock, set by build
         self._start_shared(cfg)
 
     @property
@@ -506,9 +521,16 @@ class Terminal:
                 if deadline_h <= env.now:
                     break
                 yield self.arrival(key, until_h=deadline_h)
+            units = min(self.queued[key], size)
+            held = None
+            if self.stock is not None:
+                # the cars and locomotive first: while they are short, the cargo stays in the yard
+                held = yield from self.stock.reserve(self.cargo, units, key[0])
             yield from self.tracks.acquire()
-            taken = self.take(key, size)
+            taken = self.take(key, units)
             yield env.timeout(self.cfg.rail_handling_h)
             self.tracks.release()
             if taken:
-                self.start_train(Train(taken), key)
+                train = Train(taken)
+                train.stock = held
+                self.start_train(train, key)

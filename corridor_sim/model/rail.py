@@ -14,7 +14,7 @@ from typing import NamedTuple
 import simpy
 
 from ..rng import gamma_mean_cv, lognormal_mean_cv
-from ..scenario import RailLink as RailLinkCfg
+from ..scenario.schema import RailLink as RailLinkCfg
 from .cargo import Ledger, Train
 from .meters import NAN, Counter, ResourceKind, ResourceYear, year_rows
 from .paths import RailPaths, Slot
@@ -42,7 +42,8 @@ class RailLink:
         self.from_node, self.to_node = cfg.from_node, cfg.to_node
         self.length_km = cfg.length_km
         self.speed_kmh = cfg.speed_kmh
-        self.paths_per_day = cfg.paths_per_day
+        self.paths_per_day = cfg.paths  # an explicit paths_per_day, or the paths the track gives
+        self.railway = cfg.railway
         self.crossing = cfg.crossing
         self.rng = rng
         self.background_rng = background_rng  # its own stream: corridor traffic does not shift it
@@ -63,10 +64,10 @@ class RailLink:
 
     def _set_paths(self, cfg: RailLinkCfg) -> None:
         # background trains take paths only while the link has them
-        background = cfg.background_trains_per_day if cfg.paths_per_day is not None else 0.0
+        background = cfg.background_trains_per_day if cfg.paths is not None else 0.0
         if self.path is not None:
             self.path.reconfigure(self.headway_h, background)
-        elif cfg.paths_per_day is not None:
+        elif cfg.paths is not None:
             self.path = RailPaths(
                 self.env, self.bounds, f"{cfg.id}:paths", cfg.id, self.headway_h, background, self.background_rng
             )
@@ -74,7 +75,8 @@ class RailLink:
     def reconfigure(self, cfg: RailLinkCfg) -> None:
         """Apply new parameters from the timeline (a second track, a higher exchange cap ...)."""
         self.length_km, self.speed_kmh = cfg.length_km, cfg.speed_kmh
-        self.paths_per_day = cfg.paths_per_day
+        self.paths_per_day = cfg.paths
+        self.railway = cfg.railway
         self._set_paths(cfg)
         if cfg.crossing is not None:
             if self.station is None:

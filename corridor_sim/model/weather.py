@@ -11,7 +11,7 @@ import simpy
 
 from ..calendar import Calendar
 from ..rng import gamma_mean_cv
-from ..scenario import Caspian, Weather
+from ..scenario.schema import Caspian, Weather
 
 
 def storm_process(env: simpy.Environment, port, cal: Calendar, rng):
@@ -39,7 +39,7 @@ def storm_process(env: simpy.Environment, port, cal: Calendar, rng):
 def load_factor(c: Caspian, cal: Calendar, t_h: float) -> float:
     """Usable share of a vessel's capacity at time t, as the Caspian falls.
 
-    >>> from corridor_sim.scenario import Caspian
+    >>> from corridor_sim.scenario.schema import Caspian
     >>> c = Caspian(load_factor=0.8, base_year=2024, sea_level_decline_cm_per_year=20,
     ...             load_factor_loss_per_10cm=0.03, min_load_factor=0.5, source="x")
     >>> round(load_factor(c, Calendar(2024, 2030), 0.0), 3)

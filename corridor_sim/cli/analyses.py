@@ -1,0 +1,577 @@
+"""The analyses' commands: ``sweep``, ``capacity``, ``appraise``, ``plan``, ``bottlenecks`` and
+``sensitivity``. Each loads its scenario, refuses what it cannot run before running, calls the
+analysis, writes its result with ``corridor_sim.present.write`` (tables and figures, under the
+output contract) and prints what it found."""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import replace
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from ..analyses.appraisal import appraise as run_appraisal
+from ..analyses.bottlenecks import bottlenecks as run_bottlenecks
+from ..analyses.capacity import CapacityEstimate, estimate_capacity
+from ..analyses.plan import Plan
+from ..analyses.plan import frontier as run_frontier
+from ..analyses.plan import plan as run_plan
+from ..analyses.sensitivity import sensitivity as run_sensitivity
+from ..analyses.sweep import parse_vary
+from ..analyses.sweep import sweep as run_sweep
+from ..present import write
+from ..run import output
+from ..scenario.candidates import load_candidates
+from .main import InputError, analysis, common_options, load, main, note, parse_years, print_frame
+from .terminal import log, pm
+
+MAX_SWEEP_RUNS = 100_000  # ~1 s each for a base year on one core: a day on a 2-core machine
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option(
+    "--vary",
+    "varies",
+    multiple=True,
+    required=True,
+    metavar="PATH=V1,V2,...",
+    help="A parameter and its values; repeat for a grid (every combination).",
+)
+@click.option("--replications", "-n", type=click.IntRange(min=1, max=100_000), default=1, show_default=True)
+@click.option("--years", default=None, help="Simulated years START-END.")
+@click.option(
+    "--kpi",
+    type=click.Choice(["delivered_mt_last_year", "delivered_mt_per_year", "transit_days_mean"]),
+    default="delivered_mt_last_year",
+    show_default=True,
+    help="The KPI plotted.",
+)
+@common_options
+def sweep(
+    scenario,
+    varies,
+    replications,
+    years,
+    kpi,
+    out,
+    overwrite,
+    allow_large,
+    seed,
+    overrides,
+    demand_case,
+    workers,
+    scheduler,
+    quiet,
+):
+    """Run SCENARIO over a grid of parameter values (one row per point x replication)."""
+    scn = load(scenario, overrides, years, demand_case)
+    try:
+        grid = [parse_vary(v) for v in varies]
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    npoints = 1
+    for _, v in grid:
+        npoints *= len(v)
+    if npoints * replications > MAX_SWEEP_RUNS and not allow_large:
+        raise InputError(
+            f"--vary: {npoints:,} points x {replications} replications is {npoints * replications:,} runs, "
+            f"more than {MAX_SWEEP_RUNS:,}; vary fewer values, or add --allow-large"
+        )
+    out = Path(out or f"results/{scn.slug}-sweep")
+    output.claim(out, overwrite=overwrite)  # refuse before running, not after
+    result = analysis(
+        f"sweep {npoints} points x {replications}",
+        quiet,
+        lambda bar: run_sweep(
+            scn,
+            grid,
+            replications,
+            seed,
+            kpi=kpi,
+            workers=workers,
+            scheduler=scheduler,
+            progress=bar,
+            allow_large=allow_large,
+        ),
+    )
+    write(result, out, overwrite=overwrite)
+    if not quiet:
+        print_frame(result.summary(), f"sweep of {scn.name}: {kpi}")
+    table = result.table
+    bad = int((table.status != "ok").sum())
+    click.echo(f"sweep written to {out}/ ({len(table)} runs, {bad} failed or invalid)")
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option(
+    "--years", default=None, help="Years START-END (or YEAR) whose capacity is measured [default: the scenario's]."
+)
+@click.option("--year", type=int, default=None, help="One year: the same as --years YEAR.")
+@click.option("--replications", "-n", type=click.IntRange(min=2, max=10_000), default=5, show_default=True)
+@click.option("--total-only", is_flag=True, help="Only the corridor's total, not each cargo class.")
+@common_options
+def capacity(
+    scenario,
+    years,
+    year,
+    replications,
+    total_only,
+    out,
+    overwrite,
+    allow_large,
+    seed,
+    overrides,
+    demand_case,
+    workers,
+    scheduler,
+    quiet,
+):
+    """Sustainable capacity of SCENARIO, year by year: what it could carry with more cargo waiting
+    than it can take, in each year's mix, with what binds and each resource's headroom."""
+    if year is not None and years is not None:
+        raise InputError("give --years or --year, not both")
+    span = parse_years(str(year) if year is not None else years)
+    scn = load(scenario, overrides, None, demand_case)
+    if span is not None and not (scn.start_year <= span[0] and span[1] <= scn.end_year):
+        flag = "--year" if year is not None else "--years"
+        raise InputError(
+            f"{flag} {year if year is not None else years} is outside the years of {scenario} "
+            f"({scn.start_year}-{scn.end_year}); capacity is measured in the scenario's own years"
+        )
+    out = Path(out or f"results/{scn.slug}-capacity")
+    output.claim(out, overwrite=overwrite)  # refuse before running, not after
+    est = analysis(
+        "capacity",
+        quiet,
+        lambda bar: estimate_capacity(
+            scn,
+            span,
+            replications,
+            seed,
+            not total_only,
+            workers=workers,
+            scheduler=scheduler,
+            progress=bar,
+            allow_large=allow_large,
+            log=note,
+        ),
+    )
+    write(est, out, overwrite=overwrite)
+    if not quiet:
+        print_capacity(est, replications)
+    say_first_year(est)
+    click.echo(f"capacity written to {out}/ (capacity.csv, headroom.csv, capacity.json)")
+
+
+def print_capacity(est: CapacityEstimate, replications: int) -> None:
+    """The total by year beside the scenario's demand, then the last year by cargo class."""
+    t = est.trajectory
+    tot = t[t.cargo == "all"]
+    total = tot.assign(
+        # the line or link, not the vessel group: the full name is in capacity.csv
+        binds=[shorten(str(x).split(":")[0], 30) for x in tot.binding_label],
+        demand=[f"{x:,.2f}" for x in tot.demand_mt],
+        saturated=[f"{x:.0%}" if x == x and x is not None else "-" for x in tot.saturated_share],
+    )
+    print_frame(
+        total,
+        f"capacity of {est.scenario}, Mt/yr (mean ± 95% CI half-width, {replications} replications), "
+        "beside the scenario's own demand",
+        ["year", "Mt/yr", "demand", "binds", "saturated"],
+        {"Mt/yr": ("capacity_mt", "capacity_mt_ci_low", "capacity_mt_ci_high")},
+        fmt="{:,.2f}",
+    )
+    by_class = t[(t.cargo != "all") & (t.year == t.year.max())]
+    if len(by_class):  # the classes of the last year, in their own units
+        units = [
+            pm(r.capacity_units, r.capacity_units_ci_low, r.capacity_units_ci_high, "{:,.0f}") + f" {r.unit}"
+            for r in by_class.itertuples()
+        ]
+        print_frame(
+            by_class.assign(binds=[shorten(str(x).split(":")[0], 24) for x in by_class.binding_label], units=units),
+            f"by cargo class in {int(t.year.max())}; the total binds where the class with the least "
+            "capacity per tonne of its demand binds",
+            ["cargo", "Mt/yr", "units", "binds"],
+            {"Mt/yr": ("capacity_mt", "capacity_mt_ci_low", "capacity_mt_ci_high")},
+            fmt="{:,.2f}",
+        )
+
+
+def say_first_year(est: CapacityEstimate) -> None:
+    """The first year capacity reaches the goal (by its mean, and its CI's ends), and the years
+    whose figure is a lower bound."""
+    t = est.trajectory
+    goal = est.goal_mt_per_year
+    first = est.first_year_at_goal()
+    last = int(t.year.max())
+    if first["mean"] is not None:
+        low = first["ci_low"]
+        click.echo(
+            f"capacity reaches {goal:g} Mt/yr first in {first['mean']} "
+            f"(CI low reaches it in {low if low is not None else f'none of the years to {last}'})"
+        )
+    else:
+        high = first["ci_high"]
+        click.echo(
+            f"capacity does not reach {goal:g} Mt/yr by {last}"
+            + (f" (CI high reaches it in {high})" if high is not None else "")
+        )
+    unsat = t[t.saturated_share.notna() & (t.saturated_share < 1)]
+    if len(unsat):
+        click.echo(
+            f"{len(unsat)} year/class row(s) not saturated in every replication: there the figure is a lower "
+            "bound (saturated_share in capacity.csv)"
+        )
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--replications", "-n", type=click.IntRange(min=2, max=10_000), default=5, show_default=True)
+@click.option(
+    "--measure",
+    "measures",
+    multiple=True,
+    metavar="ID",
+    help="Appraise only this costed timeline entry (repeatable) [default: every entry with capex_musd].",
+)
+@click.option("--years", default=None, help="Simulate only years START-END [default: the scenario's].")
+@click.option(
+    "--discount-rate",
+    "discount_rate",
+    type=click.FloatRange(min=0, max=50),
+    default=None,
+    help="Real discount rate, %/yr [default: the scenario's costs.discount_rate_pct, else 6].",
+)
+@common_options
+def appraise(
+    scenario,
+    replications,
+    measures,
+    years,
+    discount_rate,
+    out,
+    overwrite,
+    allow_large,
+    seed,
+    overrides,
+    demand_case,
+    workers,
+    scheduler,
+    quiet,
+):
+    """What each costed measure of SCENARIO buys, against the scenario without it (common random
+    numbers): capacity and tonnes added, days and shipper cost saved, CO2e, US$ per tonne of capacity,
+    NPV and benefit-cost ratio, each with its 95% CI."""
+    scn = load(scenario, overrides, years, demand_case)
+    out = Path(out or f"results/{scn.slug}-appraisal")
+    output.claim(out, overwrite=overwrite)
+    ap = analysis(
+        "appraisal",
+        quiet,
+        lambda bar: run_appraisal(
+            scn,
+            replications,
+            seed,
+            list(measures) or None,
+            discount_rate,
+            workers=workers,
+            scheduler=scheduler,
+            progress=bar,
+            allow_large=allow_large,
+            log=note,
+        ),
+    )
+    write(ap, out, overwrite=overwrite)
+    if not quiet:
+        t = ap.table.assign(measure=[shorten(str(m), 26) for m in ap.table.measure])
+        print_frame(
+            t,
+            f"measures of {scn.label} against the scenario without each ({replications} replications; "
+            f"capacity and delivered Mt/yr averaged over the years each is in force; cost {ap.discount_rate_pct:g}%/yr)",
+            ["measure", "capex_musd", "+cap Mt", "+dlv Mt", "US$/t cap", "BCR"],
+            {
+                "+cap Mt": ("capacity_added_mt", "capacity_added_mt_ci_low", "capacity_added_mt_ci_high"),
+                "+dlv Mt": ("delivered_added_mt", "delivered_added_mt_ci_low", "delivered_added_mt_ci_high"),
+                "US$/t cap": ("usd_per_t_capacity", "usd_per_t_capacity_ci_low", "usd_per_t_capacity_ci_high"),
+                "BCR": ("bcr", "bcr_ci_low", "bcr_ci_high"),
+            },
+            fmt="{:,.2f}",
+        )
+    click.echo(
+        f"appraisal written to {out}/ (appraisal.csv, appraisal_by_year.csv, appraisal.json, measures_ranking.png); "
+        f"{ap.simulated_years} simulated years, {ap.wall_s:.0f} s"
+    )
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option(
+    "--candidates",
+    "candidates_file",
+    type=click.Path(dir_okay=False),
+    required=True,
+    help="YAML file of candidate measures (scenarios/candidates.yaml ships with the package).",
+)
+@click.option(
+    "--goal",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Capacity goal, Mt/yr [default: the scenario's goal_mt_per_year].",
+)
+@click.option("--by", "by", type=int, required=True, help="The year in which capacity must reach the goal.")
+@click.option(
+    "--budget-musd", type=click.FloatRange(min=0), default=None, help="Capital budget, US$ million [default: none]."
+)
+@click.option(
+    "--confidence",
+    type=click.FloatRange(min=0, max=1, min_open=True),
+    default=0.8,
+    show_default=True,
+    help="Share of replications whose capacity must reach the goal.",
+)
+@click.option("--replications", "-n", type=click.IntRange(min=2, max=10_000), default=5, show_default=True)
+@click.option(
+    "--screening",
+    type=click.IntRange(min=2, max=10_000),
+    default=None,
+    help="Replications per candidate while searching [default: --replications]; the plan is verified on -n fresh ones.",
+)
+@click.option(
+    "--frontier",
+    "frontier_years",
+    default=None,
+    metavar="START-END",
+    help="Also find the cheapest plan for each goal year in START-END (cost against the year the goal is reached).",
+)
+@common_options
+def plan(
+    scenario,
+    candidates_file,
+    goal,
+    by,
+    budget_musd,
+    confidence,
+    replications,
+    screening,
+    frontier_years,
+    out,
+    overwrite,
+    allow_large,
+    seed,
+    overrides,
+    demand_case,
+    workers,
+    scheduler,
+    quiet,
+):
+    """The cheapest set of candidate measures, and when to build each, that gives SCENARIO a capacity of
+    at least --goal Mt/yr in year --by in at least --confidence of the replications; the plan is saved
+    as a scenario file that extends SCENARIO."""
+    scn = load(scenario, overrides, None, demand_case)
+    if not scn.start_year <= by <= scn.end_year:
+        raise InputError(f"--by {by} is outside the years of {scenario} ({scn.start_year}-{scn.end_year})")
+    span = parse_years(frontier_years)
+    if span is not None and not (scn.start_year <= span[0] and span[1] <= scn.end_year):
+        raise InputError(
+            f"--frontier {frontier_years} is outside the years of {scenario} ({scn.start_year}-{scn.end_year})"
+        )
+    cands = load_candidates(candidates_file, scn)
+    goal = goal if goal is not None else scn.goal_mt_per_year
+    out = Path(out or f"results/{scn.slug}-plan-{goal:g}mt-{by}")
+    output.claim(out, overwrite=overwrite)
+    kw = dict(
+        budget_musd=budget_musd,
+        confidence=confidence,
+        replications=replications,
+        seed=seed,
+        screening_replications=screening,
+        workers=workers,
+        scheduler=scheduler,
+        allow_large=allow_large,
+        log=note,
+    )
+    p = analysis("plan", quiet, lambda bar: run_plan(scn, cands, goal, by, progress=bar, **kw))
+    front = None
+    if span is not None:
+        front, _ = analysis(
+            "frontier",
+            quiet,
+            lambda bar: run_frontier(scn, cands, goal, range(span[0], span[1] + 1), progress=bar, **kw),
+        )
+    p = replace(p, scenario_file=scenario, candidates_file=candidates_file, frontier=front)
+    write(p, out, overwrite=overwrite)
+    print_plan(p, quiet, replications)
+    extra = ", frontier.csv, frontier.png" if front is not None else ""
+    click.echo(
+        f"plan written to {out}/ (plan.yaml, plan.json, steps.csv, rejected.csv, plan_capacity.csv{extra}); "
+        f"{p.simulated_years} simulated years, {p.wall_s:.0f} s"
+    )
+
+
+def print_plan(p: Plan, quiet: bool, replications: int) -> None:
+    """The measures chosen, why the others were not, and whether the plan reaches the goal."""
+    goal, by = p.goal_mt, p.by
+    if not quiet and len(p.chosen):
+        print_frame(
+            plan_rows(p),
+            f"cheapest plan for {goal:g} Mt/yr of capacity in {by} ({p.scenario})",
+            ["measure", "in service", "capex US$ m"],
+        )
+    if not quiet and len(p.rejected):
+        click.echo("rejected candidates:")
+        for r in p.rejected.itertuples():
+            click.echo(textwrap.fill(f"{r.candidate}: {r.reason}", 100, initial_indent="  ", subsequent_indent="    "))
+    cap = p.capacity_mt
+    verdict = "reaches" if p.reached else "does NOT reach"
+    click.echo(
+        f"the plan {verdict} {goal:g} Mt/yr in {by}: capacity {cap['mean']:.2f} Mt/yr "
+        f"(95% CI {num_text(cap['ci_low'])}-{num_text(cap['ci_high'])}), at or above the goal in "
+        f"{p.share_at_goal:.0%} of {replications} fresh replications; capex US${p.capex_musd:,.0f} m "
+        f"(present value US${p.pv_cost_musd:,.0f} m with running costs)"
+    )
+
+
+def num_text(x) -> str:
+    return "-" if x is None else f"{x:.2f}"
+
+
+def plan_rows(p: Plan) -> pd.DataFrame:
+    return pd.DataFrame(
+        [{"measure": e.id, "in service": e.date.isoformat(), "capex US$ m": f"{e.capex_musd:,.0f}"} for e in p.chosen]
+    )
+
+
+def shorten(text, width: int) -> str:
+    text = "-" if text is None or text != text else str(text)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--year", type=int, default=None, help="The year measured [default: the scenario's last].")
+@click.option("--replications", "-n", type=click.IntRange(min=2, max=10_000), default=2, show_default=True)
+@click.option(
+    "--step",
+    type=click.FloatRange(min=0.01, max=10),
+    default=0.25,
+    show_default=True,
+    help="Relative step for rates and sizes (whole things get +1).",
+)
+@common_options
+def bottlenecks(
+    scenario,
+    year,
+    replications,
+    step,
+    out,
+    overwrite,
+    allow_large,
+    seed,
+    overrides,
+    demand_case,
+    workers,
+    scheduler,
+    quiet,
+):
+    """Rank every resource by the tonnes one step more of it adds: what to build first."""
+    scn = load(scenario, overrides, None, demand_case)
+    if year is not None and not scn.start_year <= year <= scn.end_year:
+        raise InputError(f"--year {year} is outside the scenario's years {scn.start_year}-{scn.end_year}")
+    out = Path(out or f"results/{scn.slug}-bottlenecks")
+    output.claim(out, overwrite=overwrite)
+    ranking = analysis(
+        "bottlenecks",
+        quiet,
+        lambda bar: run_bottlenecks(
+            scn,
+            year,
+            replications,
+            seed,
+            step,
+            workers=workers,
+            scheduler=scheduler,
+            progress=bar,
+            allow_large=allow_large,
+            log=note,
+        ),
+    )
+    write(ranking, out, overwrite=overwrite)
+    table = ranking.table
+    if not quiet:
+        ran = table[table.skipped.isna()]
+        print_frame(
+            ran.head(12),
+            f"what to build first in {scn.label}, {table.year.iloc[0]}: change in delivered kt, "
+            f"mean ± 95% CI half-width of {replications} replications (baseline "
+            f"{table.baseline_mt.iloc[0]:.2f} Mt)",
+            ["label", "delta kt"],  # the label names the resource and the step; kind is in the CSV
+            {"delta kt": ("delta_kt_mean", "delta_kt_ci_low", "delta_kt_ci_high")},
+            fmt="{:,.0f}",  # kilotonnes: a tonne's precision would be noise
+        )
+        if len(ran) < len(table):
+            click.echo(
+                f"{len(table) - len(ran)} levers not run: their resources are nearly idle in the baseline "
+                "(bottlenecks.csv, column 'skipped', says why for each)"
+            )
+    click.echo(f"ranking written to {out}/ (bottlenecks.csv, bottlenecks.png)")
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option(
+    "--trajectories",
+    type=click.IntRange(min=2, max=10_000),
+    default=8,
+    show_default=True,
+    help="Morris trajectories (runs = trajectories x (parameters + 1)).",
+)
+@click.option(
+    "--years",
+    default=None,
+    help="Simulated years START-END [default: the scenario's years, so that growth and demand parameters can act].",
+)
+@common_options
+def sensitivity(
+    scenario, trajectories, years, out, overwrite, allow_large, seed, overrides, demand_case, workers, scheduler, quiet
+):
+    """Morris screening of the parameters SCENARIO marks as uncertain (its 'uncertain:' list)."""
+    scn = load(scenario, overrides, years, demand_case)
+    if scn.start_year == scn.end_year and any(
+        "growth" in p or "tons_by_year" in p for u in scn.uncertain for p in u.paths
+    ):
+        log.warning(
+            f"one simulated year ({scn.start_year}): parameters of demand growth and demand paths cannot act "
+            "within it, so they will rank low whatever they are worth; give --years START-END to screen them"
+        )
+    if not scn.uncertain:
+        raise InputError(
+            f"{scenario}: the scenario marks no uncertain parameters; add an 'uncertain:' list of "
+            "{path, low, high, source} (see docs/scenario.md)"
+        )
+    out = Path(out or f"results/{scn.slug}-sensitivity")
+    log.info(f"sensitivity: {trajectories * (len(scn.uncertain) + 1)} runs of {scn.start_year}-{scn.end_year}")
+    output.claim(out, overwrite=overwrite)
+    result = analysis(
+        f"sensitivity x {trajectories}",
+        quiet,
+        lambda bar: run_sensitivity(
+            scn, trajectories, seed=seed, workers=workers, scheduler=scheduler, progress=bar, allow_large=allow_large
+        ),
+    )
+    write(result, out, overwrite=overwrite)
+    ranking, runs = result.ranking, result.runs
+    if not quiet:
+        print_frame(
+            ranking.assign(
+                mu_star_lo=ranking.mu_star - ranking.mu_star_conf, mu_star_hi=ranking.mu_star + ranking.mu_star_conf
+            ),
+            f"Morris screening of {scn.label}, {scn.start_year}-{scn.end_year} ({len(runs)} runs; mu* ± "
+            "bootstrap 95% CI)",
+            ["parameter", "output", "mu*", "sigma"],
+            {"mu*": ("mu_star", "mu_star_lo", "mu_star_hi")},
+        )
+    click.echo(f"sensitivity written to {out}/")

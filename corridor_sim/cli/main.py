@@ -1,0 +1,298 @@
+"""The command line's group and what its commands share: the errors a user can cause and their
+exit statuses, the options every command takes, loading a scenario, progress, terminal tables.
+
+Every failure a user can cause ends with one paragraph and an exit status, never a traceback:
+2 for bad input (the scenario, an option, a result folder that may not be used, a run too large
+for the machine), 1 for a failure of the run itself (a failed replication, a full disk), 130 for
+an interrupt. Anything else is a bug, reported the same way with status 1. The commands are thin:
+each loads its scenario, calls the Python API and writes its result with
+``corridor_sim.present.write`` (``run``, ``compare``, ``analyses``, ``files``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+from pathlib import Path
+
+import click
+
+from .._version import __version__
+from ..experiments.execution import SchedulerError
+from ..run.output import ResultsFolderError
+from ..run.runsize import RunTooLarge
+from ..scenario.load import load_scenario
+from ..scenario.problems import ScenarioError
+from ..scenario.schema import Scenario
+from .terminal import Progress_, console, log, pm, print_table, setup_logging
+
+EXIT_INPUT = 2
+EXIT_RUN = 1
+
+
+class InputError(click.ClickException):
+    """Bad input: one clear message, exit status 2, never a traceback."""
+
+    exit_code = EXIT_INPUT
+
+    def show(self, file=None) -> None:
+        click.echo(f"error: {self.message}", err=True)
+
+
+class RunError(click.ClickException):
+    """The run itself failed: one paragraph, exit status 1."""
+
+    exit_code = EXIT_RUN
+
+    def show(self, file=None) -> None:
+        click.echo(f"error: {self.message}", err=True)
+
+
+def bad_input(exc: Exception) -> InputError:
+    return InputError(str(exc))
+
+
+class Commands(click.Group):
+    """The command group: turns what a user can cause into exit 2, a failed run into exit 1, and
+    makes SIGTERM an interrupt (so temporary folders are removed and workers stopped)."""
+
+    def invoke(self, ctx):
+        previous = None
+        try:
+            previous = signal.signal(signal.SIGTERM, terminated)
+        except (ValueError, AttributeError):  # not the main thread (an embedding caller): leave it
+            pass
+        try:
+            return self._invoke(ctx)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+
+    def _invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (ScenarioError, ResultsFolderError, RunTooLarge, SchedulerError) as exc:
+            raise bad_input(exc) from None
+        except MemoryError:
+            raise RunError(
+                "the run ran out of memory. Its size estimate (corridor_sim.runsize) was too low for "
+                "this scenario: lower demand.scale, the years or the replications"
+            ) from None
+        except OSError as exc:
+            where = f" ({exc.filename})" if exc.filename else ""
+            raise RunError(f"a file could not be read or written{where}: {exc.strerror or exc}") from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            if os.environ.get("CORRIDOR_SIM_TRACEBACK"):
+                raise
+            raise RunError(
+                f"corridor-sim failed unexpectedly ({type(exc).__name__}: {str(exc)[:500]}). This is a "
+                "bug: please report it with the command you ran; CORRIDOR_SIM_TRACEBACK=1 shows where "
+                "it happened"
+            ) from None
+
+
+def terminated(signum, frame):
+    raise KeyboardInterrupt
+
+
+def parse_years(value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    value = str(value)
+    m = re.fullmatch(r"\s*(\d{4})\s*(?:-\s*(\d{4}))?\s*", value)
+    if not m:
+        raise InputError(f"--years takes START-END or YEAR (e.g. 2024-2030), got {value!r}")
+    start = int(m.group(1))
+    end = int(m.group(2) or start)
+    if end < start:
+        raise InputError(f"--years: the end year {end} is before the start year {start}")
+    return start, end
+
+
+def load(scenario: str, overrides: tuple[str, ...], years: str | None, demand_case: str | None = None) -> Scenario:
+    try:
+        return load_scenario(scenario, overrides=list(overrides), years=parse_years(years), demand_case=demand_case)
+    except ScenarioError as exc:
+        raise InputError(str(exc)) from None
+
+
+CASE_HELP = (
+    "Demand case declared in the scenario's demand_cases (e.g. low, central, high) [default: central]. "
+    "A case other than central adds _<case> to the scenario name, so its results get their own folder."
+)
+
+
+def demand_case_option(f):
+    return click.option("--demand-case", "demand_case", default=None, metavar="NAME", help=CASE_HELP)(f)
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="corridor-sim")
+@click.option("--verbose", "-v", count=True, help="More detail in the log (repeatable).")
+@click.option("--quiet", "-q", count=True, help="Only warnings and errors in the log.")
+def main(verbose: int, quiet: int) -> None:
+    """corridor-sim: freight capacity of the Middle Corridor, as a discrete-event simulation.
+
+    Progress and notes go to stderr through logging: a bar on a terminal, a line every 10% (or
+    30 s) in a log or a pipe. -v shows more, -q only warnings."""
+    setup_logging(verbose, quiet)
+
+
+SEED = click.IntRange(min=0)  # numpy's SeedSequence takes non-negative integers
+ALLOW_LARGE = click.option(
+    "--allow-large", is_flag=True, help="Run even where the size estimate exceeds what this machine can hold."
+)
+
+
+def experiment_options(f, replications: int = 1):
+    """--replications, --workers, --scheduler, --resume, --overwrite, --allow-large: shared by run and compare."""
+    for opt in reversed(
+        [
+            click.option(
+                "--replications",
+                "-n",
+                type=click.IntRange(min=1, max=100_000),
+                default=replications,
+                show_default=True,
+                help="Independent replications (seeds derived from --seed); KPIs get mean, sd and 95% CI.",
+            ),
+            click.option(
+                "--workers",
+                "-w",
+                type=click.IntRange(min=1),
+                default=None,
+                help="Local worker processes [default: all cores].",
+            ),
+            click.option(
+                "--scheduler",
+                default=None,
+                metavar="tcp://HOST:PORT",
+                help="Run on a Dask distributed cluster instead (pip install 'corridor-sim[dask]').",
+            ),
+            click.option(
+                "--resume", is_flag=True, help="Complete an interrupted run in --out: run only what is missing."
+            ),
+            click.option(
+                "--overwrite",
+                is_flag=True,
+                help="Replace results already in --out (kept until the new ones are complete).",
+            ),
+            ALLOW_LARGE,
+        ]
+    ):
+        f = opt(f)
+    return f
+
+
+RunsProgress = Progress_  # a bar on a terminal, log lines elsewhere (cli.terminal)
+
+
+def interrupted(out, what: str = "replications", staged: bool = False) -> None:
+    if not staged and not any(Path(out).glob("**/manifest.json")):
+        click.echo(f"\ninterrupted before any of the {what} finished: nothing was written to {out}/.", err=True)
+    elif staged:
+        click.echo(
+            f"\ninterrupted: nothing was changed in {out}/ (its old results are kept; the new, unfinished "
+            "ones were removed).",
+            err=True,
+        )
+    else:
+        click.echo(
+            f"\ninterrupted: the finished {what} are in {out}/ and its manifest.json says 'partial'; "
+            "run the same command with --resume to complete it.",
+            err=True,
+        )
+    raise SystemExit(130)
+
+
+def note(msg: str) -> None:
+    log.warning(msg)
+
+
+def failed_replications(exc, out, wrote: bool) -> RunError:
+    where = (
+        f"The statistics in {out}/ are over the replications that succeeded, and its manifest.json records "
+        "the failed ones; run the same command with --resume to retry them"
+        if wrote
+        else "No replication succeeded, so no statistics were written"
+    )
+    return RunError(f"{exc}. {where}.")
+
+
+COMPARE_REPLICATIONS = 5  # one seed reached the goal in a year where five did not (issue 15)
+
+SET_HELP = (
+    "Override a scenario field, e.g. --set demand.scale=1.5 or "
+    "--set sea_lines.ferry_kuryk_alat.vessels.asco_ferry.count=8 (list items by id). Repeatable."
+)
+
+
+def analysis(label, quiet, fn):
+    try:
+        with RunsProgress(label, quiet) as bar:
+            return fn(bar)
+    except KeyboardInterrupt:
+        click.echo("\ninterrupted: nothing was written.", err=True)
+        raise SystemExit(130) from None
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+
+
+def common_options(f):
+    for opt in reversed(
+        [
+            click.option("--out", "out", type=click.Path(file_okay=False), default=None, help="Result folder."),
+            click.option(
+                "--overwrite",
+                is_flag=True,
+                help="Replace results already in --out (kept until the new ones are complete).",
+            ),
+            ALLOW_LARGE,
+            click.option(
+                "--seed", type=SEED, default=1, show_default=True, help="Base seed (replications derive from it)."
+            ),
+            click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP),
+            click.option("--demand-case", "demand_case", default=None, metavar="NAME", help=CASE_HELP),
+            click.option(
+                "--workers",
+                "-w",
+                type=click.IntRange(min=1),
+                default=None,
+                help="Local worker processes [default: all cores].",
+            ),
+            click.option("--scheduler", default=None, metavar="tcp://HOST:PORT", help="Run on a Dask cluster."),
+            click.option("--quiet", "-q", is_flag=True, help="No progress bar or table."),
+        ]
+    ):
+        f = opt(f)
+    return f
+
+
+def print_frame(df, title, cols=None, intervals: dict | None = None, fmt: str = "{:,.3f}"):
+    """A data frame as a terminal table; ``intervals`` maps a shown column to its (mean, low, high)
+    columns, printed as mean ± half-width in ``fmt``."""
+    cols = cols or list(df.columns)
+    intervals = intervals or {}
+    rows = []
+    for r in df.to_dict(orient="records"):
+        row = []
+        for col in cols:
+            if col in intervals:
+                m, lo, hi = intervals[col]
+                row.append(pm(r.get(m), r.get(lo), r.get(hi), fmt))
+                continue
+            v = r.get(col)
+            row.append("-" if v is None or v != v else (f"{v:,.3f}" if isinstance(v, float) else str(v)))
+        rows.append(row)
+    keys = 1
+    print_table(
+        console(),
+        title,
+        [str(c) for c in cols],
+        rows,
+        keys=keys,
+        right={i for i, c in enumerate(cols) if c in intervals or (c in df and df[c].dtype != object)},
+    )

@@ -1,0 +1,354 @@
+"""Execution: batches of independent runs (Tasks), in this process, on a local process pool or
+on a Dask cluster, with identical results wherever they run.
+
+A ``Task`` is a scenario and a seed, named by what it stands for in its batch; a worker function
+turns it into an ``Outcome`` (its result, or the error that stopped it: the ``task`` decorator), so
+a batch goes on past a failure and its caller decides what one means. ``Execution`` says where and
+how, in one object. Replication r of base seed s uses ``replication_seed(s, r)``: replication 0
+is the base seed itself (a single run and the first replication agree), and every scenario
+compared gets the same seeds, so scenario differences are measured on common random numbers. The
+seed of a task never depends on where or in what order it runs, so 1 worker, 2 workers and Dask
+give identical results.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import multiprocessing as mp
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, fields, replace
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+from urllib.parse import urlsplit
+
+import numpy as np
+
+from ..run import runsize
+from ..run.results import Results
+from ..run.simulate import run
+from ..scenario.schema import Scenario
+
+
+def replication_seed(base_seed: int, r: int) -> int:
+    """Seed of replication r: the base seed for r = 0, then independent derived seeds.
+
+    >>> replication_seed(7, 0), replication_seed(7, 1) == replication_seed(7, 1), replication_seed(7, 1) != 7
+    (7, True, True)
+    """
+    if r == 0:
+        return int(base_seed)
+    return int(np.random.SeedSequence([int(base_seed), int(r)]).generate_state(1)[0])
+
+
+@dataclass(frozen=True)
+class Execution:
+    """How a batch of runs is carried out, in one object instead of five arguments threaded
+    through every layer: where (local processes or a Dask scheduler), what it may replace in its
+    folder, how large it may be, and whom it tells about its progress."""
+
+    workers: int | None = None  # local worker processes (None: all cores; 1: in this process)
+    scheduler: Any = None  # a Dask scheduler address (tcp:// or tls://), or a distributed.Client
+    resume: bool = False  # complete an interrupted replicated run in its folder
+    overwrite: bool = False  # replace earlier results (kept until the new ones are complete)
+    allow_large: bool = False  # skip the check of the batch's size against this machine's memory
+    progress: Callable[[int, int], None] | None = None  # called with (runs done, runs in all)
+    log: Callable[[str], None] | None = None  # told what is reused, re-run or skipped
+
+    @classmethod
+    def of(cls, execution: Execution | None = None, **options) -> Execution:
+        """``execution``, with any options given by name on top (the API functions' keywords).
+
+        >>> Execution.of(workers=2).workers, Execution.of(Execution(resume=True), workers=1)
+        (2, Execution(workers=1, scheduler=None, resume=True, overwrite=False, allow_large=False, progress=None, log=None))
+        """
+        unknown = set(options) - {f.name for f in fields(cls)}
+        if unknown:
+            raise TypeError(f"unknown execution option(s): {', '.join(sorted(unknown))}")
+        return replace(execution or cls(), **options)
+
+    def say(self, message: str) -> None:
+        if self.log is not None:
+            self.log(message)
+
+
+@dataclass(frozen=True)
+class Task:
+    """One simulation: a scenario and a seed, named by what it stands for in its batch (its
+    replication, and the variant, point or sample of an analysis). ``out``: the folder the worker
+    writes the run to (runs on this machine only); ``detail``: keep the per-consignment tables."""
+
+    scenario: Scenario
+    seed: int
+    replication: int = 0
+    variant: str = ""
+    out: Path | None = None
+    detail: bool = False
+
+    @property
+    def key(self) -> str:
+        """A name for messages and Dask task keys."""
+        parts = [self.scenario.name] + ([self.variant] if self.variant else []) + [f"rep_{self.replication:03d}"]
+        return "/".join(parts)
+
+
+R = TypeVar("R")
+
+
+@dataclass
+class Outcome(Generic[R]):
+    """What a task gave: its result (a Results for ``run_task``; the KPIs an analysis reads for
+    its own task functions) or the error that stopped it."""
+
+    task: Task
+    result: R | None
+    error: str | None = None
+
+
+def task(fn: Callable[..., R]) -> Callable[..., Outcome[R]]:
+    """Make ``fn`` a worker function: called with its fixed arguments (bound with
+    ``functools.partial``) and then a Task, it returns the Task's Outcome, an exception becoming a
+    recorded error so that a batch can go on. The one place a task's failure is caught."""
+
+    @functools.wraps(fn)
+    def as_outcome(*args: Any) -> Outcome[R]:
+        t: Task = args[-1]
+        try:
+            return Outcome(t, fn(*args))
+        except Exception as exc:
+            return Outcome(t, None, f"{type(exc).__name__}: {exc}")
+
+    return as_outcome
+
+
+@task
+def run_task(t: Task) -> Results:
+    """Run one task (and write its folder, when it has one). The size was checked, for every task
+    at once, before any started."""
+    res = run(t.scenario, seed=t.seed, allow_large=True, detail=t.detail)
+    if t.out is not None:
+        # the worker writes its own run: the parent only keeps the manifest, so N workers write
+        # N folders at once instead of the parent writing them one after another
+        res.write(t.out, overwrite=True)
+    return res
+
+
+def default_workers() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+class SchedulerError(Exception):
+    """--scheduler names no Dask scheduler that can be reached (bad input)."""
+
+
+# ----------------------------------------------------------------------------------------------
+# Workers die with the process that started them, even when it is SIGKILLed (no finally runs then)
+# ----------------------------------------------------------------------------------------------
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(main_pid: int) -> None:
+    """Pool worker initializer: end this worker as soon as the run that started it is gone.
+
+    A spawned worker's parent is the run: on Linux the kernel sends SIGKILL when it dies (prctl
+    PR_SET_PDEATHSIG), and the pid check after it catches a run that died before the call. A
+    forkserver worker's parent is the fork server, which outlives a SIGKILLed run while its
+    workers hold its "alive" pipe; so it, and any worker where prctl is missing, watches the run's
+    pid from a daemon thread instead (every half second).
+    """
+    if os.getppid() == main_pid and sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
+                if os.getppid() != main_pid:
+                    os._exit(1)
+                return
+        except (OSError, AttributeError):
+            pass
+    threading.Thread(target=_watch_run, args=(main_pid,), daemon=True, name="watch-run").start()
+
+
+def _watch_run(main_pid: int) -> None:
+    while True:
+        try:
+            os.kill(main_pid, 0)  # signal 0: only asks whether the process exists
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:
+            pass  # it exists
+        time.sleep(0.5)
+
+
+def _pool_context():
+    """The start method for worker processes. forkserver where the platform has it: a clean server
+    process imports corridor-sim once and forks each worker from it, so a worker neither re-imports
+    everything (spawn costs ~0.5 s each) nor copies this process's threads and their locks (the
+    progress bar's), which plain fork would."""
+    if "forkserver" in mp.get_all_start_methods():
+        ctx = get_context("forkserver")
+        # pyarrow too (the server skips it where it is not installed): each worker writes Parquet,
+        # and importing it costs ~0.5 s, once per worker otherwise
+        ctx.set_forkserver_preload(["corridor_sim", "pyarrow", "pyarrow.parquet"])
+        return ctx
+    return get_context("spawn")
+
+
+def execute(
+    tasks: list, execution: Execution | None = None, fn: Callable = run_task, keep_results: bool = False
+) -> Iterator[Outcome]:
+    """Run tasks and yield their outcomes as they finish (any order), calling ``execution.progress``.
+
+    ``execution.scheduler`` sends them to a Dask distributed cluster; otherwise
+    ``execution.workers`` processes run them (1: in this process). Before anything starts, the size
+    of the runs is checked against this machine's memory (``runsize.check``: the runs at once, plus
+    every result when ``keep_results``) unless ``allow_large``. Stopping the iteration (Ctrl-C)
+    cancels what has not started and stops the workers; workers also die with this process.
+    """
+    ex = execution or Execution()
+    if not tasks:
+        return
+    preflight(tasks, ex, keep_results)
+    done, total = 0, len(tasks)
+    if ex.progress:
+        ex.progress(0, total)
+    for outcome in _run(tasks, ex, fn):
+        done += 1
+        if ex.progress:
+            ex.progress(done, total)
+        yield outcome
+
+
+@dataclass(frozen=True)
+class Succeeded(Generic[R]):
+    """A task that succeeded, and its result."""
+
+    task: Task
+    result: R
+
+
+def succeeded(tasks: list[Task], ex: Execution, fn: Callable[[Task], Outcome[R]], what: str) -> Iterator[Succeeded[R]]:
+    """``execute``'s outcomes of tasks that must all succeed (an analysis cannot rank on a missing
+    run): RuntimeError naming the first that failed."""
+    for outcome in execute(tasks, ex, fn):
+        if outcome.error or outcome.result is None:
+            raise RuntimeError(f"{what} {outcome.task.key} failed: {outcome.error}")
+        yield Succeeded(outcome.task, outcome.result)
+
+
+def _run(tasks: list, ex: Execution, fn: Callable) -> Iterator[Outcome]:
+    workers = ex.workers or default_workers()
+    if ex.scheduler:
+        yield from _execute_dask(tasks, ex.scheduler, fn)
+        return
+    if workers <= 1 or len(tasks) == 1:
+        for t in tasks:
+            yield fn(t)
+        return
+    pool = ProcessPoolExecutor(
+        max_workers=min(workers, len(tasks)),
+        mp_context=_pool_context(),
+        initializer=_die_with_parent,
+        initargs=(os.getpid(),),
+    )
+    pending: set = set()
+    finished = False
+    try:
+        pending = {pool.submit(fn, t) for t in tasks}
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                yield fut.result()
+        finished = True
+    finally:
+        if finished:
+            pool.shutdown(wait=True)  # idle workers end by themselves
+        else:
+            for fut in pending:
+                fut.cancel()
+            # interrupted or failed: stop running simulations too (ProcessPoolExecutor has no public kill)
+            procs = list(getattr(pool, "_processes", {}).values())
+            pool.shutdown(wait=False, cancel_futures=True)
+            for p in procs:
+                if p.is_alive():
+                    p.terminate()
+
+
+def preflight(tasks: list, execution: Execution | None = None, keep_results: bool = False) -> None:
+    """What can refuse a batch before anything runs or is written: its size against this machine's
+    memory (``runsize.check``: the runs at once, plus every result when ``keep_results``) and a
+    scheduler that does not answer."""
+    ex = execution or Execution()
+    if not tasks:
+        return
+    workers = ex.workers or default_workers()
+    at_once = 1 if (ex.scheduler or workers <= 1) else min(workers, len(tasks))
+    distinct = list({id(t.scenario): t.scenario for t in tasks}.values())
+    detail = any(t.detail for t in tasks)
+    runsize.check(
+        distinct,
+        concurrent=at_once,
+        kept=len(tasks) if keep_results else 0,
+        allow_large=ex.allow_large,
+        what="this batch of runs" if len(tasks) > 1 else "the run",
+        detail=detail,
+    )
+    if isinstance(ex.scheduler, str):
+        _reachable(ex.scheduler)
+
+
+def _reachable(address: str) -> None:
+    """Fail fast, naming the option, when a tcp:// or tls:// scheduler does not answer (a Dask
+    client would retry for its whole timeout)."""
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    if parts.scheme not in ("tcp", "tls"):
+        return
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host, port = None, None
+    if not host or not port:
+        raise SchedulerError(f"--scheduler {address}: give the scheduler as tcp://HOST:PORT (or tls://HOST:PORT)")
+    try:
+        socket.create_connection((host, port), timeout=5).close()
+    except OSError as exc:
+        raise SchedulerError(
+            f"--scheduler {address}: no Dask scheduler answers there "
+            f"({exc.strerror or exc}); start one (see the README) or check the address"
+        ) from None
+
+
+def _execute_dask(tasks: list, scheduler, fn) -> Iterator[Outcome]:
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise SchedulerError("--scheduler needs Dask: pip install 'corridor-sim[dask]'") from None
+    own = isinstance(scheduler, str)
+    if own:
+        _reachable(scheduler)
+        try:
+            # TLS and authentication come from Dask's own configuration (distributed.comm.tls.*)
+            client = Client(scheduler, timeout="20s")
+        except (OSError, ValueError, TypeError) as exc:
+            raise SchedulerError(f"--scheduler {scheduler}: cannot connect ({type(exc).__name__}: {exc})") from None
+    else:
+        client = scheduler
+    futures = [
+        client.submit(fn, t, key=f"corridor-sim-{t.key}-{t.seed}-{t.scenario.digest()[:12]}", pure=False) for t in tasks
+    ]
+    try:
+        for fut in as_completed(futures):
+            yield fut.result()
+    finally:
+        for fut in futures:
+            if not fut.done():
+                fut.cancel()
+        if own:
+            client.close()

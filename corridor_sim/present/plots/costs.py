@@ -1,0 +1,458 @@
+"""Figures of cost and CO2: door-to-door charges per unit by route (stacked by leg kind, with the
+time cost and its p95, beside the documented alternatives), CO2e per tonne by route and mode, the
+measures' capex per tonne of capacity added, and the cost of the cheapest plan by goal year."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from ...kpi import route_costs
+from ...scenario.pricing import route_charge
+from ...scenario.schema import Scenario
+from ...scenario.timeline import timeline
+from ..palette import (
+    BENCHMARK_COLOR,
+    DIESEL_COLOR,
+    ELECTRIC_COLORS,
+    GOAL_COLOR,
+    LEG_COLORS,
+    LEG_LABELS,
+    SEA_CO2_COLORS,
+    SHIP_TYPES,
+    TIME_COST_COLOR,
+)
+from .common import about, new_figure, set_suptitle, set_title, year_axis
+
+
+def routes_of(res) -> pd.DataFrame:
+    """The ``routes`` table of a run, or every replication's stacked with a ``replication`` column."""
+    if res.replicated:
+        return pd.concat([r.routes.assign(replication=i) for i, r in enumerate(res.runs)], ignore_index=True)
+    return res.routes
+
+
+def priced(res) -> bool:
+    """Whether any route delivered cargo at a known charge (the cost plots have something to show)."""
+    r = routes_of(res)
+    return bool(len(r)) and bool((r.units_delivered > 0).any()) and bool(r.charges_usd_per_unit.notna().any())
+
+
+def scenario_in_force(s: Scenario, year: int) -> Scenario:
+    """The scenario as it stands on 31 December of ``year``: its timeline's entries up to then applied."""
+    return timeline(s).on(dt.date(year, 12, 31))
+
+
+def _cost_rows(res, year: int | None) -> tuple[pd.DataFrame, int]:
+    """route_costs of the year (default the last simulated), priced and delivered routes only, in
+    the scenario's order of flows and routes."""
+    s = res.scenario
+    year = s.end_year if year is None else int(year)
+    rc = route_costs(routes_of(res), year)
+    order = {(f.id, r.id): i for i, (f, r) in enumerate((f, r) for f in s.demand.flows for r in f.routes)}
+    rc = rc.assign(_o=[order.get((f, r), len(order)) for f, r in zip(rc.flow, rc.route)]).sort_values("_o")
+    return rc.drop(columns="_o").reset_index(drop=True), year
+
+
+def _by_kind(parts, key) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for p in parts:
+        k = key(p)
+        out[k] = out.get(k, 0.0) + (p.usd_per_unit if key is _leg_kind else p.kg_co2e_per_unit)
+    return out
+
+
+def _leg_kind(p) -> str:
+    return p.kind
+
+
+def _scope(text: str, width: int = 34) -> str:
+    """A benchmark's scope, shortened to its first clause."""
+    head = text.split("(")[0].split(";")[0].strip().rstrip(",")
+    head = head[:-4].rstrip() if head.endswith(" via") else head
+    return head if len(head) <= width else head[: width - 1].rstrip() + "…"
+
+
+def _unit_text(unit: str) -> str:
+    return "t" if unit == "t" else unit
+
+
+def cost_by_route(res, year: int | None = None) -> Figure:
+    """Door-to-door cost per unit of cargo by flow and route in one year: the scenario's charges
+    leg by leg (``model.charges``, summed by kind) plus the simulated time cost (mean, with the
+    95% CI over replications and the p95 over the units delivered), beside the scenario's
+    ``costs.benchmarks`` for the same cargo (documented rates of other routes, low to high).
+    One panel per cargo class (containers per TEU, wagons per wagon ...)."""
+    s = res.scenario
+    rc, year = _cost_rows(res, year)
+    rc = rc[rc.charges_usd_per_unit.notna()]
+    live = scenario_in_force(s, year)
+    flows = {f.id: f for f in live.demand.flows}
+    rc = rc[rc.flow.isin(list(flows))]
+    classes = list(dict.fromkeys(flows[f].cargo for f in rc.flow))
+    bench = list(s.costs.benchmarks) if s.costs is not None else []
+    rows_of = {c: rc[[flows[f].cargo == c for f in rc.flow]] for c in classes}
+    bench_of = {c: [b for b in bench if b.cargo == c] for c in classes}
+    sizes = [len(rows_of[c]) + len(bench_of[c]) for c in classes] or [1]
+    fig = new_figure(12.5, 0.46 * sum(sizes) + 1.1 * len(sizes) + 2.4)
+    axes = fig.subplots(len(sizes), 1, squeeze=False, gridspec_kw={"height_ratios": [n + 1.2 for n in sizes]})[:, 0]
+    money = f"US\\$ of {s.costs.currency_year}" if s.costs is not None else "US\\$"
+    kinds_seen: list[str] = []
+    reps = res.replicated and res.n > 1
+    for ax, c in zip(axes, classes):
+        unit = s.cargo_classes[c].unit
+        rows = rows_of[c]
+        labels, right = [], 0.0
+        row: Any  # a table's row (itertuples): its fields are the table's columns
+        for y, row in enumerate(rows.itertuples()):
+            f = flows[row.flow]
+            route = next(r for r in f.routes if r.id == row.route)
+            parts = _by_kind(route_charge(live, f, route).parts, _leg_kind)
+            left = 0.0
+            for k in LEG_COLORS:
+                v = parts.get(k, 0.0)
+                if v > 0:
+                    ax.barh(y, v, left=left, color=LEG_COLORS[k], height=0.62)
+                    left += v
+                    if k not in kinds_seen:
+                        kinds_seen.append(k)
+            t = row.time_cost_usd_per_unit
+            ax.barh(y, t, left=left, color=TIME_COST_COLOR, height=0.62, hatch="//", edgecolor="white", lw=0)
+            end = left + t
+            if reps and np.isfinite(row.time_cost_usd_per_unit_ci_low):
+                ax.errorbar(
+                    end,
+                    y,
+                    xerr=[[t - row.time_cost_usd_per_unit_ci_low], [row.time_cost_usd_per_unit_ci_high - t]],
+                    fmt="none",
+                    ecolor="black",
+                    capsize=3,
+                    lw=1,
+                )
+            p95 = row.cost_usd_per_unit_p95
+            if np.isfinite(p95):
+                ax.plot([p95], [y], marker="D", color="black", ms=5, mfc="white", ls="none")
+            # the label starts right of everything drawn on the row: bar, CI whisker, p95 marker
+            high = row.time_cost_usd_per_unit_ci_high if reps else np.nan
+            whisker = left + high if np.isfinite(high) else end
+            tip = max(end, whisker, p95 if np.isfinite(p95) else 0.0)
+            ax.annotate(
+                f"{end:,.0f} (p95 {p95:,.0f})" if np.isfinite(p95) else f"{end:,.0f}",
+                (tip, y),
+                xytext=(8, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=8,
+            )
+            right = max(right, tip)
+            labels.append(f"{row.flow} · {row.route}")
+        n = len(rows)
+        for i, b in enumerate(bench_of[c]):
+            y = n + i
+            ax.barh(
+                y,
+                b.usd_per_unit_high - b.usd_per_unit_low,
+                left=b.usd_per_unit_low,
+                color=BENCHMARK_COLOR,
+                alpha=0.55,
+                height=0.62,
+            )
+            ax.annotate(
+                f"{b.usd_per_unit_low:,.0f}–{b.usd_per_unit_high:,.0f}",
+                (b.usd_per_unit_high, y),
+                xytext=(6, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=8,
+                color="#54278f",
+            )
+            right = max(right, b.usd_per_unit_high)
+            labels.append(f"{b.label}: {_scope(b.scope, 30)}")
+        if bench_of[c]:
+            ax.axhline(n - 0.5, color="grey", lw=0.8, ls=":")
+        ax.set_yticks(range(len(labels)), labels, fontsize=8.5)
+        for tick in ax.get_yticklabels()[n:]:
+            tick.set_color("#54278f")
+            tick.set_fontstyle("italic")
+        ax.set_ylim(len(labels) - 0.5, -0.6)
+        ax.set_xlim(0, right * 1.22 if right > 0 else 1)
+        ax.set_xlabel(f"door-to-door cost, {money} per {_unit_text(unit)}")
+        ax.set_title(f"{c} (per {_unit_text(unit)})", fontsize=10, loc="left")
+        ax.grid(axis="x", alpha=0.3)
+    handles: list[Any] = [Patch(color=LEG_COLORS[k], label=LEG_LABELS[k]) for k in LEG_COLORS if k in kinds_seen]
+    handles.append(Patch(facecolor=TIME_COST_COLOR, hatch="//", edgecolor="white", label="time cost (simulated, mean)"))
+    if reps:
+        handles.append(
+            matplotlib.lines.Line2D([], [], color="black", marker="|", ls="-", lw=1, label="95% CI of the time cost")
+        )
+    handles.append(
+        matplotlib.lines.Line2D(
+            [], [], marker="D", color="black", mfc="white", ls="none", label="p95 of charges + time per unit"
+        )
+    )
+    if any(bench_of.values()):
+        handles.append(Patch(color=BENCHMARK_COLOR, alpha=0.55, label="documented rate of another route (low–high)"))
+    axes[0].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8.5, frameon=False)
+    set_suptitle(
+        fig,
+        f"Door-to-door cost by route in {year}: charges leg by leg plus the shippers' time",
+        about(res, year) + "\nA cost figure, not capacity: the charges are the scenario's tariffs, fees and freight "
+        f"in force at the end of {year} and do not depend on capacity; the time cost is the simulated days x "
+        "tonnes x the flow's value of time. Other routes' rates as documented (scope as quoted).",
+    )
+    return fig
+
+
+def _traction_colors(s) -> dict[str, str]:
+    electric = [t for t in dict.fromkeys(l.traction for l in s.rail_links) if t != "diesel"]
+    out = {"diesel": DIESEL_COLOR}
+    out.update({t: ELECTRIC_COLORS[i % len(ELECTRIC_COLORS)] for i, t in enumerate(electric)})
+    return out
+
+
+def co2_by_route(res, year: int | None = None) -> Figure:
+    """kg CO2e per tonne carried by flow and route in one year, stacked by mode (rail by traction,
+    sea by the ship type of the cargo class; ``costs.emissions``), with each route's total per
+    unit of its cargo (per TEU, per wagon) written beside the bar. Emissions per unit are fixed by
+    the route and the factors, so replications do not change them."""
+    s = res.scenario
+    rc, year = _cost_rows(res, year)
+    rc = rc[rc.co2e_kg_per_unit.notna()]
+    live = scenario_in_force(s, year)
+    flows = {f.id: f for f in live.demand.flows}
+    rc = rc[rc.flow.isin(list(flows))]
+    links = {l.id: l for l in live.rail_links}
+    colors = _traction_colors(live)
+    fig = new_figure(12.5, 0.44 * max(len(rc), 1) + 2.6)
+    ax = fig.add_subplot()
+    seen: dict[str, str] = {}
+    labels, right = [], 0.0
+    row: Any  # a table's row (itertuples): its fields are the table's columns
+    for y, row in enumerate(rc.itertuples()):
+        f = flows[row.flow]
+        route = next(r for r in f.routes if r.id == row.route)
+        charge = route_charge(live, f, route)
+        t_unit = charge.t_per_unit
+        stack: dict[str, float] = {}
+        for p in charge.parts:
+            if p.kind == "rail":
+                key = f"rail, {links[p.leg].traction.replace('_', ' ')}"
+                seen.setdefault(key, colors.get(links[p.leg].traction, DIESEL_COLOR))
+            elif p.kind == "sea":
+                key = f"sea, {SHIP_TYPES.get(f.cargo, f.cargo + ' ship')}"
+                n_sea = sum(1 for k in seen if k.startswith("sea"))
+                seen.setdefault(key, SEA_CO2_COLORS[n_sea % len(SEA_CO2_COLORS)])
+            else:
+                continue
+            stack[key] = stack.get(key, 0.0) + p.kg_co2e_per_unit / t_unit
+        left = 0.0
+        for key in sorted(stack, key=lambda k: (k.startswith("sea"), k)):
+            sea = key.startswith("sea")
+            ax.barh(
+                y,
+                stack[key],
+                left=left,
+                color=seen[key],
+                height=0.62,
+                hatch="..." if sea else None,
+                edgecolor="white",
+                lw=0,
+            )
+            left += stack[key]
+        unit = s.cargo_classes[f.cargo].unit
+        per_unit = f" · {charge.kg_co2e_per_unit:,.0f} kg per {unit}" if unit != "t" else ""
+        ax.annotate(
+            f"{left:,.0f} kg/t{per_unit}", (left, y), xytext=(6, 0), textcoords="offset points", va="center", fontsize=8
+        )
+        right = max(right, left)
+        labels.append(f"{row.flow} · {row.route}")
+    ax.set_yticks(range(len(labels)), labels, fontsize=8.5)
+    ax.set_ylim(len(labels) - 0.5, -0.6)
+    ax.set_xlim(0, right * 1.35 if right > 0 else 1)
+    ax.set_xlabel("CO2e, kg per tonne of cargo carried (well to wheel)")
+    ax.grid(axis="x", alpha=0.3)
+    order = sorted(seen, key=lambda k: (k.startswith("sea"), k))
+    handles = [
+        Patch(facecolor=seen[k], hatch="..." if k.startswith("sea") else None, edgecolor="white", label=k)
+        for k in order
+    ]
+    ax.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        fontsize=8.5,
+        frameon=False,
+        title="mode (rail by traction)",
+        title_fontsize=8.5,
+    )
+    src = s.costs.emissions.source if s.costs is not None and s.costs.emissions is not None else "no factors"
+    set_title(
+        ax,
+        f"CO2e by route in {year}: kg per tonne, by mode",
+        about(res, year) + f"\ntonne-km on each leg x the scenario's emission factors ({_scope(src, 60)}); "
+        "fixed by the route, not by capacity or replication",
+    )
+    return fig
+
+
+def measures_ranking(table: pd.DataFrame, title_label: str) -> Figure:
+    """Cost-effectiveness of measures (``appraisal.appraise``'s table, or appraisal.csv): US$ of
+    capex per tonne a year of capacity added, cheapest first, with the 95% CI over replications;
+    each bar says the capacity added (Mt/yr) and the benefit-cost ratio. Measures that add no
+    capacity have no such ratio: they are listed at the bottom, labelled so."""
+    t = table.copy()
+    gain = t.capacity_added_mt.astype(float)
+    usd = t.usd_per_t_capacity.astype(float)
+    ok = (gain > 0) & np.isfinite(usd) & (usd > 0)
+    ranked = t[ok].assign(_u=usd[ok]).sort_values("_u")
+    rest = t[~ok]
+    n = len(ranked) + len(rest)
+    fig = new_figure(12, 0.42 * max(n, 1) + 2.4)
+    ax = fig.add_subplot()
+    y = np.arange(len(ranked))
+    mean = ranked.usd_per_t_capacity.astype(float).to_numpy()
+    lo = ranked.usd_per_t_capacity_ci_low.astype(float).to_numpy()
+    hi = ranked.usd_per_t_capacity_ci_high.astype(float).to_numpy()
+    # a ratio's interval runs to infinity when the gain's interval reaches zero: cut at the axis
+    cap_x = float(np.nanmax(mean)) * 1.9 if len(mean) else 1.0
+    lo_e = np.where(np.isfinite(lo) & (lo > 0), mean - np.clip(lo, 0, None), 0.0)
+    hi_c = np.where(np.isfinite(hi) & (hi > 0), hi, cap_x)
+    hi_e = np.clip(np.minimum(hi_c, cap_x) - mean, 0, None)
+    ax.barh(y, mean, color="#1f77b4", height=0.62, label="capex per t/yr of capacity added (mean)")
+    if len(ranked) and (np.isfinite(lo).any() or np.isfinite(hi).any()):
+        ax.errorbar(
+            mean,
+            y,
+            xerr=[lo_e, hi_e],
+            fmt="none",
+            ecolor="black",
+            capsize=3,
+            lw=1,
+            label="95% CI over replications (cut at the axis)",
+        )
+    row: Any  # a table's row (itertuples): its fields are the table's columns
+    for yi, row, m, h in zip(y, ranked.itertuples(), mean, np.minimum(hi_c, cap_x)):
+        bcr = f"BCR {row.bcr:.2f}" if np.isfinite(float(row.bcr)) else "BCR n/a"
+        ax.annotate(
+            f"US\\${m:,.0f} · +{row.capacity_added_mt:.2f} Mt/yr · {bcr}",
+            (max(m, h), yi),
+            xytext=(6, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+        )
+    for i, row in enumerate(rest.itertuples()):
+        y_rest = len(ranked) + i
+        bcr = f"BCR {row.bcr:.2f}" if np.isfinite(float(row.bcr)) else "BCR n/a"
+        note = str(row.note) if isinstance(row.note, str) and row.note.strip() else ""
+        what = (
+            note
+            if note and not np.isfinite(float(row.capacity_added_mt))
+            else f"no capacity gain in the years simulated ({float(row.capacity_added_mt):+.2f} Mt/yr) · {bcr}"
+        )
+        ax.annotate(
+            what,
+            (0, y_rest),
+            xytext=(6, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+            color="#636363",
+        )
+    if len(rest) and len(ranked):
+        ax.axhline(len(ranked) - 0.5, color="grey", lw=0.8, ls=":")
+    labels = [f"{m} ({c:,.0f} m)" for m, c in zip(ranked.measure, ranked.capex_musd)]
+    labels += [f"{m} ({c:,.0f} m)" for m, c in zip(rest.measure, rest.capex_musd)]
+    ax.set_yticks(range(n), labels, fontsize=8.5)
+    for tick in ax.get_yticklabels()[len(ranked) :]:
+        tick.set_color("#636363")
+    ax.set_ylim(n - 0.5, -0.6)
+    ax.set_xlim(0, cap_x * 1.45)
+    ax.set_xlabel("capex per tonne a year of capacity added, US\\$ per (t/yr)  (measure labels: capex, US\\$ m)")
+    ax.grid(axis="x", alpha=0.3)
+    if len(ranked):
+        ax.legend(loc="lower right", fontsize=8.5)
+    set_suptitle(
+        fig,
+        "Cost-effectiveness of the measures: capex per tonne a year of capacity added, cheapest first",
+        f"{title_label}\ncapacity: what the corridor could carry with the measure against without it (common "
+        "random numbers)\nBCR: benefits (shippers' cost and time, CO2e) over costs, in present values",
+    )
+    return fig
+
+
+def plan_frontier(frontier: pd.DataFrame, goal_mt: float, title_label: str) -> Figure:
+    """The cheapest plan's cost against the year the capacity goal is to be reached
+    (``appraisal.frontier``, or frontier.csv): capex and its present value in US$ m, each reached
+    plan labelled with its capacity in the goal year (mean and 95% CI); years in which no set of
+    the candidates reaches the goal are marked at the bottom."""
+    f = frontier.sort_values("by")
+    reached = f[f.reached.astype(bool)]
+    missed = f[~f.reached.astype(bool)]
+    fig = new_figure(11, 5.6)
+    ax = fig.add_subplot()
+    ax.plot(reached.by, reached.capex_musd, "o-", color="#1f77b4", ms=7, label="capex, US\\$ m")
+    ax.plot(
+        reached.by, reached.pv_cost_musd, "s--", color="#ff7f0e", ms=6, label="present value of capex and opex, US\\$ m"
+    )
+    top = float(np.nanmax(f[["capex_musd", "pv_cost_musd"]].to_numpy(dtype=float))) if len(f) else 1.0
+    top = top if np.isfinite(top) and top > 0 else 1.0
+    row: Any  # a table's row (itertuples): its fields are the table's columns
+    for row in reached.itertuples():
+        ci = (
+            f" [{row.capacity_mt_ci_low:.2f}–{row.capacity_mt_ci_high:.2f}]"
+            if pd.notna(row.capacity_mt_ci_low) and pd.notna(row.capacity_mt_ci_high)
+            else ""
+        )
+        n_m = len([m for m in str(row.measures).split("), ") if m.strip() and m != "nan"])
+        ax.annotate(
+            f"{row.capacity_mt:.2f} Mt/yr{ci}\n{n_m} measure{'s' if n_m != 1 else ''}, "
+            f"{row.share_at_goal:.0%} of replications at goal",
+            (row.by, max(row.capex_musd, row.pv_cost_musd if pd.notna(row.pv_cost_musd) else 0.0)),
+            xytext=(0, 10),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=8,
+        )
+    if len(missed):
+        ax.plot(
+            missed.by,
+            [0.0] * len(missed),
+            "x",
+            color=GOAL_COLOR,
+            ms=10,
+            mew=2,
+            label="no plan of the candidates reaches the goal",
+        )
+        for row in missed.itertuples():
+            ax.annotate(
+                f"not reached\n(best {row.capacity_mt:.2f} Mt/yr)" if pd.notna(row.capacity_mt) else "not reached",
+                (row.by, 0.0),
+                xytext=(0, 10),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=8,
+                color=GOAL_COLOR,
+            )
+    if len(f):
+        year_axis(ax, f.by)
+    ax.set_ylim(-0.06 * top, top * 1.35)
+    ax.set_xlabel(f"year by which capacity is to reach {goal_mt:g} Mt/yr (measures in service on 1 January)")
+    ax.set_ylabel("cost of the cheapest plan, US\\$ m")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize=8.5)
+    set_title(
+        ax,
+        f"The cheapest plan for {goal_mt:g} Mt/yr of capacity, by the year it is wanted",
+        f"{title_label}\ncapacity, not demand: what the corridor could carry in the goal year (labels: mean "
+        "[95% CI] on replications the search did not see)",
+    )
+    return fig

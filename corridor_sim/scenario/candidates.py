@@ -1,0 +1,50 @@
+"""Candidate measures for ``corridor-sim plan``: a candidates file, read and checked against the
+scenario it is for (every candidate's changes name fields of it, and the scenario with it is valid)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from .files import read_yaml
+from .problems import Chain, Problem, ScenarioError, explain, locate, readable_path
+from .schema import Candidate, CandidateSet, Scenario
+from .variants import with_entries
+
+
+def load_candidates(path: str | Path, scenario: Scenario) -> list[Candidate]:
+    """Read a candidates file and check that every candidate applies to ``scenario``: its
+    set/scale paths name fields of it and the result validates (ScenarioError naming the file,
+    the candidate's field and its line otherwise)."""
+    src = str(path)
+    if not Path(path).is_file():
+        raise ScenarioError(src, [], header=f"{src}: no such candidates file")
+    raw, tree = read_yaml(Path(path), src)
+    chain: Chain = [(Path(path), tree)]
+    try:
+        cset = CandidateSet.model_validate(raw)
+    except ValidationError as exc:
+        probs = []
+        for err in exc.errors():
+            p = readable_path(raw, tuple(err["loc"]))
+            probs.append(Problem(p, explain(err, CandidateSet), locate(chain, p)))
+        n = len(probs)
+        raise ScenarioError(
+            src, probs, header=f"{src}: the candidates file is not valid ({n} problem{'s' if n != 1 else ''})"
+        ) from None
+    probs = []
+    for c in cset.candidates:
+        where = f"candidates.{c.id}"
+        first = max(c.earliest_service, dt.date(scenario.start_year, 1, 1))
+        try:
+            with_entries(scenario, [c.entry(first)])
+        except ScenarioError as exc:
+            for prob in exc.problems:
+                probs.append(
+                    Problem(where, f"does not apply to scenario '{scenario.name}': {prob}", locate(chain, where))
+                )
+    if probs:
+        raise ScenarioError(src, probs, header=f"{src}: a candidate does not fit the scenario")
+    return list(cset.candidates)

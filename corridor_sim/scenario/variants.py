@@ -1,0 +1,168 @@
+"""The one place a scenario is derived from another: the same scenario with something changed.
+
+Each variant dumps the scenario to its raw mapping, edits it, and validates the result like a file
+(``load.validate_dict``, dates unchecked: a variant may run other years than its file), so a
+variant is as valid as a loaded scenario, and an edit that breaks it is a ScenarioError naming the
+field. Analyses, the planner and the capacity estimator ask here for every scenario they run:
+
+- ``with_changes``: values set and scaled at dotted paths, other years (sweeps, levers, samples);
+- ``without`` and ``with_entries``: timeline entries removed or added (appraisal, plans);
+- ``for_years``: the scenario simulated for other years only;
+- ``for_capacity``: as it stands in a span of years, with demand fixed at its trend (no response
+  to tariffs or time), so that saturating it probes capacity;
+- ``saturated``: every corridor flow's demand in each year times a factor (the capacity estimator).
+
+A scenario's file name and demand case are fields (``file_name``, ``demand_case``), carried by
+every variant; nothing is parsed from names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from .load import validate_dict
+from .paths import apply_override, scale_value, value_at
+from .schema import Flow, Intervention, Scenario, trend_tons
+from .timeline import timeline
+
+
+def derive(s: Scenario, edit: Callable[[dict], None], label: str) -> Scenario:
+    """``s`` with ``edit`` applied to its raw mapping, validated (ScenarioError named ``label``)."""
+    raw = s.model_dump(mode="python", by_alias=True)
+    edit(raw)
+    return validate_dict(raw, label, check_dates=False)
+
+
+def value(s: Scenario, path: str) -> Any:
+    """The value of ``s`` at a dotted path, as its file would hold it (KeyError if there is none)."""
+    return value_at(s.model_dump(mode="python", by_alias=True), path)
+
+
+def with_changes(
+    s: Scenario,
+    values: dict[str, Any] | None = None,
+    factors: dict[str, float] | None = None,
+    years: tuple[int, int] | None = None,
+    label: str = "variant",
+) -> Scenario:
+    """``s`` with ``values`` set and ``factors`` scaling the numbers at dotted paths (as a timeline
+    entry's ``set`` and ``scale``), and other years (ScenarioError if invalid; KeyError naming a
+    path that does not exist)."""
+
+    def edit(raw: dict) -> None:
+        for path, v in (values or {}).items():
+            apply_override(raw, path, v)
+        for path, f in (factors or {}).items():
+            scale_value(raw, path, f)
+        if years is not None:
+            raw["start_year"], raw["end_year"] = years
+
+    return derive(s, edit, label)
+
+
+def for_years(s: Scenario, first: int, last: int) -> Scenario:
+    """``s`` simulated for ``first``-``last`` alone (its timeline's earlier entries in force from the start)."""
+    return with_changes(s, years=(first, last), label=f"{s.name} in {first}-{last}")
+
+
+def for_capacity(s: Scenario, year: int, last: int | None = None) -> Scenario:
+    """The scenario as it stands in ``year`` (to ``last``, when given), simulated for those years
+    alone, with demand fixed at its trend (no response to tariffs or time), so that changing or
+    saturating it probes capacity (the bottleneck ranking, the capacity estimator)."""
+    over = {}
+    for f in s.demand.flows:
+        if f.response is not None:
+            over[f"demand.flows.{f.id}.response.tariff_elasticity"] = 0.0
+            over[f"demand.flows.{f.id}.response.trade_gain_per_day_saved"] = 0.0
+    end = year if last is None else last
+    span = f"{year}" if end == year else f"{year}-{end}"
+    return with_changes(s, over, years=(year, end), label=f"{s.name} in {span}")
+
+
+def without(s: Scenario, ids: Iterable[str]) -> Scenario:
+    """``s`` with the timeline entries ``ids`` removed (the label says what is missing)."""
+    drop = set(ids)
+
+    def edit(raw: dict) -> None:
+        raw["timeline"] = [iv for iv in raw.get("timeline", []) if iv["id"] not in drop]
+
+    return derive(s, edit, f"{s.name} without {', '.join(sorted(drop))}")
+
+
+def with_entries(s: Scenario, entries: Sequence[Intervention], name: str | None = None) -> Scenario:
+    """``s`` with timeline entries added (replacing entries of the same id), renamed ``name`` if given."""
+    ids = {e.id for e in entries}
+
+    def edit(raw: dict) -> None:
+        raw["timeline"] = [iv for iv in raw.get("timeline", []) if iv["id"] not in ids] + [
+            e.model_dump(mode="python") for e in entries
+        ]
+        if name is not None:
+            raw["name"] = name
+
+    return derive(s, edit, f"{s.name} with {', '.join(sorted(ids)) or 'nothing'}")
+
+
+def _path(flow: Flow, base_year: int, factors: dict[int, float], first: int, last: int) -> tuple[float, dict]:
+    """A flow's demand path x the year's factor, written out for every simulated year and the
+    warm-up's (the year before the first, run at the first year's factor): (tons_per_year in the
+    base year, tons_by_year)."""
+    k = lambda y: factors[min(max(y, first), last)]
+    points = {y: k(y) * trend_tons(flow, base_year, y) for y in range(first - 1, last + 1)}
+    base = points.pop(base_year, k(base_year) * trend_tons(flow, base_year, base_year))
+    return base, points
+
+
+_DEMAND_PATH = re.compile(r"demand\.flows\.([^.]+)\.(tons_per_year|tons_by_year|growth_pct_per_year)(\..*)?$")
+
+
+def saturated(base: Scenario, factors: dict[int, float], patience_d: float) -> Scenario:
+    """``base`` (a ``for_capacity`` scenario) with every corridor flow's demand in year y times
+    ``factors[y]``, and a patience of ``patience_d`` for flows without one. The factor goes into
+    each flow's path, not into ``demand.scale`` or ``demand_factor``, so the timeline's pauses and
+    scale changes still act on the saturated demand; a timeline entry that rewrites a flow's path
+    gets the saturated path of the scenario after it instead. Other traffic keeps its own demand:
+    it takes its share, it is not measured."""
+    first, last = base.start_year, base.end_year
+    corridor = {f.id for f in base.demand.flows if f.corridor}
+    after = {iv.id: st for iv, st in timeline(base)}
+
+    def write(target: dict, prefix: str, flow: Flow, base_year: int) -> None:
+        tpy, tby = _path(flow, base_year, factors, first, last)
+        target[f"{prefix}tons_per_year"], target[f"{prefix}tons_by_year"] = tpy, tby
+        target[f"{prefix}growth_pct_per_year"] = 0.0
+
+    def edit(raw: dict) -> None:
+        raw["uncertain"] = []  # ranges for the sensitivity analysis name path points this rewrites
+        for f in raw["demand"]["flows"]:
+            if f["id"] not in corridor:
+                continue
+            write(f, "", base.flow(f["id"]), base.demand.base_year)
+            if f.get("max_transit_days") is None:
+                f["max_transit_days"] = patience_d
+        for entry in raw.get("timeline") or []:
+            touched = _demand_paths_rewritten(entry, base)
+            if touched:
+                st = after[entry["id"]]
+                entry.setdefault("set", {})
+                for fid in touched & corridor:
+                    write(entry["set"], f"demand.flows.{fid}.", st.flow(fid), st.demand.base_year)
+
+    return derive(base, edit, f"{base.name} saturated")
+
+
+def _demand_paths_rewritten(entry: dict, base: Scenario) -> set[str]:
+    """The flows whose demand path a raw timeline entry rewrites (its path changes are removed
+    from it: the saturated path replaces them)."""
+    touched: set[str] = set()
+    for op in ("set", "scale"):
+        for path in list(entry.get(op) or {}):
+            m = _DEMAND_PATH.match(path)
+            if m:
+                touched.add(m.group(1))
+                del entry[op][path]
+            elif path == "demand.base_year":
+                touched |= {f.id for f in base.demand.flows}
+    return touched
