@@ -246,16 +246,22 @@ def test_the_explorer_runs_a_what_if_and_says_what_binds(base_path):
 
 
 def test_the_assumptions_say_which_ways_cargo_moves_and_what_is_shared(base_path):
-    """The report's assumptions follow the scenario, not a fixed sentence: the base is loaded and one
-    way; with return legs and empties they say both directions, and name what goes back and what
+    """The report's assumptions follow the scenario, not a fixed sentence: a corridor without return
+    legs or empties is loaded and one way; the base, which sends its empties home on the ships' way
+    back, and a scenario with an eastbound flow say both directions, and name what goes back and what
     the corridor shares."""
+    from factories import build, rail_sea
+
     from corridor_sim.present.assumptions import assumptions
 
     def said(name: str) -> dict[str, str]:
         return {a.topic: a.text for a in assumptions(cs.load_scenario(base_path.parent / name))}
 
+    one_way = {a.topic: a.text for a in assumptions(build(rail_sea()))}
+    assert one_way["direction"].startswith("Loaded traffic in the corridor's direction only")
+    assert "shared" not in one_way
     base = said("base.yaml")
-    assert base["direction"].startswith("Loaded traffic in the corridor's direction only") and "shared" not in base
+    assert base["direction"].startswith("Both directions") and "not tracked" not in base["direction"]
     both = said("shared_both_ways.yaml")
     assert both["direction"].startswith("Both directions") and "not tracked" not in both["direction"]
     assert "wagons_az_kz_eastbound" in both["direction"] and "17%" in both["direction"]
