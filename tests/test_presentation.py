@@ -250,9 +250,9 @@ def test_the_assumptions_say_which_ways_cargo_moves_and_what_is_shared(base_path
     legs or empties is loaded and one way; the base, which sends its empties home on the ships' way
     back, and a scenario with an eastbound flow say both directions, and name what goes back and what
     the corridor shares."""
-    from factories import build, rail_sea
-
     from corridor_sim.present.assumptions import assumptions
+
+    from factories import build, rail_sea
 
     def said(name: str) -> dict[str, str]:
         return {a.topic: a.text for a in assumptions(cs.load_scenario(base_path.parent / name))}
