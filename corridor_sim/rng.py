@@ -8,6 +8,8 @@ reshuffle the others, as spawning streams in creation order would.
 
 from __future__ import annotations
 
+import functools
+import math
 import zlib
 
 import numpy as np
@@ -48,6 +50,12 @@ def lognormal_mean_cv(rng: np.random.Generator, mean: float, cv: float) -> float
         return 0.0
     if cv < 1e-6:
         return mean
-    sigma2 = np.log1p(cv * cv)
-    mu = np.log(mean) - sigma2 / 2.0
-    return float(rng.lognormal(mu, np.sqrt(sigma2)))
+    mu, sigma = _lognormal_params(mean, cv)
+    return float(rng.lognormal(mu, sigma))
+
+
+@functools.lru_cache(maxsize=256)
+def _lognormal_params(mean: float, cv: float) -> tuple[float, float]:
+    # computed once per (mean, cv): a model draws the same few dwell distributions thousands of times
+    sigma2 = math.log1p(cv * cv)
+    return math.log(mean) - sigma2 / 2.0, math.sqrt(sigma2)

@@ -17,6 +17,7 @@ Flows without one keep their fixed shares (renormalized over open routes) and tr
 
 from __future__ import annotations
 
+import bisect
 import math
 from typing import NamedTuple
 
@@ -71,6 +72,7 @@ class FlowState:
         self.expected: dict[str, float] = {}
         self.route_ids: list[str] = []
         self.cum: np.ndarray = np.zeros(0)
+        self._cum: list[float] = []
 
     def replan(
         self,
@@ -142,6 +144,7 @@ class FlowState:
         self.shares = {r.id: float(x) for r, x in zip(open_routes, shares)}
         self.route_ids = [r.id for r in open_routes]
         self.cum = np.cumsum(shares)
+        self._cum = self.cum.tolist()  # pick's hot path: bisect on a list, not a numpy call per lot
         trend = demand_tons(flow, demand, year)
         return [DemandPlan(t_h, year, flow.id, *row, self.multiplier, trend, trend * self.multiplier) for row in rows]
 
@@ -158,9 +161,10 @@ class FlowState:
             if w.sum() <= 0:
                 w = np.array([1.0 if r in among else 0.0 for r in self.route_ids])
             cum = np.cumsum(w)
+            k = int(np.searchsorted(cum, u * cum[-1], side="right"))
         else:
-            cum = self.cum
-        k = int(np.searchsorted(cum, u * cum[-1], side="right"))
+            cum = self._cum
+            k = bisect.bisect_right(cum, u * cum[-1])  # as searchsorted(side="right")
         return self.route_ids[min(k, len(self.route_ids) - 1)]
 
 

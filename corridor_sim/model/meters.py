@@ -97,15 +97,17 @@ class Meter:
 
     def set(self, level: float) -> None:
         now = self.env.now
+        i = self._i
         if now < self._end:  # the same year: _advance without the call (servers' hot path)
-            if 0 <= self._i < len(self.area):
-                self.area[self._i] += self.level * (now - self.t_last)
+            if 0 <= i < len(self.area):
+                self.area[i] += self.level * (now - self.t_last)
             self.t_last = now
         else:
             self._advance(now)
+            i = self._i
         self.level = level
-        if 0 <= self._i < len(self.area) and level > self.peak[self._i]:
-            self.peak[self._i] = level
+        if 0 <= i < len(self.area) and level > self.peak[i]:
+            self.peak[i] = level
         if self.bins is not None:
             self.bins.set(level)
 

@@ -174,6 +174,8 @@ class Terminal:
         self.queues: dict[object, deque] = {}
         self.queued: dict[object, float] = {}
         self._arrivals: dict[object, simpy.Event] = {}
+        self._timers: dict[object, float] = {}  # the deadline of the timer pending for a key
+        self._deadline_of: dict[object, tuple[float, simpy.Event]] = {}  # the waiter a deadline wakes
         self._formers: set = set()
         # non-corridor traffic: its own stream, so corridor traffic does not shift it
         self.background_rng = background_rng
@@ -377,18 +379,29 @@ class Terminal:
     def arrival(self, key, until_h: float | None = None) -> simpy.Event:
         """An event that fires the next time cargo is queued for ``key`` (one waiter per key), or
         at ``until_h`` if that comes first. One event, where ``arrival | timeout`` would take three
-        (the arrival, the condition and the timeout); the timer still fires, to no one, if cargo
-        comes first."""
+        (the arrival, the condition and the timeout). A waiter woken by cargo that is still short of
+        a load waits again for the same deadline (its oldest cargo has not changed): it reuses the
+        timer already pending for that deadline, so a deadline costs one kernel event however often
+        cargo comes before it. A timer whose deadline no one waits for any more fires to no one."""
         ev = self._arrivals[key] = self.env.event()
-        if until_h is not None:
+        if until_h is None:
+            self._deadline_of.pop(key, None)
+            return ev
+        self._deadline_of[key] = (until_h, ev)
+        if self._timers.get(key) != until_h:
+            self._timers[key] = until_h
             timer = self.env.timeout(until_h - self.env.now)
-
-            def fire(_: simpy.Event) -> None:
-                if not ev.triggered:
-                    ev.succeed()
-
-            timer.callbacks.append(fire)
+            timer.callbacks.append(partial(self._deadline_passed, key, until_h))
         return ev
+
+    def _deadline_passed(self, key, until_h: float, _: simpy.Event) -> None:
+        if self._timers.get(key) == until_h:
+            del self._timers[key]
+        waiter = self._deadline_of.get(key)
+        if waiter is not None and waiter[0] == until_h:
+            del self._deadline_of[key]
+            if not waiter[1].triggered:
+                waiter[1].succeed()
 
     def also_wake(self, key, ev: simpy.Event) -> None:
         """Fire ``ev``, another terminal's arrival event, when cargo is next queued here for ``key``
