@@ -59,7 +59,7 @@ PUBLISHED = [
     ),
     (
         "Rikoti pass (Georgian mainline)",
-        "marabda_poti",
+        "marabda_samtredia",
         None,
         17.5,
         "15 Mt/yr = 14-21 loaded trains/day",
@@ -68,7 +68,7 @@ PUBLISHED = [
     ),
     (
         "Georgian mainline after the modernisation",
-        "marabda_poti",
+        "marabda_samtredia",
         "georgian_railway_modernization",
         55.0,
         "48 Mt/yr = 44-66 loaded trains/day",

@@ -128,7 +128,7 @@ def test_empties_conserve_wagons_and_boxes(kind, cargo):
     per = pool.cfg.units_per_car
     riding = sum(l.units for l in m.ledger.live.values() if l.pool is pool) / per
     due = sum(u for _, _, u in pool._due)
-    pending = m.empties.pending["f"] / per
+    pending = sum(v for (flow, _), v in m.empties.pending.items() if flow == "f") / per
     assert pool.free + due + riding + pending == pytest.approx(pool.capacity, abs=1e-6)
     assert pool.grants.count[0] > 100  # the pool was used throughout
     assert riding > 0 and due > 0  # some units out on each kind of trip at the end
@@ -183,6 +183,76 @@ def test_a_yard_that_fills_at_poti_holds_trains_upstream():
     assert r.loc["stock:locos", "utilization"] > 0.95 and r.loc["stock:locos", "mean_queue"] > 10
     assert slow.annual.tons_backlog.iloc[0] > 10 * fast.annual.tons_backlog.iloc[0] + 10_000
     assert slow.annual.tons_delivered.sum() < 0.8 * fast.annual.tons_delivered.sum()
+
+
+def test_a_liner_schedule_carries_one_call_each_interval():
+    """Onward liners on a schedule (``min_interval_h``): with more cargo than they take, the Black
+    Sea leg carries call_units every min_interval_h (closed form: 100 TEU x 8,760 h / 240 h = 3,650
+    TEU a year), and the rest waits in Poti's yard; without the schedule the berth alone bounds it."""
+    d = _poti(yard=1e6, call_units=100.0, handling=200.0)
+    d["ports"][0]["terminals"][0]["onward_by_sea"]["min_interval_h"] = 240.0
+    m = Model(build(d), seed=4, detail=False).run()
+    term = m.terminals[("poti", "container")]
+    assert sum(term.onward_units.total) == pytest.approx(100.0 * YEAR_H / 240.0, abs=100.0)
+    assert term.queued[ONWARD] > 100_000  # the rest of the year's 182,500 TEU waits in the yard
+    free = Model(build(_poti(yard=1e6, call_units=100.0, handling=200.0)), seed=4, detail=False).run()
+    assert sum(free.terminals[("poti", "container")].onward_units.total) > 10 * sum(term.onward_units.total)
+
+
+def _two_ports():
+    """o -> p1 and o -> p2 by rail (railway r), half the boxes back as empties from where they land,
+    riding a pool of flat cars."""
+    links = [
+        dict(link(i, a, b, length_km=300.0, speed_kmh=50.0), railway="r")
+        for i, a, b in [("o_p1", "o", "p1"), ("o_p2", "o", "p2"), ("p1_o", "p1", "o"), ("p2_o", "p2", "o")]
+    ]
+    f = flow("f", ["o", "p1"], 100_000.0, 50.0, cv=0.0)
+    f["routes"] = [
+        {"id": "to_p1", "share": 0.5, "path": ["o", "p1"]},
+        {"id": "to_p2", "share": 0.5, "path": ["o", "p2"]},
+    ]
+    f["empties"] = {
+        "share": 0.5,
+        "tare_t_per_unit": 0.1,
+        "path": ["p1", "o"],
+        "also_from": [["p2", "o"]],
+        "source": "test",
+    }
+    d = scenario(nodes=[node("o"), node("p1"), node("p2")], rail_links=links, flows=[f])
+    d["rolling_stock"] = [_pool("p", "flat_car", 3000, units_per_car=2.0)]
+    return d
+
+
+def test_empties_go_back_from_where_they_were_delivered():
+    """A flow that ends at two ports sends each port's empties back by the way that starts there:
+    at each port, half the units delivered there = the empty consignments that left it (50 units
+    each, on its way back or waiting to enter it) + the empties still gathering there."""
+    m = Model(build(_two_ports()), seed=3, detail=False).run()
+    assert set(m.empties.pending) == {("f", "p1"), ("f", "p2")}
+    for end, route, back in (("p1", "to_p1", "p1_o"), ("p2", "to_p2", "p2_o")):
+        delivered = sum(acc.units for (_, f, r), acc in m.ledger.route_stats.items() if (f, r) == ("f", route))
+        entered = float(sum(m.links[(end, "o")].corridor.count))
+        waiting = sum(
+            1 for l in m.ledger.live.values() if l.route == "empty" and l.legs[0].id == back and l.t_entered is None
+        )
+        assert entered > 5  # empty trains left from both ports
+        assert 0.5 * delivered == pytest.approx(50.0 * (entered + waiting) + m.empties.pending["f", end], abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    "change,field,allowed",
+    [
+        (lambda e: e.pop("also_from"), "empties.also_from", "no way back for the empties delivered at p2"),
+        (lambda e: e["also_from"].append(["p1", "o"]), "empties.also_from.1.0", "a second way back from 'p1'"),
+        (lambda e: e["also_from"].append(["o", "p1"]), "empties.also_from.1.0", "not at 'o'"),
+    ],
+)
+def test_each_end_has_one_way_back(change, field, allowed):
+    d = _two_ports()
+    change(d["demand"]["flows"][0]["empties"])
+    with pytest.raises(cs.ScenarioError) as err:
+        build(d)
+    assert field in str(err.value) and allowed in str(err.value)
 
 
 # -- bad input: one paragraph naming the file, the field and what is allowed ----------------------

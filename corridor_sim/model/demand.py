@@ -163,8 +163,7 @@ class FlowState:
             cum = np.cumsum(w)
             k = int(np.searchsorted(cum, u * cum[-1], side="right"))
         else:
-            cum = self._cum
-            k = bisect.bisect_right(cum, u * cum[-1])  # as searchsorted(side="right")
+            k = bisect.bisect_right(self._cum, u * self._cum[-1])  # as searchsorted(side="right")
         return self.route_ids[min(k, len(self.route_ids) - 1)]
 
 

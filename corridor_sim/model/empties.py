@@ -24,7 +24,8 @@ def empty_flow(flow: str) -> str:
 
 
 class EmptiesReturn:
-    """Gathers each flow's empties where it delivers and sends them back in consignments."""
+    """Gathers each flow's empties where it delivers and sends them back in consignments, by the way
+    back that starts there (``Empties.path`` or one of ``also_from``)."""
 
     def __init__(
         self, s: Scenario, ledger: Ledger, legs: Callable[[list[str], str], tuple], launch: Callable[[Lot], None]
@@ -32,60 +33,74 @@ class EmptiesReturn:
         self.ledger = ledger
         self.launch = launch
         self.live = s  # the scenario in force (the timeline may change a flow's empties)
-        self.pending: dict[str, float] = {f.id: 0.0 for f in s.demand.flows if f.empties is not None}
-        self.legs = {f.id: legs(f.empties.path, f.cargo) for f in s.demand.flows if f.empties is not None}
+        self.live_flows = {f.id: f for f in s.demand.flows}  # looked up per delivery
+        with_empties = [f for f in s.demand.flows if f.empties is not None]
+        # (flow, where delivered) -> units waiting there, and the legs of the way back from there
+        self.pending: dict[tuple[str, str], float] = {}
+        self.legs: dict[tuple[str, str], tuple] = {}
+        for f in with_empties:
+            assert f.empties is not None
+            for path in f.empties.paths():
+                self.pending[f.id, path[0]] = 0.0
+                self.legs[f.id, path[0]] = legs(path, f.cargo)
+        self.flows = {f.id for f in with_empties}
+        # where each route of a flow delivers: a lot knows its route, not its last node
+        self.ends = {(f.id, r.id): r.path[-1] for f in with_empties for r in f.routes}
         self.charges = self._charges(s)
 
     def __bool__(self) -> bool:
         """Whether any flow returns empties."""
-        return bool(self.pending)
+        return bool(self.flows)
 
     def reconfigure(self, s: Scenario) -> None:
         """The scenario after a timeline entry: its empties' shares, and their charges."""
         self.live = s
+        self.live_flows = {f.id: f for f in s.demand.flows}
         self.charges = self._charges(s)
 
     @staticmethod
-    def _charges(s: Scenario) -> dict[str, tuple[float, float]]:
-        """Per flow with empties: an empty unit's charges (the loaded unit's rates on its way back)
-        and its CO2e (the tare's tonne-km)."""
+    def _charges(s: Scenario) -> dict[tuple[str, str], tuple[float, float]]:
+        """Per flow with empties and way back: an empty unit's charges (the loaded unit's rates on
+        its way back) and its CO2e (the tare's tonne-km)."""
         out = {}
         for f in s.demand.flows:
             e = f.empties
             if e is None:
                 continue
-            ch = route_charge(s, f, Route(id="empty", path=e.path))
-            out[f.id] = (ch.usd_per_unit, ch.kg_co2e_per_unit * e.tare_t_per_unit / ch.t_per_unit)
+            for path in e.paths():
+                ch = route_charge(s, f, Route(id="empty", path=path))
+                out[f.id, path[0]] = (ch.usd_per_unit, ch.kg_co2e_per_unit * e.tare_t_per_unit / ch.t_per_unit)
         return out
 
     def share(self, flow: str) -> float:
         """The share of a flow's units that go back as empty consignments now (0 without empties)."""
-        if flow not in self.pending:
+        if flow not in self.flows:
             return 0.0
-        e = self.live.flow(flow).empties
+        e = self.live_flows[flow].empties
         return e.share if e is not None else 0.0
 
     def send_back(self, lot: Lot, now: float, pool=None) -> None:
         """After a consignment leaves the rails: its share of empties joins those waiting where it
-        did; each lot_units of them leave as one empty consignment on the flow's way back (riding
-        in ``pool``'s wagons or boxes, which go back to it when the consignment arrives)."""
-        if lot.flow not in self.pending:  # other flows, and the empties themselves
+        did; each lot_units of them leave as one empty consignment on the flow's way back from there
+        (riding in ``pool``'s wagons or boxes, which go back to it when the consignment arrives)."""
+        if lot.flow not in self.flows:  # other flows, and the empties themselves
             return
-        f = self.live.flow(lot.flow)
+        f = self.live_flows[lot.flow]
         e = f.empties
         if e is None:  # switched off by the timeline
             return
-        self.pending[lot.flow] += lot.units * e.share
+        key = (lot.flow, self.ends[lot.flow, lot.route])
+        self.pending[key] += lot.units * e.share
         size = f.lot_units
-        while self.pending[lot.flow] >= size - 1e-9:
-            self.pending[lot.flow] -= size
-            usd, kg = self.charges[lot.flow]
+        while self.pending[key] >= size - 1e-9:
+            self.pending[key] -= size
+            usd, kg = self.charges[key]
             empty = Lot(
                 self.ledger.new_id(),
                 empty_flow(lot.flow),
                 lot.cargo,
                 "empty",
-                self.legs[lot.flow],
+                self.legs[key],
                 size * e.tare_t_per_unit,
                 size,
                 now,

@@ -186,6 +186,7 @@ class Terminal:
         self.onward_tons = Tally(bounds)
         self.onward_calls = Tally(bounds)
         self._onward_running = False
+        self._last_onward_h = -float("inf")  # when the last onward call was formed
         self.stock: RollingStock | None = None  # the run's rolling stock, set by build
         self._start_shared(cfg)
 
@@ -337,8 +338,13 @@ class Terminal:
                 if deadline_h <= env.now:
                     break
                 yield self.arrival(ONWARD, until_h=deadline_h)
+            if onward.min_interval_h is not None and env.now < self._last_onward_h + onward.min_interval_h:
+                # a line's schedule: the next call comes one interval after the last, and loads what
+                # waits then (up to a call's units)
+                yield env.timeout(self._last_onward_h + onward.min_interval_h - env.now)
             cargo = self.take(ONWARD, onward.call_units, free=False)
             if cargo:
+                self._last_onward_h = env.now
                 env.process(self._load_onward(cargo))
 
     def _load_onward(self, cargo: list[Lot]):

@@ -340,19 +340,43 @@ def _flow(f: Flow, net: Network) -> list[Problem]:
     if f.empties is not None:
         # the empties' way back is checked as a route that starts where the flow delivers
         ways.append((Route(id="empty", path=f.empties.path), f"{fp}.empties.path"))
-        ends = sorted({r.path[-1] for r in f.routes})
-        if ends != [f.empties.path[0]]:
-            probs.append(
-                Problem(
-                    f"{fp}.empties.path.0",
-                    f"the empties start where the flow delivers ({', '.join(ends)}), not at '{f.empties.path[0]}'",
-                )
-            )
+        ways += [(Route(id="empty", path=p), f"{fp}.empties.also_from.{i}") for i, p in enumerate(f.empties.also_from)]
+        probs += _empties_ends(f, fp)
     for r, rp in ways:
         bad = [i for i, n in enumerate(r.path) if n not in net.nodes]
         probs += [Problem(f"{rp}.{i}", f"unknown node '{r.path[i]}' (known nodes: {net.node_list})") for i in bad]
         if not bad:
             probs += _route_legs(f, r, rp, net) + _route_yards(f, r, net)
+    return probs
+
+
+def _empties_ends(f: Flow, fp: str) -> list[Problem]:
+    """One way back from each node where the flow's routes end, and none from anywhere else."""
+    assert f.empties is not None
+    ends = sorted({r.path[-1] for r in f.routes})
+    starts = [p[0] for p in f.empties.paths()]
+    where = ["path"] + [f"also_from.{i}" for i in range(len(f.empties.also_from))]
+    probs = []
+    for k, (start, w) in enumerate(zip(starts, where)):
+        if start not in ends:
+            probs.append(
+                Problem(
+                    f"{fp}.empties.{w}.0",
+                    f"the empties start where the flow delivers ({', '.join(ends)}), not at '{start}'",
+                )
+            )
+        elif start in starts[:k]:
+            probs.append(
+                Problem(f"{fp}.empties.{w}.0", f"a second way back from '{start}' (one per place of delivery)")
+            )
+    missing = [e for e in ends if e not in starts]
+    if missing:
+        probs.append(
+            Problem(
+                f"{fp}.empties.also_from",
+                f"no way back for the empties delivered at {', '.join(missing)}: add a path starting there",
+            )
+        )
     return probs
 
 
@@ -440,7 +464,9 @@ def check_charges(s: Scenario) -> list[Problem]:
     probs = []
     links = {(l.from_node, l.to_node): l for l in s.rail_links}
     for f in s.demand.flows:
-        ways = list(f.routes) + ([Route(id="empty", path=f.empties.path)] if f.empties is not None else [])
+        ways = list(f.routes) + (
+            [Route(id="empty", path=p) for p in f.empties.paths()] if f.empties is not None else []
+        )
         priced = any(route_charge(s, f, r).priced for r in f.routes)
         for r in ways:
             if r.tariff_usd_per_t is not None or not (priced or route_charge(s, f, r).priced):

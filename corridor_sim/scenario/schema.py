@@ -185,14 +185,17 @@ class RailLink(_Frozen):
 
 
 class OnwardBySea(_Frozen):
-    """Cargo that ends its corridor trip at this port and leaves by sea (Poti, Batumi onto the Black
-    Sea). Ships call to load it; the crossing beyond is out of scope, so the cargo counts as
-    delivered when it is loaded aboard. Each call holds a berth for berth_fixed_h + units /
-    handling_units_per_h of the terminal."""
+    """Cargo that ends its corridor trip here and leaves by sea (Poti, Batumi onto the Black Sea),
+    delivered when loaded aboard; each call holds a berth for berth_fixed_h + units /
+    handling_units_per_h. ``min_interval_h``: liners on a schedule carry at most call_units each
+    interval (the rest waits for the next call); without it ships come as cargo does (tramps)."""
 
     call_units: Units = Field(description="Units a ship call loads: a call comes when this much waits, units")
     max_wait_h: PositiveHours = Field(
         72.0, description="...or when the oldest cargo has waited this long, and loads what there is, h"
+    )
+    min_interval_h: PositiveHours | None = Field(
+        None, description="Calls come at most this often (a line's schedule), h; none: ships come as cargo does"
     )
     source: str
 
@@ -454,17 +457,20 @@ class Response(_Frozen):
 
 
 class Empties(_Frozen):
-    """Wagons or boxes that return empty after a flow's cargo is delivered. Each delivery adds
-    ``share`` of its units to the empties waiting where it was delivered; every lot_units of them
-    leave as one empty consignment (a train of empties) on ``path``, taking rail paths, yard space
-    and the ships' way back, and are delivered at its end."""
+    """Wagons or boxes that return empty: each delivery adds ``share`` of its units to the empties
+    waiting where it was delivered; every lot_units of them leave as one empty consignment on the
+    way back from there (``path`` or ``also_from``: rail paths, yards, the ships' way back)."""
 
     share: Share = Field(description="Share of the units delivered that return empty")
     tare_t_per_unit: Annotated[Positive, Field(le=100)] = Field(
         description="What an empty unit weighs, t (a TEU ~2.2 t, a wagon ~24 t): its tonnes on the way back"
     )
     path: list[Id] = Field(min_length=2, description="The way back, from where the flow delivers")
+    also_from: list[Annotated[list[Id], Field(min_length=2)]] = Field([], description="Ways back from other ends")
     source: str
+
+    def paths(self) -> list[list[str]]:  # a delivery's empties leave by the way from where it was
+        return [self.path, *self.also_from]
 
 
 class Flow(_Frozen):
