@@ -18,12 +18,11 @@ import argparse
 import time
 from pathlib import Path
 
-from corridor_sim.experiment import replicate
-from corridor_sim.labels import resource_label
-from corridor_sim.replicated import Replicated
-
 import corridor_sim as cs
+from corridor_sim.experiments.replicated import Replicated
+from corridor_sim.experiments.replications import replicate
 from corridor_sim.kpi import binding_bottleneck
+from corridor_sim.scenario.labels import resource_label
 
 ROOT = Path(__file__).resolve().parents[1]
 

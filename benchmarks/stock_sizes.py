@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import corridor_sim as cs
-from corridor_sim.scenario import demand_tons
+from corridor_sim.scenario.schema import demand_tons
 
 ROOT = Path(__file__).resolve().parents[1]
 

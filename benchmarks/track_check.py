@@ -15,6 +15,7 @@ import math
 from pathlib import Path
 
 import corridor_sim as cs
+from corridor_sim.scenario.timeline import timeline
 from corridor_sim.scenario.track import paths_per_day
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,7 +83,7 @@ def state(scn, entry: str | None):
     """The scenario as it stands after a timeline entry (None: before any)."""
     if entry is None:
         return scn
-    return next(after for iv, after in scn.timeline_states if iv.id == entry)
+    return timeline(scn).after(entry)
 
 
 def link(s, lid: str):
