@@ -11,6 +11,7 @@ Usage: python benchmarks/track_check.py
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from pathlib import Path
 
@@ -131,10 +132,7 @@ def main() -> None:
         )
     print()
     print("### Every rail link's paths a day (each way), 2024 and 2030\n")
-    y2030 = scn
-    for iv, after in scn.timeline_states:
-        if iv.date.year <= 2030:
-            y2030 = after
+    y2030 = timeline(scn).on(dt.date(2030, 12, 31))
     print("| link | railway | km | 2024: method | 2024 paths/day | other trains/day | 2030 paths/day |")
     print("|---|---|---:|---|---:|---:|---:|")
     for l in scn.rail_links:
