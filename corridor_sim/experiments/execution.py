@@ -58,6 +58,7 @@ class Execution:
     workers: int | None = None  # local worker processes (None: all cores; 1: in this process)
     scheduler: Any = None  # a Dask scheduler address (tcp:// or tls://), or a distributed.Client
     resume: bool = False  # complete an interrupted replicated run in its folder
+    resume_any_version: bool = False  # resume even what another corridor-sim version wrote
     overwrite: bool = False  # replace earlier results (kept until the new ones are complete)
     allow_large: bool = False  # skip the check of the batch's size against this machine's memory
     progress: Callable[[int, int], None] | None = None  # called with (runs done, runs in all)
@@ -68,7 +69,7 @@ class Execution:
         """``execution``, with any options given by name on top (the API functions' keywords).
 
         >>> Execution.of(workers=2).workers, Execution.of(Execution(resume=True), workers=1)
-        (2, Execution(workers=1, scheduler=None, resume=True, overwrite=False, allow_large=False, progress=None, log=None))
+        (2, Execution(workers=1, scheduler=None, resume=True, resume_any_version=False, overwrite=False, allow_large=False, progress=None, log=None))
         """
         unknown = set(options) - {f.name for f in fields(cls)}
         if unknown:
