@@ -553,6 +553,13 @@ def claim(
     foreign = foreign_files(out)
     if foreign:
         shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        if "files" not in (_marker(out) or {}):
+            raise ResultsFolderError(
+                f"{option} {out} holds results that list no files they wrote (an earlier version of "
+                f"corridor-sim, or another program, wrote them: {shown}); --overwrite deletes only the files "
+                f"a previous run's marker ({MARKER}) lists, so it cannot replace these: delete the folder "
+                f"yourself, or choose another {option}"
+            )
         raise ResultsFolderError(
             f"{option} {out} holds results, but also files that no corridor-sim run there recorded writing "
             f"({shown}); --overwrite deletes only the files the previous run's marker ({MARKER}) lists "
