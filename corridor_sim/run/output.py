@@ -18,8 +18,9 @@
 4. A file is replaced by renaming a finished temporary file over it, so a reader sees the old file
    or the new one, never half of one, and a symlink at the destination is replaced, not followed.
 5. One writer per folder: a command holds a lock on its folder (``folder_lock``: a lock file
-   beside it, ``.NAME.lock``, and ``.NAME.lock-holder.json`` saying which process holds it) for as
-   long as it runs; a second command on the same folder is refused, naming the holder.
+   named after the folder's real path, in a private per-user folder of the system's temporary
+   folder, and beside it a holder file saying which process holds it) for as long as it runs; a
+   second command on the same folder is refused, naming the holder.
 6. Delete only what it wrote: the marker lists every file the command wrote there (``files``),
    kept current as files are written, so a killed run leaves a true list. ``--overwrite`` removes
    exactly those files, and refuses a folder holding any other (named), or any symbolic link:
