@@ -353,3 +353,19 @@ def test_a_candidate_starting_in_9999_is_one_paragraph_not_a_crash(tmp_path):
     assert r.exit_code == 2, r.output
     assert f"candidates.{first['id']}.earliest_start" in r.output and "9999-12-31" in r.output
     assert "2100" in r.output and "Traceback" not in r.output and "OverflowError" not in r.output
+
+
+def test_statistics_written_beside_replications_from_python_are_listed(tmp_path, tiny):
+    import corridor_sim as cs
+    from corridor_sim.present import write
+
+    from factories import build
+
+    s = build(TINY)
+    out = tmp_path / "api"
+    runs = cs.replicate(s, 2, out=out, workers=1)
+    write(cs.Replicated(s, 1, runs), out)  # the statistics and plots beside the replications
+    assert (out / "summary.json").is_file() and (out / "annual_tons.png").is_file()
+    assert output.foreign_files(out) == []  # so --overwrite may replace them later
+    r = invoke("run", tiny, "-n", "2", "-w", "1", "-q", "--no-plots", "--out", out, "--overwrite")
+    assert r.exit_code == 0, r.output

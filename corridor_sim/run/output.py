@@ -728,7 +728,20 @@ def result_folder(
 
 
 @contextmanager
-def _in_place(out: Path, kind: str, resumed: bool, option: str) -> Iterator[Workspace]:
+def adding_to(folder: str | Path, *, kind: str, option: str = "--out") -> Iterator[Workspace]:
+    """Add files to results corridor-sim wrote in ``folder`` (statistics beside the replications a
+    call of ``replicate`` wrote there), locked for the block and each file listed in its marker,
+    so a later --overwrite may replace them."""
+    folder = Path(folder)
+    with folder_lock(folder, option):
+        if not is_result_folder(folder):
+            raise ResultsFolderError(f"{option} {folder} does not hold results corridor-sim wrote")
+        with _in_place(folder, kind, True, option, note_version=False) as ws:
+            yield ws
+
+
+@contextmanager
+def _in_place(out: Path, kind: str, resumed: bool, option: str, note_version: bool = True) -> Iterator[Workspace]:
     root = Path(os.path.abspath(out))
     if root in _LEDGERS:  # the command already writes this folder in place (run, then replicate)
         yield Workspace(out, out, False)
@@ -736,7 +749,7 @@ def _in_place(out: Path, kind: str, resumed: bool, option: str) -> Iterator[Work
     created = not out.exists()
     previous = _marker(out) if resumed else None
     meta = {k: v for k, v in (previous or marker_meta(kind)).items() if k != "files"}
-    if resumed and meta.get("version") != __version__:
+    if resumed and meta.get("version") != __version__ and note_version:
         meta["resumed_by"] = sorted({*meta.get("resumed_by", []), __version__})
         logging.getLogger("corridor_sim").warning(
             f"{out}: reusing results written by corridor-sim {meta.get('version') or '(no version recorded)'} "
