@@ -306,6 +306,14 @@ def test_nan_and_infinity_are_refused_on_every_numeric_option(tmp_path, args, op
     assert not (tmp_path / "x").exists()
 
 
+@pytest.mark.parametrize("value", [".nan", ".inf", "-.Inf", ".NaN"])
+def test_a_sweep_refuses_a_value_that_is_not_finite(tmp_path, tiny, value):
+    r = invoke("sweep", tiny, "--vary", f"demand.scale=1,{value}", "-w", "1", "-q", "--out", tmp_path / "x")
+    assert r.exit_code == 2, r.output
+    assert f"--vary demand.scale: the value '{value}' is not a finite number" in r.output
+    assert "Traceback" not in r.output and not (tmp_path / "x").exists()
+
+
 YEARS = [
     (["plan", str(OPTIONS), "--candidates", str(CANDIDATES)], "--by"),
     (["capacity", str(BASE)], "--year"),
