@@ -202,8 +202,8 @@ def experiment_options(f, replications: int = 1):
             click.option(
                 "--resume-any-version",
                 is_flag=True,
-                help="With --resume: reuse replications in --out even though another version of corridor-sim "
-                "wrote them (refused otherwise).",
+                help="--resume, reusing replications in --out even though another version of corridor-sim "
+                "wrote them (which --resume refuses).",
             ),
             click.option(
                 "--overwrite",
