@@ -12,6 +12,7 @@ replication) and sweep_summary.csv (per point, the chosen KPI with its 95% CI).
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -108,9 +109,13 @@ def parse_vary(text: str) -> tuple[str, list[Any]]:
     vals = []
     for v in (v for v in values.split(",") if v.strip()):
         try:
-            vals.append(load_value(v))
+            value = load_value(v)
         except YamlInputError as exc:
             raise ValueError(f"--vary {path.strip()}: the value {v.strip()!r} is not a YAML scalar ({exc})") from None
+        if isinstance(value, float) and not math.isfinite(value):
+            # refused with the option, not recorded as one more invalid point of an exit-0 sweep
+            raise ValueError(f"--vary {path.strip()}: the value {v.strip()!r} is not a finite number")
+        vals.append(value)
     if not path.strip() or not vals:
         raise ValueError(f"--vary needs a path and at least one value, got {text!r}")
     return path.strip(), vals

@@ -22,9 +22,20 @@ from ..analyses.sensitivity import sensitivity as run_sensitivity
 from ..analyses.sweep import parse_vary
 from ..analyses.sweep import sweep as run_sweep
 from ..present import write
-from ..run import output
 from ..scenario.candidates import load_candidates
-from .main import InputError, analysis, common_options, load, main, note, parse_years, print_frame
+from .main import (
+    YEAR,
+    Finite,
+    InputError,
+    analysis,
+    claim_out,
+    common_options,
+    load,
+    main,
+    note,
+    parse_years,
+    print_frame,
+)
 from .terminal import log, pm
 
 MAX_SWEEP_RUNS = 100_000  # ~1 s each for a base year on one core: a day on a 2-core machine
@@ -81,7 +92,7 @@ def sweep(
             f"more than {MAX_SWEEP_RUNS:,}; vary fewer values, or add --allow-large"
         )
     out = Path(out or f"results/{scn.slug}-sweep")
-    output.claim(out, overwrite=overwrite)  # refuse before running, not after
+    claim_out(out, overwrite=overwrite)  # refuse before running, not after
     result = analysis(
         f"sweep {npoints} points x {replications}",
         quiet,
@@ -110,7 +121,7 @@ def sweep(
 @click.option(
     "--years", default=None, help="Years START-END (or YEAR) whose capacity is measured [default: the scenario's]."
 )
-@click.option("--year", type=int, default=None, help="One year: the same as --years YEAR.")
+@click.option("--year", type=YEAR, default=None, help="One year: the same as --years YEAR.")
 @click.option("--replications", "-n", type=click.IntRange(min=2, max=10_000), default=5, show_default=True)
 @click.option("--total-only", is_flag=True, help="Only the corridor's total, not each cargo class.")
 @common_options
@@ -143,7 +154,7 @@ def capacity(
             f"({scn.start_year}-{scn.end_year}); capacity is measured in the scenario's own years"
         )
     out = Path(out or f"results/{scn.slug}-capacity")
-    output.claim(out, overwrite=overwrite)  # refuse before running, not after
+    claim_out(out, overwrite=overwrite)  # refuse before running, not after
     est = analysis(
         "capacity",
         quiet,
@@ -242,7 +253,7 @@ def say_first_year(est: CapacityEstimate) -> None:
 @click.option(
     "--discount-rate",
     "discount_rate",
-    type=click.FloatRange(min=0, max=50),
+    type=Finite(min=0, max=50),
     default=None,
     help="Real discount rate, %/yr [default: the scenario's costs.discount_rate_pct, else 6].",
 )
@@ -268,7 +279,7 @@ def appraise(
     NPV and benefit-cost ratio, each with its 95% CI."""
     scn = load(scenario, overrides, years, demand_case)
     out = Path(out or f"results/{scn.slug}-appraisal")
-    output.claim(out, overwrite=overwrite)
+    claim_out(out, overwrite=overwrite)
     ap = analysis(
         "appraisal",
         quiet,
@@ -318,17 +329,15 @@ def appraise(
 )
 @click.option(
     "--goal",
-    type=click.FloatRange(min=0, min_open=True),
+    type=Finite(min=0, min_open=True),
     default=None,
     help="Capacity goal, Mt/yr [default: the scenario's goal_mt_per_year].",
 )
-@click.option("--by", "by", type=int, required=True, help="The year in which capacity must reach the goal.")
-@click.option(
-    "--budget-musd", type=click.FloatRange(min=0), default=None, help="Capital budget, US$ million [default: none]."
-)
+@click.option("--by", "by", type=YEAR, required=True, help="The year in which capacity must reach the goal.")
+@click.option("--budget-musd", type=Finite(min=0), default=None, help="Capital budget, US$ million [default: none].")
 @click.option(
     "--confidence",
-    type=click.FloatRange(min=0, max=1, min_open=True),
+    type=Finite(min=0, max=1, min_open=True),
     default=0.8,
     show_default=True,
     help="Share of replications whose capacity must reach the goal.",
@@ -382,7 +391,7 @@ def plan(
     cands = load_candidates(candidates_file, scn)
     goal = goal if goal is not None else scn.goal_mt_per_year
     out = Path(out or f"results/{scn.slug}-plan-{goal:g}mt-{by}")
-    output.claim(out, overwrite=overwrite)
+    claim_out(out, overwrite=overwrite)
     kw = dict(
         budget_musd=budget_musd,
         confidence=confidence,
@@ -452,11 +461,11 @@ def shorten(text, width: int) -> str:
 
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
-@click.option("--year", type=int, default=None, help="The year measured [default: the scenario's last].")
+@click.option("--year", type=YEAR, default=None, help="The year measured [default: the scenario's last].")
 @click.option("--replications", "-n", type=click.IntRange(min=2, max=10_000), default=2, show_default=True)
 @click.option(
     "--step",
-    type=click.FloatRange(min=0.01, max=10),
+    type=Finite(min=0.01, max=10),
     default=0.25,
     show_default=True,
     help="Relative step for rates and sizes (whole things get +1).",
@@ -482,7 +491,7 @@ def bottlenecks(
     if year is not None and not scn.start_year <= year <= scn.end_year:
         raise InputError(f"--year {year} is outside the scenario's years {scn.start_year}-{scn.end_year}")
     out = Path(out or f"results/{scn.slug}-bottlenecks")
-    output.claim(out, overwrite=overwrite)
+    claim_out(out, overwrite=overwrite)
     ranking = analysis(
         "bottlenecks",
         quiet,
@@ -554,7 +563,7 @@ def sensitivity(
         )
     out = Path(out or f"results/{scn.slug}-sensitivity")
     log.info(f"sensitivity: {trajectories * (len(scn.uncertain) + 1)} runs of {scn.start_year}-{scn.end_year}")
-    output.claim(out, overwrite=overwrite)
+    claim_out(out, overwrite=overwrite)
     result = analysis(
         f"sensitivity x {trajectories}",
         quiet,

@@ -24,6 +24,7 @@ from .main import (
     failed_replications,
     interrupted,
     load,
+    lock_out,
     main,
     note,
 )
@@ -83,6 +84,7 @@ def compare(
     workers,
     scheduler,
     resume,
+    resume_any_version,
     overwrite,
     allow_large,
 ):
@@ -101,6 +103,8 @@ def compare(
             f"--route-flow: no flow '{route_flow}' in these scenarios (flows: {', '.join(sorted(known_flows))})"
         )
     out = out or ("results/" + scns[0].slug.replace(scns[0].name, "compare", 1))
+    lock_out(out)
+    resume = resume or resume_any_version
     if replications < COMPARE_REPLICATIONS:
         log.warning(
             f"{replications} replication(s): the first year at the goal and what binds can differ from seed to "
@@ -108,13 +112,16 @@ def compare(
         )
     failed = None
     cmp: Comparison | None
-    with output.result_folder(Path(out), kind="compare", overwrite=overwrite, resume=resume) as ws:
+    with output.result_folder(
+        Path(out), kind="compare", overwrite=overwrite, resume=resume, any_version=resume_any_version
+    ) as ws:
         try:
             with RunsProgress(f"{len(scns)} scenarios x {replications}", quiet) as bar:
                 ex = Execution(
                     workers=workers,
                     scheduler=scheduler,
                     resume=resume,
+                    resume_any_version=resume_any_version,
                     allow_large=allow_large,
                     progress=bar,
                     log=note,

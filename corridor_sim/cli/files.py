@@ -18,7 +18,7 @@ from ..run.results import open_results
 from ..scenario.labels import describe
 from ..scenario.problems import ScenarioError
 from ..scenario.schema_doc import candidates_schema_text, json_schema_text, schema_markdown
-from .main import SET_HELP, InputError, demand_case_option, load, main
+from .main import SET_HELP, YEAR, Finite, InputError, demand_case_option, load, lock_out, main
 
 
 @main.command()
@@ -42,8 +42,8 @@ def validate(scenario, overrides, years, demand_case):
     help="Rail path for the time-distance chart [default: the longest route].",
 )
 @click.option("--from", "start", default=None, metavar="YYYY-MM-DD", help="Start of the chart window [default: 1 Jan].")
-@click.option("--days", type=click.FloatRange(min=1, max=3660), default=30.0, show_default=True, help="Window length.")
-@click.option("--year", type=int, default=None, help="Year of the corridor map [default: the last].")
+@click.option("--days", type=Finite(min=1, max=3660), default=30.0, show_default=True, help="Window length.")
+@click.option("--year", type=YEAR, default=None, help="Year of the corridor map [default: the last].")
 def charts(result_dir, line, start, days, year):
     """Operations charts of a finished run: corridor map, train time-distance chart, fleet Gantt."""
     try:
@@ -128,6 +128,7 @@ def report(result_dirs, out, bottlenecks_dir, capacity_dirs, appraisal_dir, plan
     for d in [*result_dirs, *(x for x in (appraisal_dir, plan_dir) if x is not None)]:
         if not Path(d).is_dir():
             raise InputError(f"{d}: no such result folder")
+    lock_out(out)  # one writer: a second report to the same file is refused, naming this one
     try:
         path = write_report(
             list(result_dirs),

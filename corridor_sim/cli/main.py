@@ -11,6 +11,7 @@ each loads its scenario, calls the Python API and writes its result with
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import signal
@@ -20,11 +21,13 @@ import click
 
 from .._version import __version__
 from ..experiments.execution import SchedulerError
+from ..run import output
 from ..run.output import ResultsFolderError
 from ..run.runsize import RunTooLarge
 from ..scenario.load import load_scenario
 from ..scenario.problems import ScenarioError
 from ..scenario.schema import Scenario
+from ..scenario.units import FIRST_YEAR, LAST_YEAR
 from .terminal import Progress_, console, log, pm, print_table, setup_logging
 
 EXIT_INPUT = 2
@@ -141,6 +144,26 @@ def main(verbose: int, quiet: int) -> None:
     setup_logging(verbose, quiet)
 
 
+class Finite(click.FloatRange):
+    """A float option that must be a finite number within its range: click's FloatRange lets nan
+    through (every comparison with nan is false) and inf where there is no upper bound, and either
+    would run and print meaningless figures. Every float option of every command uses it."""
+
+    name = "finite number"
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(
+                f"{value!r} is not a finite number; give a number such as 0.5 "
+                f"(allowed: {self._describe_range() if self.min is not None or self.max is not None else 'any finite value'})",
+                param,
+                ctx,
+            )
+        return number
+
+
+YEAR = click.IntRange(min=FIRST_YEAR, max=LAST_YEAR)  # the years a scenario may have (scenario.units)
 SEED = click.IntRange(min=0)  # numpy's SeedSequence takes non-negative integers
 ALLOW_LARGE = click.option(
     "--allow-large", is_flag=True, help="Run even where the size estimate exceeds what this machine can hold."
@@ -148,7 +171,8 @@ ALLOW_LARGE = click.option(
 
 
 def experiment_options(f, replications: int = 1):
-    """--replications, --workers, --scheduler, --resume, --overwrite, --allow-large: shared by run and compare."""
+    """--replications, --workers, --scheduler, --resume, --resume-any-version, --overwrite, --allow-large:
+    shared by run and compare."""
     for opt in reversed(
         [
             click.option(
@@ -176,6 +200,12 @@ def experiment_options(f, replications: int = 1):
                 "--resume", is_flag=True, help="Complete an interrupted run in --out: run only what is missing."
             ),
             click.option(
+                "--resume-any-version",
+                is_flag=True,
+                help="--resume, reusing replications in --out even though another version of corridor-sim "
+                "wrote them (which --resume refuses).",
+            ),
+            click.option(
                 "--overwrite",
                 is_flag=True,
                 help="Replace results already in --out (kept until the new ones are complete).",
@@ -185,6 +215,18 @@ def experiment_options(f, replications: int = 1):
     ):
         f = opt(f)
     return f
+
+
+def lock_out(out) -> None:
+    """Hold the lock on the result folder ``out`` until this command ends (one writer per folder):
+    a second command on it is refused, naming this one."""
+    click.get_current_context().with_resource(output.folder_lock(out))
+
+
+def claim_out(out, *, overwrite: bool = False) -> str:
+    """Lock ``out`` for the rest of the command, then check it may be written (before any run)."""
+    lock_out(out)
+    return output.claim(out, overwrite=overwrite)
 
 
 RunsProgress = Progress_  # a bar on a terminal, log lines elsewhere (cli.terminal)

@@ -23,11 +23,13 @@ from .main import (
     SET_HELP,
     RunError,
     RunsProgress,
+    claim_out,
     demand_case_option,
     experiment_options,
     failed_replications,
     interrupted,
     load,
+    lock_out,
     main,
     note,
 )
@@ -70,17 +72,27 @@ def run(
     workers,
     scheduler,
     resume,
+    resume_any_version,
     overwrite,
     allow_large,
 ):
     """Run SCENARIO (a YAML file) and write tables, summary and plots."""
     scn = load(scenario, overrides, years, demand_case)
     out_dir = Path(out) if out else Path("results") / scn.slug
+    resume = resume or resume_any_version
     if replications > 1 or resume:
-        ex = Execution(workers=workers, scheduler=scheduler, resume=resume, allow_large=allow_large, log=note)
+        lock_out(out_dir)
+        ex = Execution(
+            workers=workers,
+            scheduler=scheduler,
+            resume=resume,
+            resume_any_version=resume_any_version,
+            allow_large=allow_large,
+            log=note,
+        )
         run_replicated(scn, out_dir, seed, replications, ex, overwrite, no_plots, quiet, detail)
         return
-    output.claim(out_dir, overwrite=overwrite)  # refuse before simulating, not after
+    claim_out(out_dir, overwrite=overwrite)  # refuse before simulating, not after
     check(scn, allow_large=allow_large, detail=detail)
     if scn.overrides:
         log.info(f"what-if: {scn.label}, written to {out_dir}/")
@@ -103,7 +115,9 @@ def run(
 
 def run_replicated(scn, out_dir, seed, n, ex, overwrite, no_plots, quiet, detail):
     failed = None
-    with output.result_folder(out_dir, kind="replicated", overwrite=overwrite, resume=ex.resume) as ws:
+    with output.result_folder(
+        out_dir, kind="replicated", overwrite=overwrite, resume=ex.resume, any_version=ex.resume_any_version
+    ) as ws:
         try:
             with RunsProgress(f"{scn.label} x {n}", quiet) as bar:
                 runs = replicate(scn, n, seed, ws.path, replace(ex, progress=bar), detail=detail)

@@ -11,7 +11,6 @@ are its scenario's fields (``base_name``, ``demand_case``).
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -152,8 +151,7 @@ class Comparison:
             (tmp / "comparison.json").write_text(json.dumps(self.summary(), indent=2, default=str))
             if figures is not None:
                 figures(self, tmp)
-            for f in tmp.iterdir():
-                os.replace(f, out / f.name)
+            output.move_into(tmp, out)
         return out
 
     @classmethod

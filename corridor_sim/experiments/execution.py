@@ -13,20 +13,25 @@ give identical results.
 
 from __future__ import annotations
 
+import ast
 import ctypes
 import functools
+import logging
 import multiprocessing as mp
 import os
 import signal
 import socket
+import ssl
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, fields, replace
 from multiprocessing import get_context
 from pathlib import Path
+from types import FrameType
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
@@ -58,6 +63,7 @@ class Execution:
     workers: int | None = None  # local worker processes (None: all cores; 1: in this process)
     scheduler: Any = None  # a Dask scheduler address (tcp:// or tls://), or a distributed.Client
     resume: bool = False  # complete an interrupted replicated run in its folder
+    resume_any_version: bool = False  # resume even what another corridor-sim version wrote
     overwrite: bool = False  # replace earlier results (kept until the new ones are complete)
     allow_large: bool = False  # skip the check of the batch's size against this machine's memory
     progress: Callable[[int, int], None] | None = None  # called with (runs done, runs in all)
@@ -68,7 +74,7 @@ class Execution:
         """``execution``, with any options given by name on top (the API functions' keywords).
 
         >>> Execution.of(workers=2).workers, Execution.of(Execution(resume=True), workers=1)
-        (2, Execution(workers=1, scheduler=None, resume=True, overwrite=False, allow_large=False, progress=None, log=None))
+        (2, Execution(workers=1, scheduler=None, resume=True, resume_any_version=False, overwrite=False, allow_large=False, progress=None, log=None))
         """
         unknown = set(options) - {f.name for f in fields(cls)}
         if unknown:
@@ -243,15 +249,98 @@ def succeeded(tasks: list[Task], ex: Execution, fn: Callable[[Task], Outcome[R]]
         yield Succeeded(outcome.task, outcome.result)
 
 
+# ----------------------------------------------------------------------------------------------
+# Can worker processes start from this program? (a script without a __main__ guard, stdin)
+# ----------------------------------------------------------------------------------------------
+GUARD = 'if __name__ == "__main__":'
+_warned: set[str] = set()
+
+
+def _is_guard(stmt: ast.stmt) -> bool:
+    """``if __name__ == "__main__":`` (either way round)."""
+    if not isinstance(stmt, ast.If) or not isinstance(stmt.test, ast.Compare) or len(stmt.test.comparators) != 1:
+        return False
+    sides = [stmt.test.left, stmt.test.comparators[0]]
+    names = [x.id for x in sides if isinstance(x, ast.Name)]
+    consts = [x.value for x in sides if isinstance(x, ast.Constant)]
+    return isinstance(stmt.test.ops[0], ast.Eq) and names == ["__name__"] and consts == ["__main__"]
+
+
+@functools.lru_cache(maxsize=32)
+def _guarded_lines(path: str) -> tuple[tuple[int, int, bool], ...] | None:
+    """The top-level statements of a program file: (first line, last line, under the guard)."""
+    try:
+        tree = ast.parse(Path(path).read_bytes())
+    except (OSError, SyntaxError, ValueError):
+        return None
+    return tuple((st.lineno, st.end_lineno or st.lineno, _is_guard(st)) for st in tree.body)
+
+
+def workers_cannot_start() -> str | None:
+    """Why worker processes cannot start from this program, or None when they can.
+
+    A worker process (spawn or forkserver) first re-imports the program's main module: a program
+    read from stdin (``python -``) cannot be re-imported, and one that calls corridor-sim at its
+    top level, outside ``if __name__ == "__main__":``, would call it again in every worker, which
+    Python refuses. Both end in BrokenProcessPool and a wall of tracebacks from the workers; this
+    sees them before any worker starts. A program with no main file (``python -c``, an
+    interactive session, a notebook) is not re-imported, so its workers start.
+    """
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    path = getattr(spec, "origin", None) if spec is not None else getattr(main, "__file__", None)
+    if main is None or not path:
+        return None
+    if not Path(path).is_file():
+        return f"this program ({path}) cannot be re-imported by worker processes"
+    frame: FrameType | None = sys._getframe(1)
+    top = None
+    while frame is not None:
+        if frame.f_globals is vars(main) and frame.f_code.co_name == "<module>":
+            top = frame  # the main module's own code, running its top level
+        frame = frame.f_back
+    stmts = _guarded_lines(str(path)) if top is not None else None
+    if stmts is None or top is None:
+        return None
+    line = top.f_lineno
+    for first, last, guarded in stmts:
+        if first <= line <= last and not guarded:
+            return (
+                f"{path} calls corridor-sim at its top level (line {line}), outside "
+                f"'{GUARD}', so worker processes, which re-import it, cannot start"
+            )
+    return None
+
+
+def _in_process_note(reason: str) -> None:
+    """One warning line, once per reason, for runs that go in this process instead of workers."""
+    if reason in _warned:
+        return
+    _warned.add(reason)
+    logging.getLogger("corridor_sim").warning(
+        f"corridor-sim: {reason}; running in this process instead (one core). To use every core, put "
+        f"the calls in a file under {GUARD!r}."
+    )
+
+
 def _run(tasks: list, ex: Execution, fn: Callable) -> Iterator[Outcome]:
     workers = ex.workers or default_workers()
     if ex.scheduler:
         yield from _execute_dask(tasks, ex.scheduler, fn)
         return
+    if workers > 1 and len(tasks) > 1:
+        reason = workers_cannot_start()
+        if reason:
+            _in_process_note(reason)
+            workers = 1
     if workers <= 1 or len(tasks) == 1:
         for t in tasks:
             yield fn(t)
         return
+    yield from _run_pool(tasks, workers, fn)
+
+
+def _run_pool(tasks: list, workers: int, fn: Callable) -> Iterator[Outcome]:
     pool = ProcessPoolExecutor(
         max_workers=min(workers, len(tasks)),
         mp_context=_pool_context(),
@@ -259,14 +348,22 @@ def _run(tasks: list, ex: Execution, fn: Callable) -> Iterator[Outcome]:
         initargs=(os.getpid(),),
     )
     pending: set = set()
-    finished = False
+    finished = started = broken = False
     try:
         pending = {pool.submit(fn, t) for t in tasks}
-        while pending:
+        while pending and not broken:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:
-                yield fut.result()
-        finished = True
+                try:
+                    outcome = fut.result()
+                except BrokenProcessPool:
+                    if started:
+                        raise
+                    broken = True  # no worker finished anything: they could not start (below)
+                    break
+                started = True
+                yield outcome
+        finished = not broken
     finally:
         if finished:
             pool.shutdown(wait=True)  # idle workers end by themselves
@@ -279,6 +376,11 @@ def _run(tasks: list, ex: Execution, fn: Callable) -> Iterator[Outcome]:
             for p in procs:
                 if p.is_alive():
                     p.terminate()
+    if not finished:
+        # the workers died before finishing anything, for a reason not seen up front: run here
+        _in_process_note("the worker processes ended before finishing any run")
+        for t in tasks:
+            yield fn(t)
 
 
 def preflight(tasks: list, execution: Execution | None = None, keep_results: bool = False) -> None:
@@ -304,25 +406,63 @@ def preflight(tasks: list, execution: Execution | None = None, keep_results: boo
         _reachable(ex.scheduler)
 
 
-def _reachable(address: str) -> None:
-    """Fail fast, naming the option, when a tcp:// or tls:// scheduler does not answer (a Dask
-    client would retry for its whole timeout)."""
-    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+HANDSHAKE_TIMEOUT_S = 5.0  # a scheduler answers a new connection at once; a LAN round trip is ~ms
+
+
+def _reachable(address: str, timeout_s: float = HANDSHAKE_TIMEOUT_S) -> None:
+    """Fail fast, naming the option, when a tcp:// or tls:// address is malformed, or nothing
+    there answers as a Dask scheduler within ``timeout_s``: a Dask client would retry for its
+    whole timeout, and one whose connection is accepted by something that never answers waits on
+    it. A Dask scheduler speaks first on a new connection (its handshake), so a silent peer is
+    not one; over tls:// the TLS handshake is the first answer."""
+    try:
+        parts = urlsplit(address if "://" in address else f"tcp://{address}")
+        host, port = parts.hostname, parts.port
+    except ValueError as exc:
+        raise SchedulerError(
+            f"--scheduler {address}: not an address ({exc}); give the scheduler as tcp://HOST:PORT "
+            "(or tls://HOST:PORT; an IPv6 host in brackets, e.g. tcp://[::1]:8786)"
+        ) from None
     if parts.scheme not in ("tcp", "tls"):
         return
-    try:
-        host, port = parts.hostname, parts.port
-    except ValueError:
-        host, port = None, None
     if not host or not port:
         raise SchedulerError(f"--scheduler {address}: give the scheduler as tcp://HOST:PORT (or tls://HOST:PORT)")
     try:
-        socket.create_connection((host, port), timeout=5).close()
+        sock = socket.create_connection((host, port), timeout=timeout_s)
     except OSError as exc:
         raise SchedulerError(
             f"--scheduler {address}: no Dask scheduler answers there "
             f"({exc.strerror or exc}); start one (see the README) or check the address"
         ) from None
+    silent = SchedulerError(
+        f"--scheduler {address}: something accepts connections there but does not answer as a Dask "
+        f"scheduler within {timeout_s:g} s; check the address and port (the scheduler's, 8786 by default)"
+    )
+    with sock:
+        sock.settimeout(timeout_s)
+        try:
+            if parts.scheme == "tls":
+                ctx = ssl.create_default_context()
+                # only "does it answer?": Dask's own TLS configuration authenticates the real connection
+                ctx.check_hostname = False
+                ctx.verify_mode = ssl.CERT_NONE
+                ctx.wrap_socket(sock, server_hostname=host).close()
+                return
+            answer = sock.recv(1)
+        except TimeoutError:
+            raise silent from None
+        except ssl.SSLError:
+            return  # it answered, in TLS: whether it accepts us is for the Dask client to say
+        except OSError as exc:
+            raise SchedulerError(
+                f"--scheduler {address}: the connection was dropped before a Dask scheduler answered "
+                f"({exc.strerror or exc}); check the address"
+            ) from None
+    if not answer:
+        raise SchedulerError(
+            f"--scheduler {address}: the peer closed the connection without answering as a Dask scheduler; "
+            "check the address and port"
+        )
 
 
 def _execute_dask(tasks: list, scheduler, fn) -> Iterator[Outcome]:

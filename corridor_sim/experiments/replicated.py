@@ -8,7 +8,6 @@ to the replications' own folders in out/replications/.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -149,8 +148,7 @@ class Replicated:
         if figures is not None:
             with output.scratch(out) as tmp:
                 figures(self, tmp)
-                for path in sorted(tmp.iterdir()):
-                    os.replace(path, out / path.name)
+                output.move_into(tmp, out)
         return out
 
 

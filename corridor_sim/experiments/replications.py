@@ -130,7 +130,11 @@ class _Replications:
         with ``resume`` read back the replications already there."""
         if out is None:
             return cls(scn, None)
-        ws = stack.enter_context(output.result_folder(out, kind="replicated", overwrite=ex.overwrite, resume=ex.resume))
+        ws = stack.enter_context(
+            output.result_folder(
+                out, kind="replicated", overwrite=ex.overwrite, resume=ex.resume, any_version=ex.resume_any_version
+            )
+        )
         folder = ws.path
         reps = cls(scn, folder, _start_manifest(folder, scn, seed, len(seeds), seeds, ex.resume))
         if ex.resume:

@@ -97,6 +97,7 @@ def write(
     if isinstance(result, Replicated):
         folder = Path(folder)
         if (folder / "manifest.json").exists():  # ``replicate`` wrote the replications there: beside them
-            return result.write(folder, draw)
+            with output.adding_to(folder, kind="replicated"):
+                return result.write(folder, draw)
         return output.write_folder(folder, lambda tmp: result.write(tmp, draw), kind="replicated", overwrite=overwrite)
     return result.write(folder, overwrite=overwrite, figures=draw)

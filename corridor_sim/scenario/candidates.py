@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from .files import read_yaml
 from .problems import Chain, Problem, ScenarioError, explain, locate, readable_path
 from .schema import Candidate, CandidateSet, Scenario
+from .units import FIRST_YEAR, LAST_YEAR
 from .variants import with_entries
 
 
@@ -37,6 +38,21 @@ def load_candidates(path: str | Path, scenario: Scenario) -> list[Candidate]:
     probs = []
     for c in cset.candidates:
         where = f"candidates.{c.id}"
+        if (
+            not FIRST_YEAR <= c.earliest_start.year <= LAST_YEAR
+            or c.earliest_start.year + c.lead_time_years > LAST_YEAR
+        ):
+            at = f"{where}.earliest_start"
+            probs.append(
+                Problem(
+                    at,
+                    f"{c.earliest_start} with a lead time of {c.lead_time_years:g} years is outside the years a "
+                    f"scenario can have ({FIRST_YEAR}-{LAST_YEAR}); give the first day works can start, "
+                    f"no later than {LAST_YEAR} less the lead time",
+                    locate(chain, at),
+                )
+            )
+            continue
         first = max(c.earliest_service, dt.date(scenario.start_year, 1, 1))
         try:
             with_entries(scenario, [c.entry(first)])

@@ -14,7 +14,8 @@ Finite = Annotated[float, Field(allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Share = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
-Year = Annotated[int, Field(ge=1990, le=2100)]
+FIRST_YEAR, LAST_YEAR = 1990, 2100  # the calendar years a scenario, an option or a candidate may name
+Year = Annotated[int, Field(ge=FIRST_YEAR, le=LAST_YEAR)]
 # durations of one operation: none (a sailing, a dwell, a wait for cargo) lasts a year
 Hours = Annotated[float, Field(ge=0, le=8_760, allow_inf_nan=False)]
 PositiveHours = Annotated[float, Field(gt=0, le=8_760, allow_inf_nan=False)]
