@@ -458,9 +458,10 @@ def check_charges(s: Scenario) -> list[Problem]:
     return list({(p.path, p.message): p for p in probs}.values())
 
 
-def check_demand_paths(s: Scenario, check_dates: bool = True) -> list[Problem]:
+def check_demand_paths(s: Scenario, check_dates: bool = True, exempt: frozenset[str] = frozenset()) -> list[Problem]:
     """A flow's tons_by_year must lie within the run (from the earlier of the demand base year and
-    the first year, to the last year); checked against the file's own years, like timeline dates."""
+    the first year, to the last year); checked against the file's own years, like timeline dates.
+    ``exempt`` paths are not (a parent's points outside a child's shorter run: they shape its path)."""
     if not check_dates:
         return []
     first, last = min(s.demand.base_year, s.start_year), s.end_year
@@ -472,7 +473,7 @@ def check_demand_paths(s: Scenario, check_dates: bool = True) -> list[Problem]:
         )
         for f in s.demand.flows
         for y in sorted(f.tons_by_year)
-        if not first <= y <= last
+        if not first <= y <= last and f"demand.flows.{f.id}.tons_by_year.{y}" not in exempt
     ]
 
 

@@ -835,6 +835,11 @@ class Scenario(_Frozen):
         description="The scenario's name in its file, when a demand case renamed it (base for base_high), "
         "recorded by the loader so the cases of one file are grouped; not written by hand",
     )
+    notes: list[str] = Field(
+        default_factory=list,
+        description="What loading it did that its file does not say (what-ifs held against the timeline, "
+        "a parent's entries outside a shorter run), for the run's metadata; not written by hand",
+    )
 
     @model_validator(mode="after")
     def _years_ordered(self):
@@ -918,8 +923,9 @@ class Scenario(_Frozen):
 
         Shared decks, fleet pools, the file name, the map and the summary's scope left at their
         defaults are left out, so a scenario written before they existed keeps its hash (and its
-        cached results stay valid)."""
+        cached results stay valid); so are the loader's notes, which describe, not change, it."""
         d = self.to_dict()
+        del d["notes"]  # they describe how the scenario came about; its values are what it runs
         for key in ("file_name", "map"):
             if d[key] is None:
                 del d[key]

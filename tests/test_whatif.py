@@ -1,0 +1,177 @@
+"""What-ifs against the timeline (a what-if holds for the whole run), and runs shorter than the
+scenario's: a child that ends sooner than the file it extends, --years."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from corridor_sim.analyses.bottlenecks import lever_scenario, levers
+from corridor_sim.cli import main
+from corridor_sim.scenario.files import resolve_file
+from corridor_sim.scenario.load import load_scenario, validate_dict
+from corridor_sim.scenario.problems import ScenarioError
+from corridor_sim.scenario.timeline import timeline
+from corridor_sim.scenario.variants import for_capacity, with_changes
+
+ASCO = "sea_lines.feeder_aktau_alat.vessels.asco_feeder.count"
+EXCHANGE = "rail_links.alashankou_dostyk.paths_per_day"
+
+
+def _state(s, day: dt.date):
+    return timeline(s).on(day)
+
+
+def _asco(s) -> int:
+    return next(v.count for l in s.sea_lines if l.id == "feeder_aktau_alat" for v in l.vessels if v.id == "asco_feeder")
+
+
+def _paths(s, link: str) -> float:
+    return next(l.paths for l in s.rail_links if l.id == link)
+
+
+def _delivered(out: Path) -> float:
+    import pandas as pd
+
+    return float(pd.read_csv(out / "annual.csv").tons_delivered.sum())
+
+
+def test_set_on_a_timeline_field_changes_the_result(tmp_path, base_path):
+    """The file has no ASCO feeder and the timeline adds one on 2025-01-01: --set count=3 used to
+    be overwritten at that date, giving exactly the base's tonnes. It now holds: 1 becomes 4."""
+    runner = CliRunner()
+    plain, more = tmp_path / "plain", tmp_path / "more"
+    r0 = runner.invoke(main, ["run", str(base_path), "--years", "2025", "--no-plots", "--out", str(plain)])
+    r1 = runner.invoke(
+        main, ["run", str(base_path), "--years", "2025", "--no-plots", "--out", str(more), "--set", f"{ASCO}=3"]
+    )
+    assert r0.exit_code == 0, r0.output
+    assert r1.exit_code == 0, r1.output
+    assert _delivered(more) > _delivered(plain)
+    notes = json.loads((more / "metadata.json").read_text())["notes"]
+    assert any("asco_second_feeder (2025-01-01): 1 -> 4" in n for n in notes), notes
+    assert "asco_second_feeder" in r1.output  # said on the terminal too
+
+
+def test_set_holds_in_every_state_of_the_timeline(base_path):
+    s = load_scenario(base_path, overrides=[f"{ASCO}=3", f"{EXCHANGE}=12"])
+    assert _asco(s) == 3
+    assert _asco(_state(s, dt.date(2030, 1, 1))) == 4
+    # the exchange limit: 14 in the file, 28 from 2025-07-01; 12 is -2, so 26 from then on
+    assert _paths(s, "alashankou_dostyk") == 12
+    assert _paths(_state(s, dt.date(2025, 7, 2)), "alashankou_dostyk") == 26
+    assert any("dostyk_exchange_28 (2025-07-01): 28 -> 26" in n for n in s.notes), s.notes
+
+
+def test_a_field_the_file_leaves_to_its_default_is_shifted_from_the_default(base_path):
+    # demand_factor is not written in base.yaml (default 1); the timeline pauses it (0) and resumes it (1)
+    s = load_scenario(base_path, overrides=["demand.flows.crude_kz_btc.demand_factor=1.5"])
+    on = lambda d: _state(s, d).flow("crude_kz_btc").demand_factor
+    assert (on(dt.date(2025, 8, 2)), on(dt.date(2025, 9, 14))) == (0.5, 1.5)
+
+
+def test_a_what_if_that_cannot_hold_is_refused_naming_the_entry_and_its_date(base_path):
+    # 1 -> 0.5 is -0.5; the pause's 0 would become -0.5
+    r = CliRunner().invoke(main, ["validate", str(base_path), "--set", "demand.flows.crude_kz_btc.demand_factor=0.5"])
+    assert r.exit_code == 2
+    msg = r.output.strip()
+    assert "\n" not in msg and "Traceback" not in msg
+    assert "btc_oil_pause" in msg and "2025-08-01" in msg and "--years" in msg
+
+
+def test_a_non_number_what_if_replaces_the_timelines_values(base_path):
+    s = load_scenario(base_path, overrides=["rail_links.dostyk_aktogay.traction=diesel"])
+    assert next(l.traction for l in _state(s, dt.date(2030, 1, 1)).rail_links if l.id == "dostyk_aktogay") == "diesel"
+    assert any("dostyk_moyinty_second_track" in n and "replaces" in n for n in s.notes)
+
+
+def _edited_base(base_path, extra: int):
+    """base.yaml with ``extra`` ASCO feeders written into the file and into its timeline entry."""
+    raw, _ = resolve_file(base_path)
+    line = next(l for l in raw["sea_lines"] if l["id"] == "feeder_aktau_alat")
+    next(v for v in line["vessels"] if v["id"] == "asco_feeder")["count"] += extra
+    next(e for e in raw["timeline"] if e["id"] == "asco_second_feeder")["set"][ASCO] += extra
+    return validate_dict(raw, str(base_path))
+
+
+def test_the_bottleneck_lever_adds_what_an_added_asco_feeder_adds(base_path):
+    """The ranking's '+1 ASCO' lever is the same scenario as base.yaml with one more ASCO feeder
+    written in by hand: it used to set the file's 0 to 1, which the timeline's 1 then overwrote."""
+    base = for_capacity(load_scenario(base_path), 2030)
+    lever = next(lv for lv in levers(base) if lv.id == "feeder_aktau_alat:asco_feeder")
+    assert "ASCO" in lever.label
+    pulled = lever_scenario(base, lever)
+    direct = for_capacity(_edited_base(base_path, 1), 2030)
+    assert pulled.digest() == direct.digest()
+    assert _asco(_state(pulled, dt.date(2030, 1, 1))) == _asco(_state(base, dt.date(2030, 1, 1))) + 1
+
+
+def test_levers_step_from_what_stands_in_the_year(base_path):
+    base = for_capacity(load_scenario(base_path), 2030)
+    by_id = {lv.id: lv for lv in levers(base)}
+    now = _state(base, dt.date(2030, 1, 1))
+    for link in ("alashankou_dostyk", "dostyk_aktogay"):  # an explicit limit; paths from a track the timeline doubled
+        after = _state(lever_scenario(base, by_id[f"{link}:paths"]), dt.date(2030, 1, 1))
+        assert _paths(after, link) == pytest.approx(_paths(now, link) * 1.25)
+
+
+def test_sweeps_and_samples_hold_as_set_does(base_path):
+    s = load_scenario(base_path)
+    swept = with_changes(s, {ASCO: 3}, label="point 0")
+    loaded = load_scenario(base_path, overrides=[f"{ASCO}=3"])
+    strip = lambda x: {k: v for k, v in x.to_dict().items() if k not in ("overrides", "notes")}
+    assert strip(swept) == strip(loaded)  # the loader records the override; the values are the same
+    with pytest.raises(ScenarioError, match="btc_oil_pause"):
+        with_changes(s, {"demand.flows.crude_kz_btc.demand_factor": 0.5}, label="sample 3")
+
+
+def _child(tmp_path: Path, base_path: Path, text: str) -> Path:
+    child = tmp_path / "short.yaml"
+    child.write_text(f"extends: {base_path}\nname: short\n{text}")
+    return child
+
+
+def test_a_child_of_base_that_ends_in_2025_runs(tmp_path, base_path):
+    """base.yaml lists 2027 crude demand and entries up to 2025-12-25: a child that ends in 2025
+    (or starts in 2026) used to be refused for them. They are left to the parent, with one note."""
+    child = _child(tmp_path, base_path, "start_year: 2025\nend_year: 2025\n")
+    out = tmp_path / "out"
+    r = CliRunner().invoke(main, ["run", str(child), "--no-plots", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    notes = json.loads((out / "metadata.json").read_text())["notes"]
+    assert len(notes) == 1 and "base.yaml" in notes[0], notes
+    assert "btk_5mt (2024-05-20)" in notes[0] and "crude_kz_btc 2027" in notes[0]
+    # the parent's demand path still shapes the child's years: the same 2025 demand as the parent's
+    parent, short = load_scenario(base_path), load_scenario(child)
+    from corridor_sim.scenario.schema import demand_tons
+
+    for f in parent.demand.flows:
+        assert demand_tons(short.flow(f.id), short.demand, 2025) == demand_tons(f, parent.demand, 2025)
+    later = load_scenario(_child(tmp_path, base_path, "start_year: 2026\nend_year: 2026\n"))
+    assert "in force from the start" in later.notes[0]
+
+
+def test_a_childs_own_entry_outside_its_years_is_still_refused(tmp_path, base_path):
+    child = _child(
+        tmp_path,
+        base_path,
+        "end_year: 2025\ntimeline:\n  - {id: mine, date: 2027-01-01, description: x, source: x,\n"
+        "     set: {demand.scale: 2}}\n",
+    )
+    with pytest.raises(ScenarioError, match="timeline.mine.date"):
+        load_scenario(child)
+
+
+def test_years_shorter_than_the_file_say_what_happens_to_the_timeline(base_path):
+    s = load_scenario(base_path, years=(2024, 2024))
+    assert any(n.startswith("--years 2024-2024") and "dostyk_exchange_28 (2025-07-01)" in n for n in s.notes)
+
+
+def test_a_shorter_child_takes_its_parents_demand_cases(tmp_path, base_path):
+    # base.yaml's high case writes demand paths to 2030
+    s = load_scenario(_child(tmp_path, base_path, "end_year: 2025\n"), demand_case="high")
+    assert s.demand_case == "high" and "2030" in s.notes[-1]
