@@ -54,7 +54,8 @@ class _Frozen(BaseModel):
 
 class CargoClass(_Frozen):
     unit: str = Field(description="Name of the handling unit: TEU, wagon or t")
-    t_per_unit: Annotated[Positive, Field(le=1_000)] = Field(description="Net tonnes per unit")  # a wagon: < 100 t
+    t_per_unit: Annotated[Positive, Field(ge=0.01, le=1_000)] = Field(description="Net tonnes per unit")  # a wagon:
+    #   < 100 t; from below, 10 kg: units (and events) per tonne grow as 1 / t_per_unit
     source: str
 
 
@@ -369,7 +370,7 @@ class StockPool(_Frozen):
     kind: Literal["flat_car", "wagon", "tank_car", "locomotive", "box"]
     count: int = Field(ge=0, le=1_000_000, description="Units in the pool (cars, boxes or locomotives)")
     availability_share: Share = Field(1.0, description="Share in working order (not in repair), the rest idle")
-    units_per_car: Annotated[Positive, Field(le=10_000)] = Field(
+    units_per_car: Annotated[Positive, Field(ge=0.01, le=10_000)] = Field(  # cars per train grow as 1 / it
         1.0, description="Cargo units one car or box carries (TEU per flat car; 1 for a wagon counted as the unit)"
     )
     cargo: list[CargoKind] = Field(

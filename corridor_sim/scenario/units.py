@@ -17,7 +17,9 @@ Share = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
 Year = Annotated[int, Field(ge=1990, le=2100)]
 # durations of one operation: none (a sailing, a dwell, a wait for cargo) lasts a year
 Hours = Annotated[float, Field(ge=0, le=8_760, allow_inf_nan=False)]
-PositiveHours = Annotated[float, Field(gt=0, le=8_760, allow_inf_nan=False)]
+# a crossing, a processing time or a wait that triggers something: none on the corridor is shorter
+# than six minutes, and a shorter one only multiplies events (a ship that sails empty every 1e-9 h)
+PositiveHours = Annotated[float, Field(ge=0.1, le=8_760, allow_inf_nan=False)]
 # a storm closure or a sampling step shorter than an hour would only multiply events
 AtLeastAnHour = Annotated[float, Field(ge=1, le=8_760, allow_inf_nan=False)]
 Days = Annotated[float, Field(gt=0, le=365, allow_inf_nan=False)]  # a transit time: under a year
@@ -27,8 +29,9 @@ Count = Annotated[int, Field(gt=0, le=100)]  # berths, tracks, servers at one pl
 Km = Annotated[float, Field(gt=0, le=10_000, allow_inf_nan=False)]  # a rail link between two nodes
 Kmh = Annotated[float, Field(gt=0, le=300, allow_inf_nan=False)]  # freight runs at <= 120 km/h
 TrainsPerDay = Annotated[float, Field(gt=0, le=500, allow_inf_nan=False)]  # a busy double track: ~250 a day
-Units = Annotated[float, Field(gt=0, le=1e8, allow_inf_nan=False)]  # a yard, a vessel, a train in units:
-#   the largest tank farms hold ~10 million t, the largest tankers 0.5 million t
+Units = Annotated[float, Field(ge=1, le=1e8, allow_inf_nan=False)]  # a yard, a vessel, a train in units:
+#   the largest tank farms hold ~10 million t, the largest tankers 0.5 million t; from below, one unit
+#   (a TEU, a wagon, a tonne): a ship call or a train of 1e-9 units would take 1e9 events per unit
 UnitsPerHour = Annotated[float, Field(gt=0, le=1e5, allow_inf_nan=False)]  # crude berths load ~5,000 t/h
 Label = Annotated[str, Field(min_length=1, max_length=80)]  # a name printed on a chart
 UsdPerT = Annotated[float, Field(ge=1, le=10_000, allow_inf_nan=False)]  # a through tariff: US$1-10,000/t
