@@ -171,6 +171,18 @@ def test_years_shorter_than_the_file_say_what_happens_to_the_timeline(base_path)
     assert any(n.startswith("--years 2024-2024") and "dostyk_exchange_28 (2025-07-01)" in n for n in s.notes)
 
 
+def test_an_empties_way_that_loops_is_refused(tmp_path, base_path):
+    child = tmp_path / "loop.yaml"
+    child.write_text(
+        f"extends: {base_path}\nname: loop\ndemand:\n  flows:\n    - id: containers_cn_az\n"
+        "      empties: {path: [alat, aktau, alat, aktau, alat]}\n"
+    )
+    r = CliRunner().invoke(main, ["validate", str(child)])
+    assert r.exit_code == 2
+    assert "demand.flows.containers_cn_az.empties.path.2" in r.output and "twice" in r.output
+    assert "Traceback" not in r.output
+
+
 def test_a_shorter_child_takes_its_parents_demand_cases(tmp_path, base_path):
     # base.yaml's high case writes demand paths to 2030
     s = load_scenario(_child(tmp_path, base_path, "end_year: 2025\n"), demand_case="high")

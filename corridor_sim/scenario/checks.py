@@ -341,6 +341,7 @@ def _flow(f: Flow, net: Network) -> list[Problem]:
         # the empties' way back is checked as a route that starts where the flow delivers
         ways.append((Route(id="empty", path=f.empties.path), f"{fp}.empties.path"))
         ends = sorted({r.path[-1] for r in f.routes})
+        probs += _loops(f.empties.path, f"{fp}.empties.path", "the empties' way back")
         if ends != [f.empties.path[0]]:
             probs.append(
                 Problem(
@@ -354,6 +355,24 @@ def _flow(f: Flow, net: Network) -> list[Problem]:
         if not bad:
             probs += _route_legs(f, r, rp, net) + _route_yards(f, r, net)
     return probs
+
+
+def _loops(path: list[str], pp: str, what: str) -> list[Problem]:
+    """A way that passes a node twice goes round in a loop (alat, aktau, alat, ...): each leg of it
+    takes paths, yard space and ships for nothing, and a loop of sea legs sails the empties back and
+    forth. The first node met again is named."""
+    seen: dict[str, int] = {}
+    for i, n in enumerate(path):
+        if n in seen:
+            return [
+                Problem(
+                    f"{pp}.{i}",
+                    f"{what} passes '{n}' twice (at {seen[n]} and {i} of {' -> '.join(path)}): it goes round "
+                    "in a loop; list each node once, from where the flow delivers to where the empties go",
+                )
+            ]
+        seen[n] = i
+    return []
 
 
 def _shares(f: Flow, fp: str) -> list[Problem]:
