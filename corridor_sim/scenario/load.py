@@ -156,16 +156,16 @@ def load_scenario(
         trial = copy.deepcopy(raw)
         try:
             held = hold(trial, dict(items), source=src, defaults=_defaults(raw))
-        except KeyError:
-            held = None
-        if held is None:  # name every path that does not exist, not only the first
+        except KeyError:  # name every path that does not exist, not only the first
             probs = []
             for p, v in items:
                 try:
                     apply_override(raw, p, v)
                 except KeyError as exc:
                     probs.append(Problem(f"--set {p}", exc.args[0]))
-            raise ScenarioError(src, probs, header=f"{src}: an override does not name a field of the scenario")
+            raise ScenarioError(
+                src, probs, header=f"{src}: an override does not name a field of the scenario"
+            ) from None
         raw = trial
         # recorded, so that results, folders and reports say which what-if they are
         recorded = dict(raw.get("overrides") or {}) if isinstance(raw.get("overrides"), dict) else {}

@@ -91,7 +91,8 @@ def hold(
     the schema's default). KeyError for a path that does not exist; ScenarioError when a what-if
     cannot hold."""
     held = Held()
-    timeline = raw.get("timeline") if isinstance(raw.get("timeline"), list) else []
+    found = raw.get("timeline")
+    timeline: list = found if isinstance(found, list) else []
     changes: list[tuple[str, str, Any, str]] = []  # path, kind, amount, label
     for table, is_fixed in ((values or {}, False), (fixed or {}, True)):
         for path, new in table.items():
@@ -139,7 +140,8 @@ def _hold_entry(entry: dict, path: str, kind: str, amount: Any) -> list[str]:
     """Change one raw timeline entry so that the what-if at ``path`` holds; what was changed."""
     done = []
     where = f"{entry.get('id')} ({entry.get('date')})"
-    sets = entry.get("set") if isinstance(entry.get("set"), dict) else {}
+    found = entry.get("set")
+    sets: dict = found if isinstance(found, dict) else {}
     for tp in list(sets):
         tv = sets[tp]
         if tp == path:
@@ -174,7 +176,8 @@ def _hold_entry(entry: dict, path: str, kind: str, amount: Any) -> list[str]:
             if node[key] != old:
                 sets[tp] = inner
                 done.append(f"{where}: {path} {_text(old)} -> {_text(node[key])}")
-    scales = entry.get("scale") if isinstance(entry.get("scale"), dict) else {}
+    found = entry.get("scale")
+    scales: dict = found if isinstance(found, dict) else {}
     for tp in list(scales):
         # a part of what the what-if replaces whole is not scaled by the timeline: the what-if holds
         if kind == "replace" and tp.startswith(path + ".") and scales[tp] != 1:
