@@ -187,3 +187,12 @@ def test_a_shorter_child_takes_its_parents_demand_cases(tmp_path, base_path):
     # base.yaml's high case writes demand paths to 2030
     s = load_scenario(_child(tmp_path, base_path, "end_year: 2025\n"), demand_case="high")
     assert s.demand_case == "high" and "2030" in s.notes[-1]
+
+
+def test_plan_refuses_a_set_that_a_candidate_would_overwrite(tmp_path):
+    root = Path(__file__).resolve().parents[1] / "scenarios"
+    args = ["plan", str(root / "options.yaml"), "--candidates", str(root / "candidates.yaml")]
+    args += ["--goal", "10", "--by", "2030", "--out", str(tmp_path / "p")]
+    r = CliRunner().invoke(main, [*args, "--set", "sea_lines.feeder_aktau_alat.vessels.kz_700.count=1"])
+    assert r.exit_code == 2 and "kz_700teu_vessels" in r.output and "2030-01-01" in r.output, r.output
+    assert not (tmp_path / "p").exists()

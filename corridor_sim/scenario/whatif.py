@@ -26,7 +26,7 @@ whatever their type: they are held at exactly that value.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -207,3 +207,8 @@ def refused(exc: ScenarioError, held: Held, source: str) -> ScenarioError:
                     why = why[len("after it, ") :]
                 return ScenarioError(source, [], header=f"{source}: " + refusal_text(label, eid, date, f"then {why}"))
     return exc
+
+
+def overlapping(what_ifs: Mapping[str, Any], paths: Iterable[str]) -> list[tuple[str, str]]:
+    """(what-if path, path) for each of ``paths`` that is, holds or lies inside a what-if's field."""
+    return [(w, p) for p in paths for w in what_ifs if p == w or p.startswith(w + ".") or w.startswith(p + ".")]
