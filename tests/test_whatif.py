@@ -196,3 +196,13 @@ def test_plan_refuses_a_set_that_a_candidate_would_overwrite(tmp_path):
     r = CliRunner().invoke(main, [*args, "--set", "sea_lines.feeder_aktau_alat.vessels.kz_700.count=1"])
     assert r.exit_code == 2 and "kz_700teu_vessels" in r.output and "2030-01-01" in r.output, r.output
     assert not (tmp_path / "p").exists()
+
+
+def test_hold_names_only_the_entries_it_changed(base_path):
+    from corridor_sim.scenario.whatif import hold
+
+    raw, _ = resolve_file(base_path)
+    raw["demand"]["flows"][-1]["demand_factor"] = 1.0  # crude_kz_btc, written out
+    held = hold(raw, {"demand.flows.crude_kz_btc.demand_factor": 1.5})
+    assert set(held.entries) == {"btc_oil_pause", "btc_oil_resumes"}
+    assert len(held.notes) == 1 and "0 -> 0.5" in held.notes[0] and "1 -> 1.5" in held.notes[0]

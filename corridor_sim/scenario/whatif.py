@@ -122,12 +122,13 @@ def hold(
             if not isinstance(entry, dict):
                 continue  # the schema reports it
             try:
-                done += _hold_entry(entry, path, kind, amount)
+                here = _hold_entry(entry, path, kind, amount)
             except CannotHold as exc:
                 header = refusal_text(label, entry.get("id"), entry.get("date"), f"the entry {exc}")
                 raise ScenarioError(source, [], header=f"{source}: {header}") from None
-            if done and entry.get("id") not in held.entries:
-                held.entries[str(entry.get("id"))] = (str(entry.get("date")), label)
+            if here:
+                done += here
+                held.entries.setdefault(str(entry.get("id")), (str(entry.get("date")), label))
         if done:
             verb = "replaces" if kind == "replace" else ("scales" if kind == "factor" else "shifts")
             held.notes.append(
