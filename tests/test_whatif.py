@@ -206,3 +206,46 @@ def test_hold_names_only_the_entries_it_changed(base_path):
     held = hold(raw, {"demand.flows.crude_kz_btc.demand_factor": 1.5})
     assert set(held.entries) == {"btc_oil_pause", "btc_oil_resumes"}
     assert len(held.notes) == 1 and "0 -> 0.5" in held.notes[0] and "1 -> 1.5" in held.notes[0]
+
+
+def _raw(timeline: list[dict]) -> dict:
+    link = {"id": "l", "paths_per_day": 10, "track": {"tracks": 1, "headway_min": 20}}
+    return {"rail_links": [link], "timeline": timeline}
+
+
+def _entry(eid: str, **changes) -> dict:
+    return {"id": eid, "date": "2026-01-01", **changes}
+
+
+def test_the_rule_for_sections_parts_factors_and_values_that_cannot_shift():
+    from corridor_sim.scenario.whatif import hold
+
+    # a whole section set by the what-if: the timeline's change of a part of it takes the what-if's part
+    raw = _raw([_entry("e", set={"rail_links.l.track.tracks": 2}, scale={"rail_links.l.track.headway_min": 0.5})])
+    held = hold(raw, {"rail_links.l.track": {"tracks": 1, "headway_min": 15}})
+    assert raw["timeline"][0]["set"] == {"rail_links.l.track.tracks": 1}
+    assert raw["timeline"][0]["scale"] == {"rail_links.l.track.headway_min": 1.0}
+    assert "replaces" in held.notes[0]
+    # a field inside a section the timeline writes whole: shifted inside it
+    raw = _raw([_entry("e", set={"rail_links.l.track": {"tracks": 2, "headway_min": 12}})])
+    hold(raw, {"rail_links.l.track.headway_min": 25})
+    assert raw["timeline"][0]["set"]["rail_links.l.track"] == {"tracks": 2, "headway_min": 17}
+    # a factor scales the timeline's later values
+    raw = _raw([_entry("e", set={"rail_links.l.paths_per_day": 28})])
+    hold(raw, factors={"rail_links.l.paths_per_day": 1.25})
+    assert (raw["rail_links"][0]["paths_per_day"], raw["timeline"][0]["set"]["rail_links.l.paths_per_day"]) == (
+        12.5,
+        35.0,
+    )
+    # fixed: held at exactly its value
+    raw = _raw([_entry("e", set={"rail_links.l.paths_per_day": 28})])
+    hold(raw, fixed={"rail_links.l.paths_per_day": 11})
+    assert raw["timeline"][0]["set"]["rail_links.l.paths_per_day"] == 11
+    # what cannot shift is refused, naming the entry and its date
+    for entries, change in [
+        ([_entry("back_to_track", set={"rail_links.l.paths_per_day": None})], {"rail_links.l.paths_per_day": 12}),
+        ([_entry("new_track", set={"rail_links.l.track": {"tracks": 2}})], {"rail_links.l.track.headway_min": 25}),
+        ([_entry("part", set={"rail_links.l.track.tracks": 2})], {"rail_links.l.track": None}),
+    ]:
+        with pytest.raises(ScenarioError, match=rf"'{entries[0]['id']}' \(2026-01-01\)"):
+            hold(_raw(entries), change)
