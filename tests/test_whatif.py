@@ -65,6 +65,10 @@ def test_set_holds_in_every_state_of_the_timeline(base_path):
     assert _paths(s, "alashankou_dostyk") == 12
     assert _paths(_state(s, dt.date(2025, 7, 2)), "alashankou_dostyk") == 26
     assert any("dostyk_exchange_28 (2025-07-01): 28 -> 26" in n for n in s.notes), s.notes
+    # an explicit figure on a link whose paths come from its track, which the timeline doubles in
+    # 2025: the figure wins over the track in every state, as it does in the file
+    s = load_scenario(base_path, overrides=["rail_links.dostyk_aktogay.paths_per_day=10"])
+    assert _paths(_state(s, dt.date(2026, 6, 1)), "dostyk_aktogay") == 10
 
 
 def test_a_field_the_file_leaves_to_its_default_is_shifted_from_the_default(base_path):
