@@ -1,6 +1,7 @@
 """The field types of a scenario, with their units and bounds: every number finite, every one
 bounded far above anything real on the corridor and low enough that a scenario that validates also
-runs. (How large a run is, in memory, is checked per run by corridor_sim.run.runsize.)"""
+runs; sizes that split cargo and durations that repeat are bounded from below, so that it also ends.
+(How large a run is, in memory and time, is checked per run by corridor_sim.run.runsize.)"""
 
 from __future__ import annotations
 
