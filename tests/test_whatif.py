@@ -253,3 +253,13 @@ def test_the_rule_for_sections_parts_factors_and_values_that_cannot_shift():
     ]:
         with pytest.raises(ScenarioError, match=rf"'{entries[0]['id']}' \(2026-01-01\)"):
             hold(_raw(entries), change)
+
+
+def test_the_explorers_added_vessels_hold_against_the_timeline(base_path):
+    from corridor_sim.present.explore import what_if
+
+    # in 2030 the timeline's 2025 feeder is in force from the start: it used to overwrite the two
+    # added, giving exactly the same tonnes; now there are three
+    plain = what_if(base_path, year=2030)
+    more = what_if(base_path, vessel_group="feeder_aktau_alat.asco_feeder", extra_vessels=2, year=2030)
+    assert more.delivered_mt > plain.delivered_mt + 0.05
