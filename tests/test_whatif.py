@@ -42,16 +42,17 @@ def _delivered(out: Path) -> float:
 
 def test_set_on_a_timeline_field_changes_the_result(tmp_path, base_path):
     """The file has no ASCO feeder and the timeline adds one on 2025-01-01: --set count=3 used to
-    be overwritten at that date, giving exactly the base's tonnes. It now holds: 1 becomes 4."""
+    be overwritten at that date, giving exactly the base's tonnes in 2026 (the entry is in force
+    from the start). It now holds: 1 becomes 4."""
     runner = CliRunner()
     plain, more = tmp_path / "plain", tmp_path / "more"
-    r0 = runner.invoke(main, ["run", str(base_path), "--years", "2025", "--no-plots", "--out", str(plain)])
+    r0 = runner.invoke(main, ["run", str(base_path), "--years", "2026", "--no-plots", "--out", str(plain)])
     r1 = runner.invoke(
-        main, ["run", str(base_path), "--years", "2025", "--no-plots", "--out", str(more), "--set", f"{ASCO}=3"]
+        main, ["run", str(base_path), "--years", "2026", "--no-plots", "--out", str(more), "--set", f"{ASCO}=3"]
     )
     assert r0.exit_code == 0, r0.output
     assert r1.exit_code == 0, r1.output
-    assert _delivered(more) > _delivered(plain)
+    assert _delivered(more) > _delivered(plain) + 50_000  # t: three more feeders than the timeline's one
     notes = json.loads((more / "metadata.json").read_text())["notes"]
     assert any("asco_second_feeder (2025-01-01): 1 -> 4" in n for n in notes), notes
     assert "asco_second_feeder" in r1.output  # said on the terminal too
