@@ -214,7 +214,7 @@ def _outside(entries: list[tuple[str, Any]], first: int, last: int) -> str:
     if after:
         out.append(f"the timeline entries after {last} never come: {', '.join(after)}")
     if before:
-        out.append(f"those before {first} are in force from the start: {', '.join(before)}")
+        out.append(f"the timeline entries before {first} are in force from the start: {', '.join(before)}")
     return "; ".join(out)
 
 
