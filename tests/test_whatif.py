@@ -264,3 +264,15 @@ def test_the_explorers_added_vessels_hold_against_the_timeline(base_path):
     plain = what_if(base_path, year=2030)
     more = what_if(base_path, vessel_group="feeder_aktau_alat.asco_feeder", extra_vessels=2, year=2030)
     assert more.delivered_mt > plain.delivered_mt + 0.05
+
+
+def test_a_sweep_over_a_timeline_field_says_it_holds_and_measures_it(tmp_path, base_path):
+    import pandas as pd
+
+    out = tmp_path / "sw"
+    args = ["sweep", str(base_path), "--years", "2026", "--vary", f"{ASCO}=0,2", "-w", "1", "--out", str(out)]
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 0, r.output
+    assert "holds for the whole run" in r.output and "asco_second_feeder" in r.output
+    t = pd.read_csv(out / "sweep.csv").set_index(ASCO)
+    assert t.delivered_mt_last_year[2] > t.delivered_mt_last_year[0] + 0.05  # three feeders against one

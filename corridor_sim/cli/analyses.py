@@ -95,6 +95,7 @@ def sweep(
             scheduler=scheduler,
             progress=bar,
             allow_large=allow_large,
+            log=note,
         ),
     )
     write(result, out, overwrite=overwrite)
