@@ -276,3 +276,25 @@ def test_a_sweep_over_a_timeline_field_says_it_holds_and_measures_it(tmp_path, b
     assert "holds for the whole run" in r.output and "asco_second_feeder" in r.output
     t = pd.read_csv(out / "sweep.csv").set_index(ASCO)
     assert t.delivered_mt_last_year[2] > t.delivered_mt_last_year[0] + 0.05  # three feeders against one
+
+
+def test_sensitivity_samples_hold_against_the_timeline_and_say_so():
+    from corridor_sim.analyses.sensitivity import sensitivity
+
+    from factories import build, rail_sea
+
+    d = rail_sea(tons_per_year=20000.0, lot=40.0, vessels=1, capacity=100.0)
+    d["timeline"] = [
+        {
+            "id": "second_ship",
+            "date": "2023-07-01",
+            "description": "x",
+            "source": "test",
+            "set": {"sea_lines.p_q.vessels.v.count": 2},
+        }
+    ]
+    d["uncertain"] = [{"path": "sea_lines.p_q.vessels.v.count", "low": 1, "high": 3, "source": "test"}]
+    said: list[str] = []
+    runs = sensitivity(build(d), trajectories=2, workers=1, log=said.append).runs
+    assert any("each sample holds for the whole run" in s and "second_ship (2023-07-01)" in s for s in said), said
+    assert len(runs) == 2 * 2
