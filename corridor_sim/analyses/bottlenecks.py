@@ -11,6 +11,7 @@ Levers on resources the baseline shows nearly idle are screened out before they 
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -24,6 +25,7 @@ from ..run.results import Figures
 from ..run.simulate import run
 from ..scenario.labels import group_label, line_label, link_label, place
 from ..scenario.schema import Scenario
+from ..scenario.timeline import timeline
 from ..scenario.variants import for_capacity, with_changes
 from ..stats import mean_ci
 from .files import read_table
@@ -61,32 +63,40 @@ class Ranking:
 
 @dataclass(frozen=True)
 class Lever:
-    """One step more of one resource: the values it sets and the factors it scales (dotted paths)."""
+    """One step more of one resource: the values it sets and the factors it scales (dotted paths),
+    and values it fixes (``variants.with_changes``: each holds for the whole run)."""
 
     id: str
     kind: str
     label: str
     set: tuple = ()
     scale: tuple = ()
+    fixed: tuple = ()
 
 
 def levers(s: Scenario, step: float = 0.25) -> list[Lever]:
     """Every capacity-bearing resource and how to raise it by one step: +step for rates and sizes,
-    +1 for whole things (a berth, a track, a vessel)."""
+    +1 for whole things (a berth, a track, a vessel).
+
+    The step is taken on the resource as it stands when the run starts (``s``'s timeline applied
+    up to then: the second ASCO feeder of 2025 is there in 2030), and written as a change of the
+    file's value that holds for the whole run (``scenario.whatif``): +1 vessel on the file's count
+    shifts the timeline's later counts by one too, so the lever adds one vessel to what is there,
+    whatever the timeline did before."""
+    now = timeline(s).on(dt.date(s.start_year, 1, 1))
     out = []
     f = 1.0 + step
     for l in s.rail_links:
-        if l.paths is not None:
+        lnow = next(x for x in now.rail_links if x.id == l.id)
+        if lnow.paths is not None:
             # an explicit figure that wins over the track's (tracks are not raised by a fraction)
-            out.append(
-                Lever(
-                    f"{l.id}:paths",
-                    "rail_path",
-                    f"{link_label(s, l.id)}: +{step:.0%} train paths",
-                    set=((f"rail_links.{l.id}.paths_per_day", round(l.paths * f, 6)),),
-                )
-            )
-        if l.crossing is not None:
+            path = f"rail_links.{l.id}.paths_per_day"
+            if l.paths_per_day is not None and lnow.paths_per_day is not None:
+                change = {"scale": ((path, f),)}  # the timeline's later figures x f too
+            else:  # from the track: the figure it gives now, raised, held
+                change = {"fixed": ((path, round(lnow.paths * f, 6)),)}
+            out.append(Lever(f"{l.id}:paths", "rail_path", f"{link_label(s, l.id)}: +{step:.0%} train paths", **change))
+        if l.crossing is not None and lnow.crossing is not None:
             out.append(
                 Lever(
                     f"{l.id}:crossing",
@@ -123,12 +133,13 @@ def levers(s: Scenario, step: float = 0.25) -> list[Lever]:
                 ),
             ]
     for pool in s.rolling_stock:
+        have = next(x.count for x in now.rolling_stock if x.id == pool.id)
         out.append(
             Lever(
                 f"stock:{pool.id}",
                 "rolling_stock",
                 f"{pool.label}: +{step:.0%} {pool.kind.replace('_', ' ')}s",
-                set=((f"rolling_stock.{pool.id}.count", math.ceil(pool.count * f)),),
+                set=((f"rolling_stock.{pool.id}.count", pool.count + math.ceil(have * f) - have),),
             )
         )
     for line in s.sea_lines:
@@ -137,11 +148,16 @@ def levers(s: Scenario, step: float = 0.25) -> list[Lever]:
                 Lever(
                     f"{line.id}:{v.id}",
                     "fleet",
-                    f"{line_label(s, line.id)}: +1 {group_label(s, line.id, v.id)}",
+                    f"{line_label(now, line.id)}: +1 {group_label(now, line.id, v.id)}",
                     set=tuple(s.added_vessels(line.id, v.id, v.count + 1).items()),
                 )
             )
     return out
+
+
+def lever_scenario(base: Scenario, lv: Lever) -> Scenario:
+    """``base`` with the lever pulled, holding for the whole run (``variants.with_changes``)."""
+    return with_changes(base, dict(lv.set), dict(lv.scale), label=lv.id, fixed=dict(lv.fixed))
 
 
 # A lever on a resource busy less than this share of the year in the baseline is not run: cargo
@@ -212,7 +228,7 @@ def bottlenecks(
     base = for_capacity(scenario, year)
     seeds = [replication_seed(seed, r) for r in range(replications)]
     all_levers = levers(base, step)
-    variants = {lv.id: with_changes(base, dict(lv.set), dict(lv.scale), label=lv.id) for lv in all_levers}
+    variants = {lv.id: lever_scenario(base, lv) for lv in all_levers}
     first = [Task(base, sd, r, variant="baseline") for r, sd in enumerate(seeds)]
     # one size check for the whole analysis; progress counts the runs of both batches together
     preflight(first + [Task(v, sd, r) for v in variants.values() for r, sd in enumerate(seeds)], ex)

@@ -44,8 +44,10 @@ import yaml
 from ..experiments.execution import Execution
 from ..run import output
 from ..run.results import Figures
+from ..scenario.problems import ScenarioError
 from ..scenario.schema import Candidate, Intervention, Scenario
 from ..scenario.variants import with_entries
+from ..scenario.whatif import overlapping
 from ..stats import mean_ci
 from .appraisal import MIN_GAIN_MT, present_value
 from .capacity import estimate_capacity
@@ -212,6 +214,26 @@ def service_date(c: Candidate, by: int) -> dt.date:
     return max(dt.date(by, 1, 1), c.earliest_service)
 
 
+def _refuse_clashes(scenario: Scenario, candidates: Sequence[Candidate], by: int) -> None:
+    """A what-if holds for the whole run (``scenario.whatif``); a candidate is a timeline entry
+    added at its service date, after the what-if was applied, so one that sets a field the scenario
+    was loaded with a --set of would overwrite it there. Refused, naming both, rather than silent."""
+    for c in candidates:
+        clash = overlapping(scenario.overrides, [*c.set, *c.scale])
+        if clash:
+            w, p = clash[0]
+            raise ScenarioError(
+                "--candidates",
+                [],
+                header=(
+                    f"--set {w}={scenario.overrides[w]} cannot hold for the whole plan: the candidate '{c.id}' "
+                    f"(a timeline entry dated {service_date(c, by)} when chosen) changes {p}, and would overwrite the "
+                    "what-if at its date. Leave out the --set, or leave the candidate out of (or change its value in) "
+                    "a candidates file of your own."
+                ),
+            )
+
+
 def _pv_cost(entries: Iterable[Intervention], rate: float, base_year: int, years_n: int) -> float:
     flows: dict[int, float] = {}
     for e in entries:
@@ -364,6 +386,7 @@ def plan(
         raise ValueError(f"confidence must be in (0, 1], got {confidence}")
     if replications < 2:
         raise ValueError(f"a plan needs at least 2 replications, got {replications}")
+    _refuse_clashes(scenario, candidates, by)
     costs = scenario.costs
     rate = discount_rate_pct if discount_rate_pct is not None else (costs.discount_rate_pct if costs else 6.0)
     years_n = costs.appraisal_years if costs else 25

@@ -92,12 +92,18 @@ def sensitivity(
     }
     tasks: list[Task] = []
     rows: list[dict[str, Any]] = []
+    told = False
     for i, x in enumerate(X):
         point = {}
         for u, v in zip(scenario.uncertain, x):
             for path in u.paths:
                 point[path] = int(round(v)) if whole[path] else float(v)
-        tasks.append(Task(with_changes(scenario, point, label=f"sample {i}"), seed, variant=f"sample {i}"))
+        scn = with_changes(scenario, point, label=f"sample {i}")
+        held = scn.notes[len(scenario.notes) :]
+        if held and not told:  # each sample holds for the whole run against the timeline (scenario.whatif)
+            ex.say(f"each sample holds for the whole run, e.g. {'; '.join(held)}")
+            told = True
+        tasks.append(Task(scn, seed, variant=f"sample {i}"))
         rows.append({"sample": i, **point})
     out = {}
     for outcome in succeeded(tasks, ex, kpi_task, "sensitivity"):

@@ -139,10 +139,15 @@ def sweep(
     ex = Execution.of(execution, **options)
     paths = [p for p, _ in varies]
     rows, tasks = [], []
+    told = False
     for i, values in enumerate(itertools.product(*[v for _, v in varies])):
         point = dict(zip(paths, values))
         try:
             scn = with_changes(scenario, point, label=f"point {i}")
+            held = scn.notes[len(scenario.notes) :]
+            if held and not told:  # a point holds for the whole run against the timeline (scenario.whatif)
+                ex.say(f"each point holds for the whole run, e.g. {'; '.join(held)}")
+                told = True
             runsize.check(scn, allow_large=ex.allow_large, what=f"point {i}", detail=False)
         except (ScenarioError, KeyError, runsize.RunTooLarge) as exc:
             msg = (

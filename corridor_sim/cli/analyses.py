@@ -106,6 +106,7 @@ def sweep(
             scheduler=scheduler,
             progress=bar,
             allow_large=allow_large,
+            log=note,
         ),
     )
     write(result, out, overwrite=overwrite)
@@ -568,7 +569,14 @@ def sensitivity(
         f"sensitivity x {trajectories}",
         quiet,
         lambda bar: run_sensitivity(
-            scn, trajectories, seed=seed, workers=workers, scheduler=scheduler, progress=bar, allow_large=allow_large
+            scn,
+            trajectories,
+            seed=seed,
+            workers=workers,
+            scheduler=scheduler,
+            progress=bar,
+            allow_large=allow_large,
+            log=note,
         ),
     )
     write(result, out, overwrite=overwrite)

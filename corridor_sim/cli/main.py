@@ -116,10 +116,15 @@ def parse_years(value: str | None) -> tuple[int, int] | None:
 
 
 def load(scenario: str, overrides: tuple[str, ...], years: str | None, demand_case: str | None = None) -> Scenario:
+    """Load SCENARIO for a command, and say what loading did that the file does not (a what-if
+    held against the timeline, a shorter run's entries): the notes the results record too."""
     try:
-        return load_scenario(scenario, overrides=list(overrides), years=parse_years(years), demand_case=demand_case)
+        scn = load_scenario(scenario, overrides=list(overrides), years=parse_years(years), demand_case=demand_case)
     except ScenarioError as exc:
         raise InputError(str(exc)) from None
+    for text in scn.notes:
+        log.info(f"note: {text}")
+    return scn
 
 
 CASE_HELP = (

@@ -131,6 +131,7 @@ class Replicated:
             "scenario_name": self.scenario.name,
             "label": self.scenario.label,
             "overrides": dict(self.scenario.overrides),
+            "notes": list(self.scenario.notes),
             "demand_case": self.scenario.demand_case,
             "scenario_hash": self.scenario.digest(),
             "seed": self.seed,

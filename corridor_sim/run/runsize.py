@@ -1,4 +1,4 @@
-"""How big a run will be, before it starts, and whether this machine can hold it.
+"""How big a run will be, before it starts, and whether this machine can hold it in time.
 
 A run's memory grows with the consignments (lots) it simulates: every lot lives in the ledger
 from its generation until it is delivered, and, in a run that keeps its detail (``--detail``),
@@ -21,6 +21,17 @@ The per-item figures were measured (peak RSS, ``ru_maxrss``, Python 3.11, pandas
 245k level rows) peaks at 365 MB against 338 MB estimated. Results kept for statistics (the parent
 of a replicated run holds every replication's tables) cost ~1.5 kB per lot and 64 B per level
 row (DataFrame memory of the same run).
+
+A run's time follows its events, estimated the same way (upper, 2-3x the events of the shipped
+scenarios): EVENTS_PER_LOT for each consignment, EVENTS_PER_PART for each part of it over each hop of
+its longest route (a lot crosses the rails whole and is split to fit the smallest ship of a sea
+line, the onward trains formed at a port and the onward ship calls at its end: a call of one unit
+makes a part of every unit), every vessel cycling at most one voyage per two crossings, other
+traffic, storms and the level bins. A run estimated to take longer than MAX_RUN_MINUTES at
+EVENTS_PER_S is refused (``CORRIDOR_SIM_MAX_MINUTES`` sets another limit): demand x1000 on the
+base year is estimated at ~20 minutes, and refused in milliseconds. The schema keeps every size
+that splits cargo at one unit or more and every duration that repeats at six minutes or more
+(``scenario.units``), so the estimate is finite.
 
 A run is refused when its estimate exceeds half the memory available (``MemAvailable``, or the
 cgroup limit when lower; ``CORRIDOR_SIM_MEMORY`` overrides, e.g. ``8G``), shared by the runs that
@@ -48,6 +59,11 @@ KEPT_BYTES_PER_LOT = 1536  # tables of a finished run kept in memory (lots, voya
 KEPT_BYTES_PER_LEVEL_ROW = 64
 LEVEL_METRICS_PER_TERMINAL = 4  # yard units, yard share, trains waiting, vessels waiting (model.build)
 FALLBACK_MEMORY = 4 << 30  # when the operating system does not say
+EVENTS_PER_LOT = 4  # generated, routed, delivered or diverted
+EVENTS_PER_PART = 1  # one part of a lot over one hop: with these, 2-3x the events the shipped scenarios take
+EVENTS_PER_VOYAGE = 8  # a vessel's departure, crossing, berth request, grant, handling, release
+EVENTS_PER_S = 50_000  # base.yaml in 2025, 47k events: 0.5 s on an idle core, 1-2 s beside other work
+MAX_RUN_MINUTES = 10.0  # a run estimated longer is refused unless allowed (CORRIDOR_SIM_MAX_MINUTES)
 
 
 class RunTooLarge(Exception):
@@ -60,9 +76,28 @@ class RunSize:
     level_rows: float
     peak_bytes: float  # one run while it simulates
     kept_bytes: float  # its tables once finished
+    events: float = 0.0  # simulation events (upper estimate)
+
+    @property
+    def seconds(self) -> float:
+        """The run's time at EVENTS_PER_S."""
+        return self.events / EVENTS_PER_S
 
     def describe(self) -> str:
-        return f"~{self.lots:,.0f} consignments, ~{_gb(self.peak_bytes)} of memory"
+        return (
+            f"~{self.lots:,.0f} consignments, ~{self.events:,.0f} events (~{_duration(self.seconds)}), "
+            f"~{_gb(self.peak_bytes)} of memory"
+        )
+
+
+def _duration(seconds: float) -> str:
+    if not math.isfinite(seconds):
+        return "for ever"
+    if seconds < 120:
+        return f"{seconds:,.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:,.0f} min"
+    return f"{seconds / 3600:,.1f} h"
 
 
 def _gb(x: float) -> str:
@@ -104,30 +139,89 @@ def _max_multiplier(s: Scenario, flow_id: str) -> float:
         return math.inf
 
 
+def _carrier_units(s: Scenario, a: str, b: str, cargo: str, last: bool) -> float | None:
+    """What carries a unit of ``cargo`` from node a to node b in parts, units (None: the lot goes
+    whole, as a train): the smallest vessel of the sea line, and, at a port, the onward trains
+    formed there and (the route's end) the onward ship calls."""
+    sizes = []
+    line = s.sea_legs().get((a, b, cargo))
+    if line is not None:
+        share = s.caspian.min_load_factor if s.caspian is not None else 1.0
+        sizes += [v.capacity_units * min(1.0, share / v.full_load_deadweight_share) for v in line.vessels]
+        if line.deck is not None and cargo == line.deck.cargo:
+            sizes.append(line.deck.full_deck_units * share)
+    for p in s.ports:
+        if p.id == b:
+            for t in p.terminals:
+                if t.cargo == cargo:
+                    if t.train_units is not None:
+                        sizes.append(t.train_units)
+                    if last and t.onward_by_sea is not None:
+                        sizes.append(t.onward_by_sea.call_units)
+    return min(sizes) if sizes else None
+
+
+def _parts_per_unit(s: Scenario, f: Flow, lot_units: float) -> float:
+    """Parts a unit of flow ``f`` travels in, summed over the hops of its longest route (with its
+    empties' way back): a lot goes whole over the rails, split to fit each ship, train or call."""
+    worst = 0.0
+    for r in f.routes:
+        hops = list(zip(r.path, r.path[1:]))
+        parts = 0.0
+        for i, (a, b) in enumerate(hops):
+            size = _carrier_units(s, a, b, f.cargo, i == len(hops) - 1)
+            parts += 1.0 / min(lot_units, size) if size is not None else 1.0 / lot_units
+        worst = max(worst, parts)
+    if f.empties is not None:
+        worst += f.empties.share * (len(f.empties.path) - 1) / lot_units
+    return worst
+
+
+def _background_events(s: Scenario, hours: float) -> float:
+    """Events of everything that runs without cargo: vessels cycling (at most one voyage each way
+    per two crossings), other trains and calls, storm closures."""
+    out = 0.0
+    for line in s.sea_lines:
+        vessels = sum(v.count for v in line.vessels)
+        out += vessels * hours / (2.0 * line.crossing_h) * EVENTS_PER_VOYAGE
+    for l in s.rail_links:
+        out += l.background_trains_per_day * hours / 24.0 * 0.25  # drawn as numbers, no kernel event
+    for p in s.ports:
+        for t in p.terminals:
+            out += t.background_calls_per_day * hours / 24.0 * 3
+        closed = max(p.weather.closure_probability_by_month)
+        out += closed * hours / p.weather.closure_mean_h * 4 + hours / 720.0
+    return out
+
+
 def estimate(s: Scenario, detail: bool = True) -> RunSize:
-    """An upper estimate of the lots and memory of one run of ``s`` (see the module docstring)."""
+    """An upper estimate of the lots, events and memory of one run of ``s`` (see the module docstring)."""
     states = timeline(s).scenarios()
     years = list(range(s.start_year, s.end_year + 1))
     warmup_years = s.warmup_days / 365.25
     lots = 0.0
+    events = 0.0
     for f in s.demand.flows:
         t_per_unit = s.cargo_classes[f.cargo].t_per_unit
+        lot_units = min(st.flow(f.id).lot_units for st in states)
+        parts = max(_parts_per_unit(st, st.flow(f.id), lot_units) for st in states)
         for y in years:
             # the most any state asks of this flow in year y (growth peaks at one end of the year)
             tons = max(
                 _trend_upper_tons(st.flow(f.id), st.demand.base_year, y) * st.demand.scale * _max_multiplier(st, f.id)
                 for st in states
             )
-            lot_tons = min(st.flow(f.id).lot_units for st in states) * t_per_unit
             share = 1.0 + (warmup_years if y == s.start_year else 0.0)
-            lots += share * tons / lot_tons
+            lots += share * tons / (lot_units * t_per_unit)
+            events += share * tons / t_per_unit * parts * EVENTS_PER_PART
     terminals = sum(len(p.terminals) for p in s.ports)
     hours = (len(years) * 365.25 + s.warmup_days) * 24.0
     level_rows = hours / s.output.levels_every_h * (LEVEL_METRICS_PER_TERMINAL * terminals + len(s.ports))
     per_lot = BYTES_PER_LOT if detail else BYTES_PER_WAITING_LOT
     peak = BYTES_PER_PROCESS + lots * per_lot + level_rows * BYTES_PER_LEVEL_ROW
     kept = lots * (KEPT_BYTES_PER_LOT if detail else KEPT_BYTES_PER_DELIVERY) + level_rows * KEPT_BYTES_PER_LEVEL_ROW
-    return RunSize(lots, level_rows, peak, kept)
+    events += lots * EVENTS_PER_LOT + level_rows + max(_background_events(st, hours) for st in states)
+    return RunSize(lots, level_rows, peak, kept, events)
 
 
 def _parse_bytes(text: str) -> int | None:
@@ -176,6 +270,24 @@ def available_memory_bytes() -> int:
     return min(found)
 
 
+def max_run_seconds() -> float:
+    """The longest a run may be estimated to take: CORRIDOR_SIM_MAX_MINUTES (a positive number of
+    minutes), else MAX_RUN_MINUTES."""
+    text = os.environ.get("CORRIDOR_SIM_MAX_MINUTES", "").strip()
+    if not text:
+        return MAX_RUN_MINUTES * 60.0
+    try:
+        minutes = float(text)
+    except ValueError:
+        minutes = math.nan
+    if not (math.isfinite(minutes) and minutes > 0):
+        raise RunTooLarge(
+            f"CORRIDOR_SIM_MAX_MINUTES={text!r} is not a positive number of minutes (the longest a run may "
+            f"be estimated to take; unset, {MAX_RUN_MINUTES:g})"
+        )
+    return minutes * 60.0
+
+
 def check(
     scenarios: list[Scenario] | Scenario,
     concurrent: int = 1,
@@ -188,6 +300,17 @@ def check(
     ``scenarios``, plus the tables of ``kept`` finished runs held for statistics."""
     scns = scenarios if isinstance(scenarios, list) else [scenarios]
     sizes = [estimate(s, detail) for s in scns]
+    longest = max(sizes, key=lambda z: z.events)
+    limit_s = max_run_seconds()
+    if not allow_large and not longest.seconds <= limit_s:
+        one = "one of its runs" if len(sizes) > 1 else "it"
+        raise RunTooLarge(
+            f"{what} is too large to finish in the time allowed: {one} would simulate up to {longest.events:,.0f} events "
+            f"({longest.lots:,.0f} consignments), ~{_duration(longest.seconds)} at {EVENTS_PER_S:,} events/s, "
+            f"against a limit of {_duration(limit_s)} a run. Lower demand.scale or the years, raise lot_units "
+            "or the sizes of ships, trains and calls; CORRIDOR_SIM_MAX_MINUTES=120 raises the limit and "
+            "--allow-large runs it anyway (corridor_sim.run.runsize explains the estimate)."
+        )
     big = max(sizes, key=lambda z: z.peak_bytes)
     need = big.peak_bytes * max(concurrent, 1) + sum(z.kept_bytes for z in sizes) / len(sizes) * kept
     budget = available_memory_bytes() / 2

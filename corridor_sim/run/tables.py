@@ -231,6 +231,7 @@ def collect(model: Model, wall_time_s: float) -> Results:
         "scenario_name": s.name,
         "label": s.label,
         "overrides": dict(s.overrides),
+        "notes": list(s.notes),  # what-ifs held against the timeline, a shorter run's entries
         "demand_case": s.demand_case,
         "scenario_hash": s.digest(),
         "seed": model.seed,

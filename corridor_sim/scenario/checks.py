@@ -342,6 +342,10 @@ def _flow(f: Flow, net: Network) -> list[Problem]:
         ways.append((Route(id="empty", path=f.empties.path), f"{fp}.empties.path"))
         ways += [(Route(id="empty", path=p), f"{fp}.empties.also_from.{i}") for i, p in enumerate(f.empties.also_from)]
         probs += _empties_ends(f, fp)
+        for p, pp in [(f.empties.path, f"{fp}.empties.path")] + [
+            (q, f"{fp}.empties.also_from.{i}") for i, q in enumerate(f.empties.also_from)
+        ]:
+            probs += _loops(p, pp, "the empties' way back")
     for r, rp in ways:
         bad = [i for i, n in enumerate(r.path) if n not in net.nodes]
         probs += [Problem(f"{rp}.{i}", f"unknown node '{r.path[i]}' (known nodes: {net.node_list})") for i in bad]
@@ -378,6 +382,24 @@ def _empties_ends(f: Flow, fp: str) -> list[Problem]:
             )
         )
     return probs
+
+
+def _loops(path: list[str], pp: str, what: str) -> list[Problem]:
+    """A way that passes a node twice goes round in a loop (alat, aktau, alat, ...): each leg of it
+    takes paths, yard space and ships for nothing, and a loop of sea legs sails the empties back and
+    forth. The first node met again is named."""
+    seen: dict[str, int] = {}
+    for i, n in enumerate(path):
+        if n in seen:
+            return [
+                Problem(
+                    f"{pp}.{i}",
+                    f"{what} passes '{n}' twice (at {seen[n]} and {i} of {' -> '.join(path)}): it goes round "
+                    "in a loop; list each node once, from where the flow delivers to where the empties go",
+                )
+            ]
+        seen[n] = i
+    return []
 
 
 def _shares(f: Flow, fp: str) -> list[Problem]:
@@ -484,9 +506,10 @@ def check_charges(s: Scenario) -> list[Problem]:
     return list({(p.path, p.message): p for p in probs}.values())
 
 
-def check_demand_paths(s: Scenario, check_dates: bool = True) -> list[Problem]:
+def check_demand_paths(s: Scenario, check_dates: bool = True, exempt: frozenset[str] = frozenset()) -> list[Problem]:
     """A flow's tons_by_year must lie within the run (from the earlier of the demand base year and
-    the first year, to the last year); checked against the file's own years, like timeline dates."""
+    the first year, to the last year); checked against the file's own years, like timeline dates.
+    ``exempt`` paths are not (a parent's points outside a child's shorter run: they shape its path)."""
     if not check_dates:
         return []
     first, last = min(s.demand.base_year, s.start_year), s.end_year
@@ -498,7 +521,7 @@ def check_demand_paths(s: Scenario, check_dates: bool = True) -> list[Problem]:
         )
         for f in s.demand.flows
         for y in sorted(f.tons_by_year)
-        if not first <= y <= last
+        if not first <= y <= last and f"demand.flows.{f.id}.tons_by_year.{y}" not in exempt
     ]
 
 

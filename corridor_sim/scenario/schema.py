@@ -17,8 +17,9 @@ import re
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from .map_areas import Map
 from .track import paths_per_day
 from .units import (
     AtLeastAnHour,
@@ -46,15 +47,13 @@ from .units import (
     UsdPerUnitKm,
     Year,
 )
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+from .units import Frozen as _Frozen
 
 
 class CargoClass(_Frozen):
     unit: str = Field(description="Name of the handling unit: TEU, wagon or t")
-    t_per_unit: Annotated[Positive, Field(le=1_000)] = Field(description="Net tonnes per unit")  # a wagon: < 100 t
+    t_per_unit: Annotated[Positive, Field(ge=0.01, le=1_000)] = Field(description="Net tonnes per unit")  # a wagon:
+    #   < 100 t; from below, 10 kg: units (and events) per tonne grow as 1 / t_per_unit
     source: str
 
 
@@ -372,7 +371,7 @@ class StockPool(_Frozen):
     kind: Literal["flat_car", "wagon", "tank_car", "locomotive", "box"]
     count: int = Field(ge=0, le=1_000_000, description="Units in the pool (cars, boxes or locomotives)")
     availability_share: Share = Field(1.0, description="Share in working order (not in repair), the rest idle")
-    units_per_car: Annotated[Positive, Field(le=10_000)] = Field(
+    units_per_car: Annotated[Positive, Field(ge=0.01, le=10_000)] = Field(  # cars per train grow as 1 / it
         1.0, description="Cargo units one car or box carries (TEU per flat car; 1 for a wagon counted as the unit)"
     )
     cargo: list[CargoKind] = Field(
@@ -753,29 +752,6 @@ class Output(_Frozen):
     )
 
 
-Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
-Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
-
-
-class MapArea(_Frozen):
-    """An area drawn under the corridor map (a sea, a lake), from its own outline: the map uses no
-    tiles or downloads, so what it shows of the land and the sea is data of the scenario."""
-
-    id: Id
-    label: Label = Field(description="What the map writes on it (a line break as \\n)")
-    label_at_deg: tuple[Lon, Lat] = Field(description="Where the label goes: longitude, latitude")
-    outline_deg: list[tuple[Lon, Lat]] = Field(
-        min_length=3, max_length=10_000, description="The outline as longitude, latitude points, in order"
-    )
-    source: str
-
-
-class Map(_Frozen):
-    """What the corridor map draws besides the network."""
-
-    areas: list[MapArea] = Field(default_factory=list, description="Areas drawn under the network (seas, lakes)")
-
-
 class Scenario(_Frozen):
     """One corridor run's every input, typed and frozen: the network (nodes, rail links, ports, sea
     lines, fleets, the sea), demand and its cases, the dated timeline, costs, what the outputs show,
@@ -840,6 +816,11 @@ class Scenario(_Frozen):
         None,
         description="The scenario's name in its file, when a demand case renamed it (base for base_high), "
         "recorded by the loader so the cases of one file are grouped; not written by hand",
+    )
+    notes: list[str] = Field(
+        default_factory=list,
+        description="What loading it did that its file does not say (what-ifs held against the timeline, "
+        "a parent's entries outside a shorter run), for the run's metadata; not written by hand",
     )
 
     @model_validator(mode="after")
@@ -924,8 +905,9 @@ class Scenario(_Frozen):
 
         Shared decks, fleet pools, the file name, the map and the summary's scope left at their
         defaults are left out, so a scenario written before they existed keeps its hash (and its
-        cached results stay valid)."""
+        cached results stay valid); so are the loader's notes, which describe, not change, it."""
         d = self.to_dict()
+        del d["notes"]  # they describe how the scenario came about; its values are what it runs
         for key in ("file_name", "map"):
             if d[key] is None:
                 del d[key]

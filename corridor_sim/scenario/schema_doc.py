@@ -24,8 +24,10 @@ flows, vessels) are addressed by `id` in error messages and in `--set` (terminal
 
 Every number is finite and bounded: the "allowed" column gives the range, each far above anything
 real on the corridor (the reasons are beside the types in `corridor_sim/scenario/schema.py`), so a
-scenario that validates also runs. Whether a run fits in this machine's memory is checked before
-it starts (`corridor_sim/run/runsize.py`; `--allow-large` overrides).
+scenario that validates also runs, and ends: sizes that split cargo are at least one unit, and
+durations that repeat at least six minutes. Whether a run fits in this machine's memory and in the
+time allowed (10 minutes, `CORRIDOR_SIM_MAX_MINUTES`) is checked before it starts
+(`corridor_sim/run/runsize.py`; `--allow-large` overrides).
 """
 
 

@@ -85,11 +85,17 @@ class Timeline:
 
     @classmethod
     def build(
-        cls, s: Scenario, source: str = "<scenario>", chain: Chain | None = None, check_dates: bool = True
+        cls,
+        s: Scenario,
+        source: str = "<scenario>",
+        chain: Chain | None = None,
+        check_dates: bool = True,
+        exempt: frozenset[str] = frozenset(),
     ) -> Timeline:
         """Resolve ``s``'s timeline, or raise one ScenarioError listing every entry that does not
-        apply (its date outside the run with ``check_dates``, a path that does not exist or outside
-        TIMELINE_SECTIONS, a scenario after it that is not valid, a change of the network)."""
+        apply (its date outside the run with ``check_dates``, unless the entry's path is ``exempt``;
+        a path that does not exist or outside TIMELINE_SECTIONS, a scenario after it that is not
+        valid, a change of the network)."""
         if not s.timeline:
             return cls(s, ())
         raw = s.model_dump(mode="python", by_alias=True)
@@ -99,7 +105,7 @@ class Timeline:
         states, probs = [], []
         for iv in sorted(s.timeline, key=lambda i: i.date):
             ip = f"timeline.{iv.id}"
-            if check_dates and not (start <= iv.date <= end):
+            if check_dates and not (start <= iv.date <= end) and ip not in exempt:
                 probs.append(
                     Problem(
                         f"{ip}.date", f"{iv.date} is outside the run ({start} to {end})", locate(chain, f"{ip}.date")

@@ -5,7 +5,8 @@ Each variant dumps the scenario to its raw mapping, edits it, and validates the 
 variant is as valid as a loaded scenario, and an edit that breaks it is a ScenarioError naming the
 field. Analyses, the planner and the capacity estimator ask here for every scenario they run:
 
-- ``with_changes``: values set and scaled at dotted paths, other years (sweeps, levers, samples);
+- ``with_changes``: values set and scaled at dotted paths, other years (sweeps, levers, samples),
+  each holding for the whole run against the timeline as a ``--set`` does (``whatif``);
 - ``without`` and ``with_entries``: timeline entries removed or added (appraisal, plans);
 - ``for_years``: the scenario simulated for other years only;
 - ``for_capacity``: as it stands in a span of years, with demand fixed at its trend (no response
@@ -23,16 +24,24 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from .load import validate_dict
-from .paths import apply_override, scale_value, value_at
+from .paths import value_at
+from .problems import ScenarioError
 from .schema import Flow, Intervention, Scenario, trend_tons
 from .timeline import timeline
+from .whatif import Held, hold, refused
 
 
-def derive(s: Scenario, edit: Callable[[dict], None], label: str) -> Scenario:
-    """``s`` with ``edit`` applied to its raw mapping, validated (ScenarioError named ``label``)."""
+def derive(s: Scenario, edit: Callable[[dict], Held | None], label: str) -> Scenario:
+    """``s`` with ``edit`` applied to its raw mapping, validated (ScenarioError named ``label``;
+    one paragraph naming the timeline entry when a what-if ``edit`` held cannot hold)."""
     raw = s.model_dump(mode="python", by_alias=True)
-    edit(raw)
-    return validate_dict(raw, label, check_dates=False)
+    held = edit(raw) or Held()
+    if held.notes:
+        raw["notes"] = [*raw.get("notes", []), *held.notes]
+    try:
+        return validate_dict(raw, label, check_dates=False)
+    except ScenarioError as exc:
+        raise refused(exc, held, label) from None
 
 
 def value(s: Scenario, path: str) -> Any:
@@ -46,18 +55,19 @@ def with_changes(
     factors: dict[str, float] | None = None,
     years: tuple[int, int] | None = None,
     label: str = "variant",
+    fixed: dict[str, Any] | None = None,
 ) -> Scenario:
     """``s`` with ``values`` set and ``factors`` scaling the numbers at dotted paths (as a timeline
     entry's ``set`` and ``scale``), and other years (ScenarioError if invalid; KeyError naming a
-    path that does not exist)."""
+    path that does not exist). Each change holds for the whole run, as a ``--set`` does
+    (``whatif.hold``: the timeline's later values of its field are shifted, scaled or replaced with
+    it); ``fixed`` values replace the timeline's, held at exactly that value."""
 
-    def edit(raw: dict) -> None:
-        for path, v in (values or {}).items():
-            apply_override(raw, path, v)
-        for path, f in (factors or {}).items():
-            scale_value(raw, path, f)
+    def edit(raw: dict) -> Held:
+        held = hold(raw, values, factors, fixed, what=label, source=label)
         if years is not None:
             raw["start_year"], raw["end_year"] = years
+        return held
 
     return derive(s, edit, label)
 
@@ -78,7 +88,7 @@ def for_capacity(s: Scenario, year: int, last: int | None = None) -> Scenario:
             over[f"demand.flows.{f.id}.response.trade_gain_per_day_saved"] = 0.0
     end = year if last is None else last
     span = f"{year}" if end == year else f"{year}-{end}"
-    return with_changes(s, over, years=(year, end), label=f"{s.name} in {span}")
+    return with_changes(s, years=(year, end), label=f"{s.name} in {span}", fixed=over)
 
 
 def without(s: Scenario, ids: Iterable[str]) -> Scenario:
