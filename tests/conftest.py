@@ -1,3 +1,4 @@
+import functools
 import sys
 from pathlib import Path
 
@@ -21,3 +22,19 @@ def base_results():
     import corridor_sim as cs
 
     return cs.run(cs.load_scenario(BASE, years=CALIBRATION_YEARS), seed=1)
+
+
+@pytest.fixture(scope="session")
+def base_2024_2025():
+    """The calibrated base over 2024-2025, run once per seed and session: ``base_2024_2025(seed)``.
+    Calibration reads five seeds and the golden tables seed 1; computed on first use, so a worker
+    that only needs seed 1 runs only that."""
+    import corridor_sim as cs
+
+    scn = cs.load_scenario(BASE, years=(2024, 2025))
+
+    @functools.cache
+    def run(seed: int):
+        return cs.run(scn, seed=seed)
+
+    return run

@@ -280,10 +280,10 @@ def test_compare_writes_table_plots_and_summary(tmp_path, base_path):
     assert a.splitlines()[:20] == b.splitlines()[:20]
 
 
-def test_compare_goal_year_and_not_by(base_path):
+def test_compare_goal_year_and_not_by(base_path, base_results):
     from corridor_sim.experiments.comparison import compare_results
 
-    res = cs.run(cs.load_scenario(base_path, years=(2024, 2024)), seed=1)
+    res = base_results  # the base, 2024, seed 1
     low = cs.run(
         cs.load_scenario(base_path, years=(2024, 2024), overrides={"goal_mt_per_year": 1.0, "name": "low_goal"}), seed=1
     )

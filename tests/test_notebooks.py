@@ -3,10 +3,15 @@
 Each notebook is executed headless with nbclient in a kernel of *this* interpreter (so it sees the
 corridor_sim under test), with notebooks/ as its working directory. The stored files are checked
 to be clean (no outputs, no execution counts) so they are committed that way.
+
+A notebook's tunable values (horizon, replications) sit in one cell tagged ``parameters``, the
+papermill convention; the suite sets shorter ones in a cell inserted after it (``PARAMETERS``), so
+every cell still runs, on less simulated time. The values stored in the notebook are a reader's.
 """
 
 from __future__ import annotations
 
+import ast
 import os
 import sys
 import time
@@ -28,6 +33,20 @@ NAMES = [
 ]
 KERNEL = "python3"
 CELL_TIMEOUT_S = 600
+# What the suite runs instead of each notebook's stored parameters: each keeps what its text reads
+# from the years it covers, and cuts the simulated years or replications where the time goes.
+PARAMETERS = {
+    # 2026-2029 still holds the year before Zangezur opens (2028), its opening and the year after,
+    # which the route-split and map cells compare; 4 simulated years instead of 7
+    "02_scenarios_to_10mt.ipynb": "YEARS = (2026, 2029)",
+    # the Morris screening on 2 trajectories (its least) instead of 3
+    "03_what_to_build_first.ipynb": "TRAJECTORIES = 2",
+    # the plan keeps its two goal years (2026, 2027) from a later start; cost by route and the
+    # appraisal run fewer years (the appraisal still spans the measures dated 2025-2026)
+    "04_the_cheapest_plan.ipynb": (
+        "RUN_YEARS, RUN_REPS = (2026, 2026), 2\nAPPRAISAL_YEARS = (2025, 2026)\nPLAN_YEARS = (2026, 2027)"
+    ),
+}
 
 
 def _runs_this_python(argv: list[str]) -> bool:
@@ -86,6 +105,29 @@ def test_notebook_stored_clean(name):
     assert not dirty, f"{name}: cells {dirty} have stored outputs; clear them before committing"
 
 
+def _parameters_cell(nb) -> int:
+    tagged = [i for i, c in enumerate(nb.cells) if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1, f"expected one cell tagged 'parameters', found cells {tagged}"
+    return tagged[0]
+
+
+def _assigned(source: str) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+    return names
+
+
+@pytest.mark.parametrize("name", sorted(PARAMETERS))
+def test_the_suite_sets_only_parameters_the_notebook_has(name):
+    """An override of a name the parameters cell no longer assigns would run the stored values
+    unnoticed (and slowly): every name set here is one the notebook's parameters cell sets."""
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    stored = _assigned(nb.cells[_parameters_cell(nb)].source)
+    assert _assigned(PARAMETERS[name]) <= stored, (_assigned(PARAMETERS[name]) - stored, stored)
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_notebook_runs(name, kernel_name, monkeypatch):
     # the kernel and its workers run untraced: measuring them (coverage starts in every Python
@@ -94,6 +136,9 @@ def test_notebook_runs(name, kernel_name, monkeypatch):
     for var in ("COVERAGE_PROCESS_CONFIG", "COVERAGE_PROCESS_START"):
         monkeypatch.delenv(var, raising=False)
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    if name in PARAMETERS:  # in memory only, after the parameters cell, as papermill injects them
+        at = _parameters_cell(nb) + 1
+        nb.cells.insert(at, nbformat.v4.new_code_cell(PARAMETERS[name], metadata={"tags": ["injected-parameters"]}))
     # First, in memory only: prove the kernel is this interpreter (the stored file is untouched).
     nb.cells.insert(0, nbformat.v4.new_code_cell(f"import sys\nassert sys.prefix == {sys.prefix!r}, sys.prefix"))
     client = nbclient.NotebookClient(

@@ -18,6 +18,15 @@ from corridor_sim.run.output import ResultsFolderError
 
 
 @pytest.fixture(scope="module")
+def base_2024_folder(base_path, tmp_path_factory):
+    """The base's 2024 tables as `run --no-plots` writes them, for the tests that only read them."""
+    out = tmp_path_factory.mktemp("report") / "base"
+    r = CliRunner().invoke(main, ["run", str(base_path), "--years", "2024", "--out", str(out), "-q", "--no-plots"])
+    assert r.exit_code == 0, r.output
+    return out
+
+
+@pytest.fixture(scope="module")
 def zangezur_run(base_path):
     return cs.run(cs.load_scenario(base_path.parent / "zangezur.yaml", years=(2027, 2029)), seed=1)
 
@@ -52,15 +61,8 @@ def test_stringline_and_gantt_draw_the_window(zangezur_run):
         plots.stringline(zangezur_run, ["aktau", "alat"])  # a sea leg has no rail time-distance
 
 
-def test_charts_command(tmp_path, base_path):
-    lean = tmp_path / "lean"
-    assert (
-        CliRunner()
-        .invoke(main, ["run", str(base_path), "--years", "2024", "--out", str(lean), "-q", "--no-plots"])
-        .exit_code
-        == 0
-    )
-    r = CliRunner().invoke(main, ["charts", str(lean)])
+def test_charts_command(tmp_path, base_path, base_2024_folder):
+    r = CliRunner().invoke(main, ["charts", str(base_2024_folder)])
     assert r.exit_code == 2 and "--detail" in r.output  # the charts need the per-train detail
     out = tmp_path / "b"
     assert (
@@ -83,14 +85,8 @@ def _chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def test_report_loads_in_headless_chromium(tmp_path, base_path):
+def test_report_loads_in_headless_chromium(tmp_path, base_path, base_2024_folder):
     runner = CliRunner()
-    assert (
-        runner.invoke(
-            main, ["run", str(base_path), "--years", "2024", "--out", str(tmp_path / "base"), "-q", "--no-plots"]
-        ).exit_code
-        == 0
-    )
     assert (
         runner.invoke(
             main,
@@ -108,7 +104,7 @@ def test_report_loads_in_headless_chromium(tmp_path, base_path):
         == 0
     )
     report = tmp_path / "report.html"
-    r = runner.invoke(main, ["report", str(tmp_path / "base"), str(tmp_path / "zangezur"), "--out", str(report)])
+    r = runner.invoke(main, ["report", str(base_2024_folder), str(tmp_path / "zangezur"), "--out", str(report)])
     assert r.exit_code == 0, r.output
     text = report.read_text()
     assert "<script" not in text and "http://" not in text and "https://" not in text  # self-contained
@@ -244,7 +240,7 @@ def test_report_with_capacity_opens_with_the_goal_table_in_chromium(tmp_path, ba
     assert first == ["capacity and demand by year, base", "headroom base 2025"] and min(w for _, w in alts) > 500
 
 
-def test_report_cost_section_with_appraisal_and_plan(tmp_path, base_path):
+def test_report_cost_section_with_appraisal_and_plan(tmp_path, base_2024_folder):
     """A priced run gets the Cost and CO2 section (figure and table per route, the documented
     alternatives), labelled as cost, not capacity; appraisal.csv and frontier.csv folders add the
     measures' ranking and the plan frontier."""
@@ -253,9 +249,6 @@ def test_report_cost_section_with_appraisal_and_plan(tmp_path, base_path):
     from corridor_sim.analyses.appraisal import APPRAISAL_COLUMNS
     from corridor_sim.analyses.plan import FRONTIER_COLUMNS
 
-    runner = CliRunner()
-    args = ["run", str(base_path), "--years", "2024", "--out", str(tmp_path / "base"), "-q", "--no-plots"]
-    assert runner.invoke(main, args).exit_code == 0
     (tmp_path / "appr").mkdir()
     a = pd.DataFrame(
         [
@@ -288,15 +281,15 @@ def test_report_cost_section_with_appraisal_and_plan(tmp_path, base_path):
     )
     f.to_csv(tmp_path / "plan" / "frontier.csv", index=False)
     (tmp_path / "plan" / "plan.json").write_text('{"scenario": "options", "goal_mt_per_year": 8.0}')
-    html = build_report([tmp_path / "base"], appraisal=tmp_path / "appr", plan=tmp_path / "plan")
+    html = build_report([base_2024_folder], appraisal=tmp_path / "appr", plan=tmp_path / "plan")
     cost = html[html.index('<h2 id="costs">') : html.index('<h2 id="ranking">')]
     assert "cost figures, not capacity" in cost
     assert "containers_cn_az · via_dostyk" in cost and "charges, US$" in cost and "CO2e, kg" in cost
     assert "Northern route via Russia" in cost and "1,300–1,560" in cost
     assert cost.count("<img") == 4  # cost and CO2 by route, measures, frontier
     assert "asco_second_feeder" in cost and "The cheapest plan for 8 Mt/yr" in cost and "dredging (2028-01-01)" in cost
-    plain = build_report([tmp_path / "base"])
+    plain = build_report([base_2024_folder])
     assert '<h2 id="costs">' in plain and "Measures: capex" not in plain
     (tmp_path / "plan" / "frontier.csv").write_text("by,reached\n2028,True\n")
     with pytest.raises(ResultsFolderError, match="frontier"):
-        build_report([tmp_path / "base"], plan=tmp_path / "plan")
+        build_report([base_2024_folder], plan=tmp_path / "plan")

@@ -30,8 +30,8 @@ def regenerate() -> None:
 
 
 @pytest.fixture(scope="module")
-def run():
-    return _run()
+def run(base_2024_2025):
+    return base_2024_2025(1)  # what _run() makes, shared with the calibration tests
 
 
 @pytest.mark.parametrize("table,keys", [("annual", ["year", "flow"]), ("resources", ["year", "resource"])])
