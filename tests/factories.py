@@ -168,3 +168,124 @@ def rail_sea(
 
 def build(d: dict) -> cs.Scenario:
     return cs.validate_dict(copy.deepcopy(d), "<test>")
+
+
+def every_section() -> dict:
+    """o --single track, crossing--> p ==sea (deck, way back, pooled fleet)==> q (onward by sea),
+    p --double track--> o for the empties; one corridor flow of boxes, one non-corridor wagon flow
+    on the deck; everything else a scenario can have, once."""
+    d = rail_sea(tons_per_year=20_000.0, lot=40.0, capacity=100.0)
+    d["nodes"].append(node("r"))
+    o_p = d["rail_links"][0]
+    o_p.update(
+        railway="ktz",
+        paths_per_day=None,
+        track={"tracks": 1, "loops": 4, "running_speed_kmh": 60.0, "fill_share": 0.7, "source": "test"},
+        crossing={
+            "transshipment_tracks": 1,
+            "transshipment_h": 2.0,
+            "dwell_mean_h": 4.0,
+            "fee_usd_per_unit": {"container": 50.0},
+            "source": "test",
+        },
+        tariff_usd_per_unit_km={"container": 0.5},
+    )
+    p_o = link("p_o", "p", "o")
+    p_o.update(railway="ktz", paths_per_day=None, tariff_usd_per_unit_km={"container": 0.5})
+    p_o["track"] = {"tracks": 2, "headway_min": 10.0, "fill_share": 0.7, "source": "test"}
+    q_r = link("q_r", "q", "r")
+    d["rail_links"] += [p_o, q_r]
+    for p in d["ports"]:
+        p["terminals"].append(terminal("wagon", yard_capacity_units=500.0))
+    q_box = d["ports"][1]["terminals"][0]
+    q_box["onward_by_sea"] = {"call_units": 50.0, "max_wait_h": 72.0, "min_interval_h": 24.0, "source": "test"}
+    q_box.update(background_calls_per_day=0.2, background_berth_h=5.0, background_yard_units=10.0)
+    d["ports"][0]["terminals"][0]["train_units"] = 40.0
+    line = d["sea_lines"][0]
+    line.update(return_leg=True, freight_usd_per_unit=100.0, distance_km=400.0)
+    line["deck"] = {"cargo": "wagon", "full_deck_units": 20.0, "loading": "shares", "source": "test"}
+    line["vessels"][0].update(count=2, full_load_deadweight_share=0.9)
+    d["fleets"] = [{"id": "pool", "vessels": 2, "groups": ["p_q.v"], "source": "test"}]
+    d["rolling_stock"] = [
+        {
+            "id": "flats",
+            "operator": "test",
+            "kind": "flat_car",
+            "count": 200,
+            "units_per_car": 2.0,
+            "cargo": ["container"],
+            "railways": ["ktz"],
+            "terminal_dwell_h": 12.0,
+            "source": "test",
+        },
+        {
+            "id": "locos",
+            "operator": "test",
+            "kind": "locomotive",
+            "count": 20,
+            "availability_share": 0.9,
+            "railways": ["ktz"],
+            "terminal_dwell_h": 6.0,
+            "source": "test",
+        },
+    ]
+    boxes = d["demand"]["flows"][0]
+    boxes.update(tons_by_year={2023: 25_000.0}, growth_pct_per_year=5.0, max_transit_days=60.0)
+    boxes["monthly_factor"] = [1.0] * 12
+    boxes["routes"][0].update(share=None, tariff_usd_per_t=300.0, outside_usd_per_t=10.0, expected_transit_days=5.0)
+    boxes["response"] = {
+        "tariff_elasticity": -0.8,
+        "trade_gain_per_day_saved": 0.05,
+        "value_of_time_usd_per_t_day": 3.0,
+        "logit_scale_usd_per_t": 50.0,
+        "reference_tariff_usd_per_t": 300.0,
+        "reference_transit_days": 5.0,
+        "adjustment_per_year": 0.5,
+        "source": "test",
+    }
+    boxes["empties"] = {"share": 0.3, "tare_t_per_unit": 2.2, "path": ["q", "p", "o"], "source": "test"}
+    trucks = flow("deck_wagons", ["p", "q"], 3_000.0, 5.0, cargo="wagon")
+    trucks["corridor"] = False
+    d["demand"]["flows"].append(trucks)
+    d["demand"].update(scale=1.0, tariff_factor=1.0)
+    d["ports"][0]["weather"]["closure_probability_by_month"] = [0.01] * 12
+    d["caspian"].update(sea_level_decline_cm_per_year=5.0, load_factor_loss_per_10cm=0.01)
+    d["timeline"] = [
+        {
+            "id": "more_berths",
+            "date": "2023-01-01",
+            "description": "a second berth at p",
+            "source": "test",
+            "set": {"ports.p.terminals.container.berths": 2},
+            "scale": {"demand.scale": 1.1},
+            "capex_musd": 10.0,
+            "opex_musd_per_year": 1.0,
+        }
+    ]
+    d["demand_cases"] = [
+        {"id": "high", "description": "more", "source": "test", "scale": {"demand.flows.f.tons_per_year": 1.5}},
+        {"id": "central", "description": "as the file", "source": "test"},
+    ]
+    d["uncertain"] = [{"path": "demand.scale", "low": 0.8, "high": 1.2, "source": "test"}]
+    d["observed"] = {"series": "test", "mt_by_year": {2023: 0.02}, "source": "test"}
+    d["costs"] = {
+        "currency_year": 2023,
+        "emissions": {
+            "rail_kg_per_t_km": {"diesel": 0.03},
+            "sea_kg_per_t_km": {"container": 0.02, "wagon": 0.03},
+            "source": "test",
+        },
+        "benchmarks": [
+            {
+                "id": "north",
+                "label": "North",
+                "cargo": "container",
+                "usd_per_unit_low": 1000.0,
+                "usd_per_unit_high": 2000.0,
+                "scope": "test",
+                "source": "test",
+            }
+        ],
+        "source": "test",
+    }
+    return d

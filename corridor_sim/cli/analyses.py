@@ -83,6 +83,10 @@ def sweep(
         grid = [parse_vary(v) for v in varies]
     except ValueError as exc:
         raise InputError(str(exc)) from None
+    paths = [p for p, _ in grid]
+    twice = sorted({p for p in paths if paths.count(p) > 1})
+    if twice:  # the grid would hold both, and each run only the last value set
+        raise InputError(f"--vary names {', '.join(twice)} more than once; give all its values in one --vary")
     npoints = 1
     for _, v in grid:
         npoints *= len(v)
@@ -146,7 +150,7 @@ def capacity(
     than it can take, in each year's mix, with what binds and each resource's headroom."""
     if year is not None and years is not None:
         raise InputError("give --years or --year, not both")
-    span = parse_years(str(year) if year is not None else years)
+    span = parse_years(str(year) if year is not None else years, "--year" if year is not None else "--years")
     scn = load(scenario, overrides, None, demand_case)
     if span is not None and not (scn.start_year <= span[0] and span[1] <= scn.end_year):
         flag = "--year" if year is not None else "--years"
@@ -384,7 +388,7 @@ def plan(
     scn = load(scenario, overrides, None, demand_case)
     if not scn.start_year <= by <= scn.end_year:
         raise InputError(f"--by {by} is outside the years of {scenario} ({scn.start_year}-{scn.end_year})")
-    span = parse_years(frontier_years)
+    span = parse_years(frontier_years, "--frontier")
     if span is not None and not (scn.start_year <= span[0] and span[1] <= scn.end_year):
         raise InputError(
             f"--frontier {frontier_years} is outside the years of {scenario} ({scn.start_year}-{scn.end_year})"

@@ -55,11 +55,11 @@ def charts(result_dir, line, start, days, year):
             f"{result_dir}: this run kept no per-consignment, voyage or vessel-state detail, which the "
             "time-distance chart and the fleet Gantt draw; run it again with --detail"
         )
-    path = [p.strip() for p in line.split(",")] if line else None
+    path = [p.strip() for p in line.split(",")] if line is not None else None
     nodes = {n.id for n in res.scenario.nodes}
     if path and (len(path) < 2 or any(p not in nodes for p in path)):
         raise InputError(f"--line: give at least two node ids from: {', '.join(sorted(nodes))}")
-    if start:
+    if start is not None:  # an empty one too: the charts would fail on it without naming the option
         try:
             date.fromisoformat(start)
         except ValueError:

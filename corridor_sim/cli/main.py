@@ -16,6 +16,7 @@ import os
 import re
 import signal
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 
@@ -101,23 +102,30 @@ def terminated(signum, frame):
     raise KeyboardInterrupt
 
 
-def parse_years(value: str | None) -> tuple[int, int] | None:
+def parse_years(value: str | None, option: str = "--years") -> tuple[int, int] | None:
     if value is None:
         return None
     value = str(value)
     m = re.fullmatch(r"\s*(\d{4})\s*(?:-\s*(\d{4}))?\s*", value)
     if not m:
-        raise InputError(f"--years takes START-END or YEAR (e.g. 2024-2030), got {value!r}")
+        raise InputError(f"{option} takes START-END or YEAR (e.g. 2024-2030), got {value!r}")
     start = int(m.group(1))
     end = int(m.group(2) or start)
     if end < start:
-        raise InputError(f"--years: the end year {end} is before the start year {start}")
+        raise InputError(f"{option}: the end year {end} is before the start year {start}")
+    for year in (start, end):
+        # named here, or the scenario file would be blamed for a year it does not contain
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            raise InputError(f"{option}: {year} is outside the years a scenario can have ({FIRST_YEAR}-{LAST_YEAR})")
     return start, end
 
 
 def load(scenario: str, overrides: tuple[str, ...], years: str | None, demand_case: str | None = None) -> Scenario:
     """Load SCENARIO for a command, and say what loading did that the file does not (a what-if
     held against the timeline, a shorter run's entries): the notes the results record too."""
+    if demand_case is not None and not demand_case.strip():
+        # an empty name would quietly fall back to the file's own case, not the one meant
+        raise InputError("--demand-case takes the id of one of the scenario's demand_cases, got an empty name")
     try:
         scn = load_scenario(scenario, overrides=list(overrides), years=parse_years(years), demand_case=demand_case)
     except ScenarioError as exc:
@@ -175,6 +183,26 @@ ALLOW_LARGE = click.option(
 )
 
 
+def scheduler_address(ctx, param, value: str | None) -> str | None:
+    """--scheduler: a tcp:// or tls:// address needs a host and a port. Checked when the option is
+    read, as a command that ends up running in this process (one replication) would otherwise
+    ignore a malformed one without a word; whether a scheduler answers there is checked when
+    runs are sent to it (``experiments.execution``)."""
+    if value is None:
+        return None
+    try:
+        parts = urlsplit(value if "://" in value else f"tcp://{value}")
+        host, port = parts.hostname, parts.port
+    except ValueError as exc:
+        raise InputError(
+            f"--scheduler {value}: not an address ({exc}); give the scheduler as tcp://HOST:PORT "
+            "(or tls://HOST:PORT; an IPv6 host in brackets, e.g. tcp://[::1]:8786)"
+        ) from None
+    if parts.scheme in ("tcp", "tls") and (not host or not port):
+        raise InputError(f"--scheduler {value}: give the scheduler as tcp://HOST:PORT (or tls://HOST:PORT)")
+    return value
+
+
 def experiment_options(f, replications: int = 1):
     """--replications, --workers, --scheduler, --resume, --resume-any-version, --overwrite, --allow-large:
     shared by run and compare."""
@@ -199,6 +227,7 @@ def experiment_options(f, replications: int = 1):
                 "--scheduler",
                 default=None,
                 metavar="tcp://HOST:PORT",
+                callback=scheduler_address,
                 help="Run on a Dask distributed cluster instead (pip install 'corridor-sim[dask]').",
             ),
             click.option(
@@ -310,7 +339,13 @@ def common_options(f):
                 default=None,
                 help="Local worker processes [default: all cores].",
             ),
-            click.option("--scheduler", default=None, metavar="tcp://HOST:PORT", help="Run on a Dask cluster."),
+            click.option(
+                "--scheduler",
+                default=None,
+                metavar="tcp://HOST:PORT",
+                callback=scheduler_address,
+                help="Run on a Dask cluster.",
+            ),
             click.option("--quiet", "-q", is_flag=True, help="No progress bar or table."),
         ]
     ):
