@@ -13,7 +13,7 @@ own. Mutants of the candidates file, given to ``plan``. Each mutant is validated
 those that validate run one year (the base without warm-up, for speed) as a subprocess with a
 timeout and must finish with exit 0, or be refused by the run-size check with exit 2
 (CORRIDOR_SIM_MEMORY=1G keeps those quick). Examples are derandomized so CI sees the same mutants
-each time; the counts are printed (-s). The known reproducers still open are xfail(strict=True).
+each time; the counts are printed (-s). Known reproducers still open are xfail(strict=True).
 """
 
 from __future__ import annotations
@@ -413,7 +413,6 @@ def test_fuzz_mutants_of_every_shipped_scenario(tmp_path, beside_shipped, small_
     assert stats["refused"] > 20 and stats["ran"] == 8
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21: an empties path that loops is accepted")
 def test_an_empties_path_that_loops_is_refused(tmp_path, beside_shipped):
     path = LOOPS["base.yaml"][0]
     a, b = _get(MERGED["base.yaml"], path)[:2]
@@ -511,9 +510,9 @@ def test_fuzz_mutants_of_the_candidates_file(tmp_path):
 # -- known reproducers not yet fixed -----------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21 item 4: no lower bound on onward_by_sea.call_units yet")
-def test_a_tiny_ship_call_ends(tmp_path):
-    """A ship call of 1e-9 TEU validates; the run must then end or be refused at once, not loop."""
+def test_a_tiny_ship_call_is_refused_at_once(tmp_path):
+    """A ship call of 1e-9 TEU, which once looped for ever, is refused before anything runs, naming
+    the field and its lower bound."""
     o = cli(
         [
             "run",
@@ -531,10 +530,11 @@ def test_a_tiny_ship_call_ends(tmp_path):
         ],
         timeout=REFUSE_AT_ONCE_S,
     )
-    assert ended_well(o, RUN_SIZE), o.describe()
+    assert o.kind == "exit 2" and ended_well(o, ("onward_by_sea.call_units", "greater than or equal to 1")), (
+        o.describe()
+    )
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21 item 4: the run-size check does not yet refuse a run for its time")
 def test_demand_x1000_is_refused_at_once(tmp_path):
     """With memory to spare, demand x1000 would run for minutes: it must be refused before it starts."""
     o = cli(
