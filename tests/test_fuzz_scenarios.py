@@ -156,7 +156,7 @@ def mutants(draw, base: dict):
         names = _names(d, path[:-1]) | {path[-1]}
         if path[-1] in REFERENCED:
             # a section with a default (an empty list) may go; what referred to it is then the error
-            names |= {"connects nothing", "unknown node", "unknown port", "no terminal", "no port"}
+            names |= {"connects nothing", "unknown node", "unknown port", "no terminal", "no port", "terminal to take"}
     elif kind == "unknown":
         parent = draw(st.sampled_from([p[:-1] for p in paths if isinstance(p[-1], str)]))
         key = draw(st.sampled_from(["colour", "lenght_km", "berth", "Flows", "x_y"]))
