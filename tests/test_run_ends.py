@@ -10,12 +10,16 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
+import yaml
 from click.testing import CliRunner
 
 import corridor_sim as cs
 from corridor_sim.cli import main
 from corridor_sim.run import runsize
+
+from factories import every_section
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ROOT / "scenarios" / "base.yaml"
@@ -140,3 +144,17 @@ def test_a_batch_is_refused_for_its_runs_time_in_all(monkeypatch):
     monkeypatch.setenv("CORRIDOR_SIM_MAX_BATCH_MINUTES", "nan")
     with pytest.raises(runsize.RunTooLarge, match="not a positive number of minutes"):
         runsize.check_batch([1.0], at_once=1)
+
+
+def test_a_bottleneck_step_beyond_the_bounds_skips_that_lever(tmp_path):
+    """A large --step can push a resource past what a scenario may hold (500 paths a day): that
+    lever is reported as not run, with the bound it would break, and the others are measured."""
+    f = tmp_path / "s.yaml"
+    f.write_text(yaml.safe_dump(every_section(), sort_keys=False))
+    out = tmp_path / "b"
+    r = CliRunner().invoke(main, ["bottlenecks", str(f), "--step", "10", "-n", "2", "-w", "1", "-q", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    csvs = sorted(out.glob("*.csv"))
+    table = pd.concat([pd.read_csv(c) for c in csvs if "skipped" in pd.read_csv(c, nrows=0).columns])
+    beyond = table.skipped.fillna("").str.contains("outside what a scenario may hold")
+    assert beyond.any() and table.skipped.isna().any(), table[["skipped"]]
