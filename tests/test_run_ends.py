@@ -10,12 +10,16 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
+import yaml
 from click.testing import CliRunner
 
 import corridor_sim as cs
 from corridor_sim.cli import main
 from corridor_sim.run import runsize
+
+from factories import every_section
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ROOT / "scenarios" / "base.yaml"
@@ -122,3 +126,35 @@ def test_the_time_limit_is_stated_and_can_be_raised_or_overridden(monkeypatch):
 def test_sizes_and_durations_that_only_multiply_events_are_refused(setting, field):
     r = CliRunner().invoke(main, ["validate", str(BASE), "--set", setting])
     assert r.exit_code == 2 and field in r.output and "Traceback" not in r.output, r.output
+
+
+def test_a_batch_is_refused_for_its_runs_time_in_all(monkeypatch):
+    """Each run may fit while thousands of them take hours: their estimates add up, at the runs made
+    at once, against a stated limit that the environment can raise and --allow-large can override."""
+    monkeypatch.delenv("CORRIDOR_SIM_MAX_BATCH_MINUTES", raising=False)
+    assert runsize.check_batch([60.0] * 100, at_once=2) == pytest.approx(3000.0)  # 50 min: allowed
+    with pytest.raises(runsize.RunTooLarge) as err:
+        runsize.check_batch([60.0] * 1000, at_once=2, what="this batch of 1,000 runs")
+    text = str(err.value)
+    assert "1,000 runs" in text and "2 at a time" in text and "CORRIDOR_SIM_MAX_BATCH_MINUTES" in text
+    assert "--allow-large" in text
+    assert runsize.check_batch([60.0] * 1000, at_once=2, allow_large=True) == pytest.approx(30_000.0)
+    monkeypatch.setenv("CORRIDOR_SIM_MAX_BATCH_MINUTES", "600")
+    assert runsize.check_batch([60.0] * 1000, at_once=2) == pytest.approx(30_000.0)
+    monkeypatch.setenv("CORRIDOR_SIM_MAX_BATCH_MINUTES", "nan")
+    with pytest.raises(runsize.RunTooLarge, match="not a positive number of minutes"):
+        runsize.check_batch([1.0], at_once=1)
+
+
+def test_a_bottleneck_step_beyond_the_bounds_skips_that_lever(tmp_path):
+    """A large --step can push a resource past what a scenario may hold (500 paths a day): that
+    lever is reported as not run, with the bound it would break, and the others are measured."""
+    f = tmp_path / "s.yaml"
+    f.write_text(yaml.safe_dump(every_section(), sort_keys=False))
+    out = tmp_path / "b"
+    r = CliRunner().invoke(main, ["bottlenecks", str(f), "--step", "10", "-n", "2", "-w", "1", "-q", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    csvs = sorted(out.glob("*.csv"))
+    table = pd.concat([pd.read_csv(c) for c in csvs if "skipped" in pd.read_csv(c, nrows=0).columns])
+    beyond = table.skipped.fillna("").str.contains("outside what a scenario may hold")
+    assert beyond.any() and table.skipped.isna().any(), table[["skipped"]]

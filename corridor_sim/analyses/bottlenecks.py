@@ -24,6 +24,7 @@ from ..run import output
 from ..run.results import Figures
 from ..run.simulate import run
 from ..scenario.labels import group_label, line_label, link_label, place
+from ..scenario.problems import ScenarioError
 from ..scenario.schema import Scenario
 from ..scenario.timeline import timeline
 from ..scenario.variants import for_capacity, with_changes
@@ -228,7 +229,16 @@ def bottlenecks(
     base = for_capacity(scenario, year)
     seeds = [replication_seed(seed, r) for r in range(replications)]
     all_levers = levers(base, step)
-    variants = {lv.id: lever_scenario(base, lv) for lv in all_levers}
+    variants: dict[str, Scenario] = {}
+    beyond: dict[str, str] = {}  # levers whose step leaves what a scenario may hold (a large --step)
+    for lv in all_levers:
+        try:
+            variants[lv.id] = lever_scenario(base, lv)
+        except ScenarioError as exc:
+            p = exc.problems[0]
+            beyond[lv.id] = f"one step more is outside what a scenario may hold ({p.path}: {p.message})"
+    if beyond:
+        ex.say(f"{len(beyond)} of {len(all_levers)} levers not run: one step more is outside the scenario's bounds")
     first = [Task(base, sd, r, variant="baseline") for r, sd in enumerate(seeds)]
     # one size check for the whole analysis; progress counts the runs of both batches together
     preflight(first + [Task(v, sd, r) for v in variants.values() for r, sd in enumerate(seeds)], ex)
@@ -247,10 +257,11 @@ def bottlenecks(
             util[k] = max(util.get(k, 0.0), u if u == u else 0.0)
         for k, u in outcome.result["peak"].items():
             peak[k] = max(peak.get(k, 0.0), u if u == u else 0.0)
-    skipped = {lv.id: why for lv in all_levers if screened and (why := screen(lv, util, peak))}
-    if skipped:
-        ex.say(f"{len(skipped)} of {len(all_levers)} levers skipped: their resources are nearly idle in the baseline")
-        total -= replications * len(skipped)
+    idle = {lv.id: why for lv in all_levers if lv.id not in beyond and screened and (why := screen(lv, util, peak))}
+    if idle:
+        ex.say(f"{len(idle)} of {len(all_levers)} levers skipped: their resources are nearly idle in the baseline")
+    skipped = {**beyond, **idle}
+    total -= replications * len(skipped)
     tasks = [
         Task(variants[lv.id], sd, r, variant=lv.id)
         for lv in all_levers

@@ -54,7 +54,7 @@ from typing import Any
 import pandas as pd
 
 from ..calendar import Calendar
-from ..experiments.execution import Execution, Task, replication_seed, succeeded, task
+from ..experiments.execution import Execution, Task, default_workers, replication_seed, succeeded, task
 from ..kpi import CAPACITY_KINDS, binding_bottleneck, first_year_at_least
 from ..model.cargo import Lot
 from ..run import output, runsize
@@ -502,6 +502,16 @@ def estimate_capacity(
         detail=False,
     )
     tasks = [Task(base, replication_seed(seed, r), r, variant="capacity") for r in range(replications)]
+    # each replication makes at least one run at the highest factor or below it: their time in all
+    at_once = (
+        1
+        if (ex.scheduler or (ex.workers or default_workers()) <= 1)
+        else min(ex.workers or default_workers(), replications)
+    )
+    top_s = runsize.estimate(saturated(base, dict.fromkeys(factors, top), patience_d), detail=False).seconds
+    runsize.check_batch(
+        [top_s] * replications, at_once, ex.allow_large, f"the capacity runs ({replications:,} replications)"
+    )
     fn = partial(saturated_task, factors, patience_d, max_escalations, tuple(report))
     t0, cpu0 = time.perf_counter(), time.process_time()
     done = sorted(succeeded(tasks, replace(ex, allow_large=True), fn, "capacity run"), key=lambda o: o.task.replication)

@@ -15,8 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..experiments.execution import Execution, Task, succeeded
-from ..run import output
+from ..experiments.execution import Execution, Task, default_workers, succeeded
+from ..run import output, runsize
 from ..run.results import Figures
 from ..scenario.schema import Scenario
 from ..scenario.variants import value, with_changes
@@ -83,6 +83,12 @@ def sensitivity(
     names = [u.label for u in scenario.uncertain]
     problem = {"num_vars": len(names), "names": names, "bounds": [[u.low, u.high] for u in scenario.uncertain]}
     X = morris_sample.sample(problem, N=trajectories, num_levels=levels, seed=seed)
+    # before the samples are built (each a validated scenario): their runs' time in all, each as
+    # long as the scenario's own run (the samples vary parameters within their ranges)
+    workers = ex.workers or default_workers()
+    at_once = 1 if (ex.scheduler or workers <= 1) else min(workers, len(X))
+    one_s = runsize.estimate(scenario, detail=False).seconds
+    runsize.check_batch([one_s] * len(X), at_once, ex.allow_large, f"the sensitivity design ({len(X):,} runs)")
     # a count stays a whole number: the sample's value is rounded where the scenario holds an int
     whole = {
         path: isinstance(v, int) and not isinstance(v, bool)

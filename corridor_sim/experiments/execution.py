@@ -385,8 +385,9 @@ def _run_pool(tasks: list, workers: int, fn: Callable) -> Iterator[Outcome]:
 
 def preflight(tasks: list, execution: Execution | None = None, keep_results: bool = False) -> None:
     """What can refuse a batch before anything runs or is written: its size against this machine's
-    memory (``runsize.check``: the runs at once, plus every result when ``keep_results``) and a
-    scheduler that does not answer."""
+    memory and each run's time (``runsize.check``: the runs at once, plus every result when
+    ``keep_results``), the runs' time in all (``runsize.check_batch``), and a scheduler that does
+    not answer."""
     ex = execution or Execution()
     if not tasks:
         return
@@ -402,6 +403,12 @@ def preflight(tasks: list, execution: Execution | None = None, keep_results: boo
         what="this batch of runs" if len(tasks) > 1 else "the run",
         detail=detail,
     )
+    if len(tasks) > 1:
+        # one run may fit while thousands of them take hours: their estimates add up
+        seconds = {id(s): runsize.estimate(s, detail).seconds for s in distinct}
+        runsize.check_batch(
+            [seconds[id(t.scenario)] for t in tasks], at_once, ex.allow_large, f"this batch of {len(tasks):,} runs"
+        )
     if isinstance(ex.scheduler, str):
         _reachable(ex.scheduler)
 

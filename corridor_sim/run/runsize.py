@@ -33,6 +33,11 @@ base year is estimated at ~20 minutes, and refused in milliseconds. The schema k
 that splits cargo at one unit or more and every duration that repeats at six minutes or more
 (``scenario.units``), so the estimate is finite.
 
+A command that makes many runs (replications, a sensitivity design, an appraisal, a plan, a
+capacity trajectory) is also refused when its runs' estimates add up, at the runs it makes at
+once, to more than MAX_BATCH_MINUTES (``CORRIDOR_SIM_MAX_BATCH_MINUTES`` sets another limit):
+10,000 runs of a small corridor would be accepted one by one and take hours.
+
 A run is refused when its estimate exceeds half the memory available (``MemAvailable``, or the
 cgroup limit when lower; ``CORRIDOR_SIM_MEMORY`` overrides, e.g. ``8G``), shared by the runs that
 execute at once; the other half is left to the operating system and to everything else.
@@ -64,6 +69,9 @@ EVENTS_PER_PART = 1  # one part of a lot over one hop: with these, 2-3x the even
 EVENTS_PER_VOYAGE = 8  # a vessel's departure, crossing, berth request, grant, handling, release
 EVENTS_PER_S = 50_000  # base.yaml in 2025, 47k events: 0.5 s on an idle core, 1-2 s beside other work
 MAX_RUN_MINUTES = 10.0  # a run estimated longer is refused unless allowed (CORRIDOR_SIM_MAX_MINUTES)
+# a command's runs estimated longer in all, at the workers it has, are refused unless allowed
+# (CORRIDOR_SIM_MAX_BATCH_MINUTES): the README's heaviest jobs are estimated at well under an hour
+MAX_BATCH_MINUTES = 120.0
 
 
 class RunTooLarge(Exception):
@@ -286,6 +294,50 @@ def max_run_seconds() -> float:
             f"be estimated to take; unset, {MAX_RUN_MINUTES:g})"
         )
     return minutes * 60.0
+
+
+def _minutes_from_env(name: str, default: float, what: str) -> float:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default * 60.0
+    try:
+        minutes = float(text)
+    except ValueError:
+        minutes = math.nan
+    if not (math.isfinite(minutes) and minutes > 0):
+        raise RunTooLarge(f"{name}={text!r} is not a positive number of minutes ({what}; unset, {default:g})")
+    return minutes * 60.0
+
+
+def max_batch_seconds() -> float:
+    """The longest a command's runs may be estimated to take in all: CORRIDOR_SIM_MAX_BATCH_MINUTES,
+    else MAX_BATCH_MINUTES."""
+    return _minutes_from_env(
+        "CORRIDOR_SIM_MAX_BATCH_MINUTES", MAX_BATCH_MINUTES, "the longest a command's runs may be estimated to take"
+    )
+
+
+def check_batch(
+    seconds_each: list[float], at_once: int, allow_large: bool = False, what: str = "this command"
+) -> float:
+    """Refuse (RunTooLarge) runs whose estimated times (``seconds_each``, one per run) add up, with
+    ``at_once`` of them at a time, to more than the batch limit; returns that total.
+
+    >>> check_batch([60.0] * 10, at_once=2)
+    300.0
+    """
+    total = sum(seconds_each) / max(at_once, 1)
+    limit_s = max_batch_seconds()
+    if not allow_large and not total <= limit_s:
+        n = len(seconds_each)
+        raise RunTooLarge(
+            f"{what} is too large to finish in the time allowed: its {n:,} runs would take ~{_duration(total)} "
+            f"with {max(at_once, 1)} at a time (each up to ~{_duration(max(seconds_each))} at {EVENTS_PER_S:,} "
+            f"events/s), against a limit of {_duration(limit_s)} for a command. Use fewer replications (-n), "
+            "trajectories, screening runs or years, or more --workers; CORRIDOR_SIM_MAX_BATCH_MINUTES=600 raises "
+            "the limit and --allow-large runs it anyway (corridor_sim.run.runsize explains the estimate)."
+        )
+    return total
 
 
 def check(
