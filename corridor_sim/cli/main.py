@@ -16,12 +16,11 @@ import os
 import re
 import signal
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import click
 
 from .._version import __version__
-from ..experiments.execution import SchedulerError
+from ..experiments.execution import SchedulerError, scheduler_parts
 from ..run import output
 from ..run.output import ResultsFolderError
 from ..run.runsize import RunTooLarge
@@ -191,15 +190,9 @@ def scheduler_address(ctx, param, value: str | None) -> str | None:
     if value is None:
         return None
     try:
-        parts = urlsplit(value if "://" in value else f"tcp://{value}")
-        host, port = parts.hostname, parts.port
-    except ValueError as exc:
-        raise InputError(
-            f"--scheduler {value}: not an address ({exc}); give the scheduler as tcp://HOST:PORT "
-            "(or tls://HOST:PORT; an IPv6 host in brackets, e.g. tcp://[::1]:8786)"
-        ) from None
-    if parts.scheme in ("tcp", "tls") and (not host or not port):
-        raise InputError(f"--scheduler {value}: give the scheduler as tcp://HOST:PORT (or tls://HOST:PORT)")
+        scheduler_parts(value)
+    except SchedulerError as exc:
+        raise InputError(str(exc)) from None
     return value
 
 

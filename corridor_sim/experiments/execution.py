@@ -416,12 +416,9 @@ def preflight(tasks: list, execution: Execution | None = None, keep_results: boo
 HANDSHAKE_TIMEOUT_S = 5.0  # a scheduler answers a new connection at once; a LAN round trip is ~ms
 
 
-def _reachable(address: str, timeout_s: float = HANDSHAKE_TIMEOUT_S) -> None:
-    """Fail fast, naming the option, when a tcp:// or tls:// address is malformed, or nothing
-    there answers as a Dask scheduler within ``timeout_s``: a Dask client would retry for its
-    whole timeout, and one whose connection is accepted by something that never answers waits on
-    it. A Dask scheduler speaks first on a new connection (its handshake), so a silent peer is
-    not one; over tls:// the TLS handshake is the first answer."""
+def scheduler_parts(address: str) -> tuple[str, str | None, int | None]:
+    """A --scheduler address as (scheme, host, port); a tcp:// or tls:// one needs a host and a
+    port (SchedulerError, naming the option, otherwise)."""
     try:
         parts = urlsplit(address if "://" in address else f"tcp://{address}")
         host, port = parts.hostname, parts.port
@@ -430,10 +427,20 @@ def _reachable(address: str, timeout_s: float = HANDSHAKE_TIMEOUT_S) -> None:
             f"--scheduler {address}: not an address ({exc}); give the scheduler as tcp://HOST:PORT "
             "(or tls://HOST:PORT; an IPv6 host in brackets, e.g. tcp://[::1]:8786)"
         ) from None
-    if parts.scheme not in ("tcp", "tls"):
-        return
-    if not host or not port:
+    if parts.scheme in ("tcp", "tls") and (not host or not port):
         raise SchedulerError(f"--scheduler {address}: give the scheduler as tcp://HOST:PORT (or tls://HOST:PORT)")
+    return parts.scheme, host, port
+
+
+def _reachable(address: str, timeout_s: float = HANDSHAKE_TIMEOUT_S) -> None:
+    """Fail fast, naming the option, when a tcp:// or tls:// address is malformed, or nothing
+    there answers as a Dask scheduler within ``timeout_s``: a Dask client would retry for its
+    whole timeout, and one whose connection is accepted by something that never answers waits on
+    it. A Dask scheduler speaks first on a new connection (its handshake), so a silent peer is
+    not one; over tls:// the TLS handshake is the first answer."""
+    scheme, host, port = scheduler_parts(address)
+    if scheme not in ("tcp", "tls"):
+        return
     try:
         sock = socket.create_connection((host, port), timeout=timeout_s)
     except OSError as exc:
@@ -448,7 +455,7 @@ def _reachable(address: str, timeout_s: float = HANDSHAKE_TIMEOUT_S) -> None:
     with sock:
         sock.settimeout(timeout_s)
         try:
-            if parts.scheme == "tls":
+            if scheme == "tls":
                 ctx = ssl.create_default_context()
                 # only "does it answer?": Dask's own TLS configuration authenticates the real connection
                 ctx.check_hostname = False

@@ -281,19 +281,7 @@ def available_memory_bytes() -> int:
 def max_run_seconds() -> float:
     """The longest a run may be estimated to take: CORRIDOR_SIM_MAX_MINUTES (a positive number of
     minutes), else MAX_RUN_MINUTES."""
-    text = os.environ.get("CORRIDOR_SIM_MAX_MINUTES", "").strip()
-    if not text:
-        return MAX_RUN_MINUTES * 60.0
-    try:
-        minutes = float(text)
-    except ValueError:
-        minutes = math.nan
-    if not (math.isfinite(minutes) and minutes > 0):
-        raise RunTooLarge(
-            f"CORRIDOR_SIM_MAX_MINUTES={text!r} is not a positive number of minutes (the longest a run may "
-            f"be estimated to take; unset, {MAX_RUN_MINUTES:g})"
-        )
-    return minutes * 60.0
+    return _minutes_from_env("CORRIDOR_SIM_MAX_MINUTES", MAX_RUN_MINUTES, "the longest a run may be estimated to take")
 
 
 def _minutes_from_env(name: str, default: float, what: str) -> float:
