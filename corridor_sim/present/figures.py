@@ -23,17 +23,7 @@ from ..experiments.comparison import Comparison
 from ..experiments.replicated import Replicated
 from ..run import output
 from ..run.results import Results
-from .plots import (
-    bottleneck_ranking,
-    measures_ranking,
-    plan_frontier,
-    save_all,
-    save_capacity,
-    save_comparison,
-    save_replicated,
-    sensitivity_plot,
-    sweep_plot,
-)
+from . import plots
 
 DPI = 110
 
@@ -47,12 +37,12 @@ def figures(result: Any, folder: Path, route_flow: str | None = None) -> None:
     stage; ``route_flow``: the flow whose route split a comparison charts)."""
     folder = Path(folder)
     if isinstance(result, Results):
-        save_all(result, folder, DPI)
+        plots.save_all(result, folder, DPI)
     elif isinstance(result, Replicated):
-        save_replicated(result, folder, DPI)
+        plots.save_replicated(result, folder, DPI)
     elif isinstance(result, Comparison):
-        save_comparison(result, folder, DPI, flow=route_flow)
-        save_capacity(result, folder, DPI)
+        plots.save_comparison(result, folder, DPI, flow=route_flow)
+        plots.save_capacity(result, folder, DPI)
     else:
         _analysis_figures(result, folder)
 
@@ -61,7 +51,7 @@ def _analysis_figures(result: Any, folder: Path) -> None:
     if isinstance(result, Sweep):
         years = f"{result.years[0]}-{result.years[1]}" if result.years else ""
         _save(
-            sweep_plot(
+            plots.sweep_plot(
                 result.summary(),
                 result.paths,
                 result.kpi,
@@ -72,21 +62,21 @@ def _analysis_figures(result: Any, folder: Path) -> None:
             folder / "sweep.png",
         )
     elif isinstance(result, Ranking):
-        _save(bottleneck_ranking(result.table), folder / "bottlenecks.png")
+        _save(plots.bottleneck_ranking(result.table), folder / "bottlenecks.png")
     elif isinstance(result, Sensitivity):
         years = f"{result.years[0]}-{result.years[1]}" if result.years else ""
         _save(
-            sensitivity_plot(
+            plots.sensitivity_plot(
                 result.ranking,
                 f"{result.label} · {years} · {result.trajectories} trajectories, {len(result.runs)} runs",
             ),
             folder / "sensitivity.png",
         )
     elif isinstance(result, Appraisal):
-        _save(measures_ranking(result.table, result.scenario), folder / "measures_ranking.png")
+        _save(plots.measures_ranking(result.table, result.scenario), folder / "measures_ranking.png")
     elif isinstance(result, Plan):
         if result.frontier is not None:
-            _save(plan_frontier(result.frontier, result.goal_mt, result.scenario), folder / "frontier.png")
+            _save(plots.plan_frontier(result.frontier, result.goal_mt, result.scenario), folder / "frontier.png")
     elif not isinstance(result, CapacityEstimate):  # a capacity folder holds tables only
         raise TypeError(f"no figures for a {type(result).__name__}")
 
