@@ -251,10 +251,12 @@ DEFINITIONS: tuple[Kpi, ...] = (
     Kpi(
         "tons_diverted",
         "t",
-        "Cargo whose shippers sent it another way because the expected wait on every open route "
-        "passed their patience (`max_transit_days`).",
+        "Cargo whose shippers sent it another way: an outside alternative (the Northern route, the "
+        "sea, CPC) became cheaper than every open route on the days they expected, before it left "
+        "or while it waited for a Caspian ship; or a flow's hard limit (`max_transit_days`) turned it "
+        "away. By alternative and place in diversions.csv.",
         T_INTERVAL,
-        "annual.csv, summary.json",
+        "annual.csv, diversions.csv, summary.json",
     ),
     Kpi(
         "tons_backlog",

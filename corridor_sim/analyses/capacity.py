@@ -61,6 +61,7 @@ from ..run import output, runsize
 from ..run.results import Figures, Results
 from ..run.simulate import run
 from ..scenario.labels import resource_label
+from ..scenario.pricing import accepted_wait_days
 from ..scenario.schema import Scenario, demand_tons
 from ..scenario.timeline import timeline
 from ..scenario.variants import for_capacity, saturated
@@ -73,9 +74,10 @@ from .files import check_table, folder_meta, read_table
 SATURATION_FACTOR = 3.0
 ESCALATION = 3.0  # a year found unsaturated is re-run with its factor x3 (x9 after two)
 MAX_ESCALATIONS = 2
-# Patience for flows that have none, in capacity mode only: without it their backlog would grow by
-# (factor - 1) x demand a year, without bound. The longest patience among the scenario's flows,
-# or this where none has one. assumption: a month, the patience the base scenario gives containers.
+# A limit for flows with neither alternatives nor a limit, in capacity mode only: without it their
+# backlog would grow by (factor - 1) x demand a year, without bound. The longest waiting any flow
+# of the scenario accepts (a limit, or derived from its alternatives), or this where none has one.
+# assumption: a month, about what the base's alternatives make containers accept.
 FALLBACK_PATIENCE_DAYS = 30.0
 
 TRAJECTORY_COLUMNS = (
@@ -246,8 +248,10 @@ def _years(scenario: Scenario, years) -> list[int]:
 
 
 def patience_days(s: Scenario) -> float:
-    """The patience given in capacity mode to flows without one (FALLBACK_PATIENCE_DAYS's note)."""
+    """The limit given in capacity mode to flows with neither alternatives nor a limit
+    (FALLBACK_PATIENCE_DAYS's note): the longest waiting a flow of ``s`` accepts."""
     have = [f.max_transit_days for f in s.demand.flows if f.max_transit_days is not None]
+    have += [d for f in s.demand.flows if (d := accepted_wait_days(s, f)) is not None]
     return float(max(have)) if have else FALLBACK_PATIENCE_DAYS
 
 

@@ -16,7 +16,6 @@ from typing import Any, NamedTuple, Protocol
 
 from .records import Recorder
 
-
 #: Where a diverted consignment left: before it entered (its shippers looked and went another
 #: way), or from a Caspian port's yard while it waited for a ship.
 AT_ORIGIN, AT_PORT = "origin", "port"

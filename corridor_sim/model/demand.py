@@ -157,7 +157,16 @@ class FlowState:
         trend = demand_tons(flow, demand, year)
         self._refresh_alternatives(demand)
         return [
-            DemandPlan(t_h, year, flow.id, *row, self.multiplier, self.accepted_days(row[0], self.alts), trend, trend * self.multiplier)
+            DemandPlan(
+                t_h,
+                year,
+                flow.id,
+                *row,
+                self.multiplier,
+                self.accepted_days(row[0], self.alts),
+                trend,
+                trend * self.multiplier,
+            )
             for row in rows
         ]
 
@@ -286,7 +295,17 @@ def flow_process(
         need = lot_tons * gamma_mean_cv(rng, 1.0, flow.interarrival_cv)
 
 
-def _screen(state: FlowState, flow: Flow, route_id: str, u: float, rng, ledger: Ledger, now: float, rate_tph: float, lot_tons: float):
+def _screen(
+    state: FlowState,
+    flow: Flow,
+    route_id: str,
+    u: float,
+    rng,
+    ledger: Ledger,
+    now: float,
+    rate_tph: float,
+    lot_tons: float,
+):
     """Before a consignment is sent: (its route, the alternatives open to it, the alternative it
     takes instead, or None). Shippers look at each route as it stands now: the cargo already on
     it over what it has been delivering (Little's law at this moment, ``Ledger.expected_days``).

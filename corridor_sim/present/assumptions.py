@@ -11,6 +11,7 @@ import calendar
 from dataclasses import dataclass
 
 from ..scenario.labels import line_label, link_label, place
+from ..scenario.pricing import accepted_wait_days
 from ..scenario.schema import Scenario
 
 
@@ -194,14 +195,26 @@ def assumptions(s: Scenario) -> list[Assumption]:
                 "demand scale", f"Every flow's demand x {s.demand.scale:g}, every tariff x {s.demand.tariff_factor:g}."
             )
         )
-    patient = [f for f in s.demand.flows if f.max_transit_days]
-    if patient:
+    with_alts = [(f, d) for f in s.demand.flows if (d := accepted_wait_days(s, f)) is not None]
+    if with_alts:
         out.append(
             Assumption(
-                "patience",
-                "Shippers who would wait longer than their patience ("
-                + ", ".join(f"{f.id} {f.max_transit_days:g} d" for f in patient)
-                + ") send the cargo another way (counted as diverted).",
+                "alternatives",
+                "Shippers leave for the cheapest outside alternative open to them (the Northern route, "
+                "the sea, CPC) once the wait they expect makes it cheaper; the waiting this allows is "
+                "derived, not set (at the start: "
+                + ", ".join(f"{f.id} {d:.0f} d" for f, d in with_alts)
+                + "), and what leaves is counted as diverted, by alternative.",
+            )
+        )
+    limited = [f for f in s.demand.flows if f.max_transit_days]
+    if limited:
+        out.append(
+            Assumption(
+                "limit",
+                "Flows without alternatives that take no consignment expected to exceed a limit ("
+                + ", ".join(f"{f.id} {f.max_transit_days:g} d" for f in limited)
+                + "): what is turned away is counted as diverted.",
             )
         )
     out.append(

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
+from .alternatives import generalized_cost
 from .schema import Flow, Route, Scenario, SeaLine
 
 EARTH_RADIUS_KM = 6371.0
@@ -145,3 +146,20 @@ def value_of_time(flow: Flow) -> float:
     """What a tonne-day in transit costs the flow's shippers, US$: the response's value of time
     (a flow without a response block has none declared, and its time is not priced)."""
     return flow.response.value_of_time_usd_per_t_day if flow.response is not None else 0.0
+
+
+def accepted_wait_days(s: Scenario, flow: Flow) -> float | None:
+    """The longest waiting ``flow``'s shippers accept on one of its open routes before the cheapest
+    of its open alternatives (all shippers able to take it) is worth more, days, under ``s`` as it
+    stands: (the alternative's charges + value of time x days - the route's charges) / value of
+    time. None if the flow has no open alternative or no value of time (the model's ``FlowState``
+    makes the same comparison for each consignment, on the days it then expects)."""
+    vot = value_of_time(flow)
+    named = set(flow.alternatives)
+    costs = [generalized_cost(a, vot) for a in s.demand.alternatives if a.id in named and a.open]
+    if vot <= 0.0 or not costs or flow.response is None:
+        return None
+    charges = flow_charges(s, flow)
+    ref = flow.response.reference_tariff_usd_per_t * s.demand.tariff_factor
+    usd = [c.usd_per_t if (c := charges.get(r.id)) is not None and c.priced else ref for r in flow.routes if r.open]
+    return (min(costs) - min(usd)) / vot

@@ -504,7 +504,8 @@ class Flow(_Frozen):
     )
     alternatives: list[Id] = Field([], description="Ids of demand.alternatives its shippers can take instead")
     storage_at_origin_t: Annotated[Positive, Field(le=1e8)] | None = Field(
-        None, description="Tonnes it holds at its origin waiting to enter; when full, consignments take the "
+        None,
+        description="Tonnes it holds at its origin waiting to enter; when full, consignments take the "
         "cheapest open alternative (crude: the tank share at the port)",
     )
     lot_units: Annotated[Positive, Field(ge=1, le=1e6)] = Field(

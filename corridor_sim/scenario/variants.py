@@ -130,7 +130,7 @@ _DEMAND_PATH = re.compile(r"demand\.flows\.([^.]+)\.(tons_per_year|tons_by_year|
 
 def saturated(base: Scenario, factors: dict[int, float], patience_d: float) -> Scenario:
     """``base`` (a ``for_capacity`` scenario) with every corridor flow's demand in year y times
-    ``factors[y]``, and a patience of ``patience_d`` for flows without one. The factor goes into
+    ``factors[y]``, and a limit of ``patience_d`` days for flows with neither a limit nor alternatives. The factor goes into
     each flow's path, not into ``demand.scale`` or ``demand_factor``, so the timeline's pauses and
     scale changes still act on the saturated demand; a timeline entry that rewrites a flow's path
     gets the saturated path of the scenario after it instead. Other traffic keeps its own demand:
@@ -150,8 +150,8 @@ def saturated(base: Scenario, factors: dict[int, float], patience_d: float) -> S
             if f["id"] not in corridor:
                 continue
             write(f, "", base.flow(f["id"]), base.demand.base_year)
-            if f.get("max_transit_days") is None:
-                f["max_transit_days"] = patience_d
+            if f.get("max_transit_days") is None and not f.get("alternatives"):
+                f["max_transit_days"] = patience_d  # flows with alternatives: they bound the queue
         for entry in raw.get("timeline") or []:
             touched = _demand_paths_rewritten(entry, base)
             if touched:
