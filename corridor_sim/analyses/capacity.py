@@ -18,9 +18,10 @@ the sustainable capacity:
   measures a rate directly instead of a threshold of a noisy criterion, so its variance is that of
   a year's throughput.
 
-Shippers' patience (``max_transit_days``) keeps it bounded: a consignment that would wait longer
-is diverted, so the cargo on a route stays at about patience x delivery rate whatever the
-factor, and the rest of the saturated demand costs one draw each and no memory.
+The shippers' outside alternatives keep it bounded: a consignment that would wait longer than
+they make worth it is diverted (flows without alternatives get a limit, ``patience_days``), so
+the cargo on a route stays at about that waiting x delivery rate whatever the factor, and the
+rest of the saturated demand costs one draw each and no memory.
 
 Saturation is verified, not assumed (``_saturated``): a class-year counts as saturated when, in
 every month it had demand, the class turned cargo away or was offered more than it delivered (the
@@ -32,7 +33,7 @@ below 1 the figure is a lower bound. The saturated scenario itself is a scenario
 
 Limits. Per-class capacities are the classes' throughput under *joint* saturation: where classes
 share the binding resource (a rail line carrying containers and wagons), their split of it is set
-by who keeps sending, i.e. by the shippers' patience and the length of the rest of each route,
+by who keeps sending, i.e. by the waiting the alternatives allow and the length of the rest of each route,
 not by what one class could carry alone; the classes add up to the total. The total counts
 tonnes, so it depends on the year's mix (a train of wagons carries more tonnes than one of
 boxes). Capacity is the corridor's own flows' (``corridor: true``): other traffic sharing its
