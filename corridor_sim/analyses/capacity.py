@@ -266,18 +266,21 @@ class MonthCounts:
         self.cal = cal
         self.months: dict[tuple[str, int, int], list[float]] = {}
 
-    def _count(self, flow: str, t: float, tons: float, what: int) -> None:
+    def _count(self, flow: str, t: float, tons: float, what: int, offered: bool = False) -> None:
         if t >= 0:  # the statistics period
             acc = self.months.setdefault((flow, self.cal.year_of(t), self.cal.month_of(t)), [0.0, 0.0, 0.0])
             acc[what] += tons
-            if what == DIVERTED:
+            if offered:  # turned away before it was sent: offered and diverted at once
                 acc[OFFERED] += tons
 
     def generated(self, lot: Lot) -> None:
         self._count(lot.flow, lot.t_generated, lot.tons, OFFERED)
 
     def diverted(self, flow: str, now: float, tons: float, units: float) -> None:
-        self._count(flow, now, tons, DIVERTED)
+        self._count(flow, now, tons, DIVERTED, offered=True)
+
+    def withdrawn(self, lot: Lot, now: float) -> None:
+        self._count(lot.flow, now, lot.tons, DIVERTED)  # offered when it was sent
 
     def delivered(self, lot: Lot, now: float, where: str) -> None:
         self._count(lot.flow, now, lot.tons, DELIVERED)

@@ -130,6 +130,9 @@ class Model:
             self.ledger.subscribe(o)
         self.flows: dict[str, FlowState] = {}
         self._build_flows(s, t0)
+        if any(f.alternatives for f in s.demand.flows):
+            for term in self.terminals.values():
+                term.reconsider = self._reconsider
         if pending:
             self.env.process(self._timeline(pending))
 
@@ -203,6 +206,9 @@ class Model:
                     self.net.launch,
                 )
             )
+
+    def _reconsider(self, lot, now: float, wait_h: float) -> str | None:
+        return self.flows[lot.flow].reconsider(lot, now, wait_h)
 
     # -- time ----------------------------------------------------------------------------------
     def next_change_h(self, t_h: float) -> float:

@@ -17,6 +17,13 @@ from typing import Any, NamedTuple, Protocol
 from .records import Recorder
 
 
+#: Where a diverted consignment left: before it entered (its shippers looked and went another
+#: way), or from a Caspian port's yard while it waited for a ship.
+AT_ORIGIN, AT_PORT = "origin", "port"
+#: The alternative recorded for consignments a flow's hard limit (max_transit_days) turns away.
+OVER_LIMIT = "over_limit"
+
+
 class _Discard(list):
     """The stamps of a lot in a run that keeps no per-consignment detail: appends go nowhere."""
 
@@ -48,6 +55,7 @@ class Lot:
         "usd_per_t_day",
         "pool",
         "returned",
+        "alts",
     )
 
     def __init__(
@@ -83,6 +91,7 @@ class Lot:
         self.usd_per_t_day = usd_per_t_day
         self.pool = None  # the rolling-stock pool whose wagons or boxes it rides in (model.stock)
         self.returned = False  # it has left the rails for good (its riding stock went back)
+        self.alts: tuple[str, ...] | None = None  # the outside alternatives open to its shippers
 
     def split(self, units: float, new_id: int) -> Lot:
         """Take ``units`` out of this lot into a new lot (same consignment and history)."""
@@ -101,6 +110,7 @@ class Lot:
         part.usd_per_unit, part.kg_co2e_per_unit = self.usd_per_unit, self.kg_co2e_per_unit
         part.usd_per_t_day = self.usd_per_t_day
         part.pool, part.returned = self.pool, self.returned
+        part.alts = self.alts
         return part
 
 
@@ -164,6 +174,8 @@ class FlowYear:
     units: array = field(default_factory=lambda: array("d"))
     transit_days: array = field(default_factory=lambda: array("d"))  # generated -> delivered
     corridor_days: array = field(default_factory=lambda: array("d"))  # entered -> delivered
+    # (alternative, where it left: "origin" or "port") -> [tonnes, units] diverted there
+    diverted_by: dict[tuple[str, str], list[float]] = field(default_factory=dict)
 
 
 @dataclass
@@ -237,6 +249,8 @@ class LedgerObserver(Protocol):
 
     def diverted(self, flow: str, now: float, tons: float, units: float) -> None: ...
 
+    def withdrawn(self, lot: Lot, now: float) -> None: ...  # a consignment that left on its way
+
     def delivered(self, lot: Lot, now: float, where: str) -> None: ...
 
 
@@ -272,6 +286,7 @@ class Ledger:
     def __post_init__(self) -> None:
         self.deliveries = self.recorder.table(Delivery, detail=True)
         self.stocks = self.recorder.table(StockSnapshot)
+        self._backlog: dict[str, float] = defaultdict(float)  # flow -> tonnes generated, not yet entered
 
     def _year(self, t: float, flow: str) -> FlowYear | None:
         """The accumulators of t's year, or None in the warm-up (statistics count t >= 0)."""
@@ -312,6 +327,7 @@ class Ledger:
         m = self._stock(lot)
         if m is not None:
             m.change(lot.tons)
+        self._backlog[lot.flow] += lot.tons
         for o in self.observers:
             o.generated(lot)
 
@@ -323,6 +339,11 @@ class Ledger:
         if lot.t_entered is None:
             lot.t_entered = now
             lot.stamps.append(("entered", now))
+            self._backlog[lot.flow] -= lot.tons
+
+    def backlog_t(self, flow: str) -> float:
+        """Tonnes of ``flow`` generated and still waiting to enter the corridor."""
+        return self._backlog[flow]
 
     def watch_route(self, flow: str, route: str, now: float, horizon_h: float, prior_t_per_h: float) -> None:
         """Start tracking a route's delivery rate (once), from a prior of what it is meant to carry."""
@@ -340,14 +361,31 @@ class Ledger:
         rate = self.route_rate[(flow, route)].at(now)
         return stock / rate / 24.0 if rate > 0.0 else float("inf")
 
-    def divert(self, flow: str, now: float, tons: float, units: float) -> None:
-        """Demand that never joins the corridor: its shippers would wait too long, so it goes another way."""
+    def divert(self, flow: str, now: float, tons: float, units: float, alternative: str, where: str) -> None:
+        """Demand that never joins the corridor: its shippers take ``alternative`` instead."""
         fy = self._year(now, flow)
         if fy is not None:
             fy.generated.append(tons)
             fy.diverted.append(tons)
+            _add(fy.diverted_by, (alternative, where), tons, units)
         for o in self.observers:
             o.diverted(flow, now, tons, units)
+
+    def withdraw(self, lot: Lot, now: float, alternative: str, where: str) -> None:
+        """A consignment on its way that leaves the corridor for ``alternative`` (its tonnes were
+        generated when it was sent; they now count as diverted, not in stock)."""
+        del self.live[lot.id]
+        m = self._stock(lot)
+        if m is not None:
+            m.change(-lot.tons)
+        if lot.t_entered is None:
+            self._backlog[lot.flow] -= lot.tons
+        fy = self._year(now, lot.flow)
+        if fy is not None:
+            fy.diverted.append(lot.tons)
+            _add(fy.diverted_by, (alternative, where), lot.tons, lot.units)
+        for o in self.observers:
+            o.withdrawn(lot, now)
 
     def deliver(self, lot: Lot, now: float, where: str) -> None:
         del self.live[lot.id]
@@ -428,6 +466,15 @@ class Ledger:
             (inside if lot.t_entered is not None else backlog)[lot.flow] += lot.tons
         for flow in set(backlog) | set(inside):
             self.stocks.append(StockSnapshot(label, now, flow, backlog.get(flow, 0.0), inside.get(flow, 0.0)))
+
+
+def _add(acc: dict, key: tuple, tons: float, units: float) -> None:
+    got = acc.get(key)
+    if got is None:
+        acc[key] = [tons, units]
+    else:
+        got[0] += tons
+        got[1] += units
 
 
 def _stamp_dict(stamps: list[tuple[str, float]]) -> dict[str, float]:

@@ -26,9 +26,10 @@ import simpy
 
 from ..calendar import Calendar
 from ..rng import gamma_mean_cv
+from ..scenario.alternatives import Alternative, generalized_cost
 from ..scenario.pricing import RouteCharge, value_of_time
 from ..scenario.schema import Demand, Flow, demand_tons
-from .cargo import Ledger, Lot
+from .cargo import AT_ORIGIN, OVER_LIMIT, Ledger, Lot
 
 
 class DemandPlan(NamedTuple):
@@ -44,6 +45,10 @@ class DemandPlan(NamedTuple):
     transit_days: float | None  # the days shippers expect (adaptive), responding flows only
     generalized_cost_usd_per_t: float | None  # tariff + value of time x expected days
     demand_multiplier: float  # the response to tariffs and time (1: the path as is)
+    # the days a consignment may expect on the route before the cheapest open alternative is
+    # worth more to its shippers (every alternative open to them): derived, never set; None
+    # where the flow has no priced alternative or no value of time
+    accepted_wait_days: float | None
     trend_tons_per_year: float  # the demand path this year, before the response
     demand_tons_per_year: float  # trend x multiplier
 
@@ -73,6 +78,10 @@ class FlowState:
         self.route_ids: list[str] = []
         self.cum: np.ndarray = np.zeros(0)
         self._cum: list[float] = []
+        self.alts: list[Alternative] = []  # the flow's open alternatives (``_refresh_alternatives``)
+        self.vot = value_of_time(flow)
+        self.alt_cost: dict[str, float] = {}
+        self.route_usd: dict[str, float] = {}
 
     def replan(
         self,
@@ -146,7 +155,54 @@ class FlowState:
         self.cum = np.cumsum(shares)
         self._cum = self.cum.tolist()  # pick's hot path: bisect on a list, not a numpy call per lot
         trend = demand_tons(flow, demand, year)
-        return [DemandPlan(t_h, year, flow.id, *row, self.multiplier, trend, trend * self.multiplier) for row in rows]
+        self._refresh_alternatives(demand)
+        return [
+            DemandPlan(t_h, year, flow.id, *row, self.multiplier, self.accepted_days(row[0], self.alts), trend, trend * self.multiplier)
+            for row in rows
+        ]
+
+    # -- outside alternatives ----------------------------------------------------------------------
+    def _refresh_alternatives(self, demand: Demand) -> None:
+        """The flow's open alternatives and their generalized costs under the scenario in force."""
+        named = set(self.flow.alternatives)
+        self.alts = [a for a in demand.alternatives if a.id in named and a.open]
+        self.vot = value_of_time(self.flow)
+        self.alt_cost = {a.id: generalized_cost(a, self.vot) for a in self.alts}
+        # what one tonne pays on each route (an unpriced route: the flow's reference tariff)
+        ref = self.flow.response.reference_tariff_usd_per_t * demand.tariff_factor if self.flow.response else 0.0
+        self.route_usd = {r.id: (t if (t := self._tariff(r)) is not None else ref) for r in self.flow.routes}
+
+    def usable(self, rng) -> list[Alternative]:
+        """The open alternatives a new consignment's shippers can take: each partly available
+        one is drawn for it (its available_share), the rest are open to all."""
+        return [a for a in self.alts if a.available_share >= 1.0 or rng.random() < a.available_share]
+
+    def best(self, alts: list[Alternative]) -> tuple[Alternative | None, float]:
+        """The cheapest of ``alts`` by generalized cost, and that cost (None, inf: none)."""
+        if not alts:
+            return None, math.inf
+        a = min(alts, key=lambda x: self.alt_cost[x.id])
+        return a, self.alt_cost[a.id]
+
+    def accepted_days(self, route: str, alts: list[Alternative]) -> float | None:
+        """The days on ``route`` at which the cheapest of ``alts`` costs its shippers as much:
+        (its generalized cost - the route's charges) / value of time. None without both."""
+        _, g = self.best(alts)
+        if self.vot <= 0.0 or math.isinf(g):
+            return None
+        return (g - self.route_usd[route]) / self.vot
+
+    def reconsider(self, lot: Lot, now: float, wait_h: float) -> str | None:
+        """A consignment waiting for a Caspian ship: the alternative it leaves for, if the days it
+        now expects (on its way so far + the wait of the cargo at the head of its queue) make the
+        cheapest alternative open to it cheaper than staying (None: it stays)."""
+        if not lot.alts or self.vot <= 0.0:
+            return None
+        a, g = self.best([x for x in self.alts if x.id in lot.alts])
+        days = (now - lot.t_generated + wait_h) / 24.0
+        if a is None or self.route_usd[lot.route] + self.vot * days <= g:
+            return None
+        return a.id
 
     def _tariff(self, route) -> float | None:
         """What one tonne pays on ``route`` under the scenario in force, US$: its charges
@@ -202,20 +258,13 @@ def flow_process(
         lot_tons = flow.lot_units * t_per_unit
         u = rng.random()
         route_id = state.pick(u)
-        if flow.max_transit_days is not None:
-            # shippers look at the route they would take: the cargo already on it over what it has
-            # been delivering. Past their patience they take another open route, or the corridor
-            # loses the consignment to another way (diverted)
-            patience_d = flow.max_transit_days
-            for r in state.route_ids:
-                ledger.watch_route(flow.id, r, env.now, patience_d * 24.0, rate_tph * state.shares.get(r, 0.0))
-            if ledger.expected_days(flow.id, route_id, env.now) > patience_d:
-                ok = [r for r in state.route_ids if ledger.expected_days(flow.id, r, env.now) <= patience_d]
-                if not ok:
-                    ledger.divert(flow.id, env.now, lot_tons, flow.lot_units)
-                    need = lot_tons * gamma_mean_cv(rng, 1.0, flow.interarrival_cv)
-                    continue
-                route_id = state.pick(u, among=ok)
+        alts: tuple[str, ...] | None = None
+        if state.alts or flow.max_transit_days is not None:
+            route_id, alts, gone = _screen(state, flow, route_id, u, rng, ledger, env.now, rate_tph, lot_tons)
+            if gone is not None:
+                ledger.divert(flow.id, env.now, lot_tons, flow.lot_units, gone, AT_ORIGIN)
+                need = lot_tons * gamma_mean_cv(rng, 1.0, flow.interarrival_cv)
+                continue
         legs = state.legs[route_id]
         ch = state.charges[route_id]
         lot = Lot(
@@ -231,9 +280,51 @@ def flow_process(
             ch.kg_co2e_per_unit,
             value_of_time(flow),
         )
+        lot.alts = alts
         ledger.generate(lot)
         launch(lot)
         need = lot_tons * gamma_mean_cv(rng, 1.0, flow.interarrival_cv)
+
+
+def _screen(state: FlowState, flow: Flow, route_id: str, u: float, rng, ledger: Ledger, now: float, rate_tph: float, lot_tons: float):
+    """Before a consignment is sent: (its route, the alternatives open to it, the alternative it
+    takes instead, or None). Shippers look at each route as it stands now: the cargo already on
+    it over what it has been delivering (Little's law at this moment, ``Ledger.expected_days``).
+
+    * Storage at origin: when what waits to enter fills it, the consignment takes the cheapest open
+      alternative by charges (crude goes to CPC).
+    * Alternatives: a route is worth taking while its charges + value of time x expected days do
+      not exceed the cheapest alternative open to these shippers; the drawn route if it is, another
+      such route if one is (by the shares), else that alternative.
+    * A hard limit (max_transit_days, flows without alternatives): routes that would take longer
+      are not taken; with none left the consignment is counted as turned away (OVER_LIMIT).
+    """
+    if flow.storage_at_origin_t is not None and ledger.backlog_t(flow.id) + lot_tons > flow.storage_at_origin_t:
+        cheapest = min(state.alts, key=lambda a: a.usd_per_t, default=None)
+        return route_id, None, cheapest.id if cheapest is not None else OVER_LIMIT
+    if state.alts:
+        usable = state.usable(rng)
+        alts = tuple(a.id for a in usable)
+        best, g = state.best(usable)
+        if best is None or state.vot <= 0.0:
+            return route_id, alts, None  # contract flows (no value of time) leave only when storage is full
+        for r in state.route_ids:
+            accept = (g - state.route_usd[r]) / state.vot
+            ledger.watch_route(flow.id, r, now, max(accept, 1.0) * 24.0, rate_tph * state.shares.get(r, 0.0))
+        ok = [r for r in state.route_ids if state.route_usd[r] + state.vot * ledger.expected_days(flow.id, r, now) <= g]
+        if route_id in ok:
+            return route_id, alts, None
+        if ok:
+            return state.pick(u, among=ok), alts, None
+        return route_id, alts, best.id
+    limit_d = flow.max_transit_days
+    assert limit_d is not None
+    for r in state.route_ids:
+        ledger.watch_route(flow.id, r, now, limit_d * 24.0, rate_tph * state.shares.get(r, 0.0))
+    if ledger.expected_days(flow.id, route_id, now) <= limit_d:
+        return route_id, None, None
+    ok = [r for r in state.route_ids if ledger.expected_days(flow.id, r, now) <= limit_d]
+    return (state.pick(u, among=ok), None, None) if ok else (route_id, None, OVER_LIMIT)
 
 
 def logit_shares(costs: list[float], scale: float) -> list[float]:

@@ -139,5 +139,8 @@ class RailExit:
     def diverted(self, flow: str, now: float, tons: float, units: float) -> None:
         pass
 
+    def withdrawn(self, lot: Lot, now: float) -> None:
+        pass  # only cargo without riding wagons or boxes leaves on its way (Terminal.receive_train)
+
     def delivered(self, lot: Lot, now: float, where: str) -> None:
         self.leave(lot, now)

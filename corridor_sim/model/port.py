@@ -15,6 +15,7 @@ delivered; the sea beyond is out of scope.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from functools import partial
 from typing import NamedTuple
 
@@ -23,7 +24,7 @@ import simpy
 
 from ..rng import gamma_mean_cv
 from ..scenario.schema import Terminal as TerminalCfg
-from .cargo import Ledger, Lot, Train
+from .cargo import AT_PORT, Ledger, Lot, Train
 from .meters import NAN, Meter, ResourceKind, ResourceYear, Tally, year_rows
 from .servers import MonitoredResource, Yard
 from .stock import RollingStock
@@ -188,6 +189,9 @@ class Terminal:
         self._onward_running = False
         self._last_onward_h = -float("inf")  # when the last onward call was formed
         self.stock: RollingStock | None = None  # the run's rolling stock, set by build
+        # (lot, now, the wait of the cargo at the head of its queue, h) -> the outside alternative
+        # a consignment waiting here for a ship leaves for, or None; set by build where flows have them
+        self.reconsider: Callable[[Lot, float, float], str | None] | None = None
         self._start_shared(cfg)
 
     @property
@@ -480,8 +484,26 @@ class Terminal:
                 yield from self.space.reserve(train.units)
         yield self.env.timeout(self.cfg.rail_handling_h)
         self.tracks.release()
+        ask = self.reconsider if not isinstance(key, str) else None  # waiting for a Caspian ship
         for lot in train.lots:
+            if ask is not None and lot.alts and lot.pool is None and self._leaves(ask, key, lot):
+                continue
             self._enqueue(key, lot)
+
+    def _leaves(self, ask, key, lot: Lot) -> bool:
+        """Whether a consignment just unloaded for a ship leaves for an outside alternative, seeing
+        how long the cargo at the head of its queue has waited; if so its yard space is freed and
+        the ledger counts it as diverted from here. Only cargo without riding wagons or boxes
+        leaves (a box on its own can be trucked or railed away; a wagon is the railway's)."""
+        now = self.env.now
+        head = self.oldest_wait_start(key)
+        alt = ask(lot, now, now - head if head is not None else 0.0)
+        if alt is None:
+            return False
+        lot.stamps.append((f"left:{self.port.id}", now))
+        self._free(lot.units)
+        self.ledger.withdraw(lot, now, alt, AT_PORT)
+        return True
 
     def accept_origin_lot(self, lot: Lot, key) -> None:
         """Cargo that starts here (crude from the pipeline): backlog until the tank has room. No

@@ -41,6 +41,7 @@ TABLES = (
     "routes",
     "transit",
     "lines",
+    "diversions",
 )
 # pandas formats a CSV in chunks of ~16,000 rows by default, ~10 MB of strings at once for the
 # levels of a 12-year run: smaller chunks keep writing's memory flat in the years simulated
@@ -56,7 +57,8 @@ class Results:
 
     ``annual`` (tonnes by year and flow, with stocks and days), ``resources`` (utilization and
     queues), ``routes`` (the route split with cost and CO2), ``links``, ``lines``, ``levels``,
-    ``closures``, ``demand``, ``interventions`` and ``transit`` are always there; ``lots``,
+    ``closures``, ``demand``, ``interventions``, ``transit`` and ``diversions`` (the tonnes diverted
+    by outside alternative) are always there; ``lots``,
     ``voyages`` and ``vessel_states`` (one row per consignment, sailing or vessel state) only when
     the run kept its ``detail``. ``summary()`` is its summary.json; ``write(folder)`` writes it
     under the output contract, and ``load_results``/``open_results`` read a folder back. A single
@@ -80,6 +82,7 @@ class Results:
     routes: pd.DataFrame
     transit: pd.DataFrame  # tonnes delivered by days in the corridor, in bins (the distribution without detail)
     lines: pd.DataFrame  # per year and sea line: sailings, units and tonnes (the map without detail)
+    diversions: pd.DataFrame  # per year, flow, outside alternative and place: the tonnes that went that way
     metadata: dict = field(default_factory=dict)
     detail: bool = True  # whether the detail tables (DETAIL_TABLES) were kept
     # statistics derived from the tables, each computed once (``summary.once``): a worker fills it

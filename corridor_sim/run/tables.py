@@ -203,6 +203,24 @@ def _transit(s: Scenario, years: list[int], flow_years: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["year", "flow", "corridor_days", "tons_delivered"])
 
 
+DIVERSION_COLUMNS = ["year", "flow", "alternative", "where", "tons_diverted", "units_diverted"]
+
+
+def _diversions(s: Scenario, years: list[int], flow_years: dict) -> pd.DataFrame:
+    """Per year and flow: the tonnes and units diverted to each outside alternative (or turned
+    away by a flow's hard limit, ``over_limit``), before they entered (``origin``) or from a
+    Caspian port's yard (``port``). Their sum is the annual table's tons_diverted."""
+    rows = []
+    for y in years:
+        for f in s.demand.flows:
+            fy = flow_years.get((y, f.id))
+            if fy is None:
+                continue
+            for (alt, where), (tons, units) in sorted(fy.diverted_by.items()):
+                rows.append((y, f.id, alt, where, tons, units))
+    return pd.DataFrame(rows, columns=DIVERSION_COLUMNS)
+
+
 def collect(model: Model, wall_time_s: float) -> Results:
     """The run's tables, each built from the records the model's components wrote (declared next
     to them) and from their yearly rows; event tables cover the statistics period."""
@@ -264,6 +282,7 @@ def collect(model: Model, wall_time_s: float) -> Results:
         routes=routes,
         transit=_transit(s, years, model.ledger.flow_years),
         lines=_frame(model.line_rows(), LineYear),
+        diversions=_diversions(s, years, model.ledger.flow_years),
         metadata=meta,
         detail=rec.detail,
     )

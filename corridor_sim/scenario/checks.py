@@ -56,6 +56,44 @@ def check_references(s: Scenario) -> list[Problem]:
     probs += _yards(net)
     for f in s.demand.flows:
         probs += _flow(f, net)
+    probs += _alternatives(s)
+    return probs
+
+
+def _alternatives(s: Scenario) -> list[Problem]:
+    """Each flow names alternatives that exist and carry its cargo class; a flow's patience comes
+    from them or from a hard limit (max_transit_days), not both; a storage at origin needs
+    somewhere to send what does not fit."""
+    alts = {a.id: a for a in s.demand.alternatives}
+    probs = _duplicates(s.demand.alternatives, "demand.alternatives")
+    for f in s.demand.flows:
+        fp = f"demand.flows.{f.id}"
+        for i, a in enumerate(f.alternatives):
+            if a not in alts:
+                known = ", ".join(sorted(alts)) or "none declared: add them under demand.alternatives"
+                probs.append(Problem(f"{fp}.alternatives.{i}", f"unknown alternative '{a}' (alternatives: {known})"))
+            elif alts[a].cargo != f.cargo:
+                probs.append(
+                    Problem(
+                        f"{fp}.alternatives.{i}",
+                        f"'{a}' carries {alts[a].cargo}, the flow {f.cargo}: name an alternative of the flow's class",
+                    )
+                )
+        if f.alternatives and f.max_transit_days is not None:
+            probs.append(
+                Problem(
+                    f"{fp}.max_transit_days",
+                    "a flow with alternatives waits as long as they make worth it (derived, reported as "
+                    "accepted_wait_days): remove max_transit_days, or the alternatives",
+                )
+            )
+        if f.storage_at_origin_t is not None and not f.alternatives:
+            probs.append(
+                Problem(
+                    f"{fp}.storage_at_origin_t",
+                    "what does not fit in the storage goes to an alternative: name at least one in alternatives",
+                )
+            )
     return probs
 
 

@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from .alternatives import Alternative
 from .map_areas import Map
 from .track import paths_per_day
 from .units import (
@@ -498,10 +499,13 @@ class Flow(_Frozen):
     )
     max_transit_days: Days | None = Field(
         None,
-        description="Shippers' patience: when a consignment sent now would take longer than this on its route "
-        "(the tonnes already on the route over the rate it has delivered lately), it takes another "
-        "open route of the flow or leaves the corridor (counted as diverted: the Northern route, the "
-        "sea, CPC for crude); None: shippers send whatever the wait",
+        description="A hard limit on the days a consignment may take, for a flow without alternatives (capacity "
+        "runs set it so that saturated demand stays bounded); shippers' patience comes from `alternatives`",
+    )
+    alternatives: list[Id] = Field([], description="Ids of demand.alternatives its shippers can take instead")
+    storage_at_origin_t: Annotated[Positive, Field(le=1e8)] | None = Field(
+        None, description="Tonnes it holds at its origin waiting to enter; when full, consignments take the "
+        "cheapest open alternative (crude: the tank share at the port)",
     )
     lot_units: Annotated[Positive, Field(ge=1, le=1e6)] = Field(
         description="Units per consignment entering the corridor (a train, or a pipeline batch)"
@@ -536,6 +540,7 @@ class Demand(_Frozen):
         1.0, description="Multiplies every route's tariff (a corridor-wide through-tariff change)"
     )
     flows: list[Flow] = Field(min_length=1)
+    alternatives: list[Alternative] = Field([], description="Outside alternatives the flows compare with")
 
 
 class Observed(_Frozen):
