@@ -23,12 +23,14 @@ from __future__ import annotations
 import argparse
 import sys
 from concurrent.futures import ProcessPoolExecutor
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 import corridor_sim as cs
+from corridor_sim.calendar import Calendar
 from corridor_sim.scenario.variants import with_changes
 from corridor_sim.stats import mean_ci
 
@@ -46,22 +48,35 @@ TRANSIT = {
 # year -> measure -> (documented value or text, source). Observed only: never an input.
 DOCUMENTED = {
     2022: {
-        "delivered, Mt": (1.485, "KZ MinTransport TITR series (research O1; the 1.7 Mt of R25 is the Aktau+Kuryk port scope)"),
+        "delivered, Mt": (
+            1.485,
+            "KZ MinTransport TITR series (research O1; the 1.7 Mt of R25 is the Aktau+Kuryk port scope)",
+        ),
         "containers, TEU": (33600, "TITR Association, all directions but the Turkmen one (R119); 33,700 KZ MIID (R25)"),
         "China border -> Poti, mean days": ("38-53", "China -> Black Sea ports, 2022 (R41, KZ government)"),
         "China border -> Kars, mean days": (">20", "China (Alashankou) -> Kars before Aug 2025 (R47)"),
-        "BTK (Kars) tonnes, kt": (432, "BTK 432,284 t in 2022, all cargo (R103); the model's BTK carries only the corridor's boxes"),
-        "Aktau TITR containers, TEU": ("23,800 (Jan-Oct)", "Aktau port via ElDala (R122); all Aktau boxes 26,400 Jan-Oct"),
-        "Kuryk tonnes, Mt": ("~1.57 (Jan-Oct, DERIVED)", "R126: 1.8 Mt in Jan-Oct 2023 = +15%"),
+        "BTK (Kars) tonnes, kt": (
+            432,
+            "BTK 432,284 t in 2022, all cargo (R103); the model's BTK carries only the corridor's boxes",
+        ),
+        "Aktau TITR containers Jan-Oct, TEU": (23800, "Aktau port via ElDala (R122); all Aktau boxes 26,400"),
+        "Kuryk wagons and trucks Jan-Oct, Mt": (1.57, "DERIVED from R126 (1.8 Mt in Jan-Oct 2023 = +15%)"),
+        "feeder sailings Aktau->Alat per week, Sep-Dec": (
+            "3-4",
+            "R42 (TELS/FreightWaves): 7 vessels, ~3-4 westbound voyages a week, ~3,600 TEU a month",
+        ),
         "crude to BTC, Mt": ("~0.12 (9M)", "KazTransOil Aktau->Baku, DERIVED (research K6b)"),
     },
     2023: {
         "delivered, Mt": (2.764, "KZ MinTransport TITR series (R113; research O4)"),
         "containers, TEU": ("~20,500", "DERIVED in the fact sheet (facts B.2); no official 2023 TITR box count"),
-        "China border -> Poti, mean days": ("19-23", "China -> Black Sea ports, early 2023 (R41); 'almost 23' mid-2023 (R118)"),
+        "China border -> Poti, mean days": (
+            "19-23",
+            "China -> Black Sea ports, early 2023 (R41); 'almost 23' mid-2023 (R118)",
+        ),
         "China border -> Kars, mean days": (">20", "China (Alashankou) -> Kars before Aug 2025 (R47)"),
-        "Aktau TITR containers, TEU": (">13,000 (Jan-Jul)", "Aktau port (R123)"),
-        "Kuryk tonnes, Mt": ("1.8 (Jan-Oct)", "R126 (rail >1 Mt and road 430 kt in Jan-Aug, R125)"),
+        "Aktau TITR containers Jan-Oct, TEU": (">13,000 (Jan-Jul)", "Aktau port (R123): all containers, Jan-Jul"),
+        "Kuryk wagons and trucks Jan-Oct, Mt": (1.8, "R126 (rail >1 Mt and road 430 kt in Jan-Aug, R125)"),
         "crude to BTC, Mt": (1.392, "KZ crude to Sangachal 2023 (facts A.1); 990 kt in 9M (R59)"),
     },
 }
@@ -94,20 +109,37 @@ def measures(res, year: int) -> dict[str, float]:
         out[f"{label}, p95 days"] = _wq(x, w, 0.95)
     btk = "t_rail:akhalkalaki_kars_h"
     out["BTK (Kars) tonnes, kt"] = float(lots.loc[lots[btk].notna(), "tons"].sum()) / 1e3 if btk in lots else 0.0
-    aktau = "t_yard:aktau_h"
-    out["Aktau TITR containers, TEU"] = (
-        float(lots.loc[lots.flow.isin(corridor) & (lots.cargo == "container") & lots[aktau].notna(), "units"].sum()) if aktau in lots else 0.0
+    cal = Calendar(res.scenario.start_year, res.scenario.end_year)
+    t0 = cal.year_start_h(year)
+    t_sep = t0 + 24 * (date(year, 9, 1) - date(year, 1, 1)).days
+    t_nov = t0 + 24 * (date(year, 11, 1) - date(year, 1, 1)).days
+    t1 = cal.year_start_h(year + 1)
+    every = res.lots  # by the time they reached the port, not by the year they were delivered in
+    aktau, kuryk = "t_yard:aktau_h", "t_yard:kuryk_h"
+    at_aktau = every[every.flow.isin(corridor) & (every.cargo == "container")]
+    out["Aktau TITR containers Jan-Oct, TEU"] = (
+        float(at_aktau.loc[(at_aktau[aktau] >= t0) & (at_aktau[aktau] < t_nov), "units"].sum())
+        if aktau in every
+        else 0.0
     )
-    kuryk = "t_yard:kuryk_h"
-    out["Kuryk tonnes, Mt"] = (
-        float(lots.loc[lots.flow.isin(corridor) & lots[kuryk].notna(), "tons"].sum()) / 1e6 if kuryk in lots else 0.0
+    out["Kuryk wagons and trucks Jan-Oct, Mt"] = (
+        float(every.loc[(every[kuryk] >= t0) & (every[kuryk] < t_nov), "tons"].sum()) / 1e6 if kuryk in every else 0.0
     )
+    v = res.voyages
+    feeder = v[(v.line == "feeder_aktau_alat") & (v.t_depart_h >= t_sep) & (v.t_depart_h < t1)]
+    out["feeder sailings Aktau->Alat per week, Sep-Dec"] = len(feeder) / ((t1 - t_sep) / 168.0)
     return out
 
 
 def queues(res, year: int) -> pd.DataFrame:
     r = res.resources[res.resources.year == year]
-    return r[["resource", "kind", "utilization", "mean_wait_h", "mean_queue"]]
+    fleets = r[r.kind == "fleet"]  # a line's vessel groups share one cargo queue: one row per line
+    lines = fleets.groupby("where", as_index=False).agg(
+        utilization=("utilization", "mean"), mean_wait_h=("mean_wait_h", "max"), mean_queue=("mean_queue", "max")
+    )
+    lines = lines.assign(resource=lines["where"] + " (ships)", kind="fleet")
+    cols = ["resource", "kind", "utilization", "mean_wait_h", "mean_queue"]
+    return pd.concat([r[r.kind != "fleet"][cols], lines[cols]], ignore_index=True)
 
 
 def diversions(res, year: int) -> dict[str, float]:
@@ -174,15 +206,18 @@ def table(runs: list[dict], year: int) -> str:
 def queue_table(qs: list[pd.DataFrame]) -> str:
     allq = pd.concat(qs).groupby(["resource", "kind"], as_index=False).mean(numeric_only=True)
     lines = ["| resource | kind | utilization | mean wait, h | mean queue |", "|---|---|---:|---:|---:|"]
-    top = pd.concat(
-        [allq.nlargest(4, "mean_wait_h"), allq.nlargest(4, "utilization")]
-    ).drop_duplicates("resource")
+    top = pd.concat([allq.nlargest(4, "mean_wait_h"), allq.nlargest(4, "utilization")]).drop_duplicates("resource")
     for _, r in top.iterrows():
         lines.append(f"| {r.resource} | {r.kind} | {r.utilization:.0%} | {r.mean_wait_h:,.1f} | {r.mean_queue:,.1f} |")
     return "\n".join(lines)
 
 
-PATIENCE = ("max_transit_days", "response.value_of_time_usd_per_t_day", "response.logit_scale_usd_per_t", "storage_at_origin_t")
+PATIENCE = (
+    "max_transit_days",
+    "response.value_of_time_usd_per_t_day",
+    "response.logit_scale_usd_per_t",
+    "storage_at_origin_t",
+)
 
 
 def patience_changes(scn, factor: float, which: tuple[str, ...] = PATIENCE) -> dict:
