@@ -55,6 +55,7 @@ DOCUMENTED = {
         "containers, TEU": (33600, "TITR Association, all directions but the Turkmen one (R119); 33,700 KZ MIID (R25)"),
         "China border -> Poti, mean days": ("38-53", "China -> Black Sea ports, 2022 (R41, KZ government)"),
         "China border -> Kars, mean days": (">20", "China (Alashankou) -> Kars before Aug 2025 (R47)"),
+        "KZ section (China border -> Aktau yard), mean days": (12, "KZ section of the TITR, 2022 (R41, KZ government)"),
         "BTK (Kars) tonnes, kt": (
             432,
             "BTK 432,284 t in 2022, all cargo (R103); the model's BTK carries only the corridor's boxes",
@@ -75,6 +76,7 @@ DOCUMENTED = {
             "China -> Black Sea ports, early 2023 (R41); 'almost 23' mid-2023 (R118)",
         ),
         "China border -> Kars, mean days": (">20", "China (Alashankou) -> Kars before Aug 2025 (R47)"),
+        "KZ section (China border -> Aktau yard), mean days": (6, "early 2023 (R41); target 5"),
         "Aktau TITR containers Jan-Oct, TEU": (">13,000 (Jan-Jul)", "Aktau port (R123): all containers, Jan-Jul"),
         "Kuryk wagons and trucks Jan-Oct, Mt": (1.8, "R126 (rail >1 Mt and road 430 kt in Jan-Aug, R125)"),
         "crude to BTC, Mt": (1.392, "KZ crude to Sangachal 2023 (facts A.1); 990 kt in 9M (R59)"),
@@ -107,6 +109,14 @@ def measures(res, year: int) -> dict[str, float]:
         x, w = c.transit_days.to_numpy(float), c.tons.to_numpy(float)
         out[f"{label}, mean days"] = float(np.average(x, weights=w)) if w.sum() > 0 else np.nan
         out[f"{label}, p95 days"] = _wq(x, w, 0.95)
+    # the Kazakh section: from the China border (where a consignment is generated) to the Aktau yard
+    c = lots[lots.flow.isin(corridor) & (lots.cargo == "container")]
+    if "t_yard:aktau_h" in c:
+        c = c[c["t_yard:aktau_h"].notna()]
+        x, w = ((c["t_yard:aktau_h"] - c.t_generated_h) / 24.0).to_numpy(float), c.tons.to_numpy(float)
+        out["KZ section (China border -> Aktau yard), mean days"] = (
+            float(np.average(x, weights=w)) if w.sum() else np.nan
+        )
     btk = "t_rail:akhalkalaki_kars_h"
     out["BTK (Kars) tonnes, kt"] = float(lots.loc[lots[btk].notna(), "tons"].sum()) / 1e3 if btk in lots else 0.0
     cal = Calendar(res.scenario.start_year, res.scenario.end_year)
