@@ -313,6 +313,14 @@ DEFINITIONS: tuple[Kpi, ...] = (
         "annual.csv, summary.json",
     ),
     Kpi(
+        "transit_days_sd",
+        "days",
+        "Standard deviation (tonne-weighted) of the total days from generation to delivery: the spread "
+        "shippers hold buffer stock against, valued as reliability in an appraisal.",
+        T_INTERVAL,
+        "annual.csv",
+    ),
+    Kpi(
         "utilization",
         "share of capacity (0-1)",
         "Time-weighted share of a resource's capacity in use over the year: "

@@ -38,11 +38,14 @@ def test_the_offered_demand_is_the_documented_plan(case, mt_2022, teu_2022):
     assert teu == pytest.approx(teu_2022, abs=5)
 
 
-def test_every_corridor_flow_takes_its_patience_from_alternatives():
+def test_no_corridor_flow_has_its_patience_set():
+    """The boxes and the crude take their waiting from their alternatives; the wagon cargo has none
+    (as in base.yaml) and waits; no flow has a hard limit."""
     s = cs.load_scenario(HISTORY)
     for f in s.demand.flows:
         if f.corridor:
-            assert f.alternatives and f.max_transit_days is None, f.id
+            assert f.max_transit_days is None, f.id
+            assert bool(f.alternatives) == (f.cargo != "wagon"), f.id
 
 
 def test_the_northern_route_and_the_red_sea_change_on_their_dates():

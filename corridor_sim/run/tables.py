@@ -56,6 +56,18 @@ def _lots(deliveries: list[Delivery], cal: Calendar) -> pd.DataFrame:
     return lots
 
 
+def _weighted_sd(x: np.ndarray, w: np.ndarray) -> float:
+    """The tonne-weighted standard deviation of ``x`` (NaN without tonnes).
+
+    >>> _weighted_sd(np.array([1.0, 3.0]), np.array([1.0, 1.0]))
+    1.0
+    """
+    if w.sum() <= 0:
+        return np.nan
+    m = float(np.average(x, weights=w))
+    return float(np.sqrt(np.average((x - m) ** 2, weights=w)))
+
+
 LOT_COLUMNS = [c for c in columns(Delivery) if c != "stages"]
 
 
@@ -93,6 +105,8 @@ def _annual(
                     "tons_in_system": st1.tons_in_system if st1 else 0.0,
                     "transit_days_mean": float(np.average(td, weights=tw)) if tw.sum() > 0 else np.nan,
                     "transit_days_p95": weighted_quantile(td, tw, 0.95) if tw.sum() > 0 else np.nan,
+                    # the spread shippers plan buffer stock against (an appraisal's reliability)
+                    "transit_days_sd": _weighted_sd(td, tw),
                     # the two parts of the total apart (docs/kpis.md): waiting to enter, then in the corridor
                     "entry_wait_days_mean": float(np.average(td - tc, weights=tw)) if tw.sum() > 0 else np.nan,
                     "corridor_days_mean": float(np.average(tc, weights=tw)) if tw.sum() > 0 else np.nan,

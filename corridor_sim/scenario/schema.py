@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from .alternatives import Alternative
+from .appraisal_settings import AppraisalSettings
 from .map_areas import Map
 from .track import paths_per_day
 from .units import (
@@ -579,6 +580,7 @@ class Intervention(_Frozen):
         None, description="What building the measure costs, US$ million (spent at its date; the source says where from)"
     )
     opex_musd_per_year: MusD = Field(0.0, description="What running it costs each year from its date, US$ million/yr")
+    asset_life_years: Annotated[int, Field(ge=1, le=100)] | None = Field(None, description="Economic life, yr")
 
     @model_validator(mode="after")
     def _changes_something(self):
@@ -729,6 +731,7 @@ class Costs(_Frozen):
         description="Years of benefits an appraisal counts from a measure's date (the simulated years' last "
         "benefit is held flat after the run)",
     )
+    appraisal: AppraisalSettings | None = Field(None, description="The guideline's values (corridor-sim appraise)")
     source: str
 
 

@@ -1,0 +1,178 @@
+"""The economic benefits of a change to the corridor, stream by stream and year by year, following
+the EU Guide to Cost-Benefit Analysis of Investment Projects (2014: economic analysis and the
+transport chapter): the project (1) against its counterfactual (0), on common random numbers.
+
+Per flow and year, with T tonnes delivered, c charges per tonne, d mean and s standard deviation
+of door-to-door days, v the appraisal's value of time of the flow's class and r = reliability
+ratio x v, and Te = min(T0, T1) the traffic carried either way:
+
+* ``shippers_time``: Te x v x (d0 - d1);
+* ``shippers_reliability``: Te x r x (s0 - s1);
+* ``shippers_charges``: Te x (c0 - c1), and ``operators_charges`` its opposite: charges are
+  transfers between shippers and operators, shown both ways and netting to zero;
+* ``diverted_traffic``: tonnes the project wins back from an outside alternative a (the fall in
+  what was diverted to a, at most the traffic gained) by the rule of a half with a's generalized
+  cost as the bound, 1/2 x W_a x (G_a - G1), G_a = a's charges + v x a's days, G1 = c1 + v d1 + r s1;
+  traffic lost to an alternative counts 1/2 x L_a x (G0 - G_a) (a loss);
+* ``generated_traffic``: the rest of the change in tonnes by the rule of a half on the corridor's
+  own generalized costs, 1/2 x (T1 - T0 - W) x (G0 - G1);
+* ``operators_revenue``: the charges the gained (or lost) tonnes pay, (T1 - T0) x c;
+* ``operators_resource``: minus the change in what running the corridor uses up (rail tonne-km x
+  the resource cost per tonne-km; hours at sea x fuel per hour), for all its traffic;
+* ``co2``: the change in CO2e per tonne carried x the tonnes carried x the shadow price.
+
+Not counted (say so wherever the result is shown): the alternatives' own resource costs and
+emissions (outside the model), wider economic benefits, and other externalities (no sourced values).
+All streams are affine in the value of time, which the switching value uses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+
+import pandas as pd
+
+from ..run.results import Results
+from ..scenario.appraisal_settings import AppraisalSettings
+from ..scenario.schema import Scenario
+from ..scenario.timeline import timeline
+
+STREAMS = (
+    "shippers_time",
+    "shippers_reliability",
+    "shippers_charges",
+    "operators_charges",
+    "diverted_traffic",
+    "generated_traffic",
+    "operators_revenue",
+    "operators_resource",
+    "co2",
+)
+TRANSFERS = ("shippers_charges", "operators_charges")  # they net to zero: shown, never added twice
+
+
+def run_money(res: Results) -> dict:
+    """What one run leaves for an appraisal, small enough to send back from a worker: per year and
+    flow the tonnes, charges, days, spread and CO2e delivered, the tonnes diverted per alternative,
+    and per year the rail tonne-km and the hours at sea per cargo class."""
+    s = res.scenario
+    a = res.annual
+    r = res.routes
+    charges = r.groupby(["year", "flow"])[["charges_usd", "co2e_kg"]].sum() if not r.empty else pd.DataFrame()
+    flows: dict[int, dict[str, dict[str, float]]] = defaultdict(dict)
+    for row in a.itertuples(index=False):
+        key = (row.year, row.flow)
+        ch = charges.loc[key] if key in charges.index else None
+        flows[int(row.year)][str(row.flow)] = {
+            "tons": float(row.tons_delivered),
+            "days": float(row.transit_days_mean),
+            "sd": float(row.transit_days_sd),
+            "charges_usd": float(ch["charges_usd"]) if ch is not None else 0.0,
+            "co2e_kg": float(ch["co2e_kg"]) if ch is not None else 0.0,
+        }
+    diverted: dict[int, dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
+    for row in res.diversions.itertuples(index=False):
+        got = diverted[int(row.year)][str(row.flow)]
+        got[str(row.alternative)] = got.get(str(row.alternative), 0.0) + float(row.tons_diverted)
+    length = {l.id: l.length_km for l in s.rail_links}
+    rail = res.links.assign(t_km=res.links.tons * res.links.link.map(length)).groupby("year").t_km.sum()
+    crossing = {l.id: (l.crossing_h, l.cargo or (l.deck.cargo if l.deck else "")) for l in s.sea_lines}
+    sea: dict[int, dict[str, float]] = defaultdict(dict)
+    for row in res.lines.itertuples(index=False):
+        h, cargo = crossing.get(str(row.line), (0.0, str(row.cargo)))
+        by = sea[int(row.year)]
+        by[str(row.cargo)] = by.get(str(row.cargo), 0.0) + 2.0 * h * float(row.voyages)  # out and back
+    return {
+        "flows": {y: dict(v) for y, v in flows.items()},
+        "diverted": {y: {f: dict(d) for f, d in v.items()} for y, v in diverted.items()},
+        "rail_t_km": {int(y): float(v) for y, v in rail.items()},
+        "sea_h": {y: dict(v) for y, v in sea.items()},
+    }
+
+
+def values_in(settings: AppraisalSettings, case: str = "central", vot_scale: float = 1.0) -> dict:
+    """The appraisal's unit values for a band (low, central, high), the value of time x ``vot_scale``."""
+    vot = {c: b.at(case) * vot_scale for c, b in settings.value_of_time_usd_per_t_day.items()}
+    return {
+        "vot": vot,
+        "rr": settings.reliability_ratio.at(case),
+        "rail": settings.rail_usd_per_t_km.at(case),
+        "sea": {c: b.at(case) for c, b in settings.sea_usd_per_sailing_h.items()},
+    }
+
+
+def _alt_costs(s: Scenario, year: int, vot: dict[str, float]) -> dict[str, float]:
+    """Each outside alternative's generalized cost per tonne in ``year`` (as in force at mid-year)."""
+    st = timeline(s).on(dt.date(year, 7, 1))
+    return {a.id: a.usd_per_t + vot.get(a.cargo, 0.0) * a.days for a in st.demand.alternatives}
+
+
+def _per_t(m: dict) -> tuple[float, float, float]:
+    t = m["tons"]
+    return (m["charges_usd"] / t if t > 0 else 0.0), (m["days"] if t > 0 else 0.0), (m["sd"] if t > 0 else 0.0)
+
+
+def _traffic_change(
+    t0: float, t1: float, g0: float, g1: float, won: dict[str, float], lost: dict[str, float], alt: dict[str, float]
+) -> tuple[float, float]:
+    """(diverted, generated): the rule of a half on the change in tonnes, the part won from or lost
+    to each alternative bounded by that alternative's generalized cost."""
+    dt_ = t1 - t0
+    if dt_ >= 0:
+        w = {a: x for a, x in won.items() if x > 0 and a in alt}
+        k = min(1.0, dt_ / sum(w.values())) if w else 0.0  # never more won back than gained
+        div = sum(0.5 * x * k * (alt[a] - g1) for a, x in w.items())
+        rest = dt_ - k * sum(w.values())
+    else:
+        l_ = {a: x for a, x in lost.items() if x > 0 and a in alt}
+        k = min(1.0, -dt_ / sum(l_.values())) if l_ else 0.0
+        div = sum(0.5 * x * k * (g0 - alt[a]) for a, x in l_.items())
+        rest = dt_ + k * sum(l_.values())
+    return div, 0.5 * rest * (g0 - g1)
+
+
+def year_streams(s: Scenario, base: dict, project: dict, year: int, values: dict, carbon_usd_per_t: float) -> dict:
+    """The benefit streams (US$) of ``project`` over ``base`` (two ``run_money``) in ``year``."""
+    out = dict.fromkeys(STREAMS, 0.0)
+    vot, rr = values["vot"], values["rr"]
+    alt = _alt_costs(s, year, vot)
+    cargo = {f.id: f.cargo for f in s.demand.flows}
+    f0, f1 = base["flows"].get(year, {}), project["flows"].get(year, {})
+    d0, d1 = base["diverted"].get(year, {}), project["diverted"].get(year, {})
+    empty = {"tons": 0.0, "days": 0.0, "sd": 0.0, "charges_usd": 0.0, "co2e_kg": 0.0}
+    for f in set(f0) | set(f1):
+        m0, m1 = f0.get(f, empty), f1.get(f, empty)
+        t0, t1 = m0["tons"], m1["tons"]
+        (c0, dd0, s0), (c1, dd1, s1) = _per_t(m0), _per_t(m1)
+        v = vot.get(cargo.get(f, ""), 0.0)
+        te = min(t0, t1)
+        if te > 0:
+            out["shippers_time"] += te * v * (dd0 - dd1)
+            out["shippers_reliability"] += te * rr * v * (s0 - s1)
+            out["shippers_charges"] += te * (c0 - c1)
+            out["operators_charges"] -= te * (c0 - c1)
+        g0, g1 = c0 + v * dd0 + rr * v * s0, c1 + v * dd1 + rr * v * s1
+        if t0 <= 0:
+            g0 = g1  # nothing came before: the corridor's own cost gives no bound, the alternatives do
+        if t1 <= 0:
+            g1 = g0
+        a0, a1 = d0.get(f, {}), d1.get(f, {})
+        won = {a: a0.get(a, 0.0) - a1.get(a, 0.0) for a in set(a0) | set(a1)}
+        div, gen = _traffic_change(t0, t1, g0, g1, won, {a: -x for a, x in won.items()}, alt)
+        out["diverted_traffic"] += div
+        out["generated_traffic"] += gen
+        out["operators_revenue"] += (t1 - t0) * (c1 if t1 >= t0 else c0)
+        if t0 > 0 and t1 > 0:
+            out["co2"] += carbon_usd_per_t * (m0["co2e_kg"] / t0 - m1["co2e_kg"] / t1) / 1000.0 * t1
+    rail = values["rail"] * (project["rail_t_km"].get(year, 0.0) - base["rail_t_km"].get(year, 0.0))
+    h0, h1 = base["sea_h"].get(year, {}), project["sea_h"].get(year, {})
+    sea = sum(values["sea"].get(c, 0.0) * (h1.get(c, 0.0) - h0.get(c, 0.0)) for c in set(h0) | set(h1))
+    out["operators_resource"] = -(rail + sea)
+    return out
+
+
+def economic(streams: dict) -> float:
+    """A year's economic benefit, US$: every stream, the transfers netting to zero."""
+    return float(math.fsum(streams[k] for k in STREAMS))
