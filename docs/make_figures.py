@@ -6,7 +6,7 @@ Runs, with the CLI in a fresh process each (about 10 minutes on 2 cores):
 
 - the base scenario, 2024-2035, 5 replications: annual_tons, transit_by_year;
 - the base scenario, 2024-2025, 5 replications (what binds in the documented years):
-  utilization, utilization_by_year, transit_days, port_levels, cost_by_route, co2_by_route;
+  utilization, utilization_by_year, transit_days, port_levels, cost_by_route, generalized_cost_by_route, co2_by_route;
 - the base scenario, 2024, seed 1, with --detail, and `corridor-sim charts` on it: corridor_map,
   stringline, fleet_gantt (a November storm month);
 - the README's five-scenario comparison with 5 replications and `--capacity`: compare_tons,
@@ -83,6 +83,7 @@ def main() -> None:
             "transit_days",
             "port_levels",
             "cost_by_route",
+            "generalized_cost_by_route",
             "co2_by_route",
         )
         cli("run", base, "--years", "2024", "--seed", "1", "--detail", "--out", str(out / "y2024"), "--overwrite")

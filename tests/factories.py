@@ -166,6 +166,27 @@ def rail_sea(
     )
 
 
+def appraisal_costs(year: int = 2023) -> dict:
+    """A ``costs`` section with the appraisal's values, for small corridors that are appraised."""
+    band = lambda lo, c, hi: {"low": lo, "central": c, "high": hi}  # noqa: E731
+    return {
+        "currency_year": year,
+        "discount_rate_pct": 6.0,
+        "carbon_price_usd_per_t": 0.0,
+        "appraisal_years": 20,
+        "appraisal": {
+            "guideline": "EU Guide to Cost-Benefit Analysis of Investment Projects (2014)",
+            "value_of_time_usd_per_t_day": {c: band(0.1, 0.5, 2.0) for c in ("container", "wagon", "crude")},
+            "reliability_ratio": band(0.5, 1.0, 1.5),
+            "rail_usd_per_t_km": band(0.001, 0.002, 0.003),
+            "sea_usd_per_sailing_h": {c: band(200.0, 300.0, 400.0) for c in ("container", "wagon", "crude")},
+            "asset_life_years": 40,
+            "source": "test",
+        },
+        "source": "test",
+    }
+
+
 def build(d: dict) -> cs.Scenario:
     return cs.validate_dict(copy.deepcopy(d), "<test>")
 

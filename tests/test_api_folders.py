@@ -22,7 +22,7 @@ from corridor_sim.present import write
 from corridor_sim.present.report import build_report
 from corridor_sim.scenario.schema import Candidate
 
-from factories import build, flow, link, node, scenario
+from factories import appraisal_costs, build, flow, link, node, scenario
 
 
 def rail4(name: str = "rail4") -> dict:
@@ -37,6 +37,7 @@ def rail4(name: str = "rail4") -> dict:
     d["name"] = name
     d["end_year"] = 2024
     d["rail_links"][0]["tariff_usd_per_unit_km"] = {"container": 0.1}
+    d["costs"] = appraisal_costs()
     d["timeline"] = [
         {
             "id": "paths6",
@@ -112,7 +113,13 @@ def test_the_folders_hold_what_the_command_line_writes(folders):
     for sub, files in {
         "bottlenecks": ("bottlenecks.csv", "bottlenecks.png"),
         "capacity": ("capacity.csv", "headroom.csv", "capacity.json"),
-        "appraisal": ("appraisal.csv", "appraisal_by_year.csv", "appraisal.json", "measures_ranking.png"),
+        "appraisal": (
+            "appraisal.csv",
+            "appraisal_by_year.csv",
+            "enpv_distribution.csv",
+            "appraisal.json",
+            "measures_ranking.png",
+        ),
         "plan": ("plan.json", "steps.csv", "rejected.csv", "frontier.csv", "frontier.png"),
     }.items():
         for f in files:
@@ -127,7 +134,8 @@ def test_each_result_reads_its_folder_back(folders, tmp_path):
     assert est.has_trajectory and est.replications == 2 and est.goal_mt_per_year == 10.0
     assert est.first_year_at_goal() == {"mean": None, "ci_low": None, "ci_high": None}
     ap = cs.Appraisal.read(folders / "appraisal")
-    assert ap.replications == 2 and list(ap.table.measure) == ["paths6"]
+    assert ap.replications == 2 and list(ap.table.measure) == ["paths6", "paths6"]
+    assert list(ap.table["mode"]) == ["stand-alone", "incremental"]
     p = cs.Plan.read(folders / "plan")
     assert p.by == 2024 and p.goal_mt == 0.1 and p.frontier is not None and list(p.frontier.by) == [2023, 2024]
     cmp = cs.Comparison.read(folders / "compare")

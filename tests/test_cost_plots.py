@@ -37,17 +37,21 @@ def test_route_costs_reads_the_routes_table(base_results):
 
 
 def test_cost_by_route(base_results):
+    """Charges with charges: the routes' charges beside the alternatives' and the documented rates,
+    with no time cost anywhere (the documented rates have none)."""
     fig = plots.cost_by_route(base_results)
     text = _texts(fig)
     s = base_results.scenario
-    assert s.label in text and "2024" in text and "not capacity" in text
-    assert all("US" in ax.get_xlabel() and "per" in ax.get_xlabel() for ax in fig.axes)
+    assert s.label in text and "2024" in text and "not capacity" in text and "charges with charges" in text
+    assert all("charges" in ax.get_xlabel() and "per" in ax.get_xlabel() for ax in fig.axes)
     assert any("per TEU" in ax.get_xlabel() for ax in fig.axes)
     labels = _legend_labels(fig)
-    assert "rail tariffs" in labels and "time cost (simulated, mean)" in labels
-    assert any("documented rate" in l for l in labels)
+    assert "rail tariffs" in labels and not any("time" in l for l in labels)
+    assert any("documented rate" in l for l in labels) and any("outside alternative" in l for l in labels)
     for b in s.costs.benchmarks:
         assert b.label in text
+    for a in s.demand.alternatives:
+        assert a.label in text
     # the stacked charges of a route are its route_charge total
     flow = next(f for f in s.demand.flows if f.cargo == "container")
     route = flow.routes[0]
@@ -55,6 +59,24 @@ def test_cost_by_route(base_results):
     ax = fig.axes[0]
     bars = [p for p in ax.patches if p.get_facecolor()[:3] != (1.0, 1.0, 1.0)]
     assert any(p.get_x() + p.get_width() == pytest.approx(total) for p in bars)
+
+
+def test_generalized_cost_by_route(base_results):
+    """Charges + time only where every row has its time: each flow's routes (simulated days) and
+    its alternatives (their days), at the flow's value of time."""
+    fig = plots.generalized_cost_by_route(base_results)
+    text = _texts(fig)
+    s = base_results.scenario
+    shown = [f for f in s.demand.flows if f.alternatives and f.response is not None]
+    assert len(fig.axes) == len(shown) and all(f.id in text for f in shown)
+    assert "time cost (days x value of time)" in _legend_labels(fig)
+    # an alternative's bar is its charges + value of time x days, per TEU
+    f = next(f for f in shown if f.id == "containers_cn_tr")
+    a = next(a for a in s.demand.alternatives if a.id == f.alternatives[0])
+    t = s.cargo_classes["container"].t_per_unit
+    want = (a.usd_per_t + f.response.value_of_time_usd_per_t_day * a.days) * t
+    ax = fig.axes[[g.id for g in shown].index(f.id)]
+    assert any(p.get_x() + p.get_width() == pytest.approx(want) for p in ax.patches)
 
 
 def test_co2_by_route(base_results):
@@ -71,12 +93,12 @@ def test_cost_plots_of_replications(replicated):
     for make in (plots.cost_by_route, plots.co2_by_route):
         text = _texts(make(replicated))
         assert "2 replications" in text
-    assert "95% CI of the time cost" in _legend_labels(plots.cost_by_route(replicated))
+    assert "95% CI of the time cost" in _legend_labels(plots.generalized_cost_by_route(replicated))
 
 
 def test_cost_plots_only_where_routes_are_priced(base_results, tmp_path):
     names = {p.stem for p in plots.save_all(base_results, tmp_path)}
-    assert {"cost_by_route", "co2_by_route"} <= names
+    assert {"cost_by_route", "generalized_cost_by_route", "co2_by_route"} <= names
     r = base_results.routes.assign(charges_usd_per_unit=np.nan, co2e_kg_per_unit=np.nan)
     unpriced = type(base_results)(**{**base_results.__dict__, "routes": r})
     assert not plots.priced(unpriced)
@@ -84,36 +106,38 @@ def test_cost_plots_only_where_routes_are_priced(base_results, tmp_path):
 
 
 def _appraisal() -> pd.DataFrame:
-    rows = [
-        {"measure": "cheap", "capex_musd": 10.0, "capacity_added_mt": 0.4, "usd_per_t_capacity": 25.0, "bcr": 3.0},
-        {"measure": "dear", "capex_musd": 900.0, "capacity_added_mt": 0.5, "usd_per_t_capacity": 1800.0, "bcr": 0.2},
-        {"measure": "idle", "capex_musd": 50.0, "capacity_added_mt": -0.01, "usd_per_t_capacity": np.nan, "bcr": 0.1},
-        {
-            "measure": "late",
-            "capex_musd": 80.0,
-            "capacity_added_mt": np.nan,
-            "usd_per_t_capacity": np.nan,
-            "bcr": np.nan,
-            "note": "in service after the simulated years: nothing measured",
-        },
-    ]
-    t = pd.DataFrame(rows).reindex(columns=list(APPRAISAL_COLUMNS))
-    t["usd_per_t_capacity_ci_low"] = t.usd_per_t_capacity * 0.8
-    t["usd_per_t_capacity_ci_high"] = t.usd_per_t_capacity * 1.3
-    return t
+    rows = []
+    for m, capex, e, irr, b, p in (
+        ("good", 10.0, 120.0, 25.0, 3.0, 0.0),
+        ("poor", 900.0, -600.0, 1.0, 0.3, 1.0),
+        ("close", 50.0, 5.0, 6.5, 1.05, 0.4),
+    ):
+        for mode, k in (("stand-alone", 1.0), ("incremental", 0.8)):
+            rows.append(
+                {
+                    "measure": m,
+                    "mode": mode,
+                    "capex_musd": capex,
+                    "enpv_musd": e * k,
+                    "enpv_musd_ci_low": e * k - 30.0,
+                    "enpv_musd_ci_high": e * k + 30.0,
+                    "eirr_pct": irr,
+                    "bcr": b,
+                    "p_enpv_negative": p,
+                }
+            )
+    return pd.DataFrame(rows).reindex(columns=list(APPRAISAL_COLUMNS))
 
 
 def test_measures_ranking():
     fig = plots.measures_ranking(_appraisal(), "bottlenecks · 2024–2027 · 2 replications")
     ax = fig.axes[0]
     text = _texts(fig)
-    assert "bottlenecks" in text and "US" in ax.get_xlabel() and "t/yr" in ax.get_xlabel()
+    assert "bottlenecks" in text and "US" in ax.get_xlabel() and "net present value" in ax.get_xlabel()
     ticks = [t.get_text() for t in ax.get_yticklabels()]
-    assert ticks[0].startswith("cheap") and ticks[1].startswith("dear")  # cheapest first
-    assert ticks[2].startswith("idle") and ticks[3].startswith("late")  # no gain: at the bottom
-    assert "+0.40 Mt/yr" in text and "BCR 3.00" in text
-    assert "no capacity gain" in text and "nothing measured" in text
-    assert len(_legend_labels(fig)) == 2
+    assert [t.split(" ")[0] for t in ticks] == ["good", "close", "poor"]  # highest ENPV first
+    assert "EIRR 25%" in text and "BCR 3.00" in text and "P(ENPV<0) 100%" in text
+    assert "stand-alone" in text and "incremental" in text
 
 
 def test_plan_frontier():

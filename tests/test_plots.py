@@ -23,6 +23,7 @@ PNG_NAMES = {
     "port_levels",
     "corridor_map",
     "cost_by_route",  # the base prices its routes (plots.COST_FIGURES)
+    "generalized_cost_by_route",  # and its boxes have alternatives
     "co2_by_route",
 }
 

@@ -254,10 +254,15 @@ def test_report_cost_section_with_appraisal_and_plan(tmp_path, base_2024_folder)
         [
             {
                 "measure": "asco_second_feeder",
+                "mode": "stand-alone",
                 "capex_musd": 10.0,
-                "capacity_added_mt": 0.36,
-                "usd_per_t_capacity": 28.0,
-                "bcr": 21.0,
+                "enpv_musd": 36.0,
+                "eirr_pct": 28.0,
+                "bcr": 2.1,
+                "p_enpv_negative": 0.0,
+                "vot_switching_factor": 0.4,
+                "main_stream": "shippers_time",
+                "main_stream_share": 0.7,
             }
         ],
     ).reindex(columns=list(APPRAISAL_COLUMNS))

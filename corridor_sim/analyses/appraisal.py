@@ -1,28 +1,30 @@
-"""What measures cost and what they buy: appraisal of costed timeline entries.
+"""What measures cost and what they buy: the economic appraisal of costed timeline entries,
+following the EU Guide to Cost-Benefit Analysis of Investment Projects (DG REGIO, 2014; economic
+analysis and the transport chapter), with the scenario's values (``costs.appraisal``).
 
-**Appraisal** (``appraise``). Each timeline entry with ``capex_musd`` is a measure. It is measured
-against the scenario without it, on common random numbers (the same replication seeds), so the
-differences are paired and their confidence intervals narrow. For each replication and year:
+**Do-minimum and do-something.** The do-minimum is the scenario without every measure appraised.
+Each measure is appraised **stand-alone** (the do-minimum with it, against the do-minimum) and
+**incrementally** within the package, in the package's order (date, then id): the do-minimum with
+the measures before it and it, against the do-minimum with the measures before it. Every variant
+runs the same replication seeds (common random numbers), so the differences are paired.
 
-- capacity (``corridor_sim.capacity``, what the corridor could carry: capacity) and tonnes
-  delivered under the scenario's demand (demand), added by the measure;
-- days saved (tonne-weighted door-to-door transit), shipper cost saved, CO2e;
-- cost-effectiveness: US$ of capex per tonne a year of added capacity; NPV and benefit-cost ratio.
+**Benefit streams** (``analyses.benefits``), each by year: shippers' time and reliability savings
+on the traffic carried either way; their charge savings and the operators' matching loss (transfers,
+shown both ways, netting to zero); traffic won from the outside alternatives and generated traffic by
+the rule of a half, bounded by the alternative's generalized cost; the operators' revenue from the
+traffic gained and the change in their resource costs (rail tonne-km, hours at sea); CO2e at the
+shadow price. The value of time is the appraisal's (a resource value by cargo class, low, central
+and high from the literature), not the route choice's.
 
-The benefits counted, and why only these: the shippers' generalized cost (charges + time at the
-flow's value of time) by the rule of a half, 1/2 x (cost per tonne without - with) x (tonnes
-without + with), per flow and year, which counts the saving on cargo that came anyway in full and
-on cargo the measure brought in by half (the standard consumer-surplus measure of transport
-appraisal); and the change in CO2e per tonne carried, valued at ``costs.carbon_price_usd_per_t``.
-Charges are transfers between shippers and operators and are not a resource cost: a measure that
-moves the route mix changes what shippers pay, which the rule of a half counts, but operators'
-revenue is not added on top. Not counted: operators' surplus, wider economic benefits, the
-emissions of cargo that moves to or from other routes. Benefits of years after the simulated ones
-are held at the last simulated year's value up to ``costs.appraisal_years`` from the measure's
-date; every amount is discounted to 1 January of the scenario's first year.
+**Indicators** (``analyses.indicators``): ENPV, EIRR, BCR and the first-year rate of return over
+``costs.appraisal_years`` from the measure's date, with the residual value of the capex not used up
+(straight line over ``asset_life_years``); the ENPV at the low and high values of time; the
+switching values of the value of time and of the capex; and, over the replications and the demand
+cases run, the distribution of the ENPV and the probability that it is negative. Benefits of the
+years after the simulated ones are held at the last simulated year's.
 
-The cheapest plan of candidate measures that reaches a capacity goal is in ``plan``. ``Appraisal``
-writes and reads its folder (appraisal.csv, appraisal_by_year.csv, appraisal.json).
+``Appraisal`` writes and reads its folder (appraisal.csv, appraisal_by_year.csv,
+enpv_distribution.csv, appraisal.json).
 """
 
 from __future__ import annotations
@@ -33,25 +35,39 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..experiments.execution import Execution, Task, replication_seed, succeeded, task
 from ..run import output
-from ..run.results import Figures, Results
+from ..run.results import Figures
 from ..run.simulate import run
+from ..scenario.appraisal_settings import AppraisalSettings
 from ..scenario.schema import Intervention, Scenario
-from ..scenario.variants import without
+from ..scenario.variants import with_demand_case, without
 from ..stats import mean_ci
-from .capacity import estimate_capacity
+from .benefits import STREAMS, economic, run_money, values_in, year_streams
 from .files import folder_meta, read_table, write_meta
+from .indicators import (
+    bcr,
+    capex_switching,
+    cash_flows,
+    eirr,
+    enpv,
+    fyrr,
+    linear_switching,
+    present_value,
+)
+
+__all__ = ["MIN_GAIN_MT", "Appraisal", "appraise", "costed", "first_full_year", "present_value"]
 
 # A candidate adds capacity when the mean over the screening replications rises by more than this,
-# Mt/yr. assumption: ~0.2% of the corridor's ~6 Mt, well below one vessel's or one train path's
-# tonnes; what common random numbers leave of noise between two runs of the same capacity.
+# Mt/yr (the plan's screening). assumption: ~0.2% of the corridor's ~6 Mt, well below one vessel's
+# or one train path's tonnes; what common random numbers leave of noise between two runs.
 MIN_GAIN_MT = 0.01
+MODES = ("stand-alone", "incremental")
 
 
 def costed(s: Scenario) -> list[Intervention]:
@@ -59,78 +75,60 @@ def costed(s: Scenario) -> list[Intervention]:
     return sorted((iv for iv in s.timeline if iv.capex_musd is not None), key=lambda iv: (iv.date, iv.id))
 
 
-# ----------------------------------------------------------------------------------------------
-# What one run delivered, cost and emitted, per year and flow
-# ----------------------------------------------------------------------------------------------
-def money_of(res: Results) -> dict[int, dict[str, dict[str, float]]]:
-    """Per year and flow of one run: tonnes delivered, tonne-days, charges, time cost and CO2e
-    (sums over routes of the ``routes`` table)."""
-    out: dict[int, dict[str, dict[str, float]]] = {}
-    r = res.routes
-    if r.empty:
-        return out
-    r = r.assign(tonne_days=r.tons_delivered * r.transit_days_mean)
-    sums = r.groupby(["year", "flow"])[["tons_delivered", "tonne_days", "charges_usd", "time_cost_usd", "co2e_kg"]].sum(
-        min_count=1
-    )
-    for key, row in sums.iterrows():
-        y, f = cast(tuple, key)  # the (year, flow) of the grouping
-        out.setdefault(int(y), {})[str(f)] = {str(k): float(v) for k, v in row.items()}
-    return out
+def first_full_year(date: dt.date) -> int:
+    """The first calendar year a measure dated ``date`` is in force all year."""
+    return date.year if (date.month, date.day) == (1, 1) else date.year + 1
 
 
 @task
 def money_task(t: Task) -> dict:
-    """Run a task and send back only ``money_of`` its results."""
-    return money_of(run(t.scenario, seed=t.seed, allow_large=True, detail=False))
-
-
-def _runs(variants: dict[str, Scenario], replications: int, seed: int, ex: Execution) -> dict[str, list[dict]]:
-    """Every variant's replications with the same seeds, in one batch; per variant, in replication order."""
-    tasks = [
-        Task(s, replication_seed(seed, r), r, variant=key) for key, s in variants.items() for r in range(replications)
-    ]
-    got: dict[str, dict[int, dict]] = {k: {} for k in variants}
-    for o in succeeded(tasks, ex, money_task, "appraisal run"):
-        got[o.task.variant][o.task.replication] = o.result
-    return {k: [v[r] for r in range(replications)] for k, v in got.items()}
+    """Run a task and send back only what the appraisal reads (``benefits.run_money``)."""
+    return run_money(run(t.scenario, seed=t.seed, allow_large=True, detail=False))
 
 
 # ----------------------------------------------------------------------------------------------
-# Appraisal
+# The result
 # ----------------------------------------------------------------------------------------------
+_STATS = (
+    "enpv_musd",
+    "eirr_pct",
+    "bcr",
+    "fyrr_pct",
+    "pv_benefits_musd",
+    "pv_costs_musd",
+    "residual_value_musd",
+    "enpv_musd_vot_low",
+    "enpv_musd_vot_high",
+    "vot_switching_factor",
+    "capex_switching_factor",
+    "delivered_added_mt",
+    "days_saved",
+)
 APPRAISAL_COLUMNS = (
     "measure",
+    "mode",
     "description",
     "date",
     "capex_musd",
     "opex_musd_per_year",
-    "years_counted",
-    *(
-        f"{m}{s}"
-        for m in (
-            "capacity_added_mt",
-            "delivered_added_mt",
-            "days_saved",
-            "shipper_benefit_musd_per_year",
-            "co2e_change_kt_per_year",
-            "usd_per_t_capacity",
-            "npv_musd",
-            "bcr",
-        )
-        for s in ("", "_ci_low", "_ci_high")
-    ),
+    "asset_life_years",
+    *(f"{m}{x}" for m in _STATS for x in ("", "_ci_low", "_ci_high")),
+    "p_enpv_negative",
+    "main_stream",
+    "main_stream_share",
     "note",
 )
 
 
 @dataclass(frozen=True)
 class Appraisal:
-    """``appraise``'s result: one row per measure (``table``), the per-year differences behind it
-    (``by_year``), and how it was obtained."""
+    """``appraise``'s result: one row per measure and mode (``table``), each benefit stream by
+    year, replication and demand case (``by_year``), the ENPV of each replication and case
+    (``distribution``), and how it was obtained."""
 
     table: pd.DataFrame
     by_year: pd.DataFrame
+    distribution: pd.DataFrame
     scenario: str
     seed: int
     replications: int
@@ -141,11 +139,17 @@ class Appraisal:
     cpu_s: float
     wall_s: float
     demand_case: str = "central"
+    demand_cases: tuple[str, ...] = ("central",)
     overrides: dict[str, Any] = field(default_factory=dict)
+    guideline: str = ""
+    values: dict[str, Any] = field(default_factory=dict)
     benefits: str = field(
-        default="shippers' generalized cost (charges + time) by the rule of a half; CO2e per tonne at the "
-        "carbon price. Not counted: operators' surplus, wider economic benefits, emissions of cargo moving "
-        "to or from other routes."
+        default="shippers' time and reliability on the traffic carried either way; charges as transfers "
+        "(shippers' and operators' netting to zero); traffic won from the outside alternatives and "
+        "generated traffic by the rule of a half, bounded by the alternative's generalized cost; operators' "
+        "revenue from the traffic gained and their resource costs (rail tonne-km, hours at sea); CO2e at the "
+        "shadow price; residual value. Not counted: the alternatives' own resource costs and emissions, "
+        "wider economic benefits, other externalities (no sourced values)."
     )
 
     def meta(self) -> dict[str, Any]:
@@ -159,17 +163,23 @@ class Appraisal:
             "simulated_years": self.simulated_years,
             "cpu_s": round(self.cpu_s, 2),
             "wall_s": round(self.wall_s, 2),
+            "demand_cases": list(self.demand_cases),
+            "guideline": self.guideline,
+            "values": self.values,
             "benefits": self.benefits,
+            "streams": list(STREAMS),
         }
 
     def write(self, out: str | Path, overwrite: bool = False, figures: Figures | None = None) -> Path:
-        """appraisal.csv (one row per measure), appraisal_by_year.csv and appraisal.json (and with
-        ``figures`` measures_ranking.png) in ``out``, under the output contract."""
+        """appraisal.csv (one row per measure and mode), appraisal_by_year.csv (the streams),
+        enpv_distribution.csv and appraisal.json (and with ``figures`` measures_ranking.png) in
+        ``out``, under the output contract."""
         meta = {**self.meta(), "label": self.scenario, "demand_case": self.demand_case, "overrides": self.overrides}
 
         def fill(tmp: Path) -> None:
             self.table.to_csv(tmp / "appraisal.csv", index=False)
             self.by_year.to_csv(tmp / "appraisal_by_year.csv", index=False)
+            self.distribution.to_csv(tmp / "enpv_distribution.csv", index=False)
             write_meta(tmp / "appraisal.json", meta)
             if figures is not None:
                 figures(self, tmp)
@@ -181,12 +191,15 @@ class Appraisal:
         """An appraisal folder read back (ResultsFolderError if appraisal.csv is missing or
         damaged; the settings from appraisal.json where it is readable)."""
         table = read_table(folder, "appraisal.csv", "appraisal", APPRAISAL_COLUMNS, "appraise")
-        path = Path(folder) / "appraisal_by_year.csv"
-        by_year = pd.read_csv(path) if path.exists() else pd.DataFrame()
+        frames = {}
+        for name in ("appraisal_by_year.csv", "enpv_distribution.csv"):
+            path = Path(folder) / name
+            frames[name] = pd.read_csv(path) if path.exists() else pd.DataFrame()
         meta = folder_meta(folder, "replications")
         return cls(
             table=table,
-            by_year=by_year,
+            by_year=frames["appraisal_by_year.csv"],
+            distribution=frames["enpv_distribution.csv"],
             scenario=str(meta.get("scenario", Path(folder).name)),
             seed=int(meta.get("seed", 0)),
             replications=int(meta.get("replications", 0)),
@@ -197,186 +210,110 @@ class Appraisal:
             cpu_s=float(meta.get("cpu_s", math.nan)),
             wall_s=float(meta.get("wall_s", math.nan)),
             demand_case=str(meta.get("demand_case", "central")),
+            demand_cases=tuple(meta.get("demand_cases") or ("central",)),
             overrides=dict(meta.get("overrides") or {}),
+            guideline=str(meta.get("guideline", "")),
+            values=dict(meta.get("values") or {}),
         )
 
 
-def first_full_year(date: dt.date) -> int:
-    """The first calendar year a measure dated ``date`` is in force all year."""
-    return date.year if (date.month, date.day) == (1, 1) else date.year + 1
-
-
-def _year_value(money: dict, year: int) -> tuple[float, float, float, dict[str, tuple[float, float]]]:
-    """Tonnes, tonne-days and CO2e kg of a run's year, and per flow (tonnes, generalized cost US$)."""
-    flows = money.get(year, {})
-    tons = sum(v["tons_delivered"] for v in flows.values())
-    tdays = sum(v["tonne_days"] for v in flows.values())
-    co2 = sum(v["co2e_kg"] for v in flows.values())
-    per = {f: (v["tons_delivered"], v["charges_usd"] + v["time_cost_usd"]) for f, v in flows.items()}
-    return tons, tdays, co2, per
-
-
-def rule_of_half_usd(with_: dict[str, tuple[float, float]], without_: dict[str, tuple[float, float]]) -> float:
-    """Shippers' benefit of a change, US$: per flow 1/2 (c0 - c1)(T0 + T1), c = generalized cost
-    per tonne, T = tonnes (0 = without, 1 = with). Flows with no tonnes on one side count by the
-    other side's cost (no saving on them: rule of a half needs a cost on both sides).
-
-    >>> rule_of_half_usd({"f": (120.0, 120.0 * 90)}, {"f": (100.0, 100.0 * 100)})  # 1/2 x 10 x 220
-    1100.0
-    """
-    out = 0.0
-    for f in set(with_) | set(without_):
-        t1, c1 = with_.get(f, (0.0, 0.0))
-        t0, c0 = without_.get(f, (0.0, 0.0))
-        if t1 > 0 and t0 > 0 and math.isfinite(c1) and math.isfinite(c0):
-            out += 0.5 * (c0 / t0 - c1 / t1) * (t0 + t1)
-    return out
-
-
-def present_value(flows_by_year: dict[int, float], rate_pct: float, base_year: int) -> float:
-    """Sum of amounts by year discounted to 1 January of ``base_year`` (amounts at mid-year).
-
-    >>> round(present_value({2024: 100.0, 2025: 100.0}, 10.0, 2024), 2)
-    182.02
-    """
-    r = rate_pct / 100.0
-    return float(sum(v / (1.0 + r) ** (y - base_year + 0.5) for y, v in flows_by_year.items()))
-
-
-def _npv(
-    m: Intervention, benefits: dict[int, float], last_sim: int, years_n: int, rate: float, base_year: int
-) -> tuple[float, float]:
-    """NPV (US$) and benefit-cost ratio of a measure from its simulated yearly benefits (US$)."""
-    first = first_full_year(m.date)
-    span = range(first, first + years_n)
-    ben = {y: benefits.get(y, benefits.get(last_sim, 0.0)) if y > last_sim else benefits.get(y, 0.0) for y in span}
-    cost = {m.date.year: (m.capex_musd or 0.0) * 1e6}
-    for y in range(m.date.year, m.date.year + years_n):
-        cost[y] = cost.get(y, 0.0) + m.opex_musd_per_year * 1e6
-    pv_b, pv_c = present_value(ben, rate, base_year), present_value(cost, rate, base_year)
-    return pv_b - pv_c, (pv_b / pv_c if pv_c > 0 else math.nan)
-
-
+# ----------------------------------------------------------------------------------------------
+# Measuring one measure in one replication
+# ----------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class _Context:
-    """What every measure of an appraisal is measured with: the runs' money per variant and
-    replication, the capacities per variant, year and replication, and the appraisal's settings."""
-
+class _Settings:
     scenario: Scenario
-    money: dict[str, list[dict]]
-    caps: dict[str, dict[int, list[float]]]
-    replications: int
-    carbon: float
+    appraisal: AppraisalSettings
     rate: float
+    carbon: float
     years_n: int
 
 
-_STATS = {  # per-replication statistic -> its columns' name
-    "cap": "capacity_added_mt",
-    "dlv": "delivered_added_mt",
-    "days": "days_saved",
-    "ben": "shipper_benefit_musd_per_year",
-    "co2": "co2e_change_kt_per_year",
-    "upt": "usd_per_t_capacity",
-    "npv": "npv_musd",
-    "bcr": "bcr",
-}
+def _streams(cfg: _Settings, base: dict, project: dict, band: str, vot_scale: float = 1.0) -> dict[int, dict]:
+    vals = values_in(cfg.appraisal, band, vot_scale)
+    s = cfg.scenario
+    return {y: year_streams(s, base, project, y, vals, cfg.carbon) for y in range(s.start_year, s.end_year + 1)}
 
 
-def _nanmean(values: list[float]) -> float:
-    return float(np.nanmean(values)) if np.isfinite(values).any() else math.nan
+def _indicators(cfg: _Settings, m: Intervention, base: dict, project: dict) -> tuple[dict[str, float], dict]:
+    """One replication of a measure: its indicators, and its central streams by year."""
+    s = cfg.scenario
+    life = m.asset_life_years or cfg.appraisal.asset_life_years
+    capex, opex = (m.capex_musd or 0.0) * 1e6, m.opex_musd_per_year * 1e6
 
+    def flows(streams: dict[int, dict]):
+        ben = {y: economic(v) for y, v in streams.items()}
+        return cash_flows(m.date.year, capex, opex, ben, s.end_year, cfg.years_n, life)
 
-def _replication(m: Intervention, ctx: _Context, r: int, years: list[int], by_year: list[dict]) -> dict[str, float]:
-    """One replication of a measure: each simulated year's differences with and without it (into
-    ``by_year``), and the statistics over the years it is in force (none when it is in force in
-    none of them)."""
-    s = ctx.scenario
-    w, wo = ctx.money["with"][r], ctx.money[m.id][r]
-    benefit_by_year: dict[int, float] = {}
-    kept: dict[str, list[float]] = {k: [] for k in ("cap", "dlv", "days", "ben", "co2")}
-    for y in range(s.start_year, s.end_year + 1):
-        t1, d1, e1, p1 = _year_value(w, y)
-        t0_, d0, e0, p0 = _year_value(wo, y)
-        ben = rule_of_half_usd(p1, p0)
-        if t1 > 0 and t0_ > 0 and math.isfinite(e1) and math.isfinite(e0):
-            ben += ctx.carbon * (e0 / t0_ - e1 / t1) / 1000.0 * t1  # kg -> t of CO2e
-        benefit_by_year[y] = ben
-        # capacity is measured from the first year a measure is in force (NaN before)
-        c1, c0 = ctx.caps["with"].get(y), ctx.caps[m.id].get(y)
-        row = {
-            "cap": c1[r] - c0[r] if c1 is not None and c0 is not None else math.nan,
-            "dlv": (t1 - t0_) / 1e6,
-            "days": (d0 / t0_ - d1 / t1) if t0_ > 0 and t1 > 0 else math.nan,
-            "ben": ben / 1e6,
-            "co2": (e1 - e0) / 1e6,
-        }
-        by_year.append(
-            {
-                "measure": m.id,
-                "replication": r,
-                "year": y,
-                "capacity_added_mt": row["cap"],
-                "delivered_added_mt": row["dlv"],
-                "days_saved": row["days"],
-                "shipper_benefit_musd": row["ben"],
-                "co2e_change_kt": row["co2"],
-            }
+    central = _streams(cfg, base, project, "central")
+    cf = flows(central)
+    value = {b: enpv(flows(_streams(cfg, base, project, b)), cfg.rate, s.start_year) for b in ("low", "high")}
+    at_zero = enpv(flows(_streams(cfg, base, project, "central", 0.0)), cfg.rate, s.start_year)
+    e = enpv(cf, cfg.rate, s.start_year)
+    years = [y for y in range(max(first_full_year(m.date), s.start_year), s.end_year + 1)]
+    added = [
+        (
+            sum(v["tons"] for v in project["flows"].get(y, {}).values())
+            - sum(v["tons"] for v in base["flows"].get(y, {}).values())
         )
-        if y in years:
-            for k, v in row.items():
-                kept[k].append(v)
-    if not years:  # in service after the simulated years: nothing to measure
-        return {}
-    cap_m = _nanmean(kept["cap"])
-    npv, bcr = _npv(m, benefit_by_year, s.end_year, ctx.years_n, ctx.rate, s.start_year)
-    return {
-        "cap": cap_m,
-        "dlv": float(np.mean(kept["dlv"])),
-        "days": _nanmean(kept["days"]),
-        "ben": float(np.mean(kept["ben"])),
-        "co2": _nanmean(kept["co2"]),
-        "upt": (m.capex_musd or 0.0) / cap_m if cap_m > MIN_GAIN_MT else np.nan,
-        "npv": npv / 1e6,
-        "bcr": bcr,
+        / 1e6
+        for y in years
+    ]
+    saved = [_days_saved(base, project, y) for y in years]
+    out = {
+        "enpv_musd": e / 1e6,
+        "eirr_pct": eirr(cf),
+        "bcr": bcr(cf, cfg.rate, s.start_year),
+        "fyrr_pct": fyrr(cf, first_full_year(m.date), capex),
+        "pv_benefits_musd": present_value(cf.benefits, cfg.rate, s.start_year) / 1e6,
+        "pv_costs_musd": (
+            present_value(cf.capex, cfg.rate, s.start_year) + present_value(cf.opex, cfg.rate, s.start_year)
+        )
+        / 1e6,
+        "residual_value_musd": sum(cf.residual.values()) / 1e6,
+        "enpv_musd_vot_low": value["low"] / 1e6,
+        "enpv_musd_vot_high": value["high"] / 1e6,
+        "vot_switching_factor": linear_switching(at_zero, e),
+        "capex_switching_factor": capex_switching(cf, cfg.rate, s.start_year),
+        "delivered_added_mt": float(np.mean(added)) if added else math.nan,
+        "days_saved": float(np.nanmean(saved)) if saved and np.isfinite(saved).any() else math.nan,
     }
+    return out, central
 
 
-def _measure_row(m: Intervention, ctx: _Context, by_year: list[dict]) -> dict[str, Any]:
-    """One measure's row of the appraisal: each statistic's mean and 95% CI over the replications,
-    over the years it is in force, and a note where nothing, or too little, was measured."""
-    s = ctx.scenario
-    years = list(range(max(first_full_year(m.date), s.start_year), s.end_year + 1))
-    reps = [_replication(m, ctx, r, years, by_year) for r in range(ctx.replications)]
-    per_rep: dict[str, list[float]] = {k: [rep[k] for rep in reps] if years else [] for k in _STATS}
-    out: dict[str, Any] = {
-        "measure": m.id,
-        "description": m.description,
-        "date": m.date.isoformat(),
-        "capex_musd": m.capex_musd,
-        "opex_musd_per_year": m.opex_musd_per_year,
-        "years_counted": f"{years[0]}-{years[-1]}" if years else "",
+def _days_saved(base: dict, project: dict, year: int) -> float:
+    """The change in tonne-weighted door-to-door days of the year's traffic (NaN without traffic)."""
+
+    def mean(m: dict) -> tuple[float, float]:
+        f = m["flows"].get(year, {})
+        t = sum(v["tons"] for v in f.values())
+        return t, (sum(v["tons"] * v["days"] for v in f.values() if v["tons"] > 0) / t if t > 0 else math.nan)
+
+    (t0, d0), (t1, d1) = mean(base), mean(project)
+    return d0 - d1 if t0 > 0 and t1 > 0 else math.nan
+
+
+def _pv_shares(cfg: _Settings, central_by_rep: list[dict[int, dict]]) -> tuple[str, float]:
+    """The stream with the largest present value (over the replications) and its share of the
+    absolute present values of all streams but the transfers."""
+    s = cfg.scenario
+    pv = {
+        k: float(
+            np.mean([present_value({y: v[k] for y, v in c.items()}, cfg.rate, s.start_year) for c in central_by_rep])
+        )
+        for k in STREAMS
+        if k not in ("shippers_charges", "operators_charges")
     }
-    cap_mean = mean_ci(per_rep["cap"])["mean"]
-    if cap_mean is None or cap_mean <= MIN_GAIN_MT:
-        # no capacity to divide by: a cost per tonne from the few replications that drew a gain
-        # would rank a measure that adds nothing
-        per_rep["upt"] = []
-    for k, col in _STATS.items():
-        st = mean_ci(per_rep[k])
-        out[col], out[f"{col}_ci_low"], out[f"{col}_ci_high"] = st["mean"], st["ci_low"], st["ci_high"]
-    notes = []
-    added = out["capacity_added_mt"]
-    if not years:
-        notes.append("in service after the simulated years: nothing measured")
-    elif added is not None and added <= MIN_GAIN_MT:
-        notes.append("adds no measurable capacity: the binding resource is elsewhere in these years")
-    if added is not None and added > MIN_GAIN_MT and not np.isfinite(np.asarray(per_rep["upt"], dtype=float)).any():
-        notes.append("capacity added in too few replications for a cost per tonne")
-    out["note"] = "; ".join(notes)
-    return out
+    total = sum(abs(v) for v in pv.values())
+    if total <= 0:
+        return "", math.nan
+    top = max(pv, key=lambda k: abs(pv[k]))
+    return top, abs(pv[top]) / total
 
 
+# ----------------------------------------------------------------------------------------------
+# The whole appraisal
+# ----------------------------------------------------------------------------------------------
 def _measures(scenario: Scenario, measures: Sequence[str] | None) -> list[Intervention]:
     """The costed timeline entries to appraise (``measures``, by id, or all); ValueError when there
     is none, or none is in force for a whole simulated year."""
@@ -400,6 +337,31 @@ def _measures(scenario: Scenario, measures: Sequence[str] | None) -> list[Interv
     return ms
 
 
+def _settings_of(scenario: Scenario, discount_rate_pct: float | None) -> tuple[AppraisalSettings, float, float, int]:
+    costs = scenario.costs
+    if costs is None or costs.appraisal is None:
+        raise ValueError(
+            f"scenario '{scenario.name}' has no costs.appraisal: the appraisal needs the guideline's values "
+            "(value of time by cargo class, reliability ratio, operators' resource costs; see base.yaml)"
+        )
+    rate = discount_rate_pct if discount_rate_pct is not None else costs.discount_rate_pct
+    if not (math.isfinite(rate) and 0.0 <= rate < 100.0):
+        raise ValueError(f"the discount rate must be a number from 0 to under 100 %/yr, got {rate}")
+    return costs.appraisal, float(rate), costs.carbon_price_usd_per_t, costs.appraisal_years
+
+
+def _variants(s: Scenario, ms: list[Intervention]) -> tuple[dict[frozenset, Scenario], list[tuple]]:
+    """The scenario variants the appraisal runs (by the set of measures they keep), and per
+    measure and mode the (project, base) sets it compares."""
+    ids = [m.id for m in ms]
+    pairs = []
+    for k, m in enumerate(ms):
+        pairs.append((m, "stand-alone", frozenset([m.id]), frozenset()))
+        pairs.append((m, "incremental", frozenset(ids[: k + 1]), frozenset(ids[:k])))
+    keep = {p for _, _, a, b in pairs for p in (a, b)}
+    return {k: without(s, [i for i in ids if i not in k]) for k in keep}, pairs
+
+
 def appraise(
     scenario: Scenario,
     replications: int = 5,
@@ -407,51 +369,126 @@ def appraise(
     measures: Sequence[str] | None = None,
     discount_rate_pct: float | None = None,
     execution: Execution | None = None,
+    demand_cases: Sequence[str] | None = None,
     **options,
 ) -> Appraisal:
-    """Appraise the scenario's costed timeline entries (or ``measures``, by id), each against
-    the scenario without it, on common random numbers. See the module docstring."""
+    """Appraise the scenario's costed timeline entries (or ``measures``, by id), stand-alone against
+    the do-minimum and incrementally within the package, under the scenario's demand case and any
+    other ``demand_cases`` (the risk analysis pools them). See the module docstring."""
     ex = Execution.of(execution, **options)
     if replications < 2:
         raise ValueError(f"an appraisal needs at least 2 replications for its intervals, got {replications}")
     ms = _measures(scenario, measures)
-    costs = scenario.costs
-    rate = discount_rate_pct if discount_rate_pct is not None else (costs.discount_rate_pct if costs else 6.0)
-    carbon = costs.carbon_price_usd_per_t if costs else 0.0
-    years_n = costs.appraisal_years if costs else 25
+    settings, rate, carbon, years_n = _settings_of(scenario, discount_rate_pct)
+    cases = list(dict.fromkeys([scenario.demand_case, *(demand_cases or [])]))
+    by_case = {c: with_demand_case(scenario, c) for c in cases}
     t0, cpu0 = time.perf_counter(), time.process_time()
-    variants = {"with": scenario, **{m.id: without(scenario, [m.id]) for m in ms}}
-    money = _runs(variants, replications, seed, ex)
-    first = min(max(first_full_year(m.date), scenario.start_year) for m in ms)
-    cap_years = (min(first, scenario.end_year), scenario.end_year)
-    caps = {
-        k: estimate_capacity(s, cap_years, replications, seed, by_cargo=False, execution=ex).per_replication
-        for k, s in variants.items()
-    }
-    sim_years = scenario.end_year - scenario.start_year + 1
-    cap_span = cap_years[1] - cap_years[0] + 1
-    ctx = _Context(scenario, money, caps, replications, carbon, rate, years_n)
-    by_year: list[dict[str, Any]] = []
-    rows = [_measure_row(m, ctx, by_year) for m in ms]
+    plan = {c: _variants(sc, ms) for c, sc in by_case.items()}
+    tasks = [
+        Task(v, replication_seed(seed, r), r, variant=f"{c}|{','.join(sorted(k))}")
+        for c, (variants, _) in plan.items()
+        for k, v in variants.items()
+        for r in range(replications)
+    ]
+    money: dict[tuple[str, frozenset, int], dict] = {}
+    for o in succeeded(tasks, ex, money_task, "appraisal run"):
+        c, keep = o.task.variant.split("|", 1)
+        money[(c, frozenset(keep.split(",")) - {""}, o.task.replication)] = o.result
+    rows, by_year, dist = [], [], []
+    for m, mode, proj, base in plan[cases[0]][1]:
+        per_rep: dict[str, list[float]] = {k: [] for k in _STATS}
+        central_by_rep = []
+        enpvs = []
+        for c in cases:
+            cfg = _Settings(by_case[c], settings, rate, carbon, years_n)
+            for r in range(replications):
+                ind, central = _indicators(cfg, m, money[(c, base, r)], money[(c, proj, r)])
+                enpvs.append(ind["enpv_musd"])
+                dist.append(
+                    {"measure": m.id, "mode": mode, "demand_case": c, "replication": r, "enpv_musd": ind["enpv_musd"]}
+                )
+                for y, st in central.items():
+                    by_year.append(
+                        {"measure": m.id, "mode": mode, "demand_case": c, "replication": r, "year": y}
+                        | {k: v / 1e6 for k, v in st.items()}
+                        | {"economic_musd": economic(st) / 1e6}
+                    )
+                if c == cases[0]:
+                    central_by_rep.append(central)
+                    for k in _STATS:
+                        per_rep[k].append(ind[k])
+        cfg0 = _Settings(by_case[cases[0]], settings, rate, carbon, years_n)
+        rows.append(_row(m, mode, per_rep, enpvs, _pv_shares(cfg0, central_by_rep), settings, scenario.end_year))
     table = pd.DataFrame(rows, columns=list(APPRAISAL_COLUMNS))
-    # a statistic with nothing to measure is NaN (mean_ci gives None), so the columns stay numeric
-    numeric = [c for c in APPRAISAL_COLUMNS if c not in ("measure", "description", "date", "years_counted", "note")]
+    numeric = [
+        c for c in APPRAISAL_COLUMNS if c not in ("measure", "mode", "description", "date", "main_stream", "note")
+    ]
     table[numeric] = table[numeric].apply(pd.to_numeric, errors="coerce").astype(float)
-    # the ranking a minister reads: capital per tonne of capacity added, cheapest first
-    table = table.sort_values("usd_per_t_capacity", na_position="last", kind="stable").reset_index(drop=True)
-    worker_cpu = time.process_time() - cpu0
+    sim_years = scenario.end_year - scenario.start_year + 1
     return Appraisal(
         table=table,
         by_year=pd.DataFrame(by_year),
+        distribution=pd.DataFrame(dist),
         scenario=scenario.label,
         seed=seed,
         replications=replications,
-        discount_rate_pct=float(rate),
+        discount_rate_pct=rate,
         carbon_price_usd_per_t=float(carbon),
         appraisal_years=int(years_n),
-        simulated_years=len(variants) * replications * (sim_years + cap_span),
-        cpu_s=worker_cpu,
+        simulated_years=len(tasks) * sim_years,
+        cpu_s=time.process_time() - cpu0,
         wall_s=time.perf_counter() - t0,
         demand_case=scenario.demand_case,
+        demand_cases=tuple(cases),
         overrides=dict(scenario.overrides),
+        guideline=settings.guideline,
+        values=_values_meta(settings),
     )
+
+
+def _values_meta(a: AppraisalSettings) -> dict[str, Any]:
+    return {
+        "value_of_time_usd_per_t_day": {c: b.model_dump() for c, b in a.value_of_time_usd_per_t_day.items()},
+        "reliability_ratio": a.reliability_ratio.model_dump(),
+        "rail_usd_per_t_km": a.rail_usd_per_t_km.model_dump(),
+        "sea_usd_per_sailing_h": {c: b.model_dump() for c, b in a.sea_usd_per_sailing_h.items()},
+        "asset_life_years": a.asset_life_years,
+        "source": a.source,
+    }
+
+
+def _row(
+    m: Intervention,
+    mode: str,
+    per_rep: dict,
+    enpvs: list[float],
+    top: tuple[str, float],
+    a: AppraisalSettings,
+    last_year: int,
+) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "measure": m.id,
+        "mode": mode,
+        "description": m.description,
+        "date": m.date.isoformat(),
+        "capex_musd": m.capex_musd,
+        "opex_musd_per_year": m.opex_musd_per_year,
+        "asset_life_years": m.asset_life_years or a.asset_life_years,
+    }
+    for k in _STATS:
+        st = mean_ci(per_rep[k])
+        out[k], out[f"{k}_ci_low"], out[f"{k}_ci_high"] = st["mean"], st["ci_low"], st["ci_high"]
+    finite = [x for x in enpvs if math.isfinite(x)]
+    out["p_enpv_negative"] = sum(x < 0 for x in finite) / len(finite) if finite else math.nan
+    out["main_stream"], out["main_stream_share"] = top
+    notes = []
+    if first_full_year(m.date) > last_year:
+        for k in list(out):
+            if k.startswith(_STATS) and k not in ("capex_musd",):
+                out[k] = math.nan
+        out["p_enpv_negative"], out["main_stream"], out["main_stream_share"] = math.nan, "", math.nan
+        notes.append("in service after the simulated years: nothing measured (simulate more years)")
+    elif not np.isfinite(np.asarray(per_rep["eirr_pct"], dtype=float)).any():
+        notes.append("no internal rate of return: the net flows never change sign")
+    out["note"] = "; ".join(notes)
+    return out

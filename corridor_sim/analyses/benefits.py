@@ -12,13 +12,18 @@ ratio x v, and Te = min(T0, T1) the traffic carried either way:
   transfers between shippers and operators, shown both ways and netting to zero;
 * ``diverted_traffic``: tonnes the project wins back from an outside alternative a (the fall in
   what was diverted to a, at most the traffic gained) by the rule of a half with a's generalized
-  cost as the bound, 1/2 x W_a x (G_a - G1), G_a = a's charges + v x a's days, G1 = c1 + v d1 + r s1;
-  traffic lost to an alternative counts 1/2 x L_a x (G0 - G_a) (a loss);
+  cost as the bound, 1/2 x W_a x max(G_a - G1, 0), G_a = a's charges + v x a's days, G1 = c1 + v d1
+  + r s1 (the shippers chose the corridor: where the appraisal's resource value of time, lower than
+  the one they act on, puts the alternative below it, their gain is taken as zero, not negative);
+  traffic lost to an alternative counts 1/2 x L_a x min(G0 - G_a, 0) (a loss);
 * ``generated_traffic``: the rest of the change in tonnes by the rule of a half on the corridor's
   own generalized costs, 1/2 x (T1 - T0 - W) x (G0 - G1);
-* ``operators_revenue``: the charges the gained (or lost) tonnes pay, (T1 - T0) x c;
-* ``operators_resource``: minus the change in what running the corridor uses up (rail tonne-km x
-  the resource cost per tonne-km; hours at sea x fuel per hour), for all its traffic;
+* ``operators_resource``: the operators' resource cost per tonne saved (rail tonne-km x the resource
+  cost per tonne-km, hours at sea x fuel per hour, over the corridor's tonnes) x Te: fuller ships
+  and shorter trips for the same cargo. The traffic gained pays charges taken to equal what
+  carrying it uses up (assumption: no operators' margin on it, a conservative reading; the
+  corridor's charges include infrastructure access charges, themselves transfers), so it adds no
+  operators' surplus;
 * ``co2``: the change in CO2e per tonne carried x the tonnes carried x the shadow price.
 
 Not counted (say so wherever the result is shown): the alternatives' own resource costs and
@@ -46,7 +51,6 @@ STREAMS = (
     "operators_charges",
     "diverted_traffic",
     "generated_traffic",
-    "operators_revenue",
     "operators_resource",
     "co2",
 )
@@ -123,12 +127,14 @@ def _traffic_change(
     if dt_ >= 0:
         w = {a: x for a, x in won.items() if x > 0 and a in alt}
         k = min(1.0, dt_ / sum(w.values())) if w else 0.0  # never more won back than gained
-        div = sum(0.5 * x * k * (alt[a] - g1) for a, x in w.items())
+        # no shipper switches to be worse off (revealed preference): where the appraisal's value of
+        # time puts the alternative below the corridor, the gain is taken as zero, not negative
+        div = sum(0.5 * x * k * max(alt[a] - g1, 0.0) for a, x in w.items())
         rest = dt_ - k * sum(w.values())
     else:
         l_ = {a: x for a, x in lost.items() if x > 0 and a in alt}
         k = min(1.0, -dt_ / sum(l_.values())) if l_ else 0.0
-        div = sum(0.5 * x * k * (g0 - alt[a]) for a, x in l_.items())
+        div = sum(0.5 * x * k * min(g0 - alt[a], 0.0) for a, x in l_.items())
         rest = dt_ + k * sum(l_.values())
     return div, 0.5 * rest * (g0 - g1)
 
@@ -163,14 +169,24 @@ def year_streams(s: Scenario, base: dict, project: dict, year: int, values: dict
         div, gen = _traffic_change(t0, t1, g0, g1, won, {a: -x for a, x in won.items()}, alt)
         out["diverted_traffic"] += div
         out["generated_traffic"] += gen
-        out["operators_revenue"] += (t1 - t0) * (c1 if t1 >= t0 else c0)
         if t0 > 0 and t1 > 0:
             out["co2"] += carbon_usd_per_t * (m0["co2e_kg"] / t0 - m1["co2e_kg"] / t1) / 1000.0 * t1
-    rail = values["rail"] * (project["rail_t_km"].get(year, 0.0) - base["rail_t_km"].get(year, 0.0))
-    h0, h1 = base["sea_h"].get(year, {}), project["sea_h"].get(year, {})
-    sea = sum(values["sea"].get(c, 0.0) * (h1.get(c, 0.0) - h0.get(c, 0.0)) for c in set(h0) | set(h1))
-    out["operators_resource"] = -(rail + sea)
+    out["operators_resource"] = _resource_saved(base, project, year, values)
     return out
+
+
+def _resource_saved(base: dict, project: dict, year: int, values: dict) -> float:
+    """The operators' resource cost per tonne carried, before less after, x the tonnes carried
+    either way (US$): rail tonne-km and hours at sea over all the corridor's tonnes that year."""
+
+    def per_t(m: dict) -> tuple[float, float]:
+        tons = sum(v["tons"] for v in m["flows"].get(year, {}).values())
+        rail = values["rail"] * m["rail_t_km"].get(year, 0.0)
+        sea = sum(values["sea"].get(c, 0.0) * h for c, h in m["sea_h"].get(year, {}).items())
+        return tons, ((rail + sea) / tons if tons > 0 else 0.0)
+
+    (t0, r0), (t1, r1) = per_t(base), per_t(project)
+    return min(t0, t1) * (r0 - r1)
 
 
 def economic(streams: dict) -> float:

@@ -108,13 +108,12 @@ def fyrr(cf: CashFlows, first_full_year: int, capex_usd: float) -> float:
 
 
 def capex_switching(cf: CashFlows, rate_pct: float, base_year: int) -> float:
-    """The factor on the capex at which the ENPV is zero (> 1: the measure stands a cost overrun of
-    that factor; NaN without capex)."""
-    capex = present_value(cf.capex, rate_pct, base_year)
-    if capex <= 0:
+    """The factor on the capex (and with it the residual value) at which the ENPV is zero: > 1, the
+    measure stands a cost overrun of that factor; NaN without capex."""
+    net_capex = present_value(cf.capex, rate_pct, base_year) - present_value(cf.residual, rate_pct, base_year)
+    if net_capex <= 0:
         return math.nan
-    rest = present_value(cf.benefits, rate_pct, base_year) + present_value(cf.residual, rate_pct, base_year)
-    return (rest - present_value(cf.opex, rate_pct, base_year)) / capex
+    return (present_value(cf.benefits, rate_pct, base_year) - present_value(cf.opex, rate_pct, base_year)) / net_capex
 
 
 def linear_switching(at_zero: float, at_one: float) -> float:

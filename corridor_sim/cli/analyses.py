@@ -258,9 +258,17 @@ def say_first_year(est: CapacityEstimate) -> None:
 @click.option(
     "--discount-rate",
     "discount_rate",
-    type=Finite(min=0, max=50),
+    type=Finite(min=0, max=99.99),
     default=None,
-    help="Real discount rate, %/yr [default: the scenario's costs.discount_rate_pct, else 6].",
+    help="Real discount rate, %/yr, from 0 to under 100 [default: the scenario's costs.discount_rate_pct].",
+)
+@click.option(
+    "--risk-cases",
+    "risk_cases",
+    default=None,
+    metavar="CASE,CASE",
+    help="Other demand cases to run too (e.g. low,high): the ENPV distribution and P(ENPV<0) pool the "
+    "replications of every case [default: the scenario's case only].",
 )
 @common_options
 def appraise(
@@ -269,6 +277,7 @@ def appraise(
     measures,
     years,
     discount_rate,
+    risk_cases,
     out,
     overwrite,
     allow_large,
@@ -279,10 +288,18 @@ def appraise(
     scheduler,
     quiet,
 ):
-    """What each costed measure of SCENARIO buys, against the scenario without it (common random
-    numbers): capacity and tonnes added, days and shipper cost saved, CO2e, US$ per tonne of capacity,
-    NPV and benefit-cost ratio, each with its 95% CI."""
+    """The economic appraisal of each costed measure of SCENARIO (the EU Guide to Cost-Benefit
+    Analysis, 2014): stand-alone against the do-minimum and incremental within the package, on
+    common random numbers; each benefit stream by year, ENPV, EIRR, BCR, first-year return, the
+    switching values of the value of time and the capex, and the ENPV's distribution, with 95% CIs."""
     scn = load(scenario, overrides, years, demand_case)
+    cases = [c.strip() for c in (risk_cases or "").split(",") if c.strip()]
+    known = {c.id for c in scn.demand_cases}
+    unknown = [c for c in cases if c not in known]
+    if unknown:
+        raise InputError(
+            f"--risk-cases: unknown demand case {', '.join(unknown)} of {scenario} (cases: {', '.join(sorted(known)) or 'none'})"
+        )
     out = Path(out or f"results/{scn.slug}-appraisal")
     claim_out(out, overwrite=overwrite)
     ap = analysis(
@@ -294,6 +311,7 @@ def appraise(
             seed,
             list(measures) or None,
             discount_rate,
+            demand_cases=cases,
             workers=workers,
             scheduler=scheduler,
             progress=bar,
@@ -303,23 +321,25 @@ def appraise(
     )
     write(ap, out, overwrite=overwrite)
     if not quiet:
-        t = ap.table.assign(measure=[shorten(str(m), 26) for m in ap.table.measure])
+        t = ap.table.assign(
+            measure=[shorten(f"{m} ({md[:5]})", 30) for m, md in zip(ap.table.measure, ap.table["mode"])]
+        )
         print_frame(
             t,
-            f"measures of {scn.label} against the scenario without each ({replications} replications; "
-            f"capacity and delivered Mt/yr averaged over the years each is in force; cost {ap.discount_rate_pct:g}%/yr)",
-            ["measure", "capex_musd", "+cap Mt", "+dlv Mt", "US$/t cap", "BCR"],
+            f"measures of {scn.label}: stand-alone against the do-minimum and incremental in the package "
+            f"({replications} replications; {ap.discount_rate_pct:g}%/yr over {ap.appraisal_years} years; "
+            f"P(ENPV<0) over {', '.join(ap.demand_cases)})",
+            ["measure", "capex_musd", "ENPV US$ m", "EIRR %", "BCR", "p_enpv_negative", "main_stream"],
             {
-                "+cap Mt": ("capacity_added_mt", "capacity_added_mt_ci_low", "capacity_added_mt_ci_high"),
-                "+dlv Mt": ("delivered_added_mt", "delivered_added_mt_ci_low", "delivered_added_mt_ci_high"),
-                "US$/t cap": ("usd_per_t_capacity", "usd_per_t_capacity_ci_low", "usd_per_t_capacity_ci_high"),
+                "ENPV US$ m": ("enpv_musd", "enpv_musd_ci_low", "enpv_musd_ci_high"),
+                "EIRR %": ("eirr_pct", "eirr_pct_ci_low", "eirr_pct_ci_high"),
                 "BCR": ("bcr", "bcr_ci_low", "bcr_ci_high"),
             },
             fmt="{:,.2f}",
         )
     click.echo(
-        f"appraisal written to {out}/ (appraisal.csv, appraisal_by_year.csv, appraisal.json, measures_ranking.png); "
-        f"{ap.simulated_years} simulated years, {ap.wall_s:.0f} s"
+        f"appraisal written to {out}/ (appraisal.csv, appraisal_by_year.csv, enpv_distribution.csv, appraisal.json, "
+        f"measures_ranking.png); {ap.simulated_years} simulated years, {ap.wall_s:.0f} s"
     )
 
 

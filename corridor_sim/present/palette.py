@@ -139,3 +139,6 @@ ELECTRIC_COLORS = ["#31a354", "#74c476", "#a1d99b", "#006d2c", "#c7e9c0"]
 SEA_CO2_COLORS = ["#1f77b4", "#6baed6", "#08519c", "#9ecae1"]
 # what carries each cargo class across the sea, as the emission factors name it
 SHIP_TYPES = {"container": "container feeder", "wagon": "rail ferry", "crude": "tanker"}
+ALTERNATIVE_COLOR = (
+    "#d9a441"  # an outside alternative (the sea, the Northern route, CPC): charges the shippers compare with
+)

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from .load import validate_dict
-from .paths import value_at
+from .paths import apply_changes, value_at
 from .problems import ScenarioError
 from .schema import Flow, Intervention, Scenario, trend_tons
 from .timeline import timeline
@@ -70,6 +70,28 @@ def with_changes(
         return held
 
     return derive(s, edit, label)
+
+
+def with_demand_case(s: Scenario, case: str) -> Scenario:
+    """``s`` (loaded under its central case) under demand case ``case`` (ValueError naming the
+    cases if it has no such case, or if ``s`` was loaded under another case, whose changes the
+    central case could not undo)."""
+    if case == s.demand_case:
+        return s
+    cases = {c.id: c for c in s.demand_cases}
+    if case not in cases:
+        raise ValueError(f"unknown demand case '{case}'; cases: {', '.join(cases) or 'none'}")
+    if s.demand_case != "central":
+        raise ValueError(f"'{s.name}' was loaded under demand case '{s.demand_case}': load it under 'central'")
+    c = cases[case]
+
+    def edit(raw: dict) -> None:
+        apply_changes(raw, dict(c.set), dict(c.scale))
+        raw["demand_case"] = case
+        raw.setdefault("file_name", raw["name"])
+        raw["name"] = f"{raw['name']}_{case}"
+
+    return derive(s, edit, f"{s.name} under demand case {case}")
 
 
 def for_years(s: Scenario, first: int, last: int) -> Scenario:

@@ -26,7 +26,16 @@ from .comparison import (
     comparison_colors,
     route_flow,
 )
-from .costs import co2_by_route, cost_by_route, measures_ranking, plan_frontier, priced, routes_of, scenario_in_force
+from .costs import (
+    co2_by_route,
+    cost_by_route,
+    generalized_cost_by_route,
+    measures_ranking,
+    plan_frontier,
+    priced,
+    routes_of,
+    scenario_in_force,
+)
 from .files import COST_FIGURES, FIGURES, cost_figures, save_all, save_capacity, save_comparison, save_replicated
 from .maps import corridor_map
 from .operations import fleet_gantt, stringline
@@ -49,6 +58,7 @@ __all__ = [
     "corridor_map",
     "cost_figures",
     "cost_by_route",
+    "generalized_cost_by_route",
     "fleet_gantt",
     "measures_ranking",
     "plan_frontier",

@@ -18,6 +18,7 @@ from ...scenario.pricing import route_charge
 from ...scenario.schema import Scenario
 from ...scenario.timeline import timeline
 from ..palette import (
+    ALTERNATIVE_COLOR,
     BENCHMARK_COLOR,
     DIESEL_COLOR,
     ELECTRIC_COLORS,
@@ -83,12 +84,19 @@ def _unit_text(unit: str) -> str:
     return "t" if unit == "t" else unit
 
 
+def _alternatives_of(live: Scenario, cargo: str) -> list:
+    """The open outside alternatives of a cargo class that some flow of the class can take."""
+    named = {a for f in live.demand.flows if f.cargo == cargo for a in f.alternatives}
+    return [a for a in live.demand.alternatives if a.cargo == cargo and a.open and a.id in named]
+
+
 def cost_by_route(res, year: int | None = None) -> Figure:
-    """Door-to-door cost per unit of cargo by flow and route in one year: the scenario's charges
-    leg by leg (``model.charges``, summed by kind) plus the simulated time cost (mean, with the
-    95% CI over replications and the p95 over the units delivered), beside the scenario's
-    ``costs.benchmarks`` for the same cargo (documented rates of other routes, low to high).
-    One panel per cargo class (containers per TEU, wagons per wagon ...)."""
+    """Charges per unit of cargo by flow and route in one year, compared with charges only: the
+    scenario's charges leg by leg (``model.charges``, summed by kind) beside the outside
+    alternatives' charges (``demand.alternatives``, the rates the flows' shippers compare with) and
+    the documented rates of ``costs.benchmarks``, for the same cargo. No time cost: the documented
+    rates have none, so it would set charges + time beside charges alone (``generalized_cost_by_route``
+    compares charges + time where every route has its time). One panel per cargo class."""
     s = res.scenario
     rc, year = _cost_rows(res, year)
     rc = rc[rc.charges_usd_per_unit.notna()]
@@ -98,15 +106,16 @@ def cost_by_route(res, year: int | None = None) -> Figure:
     classes = list(dict.fromkeys(flows[f].cargo for f in rc.flow))
     bench = list(s.costs.benchmarks) if s.costs is not None else []
     rows_of = {c: rc[[flows[f].cargo == c for f in rc.flow]] for c in classes}
+    alts_of = {c: _alternatives_of(live, c) for c in classes}
     bench_of = {c: [b for b in bench if b.cargo == c] for c in classes}
-    sizes = [len(rows_of[c]) + len(bench_of[c]) for c in classes] or [1]
+    sizes = [len(rows_of[c]) + len(alts_of[c]) + len(bench_of[c]) for c in classes] or [1]
     fig = new_figure(12.5, 0.46 * sum(sizes) + 1.1 * len(sizes) + 2.4)
     axes = fig.subplots(len(sizes), 1, squeeze=False, gridspec_kw={"height_ratios": [n + 1.2 for n in sizes]})[:, 0]
     money = f"US\\$ of {s.costs.currency_year}" if s.costs is not None else "US\\$"
     kinds_seen: list[str] = []
-    reps = res.replicated and res.n > 1
     for ax, c in zip(axes, classes):
         unit = s.cargo_classes[c].unit
+        t_unit = s.cargo_classes[c].t_per_unit
         rows = rows_of[c]
         labels, right = [], 0.0
         row: Any  # a table's row (itertuples): its fields are the table's columns
@@ -122,39 +131,19 @@ def cost_by_route(res, year: int | None = None) -> Figure:
                     left += v
                     if k not in kinds_seen:
                         kinds_seen.append(k)
-            t = row.time_cost_usd_per_unit
-            ax.barh(y, t, left=left, color=TIME_COST_COLOR, height=0.62, hatch="//", edgecolor="white", lw=0)
-            end = left + t
-            if reps and np.isfinite(row.time_cost_usd_per_unit_ci_low):
-                ax.errorbar(
-                    end,
-                    y,
-                    xerr=[[t - row.time_cost_usd_per_unit_ci_low], [row.time_cost_usd_per_unit_ci_high - t]],
-                    fmt="none",
-                    ecolor="black",
-                    capsize=3,
-                    lw=1,
-                )
-            p95 = row.cost_usd_per_unit_p95
-            if np.isfinite(p95):
-                ax.plot([p95], [y], marker="D", color="black", ms=5, mfc="white", ls="none")
-            # the label starts right of everything drawn on the row: bar, CI whisker, p95 marker
-            high = row.time_cost_usd_per_unit_ci_high if reps else np.nan
-            whisker = left + high if np.isfinite(high) else end
-            tip = max(end, whisker, p95 if np.isfinite(p95) else 0.0)
-            ax.annotate(
-                f"{end:,.0f} (p95 {p95:,.0f})" if np.isfinite(p95) else f"{end:,.0f}",
-                (tip, y),
-                xytext=(8, 0),
-                textcoords="offset points",
-                va="center",
-                fontsize=8,
-            )
-            right = max(right, tip)
+            ax.annotate(f"{left:,.0f}", (left, y), xytext=(6, 0), textcoords="offset points", va="center", fontsize=8)
+            right = max(right, left)
             labels.append(f"{row.flow} · {row.route}")
         n = len(rows)
+        for i, a in enumerate(alts_of[c]):
+            y, v = n + i, a.usd_per_t * t_unit
+            ax.barh(y, v, color=ALTERNATIVE_COLOR, height=0.62)
+            ax.annotate(f"{v:,.0f}", (v, y), xytext=(6, 0), textcoords="offset points", va="center", fontsize=8)
+            right = max(right, v)
+            labels.append(f"{a.label} (outside alternative)")
+        m = n + len(alts_of[c])
         for i, b in enumerate(bench_of[c]):
-            y = n + i
+            y = m + i
             ax.barh(
                 y,
                 b.usd_per_unit_high - b.usd_per_unit_low,
@@ -174,37 +163,131 @@ def cost_by_route(res, year: int | None = None) -> Figure:
             )
             right = max(right, b.usd_per_unit_high)
             labels.append(f"{b.label}: {_scope(b.scope, 30)}")
-        if bench_of[c]:
+        if alts_of[c] or bench_of[c]:
             ax.axhline(n - 0.5, color="grey", lw=0.8, ls=":")
         ax.set_yticks(range(len(labels)), labels, fontsize=8.5)
         for tick in ax.get_yticklabels()[n:]:
             tick.set_color("#54278f")
             tick.set_fontstyle("italic")
         ax.set_ylim(len(labels) - 0.5, -0.6)
-        ax.set_xlim(0, right * 1.22 if right > 0 else 1)
-        ax.set_xlabel(f"door-to-door cost, {money} per {_unit_text(unit)}")
+        ax.set_xlim(0, right * 1.18 if right > 0 else 1)
+        ax.set_xlabel(f"charges, {money} per {_unit_text(unit)}")
         ax.set_title(f"{c} (per {_unit_text(unit)})", fontsize=10, loc="left")
         ax.grid(axis="x", alpha=0.3)
     handles: list[Any] = [Patch(color=LEG_COLORS[k], label=LEG_LABELS[k]) for k in LEG_COLORS if k in kinds_seen]
-    handles.append(Patch(facecolor=TIME_COST_COLOR, hatch="//", edgecolor="white", label="time cost (simulated, mean)"))
+    if any(alts_of.values()):
+        handles.append(Patch(color=ALTERNATIVE_COLOR, label="outside alternative's charges (the scenario's)"))
+    if any(bench_of.values()):
+        handles.append(Patch(color=BENCHMARK_COLOR, alpha=0.55, label="documented rate of another route (low–high)"))
+    axes[0].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8.5, frameon=False)
+    set_suptitle(
+        fig,
+        f"Charges by route in {year}, beside the other routes' charges (charges with charges)",
+        about(res, year)
+        + "\nA cost figure, not capacity: the scenario's tariffs, fees and freight in force at the end "
+        f"of {year}; the outside alternatives' charges as the scenario gives them; other routes' rates as "
+        "documented (scope as quoted). Time is not in it: see the generalized cost.",
+    )
+    return fig
+
+
+def generalized_cost_by_route(res, year: int | None = None) -> Figure:
+    """Charges + the shippers' time per unit, for each flow's routes (the simulated days, mean with
+    its 95% CI over replications and the p95) and for the outside alternatives it can take (their
+    days), all at the flow's value of time: every row has its time cost, so the comparison is like
+    with like. Flows without a value of time or without alternatives are left out."""
+    s = res.scenario
+    rc, year = _cost_rows(res, year)
+    rc = rc[rc.charges_usd_per_unit.notna()]
+    live = scenario_in_force(s, year)
+    flows = {f.id: f for f in live.demand.flows if f.response is not None and f.alternatives}
+    rc = rc[rc.flow.isin(list(flows))]
+    shown = [f for f in flows if f in set(rc.flow)]
+    alts = {a.id: a for a in live.demand.alternatives if a.open}
+    sizes = [int((rc.flow == f).sum()) + sum(a in alts for a in flows[f].alternatives) for f in shown] or [1]
+    fig = new_figure(12.5, 0.46 * sum(sizes) + 1.1 * len(sizes) + 2.4)
+    axes = fig.subplots(len(sizes), 1, squeeze=False, gridspec_kw={"height_ratios": [n + 1.2 for n in sizes]})[:, 0]
+    money = f"US\\$ of {s.costs.currency_year}" if s.costs is not None else "US\\$"
+    reps = res.replicated and res.n > 1
+    for ax, fid in zip(axes, shown):
+        f = flows[fid]
+        unit, t_unit = s.cargo_classes[f.cargo].unit, s.cargo_classes[f.cargo].t_per_unit
+        vot = f.response.value_of_time_usd_per_t_day if f.response is not None else 0.0
+        rows = rc[rc.flow == fid]
+        labels, right = [], 0.0
+        row: Any
+        for y, row in enumerate(rows.itertuples()):
+            ch, t = row.charges_usd_per_unit, row.time_cost_usd_per_unit
+            ax.barh(y, ch, color="#6baed6", height=0.62)
+            ax.barh(y, t, left=ch, color=TIME_COST_COLOR, height=0.62, hatch="//", edgecolor="white", lw=0)
+            end = ch + t
+            tip = end
+            if reps and np.isfinite(row.time_cost_usd_per_unit_ci_low):
+                ax.errorbar(
+                    end,
+                    y,
+                    xerr=[[t - row.time_cost_usd_per_unit_ci_low], [row.time_cost_usd_per_unit_ci_high - t]],
+                    fmt="none",
+                    ecolor="black",
+                    capsize=3,
+                    lw=1,
+                )
+                tip = max(tip, ch + row.time_cost_usd_per_unit_ci_high)
+            p95 = row.cost_usd_per_unit_p95
+            if np.isfinite(p95):
+                ax.plot([p95], [y], marker="D", color="black", ms=5, mfc="white", ls="none")
+                tip = max(tip, p95)
+            text = f"{end:,.0f} (p95 {p95:,.0f})" if np.isfinite(p95) else f"{end:,.0f}"
+            ax.annotate(text, (tip, y), xytext=(8, 0), textcoords="offset points", va="center", fontsize=8)
+            right = max(right, tip)
+            labels.append(f"{row.route} (corridor)")
+        n = len(rows)
+        for i, aid in enumerate(a for a in f.alternatives if a in alts):
+            a = alts[aid]
+            y, ch, t = n + i, a.usd_per_t * t_unit, vot * a.days * t_unit
+            ax.barh(y, ch, color=ALTERNATIVE_COLOR, height=0.62)
+            ax.barh(y, t, left=ch, color=TIME_COST_COLOR, height=0.62, hatch="//", edgecolor="white", lw=0)
+            share = f", open to {a.available_share:.0%}" if a.available_share < 1 else ""
+            ax.annotate(
+                f"{ch + t:,.0f} ({a.days:g} days{share})",
+                (ch + t, y),
+                xytext=(8, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=8,
+            )
+            right = max(right, ch + t)
+            labels.append(f"{a.label}")
+        ax.axhline(n - 0.5, color="grey", lw=0.8, ls=":")
+        ax.set_yticks(range(len(labels)), labels, fontsize=8.5)
+        for tick in ax.get_yticklabels()[n:]:
+            tick.set_fontstyle("italic")
+        ax.set_ylim(len(labels) - 0.5, -0.6)
+        ax.set_xlim(0, right * 1.3 if right > 0 else 1)
+        ax.set_xlabel(f"charges + time, {money} per {_unit_text(unit)}")
+        ax.set_title(f"{fid} (per {_unit_text(unit)}; time at US\\${vot:g}/t/day)", fontsize=10, loc="left")
+        ax.grid(axis="x", alpha=0.3)
+    handles: list[Any] = [
+        Patch(color="#6baed6", label="corridor route's charges"),
+        Patch(color=ALTERNATIVE_COLOR, label="outside alternative's charges"),
+        Patch(facecolor=TIME_COST_COLOR, hatch="//", edgecolor="white", label="time cost (days x value of time)"),
+    ]
     if reps:
         handles.append(
             matplotlib.lines.Line2D([], [], color="black", marker="|", ls="-", lw=1, label="95% CI of the time cost")
         )
     handles.append(
         matplotlib.lines.Line2D(
-            [], [], marker="D", color="black", mfc="white", ls="none", label="p95 of charges + time per unit"
+            [], [], marker="D", color="black", mfc="white", ls="none", label="p95 of charges + time"
         )
     )
-    if any(bench_of.values()):
-        handles.append(Patch(color=BENCHMARK_COLOR, alpha=0.55, label="documented rate of another route (low–high)"))
     axes[0].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8.5, frameon=False)
     set_suptitle(
         fig,
-        f"Door-to-door cost by route in {year}: charges leg by leg plus the shippers' time",
-        about(res, year) + "\nA cost figure, not capacity: the charges are the scenario's tariffs, fees and freight "
-        f"in force at the end of {year} and do not depend on capacity; the time cost is the simulated days x "
-        "tonnes x the flow's value of time. Other routes' rates as documented (scope as quoted).",
+        f"Generalized cost in {year}: charges + time, each route with its time (what shippers compare)",
+        about(res, year) + "\nThe corridor's days are simulated; the alternatives' are door-to-door as the scenario "
+        "gives them;\nall at the flow's value of time (its route choice's). A shipper leaves for an alternative "
+        "once the corridor costs more.",
     )
     return fig
 
@@ -302,87 +385,58 @@ def co2_by_route(res, year: int | None = None) -> Figure:
 
 
 def measures_ranking(table: pd.DataFrame, title_label: str) -> Figure:
-    """Cost-effectiveness of measures (``appraisal.appraise``'s table, or appraisal.csv): US$ of
-    capex per tonne a year of capacity added, cheapest first, with the 95% CI over replications;
-    each bar says the capacity added (Mt/yr) and the benefit-cost ratio. Measures that add no
-    capacity have no such ratio: they are listed at the bottom, labelled so."""
+    """The measures' economic net present value (``appraisal.appraise``'s table, or appraisal.csv):
+    stand-alone against the do-minimum, highest first, with the 95% CI over replications, and the
+    incremental value within the package beside it; each bar says the EIRR, the BCR and the
+    probability that the ENPV is negative."""
     t = table.copy()
-    gain = t.capacity_added_mt.astype(float)
-    usd = t.usd_per_t_capacity.astype(float)
-    ok = (gain > 0) & np.isfinite(usd) & (usd > 0)
-    ranked = t[ok].assign(_u=usd[ok]).sort_values("_u")
-    rest = t[~ok]
-    n = len(ranked) + len(rest)
-    fig = new_figure(12, 0.42 * max(n, 1) + 2.4)
+    alone = t[t["mode"] == "stand-alone"].sort_values("enpv_musd", ascending=False, na_position="last")
+    inc = t[t["mode"] == "incremental"].set_index("measure")
+    n = len(alone)
+    fig = new_figure(12, 0.5 * max(n, 1) + 2.6)
     ax = fig.add_subplot()
-    y = np.arange(len(ranked))
-    mean = ranked.usd_per_t_capacity.astype(float).to_numpy()
-    lo = ranked.usd_per_t_capacity_ci_low.astype(float).to_numpy()
-    hi = ranked.usd_per_t_capacity_ci_high.astype(float).to_numpy()
-    # a ratio's interval runs to infinity when the gain's interval reaches zero: cut at the axis
-    cap_x = float(np.nanmax(mean)) * 1.9 if len(mean) else 1.0
-    lo_e = np.where(np.isfinite(lo) & (lo > 0), mean - np.clip(lo, 0, None), 0.0)
-    hi_c = np.where(np.isfinite(hi) & (hi > 0), hi, cap_x)
-    hi_e = np.clip(np.minimum(hi_c, cap_x) - mean, 0, None)
-    ax.barh(y, mean, color="#1f77b4", height=0.62, label="capex per t/yr of capacity added (mean)")
-    if len(ranked) and (np.isfinite(lo).any() or np.isfinite(hi).any()):
-        ax.errorbar(
-            mean,
-            y,
-            xerr=[lo_e, hi_e],
-            fmt="none",
-            ecolor="black",
-            capsize=3,
-            lw=1,
-            label="95% CI over replications (cut at the axis)",
-        )
+    y = np.arange(n)
+    mean = alone.enpv_musd.astype(float).to_numpy()
+    lo = alone.enpv_musd_ci_low.astype(float).to_numpy()
+    hi = alone.enpv_musd_ci_high.astype(float).to_numpy()
+    colors = np.where(mean >= 0, "#1f77b4", "#d62728")
+    ax.barh(y - 0.17, mean, color=colors, height=0.34, label="stand-alone, against the do-minimum (mean)")
+    ax.errorbar(
+        mean,
+        y - 0.17,
+        xerr=[np.nan_to_num(mean - lo), np.nan_to_num(hi - mean)],
+        fmt="none",
+        ecolor="black",
+        capsize=3,
+        lw=1,
+        label="95% CI over replications",
+    )
+    inc_v = np.array([float(inc.enpv_musd.get(m, np.nan)) for m in alone.measure])
+    ax.barh(y + 0.17, inc_v, color="#9ecae1", height=0.34, label="incremental, in the package's order (mean)")
+    ax.axvline(0, color="black", lw=0.8)
+    span = float(np.nanmax(np.abs(np.concatenate([lo, hi, mean, inc_v])))) if n else 1.0
     row: Any  # a table's row (itertuples): its fields are the table's columns
-    for yi, row, m, h in zip(y, ranked.itertuples(), mean, np.minimum(hi_c, cap_x)):
+    for yi, row in zip(y, alone.itertuples()):
+        eirr = f"EIRR {row.eirr_pct:.0f}%" if np.isfinite(float(row.eirr_pct)) else "no EIRR"
         bcr = f"BCR {row.bcr:.2f}" if np.isfinite(float(row.bcr)) else "BCR n/a"
         ax.annotate(
-            f"US\\${m:,.0f} · +{row.capacity_added_mt:.2f} Mt/yr · {bcr}",
-            (max(m, h), yi),
-            xytext=(6, 0),
-            textcoords="offset points",
+            f"{eirr} · {bcr} · P(ENPV<0) {row.p_enpv_negative:.0%}",
+            (span * 1.02, yi),
             va="center",
             fontsize=8,
         )
-    for i, row in enumerate(rest.itertuples()):
-        y_rest = len(ranked) + i
-        bcr = f"BCR {row.bcr:.2f}" if np.isfinite(float(row.bcr)) else "BCR n/a"
-        note = str(row.note) if isinstance(row.note, str) and row.note.strip() else ""
-        what = (
-            note
-            if note and not np.isfinite(float(row.capacity_added_mt))
-            else f"no capacity gain in the years simulated ({float(row.capacity_added_mt):+.2f} Mt/yr) · {bcr}"
-        )
-        ax.annotate(
-            what,
-            (0, y_rest),
-            xytext=(6, 0),
-            textcoords="offset points",
-            va="center",
-            fontsize=8,
-            color="#636363",
-        )
-    if len(rest) and len(ranked):
-        ax.axhline(len(ranked) - 0.5, color="grey", lw=0.8, ls=":")
-    labels = [f"{m} ({c:,.0f} m)" for m, c in zip(ranked.measure, ranked.capex_musd)]
-    labels += [f"{m} ({c:,.0f} m)" for m, c in zip(rest.measure, rest.capex_musd)]
-    ax.set_yticks(range(n), labels, fontsize=8.5)
-    for tick in ax.get_yticklabels()[len(ranked) :]:
-        tick.set_color("#636363")
-    ax.set_ylim(n - 0.5, -0.6)
-    ax.set_xlim(0, cap_x * 1.45)
-    ax.set_xlabel("capex per tonne a year of capacity added, US\\$ per (t/yr)  (measure labels: capex, US\\$ m)")
+    ax.set_yticks(y, [f"{m} ({c:,.0f} m)" for m, c in zip(alone.measure, alone.capex_musd)], fontsize=8.5)
+    ax.set_ylim(n - 0.5, -0.7)
+    ax.set_xlim(-span * 1.05, span * 1.75)
+    ax.set_xlabel(r"economic net present value, US\$ m  (measure labels: capex, US\$ m)")
     ax.grid(axis="x", alpha=0.3)
-    if len(ranked):
+    if n:
         ax.legend(loc="lower right", fontsize=8.5)
     set_suptitle(
         fig,
-        "Cost-effectiveness of the measures: capex per tonne a year of capacity added, cheapest first",
-        f"{title_label}\ncapacity: what the corridor could carry with the measure against without it (common "
-        "random numbers)\nBCR: benefits (shippers' cost and time, CO2e) over costs, in present values",
+        "What each measure is worth: economic net present value, highest first",
+        f"{title_label}\nbenefits: shippers' time and reliability, traffic won from the alternatives and generated "
+        "(rule of a half), operators' resource costs, CO2e, residual value; charges are transfers",
     )
     return fig
 

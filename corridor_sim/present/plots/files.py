@@ -15,7 +15,7 @@ from ...run.view import RunView
 from .capacity import capacity_year, plot_capacity_demand, plot_headroom
 from .common import about, save_figures, set_suptitle
 from .comparison import compare_bottlenecks, compare_routes, compare_tons, compare_transit
-from .costs import co2_by_route, cost_by_route, priced, routes_of
+from .costs import co2_by_route, cost_by_route, generalized_cost_by_route, priced, routes_of
 from .maps import corridor_map
 from .run import annual_tons, port_levels, transit_by_year, transit_days, utilization, utilization_by_year
 
@@ -33,6 +33,7 @@ FIGURES = {
 # would look like a result
 COST_FIGURES = {
     "cost_by_route": lambda res: cost_by_route(res),
+    "generalized_cost_by_route": lambda res: generalized_cost_by_route(res),
     "co2_by_route": lambda res: co2_by_route(res),
 }
 
@@ -41,7 +42,11 @@ def cost_figures(res: RunView) -> dict:
     """The cost and CO2 charts a run or its replications have something to show in (``COST_FIGURES``)."""
     if not priced(res):
         return {}
-    names = ["cost_by_route"] + (["co2_by_route"] if routes_of(res).co2e_kg_per_unit.notna().any() else [])
+    s = res.scenario
+    names = ["cost_by_route"]
+    if any(f.alternatives and f.response is not None for f in s.demand.flows):
+        names.append("generalized_cost_by_route")  # only where some flow has both a value of time and alternatives
+    names += ["co2_by_route"] if routes_of(res).co2e_kg_per_unit.notna().any() else []
     return {name: COST_FIGURES[name](res) for name in names}
 
 

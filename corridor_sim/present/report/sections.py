@@ -138,7 +138,11 @@ def cost_section(rep: Replicated, name: str) -> dict | None:
         ]
         for b in (s.costs.benchmarks if s.costs is not None else [])
     ]
-    figs = [png(plots.cost_by_route(rep, year), f"door-to-door cost by route, {name} {year}")]
+    figs = [png(plots.cost_by_route(rep, year), f"charges by route beside the other routes' charges, {name} {year}")]
+    if any(f.alternatives and f.response is not None for f in s.demand.flows):
+        figs.append(
+            png(plots.generalized_cost_by_route(rep, year), f"charges + time, each route with its time, {name} {year}")
+        )
     if rc.co2e_kg_per_unit.notna().any():
         figs.append(png(plots.co2_by_route(rep, year), f"CO2e by route, {name} {year}"))
     return {
@@ -152,20 +156,30 @@ def cost_section(rep: Replicated, name: str) -> dict | None:
 
 
 def measures_section(folder: str | Path) -> dict:
-    """The measures' cost-effectiveness, from an appraisal folder (``Appraisal.read``)."""
+    """The measures' economic appraisal, from an appraisal folder (``Appraisal.read``)."""
     ap = Appraisal.read(folder)
-    label = " · ".join(str(x) for x in (ap.scenario, ap.replications and f"{ap.replications} replications") if x)
+    label = " · ".join(
+        str(x)
+        for x in (
+            ap.scenario,
+            ap.replications and f"{ap.replications} replications",
+            ap.guideline and f"{ap.guideline[:60]}...",
+        )
+        if x
+    )
     return {
         "label": label,
-        "img": png(plots.measures_ranking(ap.table, label), "measures by capex per tonne of capacity added"),
+        "img": png(plots.measures_ranking(ap.table, label), "measures by economic net present value"),
         "rows": [
             [
-                str(r.measure),
+                f"{r.measure} ({r.mode})",
                 money(r.capex_musd),
-                pm(r.capacity_added_mt, r.capacity_added_mt_ci_low, r.capacity_added_mt_ci_high),
-                pm(r.usd_per_t_capacity, r.usd_per_t_capacity_ci_low, r.usd_per_t_capacity_ci_high, "{:,.0f}"),
+                pm(r.enpv_musd, r.enpv_musd_ci_low, r.enpv_musd_ci_high, "{:,.0f}"),
+                pm(r.eirr_pct, r.eirr_pct_ci_low, r.eirr_pct_ci_high, "{:,.1f}"),
                 pm(r.bcr, r.bcr_ci_low, r.bcr_ci_high),
-                str(r.note) if isinstance(r.note, str) else "",
+                f"{r.p_enpv_negative:.0%}" if r.p_enpv_negative == r.p_enpv_negative else "",
+                f"{r.vot_switching_factor:.2f}" if r.vot_switching_factor == r.vot_switching_factor else "none",
+                f"{r.main_stream} ({r.main_stream_share:.0%})" if isinstance(r.main_stream, str) else "",
             ]
             for r in rows(ap.table)
         ],
