@@ -168,7 +168,7 @@ def rail_sea(
 
 def appraisal_costs(year: int = 2023) -> dict:
     """A ``costs`` section with the appraisal's values, for small corridors that are appraised."""
-    band = lambda lo, c, hi: {"low": lo, "central": c, "high": hi}  # noqa: E731
+    band = lambda lo, c, hi: {"low": lo, "central": c, "high": hi}
     return {
         "currency_year": year,
         "discount_rate_pct": 6.0,

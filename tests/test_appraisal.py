@@ -130,7 +130,9 @@ def test_charges_are_transfers_that_net_out(case):
     _, ap, _ = case
     t = ap.by_year
     assert np.allclose(t.shippers_charges + t.operators_charges, 0.0)
-    streams = [c for c in t.columns if c not in ("measure", "mode", "demand_case", "replication", "year", "economic_musd")]
+    streams = [
+        c for c in t.columns if c not in ("measure", "mode", "demand_case", "replication", "year", "economic_musd")
+    ]
     assert np.allclose(t[streams].sum(axis=1), t.economic_musd)
 
 

@@ -354,7 +354,7 @@ def _variants(s: Scenario, ms: list[Intervention]) -> tuple[dict[frozenset, Scen
     """The scenario variants the appraisal runs (by the set of measures they keep), and per
     measure and mode the (project, base) sets it compares."""
     ids = [m.id for m in ms]
-    pairs = []
+    pairs: list[tuple[Intervention, str, frozenset, frozenset]] = []
     for k, m in enumerate(ms):
         pairs.append((m, "stand-alone", frozenset([m.id]), frozenset()))
         pairs.append((m, "incremental", frozenset(ids[: k + 1]), frozenset(ids[:k])))

@@ -37,8 +37,6 @@ import datetime as dt
 import math
 from collections import defaultdict
 
-import pandas as pd
-
 from ..run.results import Results
 from ..scenario.appraisal_settings import AppraisalSettings
 from ..scenario.schema import Scenario
@@ -62,38 +60,45 @@ def run_money(res: Results) -> dict:
     flow the tonnes, charges, days, spread and CO2e delivered, the tonnes diverted per alternative,
     and per year the rail tonne-km and the hours at sea per cargo class."""
     s = res.scenario
-    a = res.annual
     r = res.routes
-    charges = r.groupby(["year", "flow"])[["charges_usd", "co2e_kg"]].sum() if not r.empty else pd.DataFrame()
+    ch: dict[tuple[int, str], tuple[float, float]] = {}
+    if not r.empty:
+        for y, f, usd, kg in zip(r.year.tolist(), r.flow.tolist(), r.charges_usd.tolist(), r.co2e_kg.tolist()):
+            u0, k0 = ch.get((int(y), str(f)), (0.0, 0.0))
+            # unpriced routes and runs without emission factors have NaN: nothing to count
+            ch[(int(y), str(f))] = (u0 + _or0(usd), k0 + _or0(kg))
+    a = res.annual
     flows: dict[int, dict[str, dict[str, float]]] = defaultdict(dict)
-    for row in a.itertuples(index=False):
-        key = (row.year, row.flow)
-        ch = charges.loc[key] if key in charges.index else None
-        flows[int(row.year)][str(row.flow)] = {
-            "tons": float(row.tons_delivered),
-            "days": float(row.transit_days_mean),
-            "sd": float(row.transit_days_sd),
-            "charges_usd": float(ch["charges_usd"]) if ch is not None else 0.0,
-            "co2e_kg": float(ch["co2e_kg"]) if ch is not None else 0.0,
-        }
+    cols = ("year", "flow", "tons_delivered", "transit_days_mean", "transit_days_sd")
+    for y, f, t, d, sd in zip(*(a[c].tolist() for c in cols)):
+        usd, kg = ch.get((int(y), str(f)), (0.0, 0.0))
+        flows[int(y)][str(f)] = {"tons": float(t), "days": float(d), "sd": float(sd), "charges_usd": usd, "co2e_kg": kg}
     diverted: dict[int, dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
-    for row in res.diversions.itertuples(index=False):
-        got = diverted[int(row.year)][str(row.flow)]
-        got[str(row.alternative)] = got.get(str(row.alternative), 0.0) + float(row.tons_diverted)
+    dv = res.diversions
+    for y, f, alt, t in zip(dv.year.tolist(), dv.flow.tolist(), dv.alternative.tolist(), dv.tons_diverted.tolist()):
+        got = diverted[int(y)][str(f)]
+        got[str(alt)] = got.get(str(alt), 0.0) + float(t)
     length = {l.id: l.length_km for l in s.rail_links}
-    rail = res.links.assign(t_km=res.links.tons * res.links.link.map(length)).groupby("year").t_km.sum()
-    crossing = {l.id: (l.crossing_h, l.cargo or (l.deck.cargo if l.deck else "")) for l in s.sea_lines}
+    rail: dict[int, float] = defaultdict(float)
+    for y, link, t in zip(res.links.year.tolist(), res.links.link.tolist(), res.links.tons.tolist()):
+        rail[int(y)] += float(t) * length.get(str(link), 0.0)
+    crossing = {l.id: l.crossing_h for l in s.sea_lines}
     sea: dict[int, dict[str, float]] = defaultdict(dict)
-    for row in res.lines.itertuples(index=False):
-        h, cargo = crossing.get(str(row.line), (0.0, str(row.cargo)))
-        by = sea[int(row.year)]
-        by[str(row.cargo)] = by.get(str(row.cargo), 0.0) + 2.0 * h * float(row.voyages)  # out and back
+    ln = res.lines
+    for y, line, cargo, n in zip(ln.year.tolist(), ln.line.tolist(), ln.cargo.tolist(), ln.voyages.tolist()):
+        by = sea[int(y)]
+        by[str(cargo)] = by.get(str(cargo), 0.0) + 2.0 * crossing.get(str(line), 0.0) * float(n)  # out and back
     return {
         "flows": {y: dict(v) for y, v in flows.items()},
         "diverted": {y: {f: dict(d) for f, d in v.items()} for y, v in diverted.items()},
-        "rail_t_km": {int(y): float(v) for y, v in rail.items()},
+        "rail_t_km": dict(rail),
         "sea_h": {y: dict(v) for y, v in sea.items()},
     }
+
+
+def _or0(x) -> float:
+    x = float(x)
+    return x if math.isfinite(x) else 0.0
 
 
 def values_in(settings: AppraisalSettings, case: str = "central", vot_scale: float = 1.0) -> dict:

@@ -80,7 +80,7 @@ def bcr(cf: CashFlows, rate_pct: float, base_year: int) -> float:
 
 
 def eirr(cf: CashFlows) -> float:
-    """The discount rate (%) at which the ENPV is zero; NaN where there is none in -99%..1,000%
+    """The discount rate (%) at which the ENPV is zero; NaN where there is none in -50%..1,000%
     (net flows that never change sign: all gain or all loss).
 
     >>> round(eirr(CashFlows({2025: 110.0}, {2024: 100.0}, {}, {})), 6)
@@ -94,8 +94,9 @@ def eirr(cf: CashFlows) -> float:
     def f(r: float) -> float:
         return sum(v / (1.0 + r) ** (y - y0) for y, v in net.items())
 
-    lo, hi = -0.99, 10.0
-    if np.sign(f(lo)) == np.sign(f(hi)):
+    lo, hi = -0.5, 10.0  # a rate below -50% a year is no return worth reporting
+    f_lo, f_hi = f(lo), f(hi)
+    if not (math.isfinite(f_lo) and math.isfinite(f_hi)) or np.sign(f_lo) == np.sign(f_hi):
         return math.nan
     return 100.0 * brentq(f, lo, hi, xtol=1e-10)
 
