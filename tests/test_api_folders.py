@@ -119,6 +119,7 @@ def test_the_folders_hold_what_the_command_line_writes(folders):
             "enpv_distribution.csv",
             "appraisal.json",
             "measures_ranking.png",
+            "appraisal_streams.png",
         ),
         "plan": ("plan.json", "steps.csv", "rejected.csv", "frontier.csv", "frontier.png"),
     }.items():

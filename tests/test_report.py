@@ -291,7 +291,8 @@ def test_report_cost_section_with_appraisal_and_plan(tmp_path, base_2024_folder)
     assert "cost figures, not capacity" in cost
     assert "containers_cn_az · via_dostyk" in cost and "charges, US$" in cost and "CO2e, kg" in cost
     assert "Northern route via Russia" in cost and "1,300–1,560" in cost
-    assert cost.count("<img") == 4  # cost and CO2 by route, measures, frontier
+    # charges, charges + time and CO2 by route, the measures' ENPV, the plan frontier
+    assert cost.count("<img") == 5
     assert "asco_second_feeder" in cost and "The cheapest plan for 8 Mt/yr" in cost and "dredging (2028-01-01)" in cost
     plain = build_report([base_2024_folder])
     assert '<h2 id="costs">' in plain and "Measures: capex" not in plain

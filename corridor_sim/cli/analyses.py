@@ -339,7 +339,7 @@ def appraise(
         )
     click.echo(
         f"appraisal written to {out}/ (appraisal.csv, appraisal_by_year.csv, enpv_distribution.csv, appraisal.json, "
-        f"measures_ranking.png); {ap.simulated_years} simulated years, {ap.wall_s:.0f} s"
+        f"measures_ranking.png, appraisal_streams.png); {ap.simulated_years} simulated years, {ap.wall_s:.0f} s"
     )
 
 

@@ -74,6 +74,11 @@ def _analysis_figures(result: Any, folder: Path) -> None:
         )
     elif isinstance(result, Appraisal):
         _save(plots.measures_ranking(result.table, result.scenario), folder / "measures_ranking.png")
+        if len(result.by_year) and len(result.distribution):
+            _save(
+                plots.appraisal_streams(result.by_year, result.distribution, result.discount_rate_pct, result.scenario),
+                folder / "appraisal_streams.png",
+            )
     elif isinstance(result, Plan):
         if result.frontier is not None:
             _save(plots.plan_frontier(result.frontier, result.goal_mt, result.scenario), folder / "frontier.png")

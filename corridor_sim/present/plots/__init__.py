@@ -27,6 +27,7 @@ from .comparison import (
     route_flow,
 )
 from .costs import (
+    appraisal_streams,
     co2_by_route,
     cost_by_route,
     generalized_cost_by_route,
@@ -57,6 +58,7 @@ __all__ = [
     "comparison_colors",
     "corridor_map",
     "cost_figures",
+    "appraisal_streams",
     "cost_by_route",
     "generalized_cost_by_route",
     "fleet_gantt",

@@ -393,7 +393,7 @@ def measures_ranking(table: pd.DataFrame, title_label: str) -> Figure:
     alone = t[t["mode"] == "stand-alone"].sort_values("enpv_musd", ascending=False, na_position="last")
     inc = t[t["mode"] == "incremental"].set_index("measure")
     n = len(alone)
-    fig = new_figure(12, 0.5 * max(n, 1) + 2.6)
+    fig = new_figure(12, 0.5 * max(n, 1) + 3.2)
     ax = fig.add_subplot()
     y = np.arange(n)
     mean = alone.enpv_musd.astype(float).to_numpy()
@@ -430,8 +430,8 @@ def measures_ranking(table: pd.DataFrame, title_label: str) -> Figure:
     ax.set_xlim(-span * 1.05, span * 1.75)
     ax.set_xlabel(r"economic net present value, US\$ m  (measure labels: capex, US\$ m)")
     ax.grid(axis="x", alpha=0.3)
-    if n:
-        ax.legend(loc="lower right", fontsize=8.5)
+    if n:  # below the axes: the bars' labels run to the right edge
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, fontsize=8.5, frameon=False)
     set_suptitle(
         fig,
         "What each measure is worth: economic net present value, highest first",
@@ -508,5 +508,103 @@ def plan_frontier(frontier: pd.DataFrame, goal_mt: float, title_label: str) -> F
         f"The cheapest plan for {goal_mt:g} Mt/yr of capacity, by the year it is wanted",
         f"{title_label}\ncapacity, not demand: what the corridor could carry in the goal year (labels: mean "
         "[95% CI] on replications the search did not see)",
+    )
+    return fig
+
+
+STREAM_COLORS = {
+    "shippers_time": "#1f77b4",
+    "shippers_reliability": "#9ecae1",
+    "shippers_charges": "#bdbdbd",
+    "operators_charges": "#d9d9d9",
+    "diverted_traffic": "#ff7f0e",
+    "generated_traffic": "#fdae6b",
+    "operators_resource": "#2ca02c",
+    "co2": "#8c564b",
+}
+
+
+def appraisal_streams(by_year: pd.DataFrame, distribution: pd.DataFrame, rate_pct: float, title_label: str) -> Figure:
+    """What drives each measure's value, stand-alone (``appraisal.appraise``'s by_year and
+    distribution, or their CSVs): left, the present value of each benefit stream over the simulated
+    years (mean over replications; the transfers drawn and netting out); right, the ENPV of every
+    replication and demand case, with the share below zero."""
+    b = by_year[by_year["mode"] == "stand-alone"]
+    d = distribution[distribution["mode"] == "stand-alone"]
+    base_year = int(b.year.min()) if len(b) else 0
+    streams = [k for k in STREAM_COLORS if k in b.columns]
+    pv: dict[str, dict[str, float]] = {}
+    for m, g in b.groupby("measure", sort=False):
+        case = g.demand_case.iloc[0]
+        mean = g[g.demand_case == case].groupby("year")[streams].mean()
+        pv[str(m)] = {
+            k: float(sum(v / (1 + rate_pct / 100) ** (y - base_year + 0.5) for y, v in mean[k].items()))
+            for k in streams
+        }
+    order = sorted(pv, key=lambda m: -sum(pv[m].values()))
+    n = len(order)
+    fig = new_figure(13, 0.5 * max(n, 1) + 2.8)
+    ax, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.6, 1]})
+    for y, m in enumerate(order):
+        pos, neg = 0.0, 0.0
+        for k in streams:
+            v = pv[m][k]
+            if v >= 0:
+                ax.barh(y, v, left=pos, color=STREAM_COLORS[k], height=0.6)
+                pos += v
+            else:
+                ax.barh(y, v, left=neg, color=STREAM_COLORS[k], height=0.6)
+                neg += v
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_yticks(range(n), order, fontsize=8.5)
+    ax.set_ylim(n - 0.5, -0.6)
+    ax.set_xlabel("present value over the simulated years, US\\$ m")
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(
+        handles=[Patch(color=STREAM_COLORS[k], label=k.replace("_", " ")) for k in streams],
+        loc="lower right",
+        fontsize=7.5,
+        frameon=False,
+    )
+    ax.set_title("benefit streams (stand-alone)", fontsize=10, loc="left")
+    cases = list(dict.fromkeys(d.demand_case)) if len(d) else []
+    marks = ["o", "s", "^", "D", "v"]
+    for y, m in enumerate(order):
+        g = d[d.measure == m]
+        for i, c in enumerate(cases):
+            x = g[g.demand_case == c].enpv_musd.to_numpy(dtype=float)
+            ax2.plot(
+                x,
+                np.full(len(x), y + 0.12 * (i - (len(cases) - 1) / 2)),
+                marks[i % len(marks)],
+                ms=4,
+                alpha=0.7,
+                label=c if y == 0 else None,
+                color=f"C{i}",
+            )
+        if len(g):
+            share = float((g.enpv_musd < 0).mean())
+            ax2.annotate(
+                f"P(<0) {share:.0%}",
+                (1.0, y),
+                xycoords=("axes fraction", "data"),
+                xytext=(4, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=7.5,
+            )
+    ax2.axvline(0, color="black", lw=0.8)
+    ax2.set_yticks(range(n), [""] * n)
+    ax2.set_ylim(n - 0.5, -0.6)
+    ax2.set_xlabel("ENPV of each replication, US\\$ m")
+    ax2.grid(axis="x", alpha=0.3)
+    if cases:
+        ax2.legend(title="demand case", fontsize=7.5, title_fontsize=8, loc="lower left", frameon=False)
+    ax2.set_title("risk: ENPV over replications and cases", fontsize=10, loc="left")
+    set_suptitle(
+        fig,
+        "What each measure's value is made of, and how sure it is",
+        f"{title_label}\ncharges are transfers (shippers' and operators' bars cancel);\nthe ENPV adds the years "
+        "after the run (held at the last) and the residual value, less capex and opex",
     )
     return fig

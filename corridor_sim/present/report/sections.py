@@ -170,6 +170,12 @@ def measures_section(folder: str | Path) -> dict:
     return {
         "label": label,
         "img": png(plots.measures_ranking(ap.table, label), "measures by economic net present value"),
+        "streams": png(
+            plots.appraisal_streams(ap.by_year, ap.distribution, ap.discount_rate_pct, label),
+            "benefit streams and the ENPV over replications",
+        )
+        if len(ap.by_year) and len(ap.distribution)
+        else None,
         "rows": [
             [
                 f"{r.measure} ({r.mode})",
