@@ -53,10 +53,10 @@ def main() -> None:
         f"{ap.simulated_years} simulated years, {wall:.0f} s wall.\n"
     )
     print(
-        "| measure | in service | capex US$ m | ENPV US$ m | EIRR % | BCR | FYRR % | ENPV at VoT low / high | "
+        "| measure | in service | capex US$ m | ENPV US$ m | EIRR % | BCR | FYRR % | ENPV at VoT low / high | BCR at VoT low / high | "
         "VoT switching | capex switching | P(ENPV<0) | driven by | incremental ENPV |"
     )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|")
     t = ap.table
     alone = t[t["mode"] == "stand-alone"].sort_values("enpv_musd", ascending=False)
     inc = t[t["mode"] == "incremental"].set_index("measure")
@@ -68,7 +68,8 @@ def main() -> None:
             f"| {r.measure} | {r.date} | {r.capex_musd:,.0f} | {ci(r.enpv_musd, r.enpv_musd_ci_low, r.enpv_musd_ci_high)} "
             f"| {ci(r.eirr_pct, r.eirr_pct_ci_low, r.eirr_pct_ci_high, '{:.1f}')} "
             f"| {ci(r.bcr, r.bcr_ci_low, r.bcr_ci_high, '{:.2f}')} | {r.fyrr_pct:.1f} "
-            f"| {r.enpv_musd_vot_low:,.0f} / {r.enpv_musd_vot_high:,.0f} | {vs} | {cs_} | {r.p_enpv_negative:.0%} "
+            f"| {r.enpv_musd_vot_low:,.0f} / {r.enpv_musd_vot_high:,.0f} | {r.bcr_vot_low:.2f} / {r.bcr_vot_high:.2f} "
+            f"| {vs} | {cs_} | {r.p_enpv_negative:.0%} "
             f"| {r.main_stream} ({r.main_stream_share:.0%}) | {ci(i.enpv_musd, i.enpv_musd_ci_low, i.enpv_musd_ci_high)} |"
         )
     print("\n### The value of time and the other appraisal values (base.yaml costs.appraisal)\n")

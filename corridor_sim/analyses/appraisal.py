@@ -99,6 +99,8 @@ _STATS = (
     "residual_value_musd",
     "enpv_musd_vot_low",
     "enpv_musd_vot_high",
+    "bcr_vot_low",
+    "bcr_vot_high",
     "vot_switching_factor",
     "capex_switching_factor",
     "delivered_added_mt",
@@ -247,7 +249,8 @@ def _indicators(cfg: _Settings, m: Intervention, base: dict, project: dict) -> t
 
     central = _streams(cfg, base, project, "central")
     cf = flows(central)
-    value = {b: enpv(flows(_streams(cfg, base, project, b)), cfg.rate, s.start_year) for b in ("low", "high")}
+    banded = {b: flows(_streams(cfg, base, project, b)) for b in ("low", "high")}
+    value = {b: enpv(f, cfg.rate, s.start_year) for b, f in banded.items()}
     at_zero = enpv(flows(_streams(cfg, base, project, "central", 0.0)), cfg.rate, s.start_year)
     e = enpv(cf, cfg.rate, s.start_year)
     years = [y for y in range(max(first_full_year(m.date), s.start_year), s.end_year + 1)]
@@ -273,6 +276,8 @@ def _indicators(cfg: _Settings, m: Intervention, base: dict, project: dict) -> t
         "residual_value_musd": sum(cf.residual.values()) / 1e6,
         "enpv_musd_vot_low": value["low"] / 1e6,
         "enpv_musd_vot_high": value["high"] / 1e6,
+        "bcr_vot_low": bcr(banded["low"], cfg.rate, s.start_year),
+        "bcr_vot_high": bcr(banded["high"], cfg.rate, s.start_year),
         "vot_switching_factor": linear_switching(at_zero, e),
         "capex_switching_factor": capex_switching(cf, cfg.rate, s.start_year),
         "delivered_added_mt": float(np.mean(added)) if added else math.nan,
