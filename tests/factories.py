@@ -251,7 +251,9 @@ def every_section() -> dict:
         },
     ]
     boxes = d["demand"]["flows"][0]
-    boxes.update(tons_by_year={2023: 25_000.0}, growth_pct_per_year=5.0, max_transit_days=60.0)
+    boxes.update(
+        tons_by_year={2023: 25_000.0}, growth_pct_per_year=5.0, alternatives=["sea"], storage_at_origin_t=5_000.0
+    )
     boxes["monthly_factor"] = [1.0] * 12
     boxes["routes"][0].update(share=None, tariff_usd_per_t=300.0, outside_usd_per_t=10.0, expected_transit_days=5.0)
     boxes["response"] = {
@@ -267,6 +269,18 @@ def every_section() -> dict:
     boxes["empties"] = {"share": 0.3, "tare_t_per_unit": 2.2, "path": ["q", "p", "o"], "source": "test"}
     trucks = flow("deck_wagons", ["p", "q"], 3_000.0, 5.0, cargo="wagon")
     trucks["corridor"] = False
+    trucks["max_transit_days"] = 60.0  # a hard limit: the flow has no alternatives
+    d["demand"]["alternatives"] = [
+        {
+            "id": "sea",
+            "label": "Sea",
+            "cargo": "container",
+            "usd_per_t": 200.0,
+            "days": 30.0,
+            "available_share": 0.8,
+            "source": "test",
+        }
+    ]
     d["demand"]["flows"].append(trucks)
     d["demand"].update(scale=1.0, tariff_factor=1.0)
     d["ports"][0]["weather"]["closure_probability_by_month"] = [0.01] * 12
@@ -281,6 +295,7 @@ def every_section() -> dict:
             "scale": {"demand.scale": 1.1},
             "capex_musd": 10.0,
             "opex_musd_per_year": 1.0,
+            "asset_life_years": 30,
         }
     ]
     d["demand_cases"] = [
@@ -307,6 +322,7 @@ def every_section() -> dict:
                 "source": "test",
             }
         ],
+        "appraisal": appraisal_costs()["appraisal"],
         "source": "test",
     }
     return d

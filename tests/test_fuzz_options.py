@@ -123,7 +123,7 @@ JUNK: dict[str, list[tuple]] = {
         WORKERS,
         _reps(2, 10_000),
         YEARS_OPT,
-        ("--discount-rate", [*NUMBERS, "-1", "50.0001"]),
+        ("--discount-rate", [*NUMBERS, "-1", "100"]),
         ("--measure", ["nosuch", ""]),
         SETS,
     ],
@@ -232,7 +232,7 @@ EDGES: dict[str, list[list[str]]] = {
             "--measure",
             "more_berths",
         ],
-        ["--discount-rate", "50"],
+        ["--discount-rate", "99.99"],
     ],
     "plan": [
         [

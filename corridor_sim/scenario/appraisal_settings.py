@@ -18,13 +18,16 @@ from pydantic import Field, model_validator
 
 from .units import CargoKind, Frozen, NonNegative
 
+# a bound on every value of a band, far above any (US$100,000 an hour at sea); each use has its own below
+BandValue = Annotated[NonNegative, Field(le=100_000)]
+
 
 class Band(Frozen):
     """A value and its range: low <= central <= high."""
 
-    low: NonNegative
-    central: NonNegative
-    high: NonNegative
+    low: BandValue
+    central: BandValue
+    high: BandValue
 
     @model_validator(mode="after")
     def _ordered(self):
