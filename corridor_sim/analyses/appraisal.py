@@ -38,6 +38,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from ..display import CompactRepr
 from ..experiments.execution import Execution, Task, replication_seed, succeeded, task
 from ..run import output
 from ..run.results import Figures, Results
@@ -124,8 +125,8 @@ APPRAISAL_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
-class Appraisal:
+@dataclass(frozen=True, repr=False)  # the repr is display.CompactRepr's: tables by their size, in full in _repr_html_
+class Appraisal(CompactRepr):
     """``appraise``'s result: one row per measure (``table``), the per-year differences behind it
     (``by_year``), and how it was obtained."""
 
