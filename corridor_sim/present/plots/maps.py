@@ -331,7 +331,16 @@ def _draw_network(ax, s: Scenario, net: _Network) -> None:
 
 INSET_WIDTH = 0.34  # of the map's width
 # where an inset may go (its lower-left corner, as fractions of the map): the one covering least is used
-_INSET_SPOTS = [(0.30, 0.02), (0.34, 0.02), (0.37, 0.02), (0.42, 0.02), (0.02, 0.60), (0.20, 0.60), (0.40, 0.60), (0.02, 0.02)]
+_INSET_SPOTS = [
+    (0.30, 0.02),
+    (0.34, 0.02),
+    (0.37, 0.02),
+    (0.42, 0.02),
+    (0.02, 0.60),
+    (0.20, 0.60),
+    (0.40, 0.60),
+    (0.02, 0.02),
+]
 
 
 def _add_inset(fig, ax, s: Scenario, net: _Network, geography: bool):
