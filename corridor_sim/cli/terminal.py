@@ -59,17 +59,19 @@ def pm(mean, low=None, high=None, fmt: str = "{:,.2f}") -> str:
     return display_pm(mean, low, high, fmt)
 
 
-# a cell that reads as a number: 1,234.5 / -3 / 12% / 4.42 ± 0.05 / 2031 / 120 TEU (a number and its unit)
-_NUMBER = re.compile(
-    r"[-+−]?[\d,]*\.?\d+(?:e[-+]?\d+)?%?(?:\s*±\s*[\d,]*\.?\d+(?:e[-+]?\d+)?%?)?(?:\s+[A-Za-z$/]{1,6})?"
-)
+# a cell that reads as a number: 1,234.5 / -3 / 12% / 4.42 ± 0.05 / 2031 / 120 TEU (a number and its
+# unit) / 70% (1.4) and 63% (peak 81%) (a figure with a second one in brackets)
+_NUM = r"[-+−]?[\d,]*\.?\d+(?:e[-+]?\d+)?%?"
+_NUMBER = re.compile(rf"{_NUM}(?:\s*±\s*{_NUM})?(?:\s+[A-Za-z$/]{{1,6}})?(?:\s*\((?:[a-z]{{1,8}}\s+)?{_NUM}\))?")
 
 
 def is_number_cell(text: str) -> bool:
     """Whether a table cell holds a number (with an interval or a short unit): those align right.
 
-    >>> [is_number_cell(x) for x in ("4.42 ± 0.05", "1,204", "61%", "2031", "120 TEU", "Aktau port", "ktz:aktau")]
-    [True, True, True, True, True, False, False]
+    >>> [is_number_cell(x) for x in ("4.42 ± 0.05", "1,204", "61%", "2031", "120 TEU", "70% (1.4)", "63% (peak 81%)")]
+    [True, True, True, True, True, True, True]
+    >>> [is_number_cell(x) for x in ("Aktau port", "ktz:aktau", "Poti (2 berths)", "not by 2035")]
+    [False, False, False, False]
     """
     return bool(_NUMBER.fullmatch(text.strip()))
 

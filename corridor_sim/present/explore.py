@@ -146,7 +146,7 @@ def what_if(
     row = t[t.year == year].iloc[0]
     names = resource_labels(scn, pd.concat([r.resources.resource for r in runs]).unique())
     thr = scn.output.bottleneck_threshold
-    votes = Counter()
+    votes: Counter[str] = Counter()
     for r in runs:
         b = binding_bottleneck(r.resources[r.resources.year == year], thr)
         votes[names.get(b["resource"], "nothing") if b["binding"] else f"nothing at or above {thr:.0%}"] += 1
@@ -165,7 +165,7 @@ def what_if(
         scn.goal_mt_per_year,
         binds,
         binds_in,
-        [(names[x], float(u)) for x, u in top.items()],
+        [(names[str(x)], float(u)) for x, u in top.items()],
     )
 
 

@@ -21,6 +21,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
 from ...run.results import Results
+from ...scenario.map_areas import MapInset
 from ...scenario.schema import Scenario
 from ..geography import label_points, region
 from ..palette import CLOSED_COLOR
@@ -158,6 +159,12 @@ def _soft_label(ax, text: str, lon: float, lat: float, dx: float, dy: float, kin
         zorder=1,
         gid=kind,
     )
+
+
+def _drawn(fig):
+    """The figure drawn (its layout fixed, so data -> display is final), and its renderer."""
+    fig.canvas.draw()
+    return fig.canvas.get_renderer()
 
 
 def _box(t, renderer) -> Box:
@@ -343,10 +350,9 @@ _INSET_SPOTS = [
 ]
 
 
-def _add_inset(fig, ax, s: Scenario, net: _Network, geography: bool):
+def _add_inset(fig, ax, s: Scenario, inset: MapInset, net: _Network, geography: bool):
     """The scenario's inset: its box enlarged, in the spot that covers fewest nodes and legs (and
     not the legend), its box outlined on the map."""
-    inset = s.map.inset
     lon0, lat0, lon1, lat1 = inset.box_deg
     renderer = fig.canvas.get_renderer()
     fig.canvas.draw()
@@ -450,11 +456,11 @@ def corridor_map(res: Results, year: int | None = None) -> Figure:
     inset_nodes: list = []
     obstacles: list[Box] = []
     if s.map is not None and s.map.inset is not None:
-        axins = _add_inset(fig, ax, s, net, geography)
+        axins = _add_inset(fig, ax, s, s.map.inset, net, geography)
         lon0, lat0, lon1, lat1 = s.map.inset.box_deg
         inset_nodes = [n for n in s.nodes if lon0 <= n.lon_deg <= lon1 and lat0 <= n.lat_deg <= lat1]
-        fig.canvas.draw()
-        obstacles = [_box(axins.patch, fig.canvas.get_renderer()), _box(axins.title, fig.canvas.get_renderer())]
+        renderer = _drawn(fig)
+        obstacles = [_box(axins.patch, renderer), _box(axins.title, renderer)]
         _place_labels(fig, axins, s, ports, inset_nodes, [], MIN_COUNTRY_AREA_DEG2 / 6)
     # the nodes of the inset are named there; on the map, the names keep off the inset
     rest = [n for n in s.nodes if n not in inset_nodes]
