@@ -91,8 +91,10 @@ def test_names_stay_inside_their_frame_and_off_the_markers_the_legend_and_the_in
     main = drawn.axes[0]
     legend = main.get_legend().get_window_extent(renderer)
     (inset,) = main.child_axes
-    box_of = lambda a: tuple(a.get_window_extent(renderer).bounds)
     inset_bb = inset.patch.get_window_extent(renderer)
+    assert inset.get_title() == base_results.scenario.map.inset.label
+    tb = inset.title.get_window_extent(renderer)
+    title = (tb.x0, tb.y0, tb.x1, tb.y1)
     s = base_results.scenario
     lon0, lat0, lon1, lat1 = s.map.inset.box_deg
     in_inset = {n.name for n in s.nodes if lon0 <= n.lon_deg <= lon1 and lat0 <= n.lat_deg <= lat1}
@@ -111,9 +113,9 @@ def test_names_stay_inside_their_frame_and_off_the_markers_the_legend_and_the_in
             assert not _overlap(box, (legend.x0, legend.y0, legend.x1, legend.y1)), text
             if ax is main:
                 assert not _overlap(box, (inset_bb.x0, inset_bb.y0, inset_bb.x1, inset_bb.y1)), text
+                assert not _overlap(box, title), text
                 assert text not in in_inset  # the inset's nodes are named in the inset
             for name, (x, y) in markers.items():
                 hidden = ax is main and name in in_inset
                 if name != text and not hidden:
                     assert not _overlap(box, (x - 3, y - 3, x + 3, y + 3)), (text, name)
-    assert box_of(inset)

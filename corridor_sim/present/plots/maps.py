@@ -384,7 +384,7 @@ def _add_inset(fig, ax, s: Scenario, inset: MapInset, net: _Network, geography: 
     axins.set_aspect(1 / np.cos(np.radians((lat0 + lat1) / 2)), adjustable="datalim")
     axins.set_xticks([])
     axins.set_yticks([])
-    axins.set_title(inset.label, fontsize=8, loc="left")
+    axins.set_title(inset.label, fontsize=8)  # centred: axins.title, which the names keep off
     ax.add_patch(
         Rectangle((lon0, lat0), lon1 - lon0, lat1 - lat0, fill=False, ec="#555555", lw=0.8, ls="--", zorder=3.5)
     )
@@ -408,7 +408,7 @@ def corridor_map(res: Results, year: int | None = None) -> Figure:
     width = lambda t: min(0.8 + 9.0 * (t / 5e6) ** 0.7, 11.0)
 
     net = _Network(nodes, links_open, lines_open, lk, sea_tons, fleet_util, cmap, norm, width)
-    fig = new_figure(14, 6.8)
+    fig = new_figure(14, 5.6)  # as tall as the map at its aspect, with its titles and axis labels
     ax = fig.add_subplot()
     if s.map is not None and s.map.geography == "natural_earth":
         _draw_geography(ax)
