@@ -52,6 +52,17 @@ def drawn(base_results):
     return fig
 
 
+def test_no_two_names_collide_on_the_zangezur_map_either(base_path):
+    """Zangezur adds six nodes south of the Caucasus, some inside the inset and some below it."""
+    res = cs.run(cs.load_scenario(base_path.parent / "zangezur.yaml", years=(2024, 2024)), seed=1)
+    fig = plots.corridor_map(res)
+    fig.canvas.draw()
+    boxes = _boxes(fig)
+    assert sorted(n for n, k, _ in boxes if k == "node_label") == sorted(n.name for n in res.scenario.nodes)
+    clashes = [(a[0], b[0]) for a, b in itertools.combinations(boxes, 2) if _overlap(a[2], b[2]) > 0.5]
+    assert not clashes, clashes
+
+
 def _all_axes(fig):
     """The map, its colour bar and the inset (a child of the map's axes)."""
     return [a for ax in fig.axes for a in (ax, *ax.child_axes)]
