@@ -7,9 +7,11 @@ characters, whatever the run's size (tested), by showing at most ``MAX_YEARS`` y
 
 from __future__ import annotations
 
+import dataclasses
 import html
 
 import pandas as pd
+import yaml
 
 TEXT_LIMIT = 600
 HTML_LIMIT = 6_000
@@ -199,3 +201,103 @@ def comparison_html(cmp) -> str:
         ["scenario", f"delivered Mt {last}", "first year at goal", "replications reaching goal", f"binds in {last}"],
     )
     return _clip(head + table, HTML_LIMIT)
+
+
+# -- every other public object -------------------------------------------------------------------
+REPR_LIMIT = 2_000  # the most any public object's repr prints (tested); the full view is _repr_html_
+
+
+def _field_text(value) -> str:
+    """One field, briefly: a table as its size and first columns, a long sequence as its length."""
+    if isinstance(value, pd.DataFrame):
+        cols = ", ".join(map(str, value.columns[:6])) + (", …" if len(value.columns) > 6 else "")
+        return f"<table {len(value):,} row{'s' if len(value) != 1 else ''} × {len(value.columns)} columns: {cols}>"
+    if isinstance(value, pd.Series):
+        return f"<series of {len(value):,}>"
+    if isinstance(value, list | tuple | set | frozenset | dict) and len(repr(value)) > 80:
+        return f"<{type(value).__name__} of {len(value):,}>"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if callable(value) and not isinstance(value, type):
+        return f"<{getattr(value, '__name__', type(value).__name__)}>"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "…"
+
+
+def _fields(obj) -> list[tuple[str, object]]:
+    if dataclasses.is_dataclass(obj):
+        return [(f.name, getattr(obj, f.name)) for f in dataclasses.fields(obj) if f.repr]
+    return list(vars(obj).items())
+
+
+def object_text(obj) -> str:
+    """``<Name field=value, ...>`` in at most REPR_LIMIT characters: tables by their size.
+
+    >>> from dataclasses import dataclass
+    >>> @dataclass(repr=False)
+    ... class R(CompactRepr):
+    ...     table: pd.DataFrame
+    ...     seed: int
+    >>> R(pd.DataFrame({"year": range(12), "mt": 1.0}), 1)
+    <R table=<table 12 rows × 2 columns: year, mt>, seed=1>
+    """
+    body = ", ".join(f"{name}={_field_text(v)}" for name, v in _fields(obj))
+    return _clip(f"<{type(obj).__name__} {body}>", REPR_LIMIT)
+
+
+def object_html(obj) -> str:
+    """Every field: scalars in a table, each table shown (pandas' notebook view, long ones cut in
+    the middle)."""
+    scalars, tables = [], []
+    for name, v in _fields(obj):
+        if isinstance(v, pd.DataFrame | pd.Series):
+            frame = v.to_frame() if isinstance(v, pd.Series) else v
+            tables.append(
+                f"<p><b>{html.escape(name)}</b> ({len(v):,} rows)</p>" + frame.to_html(max_rows=30, max_cols=30)
+            )
+        else:
+            scalars.append([name, _field_text(v)])
+    return f"<b>{html.escape(type(obj).__name__)}</b>" + _table_html(scalars, ["field", "value"]) + "".join(tables)
+
+
+class CompactRepr:
+    """A result's repr in at most REPR_LIMIT characters (its fields, tables by their size), and its
+    full view, every field and table, as ``_repr_html_`` for notebooks. A dataclass using it is
+    declared with ``repr=False``, or the dataclass's own repr (every table in full) wins."""
+
+    def __repr__(self) -> str:
+        return object_text(self)
+
+    def _repr_html_(self) -> str:
+        return object_html(self)
+
+
+def scenario_text(s) -> str:
+    """A scenario in a line: what it is and how large, not its every field (``_repr_html_``)."""
+    counts = ", ".join(
+        f"{len(getattr(s, name))} {label}"
+        for name, label in (
+            ("nodes", "nodes"),
+            ("rail_links", "rail links"),
+            ("ports", "ports"),
+            ("sea_lines", "sea lines"),
+            ("timeline", "timeline entries"),
+        )
+        if hasattr(s, name)
+    )
+    flows = len(s.demand.flows) if hasattr(s, "demand") else 0
+    return _clip(  # the label carries the overrides
+        f"<Scenario {s.label}: {s.start_year}-{s.end_year}, demand case {s.demand_case}, goal "
+        f"{s.goal_mt_per_year:g} Mt/yr; {counts}, {flows} demand flows>",
+        REPR_LIMIT,
+    )
+
+
+def scenario_html(s) -> str:
+    """A scenario's full view: its summary line, then every field as YAML."""
+    full = yaml.safe_dump(s.model_dump(mode="json", by_alias=True), sort_keys=False, allow_unicode=True, width=100)
+    return (
+        f"<b>{html.escape(scenario_text(s))}</b>"
+        f"<details><summary>every field ({len(full.splitlines()):,} lines)</summary>"
+        f"<pre>{html.escape(full)}</pre></details>"
+    )

@@ -116,8 +116,8 @@ def main() -> None:
             "--overwrite",
         )
         take(out / "cap10", "capacity_demand_corridor_10mt", "headroom_corridor_10mt")
-        cli("bottlenecks", base, "--year", "2030", "-n", "2", *w, "--out", str(out / "bottlenecks"), "--overwrite")
-        cli("capacity", base, "--year", "2024", "-n", "2", *w, "--out", str(out / "capacity"), "--overwrite")
+        cli("bottlenecks", base, "--years", "2030", "-n", "2", *w, "--out", str(out / "bottlenecks"), "--overwrite")
+        cli("capacity", base, "--years", "2024", "-n", "2", *w, "--out", str(out / "capacity"), "--overwrite")
         report = out / "report.html"
         cli(
             "report",

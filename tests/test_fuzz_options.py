@@ -113,6 +113,7 @@ JUNK: dict[str, list[tuple]] = {
         SEED,
         WORKERS,
         _reps(2, 10_000),
+        YEARS_OPT,
         YEAR_OPT,
         ("--step", [*NUMBERS, "0", "-1", "0.0099", "10.01"]),
         SETS,
@@ -143,6 +144,7 @@ JUNK: dict[str, list[tuple]] = {
     "report": [("--demand-case", ["nosuch"])],
     "charts": [
         ("--days", [*NUMBERS, "0", "-1", "0.99", "3660.1"]),
+        YEARS_OPT,
         ("--year", [*INTEGERS, "1989", "2101", HUGE]),
         ("--from", ["2023-02-30", "abc", "", "99999-01-01", "2023-13-01"]),
         ("--line", ["nosuch,p", "o", ",", ""]),
@@ -212,6 +214,7 @@ EDGES: dict[str, list[list[str]]] = {
         ["--seed", "0", "--workers", "1", "-n", "2", "--year", "2023", "--step", "0.01"],
         ["--step", "10", "-n", "10000"],
         ["--year", "2100"],
+        ["--years", "2023", "-n", "2", "--workers", "1"],
     ],
     "sensitivity": [
         ["--seed", "0", "--workers", "1", "--trajectories", "2", "--years", "2023"],
@@ -243,7 +246,11 @@ EDGES: dict[str, list[list[str]]] = {
     ],
     "validate": [["--years", "2023", "--set", "demand.scale=1000", "--demand-case", "high"]],
     "report": [["--demand-case", "central", "--title", "x" * 10_000]],
-    "charts": [["--days", "1", "--year", "2023", "--from", "2023-12-31", "--line", "o,p"], ["--days", "3660"]],
+    "charts": [
+        ["--days", "1", "--year", "2023", "--from", "2023-12-31", "--line", "o,p"],
+        ["--days", "3660"],
+        ["--years", "2023"],
+    ],
 }
 
 

@@ -175,20 +175,23 @@ def test_the_map_is_the_same_in_two_processes(base_path):
     assert len(digests) == 1
 
 
-def test_the_sea_under_the_map_is_the_scenarios(base_results):
-    """The map draws the areas of the scenario's ``map`` section (base.yaml outlines the Caspian),
-    and a scenario without one draws its network alone: no sea is drawn from library code."""
+def test_the_land_and_sea_under_the_map_are_what_the_scenario_names(base_results):
+    """base.yaml names Natural Earth's geography: the map draws its land, coastlines and borders
+    and names the Caspian; a scenario without a ``map`` section draws its network alone: nothing
+    of land or sea comes from library code."""
     fig = plots.corridor_map(base_results)
-    area = base_results.scenario.map.areas[0]
-    assert area.label in _texts(fig) and len(area.outline_deg) > 20
+    assert base_results.scenario.map.geography == "natural_earth"
     ax = fig.axes[0]
-    assert ax.get_xlim()[0] <= min(x for x, _ in area.outline_deg)  # the sea is in the frame
+    assert "Caspian Sea" in [t.get_text() for t in ax.texts]
+    assert len(ax.collections) >= 3  # land, coastlines, borders
     tiny = cs.run(
         build(
             scenario([node("o"), node("p", 41.0, 52.0)], [flow("f", ["o", "p"], 5000.0, 50.0)], [link("o_p", "o", "p")])
         )
     )
-    assert tiny.scenario.map is None and "Caspian" not in _texts(plots.corridor_map(tiny))
+    tiny_ax = plots.corridor_map(tiny).axes[0]
+    assert tiny.scenario.map is None and "Caspian" not in " ".join(t.get_text() for t in tiny_ax.texts)
+    assert not [c for c in tiny_ax.collections if c.get_zorder() < 1]
 
 
 def test_the_summary_says_what_its_tonnes_count_as_the_scenario_states_it(base_results):

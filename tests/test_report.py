@@ -40,7 +40,7 @@ def test_map_shows_zangezur_closed_before_and_open_after(zangezur_run):
     ax = fig.axes[0]
     dotted = [l for l in ax.get_lines() if l.get_linestyle() == ":"]
     assert len(dotted) >= len(zangezur)  # the closed route is drawn, dotted
-    labels = {t.get_text() for t in ax.texts}
+    labels = {t.get_text() for a in (ax, *ax.child_axes) for t in a.texts}  # the Caucasus is named in the inset
     labels |= {c.get_text() for c in ax.get_children() if hasattr(c, "get_text")}
     assert {"Aktau port", "Kuryk port", "Port of Baku (Alat)", "Dostyk"} <= labels
     assert "longitude" in ax.get_xlabel() and "2027" in ax.get_title(loc="left")

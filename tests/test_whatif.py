@@ -261,8 +261,10 @@ def test_the_explorers_added_vessels_hold_against_the_timeline(base_path):
 
     # in 2030 the timeline's 2025 feeder is in force from the start: it used to overwrite the two
     # added, giving exactly the same tonnes; now there are three
-    plain = what_if(base_path, year=2030)
-    more = what_if(base_path, vessel_group="feeder_aktau_alat.asco_feeder", extra_vessels=2, year=2030)
+    plain = what_if(base_path, year=2030, replications=2, workers=2)
+    more = what_if(
+        base_path, vessel_group="feeder_aktau_alat.asco_feeder", extra_vessels=2, year=2030, replications=2, workers=2
+    )
     assert more.delivered_mt > plain.delivered_mt + 0.05
 
 

@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..display import CompactRepr
 from ..experiments.execution import Execution, Task, replication_seed, succeeded, task
 from ..run import output
 from ..run.results import Figures
@@ -122,8 +123,8 @@ APPRAISAL_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
-class Appraisal:
+@dataclass(frozen=True, repr=False)  # the repr is display.CompactRepr's: tables by their size, in full in _repr_html_
+class Appraisal(CompactRepr):
     """``appraise``'s result: one row per measure and mode (``table``), each benefit stream by
     year, replication and demand case (``by_year``), the ENPV of each replication and case
     (``distribution``), and how it was obtained."""

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..display import CompactRepr
 from ..experiments.execution import Execution, Task, preflight, replication_seed, succeeded, task
 from ..run import output
 from ..run.results import Figures
@@ -34,8 +35,8 @@ from .files import read_table
 RANKING_COLUMNS = ("year", "label", "kind", "delta_kt_mean", "delta_kt_ci_low", "delta_kt_ci_high")
 
 
-@dataclass(frozen=True)
-class Ranking:
+@dataclass(frozen=True, repr=False)  # the repr is display.CompactRepr's: tables by their size, in full in _repr_html_
+class Ranking(CompactRepr):
     """``bottlenecks``'s result: one row per lever (``table``: the scenario, the lever, its kind
     and label, the year, the replications, the change in delivered kt with its 95% CI, the
     baseline's Mt, and why it was skipped if it was), those that ran first, best first."""

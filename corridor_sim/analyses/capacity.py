@@ -55,6 +55,7 @@ from typing import Any
 import pandas as pd
 
 from ..calendar import Calendar
+from ..display import CompactRepr
 from ..experiments.execution import Execution, Task, default_workers, replication_seed, succeeded, task
 from ..kpi import CAPACITY_KINDS, binding_bottleneck, first_year_at_least
 from ..model.cargo import Lot
@@ -115,8 +116,8 @@ HEADROOM_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
-class CapacityEstimate:
+@dataclass(frozen=True, repr=False)  # the repr is display.CompactRepr's: tables by their size, in full in _repr_html_
+class CapacityEstimate(CompactRepr):
     """What ``estimate_capacity`` found: the trajectory (one row per year and cargo, "all" first)
     and the headroom of every resource per year, with how they were obtained."""
 

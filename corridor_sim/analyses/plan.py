@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from ..display import CompactRepr
 from ..experiments.execution import Execution
 from ..run import output
 from ..run.results import Figures
@@ -58,8 +59,8 @@ from .files import folder_meta, read_table, write_meta
 VERIFY_SEED_OFFSET = 1_000_003
 
 
-@dataclass(frozen=True)
-class Plan:
+@dataclass(frozen=True, repr=False)  # the repr is display.CompactRepr's: tables by their size, in full in _repr_html_
+class Plan(CompactRepr):
     """``plan``'s result: the measures chosen, each with its in-service date; its cost; its
     capacity in the goal year (screening and verification) and trajectory; the steps of the
     search and why every other candidate was rejected."""

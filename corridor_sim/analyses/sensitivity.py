@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..display import CompactRepr
 from ..experiments.execution import Execution, Task, default_workers, succeeded
 from ..run import output, runsize
 from ..run.results import Figures
@@ -26,8 +27,8 @@ from .sweep import kpi_task
 SENSITIVITY_COLUMNS = ("output", "parameter", "mu_star", "mu_star_conf", "mu", "sigma")
 
 
-@dataclass(frozen=True)
-class Sensitivity:
+@dataclass(frozen=True, repr=False)  # the repr is display.CompactRepr's: tables by their size, in full in _repr_html_
+class Sensitivity(CompactRepr):
     """``sensitivity``'s result: the ranking (``ranking``: per output and parameter, mu* with its
     bootstrap CI half-width, mu and sigma) and every sample run (``runs``: the values and the KPIs)."""
 

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..display import CompactRepr
 from ..experiments.execution import Execution, Task, execute, replication_seed, task
 from ..run import output, runsize
 from ..run.results import Figures, Results
@@ -35,8 +36,8 @@ from .files import read_table
 KPIS = ("delivered_mt_last_year", "delivered_mt_per_year", "transit_days_mean")  # the ones a sweep charts
 
 
-@dataclass(frozen=True)
-class Sweep:
+@dataclass(frozen=True, repr=False)  # the repr is display.CompactRepr's: tables by their size, in full in _repr_html_
+class Sweep(CompactRepr):
     """``sweep``'s result: one row per point and replication (``table``: the values varied, the
     replication, its seed, ``status`` and ``error``, and every KPI of ``kpis``), with what it was a
     sweep of; ``summary()`` is the chosen ``kpi`` per point with its 95% CI."""

@@ -25,6 +25,7 @@ from ..present import write
 from ..scenario.candidates import load_candidates
 from .main import (
     YEAR,
+    YEARS_HELP,
     Finite,
     InputError,
     analysis,
@@ -33,8 +34,11 @@ from .main import (
     load,
     main,
     note,
+    old_year_option,
+    one_year,
     parse_years,
     print_frame,
+    years_given,
 )
 from .terminal import log, pm
 
@@ -51,8 +55,15 @@ MAX_SWEEP_RUNS = 100_000  # ~1 s each for a base year on one core: a day on a 2-
     metavar="PATH=V1,V2,...",
     help="A parameter and its values; repeat for a grid (every combination).",
 )
-@click.option("--replications", "-n", type=click.IntRange(min=1, max=100_000), default=1, show_default=True)
-@click.option("--years", default=None, help="Simulated years START-END.")
+@click.option(
+    "--replications",
+    "-n",
+    type=click.IntRange(min=1, max=100_000),
+    default=1,
+    show_default=True,
+    help="Replications of each point (seeds derived from --seed, the same at every point); the KPI gets its 95% CI.",
+)
+@click.option("--years", default=None, help=YEARS_HELP)
 @click.option(
     "--kpi",
     type=click.Choice(["delivered_mt_last_year", "delivered_mt_per_year", "transit_days_mean"]),
@@ -115,25 +126,60 @@ def sweep(
     )
     write(result, out, overwrite=overwrite)
     if not quiet:
-        print_frame(result.summary(), f"sweep of {scn.name}: {kpi}")
+        print_sweep(result.summary(), paths, kpi, scn.label, replications)
     table = result.table
     bad = int((table.status != "ok").sum())
     click.echo(f"sweep written to {out}/ ({len(table)} runs, {bad} failed or invalid)")
 
 
+# what the sweep's KPIs are called in its table (the column names are in sweep_summary.csv)
+KPI_HEADS = {
+    "delivered_mt_last_year": "delivered Mt,\nlast year",
+    "delivered_mt_per_year": "delivered Mt/yr,\nmean of the years",
+    "transit_days_mean": "days generation\nto delivery",
+}
+
+
+def print_sweep(summary: pd.DataFrame, paths: list[str], kpi: str, label: str, replications: int) -> None:
+    """One row per point: the values varied, the replications that ran, the KPI as mean ± 95% CI
+    half-width, and the first error where a point failed."""
+    head = KPI_HEADS.get(kpi, kpi.replace("_", " "))
+    failed = bool(summary.error.notna().any())
+    frame = summary
+    if failed:
+        frame = frame.assign(error=[shorten(e, 40) if e is not None and e == e else "" for e in summary.error])
+    print_frame(
+        frame,
+        f"sweep of {label}: {head.replace(chr(10), ' ')}, mean ± 95% CI half-width of {replications} replication(s)",
+        [*paths, "runs ok", head, *(["error"] if failed else [])],
+        {"runs ok": ("n_ok", None, None), head: (f"{kpi}_mean", f"{kpi}_ci_low", f"{kpi}_ci_high")},
+        fmt="{:,.1f}" if kpi == "transit_days_mean" else "{:,.2f}",
+        keys=max(len(paths), 1),
+    )
+
+
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option(
-    "--years", default=None, help="Years START-END (or YEAR) whose capacity is measured [default: the scenario's]."
+    "--years",
+    default=None,
+    help="Years whose capacity is measured: YEAR (e.g. 2030) or START-END (e.g. 2024-2035) [default: the scenario's].",
 )
-@click.option("--year", type=YEAR, default=None, help="One year: the same as --years YEAR.")
-@click.option("--replications", "-n", type=click.IntRange(min=2, max=10_000), default=5, show_default=True)
+@old_year_option
+@click.option(
+    "--replications",
+    "-n",
+    type=click.IntRange(min=2, max=10_000),
+    default=5,
+    show_default=True,
+    help="Replications per year (seeds derived from --seed); capacity gets its 95% CI.",
+)
 @click.option("--total-only", is_flag=True, help="Only the corridor's total, not each cargo class.")
 @common_options
 def capacity(
     scenario,
     years,
-    year,
+    old_year,
     replications,
     total_only,
     out,
@@ -148,14 +194,12 @@ def capacity(
 ):
     """Sustainable capacity of SCENARIO, year by year: what it could carry with more cargo waiting
     than it can take, in each year's mix, with what binds and each resource's headroom."""
-    if year is not None and years is not None:
-        raise InputError("give --years or --year, not both")
-    span = parse_years(str(year) if year is not None else years, "--year" if year is not None else "--years")
+    years = years_given(years, old_year)
+    span = parse_years(years)
     scn = load(scenario, overrides, None, demand_case)
     if span is not None and not (scn.start_year <= span[0] and span[1] <= scn.end_year):
-        flag = "--year" if year is not None else "--years"
         raise InputError(
-            f"{flag} {year if year is not None else years} is outside the years of {scenario} "
+            f"--years {years} is outside the years of {scenario} "
             f"({scn.start_year}-{scn.end_year}); capacity is measured in the scenario's own years"
         )
     out = Path(out or f"results/{scn.slug}-capacity")
@@ -197,8 +241,12 @@ def print_capacity(est: CapacityEstimate, replications: int) -> None:
         total,
         f"capacity of {est.scenario}, Mt/yr (mean ± 95% CI half-width, {replications} replications), "
         "beside the scenario's own demand",
-        ["year", "Mt/yr", "demand", "binds", "saturated"],
-        {"Mt/yr": ("capacity_mt", "capacity_mt_ci_low", "capacity_mt_ci_high")},
+        ["year", "capacity\nMt/yr", "demand\nMt/yr", "binds", "saturated\nreplications"],
+        {
+            "capacity\nMt/yr": ("capacity_mt", "capacity_mt_ci_low", "capacity_mt_ci_high"),
+            "demand\nMt/yr": ("demand", None, None),
+            "saturated\nreplications": ("saturated", None, None),
+        },
         fmt="{:,.2f}",
     )
     by_class = t[(t.cargo != "all") & (t.year == t.year.max())]
@@ -211,8 +259,11 @@ def print_capacity(est: CapacityEstimate, replications: int) -> None:
             by_class.assign(binds=[shorten(str(x).split(":")[0], 24) for x in by_class.binding_label], units=units),
             f"by cargo class in {int(t.year.max())}; the total binds where the class with the least "
             "capacity per tonne of its demand binds",
-            ["cargo", "Mt/yr", "units", "binds"],
-            {"Mt/yr": ("capacity_mt", "capacity_mt_ci_low", "capacity_mt_ci_high")},
+            ["cargo", "capacity\nMt/yr", "capacity\nin units", "binds"],
+            {
+                "capacity\nMt/yr": ("capacity_mt", "capacity_mt_ci_low", "capacity_mt_ci_high"),
+                "capacity\nin units": ("units", None, None),
+            },
             fmt="{:,.2f}",
         )
 
@@ -246,7 +297,14 @@ def say_first_year(est: CapacityEstimate) -> None:
 
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
-@click.option("--replications", "-n", type=click.IntRange(min=2, max=10_000), default=5, show_default=True)
+@click.option(
+    "--replications",
+    "-n",
+    type=click.IntRange(min=2, max=10_000),
+    default=5,
+    show_default=True,
+    help="Replications of the scenario with and without each measure (the same seeds: common random numbers).",
+)
 @click.option(
     "--measure",
     "measures",
@@ -254,7 +312,7 @@ def say_first_year(est: CapacityEstimate) -> None:
     metavar="ID",
     help="Appraise only this costed timeline entry (repeatable) [default: every entry with capex_musd].",
 )
-@click.option("--years", default=None, help="Simulate only years START-END [default: the scenario's].")
+@click.option("--years", default=None, help=YEARS_HELP)
 @click.option(
     "--discount-rate",
     "discount_rate",
@@ -322,18 +380,23 @@ def appraise(
     write(ap, out, overwrite=overwrite)
     if not quiet:
         t = ap.table.assign(
-            measure=[shorten(f"{m} ({md[:5]})", 30) for m, md in zip(ap.table.measure, ap.table["mode"])]
+            measure=[shorten(f"{m} ({md[:5]}.)", 30) for m, md in zip(ap.table.measure, ap.table["mode"])],
+            capex=[f"{x:,.0f}" if x == x else "-" for x in ap.table.capex_musd],
+            p_negative=[f"{x:.0%}" if x == x else "-" for x in ap.table.p_enpv_negative],
         )
         print_frame(
             t,
             f"measures of {scn.label}: stand-alone against the do-minimum and incremental in the package "
             f"({replications} replications; {ap.discount_rate_pct:g}%/yr over {ap.appraisal_years} years; "
             f"P(ENPV<0) over {', '.join(ap.demand_cases)})",
-            ["measure", "capex_musd", "ENPV US$ m", "EIRR %", "BCR", "p_enpv_negative", "main_stream"],
+            ["measure", "capex\nUS$ m", "ENPV\nUS$ m", "EIRR, %", "benefit-\ncost ratio", "P(ENPV<0)", "main stream"],
             {
-                "ENPV US$ m": ("enpv_musd", "enpv_musd_ci_low", "enpv_musd_ci_high"),
-                "EIRR %": ("eirr_pct", "eirr_pct_ci_low", "eirr_pct_ci_high"),
-                "BCR": ("bcr", "bcr_ci_low", "bcr_ci_high"),
+                "capex\nUS$ m": ("capex", None, None),
+                "ENPV\nUS$ m": ("enpv_musd", "enpv_musd_ci_low", "enpv_musd_ci_high"),
+                "EIRR, %": ("eirr_pct", "eirr_pct_ci_low", "eirr_pct_ci_high"),
+                "benefit-\ncost ratio": ("bcr", "bcr_ci_low", "bcr_ci_high"),
+                "P(ENPV<0)": ("p_negative", None, None),
+                "main stream": ("main_stream", None, None),
             },
             fmt="{:,.2f}",
         )
@@ -367,7 +430,14 @@ def appraise(
     show_default=True,
     help="Share of replications whose capacity must reach the goal.",
 )
-@click.option("--replications", "-n", type=click.IntRange(min=2, max=10_000), default=5, show_default=True)
+@click.option(
+    "--replications",
+    "-n",
+    type=click.IntRange(min=2, max=10_000),
+    default=5,
+    show_default=True,
+    help="Fresh replications on which the plan found is verified (seeds derived from --seed).",
+)
 @click.option(
     "--screening",
     type=click.IntRange(min=2, max=10_000),
@@ -486,8 +556,18 @@ def shorten(text, width: int) -> str:
 
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
-@click.option("--year", type=YEAR, default=None, help="The year measured [default: the scenario's last].")
-@click.option("--replications", "-n", type=click.IntRange(min=2, max=10_000), default=2, show_default=True)
+@click.option(
+    "--years", default=None, metavar="YEAR", help="The year measured, e.g. 2030 [default: the scenario's last]."
+)
+@old_year_option
+@click.option(
+    "--replications",
+    "-n",
+    type=click.IntRange(min=2, max=10_000),
+    default=2,
+    show_default=True,
+    help="Replications of the baseline and of each lever (the same seeds: common random numbers).",
+)
 @click.option(
     "--step",
     type=Finite(min=0.01, max=10),
@@ -498,7 +578,8 @@ def shorten(text, width: int) -> str:
 @common_options
 def bottlenecks(
     scenario,
-    year,
+    years,
+    old_year,
     replications,
     step,
     out,
@@ -512,9 +593,10 @@ def bottlenecks(
     quiet,
 ):
     """Rank every resource by the tonnes one step more of it adds: what to build first."""
+    year = one_year(years_given(years, old_year), "bottlenecks measures")
     scn = load(scenario, overrides, None, demand_case)
     if year is not None and not scn.start_year <= year <= scn.end_year:
-        raise InputError(f"--year {year} is outside the scenario's years {scn.start_year}-{scn.end_year}")
+        raise InputError(f"--years {year} is outside the scenario's years {scn.start_year}-{scn.end_year}")
     out = Path(out or f"results/{scn.slug}-bottlenecks")
     claim_out(out, overwrite=overwrite)
     ranking = analysis(
@@ -542,8 +624,11 @@ def bottlenecks(
             f"what to build first in {scn.label}, {table.year.iloc[0]}: change in delivered kt, "
             f"mean ± 95% CI half-width of {replications} replications (baseline "
             f"{table.baseline_mt.iloc[0]:.2f} Mt)",
-            ["label", "delta kt"],  # the label names the resource and the step; kind is in the CSV
-            {"delta kt": ("delta_kt_mean", "delta_kt_ci_low", "delta_kt_ci_high")},
+            ["lever", "delivered\nadded, kt"],  # the label names the resource and the step; kind is in the CSV
+            {
+                "lever": ("label", None, None),
+                "delivered\nadded, kt": ("delta_kt_mean", "delta_kt_ci_low", "delta_kt_ci_high"),
+            },
             fmt="{:,.0f}",  # kilotonnes: a tonne's precision would be noise
         )
         if len(ran) < len(table):
@@ -566,7 +651,8 @@ def bottlenecks(
 @click.option(
     "--years",
     default=None,
-    help="Simulated years START-END [default: the scenario's years, so that growth and demand parameters can act].",
+    help="Simulated years: YEAR or START-END [default: the scenario's years, so that growth and demand "
+    "parameters can act].",
 )
 @common_options
 def sensitivity(
@@ -613,6 +699,6 @@ def sensitivity(
             f"Morris screening of {scn.label}, {scn.start_year}-{scn.end_year} ({len(runs)} runs; mu* ± "
             "bootstrap 95% CI)",
             ["parameter", "output", "mu*", "sigma"],
-            {"mu*": ("mu_star", "mu_star_lo", "mu_star_hi")},
+            {"mu*": ("mu_star", "mu_star_lo", "mu_star_hi"), "sigma": ("sigma", None, None)},
         )
     click.echo(f"sensitivity written to {out}/")

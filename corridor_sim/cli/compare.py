@@ -186,7 +186,6 @@ def print_comparison(cmp: Comparison, seed: int) -> None:
             "first year at goal (of the mean), and the replications reaching it",
             ["scenario", "first year\nat goal", "replications\nreaching it"],
             [r[:3] for r in rows],
-            right={1, 2},
         )
     else:  # capacity is the scenario file's, the same for each of its demand cases
         print_table(
@@ -194,7 +193,6 @@ def print_comparison(cmp: Comparison, seed: int) -> None:
             "first year at goal (of the means): delivered tonnes (demand), and capacity (of the scenario file)",
             ["scenario", "first year\ndelivered ≥ goal", "replications\nreaching it", "first year\ncapacity ≥ goal"],
             [[*r[:3], cmp.capacity_label(r[0]) or "-"] for r in rows],
-            right={1, 2, 3},
         )
     con.print(f"what binds in {last}:")
     for r in rows:  # a sentence each: wrapped, never cut

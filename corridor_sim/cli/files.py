@@ -18,13 +18,25 @@ from ..run.results import open_results
 from ..scenario.labels import describe
 from ..scenario.problems import ScenarioError
 from ..scenario.schema_doc import candidates_schema_text, json_schema_text, schema_markdown
-from .main import SET_HELP, YEAR, Finite, InputError, demand_case_option, load, lock_out, main
+from .main import (
+    SET_HELP,
+    YEARS_HELP,
+    Finite,
+    InputError,
+    demand_case_option,
+    load,
+    lock_out,
+    main,
+    old_year_option,
+    one_year,
+    years_given,
+)
 
 
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
-@click.option("--years", default=None, help="Check with these years START-END.")
+@click.option("--years", default=None, help=YEARS_HELP)
 @demand_case_option
 def validate(scenario, overrides, years, demand_case):
     """Check SCENARIO; list every error with its YAML path, or describe what it contains."""
@@ -43,9 +55,13 @@ def validate(scenario, overrides, years, demand_case):
 )
 @click.option("--from", "start", default=None, metavar="YYYY-MM-DD", help="Start of the chart window [default: 1 Jan].")
 @click.option("--days", type=Finite(min=1, max=3660), default=30.0, show_default=True, help="Window length.")
-@click.option("--year", type=YEAR, default=None, help="Year of the corridor map [default: the last].")
-def charts(result_dir, line, start, days, year):
+@click.option(
+    "--years", default=None, metavar="YEAR", help="Year of the corridor map, e.g. 2030 [default: the run's last]."
+)
+@old_year_option
+def charts(result_dir, line, start, days, years, old_year):
     """Operations charts of a finished run: corridor map, train time-distance chart, fleet Gantt."""
+    year = one_year(years_given(years, old_year), "the corridor map shows")
     try:
         res = open_results(result_dir)
     except (ResultsFolderError, ScenarioError) as exc:
@@ -66,7 +82,7 @@ def charts(result_dir, line, start, days, year):
             raise InputError(f"--from takes a date YYYY-MM-DD, got {start!r}") from None
     s = res.scenario
     if year is not None and not s.start_year <= year <= s.end_year:
-        raise InputError(f"--year {year} is outside the run's years {s.start_year}-{s.end_year}")
+        raise InputError(f"--years {year} is outside the run's years {s.start_year}-{s.end_year}")
     out = Path(result_dir)
     try:
         figs = {
@@ -83,7 +99,14 @@ def charts(result_dir, line, start, days, year):
 
 @main.command()
 @click.argument("result_dirs", nargs=-1, required=True, type=click.Path(file_okay=False))
-@click.option("--out", "out", type=click.Path(dir_okay=False), default="report.html", show_default=True)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False),
+    default="report.html",
+    show_default=True,
+    help="The report's HTML file (one self-contained page).",
+)
 @click.option(
     "--bottlenecks",
     "bottlenecks_dir",

@@ -119,6 +119,42 @@ def parse_years(value: str | None, option: str = "--years") -> tuple[int, int] |
     return start, end
 
 
+YEARS_HELP = "Simulated years: YEAR (e.g. 2030) or START-END (e.g. 2024-2035) [default: the scenario's]."
+
+
+def old_year_option(f):
+    """``--year YEAR``: the old spelling of ``--years YEAR``, still accepted with a warning (one
+    spelling for years in every command: ``--years 2030`` or ``--years 2024-2035``)."""
+    return click.option(
+        "--year",
+        "old_year",
+        type=click.IntRange(min=FIRST_YEAR, max=LAST_YEAR),
+        default=None,
+        hidden=True,
+        help="Deprecated: the old spelling of --years YEAR (accepted, with a warning).",
+    )(f)
+
+
+def years_given(years: str | None, old_year: int | None) -> str | None:
+    """``--years``, or the deprecated ``--year`` (warned about) as the same value."""
+    if old_year is None:
+        return years
+    if years is not None:
+        raise InputError("give --years or --year, not both (--year YEAR is the old spelling of --years YEAR)")
+    log.warning(f"--year is deprecated and will be removed: write --years {old_year}")
+    return str(old_year)
+
+
+def one_year(years: str | None, what: str) -> int | None:
+    """``--years`` where a command measures one year: YEAR, not a span."""
+    span = parse_years(years)
+    if span is None:
+        return None
+    if span[0] != span[1]:
+        raise InputError(f"--years: {what} one year; give --years YEAR (e.g. --years {span[1]}), got {years!r}")
+    return span[0]
+
+
 def load(scenario: str, overrides: tuple[str, ...], years: str | None, demand_case: str | None = None) -> Scenario:
     """Load SCENARIO for a command, and say what loading did that the file does not (a what-if
     held against the timeline, a shorter run's entries): the notes the results record too."""
@@ -346,28 +382,24 @@ def common_options(f):
     return f
 
 
-def print_frame(df, title, cols=None, intervals: dict | None = None, fmt: str = "{:,.3f}"):
-    """A data frame as a terminal table; ``intervals`` maps a shown column to its (mean, low, high)
-    columns, printed as mean ± half-width in ``fmt``."""
+def print_frame(df, title, cols=None, intervals: dict | None = None, fmt: str = "{:,.3f}", keys: int = 1):
+    """A data frame as a terminal table. ``intervals`` maps a shown column (its header) to the
+    (mean, low, high) columns it shows, printed as mean ± half-width in ``fmt``; with low and high
+    None, the one column ``mean`` under that header (a readable name for a raw column). Numbers
+    align right, text left (``print_table``)."""
     cols = cols or list(df.columns)
     intervals = intervals or {}
     rows = []
     for r in df.to_dict(orient="records"):
         row = []
         for col in cols:
-            if col in intervals:
-                m, lo, hi = intervals[col]
-                row.append(pm(r.get(m), r.get(lo), r.get(hi), fmt))
-                continue
-            v = r.get(col)
-            row.append("-" if v is None or v != v else (f"{v:,.3f}" if isinstance(v, float) else str(v)))
+            m, lo, hi = intervals.get(col, (col, None, None))
+            v = r.get(m)
+            if lo is not None:
+                row.append(pm(v, r.get(lo), r.get(hi), fmt))
+            elif isinstance(v, float):
+                row.append(pm(v, fmt=fmt))
+            else:
+                row.append("-" if v is None else str(v))
         rows.append(row)
-    keys = 1
-    print_table(
-        console(),
-        title,
-        [str(c) for c in cols],
-        rows,
-        keys=keys,
-        right={i for i, c in enumerate(cols) if c in intervals or (c in df and df[c].dtype != object)},
-    )
+    print_table(console(), title, [str(c) for c in cols], rows, keys=keys)

@@ -236,7 +236,6 @@ def print_summary(res: Results, con) -> None:
         "busiest resources (mean utilization over the years)",
         ["resource", "utilization", "mean queue"],
         rows,
-        right={1},
     )
     print_limits(con, s, res.resources)
     goal = s.goal_mt_per_year

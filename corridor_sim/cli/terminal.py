@@ -11,6 +11,7 @@ Progress goes to a rich bar on a terminal; elsewhere (CI logs, nohup, a pipe) it
 from __future__ import annotations
 
 import logging
+import re
 import time
 
 import click
@@ -58,12 +59,41 @@ def pm(mean, low=None, high=None, fmt: str = "{:,.2f}") -> str:
     return display_pm(mean, low, high, fmt)
 
 
+# a cell that reads as a number: 1,234.5 / -3 / 12% / 4.42 ± 0.05 / 2031 / 120 TEU (a number and its
+# unit) / 70% (1.4) and 63% (peak 81%) (a figure with a second one in brackets)
+_NUM = r"[-+−]?[\d,]*\.?\d+(?:e[-+]?\d+)?%?"
+_NUMBER = re.compile(rf"{_NUM}(?:\s*±\s*{_NUM})?(?:\s+[A-Za-z$/]{{1,6}})?(?:\s*\((?:[a-z]{{1,8}}\s+)?{_NUM}\))?")
+
+
+def is_number_cell(text: str) -> bool:
+    """Whether a table cell holds a number (with an interval or a short unit): those align right.
+
+    >>> [is_number_cell(x) for x in ("4.42 ± 0.05", "1,204", "61%", "2031", "120 TEU", "70% (1.4)", "63% (peak 81%)")]
+    [True, True, True, True, True, True, True]
+    >>> [is_number_cell(x) for x in ("Aktau port", "ktz:aktau", "Poti (2 berths)", "not by 2035")]
+    [False, False, False, False]
+    """
+    return bool(_NUMBER.fullmatch(text.strip()))
+
+
+def number_columns(rows: list[list[str]], ncols: int) -> set[int]:
+    """The columns whose every filled cell is a number ('-' and '' count as empty): text aligns
+    left, numbers right, whatever the column's name."""
+    right = set()
+    for i in range(ncols):
+        cells = [str(r[i]).strip() for r in rows if str(r[i]).strip() not in ("", "-")]
+        if cells and all(is_number_cell(c) for c in cells):
+            right.add(i)
+    return right
+
+
 def print_table(
     con: Console, title: str, head: list[str], rows: list[list[str]], keys: int = 1, right: set[int] | None = None
 ) -> None:
     """A table that fits ``con.width``: when it would not, its columns after the first ``keys`` are
-    split into several tables, each repeating the key columns."""
-    right = right if right is not None else set(range(keys, len(head)))
+    split into several tables, each repeating the key columns. Columns of numbers align right, text
+    left (``right`` names the right-aligned ones instead)."""
+    right = right if right is not None else number_columns(rows, len(head))
     widths = [max([len(h) for h in head[i].split("\n")] + [len(str(r[i])) for r in rows]) for i in range(len(head))]
     cost = lambda i: widths[i] + 3
     budget = con.width - 1 - sum(cost(i) for i in range(keys))
@@ -113,6 +143,9 @@ class Progress_:
         self.t0 = time.monotonic()
         self.last_log = 0.0
         self.last_share = -1.0
+        # the total whose last line (100%) was logged: logged once, however often the end is reported
+        # (a batch whose total then grows, as a plan's search does, logs on)
+        self.ended: float | None = None
 
     def __enter__(self):
         if self.bar is not None:
@@ -126,7 +159,7 @@ class Progress_:
             rate = f"{done / elapsed:.2f}/s" if elapsed and done else "-"
             self.bar.update(self.task, completed=done, total=total, rate=rate)
             return
-        if self.quiet or not total:
+        if self.quiet or not total or (done >= total and self.ended == total):
             return
         share = done / total
         if done >= total or share - self.last_share >= 0.1 or elapsed - self.last_log >= 30:
@@ -139,6 +172,7 @@ class Progress_:
             )
             log.info(f"{self.label}: {what} ({elapsed:,.0f} s{more})")
             self.last_log, self.last_share = elapsed, share
+            self.ended = total if done >= total else None
 
     def __exit__(self, *exc):
         if self.bar is not None:

@@ -37,6 +37,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
+from ..display import CompactRepr
 from ..run import runsize
 from ..run.results import Results
 from ..run.simulate import run
@@ -54,8 +55,8 @@ def replication_seed(base_seed: int, r: int) -> int:
     return int(np.random.SeedSequence([int(base_seed), int(r)]).generate_state(1)[0])
 
 
-@dataclass(frozen=True)
-class Execution:
+@dataclass(frozen=True, repr=False)  # the repr is display.CompactRepr's
+class Execution(CompactRepr):
     """How a batch of runs is carried out, in one object instead of five arguments threaded
     through every layer: where (local processes or a Dask scheduler), what it may replace in its
     folder, how large it may be, and whom it tells about its progress."""

@@ -1,11 +1,13 @@
-"""What the corridor map draws besides the network: areas (a sea, a lake) from their own outlines,
-so that the map needs no tiles or downloads and what it shows of land and sea is scenario data."""
+"""What the corridor map draws besides the network: the published geography the scenario names
+(Natural Earth's countries, borders and coastlines, shipped with corridor-sim) and areas (a sea, a
+lake) from their own outlines, so that the map needs no tiles or downloads and what it shows of
+land and sea is the scenario's choice."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from .units import Frozen, Id, Label
 
@@ -26,7 +28,33 @@ class MapArea(Frozen):
     source: str
 
 
+class MapInset(Frozen):
+    """An enlarged view of a crowded part of the map (nodes too close for their names at the map's
+    scale), drawn where it covers least of the map; those nodes are named in it."""
+
+    label: Label = Field(description="The inset's title")
+    box_deg: tuple[Lon, Lat, Lon, Lat] = Field(
+        description="What it enlarges: longitude and latitude of its south-west, then of its north-east corner"
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        lon0, lat0, lon1, lat1 = self.box_deg
+        if not (lon0 < lon1 and lat0 < lat1):
+            raise ValueError("box_deg: give the south-west corner (lon, lat) first, then the north-east one")
+        return self
+
+
 class Map(Frozen):
     """What the corridor map draws besides the network."""
 
-    areas: list[MapArea] = Field(default_factory=list, description="Areas drawn under the network (seas, lakes)")
+    geography: Literal["natural_earth"] | None = Field(
+        default=None,
+        description="Published geography drawn under the network: 'natural_earth' (Natural Earth's countries, "
+        "land borders and coastlines, public domain, of longitude 30-92 E and latitude 33-56 N, shipped with "
+        "corridor-sim: corridor_sim/present/data/README.md says its origin and how it was cut), or none",
+    )
+    areas: list[MapArea] = Field(
+        default_factory=list, description="Areas drawn under the network from their own outlines (seas, lakes)"
+    )
+    inset: MapInset | None = Field(default=None, description="An enlarged view of a crowded part of the map")

@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from .. import display
 from .alternatives import Alternative
 from .appraisal_settings import AppraisalSettings
 from .map_areas import Map
@@ -890,6 +891,14 @@ class Scenario(_Frozen):
     def label(self) -> str:
         """The name with its overrides, as plots and reports print it: 'base (demand.scale=1.5)'."""
         return f"{self.name} ({self.overrides_text})" if self.overrides else self.name
+
+    def __repr__(self) -> str:  # a line (display.py): every field is in _repr_html_
+        return display.scenario_text(self)
+
+    __str__ = __repr__
+
+    def _repr_html_(self) -> str:
+        return display.scenario_html(self)
 
     @property
     def slug(self) -> str:

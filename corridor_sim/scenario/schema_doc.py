@@ -74,7 +74,10 @@ def _bounds(field) -> str:
         ):
             v = getattr(m, attr, None)
             if v is not None:
-                out.append(f"{sym} {v:g}" if isinstance(v, float) else f"{sym} {v}")
+                if attr == "pattern":  # as code: a pattern's brackets are not Markdown links
+                    out.append(f"{sym} `{v}`")
+                else:
+                    out.append(f"{sym} {v:g}" if isinstance(v, float) else f"{sym} {v}")
         if getattr(m, "allow_inf_nan", None) is False:
             out.append("finite")
     return ", ".join(out)
