@@ -11,7 +11,7 @@ import corridor_sim as cs
 from corridor_sim.display import REPR_LIMIT
 from corridor_sim.scenario.schema import Candidate
 
-from factories import build, flow, link, node, scenario
+from factories import appraisal_costs, build, flow, link, node, scenario
 
 
 def rail4() -> dict:
@@ -24,6 +24,7 @@ def rail4() -> dict:
     )
     d["name"], d["end_year"] = "rail4", 2024
     d["rail_links"][0]["tariff_usd_per_unit_km"] = {"container": 0.1}
+    d["costs"] = appraisal_costs()
     d["timeline"] = [
         {
             "id": "paths6",
