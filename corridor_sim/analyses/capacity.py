@@ -30,12 +30,22 @@ in a replication, its factor is raised and the replication re-run (``ESCALATION`
 below 1 the figure is a lower bound. The saturated scenario itself is a scenario variant
 (``scenario.variants.for_capacity``, then ``saturated``).
 
-Limits. Per-class capacities are the classes' throughput under *joint* saturation: where classes
-share the binding resource (a rail line carrying containers and wagons), their split of it is set
-by who keeps sending, i.e. by the shippers' patience and the length of the rest of each route,
-not by what one class could carry alone; the classes add up to the total. The total counts
-tonnes, so it depends on the year's mix (a train of wagons carries more tonnes than one of
-boxes). Capacity is the corridor's own flows' (``corridor: true``): other traffic sharing its
+The capacity of the mix (the "all" row, and every figure called capacity downstream). The
+year's demand mix, of the scenario's demand case, scaled up until the first class's bottleneck
+saturates: with c_i a class's saturated throughput and d_i its demand in the year, the mix grows
+by k = min_i c_i / d_i over the classes that scale with it (``in_mix: scaled``), and the mix
+capacity is k x their demand, plus the classes counted at their demand case (``in_mix:
+at_demand``, crude: a contracted volume, not what the tankers could lift) at min(c_i, d_i). The
+class with the least capacity per tonne of its demand stops the mix, at its own binding resource
+(``binding_class``, ``binding``). Computed per replication, so its CI is that of the mix.
+
+Per-class capacities ("each class saturated on its own" in tables; all classes are saturated at
+once) are the classes' throughput under *joint* saturation: where classes share the binding
+resource (a rail line carrying containers and wagons), their split of it is set by who keeps
+sending, i.e. by the shippers' patience and the length of the rest of each route, not by what one
+class could carry alone. Their sum (``classes_sum_mt``) is not a capacity of any mix: a class's
+spare capacity is no use to another's cargo. Limit of the mix figure: where classes share the
+binding resource, k is read from the joint split, not from the split the mix itself would get. Capacity is the corridor's own flows' (``corridor: true``): other traffic sharing its
 ships, decks, berths and paths, and the empties going back, take their share at their own demand
 and are not saturated. ``CapacityEstimate`` writes and reads its folder (capacity.csv,
 headroom.csv, capacity.json).
@@ -96,7 +106,11 @@ TRAJECTORY_COLUMNS = (
     "binding_kind",
     "binding_share",
     "saturated_share",
+    "binding_class",  # the "all" row: the class whose bottleneck stops the mix
+    "measure",  # "mix" (the "all" row) or "class saturated on its own"
+    "classes_sum_mt",  # the "all" row: the classes' saturated capacities added (not a capacity of the mix)
 )
+MIX, ON_ITS_OWN = "mix", "class saturated on its own"
 HEADROOM_COLUMNS = (
     "scenario",
     "year",
@@ -126,8 +140,8 @@ class CapacityEstimate:
     simulated_years: int  # years simulated in all, every replication and re-run counted
     runs: int  # saturated runs, re-runs included
     factors: dict[int, list[float]] = field(default_factory=dict)  # year -> final factor per replication
-    # year -> the total capacity of each replication, Mt/yr (in replication order: paired across
-    # estimates of scenarios with the same seed, as common random numbers make them)
+    # year -> the capacity of the mix of each replication, Mt/yr (in replication order: paired
+    # across estimates of scenarios with the same seed, as common random numbers make them)
     per_replication: dict[int, list[float]] = field(default_factory=dict)
     cpu_s: float | None = None  # in the worker processes' sum where known, else this process
     wall_s: float | None = None
@@ -521,7 +535,8 @@ def estimate_capacity(
     worker_cpu = sum(g["cpu_s"] for g in got)
     cpu = max(worker_cpu, time.process_time() - cpu0)
     cargos = sorted({f.cargo for f in base.demand.flows if f.corridor}) if by_cargo else []
-    trajectory = _trajectory(scenario, base, report, cargos, got)
+    mixes = {y: [mix_of(base, g["years"][y], demand_by_class(base, y)) for g in got] for y in report}
+    trajectory = _trajectory(scenario, base, report, cargos, got, mixes)
     headroom = _headroom(scenario, base, report, got)
     return CapacityEstimate(
         trajectory=trajectory,
@@ -533,7 +548,7 @@ def estimate_capacity(
         simulated_years=sum(g["simulated_years"] for g in got),
         runs=sum(g["runs"] for g in got),
         factors={y: [float(g["factors"][y]) for g in got] for y in report},
-        per_replication={y: [g["years"][y]["tons"] / 1e6 for g in got] for y in report},
+        per_replication={y: [m[0] / 1e6 for m in mixes[y]] for y in report},
         cpu_s=cpu,
         wall_s=wall,
         demand_case=scenario.demand_case,
@@ -558,16 +573,43 @@ def _binding(s: Scenario, picks: list[dict]) -> dict[str, Any]:
     }
 
 
-def _first_to_bind(year: dict, demand_t: dict[str, float]) -> dict:
-    """What binds the total: as demand grows in the year's mix, the class with the least capacity
+def mix_capacity(
+    tons: dict[str, float], demand_t: dict[str, float], at_demand: Iterable[str] = ()
+) -> tuple[float, str | None]:
+    """The capacity of the year's mix, t, and the class that stops it (module docstring): the
+    classes that scale with the mix grow by k = min(capacity / demand) over those with demand,
+    the ``at_demand`` classes count at min(capacity, demand). (0, None) without demand.
+
+    >>> mix_capacity({"box": 3.0, "oil": 2.0}, {"box": 1.0, "oil": 1.0})
+    (4.0, 'oil')
+    >>> mix_capacity({"box": 3.0, "oil": 5.0}, {"box": 1.0, "oil": 2.0}, at_demand=["oil"])
+    (5.0, 'box')
+    """
+    fixed = set(at_demand)
+    ratios = {c: tons.get(c, 0.0) / d for c, d in demand_t.items() if d > 0 and c not in fixed}
+    held = sum(min(tons.get(c, 0.0), d) for c, d in demand_t.items() if d > 0 and c in fixed)
+    if ratios:
+        first = min(ratios, key=lambda c: (ratios[c], c))
+        return ratios[first] * sum(demand_t[c] for c in ratios) + held, first
+    short = {c: tons.get(c, 0.0) / d for c, d in demand_t.items() if d > 0 and c in fixed}
+    return held, (min(short, key=lambda c: (short[c], c)) if short else None)
+
+
+def mix_of(s: Scenario, year: dict, demand_t: dict[str, float]) -> tuple[float, str | None]:
+    """``mix_capacity`` of one replication's year (``_summarize``), with the scenario's classes
+    counted at their demand."""
+    fixed = [c for c, k in s.cargo_classes.items() if k.in_mix == "at_demand"]
+    return mix_capacity({c: v["tons"] for c, v in year["classes"].items()}, demand_t, fixed)
+
+
+def _first_to_bind(year: dict, demand_t: dict[str, float], at_demand: Iterable[str] = ()) -> dict:
+    """What binds the mix: as demand grows in the year's mix, the class with the least capacity
     per tonne of its demand runs out first, and its own binding resource is what stops the mix
     growing. (Under joint saturation every class's own bottleneck is busy, so the resource where
     cargo waits longest, the rule for one run, would name whichever fleet has the longest queue,
     not what a planner must build first.)"""
-    ratios = {c: v["tons"] / demand_t[c] for c, v in year["classes"].items() if demand_t.get(c, 0.0) > 0}
-    if not ratios:
-        return year["binding"]
-    return year["classes"][min(ratios, key=lambda c: ratios[c])]["binding"]
+    _, first = mix_capacity({c: v["tons"] for c, v in year["classes"].items()}, demand_t, at_demand)
+    return year["binding"] if first is None else year["classes"][first]["binding"]
 
 
 def _share(flags: list[bool | None]) -> float | None:
@@ -575,12 +617,14 @@ def _share(flags: list[bool | None]) -> float | None:
     return float(sum(known) / len(known)) if known else None
 
 
-def _trajectory(scenario: Scenario, base: Scenario, years, cargos, got: list[dict]) -> pd.DataFrame:
+def _trajectory(scenario: Scenario, base: Scenario, years, cargos, got: list[dict], mixes: dict) -> pd.DataFrame:
     rows = []
+    fixed = [c for c, k in base.cargo_classes.items() if k.in_mix == "at_demand"]
     for y in years:
         demand = demand_by_class(base, y)
         ys = [g["years"][y] for g in got]
-        mt = mean_ci([v["tons"] / 1e6 for v in ys])
+        mt = mean_ci([m[0] / 1e6 for m in mixes[y]])
+        firsts = pd.Series([m[1] for m in mixes[y] if m[1] is not None], dtype=object)
         rows.append(
             {
                 "scenario": scenario.label,
@@ -595,8 +639,11 @@ def _trajectory(scenario: Scenario, base: Scenario, years, cargos, got: list[dic
                 "capacity_units_ci_low": None,
                 "capacity_units_ci_high": None,
                 "demand_mt": sum(demand.values()) / 1e6,
-                **_binding(base, [_first_to_bind(v, demand) for v in ys]),
+                **_binding(base, [_first_to_bind(v, demand, fixed) for v in ys]),
                 "saturated_share": _share([v["saturated"] for v in ys]),
+                "binding_class": str(firsts.value_counts().index[0]) if len(firsts) else None,
+                "measure": MIX,
+                "classes_sum_mt": mean_ci([v["tons"] / 1e6 for v in ys])["mean"],
             }
         )
         for c in cargos:
@@ -619,6 +666,9 @@ def _trajectory(scenario: Scenario, base: Scenario, years, cargos, got: list[dic
                     "demand_mt": demand.get(c, 0.0) / 1e6,
                     **_binding(base, [v["binding"] for v in cs_]),
                     "saturated_share": _share([v["saturated"] for v in cs_]),
+                    "binding_class": c,
+                    "measure": ON_ITS_OWN,
+                    "classes_sum_mt": None,
                 }
             )
     return pd.DataFrame(rows, columns=list(TRAJECTORY_COLUMNS))

@@ -184,24 +184,27 @@ def capacity(
 
 
 def print_capacity(est: CapacityEstimate, replications: int) -> None:
-    """The total by year beside the scenario's demand, then the last year by cargo class."""
+    """The capacity of the year's mix by year beside the scenario's demand, then the last year's
+    classes, each saturated on its own, and their sum labelled as such."""
     t = est.trajectory
     tot = t[t.cargo == "all"]
     total = tot.assign(
         # the line or link, not the vessel group: the full name is in capacity.csv
         binds=[shorten(str(x).split(":")[0], 30) for x in tot.binding_label],
+        stops=[str(x) if isinstance(x, str) else "-" for x in tot.get("binding_class", [None] * len(tot))],
         demand=[f"{x:,.2f}" for x in tot.demand_mt],
         saturated=[f"{x:.0%}" if x == x and x is not None else "-" for x in tot.saturated_share],
     )
     print_frame(
         total,
-        f"capacity of {est.scenario}, Mt/yr (mean ± 95% CI half-width, {replications} replications), "
-        "beside the scenario's own demand",
-        ["year", "Mt/yr", "demand", "binds", "saturated"],
+        f"capacity of {est.scenario} in the year's mix ({est.demand_case} demand scaled until the first class's "
+        f"bottleneck saturates), Mt/yr (mean ± 95% CI half-width, {replications} replications)",
+        ["year", "Mt/yr", "demand", "stops", "binds", "saturated"],
         {"Mt/yr": ("capacity_mt", "capacity_mt_ci_low", "capacity_mt_ci_high")},
         fmt="{:,.2f}",
     )
-    by_class = t[(t.cargo != "all") & (t.year == t.year.max())]
+    last = int(t.year.max())
+    by_class = t[(t.cargo != "all") & (t.year == last)]
     if len(by_class):  # the classes of the last year, in their own units
         units = [
             pm(r.capacity_units, r.capacity_units_ci_low, r.capacity_units_ci_high, "{:,.0f}") + f" {r.unit}"
@@ -209,12 +212,17 @@ def print_capacity(est: CapacityEstimate, replications: int) -> None:
         ]
         print_frame(
             by_class.assign(binds=[shorten(str(x).split(":")[0], 24) for x in by_class.binding_label], units=units),
-            f"by cargo class in {int(t.year.max())}; the total binds where the class with the least "
-            "capacity per tonne of its demand binds",
+            f"each class saturated on its own in {last} (all classes saturated at once; not a capacity of the mix)",
             ["cargo", "Mt/yr", "units", "binds"],
             {"Mt/yr": ("capacity_mt", "capacity_mt_ci_low", "capacity_mt_ci_high")},
             fmt="{:,.2f}",
         )
+        row = tot[tot.year == last]
+        if len(row) and "classes_sum_mt" in row and row.classes_sum_mt.iloc[0] == row.classes_sum_mt.iloc[0]:
+            click.echo(
+                f"sum of the classes each saturated on its own in {last}: {row.classes_sum_mt.iloc[0]:,.2f} Mt/yr "
+                "(a class's spare capacity carries no other class's cargo: not a capacity of the mix)"
+            )
 
 
 def say_first_year(est: CapacityEstimate) -> None:

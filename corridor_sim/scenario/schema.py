@@ -54,6 +54,9 @@ class CargoClass(_Frozen):
     unit: str = Field(description="Name of the handling unit: TEU, wagon or t")
     t_per_unit: Annotated[Positive, Field(ge=0.01, le=1_000)] = Field(description="Net tonnes per unit")  # a wagon:
     #   < 100 t; from below, 10 kg: units (and events) per tonne grow as 1 / t_per_unit
+    in_mix: Literal["scaled", "at_demand"] = Field(
+        "scaled", description="In the mix capacity: scaled with the year's mix, or counted at its demand case"
+    )
     source: str
 
 
