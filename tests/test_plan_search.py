@@ -81,3 +81,16 @@ def test_out_of_evaluations_the_best_found_is_returned_as_not_proven():
     got = cheapest(list(cost), cost, value, met, gain=float, max_evaluations=3)
     assert got.met and met(value(frozenset(got.chosen)))
     assert got.proven is False or got.evaluations <= 3
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_pruning_from_every_measure_then_enumerating_finds_the_optimum_too(seed):
+    rng = random.Random(100 + seed)
+    value, cost, goal = random_case(rng, rng.randint(2, 3), rng.randint(4, 7))
+    met = lambda v: v >= goal - 1e-12
+    want = exhaustive(list(cost), cost, value, met)
+    got = cheapest(list(cost), cost, value, met, gain=float, max_evaluations=10_000, greedy_max=2)
+    if want is None:
+        assert not got.reachable
+    else:
+        assert got.proven and got.cost == pytest.approx(want[1]), (got, want)

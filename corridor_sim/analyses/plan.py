@@ -67,6 +67,7 @@ VERIFY_SEED_OFFSET = 1_000_003
 # year on the screening replications): beyond it the best found is the plan, marked not proven.
 MAX_EVALUATIONS = 60
 PAIR_POOL = 6  # pairs are tried among the six measures whose single gains came closest
+GREEDY_MAX = 12  # with more candidates, the first plan is pruned from all of them (analyses.search)
 STEP_COLUMNS = ("phase", "measures", "cost", "value", "met")
 
 
@@ -424,6 +425,7 @@ def plan(
         max_evaluations=max_evaluations,
         min_gain=MIN_GAIN_MT,
         pair_pool=PAIR_POOL,
+        greedy_max=GREEDY_MAX,
     )
     chosen = list(found.chosen)
     vseed = seed + VERIFY_SEED_OFFSET

@@ -8,7 +8,11 @@ adds anything. The search here has three phases, each on an ``evaluate(set)`` th
 1. **Greedy with bundles**: round by round, the single measure with the most gain per dollar; when
    no single measure adds more than ``min_gain``, the best *pair* (both bought together), so a
    joint bottleneck does not stop it. Then pruning: each chosen measure, dearest first, is dropped
-   if the goal is met without it. This gives a first plan (the incumbent) quickly.
+   if the goal is met without it. This gives a first plan (the incumbent) quickly. With more than
+   ``greedy_max`` measures (each greedy round simulates every one left), the first plan is found
+   by pruning from every measure instead: dearest first, each is dropped if the goal is met
+   without it (one simulation per measure); measures that must grow together both stay, as
+   dropping either breaks the goal.
 2. **Bound**: the set of every measure. If even that does not meet the goal, no plan does: the
    search stops and says so (``reachable`` False).
 3. **Best-first enumeration by cost** (exact): the sets cheaper than the incumbent, in order of
@@ -73,6 +77,7 @@ def cheapest(
     max_evaluations: int = 200,
     min_gain: float = MIN_GAIN,
     pair_pool: int | None = None,
+    greedy_max: int | None = None,
 ) -> Found:
     """The cheapest subset of ``ids`` whose ``evaluate`` value is ``met`` (module docstring).
     ``gain(value)`` is the scalar the greedy phase compares (e.g. mean capacity); ``pair_pool``
@@ -93,7 +98,10 @@ def cheapest(
     if not met(everything):
         v0 = ev([])
         return Found((), 0.0, v0, met(v0), False, True, ev.count, steps)
-    chosen, value = _greedy(order, cost, ev, met, gain, min_gain, pair_pool, note)
+    if greedy_max is not None and len(order) > greedy_max:
+        chosen, value = list(order), everything
+    else:
+        chosen, value = _greedy(order, cost, ev, met, gain, min_gain, pair_pool, note)
     if not met(value):  # greedy stalled short of the goal: every measure meets it, so start from there
         chosen, value = list(order), everything
     chosen, value = _prune(chosen, cost, ev, met, note, value)
