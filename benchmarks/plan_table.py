@@ -104,7 +104,7 @@ def wb_plans(args) -> list[tuple[str, object]]:
     goal_file = "scenarios/goals/wb_2030.yaml"
     base = load_goal(goal_file, cs.load_scenario("scenarios/options.yaml"))
     print(
-        f"### The cheapest plan for the World Bank's 2030 goal under each demand case ({base.text()}; "
+        f"### The cheapest plan for the World Bank's 2030 goal under each demand case ({base.text().replace(' (high demand)', '')}; "
         f"scenarios/options.yaml + scenarios/candidates.yaml, {args.n} verification replications, "
         f"{args.screening} screening)\n"
     )
@@ -132,7 +132,14 @@ def wb_plans(args) -> list[tuple[str, object]]:
         )
         wall = time.perf_counter() - t0
         what = ", ".join(f"{e.id} ({e.date:%Y-%m})" for e in p.chosen if e.capex_musd is not None) or "none"
-        search = "proven cheapest" if p.proven else f"best of {p.evaluations} sets, not proven"
+        unreachable = "no plan from these candidates" in p.reason
+        search = (
+            "no set reaches it"
+            if unreachable
+            else "proven cheapest"
+            if p.proven
+            else f"best of {p.evaluations} sets, not proven"
+        )
         print(
             f"| {case} | {p.demand_mt:.2f} | {what} | {p.capex_musd:,.0f} | {p.pv_cost_musd:,.0f} | {ci_text(p.capacity_mt)} "
             f"| {ci_text(p.delivered_mt)} | {ci_text(p.transit_days, '{:.1f}')} | {p.share_at_goal:.0%} of {args.n}"

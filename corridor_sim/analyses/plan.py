@@ -437,6 +437,12 @@ def plan(
             f"no plan from these candidates reaches {g.mt:g} Mt/yr of capacity in the mix in {by}: with every "
             f"candidate in service it is {np.mean(screen(frozenset(open_ids))):.2f} Mt/yr; {_stops(row)}"
         )
+        demand = sum(demand_by_class(scenario, by).values()) / 1e6
+        if g.kind == "delivered" and demand < g.mt:
+            why_not = (
+                f"demand short: the {g.demand_case} case brings {demand:.2f} Mt in {by} (its trend), less than "
+                f"{g.mt:g}, so no capacity delivers it; and {why_not}"
+            )
     transit_steps: list[dict] = []
     ver = _verify(scenario, g, chosen, entries, replications, vseed, ex)
     sim_years += ver["simulated_years"]

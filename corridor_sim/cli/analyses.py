@@ -565,7 +565,7 @@ def print_plan(p: Plan, quiet: bool, replications: int) -> None:
         f"(present value US${p.pv_cost_musd:,.0f} m with running costs); "
         + (
             "no set of the candidates reaches it"
-            if p.reason.startswith("no plan")
+            if "no plan from these candidates" in p.reason
             else "proven the cheapest"
             if p.proven
             else f"the best found in {p.evaluations} evaluations, not proven"
