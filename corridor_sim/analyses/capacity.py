@@ -37,7 +37,13 @@ by k = min_i c_i / d_i over the classes that scale with it (``in_mix: scaled``),
 capacity is k x their demand, plus the classes counted at their demand case (``in_mix:
 at_demand``, crude: a contracted volume, not what the tankers could lift) at min(c_i, d_i). The
 class with the least capacity per tonne of its demand stops the mix, at its own binding resource
-(``binding_class``, ``binding``). Computed per replication, so its CI is that of the mix.
+(``binding_class``, ``binding``). Computed per replication, so its CI is that of the mix, in two
+runs: the joint run (every class at the saturation factor) gives each class's ratio and a first
+level k0; the mix run offers the year's mix at ``MIX_MARGIN`` x k0, where the classes share the
+lines, yards and stock as the mix itself would share them (in the joint run a class flooding a
+shared line takes more than its mix's share of it), and k is the least ratio among the classes
+that saturate in it. A year in which none saturates is run again higher; if none saturates then,
+the mix figure is the level offered, a lower bound (``saturated_share`` of the "all" row).
 
 Per-class capacities ("each class saturated on its own" in tables; all classes are saturated at
 once) are the classes' throughput under *joint* saturation: where classes share the binding
@@ -45,7 +51,7 @@ resource (a rail line carrying containers and wagons), their split of it is set 
 sending, i.e. by the shippers' patience and the length of the rest of each route, not by what one
 class could carry alone. Their sum (``classes_sum_mt``) is not a capacity of any mix: a class's
 spare capacity is no use to another's cargo. Limit of the mix figure: where classes share the
-binding resource, k is read from the joint split, not from the split the mix itself would get. Capacity is the corridor's own flows' (``corridor: true``): other traffic sharing its
+binding resource, the mix run's split is the mix's own only up to the margin. Capacity is the corridor's own flows' (``corridor: true``): other traffic sharing its
 ships, decks, berths and paths, and the empties going back, take their share at their own demand
 and are not saturated. ``CapacityEstimate`` writes and reads its folder (capacity.csv,
 headroom.csv, capacity.json).
@@ -83,6 +89,12 @@ from .files import check_table, folder_meta, read_table
 SATURATION_FACTOR = 3.0
 ESCALATION = 3.0  # a year found unsaturated is re-run with its factor x3 (x9 after two)
 MAX_ESCALATIONS = 2
+# The mix run: the year's mix offered at this margin above the level the joint run found, so the
+# first class to run out saturates at its own bottleneck while the others take their mix's share
+# of what they share with it (assumption: 15% is enough to saturate it and little enough not to
+# flood the shared lines); a year in which no class saturates is run again at x1.5 (once).
+MIX_MARGIN = 1.15
+MIX_ESCALATION = 1.5
 # Patience for flows that have none, in capacity mode only: without it their backlog would grow by
 # (factor - 1) x demand a year, without bound. The longest patience among the scenario's flows,
 # or this where none has one. assumption: a month, the patience the base scenario gives containers.
@@ -455,6 +467,8 @@ def saturated_task(
             break
         for y in short:
             facs[y] *= ESCALATION
+    more, sim = _mix_run(t, got, facs, patience_d, report, cargos)
+    runs += more
     got.update(
         factors=facs,
         runs=runs,
@@ -462,6 +476,57 @@ def saturated_task(
         cpu_s=time.process_time() - cpu0,
     )
     return got
+
+
+def _mix_run(t: Task, got: dict, facs: dict[int, float], patience_d: float, report, cargos) -> tuple[int, int]:
+    """The mix run(s) of one replication (module docstring): per year, the mix's capacity, the
+    class that stops it and its binding resource, into ``got["years"][y]["mix"]``; the runs made."""
+    base = t.scenario
+    fixed = [c for c, k in base.cargo_classes.items() if k.in_mix == "at_demand"]
+    demand = {y: demand_by_class(base, y) for y in report}
+    k0: dict[int, float] = {}
+    for y in report:
+        tons = {c: v["tons"] for c, v in got["years"][y]["classes"].items()}
+        scaled = {c: tons.get(c, 0.0) / d for c, d in demand[y].items() if d > 0 and c not in fixed}
+        # one class scaling alone: the joint run is the mix's own (nothing shares with it)
+        if len(scaled) > 1:
+            k0[y] = min(scaled.values())
+    todo = [y for y in report if k0.get(y, 0.0) > 0]
+    margin = {y: MIX_MARGIN for y in todo}
+    runs = 0
+    while todo and runs < 2:
+        mix_f = {y: float(facs[y]) for y in facs}
+        for y in todo:
+            mix_f[y] = k0[y] * margin[y]
+        s = saturated(base, mix_f, patience_d)
+        res, months = _run(s, t.seed)
+        runs += 1
+        got2 = _summarize(s, res, months, report, cargos)
+        again = []
+        for y in todo:
+            classes = got2["years"][y]["classes"]
+            ratios = {
+                c: v["tons"] / demand[y][c]
+                for c, v in classes.items()
+                if demand[y].get(c, 0.0) > 0 and c not in fixed and v["saturated"]
+            }
+            held = sum(
+                min(got["years"][y]["classes"][c]["tons"], d) for c, d in demand[y].items() if d > 0 and c in fixed
+            )
+            d_scaled = sum(d for c, d in demand[y].items() if d > 0 and c not in fixed)
+            if ratios:
+                first = min(ratios, key=lambda c: (ratios[c], c))
+                k = min(ratios[first], k0[y] * margin[y])
+                got["years"][y]["mix"] = (k * d_scaled + held, first, classes[first]["binding"], True)
+            elif runs < 2:
+                again.append(y)
+                margin[y] *= MIX_ESCALATION
+            else:  # the mix offered was carried: its level is a lower bound
+                carried, first = mix_capacity({c: v["tons"] for c, v in classes.items()}, demand[y], fixed)
+                binding = classes[first]["binding"] if first else got2["years"][y]["binding"]
+                got["years"][y]["mix"] = (carried, first, binding, False)
+        todo = again
+    return runs, runs
 
 
 # ----------------------------------------------------------------------------------------------
@@ -559,6 +624,7 @@ def estimate_capacity(
 
 def _binding(s: Scenario, picks: list[dict]) -> dict[str, Any]:
     """The resource named most often over replications, with its share."""
+    picks = [p for p in picks if p]
     names = pd.Series([p["resource"] for p in picks if p.get("resource")], dtype=object)
     if names.empty:
         return {"binding": None, "binding_label": None, "binding_kind": None, "binding_share": None}
@@ -596,8 +662,11 @@ def mix_capacity(
 
 
 def mix_of(s: Scenario, year: dict, demand_t: dict[str, float]) -> tuple[float, str | None]:
-    """``mix_capacity`` of one replication's year (``_summarize``), with the scenario's classes
-    counted at their demand."""
+    """The mix's capacity of one replication's year and the class that stops it: the mix run's
+    (``_mix_run``), or where there was none ``mix_capacity`` of the joint run, with the
+    scenario's classes counted at their demand."""
+    if "mix" in year:
+        return year["mix"][0], year["mix"][1]
     fixed = [c for c, k in s.cargo_classes.items() if k.in_mix == "at_demand"]
     return mix_capacity({c: v["tons"] for c, v in year["classes"].items()}, demand_t, fixed)
 
@@ -639,8 +708,8 @@ def _trajectory(scenario: Scenario, base: Scenario, years, cargos, got: list[dic
                 "capacity_units_ci_low": None,
                 "capacity_units_ci_high": None,
                 "demand_mt": sum(demand.values()) / 1e6,
-                **_binding(base, [_first_to_bind(v, demand, fixed) for v in ys]),
-                "saturated_share": _share([v["saturated"] for v in ys]),
+                **_binding(base, [v["mix"][2] if "mix" in v else _first_to_bind(v, demand, fixed) for v in ys]),
+                "saturated_share": _share([v["mix"][3] if "mix" in v else v["saturated"] for v in ys]),
                 "binding_class": str(firsts.value_counts().index[0]) if len(firsts) else None,
                 "measure": MIX,
                 "classes_sum_mt": mean_ci([v["tons"] / 1e6 for v in ys])["mean"],

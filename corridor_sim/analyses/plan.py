@@ -19,8 +19,11 @@ or transit goal ordinary runs of the scenario's years to the goal year: delivere
 transit days of the goal's flows. A transit goal not met by the capacity plan is then pursued by
 adding the measures that save the most days per dollar (ordinary runs), while any saves days.
 
-Timing: each measure enters service on 1 January of the goal year (its earliest date if later),
-the latest date that still counts for the goal: building later is cheaper in present value. A
+Timing: for a capacity goal each measure enters service on 1 January of the goal year (its
+earliest date if later), the latest date that still counts for the goal: building later is
+cheaper in present value. For a delivered goal each enters service at its earliest date: demand
+answers time and tariffs with a lag (partial adjustment), and a corridor congested until the goal
+year delivers less in it than its capacity (the shippers have gone elsewhere). A
 measure with upkeep (maintenance dredging) pays it for its upkeep's years, then what it held is
 lost (a second timeline entry). The frontier (``frontier``) runs the search for each goal year in
 a range: the cost against the year the goal is reached.
@@ -410,7 +413,12 @@ def plan(
     years_n = costs.appraisal_years if costs else 25
     t0, cpu0 = time.perf_counter(), time.process_time()
     by_id = {c.id: c for c in candidates}
-    entries = {c.id: c.entries(service_date(c, by)) for c in candidates}
+    when = (
+        service_date
+        if g.kind == "capacity"
+        else lambda c, y: max(c.earliest_service, dt.date(scenario.start_year, 1, 1))
+    )
+    entries = {c.id: c.entries(when(c, by)) for c in candidates}
     reasons = _screen_out(candidates, by, budget_musd)
     open_ids = [c.id for c in candidates if c.id not in reasons]
     cost = {c.id: c.capex_musd for c in candidates}
