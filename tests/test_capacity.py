@@ -247,3 +247,24 @@ def test_the_capacity_command_prints_the_mix_and_labels_the_classes(tmp_path):
     assert "in the year's mix" in r.output and "each class saturated on its own" in r.output
     assert "sum of the classes each saturated on its own in 2023: 0.18 Mt/yr" in r.output
     assert "0.12" in r.output  # the mix: 118,625 t
+
+
+def test_the_mix_of_two_classes_sharing_a_line_is_the_line():
+    """Boxes o -> p -> q (p -> q: 2 paths a day, 36,500 t/yr) and wagons o -> p share o -> p (4 paths,
+    73,000 t/yr), demand 1:2. Scaling the mix, the shared line runs out first, at k = 73,000 / 60,000
+    (the boxes' own link would allow 1.825): the mix's capacity is the line's 73,000 t, found by the
+    mix run with both classes saturated there."""
+    d = scenario(
+        [node("o"), node("p"), node("q")],
+        [flow("boxes", ["o", "p", "q"], 20_000.0, 50.0), flow("wagons", ["o", "p"], 40_000.0, 50.0, cargo="wagon")],
+        rail_links=[link("o_p", "o", "p", paths_per_day=4), link("p_q", "p", "q", paths_per_day=2)],
+        warmup_days=10.0,
+    )
+    est = cs.estimate_capacity(build(d), replications=2, workers=1, saturation_factor=6.0)
+    mix = total(est.trajectory)
+    assert mix.capacity_mt == pytest.approx(0.073, rel=0.03), mix.to_dict()
+    assert mix.binding == "o_p:paths" and mix.saturated_share == 1.0
+    own = est.trajectory[est.trajectory.cargo != "all"].set_index("cargo").capacity_mt
+    # each class saturated on its own (all at once): the line split about as offered, 1:2
+    assert own["container"] + own["wagon"] == pytest.approx(0.073, rel=0.03)
+    assert own["wagon"] == pytest.approx(2 * own["container"], rel=0.1)
