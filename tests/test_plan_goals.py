@@ -293,3 +293,16 @@ def test_the_shipped_goal_and_candidates_fit_the_options_scenario():
     assert cands["dredging"].upkeep is not None and cands["dredging"].opex_musd_per_year > 3.1
     for c in cands.values():
         assert c.source and c.capex_musd > 0 and c.earliest_start
+
+
+def test_a_scenarios_own_costed_entries_become_candidates():
+    from corridor_sim.scenario.candidates import own_candidates
+
+    s = cs.load_scenario("scenarios/zangezur.yaml")
+    rest, own = own_candidates(s, 2026)
+    ids = {c.id for c in own}
+    assert "zangezur_open" in ids and "dostyk_moyinty_second_track" not in ids  # built in 2025
+    z = next(c for c in own if c.id == "zangezur_open")
+    assert z.capex_musd == 3625 and z.earliest_service == dt.date(2028, 1, 1) and z.lead_time_years == 0
+    assert not ids & {iv.id for iv in rest.timeline}
+    assert with_entries(rest, [z.entry(dt.date(2029, 1, 1))]).timeline  # it fits the scenario it came from
