@@ -601,7 +601,7 @@ def _why_not(cid: str, found, cost: dict[str, float], values: dict) -> str:
         )
     proof = "proven by enumeration" if found.proven else f"best found in {found.evaluations} evaluations, not proven"
     return (
-        f"a cheaper set meets the goal without it (US${found.cost:,.0f} m for the plan; {proof}); "
+        f"a cheaper set reaches the goal's capacity in the mix without it (US${found.cost:,.0f} m for the plan; {proof}); "
         f"alone it costs US${cost[cid]:,.0f} m"
     )
 
