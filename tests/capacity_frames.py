@@ -53,6 +53,9 @@ def trajectory(
                 "binding_kind": kind,
                 "binding_share": 0.8,
                 "saturated_share": sat[i],
+                "binding_class": "container",
+                "measure": "mix",
+                "classes_sum_mt": capacity[i] * 1.1,
             }
         )
     t = pd.DataFrame(rows)

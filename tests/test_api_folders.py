@@ -20,7 +20,7 @@ import corridor_sim as cs
 from corridor_sim.analyses.sweep import Sweep
 from corridor_sim.present import write
 from corridor_sim.present.report import build_report
-from corridor_sim.scenario.schema import Candidate
+from corridor_sim.scenario.candidate_schema import Candidate
 
 from factories import appraisal_costs, build, flow, link, node, scenario
 

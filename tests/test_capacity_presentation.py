@@ -154,8 +154,8 @@ def test_capacity_demand_chart(cmp, tmp_path):
     assert ax.get_ylabel() == "Mt/yr" and ax.get_xlabel() == "year"
     legend = _legend(ax)
     for want in (
-        "capacity: 95% CI",
-        "capacity: what could be carried (mean)",
+        "capacity in the year's mix: 95% CI",
+        "capacity in the year's mix (mean)",
         "demand, central case",
         "demand, high case",
         "delivered, central case",

@@ -19,10 +19,10 @@ from corridor_sim.analyses.benefits import STREAMS, economic
 from corridor_sim.analyses.plan import plan
 from corridor_sim.cli import main
 from corridor_sim.model.demand import logit_shares
+from corridor_sim.scenario.candidate_schema import Candidate
 from corridor_sim.scenario.candidates import load_candidates
 from corridor_sim.scenario.pricing import flow_charges, great_circle_km
 from corridor_sim.scenario.problems import ScenarioError
-from corridor_sim.scenario.schema import Candidate
 from corridor_sim.scenario.variants import without
 
 from factories import appraisal_costs, build, flow, link, node, rail_sea, scenario
@@ -226,7 +226,11 @@ def test_the_plan_finds_the_cheapest_upgrade_known_by_hand():
     assert p.capacity_mt["mean"] == pytest.approx(MT(6), abs=1e-4)
     why = dict(zip(p.rejected.candidate, p.rejected.reason))
     assert "binding resource is elsewhere" in why["faster"]
-    assert "less per dollar" in why["paths8"] or "dropped when pruning" in why["paths8"]
+    assert (
+        "a cheaper set reaches the goal's capacity in the mix without it" in why["paths8"]
+        and "proven by enumeration" in why["paths8"]
+    )
+    assert p.proven and p.reason == ""
     # a budget below the 6 paths leaves nothing that reaches the goal
     poor = plan(s, cands, goal_mt=0.1, by=2023, budget_musd=50.0, replications=2, workers=1, trajectory=False)
     assert not poor.reached and "over the budget" in dict(zip(poor.rejected.candidate, poor.rejected.reason))["paths6"]
@@ -304,7 +308,7 @@ def test_plan_command_writes_a_scenario_file_that_loads(tmp_path):
         ],
     )
     assert r.exit_code == 0, r.output
-    assert "reaches 0.1 Mt/yr in 2023" in r.output
+    assert "the plan meets the goal (0.1 Mt/yr of capacity in the year's mix in 2023" in r.output
     planned = cs.load_scenario(out / "plan.yaml")
     assert [iv.id for iv in planned.timeline] == ["paths6"] and planned.timeline[0].capex_musd == 100.0
     assert (out / "rejected.csv").exists() and (out / "plan_capacity.csv").exists()

@@ -31,9 +31,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from corridor_sim.cli import main
+from corridor_sim.scenario.candidate_schema import Candidate
 from corridor_sim.scenario.files import deep_merge, resolve_file
 from corridor_sim.scenario.problems import ITEM_KEYS, item_key
-from corridor_sim.scenario.schema import Candidate
 
 from factories import rail_sea
 from fuzzing import REFUSE_AT_ONCE_S, RUN_SIZE, cli, cli_many, ended_well, extremes, numeric_fields

@@ -239,7 +239,7 @@ def test_interventions_before_the_chosen_years_are_in_force_from_the_start(base_
 
     m = Model(s, seed=1)
     assert m.links[("alashankou", "dostyk")].paths_per_day == 28
-    assert m.live.caspian.load_factor == 0.95
+    assert m.live.caspian.held_load_factor == 0.95 and m.load_factor(0.0) == 0.95  # dredged and maintained
     assert {iv.id for iv in m.applied} >= {"dredging", "kz_700teu_vessels"}
 
 

@@ -31,12 +31,28 @@ in a replication, its factor is raised and the replication re-run (``ESCALATION`
 below 1 the figure is a lower bound. The saturated scenario itself is a scenario variant
 (``scenario.variants.for_capacity``, then ``saturated``).
 
-Limits. Per-class capacities are the classes' throughput under *joint* saturation: where classes
-share the binding resource (a rail line carrying containers and wagons), their split of it is set
-by who keeps sending, i.e. by the waiting the alternatives allow and the length of the rest of each route,
-not by what one class could carry alone; the classes add up to the total. The total counts
-tonnes, so it depends on the year's mix (a train of wagons carries more tonnes than one of
-boxes). Capacity is the corridor's own flows' (``corridor: true``): other traffic sharing its
+The capacity of the mix (the "all" row, and every figure called capacity downstream). The
+year's demand mix, of the scenario's demand case, scaled up until the first class's bottleneck
+saturates: with c_i a class's saturated throughput and d_i its demand in the year, the mix grows
+by k = min_i c_i / d_i over the classes that scale with it (``in_mix: scaled``), and the mix
+capacity is k x their demand, plus the classes counted at their demand case (``in_mix:
+at_demand``, crude: a contracted volume, not what the tankers could lift) at min(c_i, d_i). The
+class with the least capacity per tonne of its demand stops the mix, at its own binding resource
+(``binding_class``, ``binding``). Computed per replication, so its CI is that of the mix, in two
+runs: the joint run (every class at the saturation factor) gives each class's ratio and a first
+level k0; the mix run offers the year's mix at ``MIX_MARGIN`` x k0, where the classes share the
+lines, yards and stock as the mix itself would share them (in the joint run a class flooding a
+shared line takes more than its mix's share of it), and k is the least ratio among the classes
+that saturate in it. A year in which none saturates is run again higher; if none saturates then,
+the mix figure is the level offered, a lower bound (``saturated_share`` of the "all" row).
+
+Per-class capacities ("each class saturated on its own" in tables; all classes are saturated at
+once) are the classes' throughput under *joint* saturation: where classes share the binding
+resource (a rail line carrying containers and wagons), their split of it is set by who keeps
+sending, i.e. by the waiting the alternatives allow and the length of the rest of each route, not by what one
+class could carry alone. Their sum (``classes_sum_mt``) is not a capacity of any mix: a class's
+spare capacity is no use to another's cargo. Limit of the mix figure: where classes share the
+binding resource, the mix run's split is the mix's own only up to the margin. Capacity is the corridor's own flows' (``corridor: true``): other traffic sharing its
 ships, decks, berths and paths, and the empties going back, take their share at their own demand
 and are not saturated. ``CapacityEstimate`` writes and reads its folder (capacity.csv,
 headroom.csv, capacity.json).
@@ -76,6 +92,12 @@ from .files import check_table, folder_meta, read_table
 SATURATION_FACTOR = 3.0
 ESCALATION = 3.0  # a year found unsaturated is re-run with its factor x3 (x9 after two)
 MAX_ESCALATIONS = 2
+# The mix run: the year's mix offered at this margin above the level the joint run found, so the
+# first class to run out saturates at its own bottleneck while the others take their mix's share
+# of what they share with it (assumption: 15% is enough to saturate it and little enough not to
+# flood the shared lines); a year in which no class saturates is run again at x1.5 (once).
+MIX_MARGIN = 1.15
+MIX_ESCALATION = 1.5
 # A limit for flows with neither alternatives nor a limit, in capacity mode only: without it their
 # backlog would grow by (factor - 1) x demand a year, without bound. The longest waiting any flow
 # of the scenario accepts (a limit, or derived from its alternatives), or this where none has one.
@@ -100,7 +122,11 @@ TRAJECTORY_COLUMNS = (
     "binding_kind",
     "binding_share",
     "saturated_share",
+    "binding_class",  # the "all" row: the class whose bottleneck stops the mix
+    "measure",  # "mix" (the "all" row) or "class saturated on its own"
+    "classes_sum_mt",  # the "all" row: the classes' saturated capacities added (not a capacity of the mix)
 )
+MIX, ON_ITS_OWN = "mix", "class saturated on its own"
 HEADROOM_COLUMNS = (
     "scenario",
     "year",
@@ -130,8 +156,8 @@ class CapacityEstimate(CompactRepr):
     simulated_years: int  # years simulated in all, every replication and re-run counted
     runs: int  # saturated runs, re-runs included
     factors: dict[int, list[float]] = field(default_factory=dict)  # year -> final factor per replication
-    # year -> the total capacity of each replication, Mt/yr (in replication order: paired across
-    # estimates of scenarios with the same seed, as common random numbers make them)
+    # year -> the capacity of the mix of each replication, Mt/yr (in replication order: paired
+    # across estimates of scenarios with the same seed, as common random numbers make them)
     per_replication: dict[int, list[float]] = field(default_factory=dict)
     cpu_s: float | None = None  # in the worker processes' sum where known, else this process
     wall_s: float | None = None
@@ -328,6 +354,25 @@ def _saturated(
     return out
 
 
+def _saturated_in_year(
+    months: dict[tuple[str, int, int], list[float]], cargo_of: dict[str, str]
+) -> dict[tuple[str, int], bool]:
+    """Per cargo class and year: whether the class turned away more than 1% of what it was offered
+    or was offered more than 1% over what it delivered, over the year. The mix run's test: offered
+    only a little above the mix's capacity, a class at its bottleneck can deliver all that came in
+    a month by chance (its lots are lumpy), so the month-by-month test of the joint run would miss it."""
+    out: dict[tuple[str, int], list[float]] = {}
+    for (flow, year, _), acc in months.items():
+        tot = out.setdefault((cargo_of[flow], year), [0.0, 0.0, 0.0])
+        for i, v in enumerate(acc):
+            tot[i] += v
+    return {
+        k: (lost > 0.01 * offered or offered > 1.01 * carried)
+        for k, (offered, lost, carried) in out.items()
+        if offered > 0
+    }
+
+
 def _class_wheres(s: Scenario, cargo: str) -> set[str]:
     """The links, lines and ports on the routes of a cargo class (resources' ``where``)."""
     links = {(l.from_node, l.to_node): l.id for l in s.rail_links}
@@ -391,11 +436,15 @@ def _tonnes(res: Results, year: int) -> dict[str, tuple[float, float]]:
     return out
 
 
-def _summarize(s: Scenario, res: Results, months, years: Sequence[int], cargos: Sequence[str]) -> dict:
-    """What the parent reads of one saturated run (not its tables)."""
+def _summarize(
+    s: Scenario, res: Results, months, years: Sequence[int], cargos: Sequence[str], strict: bool = True
+) -> dict:
+    """What the parent reads of one saturated run (not its tables); ``strict``: saturation is
+    judged month by month (``_saturated``), else over the year (``_saturated_in_year``)."""
     corridor: dict[str, str] = {f.id: f.cargo for f in s.demand.flows if f.corridor}
     a = res.annual[res.annual.flow.isin(list(corridor))]
-    sat = _saturated({k: v for k, v in months.items() if k[0] in corridor}, corridor)
+    judge = _saturated if strict else _saturated_in_year
+    sat = judge({k: v for k, v in months.items() if k[0] in corridor}, corridor)
     wheres = {c: _class_wheres(s, c) for c in cargos}
     threshold = s.output.bottleneck_threshold
     out: dict[str, Any] = {"years": {}}
@@ -450,6 +499,8 @@ def saturated_task(
             break
         for y in short:
             facs[y] *= ESCALATION
+    more, sim = _mix_run(t, got, facs, patience_d, report, cargos)
+    runs += more
     got.update(
         factors=facs,
         runs=runs,
@@ -457,6 +508,57 @@ def saturated_task(
         cpu_s=time.process_time() - cpu0,
     )
     return got
+
+
+def _mix_run(t: Task, got: dict, facs: dict[int, float], patience_d: float, report, cargos) -> tuple[int, int]:
+    """The mix run(s) of one replication (module docstring): per year, the mix's capacity, the
+    class that stops it and its binding resource, into ``got["years"][y]["mix"]``; the runs made."""
+    base = t.scenario
+    fixed = [c for c, k in base.cargo_classes.items() if k.in_mix == "at_demand"]
+    demand = {y: demand_by_class(base, y) for y in report}
+    k0: dict[int, float] = {}
+    for y in report:
+        tons = {c: v["tons"] for c, v in got["years"][y]["classes"].items()}
+        scaled = {c: tons.get(c, 0.0) / d for c, d in demand[y].items() if d > 0 and c not in fixed}
+        # one class scaling alone: the joint run is the mix's own (nothing shares with it)
+        if len(scaled) > 1:
+            k0[y] = min(scaled.values())
+    todo = [y for y in report if k0.get(y, 0.0) > 0]
+    margin = {y: MIX_MARGIN for y in todo}
+    runs = 0
+    while todo and runs < 2:
+        mix_f = {y: float(facs[y]) for y in facs}
+        for y in todo:
+            mix_f[y] = k0[y] * margin[y]
+        s = saturated(base, mix_f, patience_d)
+        res, months = _run(s, t.seed)
+        runs += 1
+        got2 = _summarize(s, res, months, report, cargos, strict=False)
+        again = []
+        for y in todo:
+            classes = got2["years"][y]["classes"]
+            ratios = {
+                c: v["tons"] / demand[y][c]
+                for c, v in classes.items()
+                if demand[y].get(c, 0.0) > 0 and c not in fixed and v["saturated"]
+            }
+            held = sum(
+                min(got["years"][y]["classes"][c]["tons"], d) for c, d in demand[y].items() if d > 0 and c in fixed
+            )
+            d_scaled = sum(d for c, d in demand[y].items() if d > 0 and c not in fixed)
+            if ratios:
+                first = min(ratios, key=lambda c: (ratios[c], c))
+                k = min(ratios[first], k0[y] * margin[y])
+                got["years"][y]["mix"] = (k * d_scaled + held, first, classes[first]["binding"], True)
+            elif runs < 2:
+                again.append(y)
+                margin[y] *= MIX_ESCALATION
+            else:  # the mix offered was carried: its level is a lower bound
+                carried, first = mix_capacity({c: v["tons"] for c, v in classes.items()}, demand[y], fixed)
+                binding = classes[first]["binding"] if first else got2["years"][y]["binding"]
+                got["years"][y]["mix"] = (carried, first, binding, False)
+        todo = again
+    return runs, runs
 
 
 # ----------------------------------------------------------------------------------------------
@@ -530,7 +632,8 @@ def estimate_capacity(
     worker_cpu = sum(g["cpu_s"] for g in got)
     cpu = max(worker_cpu, time.process_time() - cpu0)
     cargos = sorted({f.cargo for f in base.demand.flows if f.corridor}) if by_cargo else []
-    trajectory = _trajectory(scenario, base, report, cargos, got)
+    mixes = {y: [mix_of(base, g["years"][y], demand_by_class(base, y)) for g in got] for y in report}
+    trajectory = _trajectory(scenario, base, report, cargos, got, mixes)
     headroom = _headroom(scenario, base, report, got)
     return CapacityEstimate(
         trajectory=trajectory,
@@ -542,7 +645,7 @@ def estimate_capacity(
         simulated_years=sum(g["simulated_years"] for g in got),
         runs=sum(g["runs"] for g in got),
         factors={y: [float(g["factors"][y]) for g in got] for y in report},
-        per_replication={y: [g["years"][y]["tons"] / 1e6 for g in got] for y in report},
+        per_replication={y: [m[0] / 1e6 for m in mixes[y]] for y in report},
         cpu_s=cpu,
         wall_s=wall,
         demand_case=scenario.demand_case,
@@ -553,6 +656,7 @@ def estimate_capacity(
 
 def _binding(s: Scenario, picks: list[dict]) -> dict[str, Any]:
     """The resource named most often over replications, with its share."""
+    picks = [p for p in picks if p]
     names = pd.Series([p["resource"] for p in picks if p.get("resource")], dtype=object)
     if names.empty:
         return {"binding": None, "binding_label": None, "binding_kind": None, "binding_share": None}
@@ -567,16 +671,46 @@ def _binding(s: Scenario, picks: list[dict]) -> dict[str, Any]:
     }
 
 
-def _first_to_bind(year: dict, demand_t: dict[str, float]) -> dict:
-    """What binds the total: as demand grows in the year's mix, the class with the least capacity
+def mix_capacity(
+    tons: dict[str, float], demand_t: dict[str, float], at_demand: Iterable[str] = ()
+) -> tuple[float, str | None]:
+    """The capacity of the year's mix, t, and the class that stops it (module docstring): the
+    classes that scale with the mix grow by k = min(capacity / demand) over those with demand,
+    the ``at_demand`` classes count at min(capacity, demand). (0, None) without demand.
+
+    >>> mix_capacity({"box": 3.0, "oil": 2.0}, {"box": 1.0, "oil": 1.0})
+    (4.0, 'oil')
+    >>> mix_capacity({"box": 3.0, "oil": 5.0}, {"box": 1.0, "oil": 2.0}, at_demand=["oil"])
+    (5.0, 'box')
+    """
+    fixed = set(at_demand)
+    ratios = {c: tons.get(c, 0.0) / d for c, d in demand_t.items() if d > 0 and c not in fixed}
+    held = sum(min(tons.get(c, 0.0), d) for c, d in demand_t.items() if d > 0 and c in fixed)
+    if ratios:
+        first = min(ratios, key=lambda c: (ratios[c], c))
+        return ratios[first] * sum(demand_t[c] for c in ratios) + held, first
+    short = {c: tons.get(c, 0.0) / d for c, d in demand_t.items() if d > 0 and c in fixed}
+    return held, (min(short, key=lambda c: (short[c], c)) if short else None)
+
+
+def mix_of(s: Scenario, year: dict, demand_t: dict[str, float]) -> tuple[float, str | None]:
+    """The mix's capacity of one replication's year and the class that stops it: the mix run's
+    (``_mix_run``), or where there was none ``mix_capacity`` of the joint run, with the
+    scenario's classes counted at their demand."""
+    if "mix" in year:
+        return year["mix"][0], year["mix"][1]
+    fixed = [c for c, k in s.cargo_classes.items() if k.in_mix == "at_demand"]
+    return mix_capacity({c: v["tons"] for c, v in year["classes"].items()}, demand_t, fixed)
+
+
+def _first_to_bind(year: dict, demand_t: dict[str, float], at_demand: Iterable[str] = ()) -> dict:
+    """What binds the mix: as demand grows in the year's mix, the class with the least capacity
     per tonne of its demand runs out first, and its own binding resource is what stops the mix
     growing. (Under joint saturation every class's own bottleneck is busy, so the resource where
     cargo waits longest, the rule for one run, would name whichever fleet has the longest queue,
     not what a planner must build first.)"""
-    ratios = {c: v["tons"] / demand_t[c] for c, v in year["classes"].items() if demand_t.get(c, 0.0) > 0}
-    if not ratios:
-        return year["binding"]
-    return year["classes"][min(ratios, key=lambda c: ratios[c])]["binding"]
+    _, first = mix_capacity({c: v["tons"] for c, v in year["classes"].items()}, demand_t, at_demand)
+    return year["binding"] if first is None else year["classes"][first]["binding"]
 
 
 def _share(flags: list[bool | None]) -> float | None:
@@ -584,12 +718,14 @@ def _share(flags: list[bool | None]) -> float | None:
     return float(sum(known) / len(known)) if known else None
 
 
-def _trajectory(scenario: Scenario, base: Scenario, years, cargos, got: list[dict]) -> pd.DataFrame:
+def _trajectory(scenario: Scenario, base: Scenario, years, cargos, got: list[dict], mixes: dict) -> pd.DataFrame:
     rows = []
+    fixed = [c for c, k in base.cargo_classes.items() if k.in_mix == "at_demand"]
     for y in years:
         demand = demand_by_class(base, y)
         ys = [g["years"][y] for g in got]
-        mt = mean_ci([v["tons"] / 1e6 for v in ys])
+        mt = mean_ci([m[0] / 1e6 for m in mixes[y]])
+        firsts = pd.Series([m[1] for m in mixes[y] if m[1] is not None], dtype=object)
         rows.append(
             {
                 "scenario": scenario.label,
@@ -604,8 +740,11 @@ def _trajectory(scenario: Scenario, base: Scenario, years, cargos, got: list[dic
                 "capacity_units_ci_low": None,
                 "capacity_units_ci_high": None,
                 "demand_mt": sum(demand.values()) / 1e6,
-                **_binding(base, [_first_to_bind(v, demand) for v in ys]),
-                "saturated_share": _share([v["saturated"] for v in ys]),
+                **_binding(base, [v["mix"][2] if "mix" in v else _first_to_bind(v, demand, fixed) for v in ys]),
+                "saturated_share": _share([v["mix"][3] if "mix" in v else v["saturated"] for v in ys]),
+                "binding_class": str(firsts.value_counts().index[0]) if len(firsts) else None,
+                "measure": MIX,
+                "classes_sum_mt": mean_ci([v["tons"] / 1e6 for v in ys])["mean"],
             }
         )
         for c in cargos:
@@ -628,6 +767,9 @@ def _trajectory(scenario: Scenario, base: Scenario, years, cargos, got: list[dic
                     "demand_mt": demand.get(c, 0.0) / 1e6,
                     **_binding(base, [v["binding"] for v in cs_]),
                     "saturated_share": _share([v["saturated"] for v in cs_]),
+                    "binding_class": c,
+                    "measure": ON_ITS_OWN,
+                    "classes_sum_mt": None,
                 }
             )
     return pd.DataFrame(rows, columns=list(TRAJECTORY_COLUMNS))

@@ -1,26 +1,32 @@
-"""The cheapest plan of candidate measures that reaches a capacity goal.
+"""The cheapest plan of candidate measures that reaches a planner's goal.
 
-Given candidate measures (cost, earliest start, lead time, what each changes),
-a goal in Mt/yr of capacity and a year, find the cheapest set that gives capacity >= goal in that
-year in at least ``confidence`` of the replications, within a budget. The search:
+Given candidate measures (cost, earliest start, lead time, what each changes, any upkeep) and a
+goal (``scenario.goals.Goal``: capacity in the year's mix, or tonnes delivered under a demand
+case, by a year, with a confidence, optionally a transit-time goal on named flows), find the
+cheapest set that meets it. The search (``analyses.search``) handles limits that must grow
+together: greedy by gain per dollar, with pairs bought together where no single measure adds;
+a bound (every candidate: if that does not reach the goal, nothing does, and the plan says what
+stops it); and a best-first enumeration by cost that proves the cheapest set within
+``max_evaluations`` (``proven`` says whether it did).
 
-1. Greedy by marginal capacity per dollar: from the scenario, each round estimates the goal year's
-   capacity with each remaining candidate added (in service on 1 January of the goal year, or on
-   its earliest date if later: a candidate not in service by then cannot count) and takes the
-   one with the most added capacity per US$ of capex; until the goal is met (screening
-   replications) or nothing adds capacity or the budget is spent. This is the bottleneck ranking
-   of ``corridor-sim bottlenecks`` restricted to buildable, costed measures and divided by cost.
-2. Pruning: each chosen measure, most expensive first, is dropped if the goal is met without it
-   (greedy can pick a measure that a later one made redundant).
-3. Verification on fresh replications (other seeds): the plan's capacity in the goal year, the
-   share of replications at or above the goal, and its trajectory over every year with its CI.
+What the search screens on: capacity in the mix in the goal year (saturated runs, screening
+replications). For a capacity goal that is the goal itself. For a delivered goal it is necessary
+(the corridor cannot deliver more than it can carry in the year's mix) but not sufficient:
+delivered tonnes are what comes, under the goal's demand case, up to capacity; where the case
+brings less than the goal, capacity alone does not meet it, and the plan says so (``reason``).
+Verification runs on fresh replications (other seeds): capacity in the mix, and for a delivered
+or transit goal ordinary runs of the scenario's years to the goal year: delivered tonnes and the
+transit days of the goal's flows. A transit goal not met by the capacity plan is then pursued by
+adding the measures that save the most days per dollar (ordinary runs), while any saves days.
 
-Timing: each measure enters service on 1 January of the goal year (its earliest date if later),
-the latest date that still counts for the goal: building later is cheaper in present value.
-The frontier (``frontier``) runs the search for each goal year in a range: the cost against the
-year the goal is reached. Limits: greedy finds the optimum when measures act on separate
-bottlenecks or one binding resource at a time; where two resources bind together (neither alone
-adds capacity) it stops, and says so in the rejected candidates' reasons.
+Timing: for a capacity goal each measure enters service on 1 January of the goal year (its
+earliest date if later), the latest date that still counts for the goal: building later is
+cheaper in present value. For a delivered goal each enters service at its earliest date: demand
+answers time and tariffs with a lag (partial adjustment), and a corridor congested until the goal
+year delivers less in it than its capacity (the shippers have gone elsewhere). A
+measure with upkeep (maintenance dredging) pays it for its upkeep's years, then what it held is
+lost (a second timeline entry). The frontier (``frontier``) runs the search for each goal year in
+a range: the cost against the year the goal is reached.
 
 ``Plan`` writes and reads its folder: plan.json, steps.csv, rejected.csv, plan_capacity.csv,
 with the scenario file it extends plan.yaml (a scenario with the plan's timeline), and with a
@@ -33,7 +39,7 @@ import datetime as dt
 import os
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,20 +49,30 @@ import yaml
 
 from ..display import CompactRepr
 from ..experiments.execution import Execution
+from ..experiments.replications import replicate
 from ..run import output
 from ..run.results import Figures
+from ..scenario.candidate_schema import Candidate
+from ..scenario.goals import Goal
 from ..scenario.problems import ScenarioError
-from ..scenario.schema import Candidate, Intervention, Scenario
-from ..scenario.variants import with_entries
+from ..scenario.schema import Intervention, Scenario
+from ..scenario.variants import for_years, with_entries
 from ..scenario.whatif import overlapping
 from ..stats import mean_ci
 from .appraisal import MIN_GAIN_MT, present_value
-from .capacity import estimate_capacity
+from .capacity import demand_by_class, estimate_capacity
 from .files import folder_meta, read_table, write_meta
+from .search import cheapest
 
 # Screening and verification seeds differ by this offset: verification runs on replications the
 # search never saw (the plan is not chosen on the noise it is judged by).
 VERIFY_SEED_OFFSET = 1_000_003
+# The sets the search may simulate before it stops proving (each a capacity estimate of the goal
+# year on the screening replications): beyond it the best found is the plan, marked not proven.
+MAX_EVALUATIONS = 60
+PAIR_POOL = 6  # pairs are tried among the six measures whose single gains came closest
+GREEDY_MAX = 12  # with more candidates, the first plan is pruned from all of them (analyses.search)
+STEP_COLUMNS = ("phase", "measures", "cost", "value", "met")
 
 
 @dataclass(frozen=True, repr=False)  # the repr is display.CompactRepr's: tables by their size, in full in _repr_html_
@@ -92,6 +108,15 @@ class Plan(CompactRepr):
     frontier: pd.DataFrame | None = None
     scenario_file: str | None = None
     candidates_file: str | None = None
+    goal: Goal | None = None  # the goal as set (None: a capacity goal of goal_mt by ``by``)
+    delivered_mt: dict | None = None  # verification: delivered in the goal year (delivered or transit goals)
+    transit_days: dict | None = None  # verification: the transit goal's days
+    demand_mt: float | None = None  # the demand case's trend demand in the goal year, Mt
+    reason: str = ""  # why the goal is not met (what stops it), or ""
+    proven: bool = False  # whether the search proved no cheaper set meets the goal
+    evaluations: int = 0  # sets the search simulated
+    binding: str = ""  # what stops the plan's mix in the goal year
+    goal_file: str | None = None
 
     def timeline(self) -> list[dict]:
         """The plan as timeline entries (YAML-ready)."""
@@ -100,6 +125,16 @@ class Plan(CompactRepr):
     def meta(self) -> dict[str, Any]:
         return {
             "scenario": self.scenario,
+            "goal": None if self.goal is None else self.goal.model_dump(mode="json"),
+            "goal_kind": self.goal.kind if self.goal is not None else "capacity",
+            "goal_text": self.goal.text() if self.goal is not None else f"{self.goal_mt:g} Mt/yr of capacity",
+            "reason": self.reason,
+            "proven_cheapest": self.proven,
+            "evaluations": self.evaluations,
+            "delivered_mt_in_goal_year": self.delivered_mt,
+            "transit_days_in_goal_year": self.transit_days,
+            "demand_mt_in_goal_year": self.demand_mt,
+            "what_stops_the_mix": self.binding,
             "goal_mt_per_year": self.goal_mt,
             "by": self.by,
             "confidence": self.confidence,
@@ -136,9 +171,15 @@ class Plan(CompactRepr):
             write_meta(tmp / "plan.json", meta)
             if self.scenario_file is not None:
                 rel = os.path.relpath(Path(self.scenario_file).resolve(), where.resolve())
+                how = (
+                    f"--goal-file {self.goal_file}"
+                    if self.goal_file
+                    else f"--goal {self.goal_mt:g} --by {self.by}"
+                    if self.goal is None or self.goal.kind == "capacity"
+                    else f"--goal-delivered {self.goal_mt:g} --by {self.by}"
+                )
                 (tmp / "plan.yaml").write_text(
-                    f"# corridor-sim plan {self.scenario_file} --candidates {self.candidates_file} "
-                    f"--goal {self.goal_mt:g} --by {self.by}\n"
+                    f"# corridor-sim plan {self.scenario_file} --candidates {self.candidates_file} {how}\n"
                     + plan_scenario_yaml(rel, self, f"{self.scenario_name}_plan_{self.by}")
                 )
             self.steps.to_csv(tmp / "steps.csv", index=False)
@@ -178,7 +219,7 @@ class Plan(CompactRepr):
             reached=bool(meta.get("reached", False)),
             share_at_goal=float(meta.get("share_of_replications_at_goal", 0.0)),
             capacity_mt=dict(meta.get("capacity_mt_in_goal_year") or {}),
-            steps=read_table(folder, "steps.csv", "plan's steps", ("candidate",), "plan"),
+            steps=read_table(folder, "steps.csv", "plan's steps", ("phase", "measures"), "plan"),
             rejected=pd.read_csv(folder / "rejected.csv") if (folder / "rejected.csv").exists() else pd.DataFrame(),
             trajectory=pd.read_csv(traj) if traj.exists() else None,
             scenario=str(meta.get("scenario", folder.name)),
@@ -189,6 +230,14 @@ class Plan(CompactRepr):
             wall_s=float(meta.get("wall_s", 0.0)),
             demand_case=str(meta.get("demand_case", "central")),
             candidates_file=meta.get("candidates"),
+            goal=Goal.model_validate(meta["goal"]) if isinstance(meta.get("goal"), dict) else None,
+            delivered_mt=meta.get("delivered_mt_in_goal_year"),
+            transit_days=meta.get("transit_days_in_goal_year"),
+            demand_mt=meta.get("demand_mt_in_goal_year"),
+            reason=str(meta.get("reason") or ""),
+            proven=bool(meta.get("proven_cheapest", False)),
+            evaluations=int(meta.get("evaluations") or 0),
+            binding=str(meta.get("what_stops_the_mix") or ""),
             frontier=read_table(folder, "frontier.csv", "plan frontier", FRONTIER_COLUMNS, "plan")
             if front.exists()
             else None,
@@ -235,139 +284,106 @@ def _refuse_clashes(scenario: Scenario, candidates: Sequence[Candidate], by: int
             )
 
 
-def _pv_cost(entries: Iterable[Intervention], rate: float, base_year: int, years_n: int) -> float:
+def _pv_cost(
+    chosen: Iterable[tuple[Candidate, list[Intervention]]], rate: float, base_year: int, years_n: int
+) -> float:
+    """Present value of the plan's costs: each measure's capex in its service year and its running
+    costs for its upkeep's years (or the appraisal's)."""
     flows: dict[int, float] = {}
-    for e in entries:
-        flows[e.date.year] = flows.get(e.date.year, 0.0) + (e.capex_musd or 0.0)
-        for y in range(e.date.year, e.date.year + years_n):
-            flows[y] = flows.get(y, 0.0) + e.opex_musd_per_year
+    for c, entries in chosen:
+        y0 = entries[0].date.year
+        flows[y0] = flows.get(y0, 0.0) + c.capex_musd
+        for y in range(y0, y0 + c.opex_years(years_n)):
+            flows[y] = flows.get(y, 0.0) + c.opex_musd_per_year
     return present_value(flows, rate, base_year)
 
 
-class _Capacity:
-    """Capacity of the scenario with a set of candidates in one year, per replication; memoized
-    by the set (the search asks for the same sets again when it prunes)."""
+class _Screen:
+    """Capacity in the mix of the scenario with a set of candidates in the goal year, per
+    replication (screening seeds), with the year's "all" row (what stops the mix); memoized by
+    ``search.cheapest``."""
 
-    def __init__(self, s: Scenario, by: int, replications: int, seed: int, ex: Execution):
-        self.s, self.by, self.n, self.seed, self.ex = s, by, replications, seed, ex
-        self.memo: dict[frozenset, list[float]] = {}
+    def __init__(self, s: Scenario, by: int, replications: int, seed: int, ex: Execution, entries):
+        self.s, self.by, self.n, self.seed, self.ex, self.entries = s, by, replications, seed, ex, entries
+        self.rows: dict[frozenset, dict] = {}
+        self.values: dict[frozenset, tuple[float, ...]] = {}
         self.simulated_years = 0
 
-    def __call__(self, entries: Sequence[Intervention]) -> list[float]:
-        key = frozenset((e.id, e.date) for e in entries)
-        if key not in self.memo:
-            s = with_entries(self.s, entries, name=self.s.name)
-            est = estimate_capacity(s, self.by, self.n, self.seed, by_cargo=False, execution=self.ex)
-            self.memo[key] = est.per_replication[self.by]
-            self.simulated_years += est.simulated_years
-        return self.memo[key]
+    def __call__(self, ids: frozenset) -> tuple[float, ...]:
+        s = with_entries(self.s, [e for i in sorted(ids) for e in self.entries[i]], name=self.s.name)
+        est = estimate_capacity(s, self.by, self.n, self.seed, by_cargo=False, execution=self.ex)
+        self.simulated_years += est.simulated_years
+        self.rows[ids] = est.trajectory.iloc[0].to_dict()
+        self.values[ids] = tuple(est.per_replication[self.by])
+        return self.values[ids]
 
 
-def _share_at(values: list[float], goal: float) -> float:
-    return float(np.mean([v >= goal for v in values])) if values else 0.0
+def _share_at(values: Sequence[float], goal: float) -> float:
+    return float(np.mean([v >= goal for v in values])) if len(values) else 0.0
 
 
-@dataclass
-class _Search:
-    """The greedy search for the cheapest plan (module docstring): the capacity of a set of
-    candidates in the goal year, their entries and costs, the goal, and what it found."""
+def _screen_out(candidates: Sequence[Candidate], by: int, budget_musd: float | None) -> dict[str, str]:
+    """Why a candidate cannot count: not in service by the goal year, or over the budget alone."""
+    reasons = {}
+    for c in candidates:
+        if c.earliest_service > dt.date(by, 1, 1):
+            reasons[c.id] = f"not in service by 1 January {by} (earliest {c.earliest_service.isoformat()})"
+        elif budget_musd is not None and c.capex_musd > budget_musd:
+            reasons[c.id] = f"costs US${c.capex_musd:,.0f} m, over the budget of US${budget_musd:,.0f} m"
+    return reasons
 
-    cap: _Capacity
-    entry: dict[str, Intervention]
-    cost: dict[str, float]
-    goal_mt: float
-    confidence: float
-    budget_musd: float | None
-    by: int
-    chosen: list[str] = field(default_factory=list)
-    steps: list[dict] = field(default_factory=list)
-    reasons: dict[str, str] = field(default_factory=dict)
 
-    def met(self, values: list[float]) -> bool:
-        return _share_at(values, self.goal_mt) >= self.confidence
+def _runs(s: Scenario, goal: Goal, n: int, seed: int, ex: Execution) -> tuple[list[float], list[float] | None, int]:
+    """Ordinary runs of ``s`` to the goal year: per replication the corridor's tonnes delivered in
+    it (Mt) and, with a transit goal, the tonne-weighted days of its flows; simulated years."""
+    first = s.start_year
+    runs = replicate(for_years(s, first, goal.by), n, seed, execution=ex)
+    delivered = [float(r.delivered_mt().get(goal.by, 0.0)) for r in runs]
+    days = None
+    if goal.transit is not None:
+        col = "transit_days_mean" if goal.transit.statistic == "mean" else "transit_days_p95"
+        days = []
+        for r in runs:
+            a = r.annual[(r.annual.year == goal.by) & r.annual.flow.isin(goal.transit.flows)]
+            a = a[a.tons_delivered > 0]
+            w = a.tons_delivered.sum()
+            days.append(float((a[col] * a.tons_delivered).sum() / w) if w > 0 else float("inf"))
+    return delivered, days, n * (goal.by - first + 1)
 
-    def screen(self, candidates: Sequence[Candidate]) -> list[str]:
-        """The candidates that may count: in service by the goal year and within the budget."""
-        for c in candidates:
-            if c.earliest_service > dt.date(self.by, 1, 1):
-                self.reasons[c.id] = (
-                    f"not in service by 1 January {self.by} (earliest {c.earliest_service.isoformat()})"
-                )
-            elif self.budget_musd is not None and c.capex_musd > self.budget_musd:
-                self.reasons[c.id] = f"costs US${c.capex_musd:,.0f} m, over the budget of US${self.budget_musd:,.0f} m"
-        return [c.id for c in candidates if c.id not in self.reasons]
 
-    def greedy(self, open_ids: list[str]) -> list[float]:
-        """Add, round by round, the candidate with the most capacity per dollar until the goal is
-        met or nothing adds capacity; the capacity reached, per replication."""
-        now = self.cap([])
-        rnd = 0
-        while not self.met(now):
-            rnd += 1
-            best, vals = self._round(rnd, open_ids, now)
-            if best is None:
-                break
-            self.chosen.append(best)
-            now = vals
-        return now
+def _stops(row: dict | None) -> str:
+    """What stops the mix, from a capacity row: the class and its binding resource."""
+    if not row:
+        return "the capacity estimate names no binding resource"
+    who = row.get("binding_label") or row.get("binding") or "an unnamed resource"
+    return f"{row.get('binding_class') or 'the mix'} stops at {who}"
 
-    def _round(self, rnd: int, open_ids: list[str], now: list[float]) -> tuple[str | None, list[float]]:
-        spent = sum(self.cost[i] for i in self.chosen)
-        best, best_ratio, best_vals = None, 0.0, now
-        for cid in open_ids:
-            if cid in self.chosen:
-                continue
-            if self.budget_musd is not None and spent + self.cost[cid] > self.budget_musd:
-                self.steps.append(
-                    {"round": rnd, "candidate": cid, "added_mt": None, "mt_per_busd": None, "note": "over budget"}
-                )
-                continue
-            vals = self.cap([self.entry[i] for i in [*self.chosen, cid]])
-            gain = float(np.mean(vals) - np.mean(now))
-            ratio = gain / max(self.cost[cid], 1e-9) * 1000.0  # Mt/yr per US$ bn
-            self.steps.append({"round": rnd, "candidate": cid, "added_mt": gain, "mt_per_busd": ratio, "note": ""})
-            if gain > MIN_GAIN_MT and ratio > best_ratio:
-                best, best_ratio, best_vals = cid, ratio, vals
-        return best, best_vals
 
-    def prune(self, now: list[float]) -> list[float]:
-        """Drop what the goal does not need, most expensive first (greedy may pick a measure a
-        later one made redundant)."""
-        for cid in sorted(self.chosen, key=lambda i: -self.cost[i]):
-            rest = [i for i in self.chosen if i != cid]
-            vals = self.cap([self.entry[i] for i in rest])
-            if self.met(vals):
-                self.chosen = rest
-                now = vals
-                self.reasons[cid] = "dropped when pruning: the goal is met without it"
-        return now
-
-    def why_not(self, cid: str, met: bool) -> str:
-        """Why a candidate the search tried is not in the plan."""
-        tried = [s_ for s_ in self.steps if s_["candidate"] == cid and s_["added_mt"] is not None]
-        if not tried:
-            return "over the budget left after the measures chosen"
-        last = tried[-1]
-        gain = float(last["added_mt"])
-        if gain <= MIN_GAIN_MT:
-            return (
-                f"adds {last['added_mt']:+.2f} Mt/yr in {self.by} with the measures chosen before it: "
-                "the binding resource is elsewhere"
+def _goal_of(scenario: Scenario, goal: Goal | None, goal_mt: float | None, by: int | None, confidence: float) -> Goal:
+    if goal is not None:
+        if goal.demand_case != scenario.demand_case:
+            raise ValueError(
+                f"the goal is under the '{goal.demand_case}' demand case, the scenario was loaded with "
+                f"'{scenario.demand_case}': load it with the goal's case"
             )
-        if met:
-            return (
-                f"adds {last['added_mt']:+.2f} Mt/yr for US${self.cost[cid]:,.0f} m "
-                f"({last['mt_per_busd']:.2f} Mt/yr per US$ bn): less per dollar than the measures chosen, "
-                "and the goal is met without it"
-            )
-        return f"adds {last['added_mt']:+.2f} Mt/yr; not enough with the others to reach the goal"
+        return goal
+    if goal_mt is None or by is None:
+        raise ValueError("give a goal, or goal_mt and by")
+    return Goal(
+        description=f"{goal_mt:g} Mt/yr of capacity in the year's mix by {by}",
+        source="the planner's options",
+        by=by,
+        capacity_mt_per_year=goal_mt,
+        demand_case=scenario.demand_case,
+        confidence=confidence,
+    )
 
 
 def plan(
     scenario: Scenario,
     candidates: Sequence[Candidate],
-    goal_mt: float,
-    by: int,
+    goal_mt: float | None = None,
+    by: int | None = None,
     budget_musd: float | None = None,
     confidence: float = 0.8,
     replications: int = 5,
@@ -376,15 +392,20 @@ def plan(
     trajectory: bool = True,
     discount_rate_pct: float | None = None,
     execution: Execution | None = None,
+    goal: Goal | None = None,
+    max_evaluations: int = MAX_EVALUATIONS,
     **options,
 ) -> Plan:
-    """The cheapest set of ``candidates`` (and their timing) that gives the scenario capacity >=
-    ``goal_mt`` in year ``by`` in at least ``confidence`` of the replications (module docstring)."""
+    """The cheapest set of ``candidates`` (and their timing) that meets ``goal`` (or, without one,
+    capacity in the year's mix >= ``goal_mt`` in year ``by`` in at least ``confidence`` of the
+    replications); module docstring."""
     ex = Execution.of(execution, **options)
+    g = _goal_of(scenario, goal, goal_mt, by, confidence)
+    by = g.by
     if not scenario.start_year <= by <= scenario.end_year:
         raise ValueError(f"--by {by} is outside the scenario's years {scenario.start_year}-{scenario.end_year}")
-    if not 0 < confidence <= 1:
-        raise ValueError(f"confidence must be in (0, 1], got {confidence}")
+    if not 0 < g.confidence <= 1:
+        raise ValueError(f"confidence must be in (0, 1], got {g.confidence}")
     if replications < 2:
         raise ValueError(f"a plan needs at least 2 replications, got {replications}")
     _refuse_clashes(scenario, candidates, by)
@@ -392,51 +413,96 @@ def plan(
     rate = discount_rate_pct if discount_rate_pct is not None else (costs.discount_rate_pct if costs else 6.0)
     years_n = costs.appraisal_years if costs else 25
     t0, cpu0 = time.perf_counter(), time.process_time()
-    search = _Search(
-        _Capacity(scenario, by, screening_replications or replications, seed, ex),
-        {c.id: c.entry(service_date(c, by)) for c in candidates},
-        {c.id: c.capex_musd for c in candidates},
-        goal_mt,
-        confidence,
-        budget_musd,
-        by,
+    by_id = {c.id: c for c in candidates}
+    when = (
+        service_date
+        if g.kind == "capacity"
+        else lambda c, y: max(c.earliest_service, dt.date(scenario.start_year, 1, 1))
     )
-    open_ids = search.screen(candidates)
-    now = search.greedy(open_ids)
-    met = search.met(now)
-    if met:
-        search.prune(now)
-    for cid in open_ids:
-        if cid not in search.chosen and cid not in search.reasons:
-            search.reasons[cid] = search.why_not(cid, met)
-    plan_entries = tuple(search.entry[i] for i in search.chosen)
-    # verification on replications the search did not see
+    entries = {c.id: c.entries(when(c, by)) for c in candidates}
+    reasons = _screen_out(candidates, by, budget_musd)
+    open_ids = [c.id for c in candidates if c.id not in reasons]
+    cost = {c.id: c.capex_musd for c in candidates}
+    screen = _Screen(scenario, by, screening_replications or replications, seed, ex, entries)
+    met = lambda v: _share_at(v, g.mt) >= g.confidence
+    found = cheapest(
+        open_ids,
+        cost,
+        screen,
+        met,
+        gain=lambda v: float(np.mean(v)),
+        max_evaluations=max_evaluations,
+        min_gain=MIN_GAIN_MT,
+        pair_pool=PAIR_POOL,
+        greedy_max=GREEDY_MAX,
+    )
+    chosen = list(found.chosen)
     vseed = seed + VERIFY_SEED_OFFSET
-    planned = with_entries(scenario, plan_entries, name=scenario.name)
-    ver = estimate_capacity(planned, by, replications, vseed, by_cargo=False, execution=ex)
-    vals = ver.per_replication[by]
-    st = mean_ci(vals)
-    sim_years = search.cap.simulated_years + ver.simulated_years
+    sim_years = screen.simulated_years
+    why_not = ""
+    if not found.reachable:
+        row = screen.rows.get(frozenset(open_ids))
+        why_not = (
+            f"no plan from these candidates reaches {g.mt:g} Mt/yr of capacity in the mix in {by}: with every "
+            f"candidate in service it is {np.mean(screen(frozenset(open_ids))):.2f} Mt/yr; {_stops(row)}"
+        )
+        demand = sum(demand_by_class(scenario, by).values()) / 1e6
+        if g.kind == "delivered" and demand < g.mt:
+            why_not = (
+                f"demand short: the {g.demand_case} case brings {demand:.2f} Mt in {by} (its trend), less than "
+                f"{g.mt:g}, so no capacity delivers it; and {why_not}"
+            )
+    transit_steps: list[dict] = []
+    ver = _verify(scenario, g, chosen, entries, replications, vseed, ex)
+    sim_years += ver["simulated_years"]
+    if g.transit is not None and found.reachable and not ver["transit_met"]:
+        chosen, ver, more = _add_for_transit(
+            scenario,
+            g,
+            chosen,
+            [i for i in open_ids if i not in chosen],
+            entries,
+            cost,
+            replications,
+            screening_replications or replications,
+            seed,
+            vseed,
+            ex,
+            transit_steps,
+            max_evaluations,
+        )
+        sim_years += more
+    plan_entries = tuple(e for i in chosen for e in entries[i])
+    for cid in open_ids:
+        if cid not in chosen and cid not in reasons:
+            reasons[cid] = _why_not(cid, found, cost, screen.values)
+    capex = float(sum(cost[i] for i in chosen))
+    if budget_musd is not None and capex > budget_musd:
+        why_not = (
+            why_not or f"the cheapest plan found costs US${capex:,.0f} m, over the budget of US${budget_musd:,.0f} m"
+        )
+    reached, why = _verdict(scenario, g, ver, found, budget_musd, capex)
     traj = None
     if trajectory:
+        planned = with_entries(scenario, plan_entries, name=scenario.name)
         est = estimate_capacity(planned, None, replications, vseed, by_cargo=False, execution=ex)
         traj = est.trajectory
         sim_years += est.simulated_years
-    share = _share_at(vals, goal_mt)
+    steps = pd.DataFrame(found.steps + transit_steps, columns=list(STEP_COLUMNS))
     return Plan(
-        goal_mt=goal_mt,
+        goal_mt=g.mt,
         by=by,
-        confidence=confidence,
+        confidence=g.confidence,
         budget_musd=budget_musd,
         chosen=plan_entries,
-        capex_musd=float(sum(search.cost[i] for i in search.chosen)),
-        pv_cost_musd=_pv_cost(plan_entries, rate, scenario.start_year, years_n),
-        reached=met and share >= confidence,
-        share_at_goal=share,
-        capacity_mt={"mean": st["mean"], "ci_low": st["ci_low"], "ci_high": st["ci_high"]},
-        steps=pd.DataFrame(search.steps, columns=["round", "candidate", "added_mt", "mt_per_busd", "note"]),
+        capex_musd=capex,
+        pv_cost_musd=_pv_cost([(by_id[i], entries[i]) for i in chosen], rate, scenario.start_year, years_n),
+        reached=reached,
+        share_at_goal=ver["share_at_goal"],
+        capacity_mt=ver["capacity"],
+        steps=steps,
         rejected=pd.DataFrame(
-            [{"candidate": c.id, "reason": search.reasons[c.id]} for c in candidates if c.id in search.reasons],
+            [{"candidate": c.id, "reason": reasons[c.id]} for c in candidates if c.id in reasons],
             columns=["candidate", "reason"],
         ),
         trajectory=traj,
@@ -448,7 +514,131 @@ def plan(
         wall_s=time.perf_counter() - t0,
         scenario_name=scenario.name,
         demand_case=scenario.demand_case,
+        goal=g,
+        delivered_mt=ver.get("delivered"),
+        transit_days=ver.get("transit"),
+        demand_mt=sum(demand_by_class(scenario, by).values()) / 1e6,
+        reason=why_not or why,
+        proven=found.proven,
+        evaluations=found.evaluations,
+        binding=ver.get("stops", ""),
     )
+
+
+def _verify(scenario, g: Goal, chosen, entries, n: int, vseed: int, ex) -> dict:
+    """The plan on fresh replications: capacity in the mix in the goal year, and for a delivered or
+    transit goal ordinary runs (delivered Mt, transit days)."""
+    planned = with_entries(scenario, [e for i in chosen for e in entries[i]], name=scenario.name)
+    est = estimate_capacity(planned, g.by, n, vseed, by_cargo=False, execution=ex)
+    cap = est.per_replication[g.by]
+    st = mean_ci(cap)
+    out: dict[str, Any] = {
+        "capacity": {"mean": st["mean"], "ci_low": st["ci_low"], "ci_high": st["ci_high"]},
+        "capacity_values": cap,
+        "stops": _stops(est.trajectory.iloc[0].to_dict()),
+        "simulated_years": est.simulated_years,
+        "transit_met": True,
+    }
+    if g.kind == "capacity" and g.transit is None:
+        out["share_at_goal"] = _share_at(cap, g.mt)
+        return out
+    delivered, days, sim = _runs(planned, g, n, vseed, ex)
+    out["simulated_years"] += sim
+    d = mean_ci(delivered)
+    out["delivered"] = {"mean": d["mean"], "ci_low": d["ci_low"], "ci_high": d["ci_high"]}
+    out["share_at_goal"] = _share_at(cap if g.kind == "capacity" else delivered, g.mt)
+    if days is not None and g.transit is not None:
+        t = mean_ci(days)
+        out["transit"] = {"mean": t["mean"], "ci_low": t["ci_low"], "ci_high": t["ci_high"]}
+        out["transit_met"] = float(np.mean([x <= g.transit.max_days for x in days])) >= g.confidence
+    return out
+
+
+def _add_for_transit(scenario, g, chosen, rest, entries, cost, n, n_screen, seed, vseed, ex, steps, budget):
+    """Add, round by round, the measure that saves the most transit days per dollar on the goal's
+    flows (ordinary runs, screening seeds) until the transit goal is met or none saves a day's
+    hundredth; then verify."""
+    more = 0
+
+    def days_of(ids) -> float:
+        nonlocal more
+        s = with_entries(scenario, [e for i in ids for e in entries[i]], name=scenario.name)
+        _, days, sim = _runs(s, g, n_screen, seed, ex)
+        more += sim
+        return float(np.mean(days or [float("inf")]))
+
+    now = days_of(chosen)
+    ver = None
+    while rest and len(steps) < budget:
+        best, best_ratio, best_days = None, 0.0, now
+        for i in rest:
+            d = days_of([*chosen, i])
+            steps.append(
+                {"phase": "transit", "measures": " + ".join([*chosen, i]), "cost": cost[i], "value": d, "met": None}
+            )
+            ratio = (now - d) / max(cost[i], 1e-9)
+            if now - d > 0.01 and ratio > best_ratio:
+                best, best_ratio, best_days = i, ratio, d
+        if best is None:
+            break
+        chosen, now = [*chosen, best], best_days
+        rest = [i for i in rest if i != best]
+        ver = _verify(scenario, g, chosen, entries, n, vseed, ex)
+        more += ver["simulated_years"]
+        if ver["transit_met"]:
+            break
+    return chosen, ver or _verify(scenario, g, chosen, entries, n, vseed, ex), more
+
+
+def _why_not(cid: str, found, cost: dict[str, float], values: dict) -> str:
+    """Why a candidate the search could use is not in the plan."""
+    if not found.reachable:
+        return "no plan from these candidates reaches the goal (plan.json's reason says what stops it)"
+    alone, none = values.get(frozenset([cid])), values.get(frozenset())
+    if alone is not None and none is not None and float(np.mean(alone)) - float(np.mean(none)) <= MIN_GAIN_MT:
+        return (
+            f"adds {float(np.mean(alone)) - float(np.mean(none)):+.2f} Mt/yr alone: the binding resource is elsewhere "
+            "(it may still count bought with another, where two limits bind together)"
+        )
+    proof = "proven by enumeration" if found.proven else f"best found in {found.evaluations} evaluations, not proven"
+    return (
+        f"a cheaper set reaches the goal's capacity in the mix without it (US${found.cost:,.0f} m for the plan; {proof}); "
+        f"alone it costs US${cost[cid]:,.0f} m"
+    )
+
+
+def _verdict(scenario, g: Goal, ver: dict, found, budget_musd, capex) -> tuple[bool, str]:
+    """Whether the plan meets the goal on the verification replications, and if not, why."""
+    if budget_musd is not None and capex > budget_musd:
+        return False, f"over the budget: US${capex:,.0f} m against US${budget_musd:,.0f} m"
+    ok = ver["share_at_goal"] >= g.confidence
+    reasons = []
+    if not ok and g.kind == "capacity":
+        reasons.append(
+            f"capacity in the mix {ver['capacity']['mean']:.2f} Mt/yr meets {g.mt:g} in {ver['share_at_goal']:.0%} of the "
+            f"replications; {ver['stops']}"
+        )
+    if not ok and g.kind == "delivered":
+        demand = sum(demand_by_class(scenario, g.by).values()) / 1e6
+        dl = ver["delivered"]["mean"]
+        if demand < g.mt:
+            reasons.append(
+                f"demand short: the {g.demand_case} case brings {demand:.2f} Mt in {g.by} (its trend, before its "
+                f"response to tariffs and time) and {dl:.2f} Mt is delivered; capacity alone "
+                f"({ver['capacity']['mean']:.2f} Mt/yr in the mix) does not deliver {g.mt:g} Mt"
+            )
+        else:
+            reasons.append(
+                f"delivered {dl:.2f} Mt in {g.by} against {g.mt:g} (demand {demand:.2f} Mt); capacity in the mix "
+                f"{ver['capacity']['mean']:.2f} Mt/yr; {ver['stops']}"
+            )
+    if not ver["transit_met"] and g.transit is not None:
+        t = ver.get("transit") or {}
+        reasons.append(
+            f"transit: {g.transit.statistic} days of {', '.join(g.transit.flows)} in {g.by} are "
+            f"{t.get('mean', float('nan')):.1f} against at most {g.transit.max_days:g}, with every measure that saves days"
+        )
+    return ok and ver["transit_met"] and found.reachable, "; ".join(reasons)
 
 
 FRONTIER_COLUMNS = (

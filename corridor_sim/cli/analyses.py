@@ -11,18 +11,20 @@ from pathlib import Path
 
 import click
 import pandas as pd
+from pydantic import ValidationError
 
 from ..analyses.appraisal import appraise as run_appraisal
 from ..analyses.bottlenecks import bottlenecks as run_bottlenecks
 from ..analyses.capacity import CapacityEstimate, estimate_capacity
-from ..analyses.plan import Plan
+from ..analyses.plan import MAX_EVALUATIONS, Plan
 from ..analyses.plan import frontier as run_frontier
 from ..analyses.plan import plan as run_plan
 from ..analyses.sensitivity import sensitivity as run_sensitivity
 from ..analyses.sweep import parse_vary
 from ..analyses.sweep import sweep as run_sweep
 from ..present import write
-from ..scenario.candidates import load_candidates
+from ..scenario.candidates import load_candidates, own_candidates
+from ..scenario.goals import Goal, TransitGoal, check_goal, load_goal
 from .main import (
     YEAR,
     YEARS_HELP,
@@ -228,28 +230,32 @@ def capacity(
 
 
 def print_capacity(est: CapacityEstimate, replications: int) -> None:
-    """The total by year beside the scenario's demand, then the last year by cargo class."""
+    """The capacity of the year's mix by year beside the scenario's demand, then the last year's
+    classes, each saturated on its own, and their sum labelled as such."""
     t = est.trajectory
     tot = t[t.cargo == "all"]
     total = tot.assign(
         # the line or link, not the vessel group: the full name is in capacity.csv
         binds=[shorten(str(x).split(":")[0], 30) for x in tot.binding_label],
+        stops=[str(x) if isinstance(x, str) else "-" for x in tot.get("binding_class", [None] * len(tot))],
         demand=[f"{x:,.2f}" for x in tot.demand_mt],
         saturated=[f"{x:.0%}" if x == x and x is not None else "-" for x in tot.saturated_share],
     )
     print_frame(
         total,
-        f"capacity of {est.scenario}, Mt/yr (mean ± 95% CI half-width, {replications} replications), "
-        "beside the scenario's own demand",
-        ["year", "capacity\nMt/yr", "demand\nMt/yr", "binds", "saturated\nreplications"],
+        f"capacity of {est.scenario} in the year's mix ({est.demand_case} demand scaled until the first class's "
+        f"bottleneck saturates), Mt/yr (mean ± 95% CI half-width, {replications} replications)",
+        ["year", "capacity\nMt/yr", "demand\nMt/yr", "stops\n(class)", "binds", "saturated\nreplications"],
         {
             "capacity\nMt/yr": ("capacity_mt", "capacity_mt_ci_low", "capacity_mt_ci_high"),
             "demand\nMt/yr": ("demand", None, None),
+            "stops\n(class)": ("stops", None, None),
             "saturated\nreplications": ("saturated", None, None),
         },
         fmt="{:,.2f}",
     )
-    by_class = t[(t.cargo != "all") & (t.year == t.year.max())]
+    last = int(t.year.max())
+    by_class = t[(t.cargo != "all") & (t.year == last)]
     if len(by_class):  # the classes of the last year, in their own units
         units = [
             pm(r.capacity_units, r.capacity_units_ci_low, r.capacity_units_ci_high, "{:,.0f}") + f" {r.unit}"
@@ -257,8 +263,7 @@ def print_capacity(est: CapacityEstimate, replications: int) -> None:
         ]
         print_frame(
             by_class.assign(binds=[shorten(str(x).split(":")[0], 24) for x in by_class.binding_label], units=units),
-            f"by cargo class in {int(t.year.max())}; the total binds where the class with the least "
-            "capacity per tonne of its demand binds",
+            f"each class saturated on its own in {last} (all classes saturated at once; not a capacity of the mix)",
             ["cargo", "capacity\nMt/yr", "capacity\nin units", "binds"],
             {
                 "capacity\nMt/yr": ("capacity_mt", "capacity_mt_ci_low", "capacity_mt_ci_high"),
@@ -266,6 +271,12 @@ def print_capacity(est: CapacityEstimate, replications: int) -> None:
             },
             fmt="{:,.2f}",
         )
+        row = tot[tot.year == last]
+        if len(row) and "classes_sum_mt" in row and row.classes_sum_mt.iloc[0] == row.classes_sum_mt.iloc[0]:
+            click.echo(
+                f"sum of the classes each saturated on its own in {last}: {row.classes_sum_mt.iloc[0]:,.2f} Mt/yr "
+                "(a class's spare capacity carries no other class's cargo: not a capacity of the mix)"
+            )
 
 
 def say_first_year(est: CapacityEstimate) -> None:
@@ -419,16 +430,46 @@ def appraise(
     "--goal",
     type=Finite(min=0, min_open=True),
     default=None,
-    help="Capacity goal, Mt/yr [default: the scenario's goal_mt_per_year].",
+    help="Goal as capacity in the year's mix, Mt/yr [default: the scenario's goal_mt_per_year].",
 )
-@click.option("--by", "by", type=YEAR, required=True, help="The year in which capacity must reach the goal.")
+@click.option(
+    "--goal-delivered",
+    "goal_delivered",
+    type=Finite(min=0, min_open=True),
+    default=None,
+    help="Goal as tonnes delivered in the year under --demand-case, Mt (not met by capacity alone where "
+    "the case brings less).",
+)
+@click.option(
+    "--goal-file",
+    "goal_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="A goal file (scenarios/goals/wb_2030.yaml: the World Bank's 11 Mt carried in 2030 with "
+    "China-Black Sea days halved): its year, amount, demand case, confidence and transit goal.",
+)
+@click.option(
+    "--transit",
+    "transit",
+    default=None,
+    metavar="FLOW[,FLOW]:DAYS",
+    help="Also a transit-time goal: the tonne-weighted mean days of these flows in the goal year at most DAYS.",
+)
+@click.option(
+    "--transit-statistic",
+    type=click.Choice(["mean", "p95"]),
+    default="mean",
+    show_default=True,
+    help="Each flow's mean or 95th-percentile days for --transit.",
+)
+@click.option("--by", "by", type=YEAR, default=None, help="The year in which the goal must be met.")
 @click.option("--budget-musd", type=Finite(min=0), default=None, help="Capital budget, US$ million [default: none].")
 @click.option(
     "--confidence",
     type=Finite(min=0, max=1, min_open=True),
     default=0.8,
     show_default=True,
-    help="Share of replications whose capacity must reach the goal.",
+    help="Share of replications in which the goal must be met.",
 )
 @click.option(
     "--replications",
@@ -445,6 +486,21 @@ def appraise(
     help="Replications per candidate while searching [default: --replications]; the plan is verified on -n fresh ones.",
 )
 @click.option(
+    "--max-evaluations",
+    type=click.IntRange(min=2, max=100_000),
+    default=MAX_EVALUATIONS,
+    show_default=True,
+    help="Sets of measures the search may simulate; within it the plan is proven the cheapest, beyond it the best found.",
+)
+@click.option(
+    "--own-entries-from",
+    "own_from",
+    type=YEAR,
+    default=None,
+    help="Offer the scenario's own costed timeline entries dated from this year on as candidates too "
+    "(taken off its timeline; each no earlier than its date).",
+)
+@click.option(
     "--frontier",
     "frontier_years",
     default=None,
@@ -456,11 +512,17 @@ def plan(
     scenario,
     candidates_file,
     goal,
+    goal_delivered,
+    goal_file,
+    transit,
+    transit_statistic,
     by,
     budget_musd,
     confidence,
     replications,
     screening,
+    max_evaluations,
+    own_from,
     frontier_years,
     out,
     overwrite,
@@ -472,24 +534,28 @@ def plan(
     scheduler,
     quiet,
 ):
-    """The cheapest set of candidate measures, and when to build each, that gives SCENARIO a capacity of
-    at least --goal Mt/yr in year --by in at least --confidence of the replications; the plan is saved
-    as a scenario file that extends SCENARIO."""
-    scn = load(scenario, overrides, None, demand_case)
-    if not scn.start_year <= by <= scn.end_year:
-        raise InputError(f"--by {by} is outside the years of {scenario} ({scn.start_year}-{scn.end_year})")
+    """The cheapest set of candidate measures, and when to build each, that meets a goal for SCENARIO:
+    capacity in the year's mix (--goal), tonnes delivered under a demand case (--goal-delivered), or a
+    goal file (--goal-file), optionally with a transit-time goal (--transit), in year --by in at least
+    --confidence of the replications; the plan is saved as a scenario file that extends SCENARIO."""
+    g, scn = plan_goal(
+        scenario, overrides, demand_case, goal, goal_delivered, goal_file, transit, transit_statistic, by, confidence
+    )
     span = parse_years(frontier_years, "--frontier")
     if span is not None and not (scn.start_year <= span[0] and span[1] <= scn.end_year):
         raise InputError(
             f"--frontier {frontier_years} is outside the years of {scenario} ({scn.start_year}-{scn.end_year})"
         )
     cands = load_candidates(candidates_file, scn)
-    goal = goal if goal is not None else scn.goal_mt_per_year
-    out = Path(out or f"results/{scn.slug}-plan-{goal:g}mt-{by}")
+    if own_from is not None:
+        scn, own = own_candidates(scn, own_from)
+        taken = {c.id for c in cands} & {c.id for c in own}
+        cands = [c for c in cands if c.id not in taken] + own
+    kind = "mt" if g.kind == "capacity" else "mt-delivered"
+    out = Path(out or f"results/{scn.slug}-plan-{g.mt:g}{kind}-{g.by}")
     claim_out(out, overwrite=overwrite)
     kw = dict(
         budget_musd=budget_musd,
-        confidence=confidence,
         replications=replications,
         seed=seed,
         screening_replications=screening,
@@ -497,16 +563,19 @@ def plan(
         scheduler=scheduler,
         allow_large=allow_large,
         log=note,
+        max_evaluations=max_evaluations,
     )
-    p = analysis("plan", quiet, lambda bar: run_plan(scn, cands, goal, by, progress=bar, **kw))
+    p = analysis("plan", quiet, lambda bar: run_plan(scn, cands, goal=g, progress=bar, **kw))
     front = None
     if span is not None:
         front, _ = analysis(
             "frontier",
             quiet,
-            lambda bar: run_frontier(scn, cands, goal, range(span[0], span[1] + 1), progress=bar, **kw),
+            lambda bar: run_frontier(
+                scn, cands, g.mt, range(span[0], span[1] + 1), progress=bar, confidence=g.confidence, **kw
+            ),
         )
-    p = replace(p, scenario_file=scenario, candidates_file=candidates_file, frontier=front)
+    p = replace(p, scenario_file=scenario, candidates_file=candidates_file, frontier=front, goal_file=goal_file)
     write(p, out, overwrite=overwrite)
     print_plan(p, quiet, replications)
     extra = ", frontier.csv, frontier.png" if front is not None else ""
@@ -516,27 +585,91 @@ def plan(
     )
 
 
-def print_plan(p: Plan, quiet: bool, replications: int) -> None:
-    """The measures chosen, why the others were not, and whether the plan reaches the goal."""
-    goal, by = p.goal_mt, p.by
-    if not quiet and len(p.chosen):
-        print_frame(
-            plan_rows(p),
-            f"cheapest plan for {goal:g} Mt/yr of capacity in {by} ({p.scenario})",
-            ["measure", "in service", "capex US$ m"],
+def plan_goal(scenario, overrides, demand_case, goal, goal_delivered, goal_file, transit, statistic, by, confidence):
+    """The plan's goal (from --goal-file or the options) and the scenario loaded under its demand case."""
+    if goal_file is not None:
+        if goal is not None or goal_delivered is not None or by is not None or transit is not None:
+            raise InputError("give --goal-file alone, or --goal/--goal-delivered, --by and --transit, not both")
+        g = load_goal(goal_file, load(scenario, overrides, None, None))
+        if demand_case is not None and demand_case != g.demand_case:
+            raise InputError(
+                f"--demand-case {demand_case} differs from the goal's demand_case '{g.demand_case}' in {goal_file}"
+            )
+        # central is every scenario's own demand, declared as a case or not
+        return g, load(scenario, overrides, None, None if g.demand_case == "central" else g.demand_case)
+    if goal is not None and goal_delivered is not None:
+        raise InputError("give --goal (capacity in the mix) or --goal-delivered (tonnes delivered), not both")
+    if by is None:
+        raise InputError("--by is required (the year in which the goal must be met), or give --goal-file")
+    scn = load(scenario, overrides, None, demand_case)
+    mt = goal_delivered if goal_delivered is not None else (goal if goal is not None else scn.goal_mt_per_year)
+    try:
+        g = Goal(
+            description="set by the plan's options",
+            source="the planner's options",
+            by=by,
+            capacity_mt_per_year=None if goal_delivered is not None else mt,
+            delivered_mt_per_year=goal_delivered,
+            demand_case=scn.demand_case,
+            confidence=confidence,
+            transit=parse_transit(transit, statistic),
         )
+    except ValidationError as exc:
+        raise InputError(f"--goal/--goal-delivered/--transit: {exc.errors()[0]['msg']}") from None
+    check_goal(
+        g, scn, "the plan's options", names={"by": "--by", "demand_case": "--demand-case", "transit.flows": "--transit"}
+    )
+    return g, scn
+
+
+def parse_transit(text: str | None, statistic: str) -> TransitGoal | None:
+    """--transit FLOW[,FLOW]:DAYS as a transit goal (InputError naming the option otherwise)."""
+    if text is None:
+        return None
+    flows, sep, days = text.rpartition(":")
+    try:
+        d = float(days)
+    except ValueError:
+        d = float("nan")
+    names = [f.strip() for f in flows.split(",") if f.strip()]
+    if not sep or not names or not 0 < d <= 365:
+        raise InputError(f"--transit takes FLOW[,FLOW]:DAYS with days in (0, 365], got {text!r}")
+    return TransitGoal(flows=names, statistic=statistic, max_days=d, source="the planner's options")
+
+
+def print_plan(p: Plan, quiet: bool, replications: int) -> None:
+    """The measures chosen, why the others were not, and whether the plan meets the goal (and why not)."""
+    goal, by = p.goal_mt, p.by
+    text = p.goal.text() if p.goal is not None else f"{goal:g} Mt/yr of capacity in {by}"
+    if not quiet and len(p.chosen):
+        print_frame(plan_rows(p), f"cheapest plan for {text} ({p.scenario})", ["measure", "in service", "capex US$ m"])
     if not quiet and len(p.rejected):
         click.echo("rejected candidates:")
         for r in p.rejected.itertuples():
             click.echo(textwrap.fill(f"{r.candidate}: {r.reason}", 100, initial_indent="  ", subsequent_indent="    "))
     cap = p.capacity_mt
-    verdict = "reaches" if p.reached else "does NOT reach"
+    verdict = "meets" if p.reached else "does NOT meet"
     click.echo(
-        f"the plan {verdict} {goal:g} Mt/yr in {by}: capacity {cap['mean']:.2f} Mt/yr "
-        f"(95% CI {num_text(cap['ci_low'])}-{num_text(cap['ci_high'])}), at or above the goal in "
+        f"the plan {verdict} the goal ({text}): capacity in the mix {cap['mean']:.2f} Mt/yr "
+        f"(95% CI {num_text(cap['ci_low'])}-{num_text(cap['ci_high'])}); the goal met in "
         f"{p.share_at_goal:.0%} of {replications} fresh replications; capex US${p.capex_musd:,.0f} m "
-        f"(present value US${p.pv_cost_musd:,.0f} m with running costs)"
+        f"(present value US${p.pv_cost_musd:,.0f} m with running costs); "
+        + (
+            "no set of the candidates reaches it"
+            if "no plan from these candidates" in p.reason
+            else "proven the cheapest"
+            if p.proven
+            else f"the best found in {p.evaluations} evaluations, not proven"
+        )
     )
+    if p.delivered_mt:
+        d = p.delivered_mt
+        click.echo(f"delivered in {by}: {d['mean']:.2f} Mt (95% CI {num_text(d['ci_low'])}-{num_text(d['ci_high'])})")
+    if p.transit_days:
+        t = p.transit_days
+        click.echo(f"transit days in {by}: {t['mean']:.1f} (95% CI {num_text(t['ci_low'])}-{num_text(t['ci_high'])})")
+    if p.reason:
+        click.echo(textwrap.fill(f"why not: {p.reason}", 100))
 
 
 def num_text(x) -> str:
@@ -545,7 +678,14 @@ def num_text(x) -> str:
 
 def plan_rows(p: Plan) -> pd.DataFrame:
     return pd.DataFrame(
-        [{"measure": e.id, "in service": e.date.isoformat(), "capex US$ m": f"{e.capex_musd:,.0f}"} for e in p.chosen]
+        [
+            {
+                "measure": e.id,
+                "in service": e.date.isoformat(),
+                "capex US$ m": "-" if e.capex_musd is None else f"{e.capex_musd:,.0f}",
+            }
+            for e in p.chosen
+        ]
     )
 
 

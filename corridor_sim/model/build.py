@@ -100,6 +100,7 @@ class Model:
                 pending.append((t_iv, iv, after))
         self.live = s  # the scenario as it stands now in the run
         self.caspian = s.caspian
+        self.draft_released: tuple[float, float] | None = None  # (load factor held, hour its maintenance stopped)
         self.demand = s.demand
         self._change_times = [t for t, _, _ in pending]
 
@@ -217,7 +218,7 @@ class Model:
         return self._change_times[i] if i < len(self._change_times) else float("inf")
 
     def load_factor(self, t_h: float) -> float:
-        return load_factor(self.caspian, self.cal, t_h) if self.caspian else 1.0
+        return load_factor(self.caspian, self.cal, t_h, self.draft_released) if self.caspian else 1.0
 
     # -- timeline and demand re-planning ---------------------------------------------------------
     def _log(self, iv, t_h: float) -> None:
@@ -252,6 +253,12 @@ class Model:
                 self.lines[(sn.from_port, sn.to_port, sn.cargo)].reconfigure(sn)
         if self.stock is not None:
             self.stock.reconfigure(old, new)
+        if old.caspian is not None and new.caspian is not None:
+            held, now_held = old.caspian.held_load_factor, new.caspian.held_load_factor
+            if held is not None and now_held is None:  # maintenance dredging stops: the draft falls from here
+                self.draft_released = (self.load_factor(self.env.now), self.env.now)
+            elif now_held is not None:
+                self.draft_released = None
         self.caspian = new.caspian
         self.demand = new.demand
         self.live = new

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import simpy
 
-from ..calendar import Calendar
+from ..calendar import HOURS_PER_DAY, Calendar
 from ..rng import gamma_mean_cv
 from ..scenario.schema import Caspian, Weather
 
@@ -36,8 +36,14 @@ def storm_process(env: simpy.Environment, port, cal: Calendar, rng):
         port.reopen()
 
 
-def load_factor(c: Caspian, cal: Calendar, t_h: float) -> float:
+def load_factor(c: Caspian, cal: Calendar, t_h: float, released: tuple[float, float] | None = None) -> float:
     """Usable share of a vessel's capacity at time t, as the Caspian falls.
+
+    The draft follows the sea: from ``load_factor`` in ``base_year``, ``load_factor_loss_per_10cm``
+    for every 10 cm it falls, never below ``min_load_factor``. Maintenance dredging holds a draft
+    (``held_load_factor``) for as long as it is set; ``released`` = (the level held, the hour its
+    maintenance stopped): from then the load factor falls from that level at the sea's rate again,
+    and never below the undredged draft.
 
     >>> from corridor_sim.scenario.schema import Caspian
     >>> c = Caspian(load_factor=0.8, base_year=2024, sea_level_decline_cm_per_year=20,
@@ -46,7 +52,23 @@ def load_factor(c: Caspian, cal: Calendar, t_h: float) -> float:
     0.8
     >>> round(load_factor(c, Calendar(2024, 2030), 2 * 8766.0), 3)
     0.68
+    >>> round(load_factor(c.model_copy(update={"held_load_factor": 0.95}), Calendar(2024, 2030), 2 * 8766.0), 3)
+    0.95
+    >>> round(load_factor(c, Calendar(2024, 2030), 3 * 8766.0, released=(0.95, 2 * 8766.0)), 3)
+    0.89
     """
+    if c.held_load_factor is not None:
+        return max(c.held_load_factor, _natural(c, cal, t_h))
+    natural = _natural(c, cal, t_h)
+    if released is None:
+        return natural
+    level, since_h = released
+    fall_cm = c.sea_level_decline_cm_per_year * max(t_h - since_h, 0.0) / (365.25 * HOURS_PER_DAY)
+    return max(natural, c.min_load_factor, level - c.load_factor_loss_per_10cm * fall_cm / 10.0)
+
+
+def _natural(c: Caspian, cal: Calendar, t_h: float) -> float:
+    """The load factor at the undredged draft (``load_factor``'s first paragraph)."""
     years = max(cal.years_since(c.base_year, t_h), 0.0)
     drop_cm = c.sea_level_decline_cm_per_year * years
     return max(c.min_load_factor, c.load_factor - c.load_factor_loss_per_10cm * drop_cm / 10.0)

@@ -8,11 +8,12 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from .candidate_schema import Candidate, CandidateSet
 from .files import read_yaml
 from .problems import Chain, Problem, ScenarioError, explain, locate, readable_path
-from .schema import Candidate, CandidateSet, Scenario
+from .schema import Scenario
 from .units import FIRST_YEAR, LAST_YEAR
-from .variants import with_entries
+from .variants import with_entries, without
 
 
 def load_candidates(path: str | Path, scenario: Scenario) -> list[Candidate]:
@@ -55,7 +56,7 @@ def load_candidates(path: str | Path, scenario: Scenario) -> list[Candidate]:
             continue
         first = max(c.earliest_service, dt.date(scenario.start_year, 1, 1))
         try:
-            with_entries(scenario, [c.entry(first)])
+            with_entries(scenario, c.entries(first))
         except ScenarioError as exc:
             for prob in exc.problems:
                 probs.append(
@@ -64,3 +65,26 @@ def load_candidates(path: str | Path, scenario: Scenario) -> list[Candidate]:
     if probs:
         raise ScenarioError(src, probs, header=f"{src}: a candidate does not fit the scenario")
     return list(cset.candidates)
+
+
+def own_candidates(scenario: Scenario, from_year: int) -> tuple[Scenario, list[Candidate]]:
+    """The scenario's own costed timeline entries dated from ``from_year`` on, as candidates (each
+    in service at the earliest on its own date: its lead time is in the date), and the scenario
+    without them: a plan may then choose whether and when to build them (Zangezur, Alat phase 2,
+    the rail programmes dated in a scenario)."""
+    own = [iv for iv in scenario.timeline if iv.capex_musd is not None and iv.date >= dt.date(from_year, 1, 1)]
+    cands = [
+        Candidate(
+            id=iv.id,
+            description=iv.description,
+            source=f"the scenario's own timeline entry (dated {iv.date.isoformat()}): {iv.source}",
+            capex_musd=float(iv.capex_musd or 0.0),
+            opex_musd_per_year=iv.opex_musd_per_year,
+            earliest_start=iv.date,
+            lead_time_years=0.0,
+            set=dict(iv.set),
+            scale=dict(iv.scale),
+        )
+        for iv in own
+    ]
+    return (without(scenario, [iv.id for iv in own]) if own else scenario), cands

@@ -57,6 +57,9 @@ class CargoClass(_Frozen):
     unit: str = Field(description="Name of the handling unit: TEU, wagon or t")
     t_per_unit: Annotated[Positive, Field(ge=0.01, le=1_000)] = Field(description="Net tonnes per unit")  # a wagon:
     #   < 100 t; from below, 10 kg: units (and events) per tonne grow as 1 / t_per_unit
+    in_mix: Literal["scaled", "at_demand"] = Field(
+        "scaled", description="In the mix capacity: scaled with the year's mix, or counted at its demand case"
+    )
     source: str
 
 
@@ -402,6 +405,9 @@ class Caspian(_Frozen):
     sea_level_decline_cm_per_year: Annotated[NonNegative, Field(le=100)]  # 5x the fastest fall on record
     load_factor_loss_per_10cm: Annotated[NonNegative, Field(le=1)]
     min_load_factor: Share
+    held_load_factor: Share | None = Field(
+        None, description="Load factor held by maintenance dredging while set; unset, it falls from it with the sea"
+    )
     source: str
 
 
@@ -586,60 +592,6 @@ class Intervention(_Frozen):
     @model_validator(mode="after")
     def _changes_something(self):
         return _changes_something(self, "an intervention")
-
-
-class Candidate(_Frozen):
-    """A measure the planner may build (``corridor-sim plan``): what it changes (``set``/``scale``,
-    as a timeline entry), what it costs, and when it can be in service at the earliest."""
-
-    id: Id
-    description: str
-    source: str = Field(description="Where the cost, lead time and figures come from, or 'assumption: why'")
-    capex_musd: MusD = Field(description="What building it costs, US$ million (spent when it enters service)")
-    opex_musd_per_year: MusD = Field(0.0, description="What running it costs each year, US$ million/yr")
-    earliest_start: dt.date = Field(description="The first day works (or an order) can start, YYYY-MM-DD")
-    lead_time_years: Annotated[float, Field(ge=0, le=30, allow_inf_nan=False)] = Field(
-        description="Years from the start of works to service"
-    )
-    set: SetChanges
-    scale: ScaleChanges
-
-    @property
-    def earliest_service(self) -> dt.date:
-        """The first day it can be in service: earliest start + lead time (365.25-day years)."""
-        return self.earliest_start + dt.timedelta(days=round(self.lead_time_years * 365.25))
-
-    def entry(self, date: dt.date) -> Intervention:
-        """The timeline entry that puts it in service on ``date``."""
-        return Intervention(
-            id=self.id,
-            date=date,
-            description=self.description,
-            source=self.source,
-            set=dict(self.set),
-            scale=dict(self.scale),
-            capex_musd=self.capex_musd,
-            opex_musd_per_year=self.opex_musd_per_year,
-        )
-
-    @model_validator(mode="after")
-    def _changes_something(self):
-        return _changes_something(self, "a candidate")
-
-
-class CandidateSet(_Frozen):
-    """A candidates file: the measures a plan may choose from."""
-
-    description: str
-    candidates: list[Candidate] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _unique(self):
-        ids = [c.id for c in self.candidates]
-        dup = sorted({i for i in ids if ids.count(i) > 1})
-        if dup:
-            raise ValueError(f"candidate ids must be unique; repeated: {', '.join(dup)}")
-        return self
 
 
 class DemandCase(_Frozen):

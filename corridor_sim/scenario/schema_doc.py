@@ -9,7 +9,8 @@ import typing
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from .schema import CandidateSet, Scenario
+from .candidate_schema import CandidateSet
+from .schema import Scenario
 
 INTRO = """# Scenario file reference
 

@@ -142,8 +142,10 @@ def plot_capacity_demand(
     mean = traj.capacity_mt.to_numpy(float)
     low, high = traj.capacity_mt_ci_low.to_numpy(float), traj.capacity_mt_ci_high.to_numpy(float)
     if np.isfinite(low).any():
-        ax.fill_between(years, low, high, color=CAPACITY_COLOR, alpha=0.2, lw=0, label="capacity: 95% CI")
-    ax.plot(years, mean, "-o", color=CAPACITY_COLOR, lw=2.6, ms=5, label="capacity: what could be carried (mean)")
+        ax.fill_between(
+            years, low, high, color=CAPACITY_COLOR, alpha=0.2, lw=0, label="capacity in the year's mix: 95% CI"
+        )
+    ax.plot(years, mean, "-o", color=CAPACITY_COLOR, lw=2.6, ms=5, label="capacity in the year's mix (mean)")
     bound = traj.saturated_share.to_numpy(float) < 1
     if bound.any():
         ax.plot(

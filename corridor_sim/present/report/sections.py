@@ -231,14 +231,15 @@ def ranking_section(ranking: Ranking) -> dict:
 
 
 def capacity_tables(caps: dict[str, pd.DataFrame]) -> list[dict]:
-    """The sustainable capacity by year and cargo class of each scenario measured."""
+    """The sustainable capacity by year of each scenario measured: the year's mix, then each class
+    saturated on its own (not a capacity of the mix, nor is their sum)."""
     return [
         {
             "scenario": who,
             "rows": [
                 [
                     str(int(r.year)),
-                    str(r.cargo),
+                    "the year's mix" if r.cargo == "all" else f"{r.cargo} (each class saturated on its own)",
                     pm(r.capacity_mt, r.capacity_mt_ci_low, r.capacity_mt_ci_high),
                     str(r.binding_label if "binding_label" in t and isinstance(r.binding_label, str) else r.binding),
                 ]
