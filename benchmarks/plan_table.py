@@ -1,9 +1,9 @@
 """The README's cost figures, computed: the cheapest plan for the World Bank's 2030 goal under each
 demand case beside the scope of the World Bank's US$7 bn and of the dated projects, the cheapest plan
-for a capacity goal by a year, the appraisal of the dated projects, and door-to-door cost and CO2
-per TEU by route.
+for a capacity goal by a year, and door-to-door cost and CO2 per TEU by route (the appraisal of the
+dated projects is benchmarks/appraisal_table.py).
 
-    python benchmarks/plan_table.py --wb -n 3 --screening 2 --skip-plans --skip-appraisal   # the World Bank's goal
+    python benchmarks/plan_table.py --wb -n 3 --screening 2 --skip-plans   # the World Bank's goal
     python benchmarks/plan_table.py                      # goal 10 Mt/yr by 2030, central and high, -n 5
     python benchmarks/plan_table.py --by 2030 --cases central,high -n 5 --screening 3
 
@@ -18,7 +18,6 @@ import argparse
 import time
 
 import corridor_sim as cs
-from corridor_sim.analyses.appraisal import appraise
 from corridor_sim.analyses.plan import MAX_EVALUATIONS, frontier, plan
 from corridor_sim.experiments.replications import replicate
 from corridor_sim.scenario.candidates import load_candidates
@@ -236,37 +235,6 @@ def frontier_table(args) -> None:
     print()
 
 
-def appraisal(args) -> None:
-    s = cs.load_scenario("scenarios/bottlenecks.yaml")
-    t0 = time.perf_counter()
-    ap = appraise(s, replications=args.n, workers=args.workers)
-    wall = time.perf_counter() - t0
-    print(
-        f"### Appraisal of the dated projects (scenarios/bottlenecks.yaml, {args.n} replications, {wall:.0f} s, "
-        f"{ap.simulated_years} simulated years; {ap.discount_rate_pct:g}% discount rate, "
-        f"US${ap.carbon_price_usd_per_t:g}/t CO2e)\n"
-    )
-    print(
-        "| measure | in service | capex US$ m | capacity added Mt/yr | delivered added Mt/yr | US$ per t/yr of capacity | NPV US$ m | BCR |"
-    )
-    print("|---|---|---|---|---|---|---|---|")
-
-    def ci(r, col, fmt="{:,.2f}"):
-        m, lo, hi = getattr(r, col), getattr(r, f"{col}_ci_low"), getattr(r, f"{col}_ci_high")
-        if m is None or m != m:
-            return "-"
-        if lo is None or lo != lo:
-            return fmt.format(m)
-        return f"{fmt.format(m)} ({fmt.format(lo)} to {fmt.format(hi)})"
-
-    for r in ap.table.itertuples():
-        print(
-            f"| {r.measure} | {r.date} | {r.capex_musd:,.0f} | {ci(r, 'capacity_added_mt')} | {ci(r, 'delivered_added_mt')} "
-            f"| {ci(r, 'usd_per_t_capacity', '{:,.0f}')} | {ci(r, 'npv_musd', '{:,.0f}')} | {ci(r, 'bcr')} |"
-        )
-    print()
-
-
 def route_costs() -> None:
     s = cs.load_scenario("scenarios/base.yaml")
     print("### Charges and CO2e per unit by route, 2024 (scenarios/base.yaml; the scenario's tariffs)\n")
@@ -290,7 +258,6 @@ if __name__ == "__main__":
     ap.add_argument("-n", type=int, default=5)
     ap.add_argument("--screening", type=int, default=3)
     ap.add_argument("--workers", type=int, default=None)
-    ap.add_argument("--skip-appraisal", action="store_true")
     ap.add_argument("--skip-plans", action="store_true")
     ap.add_argument("--frontier", default=None, metavar="START-END", help="cost against the goal year, central case")
     ap.add_argument("--wb", action="store_true", help="the World Bank's 2030 goal under each demand case")
@@ -309,5 +276,3 @@ if __name__ == "__main__":
         plans(a)
     if a.frontier:
         frontier_table(a)
-    if not a.skip_appraisal:
-        appraisal(a)
