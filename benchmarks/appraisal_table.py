@@ -43,7 +43,7 @@ def main() -> None:
     s = cs.load_scenario("scenarios/bottlenecks.yaml", years=years)
     cases = [c for c in a.cases.split(",") if c]
     t0 = time.perf_counter()
-    ap = appraise(s, replications=a.n, workers=a.workers, demand_cases=cases)
+    ap = appraise(s, replications=a.n, workers=a.workers, demand_cases=cases, allow_large=True)
     wall = time.perf_counter() - t0
     st = s.costs.appraisal
     print(

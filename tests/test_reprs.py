@@ -9,7 +9,7 @@ import pytest
 
 import corridor_sim as cs
 from corridor_sim.display import REPR_LIMIT
-from corridor_sim.scenario.schema import Candidate
+from corridor_sim.scenario.candidate_schema import Candidate
 
 from factories import appraisal_costs, build, flow, link, node, scenario
 
