@@ -75,7 +75,7 @@ class Execution(CompactRepr):
         """``execution``, with any options given by name on top (the API functions' keywords).
 
         >>> Execution.of(workers=2).workers, Execution.of(Execution(resume=True), workers=1)
-        (2, Execution(workers=1, scheduler=None, resume=True, resume_any_version=False, overwrite=False, allow_large=False, progress=None, log=None))
+        (2, <Execution workers=1, scheduler=None, resume=True, resume_any_version=False, overwrite=False, allow_large=False, progress=None, log=None>)
         """
         unknown = set(options) - {f.name for f in fields(cls)}
         if unknown:

@@ -56,7 +56,7 @@ def clip(ring: Ring, box: tuple[float, float, float, float]) -> Ring:
     >>> clip(((0, 0), (4, 0), (4, 4), (0, 4)), (1, 1, 2, 5))
     ((1.0, 1.0), (2.0, 1.0), (2.0, 4.0), (1.0, 4.0))
     """
-    lo_x, lo_y, hi_x, hi_y = box
+    lo_x, lo_y, hi_x, hi_y = (float(v) for v in box)
     tests = (
         (lambda p: p[0] >= lo_x, lambda p, q: (lo_x, p[1] + (q[1] - p[1]) * (lo_x - p[0]) / (q[0] - p[0]))),
         (lambda p: p[0] <= hi_x, lambda p, q: (hi_x, p[1] + (q[1] - p[1]) * (hi_x - p[0]) / (q[0] - p[0]))),
