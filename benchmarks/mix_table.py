@@ -60,7 +60,7 @@ if __name__ == "__main__":
     a = ap.parse_args()
     print(f"### Capacity in the year's mix (central demand; {a.n} replications, mean ± 95% CI half-width)\n")
     print(
-        "| scenario | year | capacity in the mix, Mt/yr | demand, Mt | class that stops it | at | "
+        "| scenario | year | capacity in the mix, Mt/yr | offered, Mt | class that stops it | at | "
         "sum of the classes each saturated on its own, Mt/yr (not a capacity of the mix) | saturated | run time |"
     )
     print("|---|---|---|---|---|---|---|---|---|")
