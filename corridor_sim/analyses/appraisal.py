@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from ..display import CompactRepr
-from ..experiments.execution import Execution, Task, replication_seed, succeeded, task
+from ..experiments.execution import Execution, Task, replication_seed, session, succeeded, task
 from ..run import output
 from ..run.results import Figures
 from ..run.simulate import run
@@ -144,6 +143,7 @@ class Appraisal(CompactRepr):
     demand_case: str = "central"
     demand_cases: tuple[str, ...] = ("central",)
     overrides: dict[str, Any] = field(default_factory=dict)
+    accounting: dict[str, Any] = field(default_factory=dict)  # what it cost (``execution.Tally.report``)
     guideline: str = ""
     values: dict[str, Any] = field(default_factory=dict)
     benefits: str = field(
@@ -171,6 +171,7 @@ class Appraisal(CompactRepr):
             "values": self.values,
             "benefits": self.benefits,
             "streams": list(STREAMS),
+            "accounting": self.accounting,
         }
 
     def write(self, out: str | Path, overwrite: bool = False, figures: Figures | None = None) -> Path:
@@ -215,6 +216,7 @@ class Appraisal(CompactRepr):
             demand_case=str(meta.get("demand_case", "central")),
             demand_cases=tuple(meta.get("demand_cases") or ("central",)),
             overrides=dict(meta.get("overrides") or {}),
+            accounting=dict(meta.get("accounting") or {}),
             guideline=str(meta.get("guideline", "")),
             values=dict(meta.get("values") or {}),
         )
@@ -381,14 +383,25 @@ def appraise(
     """Appraise the scenario's costed timeline entries (or ``measures``, by id), stand-alone against
     the do-minimum and incrementally within the package, under the scenario's demand case and any
     other ``demand_cases`` (the risk analysis pools them). See the module docstring."""
-    ex = Execution.of(execution, **options)
+    with session(Execution.of(execution, **options)) as ex:
+        return _appraise(scenario, replications, seed, measures, discount_rate_pct, ex, demand_cases)
+
+
+def _appraise(
+    scenario: Scenario,
+    replications: int,
+    seed: int,
+    measures: Sequence[str] | None,
+    discount_rate_pct: float | None,
+    ex: Execution,
+    demand_cases: Sequence[str] | None,
+) -> Appraisal:
     if replications < 2:
         raise ValueError(f"an appraisal needs at least 2 replications for its intervals, got {replications}")
     ms = _measures(scenario, measures)
     settings, rate, carbon, years_n = _settings_of(scenario, discount_rate_pct)
     cases = list(dict.fromkeys([scenario.demand_case, *(demand_cases or [])]))
     by_case = {c: with_demand_case(scenario, c) for c in cases}
-    t0, cpu0 = time.perf_counter(), time.process_time()
     plan = {c: _variants(sc, ms) for c, sc in by_case.items()}
     tasks = [
         Task(v, replication_seed(seed, r), r, variant=f"{c}|{','.join(sorted(k))}")
@@ -430,7 +443,8 @@ def appraise(
         c for c in APPRAISAL_COLUMNS if c not in ("measure", "mode", "description", "date", "main_stream", "note")
     ]
     table[numeric] = table[numeric].apply(pd.to_numeric, errors="coerce").astype(float)
-    sim_years = scenario.end_year - scenario.start_year + 1
+    assert ex.tally is not None, "appraise opens a session"
+    acct = ex.tally.report()
     return Appraisal(
         table=table,
         by_year=pd.DataFrame(by_year),
@@ -441,12 +455,13 @@ def appraise(
         discount_rate_pct=rate,
         carbon_price_usd_per_t=float(carbon),
         appraisal_years=int(years_n),
-        simulated_years=len(tasks) * sim_years,
-        cpu_s=time.process_time() - cpu0,
-        wall_s=time.perf_counter() - t0,
+        simulated_years=acct["simulated_years"],
+        cpu_s=acct["cpu_s_total"],
+        wall_s=acct["wall_s"],
         demand_case=scenario.demand_case,
         demand_cases=tuple(cases),
         overrides=dict(scenario.overrides),
+        accounting=acct,
         guideline=settings.guideline,
         values=_values_meta(settings),
     )
