@@ -521,9 +521,9 @@ def _kill(pool: ProcessPoolExecutor) -> None:
 def _run_pool(tasks: list, workers: int, fn: Callable, ex: Execution | None = None) -> Iterator[Outcome]:
     """The tasks on local worker processes: the session's pool (kept for the next batch), or one
     of their own (ended with the batch)."""
-    shared = ex is not None and ex.pool is not None
-    if shared:
-        pool = ex.pool.pool(workers)
+    sess = ex.pool if ex is not None else None
+    if sess is not None:
+        pool = sess.pool(workers)
     else:
         pool = ProcessPoolExecutor(
             max_workers=min(workers, len(tasks)),
@@ -553,21 +553,21 @@ def _run_pool(tasks: list, workers: int, fn: Callable, ex: Execution | None = No
         finished = not broken
     finally:
         if finished:
-            if not shared:
+            if sess is None:
                 pool.shutdown(wait=True)  # idle workers end by themselves
         else:
             for fut in pending:
                 fut.cancel()
             # interrupted or failed: stop running simulations too
-            if shared:
-                ex.pool.kill()
+            if sess is not None:
+                sess.kill()
             else:
                 _kill(pool)
     if not finished:
         # the workers died before finishing anything, for a reason not seen up front: run here
         _in_process_note("the worker processes ended before finishing any run")
-        if shared:
-            ex.pool.broken = True
+        if sess is not None:
+            sess.broken = True
         yield from _here(tasks, ex or Execution(), fn)
 
 
