@@ -57,6 +57,16 @@ def two_measures() -> dict:
             "set": {"sea_lines.p_q.vessels.v.capacity_units": 120},
         }
     )
+    # and a later entry every variant has (so every variant's timeline is still running at 2024)
+    d["timeline"].append(
+        {
+            "id": "later",
+            "date": "2024-07-01",
+            "description": "a feeder less",
+            "source": "test",
+            "set": {"sea_lines.p_q.vessels.v.count": 2},
+        }
+    )
     return d
 
 
@@ -83,9 +93,14 @@ def test_the_appraisal_json_accounts_for_every_run(tmp_path):
     ap = appraise(s, replications=2, seed=3, workers=2)
     a = ap.accounting
     assert set(ACCOUNTING) <= set(a)
-    # variants: the do-minimum, each measure alone, and both: 4 x 2 replications x 2 years, in one wave
-    assert a["tasks"] == a["runs"] == 4 * 2 and a["simulated_years"] == 4 * 2 * 2 == ap.simulated_years
-    assert a["waves"] == 1 and a["wave_sizes"] == [8]
+    # variants: the do-minimum, each measure alone, and both: 4 x 2 replications x 2 years, in one
+    # wave of a task per replication, whose runs branch from each other at the measures' dates
+    assert a["tasks"] == 2 and a["runs"] == 4 * 2 and a["simulated_years"] == 4 * 2 * 2 == ap.simulated_years
+    assert a["waves"] == 1 and a["wave_sizes"] == [2]
+    # the second measure, alone and with the first, branches at its date (2024) from the do-minimum
+    # and from the first alone: a year shared twice per replication (the first measure's date is
+    # the first hour of the run: nothing before it to share)
+    assert a["shared_years"] == pytest.approx(2 * 2 * 8760 / 8766, abs=1e-3)
     assert a["events"] > 0 and a["cpu_s_workers"] > 0 and a["worker_processes"] >= 1
     assert a["cpu_s_total"] == pytest.approx(a["cpu_s_parent"] + a["cpu_s_workers"], abs=2e-3)
     assert ap.cpu_s == a["cpu_s_total"] and 0 < a["cpu_s_tasks"] <= a["cpu_s_workers"] + 0.05
@@ -93,11 +108,35 @@ def test_the_appraisal_json_accounts_for_every_run(tmp_path):
     assert meta["accounting"] == a and cs.Appraisal.read(tmp_path / "ap").accounting == a
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_shared_years_give_the_tables_of_full_runs(workers):
+    d = two_measures()
+    # a later entry every variant has, so the do-minimum's timeline process is waiting at each branch
+    d["timeline"].append(
+        {
+            "id": "later",
+            "date": "2024-07-01",
+            "description": "x",
+            "source": "t",
+            "set": {"sea_lines.p_q.vessels.v.count": 2},
+        }
+    )
+    s = build(d)
+    shared = appraise(s, replications=2, seed=4, workers=workers)
+    full = appraise(s, replications=2, seed=4, workers=workers, share_years=False)
+    assert shared.accounting["shared_years"] > 2 and full.accounting["shared_years"] == 0
+    assert shared.accounting["events"] < full.accounting["events"]
+    pd.testing.assert_frame_equal(shared.table, full.table, check_exact=True)
+    pd.testing.assert_frame_equal(shared.by_year, full.by_year, check_exact=True)
+    pd.testing.assert_frame_equal(shared.distribution, full.distribution, check_exact=True)
+
+
 def test_in_one_process_the_workers_cost_nothing_apart():
     ap = appraise(build(appraisal_dict()), replications=2, seed=3, workers=1)
     a = ap.accounting
-    assert a["cpu_s_workers"] == 0 and a["worker_processes"] == 0
-    assert a["cpu_s_parent"] >= a["cpu_s_tasks"] > 0 and a["simulated_years"] == 2 * 2
+    assert a["worker_processes"] == 0 and a["simulated_years"] == 2 * 2
+    # only forked runs (a branch: the measure's variant from its date) count apart from this process
+    assert a["cpu_s_total"] >= a["cpu_s_tasks"] > 0 and a["cpu_s_workers"] <= a["cpu_s_tasks"]
 
 
 def test_one_worker_two_workers_and_dask_give_identical_tables():
@@ -127,8 +166,12 @@ def test_one_worker_two_workers_and_dask_give_identical_tables():
         pd.testing.assert_frame_equal(one[2].runs, other[2].runs, check_exact=True)
         for x, y in zip(one, other):
             assert x.accounting["simulated_years"] == y.accounting["simulated_years"]
-            assert x.accounting["events"] == y.accounting["events"]
             assert x.accounting["waves"] == y.accounting["waves"]
+        for x, y in zip(one[1:], other[1:]):
+            assert x.accounting["events"] == y.accounting["events"]
+    # on Dask (whose workers may run threads, which a fork would copy) every variant runs in full
+    assert dask[0].accounting["shared_years"] == 0 and two[0].accounting["shared_years"] > 0
+    assert two[0].accounting["events"] == one[0].accounting["events"] < dask[0].accounting["events"]
 
 
 @pytest.mark.parametrize("seed", range(8))

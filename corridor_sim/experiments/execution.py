@@ -38,6 +38,11 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
+try:
+    import resource  # POSIX: the CPU of forked runs (run.branches)
+except ImportError:  # pragma: no cover - Windows, where runs are not forked
+    resource = None  # type: ignore[assignment]
+
 from ..display import CompactRepr
 from ..run import runsize
 from ..run.results import Results
@@ -105,21 +110,34 @@ class Cost:
     runs: int
     simulated_years: int
     events: int
+    children_cpu_s: float = 0.0  # of the processes it forked (runs branched at a date: run.branches)
+    shared_years: float = 0.0  # years its branched runs took over instead of simulating them
+
+
+def _children_cpu_s() -> float:
+    """CPU of this process's ended and waited-for children (POSIX; 0 elsewhere)."""
+    if resource is None:
+        return 0.0
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 def _measured(fn: Callable[[Task], Outcome], t: Task) -> tuple[Outcome, Cost]:
     """Run a task function and measure it (in the worker, so the figures are the worker's)."""
     c0 = dict(counts())
-    th0 = time.thread_time()
+    th0, ch0 = time.thread_time(), _children_cpu_s()
     outcome = fn(t)
     c1 = counts()
+    children = _children_cpu_s() - ch0
     cost = Cost(
         os.getpid(),
         time.process_time(),
-        time.thread_time() - th0,
-        c1["runs"] - c0["runs"],
-        c1["simulated_years"] - c0["simulated_years"],
-        c1["events"] - c0["events"],
+        time.thread_time() - th0 + children,
+        int(c1["runs"] - c0["runs"]),
+        int(c1["simulated_years"] - c0["simulated_years"]),
+        int(c1["events"] - c0["events"]),
+        children,
+        c1["shared_years"] - c0["shared_years"],
     )
     return outcome, cost
 
@@ -138,12 +156,14 @@ class Tally:
     runs: int = 0
     simulated_years: int = 0
     events: int = 0
+    shared_years: float = 0.0
     task_cpu_s: float = 0.0
     wave_sizes: list[int] = field(default_factory=list)
     t0: float = field(default_factory=time.perf_counter)
     cpu0: float = field(default_factory=time.process_time)
     _pool_cpu: dict[int, float] = field(default_factory=dict)
     _remote_cpu_s: float = 0.0
+    _forked_cpu_s: float = 0.0
 
     def wave(self, n: int) -> None:
         self.waves += 1
@@ -154,17 +174,19 @@ class Tally:
         self.runs += cost.runs
         self.simulated_years += cost.simulated_years
         self.events += cost.events
+        self.shared_years += cost.shared_years
         self.task_cpu_s += cost.task_cpu_s
+        self._forked_cpu_s += cost.children_cpu_s  # other processes, wherever the task ran
         if cost.pid == os.getpid():
             return  # in this process: in its own CPU
         if own_pool:
             self._pool_cpu[cost.pid] = max(self._pool_cpu.get(cost.pid, 0.0), cost.process_cpu_s)
         else:
-            self._remote_cpu_s += cost.task_cpu_s
+            self._remote_cpu_s += cost.task_cpu_s - cost.children_cpu_s
 
     @property
     def worker_cpu_s(self) -> float:
-        return sum(self._pool_cpu.values()) + self._remote_cpu_s
+        return sum(self._pool_cpu.values()) + self._remote_cpu_s + self._forked_cpu_s
 
     def report(self) -> dict[str, Any]:
         """The accounting fields of a command's JSON (docs/performance.md)."""
@@ -181,6 +203,7 @@ class Tally:
             "tasks": self.tasks,
             "runs": self.runs,
             "simulated_years": self.simulated_years,
+            "shared_years": round(self.shared_years, 3),
             "events": self.events,
         }
 
@@ -337,6 +360,7 @@ def _die_with_parent(main_pid: int) -> None:
                 return
         except (OSError, AttributeError):
             pass
+    # named as run.branches knows it: a thread a forked run may leave behind
     threading.Thread(target=_watch_run, args=(main_pid,), daemon=True, name="watch-run").start()
 
 

@@ -19,10 +19,11 @@ from .tables import collect
 _counted = threading.local()
 
 
-def counts() -> dict[str, int]:
-    """Runs, simulated years and kernel events simulated in this thread so far."""
+def counts() -> dict[str, float]:
+    """Runs, simulated years and kernel events simulated in this thread so far, and the years
+    that runs branched from another took over from it instead of simulating them (``branches``)."""
     if not hasattr(_counted, "c"):
-        _counted.c = {"runs": 0, "simulated_years": 0, "events": 0}
+        _counted.c = {"runs": 0, "simulated_years": 0, "events": 0, "shared_years": 0.0}
     return _counted.c
 
 
