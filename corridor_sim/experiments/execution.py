@@ -159,6 +159,7 @@ class Tally:
     shared_years: float = 0.0
     task_cpu_s: float = 0.0
     wave_sizes: list[int] = field(default_factory=list)
+    wave_cpu_s: list[list[float]] = field(default_factory=list)  # per wave: its tasks' CPU in all, the largest
     t0: float = field(default_factory=time.perf_counter)
     cpu0: float = field(default_factory=time.process_time)
     _pool_cpu: dict[int, float] = field(default_factory=dict)
@@ -168,6 +169,7 @@ class Tally:
     def wave(self, n: int) -> None:
         self.waves += 1
         self.wave_sizes.append(n)
+        self.wave_cpu_s.append([0.0, 0.0])
 
     def record(self, cost: Cost, own_pool: bool) -> None:
         self.tasks += 1
@@ -176,6 +178,9 @@ class Tally:
         self.events += cost.events
         self.shared_years += cost.shared_years
         self.task_cpu_s += cost.task_cpu_s
+        if self.wave_cpu_s:  # the wave running now (waves run one after another)
+            w = self.wave_cpu_s[-1]
+            w[0], w[1] = w[0] + cost.task_cpu_s, max(w[1], cost.task_cpu_s)
         self._forked_cpu_s += cost.children_cpu_s  # other processes, wherever the task ran
         if cost.pid == os.getpid():
             return  # in this process: in its own CPU
@@ -200,6 +205,7 @@ class Tally:
             "worker_processes": len(self._pool_cpu),
             "waves": self.waves,
             "wave_sizes": list(self.wave_sizes),
+            "wave_cpu_s": [[round(a, 3), round(b, 3)] for a, b in self.wave_cpu_s],
             "tasks": self.tasks,
             "runs": self.runs,
             "simulated_years": self.simulated_years,
