@@ -233,3 +233,18 @@ def test_the_sensitivity_json_and_the_cli_report_the_accounting(tmp_path):
     meta = json.loads((tmp_path / "out" / "appraisal.json").read_text())
     assert set(ACCOUNTING) <= set(meta["accounting"]) and meta["accounting"]["waves"] == 1
     assert meta["simulated_years"] == meta["accounting"]["simulated_years"] == 2 * 2
+
+
+def test_bottlenecks_and_compare_report_their_waves(tmp_path):
+    d = rail_sea(tons_per_year=20000.0, lot=40.0, vessels=1, capacity=100.0, crossing_h=20.0)
+    s = build(d)
+    ranking = cs.bottlenecks(s, replications=2, workers=2)
+    a = ranking.accounting
+    # the baseline, then the levers: two waves on one pool
+    assert a["waves"] == 2 and a["wave_sizes"][0] == 2 and a["tasks"] == sum(a["wave_sizes"]) == a["runs"]
+    assert a["cpu_s_workers"] > 0 and 1 <= a["worker_processes"] <= 2
+    assert cs.Ranking.read(ranking.write(tmp_path / "b")).accounting == a
+    other = rail_sea(tons_per_year=30000.0, lot=40.0, vessels=2, capacity=100.0, crossing_h=20.0)
+    other["name"] = "tiny_bigger"
+    cmp = cs.compare([s, build(other)], replications=2)
+    assert cmp.meta["accounting"]["waves"] == 1 and cmp.meta["accounting"]["simulated_years"] == 2 * 2
