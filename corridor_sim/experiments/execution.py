@@ -222,14 +222,22 @@ class Session:
     def __init__(self, ex: Execution):
         self.ex = ex
         self.executor: ProcessPoolExecutor | None = None
+        self.size = 0  # the pool's workers
         self.client: Any = None
         self.own_client = False  # a client the session connected (not one the caller gave)
         self.broken = False  # the workers could not start: later batches run in this process
 
-    def pool(self, workers: int) -> ProcessPoolExecutor:
+    def pool(self, workers: int, tasks: int) -> ProcessPoolExecutor:
+        """The pool for a batch of ``tasks``: as many workers as the batch can use, up to
+        ``workers``; kept while big enough, replaced by a bigger one for a bigger batch."""
+        size = min(workers, tasks)
+        if self.executor is not None and self.size < size:
+            self.executor.shutdown(wait=True)
+            self.executor = None
         if self.executor is None:
+            self.size = size
             self.executor = ProcessPoolExecutor(
-                max_workers=workers,
+                max_workers=size,
                 mp_context=_pool_context(),
                 initializer=_die_with_parent,
                 initargs=(os.getpid(),),
@@ -553,7 +561,7 @@ def _run_pool(tasks: list, workers: int, fn: Callable, ex: Execution | None = No
     of their own (ended with the batch)."""
     sess = ex.pool if ex is not None else None
     if sess is not None:
-        pool = sess.pool(workers)
+        pool = sess.pool(workers, len(tasks))
     else:
         pool = ProcessPoolExecutor(
             max_workers=min(workers, len(tasks)),
