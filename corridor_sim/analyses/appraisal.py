@@ -6,7 +6,10 @@ analysis and the transport chapter), with the scenario's values (``costs.apprais
 Each measure is appraised **stand-alone** (the do-minimum with it, against the do-minimum) and
 **incrementally** within the package, in the package's order (date, then id): the do-minimum with
 the measures before it and it, against the do-minimum with the measures before it. Every variant
-runs the same replication seeds (common random numbers), so the differences are paired.
+runs the same replication seeds (common random numbers), so the differences are paired. A
+variant and the one with a measure more are the same run until that measure's date: the years
+before it are simulated once and the run branches there (``run.branches``, ``model.branch``:
+where it can, with results identical to full runs to the last digit).
 
 **Benefit streams** (``analyses.benefits``), each by year: shippers' time and reliability savings
 on the traffic carried either way; their charge savings and the operators' matching loss (transfers,
@@ -31,9 +34,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -41,8 +44,9 @@ import numpy as np
 import pandas as pd
 
 from ..display import CompactRepr
-from ..experiments.execution import Execution, Task, replication_seed, succeeded, task
+from ..experiments.execution import Execution, Task, preflight, replication_seed, session, succeeded, task
 from ..run import output
+from ..run.branches import run_tree
 from ..run.results import Figures
 from ..run.simulate import run
 from ..scenario.appraisal_settings import AppraisalSettings
@@ -85,6 +89,33 @@ def first_full_year(date: dt.date) -> int:
 def money_task(t: Task) -> dict:
     """Run a task and send back only what the appraisal reads (``benefits.run_money``)."""
     return run_money(run(t.scenario, seed=t.seed, allow_large=True, detail=False))
+
+
+@task
+def money_tree_task(trees: dict[str, list[tuple[str, Scenario, str | None]]], t: Task) -> dict[str, dict]:
+    """One replication of every variant of a demand case (``trees[t.variant]``), each variant
+    branching from the one with a measure less at that measure's date (``run.branches``): the
+    years before it simulated once. What each sends back, by variant."""
+    return run_tree(trees[t.variant], t.seed, run_money)
+
+
+def _tree(variants: dict[frozenset, Scenario], ms: list[Intervention]) -> list[tuple[str, Scenario, str | None]]:
+    """The variants as a tree: each one's parent is the variant without its last measure in the
+    package's order (the do-minimum for a measure alone, the package up to the measure before for
+    the incremental one), so the two differ from that measure's date on."""
+    order = {m.id: k for k, m in enumerate(ms)}
+    nodes = []
+    for keep, scn in variants.items():
+        parent = None
+        if keep:
+            up = keep - {max(keep, key=lambda i: order[i])}
+            parent = _name(up) if up in variants else None
+        nodes.append((_name(keep), scn, parent))
+    return nodes
+
+
+def _name(keep: frozenset) -> str:
+    return ",".join(sorted(keep))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -144,6 +175,7 @@ class Appraisal(CompactRepr):
     demand_case: str = "central"
     demand_cases: tuple[str, ...] = ("central",)
     overrides: dict[str, Any] = field(default_factory=dict)
+    accounting: dict[str, Any] = field(default_factory=dict)  # what it cost (``execution.Tally.report``)
     guideline: str = ""
     values: dict[str, Any] = field(default_factory=dict)
     benefits: str = field(
@@ -171,6 +203,7 @@ class Appraisal(CompactRepr):
             "values": self.values,
             "benefits": self.benefits,
             "streams": list(STREAMS),
+            "accounting": self.accounting,
         }
 
     def write(self, out: str | Path, overwrite: bool = False, figures: Figures | None = None) -> Path:
@@ -215,6 +248,7 @@ class Appraisal(CompactRepr):
             demand_case=str(meta.get("demand_case", "central")),
             demand_cases=tuple(meta.get("demand_cases") or ("central",)),
             overrides=dict(meta.get("overrides") or {}),
+            accounting=dict(meta.get("accounting") or {}),
             guideline=str(meta.get("guideline", "")),
             values=dict(meta.get("values") or {}),
         )
@@ -376,30 +410,59 @@ def appraise(
     discount_rate_pct: float | None = None,
     execution: Execution | None = None,
     demand_cases: Sequence[str] | None = None,
+    share_years: bool = True,
     **options,
 ) -> Appraisal:
     """Appraise the scenario's costed timeline entries (or ``measures``, by id), stand-alone against
     the do-minimum and incrementally within the package, under the scenario's demand case and any
-    other ``demand_cases`` (the risk analysis pools them). See the module docstring."""
-    ex = Execution.of(execution, **options)
+    other ``demand_cases`` (the risk analysis pools them). See the module docstring.
+    ``share_years``: each variant's years before the date it differs from another's are not
+    simulated again but taken over from that run (``run.branches``; the same results to the last
+    digit); False runs every variant in full, as separate tasks (more of them at once on a cluster
+    with more workers than the replications)."""
+    with session(Execution.of(execution, **options)) as ex:
+        return _appraise(scenario, replications, seed, measures, discount_rate_pct, ex, demand_cases, share_years)
+
+
+def _appraise(
+    scenario: Scenario,
+    replications: int,
+    seed: int,
+    measures: Sequence[str] | None,
+    discount_rate_pct: float | None,
+    ex: Execution,
+    demand_cases: Sequence[str] | None,
+    share_years: bool = True,
+) -> Appraisal:
     if replications < 2:
         raise ValueError(f"an appraisal needs at least 2 replications for its intervals, got {replications}")
     ms = _measures(scenario, measures)
     settings, rate, carbon, years_n = _settings_of(scenario, discount_rate_pct)
     cases = list(dict.fromkeys([scenario.demand_case, *(demand_cases or [])]))
     by_case = {c: with_demand_case(scenario, c) for c in cases}
-    t0, cpu0 = time.perf_counter(), time.process_time()
     plan = {c: _variants(sc, ms) for c, sc in by_case.items()}
-    tasks = [
-        Task(v, replication_seed(seed, r), r, variant=f"{c}|{','.join(sorted(k))}")
-        for c, (variants, _) in plan.items()
-        for k, v in variants.items()
-        for r in range(replications)
-    ]
     money: dict[tuple[str, frozenset, int], dict] = {}
-    for o in succeeded(tasks, ex, money_task, "appraisal run"):
-        c, keep = o.task.variant.split("|", 1)
-        money[(c, frozenset(keep.split(",")) - {""}, o.task.replication)] = o.result
+    if share_years and not ex.scheduler:
+        # a task per demand case and replication: its variants branch from each other at the
+        # measures' dates (a Dask cluster's workers run threads, which a fork would copy: there,
+        # a task per variant)
+        trees = {c: _tree(variants, ms) for c, (variants, _) in plan.items()}
+        tasks = [Task(by_case[c], replication_seed(seed, r), r, variant=c) for c in plan for r in range(replications)]
+        preflight_variants = [Task(v, t.seed, t.replication) for t in tasks for v in plan[t.variant][0].values()]
+        preflight(preflight_variants, ex)
+        for o in succeeded(tasks, replace(ex, allow_large=True), partial(money_tree_task, trees), "appraisal run"):
+            for name, got in o.result.items():
+                money[(o.task.variant, frozenset(name.split(",")) - {""}, o.task.replication)] = got
+    else:
+        tasks = [
+            Task(v, replication_seed(seed, r), r, variant=f"{c}|{_name(k)}")
+            for c, (variants, _) in plan.items()
+            for k, v in variants.items()
+            for r in range(replications)
+        ]
+        for o in succeeded(tasks, ex, money_task, "appraisal run"):
+            c, keep = o.task.variant.split("|", 1)
+            money[(c, frozenset(keep.split(",")) - {""}, o.task.replication)] = o.result
     rows, by_year, dist = [], [], []
     for m, mode, proj, base in plan[cases[0]][1]:
         per_rep: dict[str, list[float]] = {k: [] for k in _STATS}
@@ -430,7 +493,8 @@ def appraise(
         c for c in APPRAISAL_COLUMNS if c not in ("measure", "mode", "description", "date", "main_stream", "note")
     ]
     table[numeric] = table[numeric].apply(pd.to_numeric, errors="coerce").astype(float)
-    sim_years = scenario.end_year - scenario.start_year + 1
+    assert ex.tally is not None, "appraise opens a session"
+    acct = ex.tally.report()
     return Appraisal(
         table=table,
         by_year=pd.DataFrame(by_year),
@@ -441,12 +505,13 @@ def appraise(
         discount_rate_pct=rate,
         carbon_price_usd_per_t=float(carbon),
         appraisal_years=int(years_n),
-        simulated_years=len(tasks) * sim_years,
-        cpu_s=time.process_time() - cpu0,
-        wall_s=time.perf_counter() - t0,
+        simulated_years=acct["simulated_years"],
+        cpu_s=acct["cpu_s_total"],
+        wall_s=acct["wall_s"],
         demand_case=scenario.demand_case,
         demand_cases=tuple(cases),
         overrides=dict(scenario.overrides),
+        accounting=acct,
         guideline=settings.guideline,
         values=_values_meta(settings),
     )

@@ -153,7 +153,7 @@ def year_streams(s: Scenario, base: dict, project: dict, year: int, values: dict
     f0, f1 = base["flows"].get(year, {}), project["flows"].get(year, {})
     d0, d1 = base["diverted"].get(year, {}), project["diverted"].get(year, {})
     empty = {"tons": 0.0, "days": 0.0, "sd": 0.0, "charges_usd": 0.0, "co2e_kg": 0.0}
-    for f in set(f0) | set(f1):
+    for f in sorted(set(f0) | set(f1)):  # in one order: the sums are the same in every process
         m0, m1 = f0.get(f, empty), f1.get(f, empty)
         t0, t1 = m0["tons"], m1["tons"]
         (c0, dd0, s0), (c1, dd1, s1) = _per_t(m0), _per_t(m1)
@@ -170,7 +170,7 @@ def year_streams(s: Scenario, base: dict, project: dict, year: int, values: dict
         if t1 <= 0:
             g1 = g0
         a0, a1 = d0.get(f, {}), d1.get(f, {})
-        won = {a: a0.get(a, 0.0) - a1.get(a, 0.0) for a in set(a0) | set(a1)}
+        won = {a: a0.get(a, 0.0) - a1.get(a, 0.0) for a in sorted(set(a0) | set(a1))}
         div, gen = _traffic_change(t0, t1, g0, g1, won, {a: -x for a, x in won.items()}, alt)
         out["diverted_traffic"] += div
         out["generated_traffic"] += gen

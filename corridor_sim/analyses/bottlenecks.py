@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..display import CompactRepr
-from ..experiments.execution import Execution, Task, preflight, replication_seed, succeeded, task
+from ..experiments.execution import Execution, Task, preflight, replication_seed, session, succeeded, task
 from ..run import output
 from ..run.results import Figures
 from ..run.simulate import run
@@ -30,7 +30,7 @@ from ..scenario.schema import Scenario
 from ..scenario.timeline import timeline
 from ..scenario.variants import for_capacity, with_changes
 from ..stats import mean_ci
-from .files import read_table
+from .files import folder_meta, read_table, write_meta
 
 RANKING_COLUMNS = ("year", "label", "kind", "delta_kt_mean", "delta_kt_ci_low", "delta_kt_ci_high")
 
@@ -42,16 +42,19 @@ class Ranking(CompactRepr):
     baseline's Mt, and why it was skipped if it was), those that ran first, best first."""
 
     table: pd.DataFrame
+    accounting: dict = field(default_factory=dict)  # what it cost (``execution.Tally.report``)
 
     @property
     def scenario(self) -> str:
         return str(self.table.scenario.iloc[0]) if "scenario" in self.table else "not recorded"
 
     def write(self, out: str | Path, overwrite: bool = False, figures: Figures | None = None) -> Path:
-        """bottlenecks.csv (and with ``figures`` bottlenecks.png) in ``out``, under the output contract."""
+        """bottlenecks.csv, bottlenecks.json (what it cost) and with ``figures`` bottlenecks.png in
+        ``out``, under the output contract."""
 
         def fill(tmp: Path) -> None:
             self.table.to_csv(tmp / "bottlenecks.csv", index=False)
+            write_meta(tmp / "bottlenecks.json", {"scenario": self.scenario, "accounting": self.accounting})
             if figures is not None:
                 figures(self, tmp)
 
@@ -60,7 +63,8 @@ class Ranking(CompactRepr):
     @classmethod
     def read(cls, folder: str | Path) -> Ranking:
         """A ranking folder read back (ResultsFolderError if bottlenecks.csv is missing or damaged)."""
-        return cls(read_table(folder, "bottlenecks.csv", "ranking", RANKING_COLUMNS, "bottlenecks"))
+        table = read_table(folder, "bottlenecks.csv", "ranking", RANKING_COLUMNS, "bottlenecks")
+        return cls(table, dict(folder_meta(folder, "accounting").get("accounting") or {}))
 
 
 @dataclass(frozen=True)
@@ -225,7 +229,13 @@ def bottlenecks(
 
     The baseline runs first; with ``screened``, levers on resources it shows nearly idle are not
     run, and appear in the table with ``skipped`` giving the reason and no delta."""
-    ex = Execution.of(execution, **options)
+    with session(Execution.of(execution, **options)) as ex:
+        return _bottlenecks(scenario, year, replications, seed, step, screened, ex)
+
+
+def _bottlenecks(
+    scenario: Scenario, year: int | None, replications: int, seed: int, step: float, screened: bool, ex: Execution
+) -> Ranking:
     year = year or scenario.end_year
     base = for_capacity(scenario, year)
     seeds = [replication_seed(seed, r) for r in range(replications)]
@@ -295,4 +305,5 @@ def bottlenecks(
         )
     table = pd.DataFrame(rows)
     ran = table[table.skipped.isna()].sort_values("delta_kt_mean", ascending=False)
-    return Ranking(pd.concat([ran, table[table.skipped.notna()]]).reset_index(drop=True))
+    assert ex.tally is not None, "bottlenecks opens a session"
+    return Ranking(pd.concat([ran, table[table.skipped.notna()]]).reset_index(drop=True), ex.tally.report())

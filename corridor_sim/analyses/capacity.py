@@ -72,7 +72,16 @@ import pandas as pd
 
 from ..calendar import Calendar
 from ..display import CompactRepr
-from ..experiments.execution import Execution, Task, default_workers, replication_seed, succeeded, task
+from ..experiments.execution import (
+    Execution,
+    Outcome,
+    Task,
+    default_workers,
+    replication_seed,
+    session,
+    succeeded,
+    task,
+)
 from ..kpi import CAPACITY_KINDS, binding_bottleneck, first_year_at_least
 from ..model.cargo import Lot
 from ..run import output, runsize
@@ -164,6 +173,8 @@ class CapacityEstimate(CompactRepr):
     demand_case: str = "central"
     overrides: dict[str, Any] = field(default_factory=dict)
     goal_mt_per_year: float | None = None
+    # what the command cost so far (``execution.Tally.report``; within a plan, the plan's)
+    accounting: dict[str, Any] = field(default_factory=dict)
 
     def first_year_at_goal(self) -> dict[str, int | None]:
         """The first year the total capacity reaches the scenario's goal: by its mean and by each
@@ -186,6 +197,7 @@ class CapacityEstimate(CompactRepr):
             "saturation_factors": {str(y): f for y, f in self.factors.items()},
             "cpu_s": None if self.cpu_s is None else round(self.cpu_s, 2),
             "wall_s": None if self.wall_s is None else round(self.wall_s, 2),
+            "accounting": self.accounting,
         }
 
     def write(self, out: str | Path, overwrite: bool = False, figures: Figures | None = None) -> Path:
@@ -238,6 +250,7 @@ class CapacityEstimate(CompactRepr):
             demand_case=str(meta.get("demand_case", "central")),
             overrides=dict(meta.get("overrides") or {}),
             goal_mt_per_year=meta.get("goal_mt_per_year"),
+            accounting=dict(meta.get("accounting") or {}),
         )
 
     @property
@@ -594,64 +607,108 @@ def estimate_capacity(
     docstring explains. ``by_cargo=False`` keeps only the "all" rows (the run is the same).
     ``saturation_factor``: the first factor over each year's demand; ``max_escalations``: how
     many times a year found unsaturated is re-run with a factor ``ESCALATION`` times higher."""
-    ex = Execution.of(execution, **options)
+    with session(Execution.of(execution, **options)) as ex:
+        return estimate_capacities(
+            [scenario], years, replications, seed, by_cargo, ex, saturation_factor, max_escalations
+        )[0]
+
+
+@dataclass(frozen=True)
+class _Saturation:
+    """What a scenario's saturated runs need besides the task: the first factors, the patience
+    given to flows without one, the escalations allowed and the years reported."""
+
+    factors: dict[int, float]
+    patience_d: float
+    escalations: int
+    report: tuple[int, ...]
+
+
+def _saturated_of(how: dict[str, _Saturation], t: Task) -> Outcome[dict]:
+    """``saturated_task`` with the settings of the task's scenario (``t.variant``)."""
+    h = how[t.variant]
+    return saturated_task(h.factors, h.patience_d, h.escalations, h.report, t)
+
+
+def estimate_capacities(
+    scenarios: Sequence[Scenario],
+    years: tuple[int, int] | Iterable[int] | int | None = None,
+    replications: int = 5,
+    seed: int = 1,
+    by_cargo: bool = True,
+    execution: Execution | None = None,
+    saturation_factor: float = SATURATION_FACTOR,
+    max_escalations: int = MAX_ESCALATIONS,
+) -> list[CapacityEstimate]:
+    """``estimate_capacity`` of several scenarios, their replications all in one batch (one wave
+    of the command: a plan's round of candidates), each on the same seeds; in their order."""
+    ex = execution or Execution()
     if replications < 1:
         raise ValueError(f"replications must be at least 1, got {replications}")
     if not saturation_factor > 0:
         raise ValueError(f"saturation_factor must be positive, got {saturation_factor}")
-    report = _years(scenario, years)
-    base = for_capacity(scenario, report[0], report[-1])
-    factors = {y: float(saturation_factor) for y in range(base.start_year, base.end_year + 1)}
-    patience_d = patience_days(base)
-    # one check of the largest run this may make: every year at the highest factor (the estimate
-    # counts every consignment as waiting; patience diverts most of them, so it is an upper bound)
+    how: dict[str, _Saturation] = {}
+    bases: list[Scenario] = []
+    tasks: list[Task] = []
     top = saturation_factor * ESCALATION**max_escalations
-    runsize.check(
-        saturated(base, dict.fromkeys(factors, top), patience_d),
-        allow_large=ex.allow_large,
-        what=f"the saturated capacity run (demand x{top:g})",
-        detail=False,
+    workers = ex.workers or default_workers()
+    at_once = 1 if (ex.scheduler or workers <= 1) else min(workers, replications * len(scenarios))
+    seconds: list[float] = []
+    for k, scenario in enumerate(scenarios):
+        report = _years(scenario, years)
+        base = for_capacity(scenario, report[0], report[-1])
+        factors = {y: float(saturation_factor) for y in range(base.start_year, base.end_year + 1)}
+        patience_d = patience_days(base)
+        # one check of the largest run this may make: every year at the highest factor (the estimate
+        # counts every consignment as waiting; patience diverts most of them, so it is an upper bound)
+        highest = saturated(base, dict.fromkeys(factors, top), patience_d)
+        runsize.check(
+            highest, allow_large=ex.allow_large, what=f"the saturated capacity run (demand x{top:g})", detail=False
+        )
+        # each replication makes at least one run at the highest factor or below it: their time in all
+        seconds += [runsize.estimate(highest, detail=False).seconds] * replications
+        variant = f"capacity {k}"
+        how[variant] = _Saturation(factors, patience_d, max_escalations, tuple(report))
+        bases.append(base)
+        tasks += [Task(base, replication_seed(seed, r), r, variant=variant) for r in range(replications)]
+    what = f"the capacity runs ({replications:,} replications" + (
+        f" of {len(scenarios)} scenarios)" if len(scenarios) > 1 else ")"
     )
-    tasks = [Task(base, replication_seed(seed, r), r, variant="capacity") for r in range(replications)]
-    # each replication makes at least one run at the highest factor or below it: their time in all
-    at_once = (
-        1
-        if (ex.scheduler or (ex.workers or default_workers()) <= 1)
-        else min(ex.workers or default_workers(), replications)
-    )
-    top_s = runsize.estimate(saturated(base, dict.fromkeys(factors, top), patience_d), detail=False).seconds
-    runsize.check_batch(
-        [top_s] * replications, at_once, ex.allow_large, f"the capacity runs ({replications:,} replications)"
-    )
-    fn = partial(saturated_task, factors, patience_d, max_escalations, tuple(report))
+    runsize.check_batch(seconds, at_once, ex.allow_large, what)
     t0, cpu0 = time.perf_counter(), time.process_time()
-    done = sorted(succeeded(tasks, replace(ex, allow_large=True), fn, "capacity run"), key=lambda o: o.task.replication)
-    got = [o.result for o in done]  # in replication order, whatever order the workers finished in
-    got = [g for g in got if g is not None]
+    got_of: dict[str, list] = {v: [None] * replications for v in how}
+    for o in succeeded(tasks, replace(ex, allow_large=True), partial(_saturated_of, how), "capacity run"):
+        got_of[o.task.variant][o.task.replication] = o.result  # in replication order, whatever order they finished in
     wall = time.perf_counter() - t0
-    worker_cpu = sum(g["cpu_s"] for g in got)
-    cpu = max(worker_cpu, time.process_time() - cpu0)
-    cargos = sorted({f.cargo for f in base.demand.flows if f.corridor}) if by_cargo else []
-    mixes = {y: [mix_of(base, g["years"][y], demand_by_class(base, y)) for g in got] for y in report}
-    trajectory = _trajectory(scenario, base, report, cargos, got, mixes)
-    headroom = _headroom(scenario, base, report, got)
-    return CapacityEstimate(
-        trajectory=trajectory,
-        headroom=headroom,
-        scenario=scenario.label,
-        seed=seed,
-        replications=replications,
-        years=tuple(report),
-        simulated_years=sum(g["simulated_years"] for g in got),
-        runs=sum(g["runs"] for g in got),
-        factors={y: [float(g["factors"][y]) for g in got] for y in report},
-        per_replication={y: [m[0] / 1e6 for m in mixes[y]] for y in report},
-        cpu_s=cpu,
-        wall_s=wall,
-        demand_case=scenario.demand_case,
-        overrides=dict(scenario.overrides),
-        goal_mt_per_year=scenario.goal_mt_per_year,
-    )
+    out = []
+    for k, (scenario, base) in enumerate(zip(scenarios, bases)):
+        got = [g for g in got_of[f"capacity {k}"] if g is not None]
+        report = list(how[f"capacity {k}"].report)
+        worker_cpu = sum(g["cpu_s"] for g in got)
+        cpu = max(worker_cpu, (time.process_time() - cpu0) / len(scenarios))
+        cargos = sorted({f.cargo for f in base.demand.flows if f.corridor}) if by_cargo else []
+        mixes = {y: [mix_of(base, g["years"][y], demand_by_class(base, y)) for g in got] for y in report}
+        out.append(
+            CapacityEstimate(
+                trajectory=_trajectory(scenario, base, report, cargos, got, mixes),
+                headroom=_headroom(scenario, base, report, got),
+                scenario=scenario.label,
+                seed=seed,
+                replications=replications,
+                years=tuple(report),
+                simulated_years=sum(g["simulated_years"] for g in got),
+                runs=sum(g["runs"] for g in got),
+                factors={y: [float(g["factors"][y]) for g in got] for y in report},
+                per_replication={y: [m[0] / 1e6 for m in mixes[y]] for y in report},
+                cpu_s=cpu,
+                wall_s=wall,
+                demand_case=scenario.demand_case,
+                overrides=dict(scenario.overrides),
+                goal_mt_per_year=scenario.goal_mt_per_year,
+                accounting=ex.tally.report() if ex.tally is not None else {},
+            )
+        )
+    return out
 
 
 def _binding(s: Scenario, picks: list[dict]) -> dict[str, Any]:

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -48,7 +47,7 @@ import pandas as pd
 import yaml
 
 from ..display import CompactRepr
-from ..experiments.execution import Execution
+from ..experiments.execution import Execution, session
 from ..experiments.replications import replicate
 from ..run import output
 from ..run.results import Figures
@@ -60,7 +59,7 @@ from ..scenario.variants import for_years, with_entries
 from ..scenario.whatif import overlapping
 from ..stats import mean_ci
 from .appraisal import MIN_GAIN_MT, present_value
-from .capacity import demand_by_class, estimate_capacity
+from .capacity import demand_by_class, estimate_capacities, estimate_capacity
 from .files import folder_meta, read_table, write_meta
 from .search import cheapest
 
@@ -117,6 +116,7 @@ class Plan(CompactRepr):
     evaluations: int = 0  # sets the search simulated
     binding: str = ""  # what stops the plan's mix in the goal year
     goal_file: str | None = None
+    accounting: dict | None = None  # what it cost (``execution.Tally.report``)
 
     def timeline(self) -> list[dict]:
         """The plan as timeline entries (YAML-ready)."""
@@ -153,6 +153,7 @@ class Plan(CompactRepr):
             "simulated_years": self.simulated_years,
             "cpu_s": round(self.cpu_s, 2),
             "wall_s": round(self.wall_s, 2),
+            "accounting": self.accounting or {},
         }
 
     def write(self, out: str | Path, overwrite: bool = False, figures: Figures | None = None) -> Path:
@@ -238,6 +239,7 @@ class Plan(CompactRepr):
             proven=bool(meta.get("proven_cheapest", False)),
             evaluations=int(meta.get("evaluations") or 0),
             binding=str(meta.get("what_stops_the_mix") or ""),
+            accounting=dict(meta.get("accounting") or {}),
             frontier=read_table(folder, "frontier.csv", "plan frontier", FRONTIER_COLUMNS, "plan")
             if front.exists()
             else None,
@@ -310,12 +312,19 @@ class _Screen:
         self.simulated_years = 0
 
     def __call__(self, ids: frozenset) -> tuple[float, ...]:
-        s = with_entries(self.s, [e for i in sorted(ids) for e in self.entries[i]], name=self.s.name)
-        est = estimate_capacity(s, self.by, self.n, self.seed, by_cargo=False, execution=self.ex)
-        self.simulated_years += est.simulated_years
-        self.rows[ids] = est.trajectory.iloc[0].to_dict()
-        self.values[ids] = tuple(est.per_replication[self.by])
-        return self.values[ids]
+        return self.many([ids])[0]
+
+    def many(self, sets: list[frozenset]) -> list[tuple[float, ...]]:
+        """Several sets at once: their replications in one batch (one wave)."""
+        scenarios = [
+            with_entries(self.s, [e for i in sorted(ids) for e in self.entries[i]], name=self.s.name) for ids in sets
+        ]
+        ests = estimate_capacities(scenarios, self.by, self.n, self.seed, by_cargo=False, execution=self.ex)
+        for ids, est in zip(sets, ests):
+            self.simulated_years += est.simulated_years
+            self.rows[ids] = est.trajectory.iloc[0].to_dict()
+            self.values[ids] = tuple(est.per_replication[self.by])
+        return [self.values[ids] for ids in sets]
 
 
 def _share_at(values: Sequence[float], goal: float) -> float:
@@ -399,7 +408,41 @@ def plan(
     """The cheapest set of ``candidates`` (and their timing) that meets ``goal`` (or, without one,
     capacity in the year's mix >= ``goal_mt`` in year ``by`` in at least ``confidence`` of the
     replications); module docstring."""
-    ex = Execution.of(execution, **options)
+    with session(Execution.of(execution, **options)) as ex:
+        return _plan(
+            scenario,
+            candidates,
+            goal_mt,
+            by,
+            budget_musd,
+            confidence,
+            replications,
+            seed,
+            screening_replications,
+            trajectory,
+            discount_rate_pct,
+            ex,
+            goal,
+            max_evaluations,
+        )
+
+
+def _plan(
+    scenario: Scenario,
+    candidates: Sequence[Candidate],
+    goal_mt: float | None,
+    by: int | None,
+    budget_musd: float | None,
+    confidence: float,
+    replications: int,
+    seed: int,
+    screening_replications: int | None,
+    trajectory: bool,
+    discount_rate_pct: float | None,
+    ex: Execution,
+    goal: Goal | None,
+    max_evaluations: int,
+) -> Plan:
     g = _goal_of(scenario, goal, goal_mt, by, confidence)
     by = g.by
     if not scenario.start_year <= by <= scenario.end_year:
@@ -412,7 +455,6 @@ def plan(
     costs = scenario.costs
     rate = discount_rate_pct if discount_rate_pct is not None else (costs.discount_rate_pct if costs else 6.0)
     years_n = costs.appraisal_years if costs else 25
-    t0, cpu0 = time.perf_counter(), time.process_time()
     by_id = {c.id: c for c in candidates}
     when = (
         service_date
@@ -435,6 +477,7 @@ def plan(
         min_gain=MIN_GAIN_MT,
         pair_pool=PAIR_POOL,
         greedy_max=GREEDY_MAX,
+        evaluate_many=screen.many,
     )
     chosen = list(found.chosen)
     vseed = seed + VERIFY_SEED_OFFSET
@@ -489,6 +532,8 @@ def plan(
         traj = est.trajectory
         sim_years += est.simulated_years
     steps = pd.DataFrame(found.steps + transit_steps, columns=list(STEP_COLUMNS))
+    assert ex.tally is not None, "plan opens a session"
+    acct = ex.tally.report()
     return Plan(
         goal_mt=g.mt,
         by=by,
@@ -510,8 +555,9 @@ def plan(
         seed=seed,
         replications=replications,
         simulated_years=sim_years,
-        cpu_s=time.process_time() - cpu0,
-        wall_s=time.perf_counter() - t0,
+        cpu_s=acct["cpu_s_total"],
+        wall_s=acct["wall_s"],
+        accounting=acct,
         scenario_name=scenario.name,
         demand_case=scenario.demand_case,
         goal=g,

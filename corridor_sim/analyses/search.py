@@ -53,9 +53,21 @@ class Found:
 
 
 class _Memo:
-    def __init__(self, evaluate: Callable[[frozenset], Any]):
+    def __init__(
+        self, evaluate: Callable[[frozenset], Any], evaluate_many: Callable[[list[frozenset]], list] | None = None
+    ):
         self.evaluate = evaluate
+        self.evaluate_many = evaluate_many
         self.memo: dict[frozenset, Any] = {}
+
+    def prefetch(self, sets) -> None:
+        """Evaluate, in one batch, those of ``sets`` the search is about to evaluate one after
+        another anyway (a greedy round's options): the same sets, so the same values and count."""
+        keys = list(dict.fromkeys(frozenset(s) for s in sets if frozenset(s) not in self.memo))
+        if self.evaluate_many is None or len(keys) < 2:
+            return
+        for key, value in zip(keys, self.evaluate_many(keys)):
+            self.memo[key] = value
 
     def __call__(self, ids) -> Any:
         key = frozenset(ids)
@@ -78,12 +90,15 @@ def cheapest(
     min_gain: float = MIN_GAIN,
     pair_pool: int | None = None,
     greedy_max: int | None = None,
+    evaluate_many: Callable[[list[frozenset]], list] | None = None,
 ) -> Found:
     """The cheapest subset of ``ids`` whose ``evaluate`` value is ``met`` (module docstring).
     ``gain(value)`` is the scalar the greedy phase compares (e.g. mean capacity); ``pair_pool``
     restricts the pairs phase 1 tries to those among the measures whose single gains came
-    closest, that many of them (default: every pair)."""
-    ev = _Memo(evaluate)
+    closest, that many of them (default: every pair). ``evaluate_many``, if given, evaluates a
+    list of sets at once (one batch of runs): the sets a step evaluates regardless of each
+    other's values go to it together, so a round of the greedy is one wave, not one per set."""
+    ev = _Memo(evaluate, evaluate_many)
     steps: list[dict] = []
     order = sorted(ids, key=lambda i: (cost[i], i))
     total = lambda s: float(sum(cost[i] for i in s))
@@ -93,12 +108,15 @@ def cheapest(
             {"phase": phase, "measures": " + ".join(sorted(s)), "cost": total(s), "value": gain(v), "met": met(v)}
         )
 
+    greedy = not (greedy_max is not None and len(order) > greedy_max)
+    # the bound and the greedy's starting point (the empty set), which it evaluates first, at once
+    ev.prefetch([order, []] if greedy else [order])
     everything = ev(order)
     note("bound", order, everything)
     if not met(everything):
         v0 = ev([])
         return Found((), 0.0, v0, met(v0), False, True, ev.count, steps)
-    if greedy_max is not None and len(order) > greedy_max:
+    if not greedy:
         chosen, value = list(order), everything
     else:
         chosen, value = _greedy(order, cost, ev, met, gain, min_gain, pair_pool, note)
@@ -125,10 +143,12 @@ def _greedy(order, cost, ev, met, gain, min_gain, pair_pool, note) -> tuple[list
         if not rest:
             break
         options: list[tuple[str, ...]] = [(i,) for i in rest]
+        ev.prefetch([[*chosen, *opt] for opt in options])
         pick = _best(options, chosen, cost, ev, gain, now, min_gain, note)
         if pick is None:  # no single measure adds: a joint bottleneck? try pairs bought together
             pool = sorted(rest, key=lambda i: (-gain(ev([*chosen, i])), cost[i], i))[:pair_pool]
             pairs = list(itertools.combinations(sorted(pool, key=lambda i: (cost[i], i)), 2))
+            ev.prefetch([[*chosen, *opt] for opt in pairs])
             pick = _best(pairs, chosen, cost, ev, gain, now, min_gain, note)
         if pick is None:
             break

@@ -9,19 +9,19 @@ bootstrap CI, mu and sigma per parameter and output) and sensitivity_runs.csv (e
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from ..display import CompactRepr
-from ..experiments.execution import Execution, Task, default_workers, succeeded
+from ..experiments.execution import Execution, Task, default_workers, session, succeeded
 from ..run import output, runsize
 from ..run.results import Figures
 from ..scenario.schema import Scenario
 from ..scenario.variants import value, with_changes
-from .files import read_table
+from .files import folder_meta, read_table, write_meta
 from .sweep import kpi_task
 
 SENSITIVITY_COLUMNS = ("output", "parameter", "mu_star", "mu_star_conf", "mu", "sigma")
@@ -37,14 +37,28 @@ class Sensitivity(CompactRepr):
     label: str = ""  # the scenario's label
     years: tuple[int, int] | None = None
     trajectories: int = 0
+    seed: int = 0
+    accounting: dict[str, Any] = field(default_factory=dict)  # what it cost (``execution.Tally.report``)
+
+    def meta(self) -> dict[str, Any]:
+        """sensitivity.json: the design and what it cost."""
+        return {
+            "scenario": self.label,
+            "years": None if self.years is None else list(self.years),
+            "trajectories": self.trajectories,
+            "runs": len(self.runs),
+            "seed": self.seed,
+            "accounting": self.accounting,
+        }
 
     def write(self, out: str | Path, overwrite: bool = False, figures: Figures | None = None) -> Path:
-        """sensitivity.csv and sensitivity_runs.csv (and with ``figures`` sensitivity.png) in
-        ``out``, under the output contract."""
+        """sensitivity.csv, sensitivity_runs.csv and sensitivity.json (and with ``figures``
+        sensitivity.png) in ``out``, under the output contract."""
 
         def fill(tmp: Path) -> None:
             self.ranking.to_csv(tmp / "sensitivity.csv", index=False)
             self.runs.to_csv(tmp / "sensitivity_runs.csv", index=False)
+            write_meta(tmp / "sensitivity.json", self.meta())
             if figures is not None:
                 figures(self, tmp)
 
@@ -55,7 +69,17 @@ class Sensitivity(CompactRepr):
         """A sensitivity folder read back (ResultsFolderError if a table is missing or damaged)."""
         ranking = read_table(folder, "sensitivity.csv", "sensitivity ranking", SENSITIVITY_COLUMNS, "sensitivity")
         runs = read_table(folder, "sensitivity_runs.csv", "sensitivity runs", ("sample",), "sensitivity")
-        return cls(ranking, runs)
+        meta = folder_meta(folder, "trajectories")
+        years = meta.get("years")
+        return cls(
+            ranking,
+            runs,
+            str(meta.get("scenario", "")),
+            None if not years else (int(years[0]), int(years[1])),
+            int(meta.get("trajectories") or 0),
+            int(meta.get("seed") or 0),
+            dict(meta.get("accounting") or {}),
+        )
 
 
 def sensitivity(
@@ -72,13 +96,17 @@ def sensitivity(
     differences of the parameters, not of the random numbers. Outputs: delivered Mt per year and
     tonne-weighted transit days over the scenario's years.
     """
+    with session(Execution.of(execution, **options)) as ex:
+        return _sensitivity(scenario, trajectories, levels, seed, ex)
+
+
+def _sensitivity(scenario: Scenario, trajectories: int, levels: int, seed: int, ex: Execution) -> Sensitivity:
     try:
         from SALib.analyze import morris as morris_analyze
         from SALib.sample import morris as morris_sample
     except ImportError:  # an optional extra: only this analysis needs SALib (and scipy through it)
         raise ValueError("Morris screening needs SALib: pip install 'corridor-sim[sensitivity]'") from None
 
-    ex = Execution.of(execution, **options)
     if not scenario.uncertain:
         raise ValueError(f"scenario '{scenario.name}' marks no uncertain parameters (an 'uncertain:' list)")
     names = [u.label for u in scenario.uncertain]
@@ -132,4 +160,6 @@ def sensitivity(
                 }
             )
     ranking = pd.DataFrame(effects).sort_values(["output", "mu_star"], ascending=[True, False]).reset_index(drop=True)
-    return Sensitivity(ranking, runs, scenario.label, (scenario.start_year, scenario.end_year), trajectories)
+    assert ex.tally is not None, "sensitivity opens a session"
+    years = (scenario.start_year, scenario.end_year)
+    return Sensitivity(ranking, runs, scenario.label, years, trajectories, seed, ex.tally.report())

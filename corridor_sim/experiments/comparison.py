@@ -25,7 +25,7 @@ from ..run.results import Figures, Results, load_results, replication_folders, s
 from ..run.summary import TOTAL_METRICS, binding_vote, goal_reach, route_shares, totals
 from ..scenario.schema import Scenario
 from ..stats import aggregate, rows
-from .execution import Execution
+from .execution import Execution, session
 from .replicated import Replicated
 from .replications import ReplicationsFailed, replicate_many
 
@@ -391,15 +391,19 @@ def compare(
         raise ValueError(f"scenario names must differ to be compared: {names}")
     out = Path(out) if out is not None else None
     jobs = [(s, (out / s.name) if out is not None and replications > 1 else None) for s in scenarios]
-    try:
-        runs = replicate_many(jobs, replications, seed, ex)
-    except ReplicationsFailed as exc:
-        partial = None
-        if all(exc.runs.get(n) for n in names):
-            partial = compare_results(exc.runs)
-            partial.failed = exc.failures
-        raise ComparisonFailed(exc, partial) from None
-    return compare_results(runs)
+    with session(ex) as ex:
+        try:
+            runs = replicate_many(jobs, replications, seed, ex)
+        except ReplicationsFailed as exc:
+            partial = None
+            if all(exc.runs.get(n) for n in names):
+                partial = compare_results(exc.runs)
+                partial.failed = exc.failures
+            raise ComparisonFailed(exc, partial) from None
+        result = compare_results(runs)
+        assert ex.tally is not None, "compare opens a session"
+        result.meta["accounting"] = ex.tally.report()  # in comparison.json (docs/performance.md)
+    return result
 
 
 def scenario_folders(folder: Path) -> list[Path]:

@@ -28,7 +28,8 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, fields, replace
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields, replace
 from multiprocessing import get_context
 from pathlib import Path
 from types import FrameType
@@ -37,10 +38,15 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
+try:
+    import resource  # POSIX: the CPU of forked runs (run.branches)
+except ImportError:  # pragma: no cover - Windows, where runs are not forked
+    resource = None  # type: ignore[assignment]
+
 from ..display import CompactRepr
 from ..run import runsize
 from ..run.results import Results
-from ..run.simulate import run
+from ..run.simulate import counts, run
 from ..scenario.schema import Scenario
 
 
@@ -69,13 +75,15 @@ class Execution(CompactRepr):
     allow_large: bool = False  # skip the check of the batch's size against this machine's memory
     progress: Callable[[int, int], None] | None = None  # called with (runs done, runs in all)
     log: Callable[[str], None] | None = None  # told what is reused, re-run or skipped
+    tally: Tally | None = None  # what the command's runs cost, added up (``session``)
+    pool: Session | None = None  # the command's one process pool or Dask client (``session``)
 
     @classmethod
     def of(cls, execution: Execution | None = None, **options) -> Execution:
         """``execution``, with any options given by name on top (the API functions' keywords).
 
         >>> Execution.of(workers=2).workers, Execution.of(Execution(resume=True), workers=1)
-        (2, <Execution workers=1, scheduler=None, resume=True, resume_any_version=False, overwrite=False, allow_large=False, progress=None, log=None>)
+        (2, <Execution workers=1, scheduler=None, resume=True, resume_any_version=False, overwrite=False, allow_large=False, progress=None, log=None, tally=None, pool=None>)
         """
         unknown = set(options) - {f.name for f in fields(cls)}
         if unknown:
@@ -85,6 +93,192 @@ class Execution(CompactRepr):
     def say(self, message: str) -> None:
         if self.log is not None:
             self.log(message)
+
+
+# ----------------------------------------------------------------------------------------------
+# Accounting: what a command's runs cost, wherever they ran
+# ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Cost:
+    """What one task cost, measured where it ran: the process (``pid``) and its CPU so far
+    (``process_cpu_s``: a pool worker's whole life, its start and every task it ran), the task's
+    own CPU (its thread's), and the runs, simulated years and kernel events it simulated."""
+
+    pid: int
+    process_cpu_s: float
+    task_cpu_s: float
+    runs: int
+    simulated_years: int
+    events: int
+    children_cpu_s: float = 0.0  # of the processes it forked (runs branched at a date: run.branches)
+    shared_years: float = 0.0  # years its branched runs took over instead of simulating them
+
+
+def _children_cpu_s() -> float:
+    """CPU of this process's ended and waited-for children (POSIX; 0 elsewhere)."""
+    if resource is None:
+        return 0.0
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def _measured(fn: Callable[[Task], Outcome], t: Task) -> tuple[Outcome, Cost]:
+    """Run a task function and measure it (in the worker, so the figures are the worker's)."""
+    c0 = dict(counts())
+    th0, ch0 = time.thread_time(), _children_cpu_s()
+    outcome = fn(t)
+    c1 = counts()
+    children = _children_cpu_s() - ch0
+    cost = Cost(
+        os.getpid(),
+        time.process_time(),
+        time.thread_time() - th0 + children,
+        int(c1["runs"] - c0["runs"]),
+        int(c1["simulated_years"] - c0["simulated_years"]),
+        int(c1["events"] - c0["events"]),
+        children,
+        c1["shared_years"] - c0["shared_years"],
+    )
+    return outcome, cost
+
+
+@dataclass
+class Tally:
+    """What a command cost, added up over its batches: the sequential ``waves`` (batches run one
+    after another because each needs the last one's results), tasks, runs, simulated years and
+    kernel events; the wall time and this process's CPU since the tally started; and the CPU of
+    the workers: for worker processes of this command's own pool, each process's CPU over its
+    life (its start included); for a Dask cluster, whose workers serve others too, the tasks'
+    own CPU. Tasks run in this process (one worker, or Dask threads in it) are in its own CPU."""
+
+    waves: int = 0
+    tasks: int = 0
+    runs: int = 0
+    simulated_years: int = 0
+    events: int = 0
+    shared_years: float = 0.0
+    task_cpu_s: float = 0.0
+    wave_sizes: list[int] = field(default_factory=list)
+    wave_cpu_s: list[list[float]] = field(default_factory=list)  # per wave: its tasks' CPU in all, the largest
+    t0: float = field(default_factory=time.perf_counter)
+    cpu0: float = field(default_factory=time.process_time)
+    _pool_cpu: dict[int, float] = field(default_factory=dict)
+    _remote_cpu_s: float = 0.0
+    _forked_cpu_s: float = 0.0
+
+    def wave(self, n: int) -> None:
+        self.waves += 1
+        self.wave_sizes.append(n)
+        self.wave_cpu_s.append([0.0, 0.0])
+
+    def record(self, cost: Cost, own_pool: bool) -> None:
+        self.tasks += 1
+        self.runs += cost.runs
+        self.simulated_years += cost.simulated_years
+        self.events += cost.events
+        self.shared_years += cost.shared_years
+        self.task_cpu_s += cost.task_cpu_s
+        if self.wave_cpu_s:  # the wave running now (waves run one after another)
+            w = self.wave_cpu_s[-1]
+            w[0], w[1] = w[0] + cost.task_cpu_s, max(w[1], cost.task_cpu_s)
+        self._forked_cpu_s += cost.children_cpu_s  # other processes, wherever the task ran
+        if cost.pid == os.getpid():
+            return  # in this process: in its own CPU
+        if own_pool:
+            self._pool_cpu[cost.pid] = max(self._pool_cpu.get(cost.pid, 0.0), cost.process_cpu_s)
+        else:
+            self._remote_cpu_s += cost.task_cpu_s - cost.children_cpu_s
+
+    @property
+    def worker_cpu_s(self) -> float:
+        return sum(self._pool_cpu.values()) + self._remote_cpu_s + self._forked_cpu_s
+
+    def report(self) -> dict[str, Any]:
+        """The accounting fields of a command's JSON (docs/performance.md)."""
+        parent = time.process_time() - self.cpu0
+        return {
+            "wall_s": round(time.perf_counter() - self.t0, 3),
+            "cpu_s_parent": round(parent, 3),
+            "cpu_s_workers": round(self.worker_cpu_s, 3),
+            "cpu_s_total": round(parent + self.worker_cpu_s, 3),
+            "cpu_s_tasks": round(self.task_cpu_s, 3),
+            "worker_processes": len(self._pool_cpu),
+            "waves": self.waves,
+            "wave_sizes": list(self.wave_sizes),
+            "wave_cpu_s": [[round(a, 3), round(b, 3)] for a, b in self.wave_cpu_s],
+            "tasks": self.tasks,
+            "runs": self.runs,
+            "simulated_years": self.simulated_years,
+            "shared_years": round(self.shared_years, 3),
+            "events": self.events,
+        }
+
+
+class Session:
+    """A command's one executor: the local process pool (started at its first batch that needs
+    one, kept for every later batch) or the Dask client, closed when the command ends
+    (``session``)."""
+
+    def __init__(self, ex: Execution):
+        self.ex = ex
+        self.executor: ProcessPoolExecutor | None = None
+        self.size = 0  # the pool's workers
+        self.client: Any = None
+        self.own_client = False  # a client the session connected (not one the caller gave)
+        self.broken = False  # the workers could not start: later batches run in this process
+
+    def pool(self, workers: int, tasks: int) -> ProcessPoolExecutor:
+        """The pool for a batch of ``tasks``: as many workers as the batch can use, up to
+        ``workers``; kept while big enough, replaced by a bigger one for a bigger batch."""
+        size = min(workers, tasks)
+        if self.executor is not None and self.size < size:
+            self.executor.shutdown(wait=True)
+            self.executor = None
+        if self.executor is None:
+            self.size = size
+            self.executor = ProcessPoolExecutor(
+                max_workers=size,
+                mp_context=_pool_context(),
+                initializer=_die_with_parent,
+                initargs=(os.getpid(),),
+            )
+        return self.executor
+
+    def kill(self) -> None:
+        """Stop the pool's workers now (an interrupted or failed batch)."""
+        if self.executor is not None:
+            _kill(self.executor)
+            self.executor = None
+
+    def close(self, ok: bool) -> None:
+        if self.executor is not None:
+            if ok:
+                self.executor.shutdown(wait=True)
+            else:
+                _kill(self.executor)
+            self.executor = None
+        if self.client is not None and self.own_client:
+            self.client.close()
+        self.client = None
+
+
+@contextmanager
+def session(execution: Execution | None = None) -> Iterator[Execution]:
+    """``execution`` for a whole command: one process pool (or Dask client) for all its batches,
+    and a ``Tally`` of what they cost. Within a session already open (a plan's capacity
+    estimates), that session's pool and tally."""
+    ex = execution or Execution()
+    tally = ex.tally if ex.tally is not None else Tally()
+    if ex.pool is not None:
+        yield replace(ex, tally=tally)
+        return
+    s = Session(ex)
+    ok = False
+    try:
+        yield replace(ex, tally=tally, pool=s)
+        ok = True
+    finally:
+        s.close(ok)
 
 
 @dataclass(frozen=True)
@@ -180,6 +374,7 @@ def _die_with_parent(main_pid: int) -> None:
                 return
         except (OSError, AttributeError):
             pass
+    # named as run.branches knows it: a thread a forked run may leave behind
     threading.Thread(target=_watch_run, args=(main_pid,), daemon=True, name="watch-run").start()
 
 
@@ -223,6 +418,8 @@ def execute(
     if not tasks:
         return
     preflight(tasks, ex, keep_results)
+    if ex.tally is not None:
+        ex.tally.wave(len(tasks))
     done, total = 0, len(tasks)
     if ex.progress:
         ex.progress(0, total)
@@ -327,61 +524,89 @@ def _in_process_note(reason: str) -> None:
 def _run(tasks: list, ex: Execution, fn: Callable) -> Iterator[Outcome]:
     workers = ex.workers or default_workers()
     if ex.scheduler:
-        yield from _execute_dask(tasks, ex.scheduler, fn)
+        yield from _execute_dask(tasks, ex, fn)
         return
     if workers > 1 and len(tasks) > 1:
         reason = workers_cannot_start()
         if reason:
             _in_process_note(reason)
             workers = 1
+    if ex.pool is not None and ex.pool.broken:
+        workers = 1
     if workers <= 1 or len(tasks) == 1:
-        for t in tasks:
-            yield fn(t)
+        yield from _here(tasks, ex, fn)
         return
-    yield from _run_pool(tasks, workers, fn)
+    yield from _run_pool(tasks, workers, fn, ex)
 
 
-def _run_pool(tasks: list, workers: int, fn: Callable) -> Iterator[Outcome]:
-    pool = ProcessPoolExecutor(
-        max_workers=min(workers, len(tasks)),
-        mp_context=_pool_context(),
-        initializer=_die_with_parent,
-        initargs=(os.getpid(),),
-    )
+def _here(tasks: list, ex: Execution, fn: Callable) -> Iterator[Outcome]:
+    for t in tasks:
+        outcome, cost = _measured(fn, t)
+        if ex.tally is not None:
+            ex.tally.record(cost, own_pool=False)
+        yield outcome
+
+
+def _kill(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool and its running simulations too (ProcessPoolExecutor has no public kill)."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        if p.is_alive():
+            p.terminate()
+
+
+def _run_pool(tasks: list, workers: int, fn: Callable, ex: Execution | None = None) -> Iterator[Outcome]:
+    """The tasks on local worker processes: the session's pool (kept for the next batch), or one
+    of their own (ended with the batch)."""
+    sess = ex.pool if ex is not None else None
+    if sess is not None:
+        pool = sess.pool(workers, len(tasks))
+    else:
+        pool = ProcessPoolExecutor(
+            max_workers=min(workers, len(tasks)),
+            mp_context=_pool_context(),
+            initializer=_die_with_parent,
+            initargs=(os.getpid(),),
+        )
+    tally = ex.tally if ex is not None else None
     pending: set = set()
     finished = started = broken = False
     try:
-        pending = {pool.submit(fn, t) for t in tasks}
+        pending = {pool.submit(_measured, fn, t) for t in tasks}
         while pending and not broken:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:
                 try:
-                    outcome = fut.result()
+                    outcome, cost = fut.result()
                 except BrokenProcessPool:
                     if started:
                         raise
                     broken = True  # no worker finished anything: they could not start (below)
                     break
                 started = True
+                if tally is not None:
+                    tally.record(cost, own_pool=True)
                 yield outcome
         finished = not broken
     finally:
         if finished:
-            pool.shutdown(wait=True)  # idle workers end by themselves
+            if sess is None:
+                pool.shutdown(wait=True)  # idle workers end by themselves
         else:
             for fut in pending:
                 fut.cancel()
-            # interrupted or failed: stop running simulations too (ProcessPoolExecutor has no public kill)
-            procs = list(getattr(pool, "_processes", {}).values())
-            pool.shutdown(wait=False, cancel_futures=True)
-            for p in procs:
-                if p.is_alive():
-                    p.terminate()
+            # interrupted or failed: stop running simulations too
+            if sess is not None:
+                sess.kill()
+            else:
+                _kill(pool)
     if not finished:
         # the workers died before finishing anything, for a reason not seen up front: run here
         _in_process_note("the worker processes ended before finishing any run")
-        for t in tasks:
-            yield fn(t)
+        if sess is not None:
+            sess.broken = True
+        yield from _here(tasks, ex or Execution(), fn)
 
 
 def preflight(tasks: list, execution: Execution | None = None, keep_results: bool = False) -> None:
@@ -480,27 +705,43 @@ def _reachable(address: str, timeout_s: float = HANDSHAKE_TIMEOUT_S) -> None:
         )
 
 
-def _execute_dask(tasks: list, scheduler, fn) -> Iterator[Outcome]:
+def _dask_client(scheduler) -> tuple[Any, bool]:
+    """A Dask client for ``scheduler`` (an address or a Client) and whether it is ours to close."""
     try:
-        from distributed import Client, as_completed
+        from distributed import Client
     except ImportError:
         raise SchedulerError("--scheduler needs Dask: pip install 'corridor-sim[dask]'") from None
-    own = isinstance(scheduler, str)
-    if own:
-        _reachable(scheduler)
-        try:
-            # TLS and authentication come from Dask's own configuration (distributed.comm.tls.*)
-            client = Client(scheduler, timeout="20s")
-        except (OSError, ValueError, TypeError) as exc:
-            raise SchedulerError(f"--scheduler {scheduler}: cannot connect ({type(exc).__name__}: {exc})") from None
+    if not isinstance(scheduler, str):
+        return scheduler, False
+    _reachable(scheduler)
+    try:
+        # TLS and authentication come from Dask's own configuration (distributed.comm.tls.*)
+        return Client(scheduler, timeout="20s"), True
+    except (OSError, ValueError, TypeError) as exc:
+        raise SchedulerError(f"--scheduler {scheduler}: cannot connect ({type(exc).__name__}: {exc})") from None
+
+
+def _execute_dask(tasks: list, ex: Execution, fn) -> Iterator[Outcome]:
+    """The tasks on a Dask cluster; within a session, on the session's one client."""
+    from distributed import as_completed  # the optional extra, there once _dask_client found it
+
+    if ex.pool is not None:
+        if ex.pool.client is None:
+            ex.pool.client, ex.pool.own_client = _dask_client(ex.scheduler)
+        client, own = ex.pool.client, False
     else:
-        client = scheduler
+        client, own = _dask_client(ex.scheduler)
+    measured = functools.partial(_measured, fn)
     futures = [
-        client.submit(fn, t, key=f"corridor-sim-{t.key}-{t.seed}-{t.scenario.digest()[:12]}", pure=False) for t in tasks
+        client.submit(measured, t, key=f"corridor-sim-{t.key}-{t.seed}-{t.scenario.digest()[:12]}", pure=False)
+        for t in tasks
     ]
     try:
         for fut in as_completed(futures):
-            yield fut.result()
+            outcome, cost = fut.result()
+            if ex.tally is not None:
+                ex.tally.record(cost, own_pool=False)
+            yield outcome
     finally:
         for fut in futures:
             if not fut.done():

@@ -39,6 +39,15 @@ from .stock import RollingStock
 from .weather import load_factor, storm_process
 
 
+def next_eid(env: simpy.Environment) -> int | None:
+    """The id the environment will give its next event, without taking it (None where this
+    Python's itertools.count cannot say: then a run cannot branch, ``model.branch``)."""
+    try:
+        return int(env._eid.__reduce__()[1][0])
+    except (AttributeError, TypeError, IndexError):
+        return None
+
+
 class InterventionApplied(NamedTuple):
     """One row of ``interventions``: a timeline entry as it took effect."""
 
@@ -134,8 +143,13 @@ class Model:
         if any(f.alternatives for f in s.demand.flows):
             for term in self.terminals.values():
                 term.reconsider = self._reconsider
-        if pending:
-            self.env.process(self._timeline(pending))
+        # the timeline process, and the next event id when it ended: where a run branches into
+        # another timeline (``model.branch``) it takes over from them
+        self.timeline_proc = self.env.process(self._timeline(pending)) if pending else None
+        self.timeline_end_eid: int | None = None
+        # (hour, call) to make before the first event at that hour (``model.branch``): each call
+        # returns a change to the count of events
+        self.stops: list[tuple[float, Callable[[], int]]] = []
 
     # -- building ------------------------------------------------------------------------------
     def _build_links(self, s: Scenario) -> None:
@@ -235,6 +249,7 @@ class Model:
                 yield env.timeout(t_iv - env.now)
             self.apply(after)
             self._log(iv, env.now)
+        self.timeline_end_eid = next_eid(env)
 
     def apply(self, new: Scenario) -> None:
         """Hand every component whose configuration changed its new configuration."""
@@ -345,6 +360,15 @@ class Model:
         for k, mark in enumerate(self.bounds):
             while t < mark:
                 t = min(t + chunk_h, mark)
+                if self.stops and self.stops[0][0] <= t:  # a stop in this chunk: run to it, make it
+                    t = self.stops[0][0]
+                    while peek() < t:
+                        step()
+                        n += 1
+                    while self.stops and self.stops[0][0] <= t:
+                        self.events = n  # the events so far, for what the stop does
+                        n += self.stops.pop(0)[1]()
+                    continue
                 while peek() < t:
                     step()
                     n += 1

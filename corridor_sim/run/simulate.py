@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 
@@ -11,6 +12,19 @@ from ..scenario.schema import Scenario
 from . import runsize
 from .results import Results
 from .tables import collect
+
+# What this thread has simulated, for the accounting of a batch (``experiments.execution``): a
+# task reads it before and after it runs, wherever it runs (this process, a worker process, a Dask
+# worker's thread); per thread, so tasks running side by side in threads do not count each other's.
+_counted = threading.local()
+
+
+def counts() -> dict[str, float]:
+    """Runs, simulated years and kernel events simulated in this thread so far, and the years
+    that runs branched from another took over from it instead of simulating them (``branches``)."""
+    if not hasattr(_counted, "c"):
+        _counted.c = {"runs": 0, "simulated_years": 0, "events": 0, "shared_years": 0.0}
+    return _counted.c
 
 
 def run(
@@ -33,4 +47,8 @@ def run(
     t0 = time.perf_counter()
     model = Model(scenario, seed, detail=detail, observers=observers)
     model.run(progress=progress)
+    c = counts()
+    c["runs"] += 1
+    c["simulated_years"] += scenario.end_year - scenario.start_year + 1
+    c["events"] += model.events
     return collect(model, time.perf_counter() - t0)
