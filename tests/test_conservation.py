@@ -81,7 +81,7 @@ def small_corridors(draw):
 def test_random_corridors_conserve_tonnage_and_stay_physical(d, seed):
     res = cs.run(build(d), seed=seed)
     total = (
-        res.annual.tons_generated.sum() + res.annual.tons_in_system_start.sum() + res.annual.tons_backlog_start.sum()
+        res.annual.tons_offered.sum() + res.annual.tons_in_system_start.sum() + res.annual.tons_backlog_start.sum()
     )
     assert (conservation_gap(res.annual).abs() <= 1e-6 * max(total, 1.0)).all()
     r = res.resources

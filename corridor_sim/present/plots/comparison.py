@@ -46,7 +46,7 @@ def compare_tons(cmp) -> Figure:
         base, case = cases[n]
         a = cmp.annual[cmp.annual.scenario == n]
         many = sum(1 for b, _ in cases.values() if b == base) > 1
-        label = f"{base} ({case} demand)" if many else n
+        label = f"{base} ({case} demand case)" if many else n
         ax.plot(
             a.year,
             a.delivered_mt,
