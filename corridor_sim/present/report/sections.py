@@ -10,6 +10,7 @@ import io
 from pathlib import Path
 
 import pandas as pd
+from PIL import Image
 
 from ...analyses.appraisal import Appraisal
 from ...analyses.bottlenecks import Ranking
@@ -19,17 +20,24 @@ from ...experiments.comparison import Comparison, case_series, scenario_files
 from ...experiments.replicated import Replicated
 from ...kpi import route_costs
 from ...run.results import Results
+from ...scenario.labels import flow_label, route_label
 from ...scenario.schema import Scenario
 from ...stats import rows
 from .. import plots
 from .sources import Source
 
+REPORT_DPI = 80  # the report's figures: readable on a screen, small enough to keep the page light
+
 
 def png(fig, alt: str) -> dict:
-    """A figure as an image the HTML file holds itself (no file beside it, no network)."""
+    """A figure as an image the HTML file holds itself (no file beside it, no network): a PNG of
+    at most 256 colours (the figures' flat colours need no more), so the report stays light."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=95)
-    return {"alt": alt, "src": "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()}
+    fig.savefig(buf, format="png", dpi=REPORT_DPI)
+    img = Image.open(io.BytesIO(buf.getvalue())).convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+    out = io.BytesIO()
+    img.save(out, format="PNG", optimize=True)
+    return {"alt": alt, "src": "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()}
 
 
 def money(v, fmt: str = "{:,.0f}") -> str:
@@ -119,7 +127,7 @@ def cost_section(rep: Replicated, name: str) -> dict | None:
     cargo = {f.id: f.cargo for f in s.demand.flows}
     table = [
         [
-            f"{r.flow} · {r.route}",
+            f"{flow_label(s, r.flow)} · {route_label(s, r.route)}",
             s.cargo_classes[cargo[r.flow]].unit if r.flow in cargo else "",
             money(r.charges_usd_per_unit),
             pm(r.time_cost_usd_per_unit, r.time_cost_usd_per_unit_ci_low, r.time_cost_usd_per_unit_ci_high, "{:,.0f}"),
