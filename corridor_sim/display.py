@@ -98,7 +98,16 @@ def results_html(res) -> str:
         ],
     )
     table = _table_html(
-        rows, ["year", "offered Mt", "delivered Mt", "diverted Mt", "backlog Mt (end)", "wait before entry, d", "in corridor, d"]
+        rows,
+        [
+            "year",
+            "offered Mt",
+            "delivered Mt",
+            "diverted Mt",
+            "backlog Mt (end)",
+            "wait before entry, d",
+            "in corridor, d",
+        ],
     )
     return _clip(head + table, HTML_LIMIT)
 
