@@ -4,6 +4,7 @@ entry, and the ports' yards and queues."""
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import matplotlib
@@ -16,7 +17,7 @@ from matplotlib.ticker import MaxNLocator
 
 from ...calendar import Calendar
 from ...kpi import CAPACITY_KINDS, weighted_quantile
-from ...scenario.labels import port_label, resource_labels
+from ...scenario.labels import flow_label, port_label, resource_labels
 from ..palette import CORRIDOR_COLOR, ENTRY_WAIT_COLOR, GOAL_COLOR, KIND_COLORS, KIND_LABELS, flow_color
 from .common import (
     FLOW_COLORS,
@@ -45,7 +46,8 @@ def annual_tons(res) -> Figure:
     ax = fig.add_subplot()
     bottom = np.zeros(len(a))
     for i, flow in enumerate(a.columns):
-        ax.bar(a.index, a[flow], bottom=bottom, color=flow_color(i), width=0.7, label=f"{flow} (simulated)")
+        name = textwrap.fill(f"{flow_label(s, flow)} (simulated)", 34)  # the scenario's words, not its ids
+        ax.bar(a.index, a[flow], bottom=bottom, color=flow_color(i), width=0.7, label=name)
         bottom += a[flow].to_numpy()
     delivered = bottom.copy()
     # diverted: offered to the corridor but sent another way or given up (docs/kpis.md, demand terms)

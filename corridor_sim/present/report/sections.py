@@ -55,7 +55,7 @@ def comparison_figures(cmp: Comparison, scen: dict[str, Scenario]) -> dict:
     }
     flow = plots.route_flow(cmp)
     if flow and any(len(scen[n].flow(flow).routes) > 1 for n in names if flow in {f.id for f in scen[n].demand.flows}):
-        figures["routes"] = png(plots.compare_routes(cmp, flow), f"route split of {flow}")
+        figures["routes"] = png(plots.compare_routes(cmp, flow), f"route split of {flow_label(scen[names[0]], flow)}")
     return figures
 
 
