@@ -307,9 +307,10 @@ def test_report_cost_section_with_appraisal_and_plan(tmp_path, base_2024_folder)
         build_report([base_2024_folder], plan=tmp_path / "plan")
 
 
-def _resolve(folder, src: str) -> float:
+def _resolve(folder, run: str, src: str) -> float:
     """A figure the report's summary names (``data-src``), read from the run's own files: the
-    summary.json path, the route costs of its replications' routes.csv, or its scenario."""
+    summary.json path, the route costs of its replications' routes.csv, its scenario, or the
+    capacity.csv beside a comparison's runs. ``folder`` is the run's, or a comparison's holding it."""
     import json
 
     import pandas as pd
@@ -317,6 +318,11 @@ def _resolve(folder, src: str) -> float:
     from corridor_sim.kpi import route_costs
 
     kind, _, rest = src.partition(":")
+    if kind == "capacity":
+        year, metric = rest.split(":")
+        cap = pd.read_csv(folder / "capacity.csv")
+        return float(cap[(cap.year == int(year)) & (cap.cargo == "all")].iloc[0][metric])
+    folder = folder / run if (folder / run / "summary.json").exists() else folder
     if kind == "summary":
         node = json.loads((folder / "summary.json").read_text())
         for key in rest.split("."):
@@ -381,6 +387,29 @@ def base_report(base_path, tmp_path_factory):
     return tmp / "base", report
 
 
+def _check_findings(found: list[dict], folder, runs: set[str], years: set[int]) -> int:
+    """Each finding tagged capacity, demand or cost; each figure in it the run's own, to the
+    precision shown; no number in it but the run's years. The figures checked."""
+    import re
+
+    assert len(found) >= 6 and {f["tag"] for f in found} == {"capacity", "demand", "cost"}
+    checked = 0
+    for f in found:
+        assert f["tag"] in ("capacity", "demand", "cost"), f["full"]
+        stray = [int(x) for x in re.findall(r"\d[\d,.]*", f["text"].replace(",", "")) if x.isdigit()]
+        assert all(y in years for y in stray), f"a number in the summary is not a figure of the run: {f['full']}"
+        assert not re.search(r"\d+\.\d+", f["text"]), f["full"]
+        for src, run, scale, text in f["figs"]:
+            assert run in runs, run
+            want = _resolve(folder, run, src) * scale
+            shown = float(text.replace(",", ""))
+            places = len(text.split(".")[1]) if "." in text else 0
+            # to the precision shown (summary.json keeps three decimals)
+            assert abs(shown - want) <= 10**-places / 2 + 1e-3, (src, text, want)
+            checked += 1
+    return checked
+
+
 def test_report_opens_with_findings_each_figure_the_runs(base_report):
     """The base report opens with findings in sentences, each tagged capacity, demand or cost, each
     figure in them equal to the run's own (summary.json, its routes, its scenario) at the precision
@@ -401,22 +430,7 @@ def test_report_opens_with_findings_each_figure_the_runs(base_report):
     assert load_ms < 1000, f"the report took {load_ms:.0f} ms to load"
     summary = json.loads((folder / "summary.json").read_text())
     years = {int(y) for y in summary["years"]}
-    assert len(found) >= 6 and {f["tag"] for f in found} == {"capacity", "demand", "cost"}
-    checked = 0
-    for f in found:
-        assert f["tag"] in ("capacity", "demand", "cost"), f["full"]
-        stray = [int(x) for x in re.findall(r"\d[\d,.]*", f["text"].replace(",", "")) if x.isdigit()]
-        assert all(y in years for y in stray), f"a number in the summary is not a figure of the run: {f['full']}"
-        assert not re.search(r"\d+\.\d+", f["text"]), f["full"]
-        for src, run, scale, text in f["figs"]:
-            assert run == "base"
-            want = _resolve(folder, src) * scale
-            shown = float(text.replace(",", ""))
-            places = len(text.split(".")[1]) if "." in text else 0
-            # to the precision shown (summary.json keeps three decimals)
-            assert abs(shown - want) <= 10**-places / 2 + 1e-3, (src, text, want)
-            checked += 1
-    assert checked >= 8
+    assert _check_findings(found, folder, {"base"}, years) >= 8
     text = " ".join(f["full"] for f in found)
     # the diverted tonnes, the goal and the demand cases not run, from the run itself
     last = max(years)
@@ -491,3 +505,44 @@ def test_every_label_uses_the_demand_terms_and_the_tables_conserve(base_report, 
         texts += [x.get_text() for x in fig.texts]
     assert [x for x in texts if not demand_words_ok(x)] == []
     assert any("diverted" in x for x in texts) and any("offered" in x for x in texts)
+
+
+def test_report_findings_of_every_demand_case_with_capacity(tmp_path, base_path):
+    """A comparison of the base under every demand case, with its capacity measured: a finding per
+    case (when the goal is carried, or what keeps it short), the capacity's year or peak, the
+    spread across the cases; each figure the run's own (each case's folder, capacity.csv)."""
+    out = tmp_path / "cmp"
+    r = CliRunner().invoke(
+        main,
+        [
+            "compare",
+            str(base_path),
+            "--demand-case",
+            "all",
+            "--years",
+            "2024-2025",
+            "-n",
+            "2",
+            "--capacity",
+            "--out",
+            str(out),
+            "-q",
+            "--no-plots",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    report = tmp_path / "report.html"
+    assert CliRunner().invoke(main, ["report", str(out), "--out", str(report)]).exit_code == 0
+    exe = _chromium()
+    if exe is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must have Chromium (the .ci/run script installs it)")
+        pytest.skip("Chromium is not installed here")
+    load_ms, found, _ = _open(report, exe)
+    assert load_ms < 1000
+    assert _check_findings(found, out, {"base", "base_low", "base_high"}, {2024, 2025}) >= 12
+    text = " ".join(f["full"] for f in found)
+    for case in ("central", "low", "high"):
+        assert f"Under the {case} demand case" in text
+    assert "across the cases run (central, low and high)" in text and "were not run" not in text
+    assert "capacity was not measured" not in text and ("could carry the goal" in text or "could not carry" in text)

@@ -102,13 +102,19 @@ def _binds_label(r: pd.Series) -> str:
     return label if isinstance(label, str) else str(r.get("binding", "not recorded"))
 
 
+def _capacity_of(cmp: Comparison, n: str, caps: dict[str, pd.DataFrame]) -> pd.DataFrame | None:
+    """The capacity of the year's mix by year of ``n``'s scenario file, when measured."""
+    cap = caps.get(n) if n in caps else caps.get(case_of(cmp, n)[0])
+    return None if cap is None or not len(cap[cap.cargo == "all"]) else cap[cap.cargo == "all"]
+
+
 def capacity_goal(cmp: Comparison, n: str, caps: dict[str, pd.DataFrame]) -> Finding:
     """When what the corridor could carry reaches the goal, or the command that measures it."""
     s = cmp.results[n][0].scenario
     file_name, _ = case_of(cmp, n)
-    cap = caps.get(n) if n in caps else caps.get(file_name)
+    cap = _capacity_of(cmp, n, caps)
     goal = v(s.goal_mt_per_year, "{:g}", "summary:goal_mt_per_year", n)
-    if cap is None or not len(cap[cap.cargo == "all"]):
+    if cap is None:
         return _f(
             "capacity",
             "What the corridor could carry (its capacity, with the offered tonnes saturated) was not measured for "
@@ -118,7 +124,7 @@ def capacity_goal(cmp: Comparison, n: str, caps: dict[str, pd.DataFrame]) -> Fin
             cmd("corridor-sim report ... --capacity capacity"),
             " sets it here beside the tonnes delivered.",
         )
-    t = cap[cap.cargo == "all"].sort_values("year")
+    t = cap.sort_values("year")
     hit = t[t.capacity_mt >= s.goal_mt_per_year]
     if len(hit):
         r = hit.iloc[0]
@@ -147,12 +153,14 @@ def capacity_goal(cmp: Comparison, n: str, caps: dict[str, pd.DataFrame]) -> Fin
     )
 
 
-def goal_by_case(cmp: Comparison, n: str) -> list[Finding]:
+def goal_by_case(cmp: Comparison, n: str, caps: dict[str, pd.DataFrame]) -> list[Finding]:
     """Per demand case run of ``n``'s scenario file: when the goal is carried, and why (or why not);
     then the cases declared but not run, with the command that runs them."""
     file_name, _ = case_of(cmp, n)
     runs = scenario_files(cmp)[file_name]
-    out = [_goal_of_run(cmp, r) for r in runs]
+    cap = _capacity_of(cmp, n, caps)
+    short = None if cap is None else bool(cap.capacity_mt.max() < cmp.results[n][0].scenario.goal_mt_per_year)
+    out = [_goal_of_run(cmp, r, short) for r in runs]
     s = cmp.results[n][0].scenario
     missing = [c.id for c in s.demand_cases if c.id not in {cmp.results[r][0].scenario.demand_case for r in runs}]
     if missing:
@@ -169,7 +177,10 @@ def goal_by_case(cmp: Comparison, n: str) -> list[Finding]:
     return out
 
 
-def _goal_of_run(cmp: Comparison, r: str) -> Finding:
+def _goal_of_run(cmp: Comparison, r: str, capacity_short: bool | None) -> Finding:
+    """When the goal is carried under run ``r``'s demand case, or why not: too little offered
+    (demand; and whether the capacity, when measured, falls short too), or offered but not carried
+    (the corridor's limits or charges)."""
     s = cmp.results[r][0].scenario
     g = cmp.goal.set_index("scenario").loc[r]
     goal = v(s.goal_mt_per_year, "{:g}", "summary:goal_mt_per_year", r)
@@ -203,8 +214,14 @@ def _goal_of_run(cmp: Comparison, r: str) -> Finding:
             goal,
             f" Mt/yr is not carried by {last}: only ",
             offered,
-            f" Mt is offered in {last}, so even with all of it delivered the goal would not be reached; demand "
-            "decides this, not capacity. Of what is offered, ",
+            f" Mt is offered in {last}, so even with all of it delivered the goal would not be reached: what is "
+            "offered keeps it short"
+            + {
+                None: " (the capacity was not measured, above). ",
+                True: ", and so does the capacity (above). ",
+                False: ", not capacity. ",
+            }[capacity_short]
+            + "Of what is offered, ",
             delivered,
             " Mt is delivered and ",
             diverted,
@@ -221,7 +238,7 @@ def _goal_of_run(cmp: Comparison, r: str) -> Finding:
         delivered,
         " Mt is delivered and ",
         diverted,
-        " Mt diverted; the corridor's limits decide this, not demand.",
+        " Mt diverted; the corridor's limits or charges decide this, not demand.",
     )
 
 
@@ -352,7 +369,8 @@ def assumptions(cmp: Comparison, n: str) -> list[Finding]:
         out.append(
             _f(
                 "demand",
-                f"The demand case decides the demand findings: across the {len(runs)} cases run, {last}'s delivered "
+                "The demand case decides the demand findings: across the cases run "
+                f"({_and([cmp.results[r][0].scenario.demand_case for r in runs])}), {last}'s delivered "
                 "tonnes range from ",
                 _total(cmp, lo, last, "delivered_mt"),
                 f" Mt ({cmp.results[lo][0].scenario.demand_case}) to ",
@@ -369,16 +387,16 @@ def assumptions(cmp: Comparison, n: str) -> list[Finding]:
         parts.append(" The other cases would move every demand finding; they were not run (above).")
     out.append(_f("demand", *parts))
     where = (
-        [f"what binds in {last}, ", name(resource_labels(s, [binding])[binding]), ","]
+        [f"gives what binds in {last}, ", name(resource_labels(s, [binding])[binding])]
         if binding is not None
-        else ["the busiest resources"]
+        else ["gives the busiest resources"]
     )
     out.append(
         _f(
             "capacity",
-            "What is carried is decided by what the scenario assumes ",
+            "What is carried is decided by the capacity the scenario ",
             *where,
-            " can carry; the cost by its tariffs. How much each assumption moves "
+            "; the cost by its tariffs. How much each assumption moves "
             "the results was not computed for this report (no sensitivity run): ",
             cmd(f"corridor-sim sensitivity {file_name}.yaml"),
             " screens the parameters the scenario marks as uncertain.",
@@ -399,7 +417,7 @@ def findings(
     return [
         binds(cmp, n),
         capacity_goal(cmp, n, caps),
-        *goal_by_case(cmp, n),
+        *goal_by_case(cmp, n, caps),
         *measures(cmp, n, ranking, appraisal, frontier),
         *cost(cmp, n),
         *assumptions(cmp, n),
