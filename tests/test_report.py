@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 
@@ -323,6 +324,11 @@ def _resolve(folder, run: str, src: str) -> float:
         cap = pd.read_csv(folder / "capacity.csv")
         return float(cap[(cap.year == int(year)) & (cap.cargo == "all")].iloc[0][metric])
     folder = folder / run if (folder / run / "summary.json").exists() else folder
+    if kind == "trend":  # the demand case's trend in the year, of the scenario the run was made with
+        from corridor_sim.analyses.capacity import demand_by_class
+        from corridor_sim.run.results import scenario_of
+
+        return sum(demand_by_class(scenario_of(folder), int(rest)).values()) / 1e6
     if kind == "summary":
         node = json.loads((folder / "summary.json").read_text())
         for key in rest.split("."):
@@ -546,3 +552,39 @@ def test_report_findings_of_every_demand_case_with_capacity(tmp_path, base_path)
         assert f"Under the {case} demand case" in text
     assert "across the cases run (central, low and high)" in text and "were not run" not in text
     assert "capacity was not measured" not in text and ("could carry the goal" in text or "could not carry" in text)
+
+
+def test_report_finding_when_the_trend_reaches_the_goal_but_is_not_carried(tmp_path, base_path):
+    """With demand scaled so that its trend passes the goal, what keeps the goal short is no longer
+    demand: the finding says so, tagged capacity, its figures the run's own."""
+    out = tmp_path / "scaled"
+    r = CliRunner().invoke(
+        main,
+        [
+            "run",
+            str(base_path),
+            "--years",
+            "2024-2025",
+            "-n",
+            "2",
+            "--set",
+            "demand.scale=2.6",
+            "--out",
+            str(out),
+            "-q",
+            "--no-plots",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    report = tmp_path / "report.html"
+    assert CliRunner().invoke(main, ["report", str(out), "--out", str(report)]).exit_code == 0
+    exe = _chromium()
+    if exe is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must have Chromium (the .ci/run script installs it)")
+        pytest.skip("Chromium is not installed here")
+    _, found, _ = _open(report, exe)
+    run = json.loads((out / "summary.json").read_text())["label"]
+    assert _check_findings(found, out, {run}, {2024, 2025}) >= 8
+    goal = [f for f in found if "is not carried by 2025" in f["full"]]
+    assert len(goal) == 1 and goal[0]["tag"] == "capacity" and "not demand" in goal[0]["full"], goal

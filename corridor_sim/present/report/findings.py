@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import pandas as pd
 from markupsafe import Markup, escape
 
+from ...analyses.capacity import demand_by_class
 from ...experiments.comparison import Comparison, case_of, scenario_files
 from ...experiments.replicated import Replicated
 from ...kpi import route_costs
@@ -84,7 +85,7 @@ def binds(cmp: Comparison, n: str) -> Finding:
         return [name(label)] if label else ["nothing (no resource at or above ", thr, "% utilization)"]
 
     first_span, first = spans[0]
-    parts: list = [f"What binds the {s.label} run in {first_span.split('–')[0]}: ", *what(first)]
+    parts: list = ["What binds the ", name(s.label), f" run in {first_span.split('–')[0]}: ", *what(first)]
     parts.append(", the resource at or above the threshold where cargo waits longest" if first else "")
     if len(spans) == 1:
         parts.append(f"; it stays so to {int(b.year.max())}.")
@@ -184,7 +185,7 @@ def _goal_of_run(cmp: Comparison, r: str, capacity_short: bool | None) -> Findin
     s = cmp.results[r][0].scenario
     g = cmp.goal.set_index("scenario").loc[r]
     goal = v(s.goal_mt_per_year, "{:g}", "summary:goal_mt_per_year", r)
-    case = f"Under the {s.demand_case} demand case ({s.label} run), "
+    case = Markup("Under the {} demand case ({} run), ").format(s.demand_case, name(s.label))
     if pd.notna(g.first_year_at_goal):
         y = int(g.first_year_at_goal)
         return _f(
@@ -201,44 +202,59 @@ def _goal_of_run(cmp: Comparison, r: str, capacity_short: bool | None) -> Findin
         )
     last = int(g.end_year)
     row = _row(cmp, r, last)
+    trend = sum(demand_by_class(s, last).values()) / 1e6
+    at_trend = v(trend, "{:.2f}", f"trend:{last}", r)
     offered, delivered, diverted = (
         _total(cmp, r, last, "offered_mt"),
         _total(cmp, r, last, "delivered_mt"),
         _total(cmp, r, last, "diverted_mt"),
     )
-    if float(row.offered_mt) < s.goal_mt_per_year:
-        return _f(
-            "demand",
-            case,
-            "the goal of ",
-            goal,
-            f" Mt/yr is not carried by {last}: only ",
-            offered,
-            f" Mt is offered in {last}, so even with all of it delivered the goal would not be reached: what is "
-            "offered keeps it short"
-            + {
-                None: " (the capacity was not measured, above). ",
-                True: ", and so does the capacity (above). ",
-                False: ", not capacity. ",
-            }[capacity_short]
-            + "Of what is offered, ",
-            delivered,
-            " Mt is delivered and ",
-            diverted,
-            " Mt diverted (sent another way or given up as the corridor's days or charges made another way cheaper).",
-        )
-    return _f(
-        "capacity",
-        case,
-        "the goal of ",
-        goal,
-        f" Mt/yr is not carried by {last} although ",
-        offered,
-        f" Mt is offered in {last}: only ",
+    carried = [
+        " Mt is offered; ",
         delivered,
         " Mt is delivered and ",
         diverted,
-        " Mt diverted; the corridor's limits or charges decide this, not demand.",
+        " Mt diverted (sent another way or given up as the corridor's days or charges made another way cheaper).",
+    ]
+    head = [case, "the goal of ", goal, f" Mt/yr is not carried by {last}: "]
+    if trend < s.goal_mt_per_year:
+        cap = {
+            None: " (the capacity was not measured, above)",
+            True: ", and so does the capacity (above)",
+            False: ", not capacity",
+        }[capacity_short]
+        return _f(
+            "demand",
+            *head,
+            "even at its trend the case offers only ",
+            at_trend,
+            f" Mt in {last}, so what is offered keeps it short{cap}. After the shippers' response to the "
+            "corridor's days and charges, ",
+            offered,
+            *carried,
+        )
+    if float(row.offered_mt) < s.goal_mt_per_year:
+        return _f(
+            "capacity",
+            *head,
+            "at its trend the case would offer ",
+            at_trend,
+            f" Mt in {last}, but after the shippers' response to the corridor's days (what binds) and charges only ",
+            offered,
+            *carried[:-1],
+            " Mt diverted: the corridor's days and charges keep it short, not demand.",
+        )
+    return _f(
+        "capacity",
+        *head,
+        offered,
+        f" Mt is offered in {last} (",
+        at_trend,
+        " Mt at trend), but only ",
+        delivered,
+        " Mt is delivered and ",
+        diverted,
+        " Mt diverted: the corridor's limits or charges keep it short, not demand.",
     )
 
 
@@ -310,7 +326,9 @@ def cost(cmp: Comparison, n: str) -> list[Finding]:
     s: Scenario = cmp.results[n][0].scenario
     rep = Replicated(s, cmp.results[n][0].seed, cmp.results[n])
     if not plots.priced(rep):
-        return [_f("cost", f"No route of the {s.label} run carries a charge: the scenario has no tariffs to cost.")]
+        return [
+            _f("cost", "No route of the ", name(s.label), " run carries a charge: the scenario has no tariffs to cost.")
+        ]
     year = int(cmp.annual[cmp.annual.scenario == n].year.max())
     rc = route_costs(plots.routes_of(rep), year)
     rc = rc[rc.charges_usd_per_unit.notna()]
