@@ -244,7 +244,7 @@ def test_report_with_capacity_opens_with_the_goal_table_in_chromium(tmp_path, ba
     assert cells[:4] == ["base", "10 Mt/yr", "2025 (10.40 ± 0.40 Mt/yr)", "2025"]
     assert cells[-1] == f"{FERRIES[1]} (2025)"
     first = [a for a, w in alts[:2]]
-    assert first == ["capacity and demand by year, base", "headroom base 2025"] and min(w for _, w in alts) > 500
+    assert first == ["capacity, offered and delivered by year, base", "headroom base 2025"] and min(w for _, w in alts) > 500
 
 
 def test_report_cost_section_with_appraisal_and_plan(tmp_path, base_2024_folder):
@@ -544,9 +544,12 @@ def test_report_findings_of_every_demand_case_with_capacity(tmp_path, base_path)
         if os.environ.get("CI"):
             pytest.fail("CI must have Chromium (the .ci/run script installs it)")
         pytest.skip("Chromium is not installed here")
-    load_ms, found, _ = _open(report, exe)
+    load_ms, found, labels = _open(report, exe)
     assert load_ms < 1000
     assert _check_findings(found, out, {"base", "base_low", "base_high"}, {2024, 2025}) >= 12
+    from corridor_sim.kpi import demand_words_ok
+
+    assert [x for x in labels if not demand_words_ok(x)] == []  # with the capacity charts and every case
     text = " ".join(f["full"] for f in found)
     for case in ("central", "low", "high"):
         assert f"Under the {case} demand case" in text

@@ -74,7 +74,7 @@ def capacity_charts(cmp: Comparison, scen: dict[str, Scenario]) -> list[dict]:
                 plots.plot_capacity_demand(
                     scen[central], cmp.capacity, series[series.scenario == name], cmp.replications
                 ),
-                f"capacity and demand by year, {name}",
+                f"capacity, offered and delivered by year, {name}",
             )
         ]
         if cmp.headroom is not None and (cmp.headroom.scenario == name).any():
