@@ -245,7 +245,10 @@ def test_report_opens_with_the_goal_table(cmp, tmp_path):
             (folder / f).unlink()
     first = html[html.index("<table") : html.index("</table>")]
     assert 'class="goal exec"' in first
-    assert "first year the corridor could carry the goal" in first and "first year delivered ≥ goal, high demand case" in first
+    assert (
+        "first year the corridor could carry the goal" in first
+        and "first year delivered ≥ goal, high demand case" in first
+    )
     cells = re.findall(r"<td>(.*?)</td>", first)
     assert cells[0] == "<b>base</b>" and cells[2].startswith("2025 (4.70 ± 0.40 Mt/yr)") and cells[3] == "2026"
     assert "at the latest" in cells[2]

@@ -244,7 +244,10 @@ def test_report_with_capacity_opens_with_the_goal_table_in_chromium(tmp_path, ba
     assert cells[:4] == ["base", "10 Mt/yr", "2025 (10.40 ± 0.40 Mt/yr)", "2025"]
     assert cells[-1] == f"{FERRIES[1]} (2025)"
     first = [a for a, w in alts[:2]]
-    assert first == ["capacity, offered and delivered by year, base", "headroom base 2025"] and min(w for _, w in alts) > 500
+    assert (
+        first == ["capacity, offered and delivered by year, base", "headroom base 2025"]
+        and min(w for _, w in alts) > 500
+    )
 
 
 def test_report_cost_section_with_appraisal_and_plan(tmp_path, base_2024_folder):
