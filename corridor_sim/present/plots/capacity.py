@@ -13,8 +13,8 @@ from matplotlib.patches import Patch
 
 from ...experiments.comparison import goal_table
 from ...stats import rows
-from ..palette import CAPACITY_COLOR, KIND_COLORS, KIND_LABELS, case_colors
-from .common import draw_goal, new_figure, set_title, year_axis
+from ..palette import CAPACITY_COLOR, CASE_COLORS, KIND_COLORS, KIND_LABELS, case_colors
+from .common import draw_goal, new_figure, set_suptitle, set_title, year_axis
 
 
 def _file_label(s) -> str:
@@ -312,3 +312,57 @@ def capacity_year(cmp, name: str) -> int:
         return int(at.iloc[0])
     assert cmp.headroom is not None
     return int(cmp.headroom[cmp.headroom.scenario == name].year.max())
+
+
+BAND_STYLES = {"low": ":", "central": "-", "high": "--"}
+_UNIT_SUFFIXES = (("_cm_per_year", " (cm/yr)"), ("_per_10cm", " (per 10 cm)"), ("_mt", " (Mt)"), ("_h", " (h)"))
+
+
+def field_title(path: str) -> str:
+    """A field's name as a title, its unit in brackets.
+
+    >>> field_title("caspian.sea_level_decline_cm_per_year")
+    'Sea level decline (cm/yr)'
+    """
+    name = path.split(".")[-1]
+    unit = ""
+    for suffix, text in _UNIT_SUFFIXES:
+        if name.endswith(suffix):
+            name, unit = name[: -len(suffix)], text
+            break
+    return name.replace("_", " ").capitalize() + unit
+
+
+def plot_capacity_bands(bands: pd.DataFrame, scenario, replications: int, seed: int = 1) -> Figure:
+    """The capacity trajectory under each decisive assumption's low, central and high (one panel
+    per assumption; the central line is the same run in each), with the 95% CIs and the goal: how
+    much of a capacity finding is the assumption's. ``bands`` is ``analyses.bands.capacity_bands``'s
+    frame."""
+    assumptions = list(dict.fromkeys(bands.assumption))
+    fig = new_figure(6.2 * len(assumptions), 4.6)
+    axes = fig.subplots(1, len(assumptions), sharey=True, squeeze=False)[0]
+    top = float(np.nanmax(bands.capacity_mt_ci_high))
+    for ax, path in zip(axes, assumptions):
+        part = bands[bands.assumption == path]
+        for level in ("high", "central", "low"):
+            t = part[part.level == level].sort_values("year")
+            if t.empty:
+                continue
+            color = CASE_COLORS[level]
+            ax.fill_between(t.year, t.capacity_mt_ci_low, t.capacity_mt_ci_high, color=color, alpha=0.15, lw=0)
+            ax.plot(t.year, t.capacity_mt, BAND_STYLES[level], color=color, lw=2, label=f"{level}: {t.value.iloc[0]:g}")
+        goal = draw_goal(ax, scenario)
+        year_axis(ax, part.year.unique())
+        ax.set_ylim(0, max(top, goal) * 1.12)
+        ax.set_xlabel("year")
+        ax.grid(alpha=0.3)
+        set_title(ax, field_title(path), path)
+        ax.legend(loc="lower left", fontsize=8, title="level: value", title_fontsize=8)
+    axes[0].set_ylabel("capacity in the year's mix, Mt/yr")
+    set_suptitle(
+        fig,
+        f"{scenario.label}: capacity under the bands of the assumptions it rests on",
+        f"{int(bands.year.min())}–{int(bands.year.max())} · {replications} replications (seeds from {seed}), mean and 95% CI · "
+        "the others at their central values · a statement about capacity, not demand",
+    )
+    return fig
