@@ -99,7 +99,7 @@ def measures(res, year: int) -> dict[str, float]:
     a = a[a.flow.isin(corridor)]
     out = {
         "delivered, Mt": float(res.delivered_mt().loc[year]),
-        "offered, Mt": a.tons_generated.sum() / 1e6,
+        "offered, Mt": a.tons_offered.sum() / 1e6,
         "containers, TEU": float(a.loc[a.cargo == "container", "units_delivered"].sum()),
         "crude to BTC, Mt": a.loc[a.cargo == "crude", "tons_delivered"].sum() / 1e6,
     }

@@ -46,7 +46,7 @@ def row(name: str, year: int, n: int, workers: int | None) -> str:
         f"{r.cargo} {r.capacity_mt:.2f}" for r in t[t.cargo != "all"].itertuples() if r.capacity_mt == r.capacity_mt
     )
     return (
-        f"| {name} | {year} | {a.capacity_mt:.2f} ± {hw:.2f} | {a.demand_mt:.2f} | {a.binding_class} | {a.binding_label} "
+        f"| {name} | {year} | {a.capacity_mt:.2f} ± {hw:.2f} | {a.offered_trend_mt:.2f} | {a.binding_class} | {a.binding_label} "
         f"| {a.classes_sum_mt:.2f} ({classes}) | {a.saturated_share:.0%} | {wall:.0f} s |"
     )
 
@@ -60,7 +60,7 @@ if __name__ == "__main__":
     a = ap.parse_args()
     print(f"### Capacity in the year's mix (central demand; {a.n} replications, mean ± 95% CI half-width)\n")
     print(
-        "| scenario | year | capacity in the mix, Mt/yr | offered, Mt | class that stops it | at | "
+        "| scenario | year | capacity in the mix, Mt/yr | offered at trend, Mt | class that stops it | at | "
         "sum of the classes each saturated on its own, Mt/yr (not a capacity of the mix) | saturated | run time |"
     )
     print("|---|---|---|---|---|---|---|---|---|")

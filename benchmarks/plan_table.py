@@ -108,7 +108,7 @@ def wb_plans(args) -> list[tuple[str, object]]:
         f"{args.screening} screening)\n"
     )
     print(
-        "| demand case | demand 2030, Mt | measures (in service) | capex US$ m | PV cost US$ m | capacity in the mix 2030, Mt/yr (95% CI) "
+        "| demand case | offered at trend 2030, Mt | measures (in service) | capex US$ m | PV cost US$ m | capacity in the mix 2030, Mt/yr (95% CI) "
         "| delivered 2030, Mt (95% CI) | China-Poti days 2030 (95% CI) | goal met | search | what stops it | run time |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
@@ -140,7 +140,7 @@ def wb_plans(args) -> list[tuple[str, object]]:
             else f"best of {p.evaluations} sets, not proven"
         )
         print(
-            f"| {case} | {p.demand_mt:.2f} | {what} | {p.capex_musd:,.0f} | {p.pv_cost_musd:,.0f} | {ci_text(p.capacity_mt)} "
+            f"| {case} | {p.offered_trend_mt:.2f} | {what} | {p.capex_musd:,.0f} | {p.pv_cost_musd:,.0f} | {ci_text(p.capacity_mt)} "
             f"| {ci_text(p.delivered_mt)} | {ci_text(p.transit_days, '{:.1f}')} | {p.share_at_goal:.0%} of {args.n}"
             f"{'' if p.reached else ' (NOT met)'} | {search} | {p.reason or p.binding} | {wall:.0f} s, {p.simulated_years} simulated years |"
         )

@@ -82,8 +82,9 @@ def results_html(res) -> str:
         rows.append(
             [
                 str(y),
-                f"{g.tons_generated.sum() / 1e6:.2f}",
+                f"{g.tons_offered.sum() / 1e6:.2f}",
                 f"{w.sum() / 1e6:.2f}",
+                f"{g.tons_diverted.sum() / 1e6:.2f}",
                 f"{g.tons_backlog.sum() / 1e6:.2f}",
                 pm(wait, fmt="{:.1f}"),
                 pm(corr, fmt="{:.1f}"),
@@ -97,7 +98,16 @@ def results_html(res) -> str:
         ],
     )
     table = _table_html(
-        rows, ["year", "generated Mt", "delivered Mt", "backlog Mt (end)", "wait before entry, d", "in corridor, d"]
+        rows,
+        [
+            "year",
+            "offered Mt",
+            "delivered Mt",
+            "diverted Mt",
+            "backlog Mt (end)",
+            "wait before entry, d",
+            "in corridor, d",
+        ],
     )
     return _clip(head + table, HTML_LIMIT)
 

@@ -7,6 +7,7 @@ and a test keeps the two equal.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,7 +54,7 @@ def busiest_resources(resources: pd.DataFrame, n: int = 3) -> pd.DataFrame:
 
 
 def conservation_gap(annual: pd.DataFrame) -> pd.Series:
-    """Per year and flow: (stock at start + generated) - (delivered + diverted + stock at end), in tonnes.
+    """Per year and flow: (stock at start + offered) - (delivered + diverted + stock at end), in tonnes.
 
     Zero (to rounding) when no tonne is created or lost.
     """
@@ -61,7 +62,7 @@ def conservation_gap(annual: pd.DataFrame) -> pd.Series:
     gap = (
         a.tons_backlog_start
         + a.tons_in_system_start
-        + a.tons_generated
+        + a.tons_offered
         - a.tons_delivered
         - a.tons_diverted
         - a.tons_backlog
@@ -232,12 +233,47 @@ MULTI_YEAR = (
     "means (`stats.aggregate(..., over='year')`), not an average of yearly intervals"
 )
 
+# The one vocabulary for demand: every table, chart and the report name the tonnes of demand with
+# these words (docs/kpis.md); "demand" alone names only the side of a finding (demand, not
+# capacity) and the demand case.
+DEMAND_TERMS: dict[str, str] = {
+    "offered": "the tonnes that sought the corridor in the year under the run's demand case, after its response "
+    "to tariffs and time (`tons_offered`, `offered_mt`); in capacity's tables, `offered_trend_mt`: the demand "
+    "case's trend, before any response, as capacity runs are made.",
+    "delivered": "the tonnes that reached the end of their route in the year (`tons_delivered`, `delivered_mt`).",
+    "diverted": "the tonnes offered that went elsewhere or gave up: an outside alternative became cheaper, or a "
+    "flow's limit on days turned them away (`tons_diverted`, `diverted_mt`).",
+    "stock change": "the tonnes waiting to enter or inside the corridor at the year's end less at its start "
+    "(`stock_change_mt`). Offered = delivered + diverted + stock change, every year.",
+    "saturated": "the capacity runs' multiple of the offered tonnes at trend (`corridor-sim capacity`), raised until "
+    "more cargo waits than the corridor can take; a way to measure capacity, never a demand.",
+}
+
+
+def demand_words_ok(label: str) -> bool:
+    r"""Whether a table's or chart's label says "demand" only as the vocabulary allows: the demand
+    case, or the side of a finding (a tag alone on its line, "(demand)", "not demand"); tonnes are
+    offered, delivered, diverted or saturated, never "demand" nor "generated".
+
+    >>> [demand_words_ok(x) for x in ("offered, central demand case", "demand\nfirst year", "demand, Mt/yr")]
+    [True, True, False]
+    >>> demand_words_ok("generated Mt"), demand_words_ok("what is offered (demand)")
+    (False, True)
+    """
+    t = label.lower()
+    if "generated" in t:
+        return False
+    t = re.sub(r"demand cases?|\(demand\)|not demand|^\s*demand\s*$", "", t, flags=re.M)
+    return "demand" not in t
+
+
 DEFINITIONS: tuple[Kpi, ...] = (
     Kpi(
-        "tons_generated",
+        "tons_offered",
         "t",
-        "Cargo that shippers sent to the corridor in the year (demand after its response), "
-        "counted when the consignment is created.",
+        "Offered: cargo that sought the corridor in the year under the run's demand case (after its response "
+        "to tariffs and time), counted when the consignment is created. Offered = delivered + diverted + "
+        "the change in stock (waiting to enter or in the corridor).",
         T_INTERVAL,
         "annual.csv, summary.json",
     ),
@@ -261,7 +297,7 @@ DEFINITIONS: tuple[Kpi, ...] = (
     Kpi(
         "tons_backlog",
         "t",
-        "At the end of the year: cargo generated but not yet admitted to the corridor (waiting for "
+        "At the end of the year: cargo offered but not yet admitted to the corridor (waiting for "
         "an exchange path at a border, or for tank room at the origin).",
         T_INTERVAL,
         "annual.csv, summary.json",
@@ -276,7 +312,7 @@ DEFINITIONS: tuple[Kpi, ...] = (
     Kpi(
         "entry_wait_days_mean",
         "days",
-        "Wait before entry: from when a consignment is generated to when it enters "
+        "Wait before entry: from when a consignment is offered to when it enters "
         "the corridor (its first rail link or its origin port), tonne-weighted over the cargo delivered in the year. "
         "Cargo that waits at a full border or tank farm waits here, not in the corridor.",
         T_INTERVAL,
@@ -299,7 +335,7 @@ DEFINITIONS: tuple[Kpi, ...] = (
     Kpi(
         "transit_days_mean",
         "days",
-        "Total days from generation to delivery: wait before entry + transit in the "
+        "Total days from when a consignment is offered to its delivery: wait before entry + transit in the "
         "corridor, tonne-weighted. Kept for comparison with earlier results; labelled 'total, incl. wait before "
         "entry' wherever it is shown.",
         T_INTERVAL,
@@ -308,14 +344,14 @@ DEFINITIONS: tuple[Kpi, ...] = (
     Kpi(
         "transit_days_p95",
         "days",
-        "95th percentile (tonne-weighted) of the total days from generation to delivery.",
+        "95th percentile (tonne-weighted) of the total days from offer to delivery.",
         T_INTERVAL,
         "annual.csv, summary.json",
     ),
     Kpi(
         "transit_days_sd",
         "days",
-        "Standard deviation (tonne-weighted) of the total days from generation to delivery: the spread "
+        "Standard deviation (tonne-weighted) of the total days from offer to delivery: the spread "
         "shippers hold buffer stock against, valued as reliability in an appraisal.",
         T_INTERVAL,
         "annual.csv",
@@ -368,7 +404,7 @@ DEFINITIONS: tuple[Kpi, ...] = (
         "capacity_mt",
         "Mt/yr",
         "Sustainable capacity (`corridor-sim capacity`): the tonnes delivered in the year with every "
-        "flow's demand scaled up (in the year's mix, no response to tariffs or time) until more cargo waits than "
+        "flow's offered tonnes saturated, multiplied (in the year's mix, no response to tariffs or time) until more cargo waits than "
         "the corridor can take, checked month by month (`saturated_share`), in one run per replication over "
         "the years; per cargo class, the class's tonnes under that joint saturation.",
         T_INTERVAL,
@@ -415,6 +451,16 @@ def kpi_markdown() -> str:
         "replication no interval is given.",
         "",
     ]
+    lines += [
+        "## Demand: offered, delivered, diverted, saturated",
+        "",
+        "One vocabulary for the tonnes of demand, used by every table, chart and the report. A finding "
+        "is tagged **demand** when what is offered decides it, **capacity** when what the corridor could "
+        "carry does, **cost** when charges do.",
+        "",
+    ]
+    lines += [f"- **{term}**: {text}" for term, text in DEMAND_TERMS.items()]
+    lines.append("")
     for k in DEFINITIONS:
         lines += [
             f"## `{k.name}`",

@@ -47,7 +47,7 @@ def trajectory(
                 "capacity_units": capacity[i] * 1e6,
                 "capacity_units_ci_low": (capacity[i] - hw[i]) * 1e6,
                 "capacity_units_ci_high": (capacity[i] + hw[i]) * 1e6,
-                "demand_mt": dem[i],
+                "offered_trend_mt": dem[i],
                 "binding": res,
                 "binding_label": label,
                 "binding_kind": kind,

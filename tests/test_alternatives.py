@@ -94,7 +94,7 @@ def test_diverted_tonnes_conserve_by_alternative(runs):
     for name, res in runs.items():
         a = res.annual.iloc[0]
         stock = a.tons_backlog + a.tons_in_system - a.tons_backlog_start - a.tons_in_system_start
-        assert a.tons_generated == pytest.approx(a.tons_delivered + a.tons_diverted + stock, rel=1e-9), name
+        assert a.tons_offered == pytest.approx(a.tons_delivered + a.tons_diverted + stock, rel=1e-9), name
         d = res.diversions
         assert d.tons_diverted.sum() == pytest.approx(a.tons_diverted, rel=1e-9), name
         # consignments turned back before they left and from the port's yard, all to the cheapest

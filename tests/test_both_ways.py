@@ -90,7 +90,7 @@ def test_an_eastbound_flow_conserves_its_tonnes_and_shares_the_ships():
         # generated = delivered + still waiting or on its way at the end (one year, no warm-up leftovers)
         start = r.tons_backlog_start + r.tons_in_system_start
         end = r.tons_backlog + r.tons_in_system
-        assert r.tons_generated + start == pytest.approx(r.tons_delivered + end + r.tons_diverted, rel=1e-9), f
+        assert r.tons_offered + start == pytest.approx(r.tons_delivered + end + r.tons_diverted, rel=1e-9), f
     assert a.loc["east", "tons_delivered"] > 0.9 * 20_000.0
     # the eastbound tonnes crossed on the west line's way back
     back = res.lines[(res.lines.from_port == "q")]
@@ -124,8 +124,8 @@ def test_capacity_saturates_the_corridor_only():
     t = est.trajectory
     total = t[t.cargo == "all"].iloc[0]
     # the eastbound flow keeps its own demand and is not counted: only the west flow is measured
-    assert total.demand_mt == pytest.approx(0.06)
+    assert total.offered_trend_mt == pytest.approx(0.06)
     mixed = copy.deepcopy(d)
     mixed["demand"]["flows"][1]["corridor"] = True
     both = cs.estimate_capacity(build(mixed), replications=2, workers=1).trajectory
-    assert both[both.cargo == "all"].iloc[0].demand_mt == pytest.approx(0.08)
+    assert both[both.cargo == "all"].iloc[0].offered_trend_mt == pytest.approx(0.08)

@@ -94,8 +94,8 @@ def test_capacity_does_not_depend_on_demand():
     high = cs.estimate_capacity(build(d), replications=4, workers=1).trajectory
     a, b = total(low), total(high)
     assert a.capacity_mt_ci_low <= b.capacity_mt_ci_high and b.capacity_mt_ci_low <= a.capacity_mt_ci_high, (a, b)
-    assert b.demand_mt == pytest.approx(2 * a.demand_mt)
-    assert a.demand_mt == pytest.approx(0.008)
+    assert b.offered_trend_mt == pytest.approx(2 * a.offered_trend_mt)
+    assert a.offered_trend_mt == pytest.approx(0.008)
 
 
 def test_a_factor_too_low_is_reported_unsaturated_and_escalation_fixes_it():

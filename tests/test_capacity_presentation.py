@@ -156,8 +156,8 @@ def test_capacity_demand_chart(cmp, tmp_path):
     for want in (
         "capacity in the year's mix: 95% CI",
         "capacity in the year's mix (mean)",
-        "demand, central case",
-        "demand, high case",
+        "offered, central case",
+        "offered, high case",
         "delivered, central case",
         "delivered, high case",
     ):
@@ -235,7 +235,7 @@ def test_report_opens_with_the_goal_table(cmp, tmp_path):
 
     folder = cmp.meta["folder"]
     plain = build_report([folder])
-    assert 'class="goal' not in plain and "capacity and demand by year" not in plain
+    assert 'class="goal' not in plain and "capacity, offered and delivered by year" not in plain
     c = _with(cmp, _reaching(), _heads())
     c.write_into(folder, figures)
     try:
@@ -245,15 +245,18 @@ def test_report_opens_with_the_goal_table(cmp, tmp_path):
             (folder / f).unlink()
     first = html[html.index("<table") : html.index("</table>")]
     assert 'class="goal exec"' in first
-    assert "first year the corridor could carry the goal" in first and "first year delivered ≥ goal, high case" in first
+    assert (
+        "first year the corridor could carry the goal" in first
+        and "first year delivered ≥ goal, high demand case" in first
+    )
     cells = re.findall(r"<td>(.*?)</td>", first)
     assert cells[0] == "<b>base</b>" and cells[2].startswith("2025 (4.70 ± 0.40 Mt/yr)") and cells[3] == "2026"
     assert "at the latest" in cells[2]
     assert cells[-1] == f"{FERRIES[1]} (2025)"
     assert first.count('class="tag cap"') == 3 and first.count('class="tag dem"') == 2
     summary = html[html.index('id="summary"') : html.index('id="scenarios"')]
-    assert "capacity and demand by year, base" in summary and "headroom base 2025" in summary
-    assert html.index("capacity and demand by year") < html.index("By scenario and demand case")
+    assert "capacity, offered and delivered by year, base" in summary and "headroom base 2025" in summary
+    assert html.index("capacity, offered and delivered by year") < html.index("By scenario and demand case")
 
 
 def test_cli_compare_capacity(base_path, tmp_path):

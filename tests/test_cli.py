@@ -72,7 +72,7 @@ def test_summary_json_has_per_year_per_flow_stocks_and_teu(run_dir):
     assert s["replications"] == 1 and s["seeds"] == [3]
     y = s["years"]["2024"]
     for flow in ("containers_cn_az", "crude_kz_btc"):
-        assert set(y["flows"][flow]) >= {"tons_generated", "tons_delivered", "tons_in_system", "tons_backlog"}
+        assert set(y["flows"][flow]) >= {"tons_offered", "tons_delivered", "tons_in_system", "tons_backlog"}
         assert y["flows"][flow]["tons_delivered"]["sd"] is None  # one run: no spread
     assert 40_000 < y["total"]["teu_delivered"]["mean"] < 75_000  # ~56.5k TEU documented
     assert len(y["busiest_resources"]) == 3
@@ -118,7 +118,7 @@ def test_years_and_set_overrides(tmp_path, base_path):
     assert r.exit_code == 0, r.output
     s = json.loads((out / "summary.json").read_text())
     assert set(s["years"]) == {"2024", "2025"}
-    assert s["years"]["2024"]["total"]["generated_mt"]["mean"] == pytest.approx(0.5 * 4.484, rel=0.06)
+    assert s["years"]["2024"]["total"]["offered_mt"]["mean"] == pytest.approx(0.5 * 4.484, rel=0.06)
     assert not list(out.glob("*.png"))
 
 

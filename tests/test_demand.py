@@ -90,7 +90,7 @@ def test_a_stable_corridor_shows_no_demand_drift():
     res = cs.run(build(d), seed=5)
     m = _yearly(res, "demand_multiplier")
     assert (m - 1.0).abs().max() < 0.02, m
-    gen = res.annual.set_index("year").tons_generated
+    gen = res.annual.set_index("year").tons_offered
     assert gen.iloc[-1] / gen.iloc[0] == pytest.approx(1.0, abs=0.06)  # Poisson-ish noise of a year's lots
 
 
@@ -138,7 +138,7 @@ def test_a_year_path_sets_each_years_demand():
     d["end_year"] = 2026
     d["demand"]["flows"][0].update(tons_by_year={2024: 300_000.0, 2026: 100_000.0}, growth_pct_per_year=10.0)
     res = cs.run(build(d), seed=1)
-    gen = res.annual.set_index("year").tons_generated
+    gen = res.annual.set_index("year").tons_offered
     for year, want in ((2023, 1e5), (2024, 3e5), (2025, 2e5), (2026, 1e5)):  # 2025: linear between points
         assert gen.loc[year] == pytest.approx(want, rel=0.06), year
     assert _yearly(res, "trend_tons_per_year").loc[2025] == pytest.approx(2e5)
@@ -172,7 +172,7 @@ def test_a_timeline_pause_stops_a_flow_and_it_resumes():
     aug1, sep13 = 24 * 212, 24 * 255
     assert not ((t > aug1 + 1e-6) & (t < sep13)).any()
     assert (t > sep13).sum() > 50
-    assert res.annual.tons_generated.sum() == pytest.approx(365_000 * (1 - 43 / 365), rel=0.05)
+    assert res.annual.tons_offered.sum() == pytest.approx(365_000 * (1 - 43 / 365), rel=0.05)
 
 
 def test_patience_diverts_demand_and_bounds_the_queue():
@@ -182,7 +182,7 @@ def test_patience_diverts_demand_and_bounds_the_queue():
     stuck = cs.run(build(_rail(1, 1.0, 365 * 400.0)), seed=4)
     patient = cs.run(build(_rail(1, 1.0, 365 * 400.0, patience_days=10.0)), seed=4)
     a = patient.annual.iloc[0]
-    assert a.tons_diverted > 0.5 * a.tons_generated
+    assert a.tons_diverted > 0.5 * a.tons_offered
     assert (conservation_gap(patient.annual).abs() < 1e-6).all()
     assert stuck.annual.tons_backlog.iloc[0] > 50 * patient.annual.tons_backlog.iloc[0]
     # after the 30-day warm-up, in which the rate the shippers expect falls from its prior (the
@@ -214,7 +214,7 @@ def test_patience_moves_cargo_to_another_open_route_before_diverting_it():
     res = cs.run(build(d), seed=1)
     split = res.lots.groupby("route").tons.sum()
     assert split["wide"] > split["narrow"]  # the 10% route takes most once the narrow one is clogged
-    assert res.annual.tons_diverted.sum() < 0.02 * res.annual.tons_generated.sum()
+    assert res.annual.tons_diverted.sum() < 0.02 * res.annual.tons_offered.sum()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ def test_streams_are_per_component(base_path):
     )
     a, b = cs.run(scn, seed=5), cs.run(more_tankers, seed=5)
     # container demand draws come from their own stream: the same consignments are generated
-    ca = a.annual.set_index("flow").tons_generated
-    cb = b.annual.set_index("flow").tons_generated
+    ca = a.annual.set_index("flow").tons_offered
+    cb = b.annual.set_index("flow").tons_offered
     assert ca["containers_cn_az"] == cb["containers_cn_az"]
     assert (a.closures.values == b.closures.values).all()

@@ -75,7 +75,7 @@ def test_the_golden_corridor_exercises_what_it_claims():
     assert y["binding_bottleneck"]["binding"] and y["binding_bottleneck"]["kind"] == "fleet"
     assert 0.05 < y["route_split"]["boxes"]["to_inland"]["mean"] < 0.95  # a real route choice
     assert (
-        s["years"]["2024"]["flows"]["wagons"]["tons_generated"]["mean"] > y["flows"]["wagons"]["tons_generated"]["mean"]
+        s["years"]["2024"]["flows"]["wagons"]["tons_offered"]["mean"] > y["flows"]["wagons"]["tons_offered"]["mean"]
     )  # the demand path falls
     assert [i["id"] for i in s["interventions"]] == ["second_feeder_group", "faster_border"]
 

@@ -125,7 +125,7 @@ TRAJECTORY_COLUMNS = (
     "capacity_units",
     "capacity_units_ci_low",
     "capacity_units_ci_high",
-    "demand_mt",
+    "offered_trend_mt",
     "binding",
     "binding_label",
     "binding_kind",
@@ -228,6 +228,7 @@ class CapacityEstimate(CompactRepr):
         capacity.json's settings where there is one (ResultsFolderError if damaged)."""
         folder = Path(folder)
         t = read_table(folder, "capacity.csv", "capacity table", CAPACITY_COLUMNS, "capacity")
+        t = t.rename(columns={"demand_mt": "offered_trend_mt"})  # its name before the demand terms (docs/kpis.md)
         h = folder / "headroom.csv"
         head = (
             check_table(h, "headroom table", HEADROOM_COLUMNS) if h.exists() else pd.DataFrame(columns=HEADROOM_COLUMNS)
@@ -796,7 +797,7 @@ def _trajectory(scenario: Scenario, base: Scenario, years, cargos, got: list[dic
                 "capacity_units": None,
                 "capacity_units_ci_low": None,
                 "capacity_units_ci_high": None,
-                "demand_mt": sum(demand.values()) / 1e6,
+                "offered_trend_mt": sum(demand.values()) / 1e6,
                 **_binding(base, [v["mix"][2] if "mix" in v else _first_to_bind(v, demand, fixed) for v in ys]),
                 "saturated_share": _share([v["mix"][3] if "mix" in v else v["saturated"] for v in ys]),
                 "binding_class": str(firsts.value_counts().index[0]) if len(firsts) else None,
@@ -821,7 +822,7 @@ def _trajectory(scenario: Scenario, base: Scenario, years, cargos, got: list[dic
                     "capacity_units": units["mean"],
                     "capacity_units_ci_low": units["ci_low"],
                     "capacity_units_ci_high": units["ci_high"],
-                    "demand_mt": demand.get(c, 0.0) / 1e6,
+                    "offered_trend_mt": demand.get(c, 0.0) / 1e6,
                     **_binding(base, [v["binding"] for v in cs_]),
                     "saturated_share": _share([v["saturated"] for v in cs_]),
                     "binding_class": c,

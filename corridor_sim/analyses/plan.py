@@ -110,7 +110,7 @@ class Plan(CompactRepr):
     goal: Goal | None = None  # the goal as set (None: a capacity goal of goal_mt by ``by``)
     delivered_mt: dict | None = None  # verification: delivered in the goal year (delivered or transit goals)
     transit_days: dict | None = None  # verification: the transit goal's days
-    demand_mt: float | None = None  # the demand case's trend demand in the goal year, Mt
+    offered_trend_mt: float | None = None  # the demand case's trend (offered before any response) in the goal year, Mt
     reason: str = ""  # why the goal is not met (what stops it), or ""
     proven: bool = False  # whether the search proved no cheaper set meets the goal
     evaluations: int = 0  # sets the search simulated
@@ -133,7 +133,7 @@ class Plan(CompactRepr):
             "evaluations": self.evaluations,
             "delivered_mt_in_goal_year": self.delivered_mt,
             "transit_days_in_goal_year": self.transit_days,
-            "demand_mt_in_goal_year": self.demand_mt,
+            "offered_trend_mt_in_goal_year": self.offered_trend_mt,
             "what_stops_the_mix": self.binding,
             "goal_mt_per_year": self.goal_mt,
             "by": self.by,
@@ -234,7 +234,8 @@ class Plan(CompactRepr):
             goal=Goal.model_validate(meta["goal"]) if isinstance(meta.get("goal"), dict) else None,
             delivered_mt=meta.get("delivered_mt_in_goal_year"),
             transit_days=meta.get("transit_days_in_goal_year"),
-            demand_mt=meta.get("demand_mt_in_goal_year"),
+            # "demand_mt_in_goal_year": its name before the demand terms (docs/kpis.md)
+            offered_trend_mt=meta.get("offered_trend_mt_in_goal_year", meta.get("demand_mt_in_goal_year")),
             reason=str(meta.get("reason") or ""),
             proven=bool(meta.get("proven_cheapest", False)),
             evaluations=int(meta.get("evaluations") or 0),
@@ -563,7 +564,7 @@ def _plan(
         goal=g,
         delivered_mt=ver.get("delivered"),
         transit_days=ver.get("transit"),
-        demand_mt=sum(demand_by_class(scenario, by).values()) / 1e6,
+        offered_trend_mt=sum(demand_by_class(scenario, by).values()) / 1e6,
         reason=why_not or why,
         proven=found.proven,
         evaluations=found.evaluations,

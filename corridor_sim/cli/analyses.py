@@ -230,7 +230,7 @@ def capacity(
 
 
 def print_capacity(est: CapacityEstimate, replications: int) -> None:
-    """The capacity of the year's mix by year beside the scenario's demand, then the last year's
+    """The capacity of the year's mix by year beside the tonnes offered at trend, then the last year's
     classes, each saturated on its own, and their sum labelled as such."""
     t = est.trajectory
     tot = t[t.cargo == "all"]
@@ -238,17 +238,17 @@ def print_capacity(est: CapacityEstimate, replications: int) -> None:
         # the line or link, not the vessel group: the full name is in capacity.csv
         binds=[shorten(str(x).split(":")[0], 30) for x in tot.binding_label],
         stops=[str(x) if isinstance(x, str) else "-" for x in tot.get("binding_class", [None] * len(tot))],
-        demand=[f"{x:,.2f}" for x in tot.demand_mt],
+        offered=[f"{x:,.2f}" for x in tot.offered_trend_mt],
         saturated=[f"{x:.0%}" if x == x and x is not None else "-" for x in tot.saturated_share],
     )
     print_frame(
         total,
-        f"capacity of {est.scenario} in the year's mix ({est.demand_case} demand scaled until the first class's "
-        f"bottleneck saturates), Mt/yr (mean ± 95% CI half-width, {replications} replications)",
-        ["year", "capacity\nMt/yr", "demand\nMt/yr", "stops\n(class)", "binds", "saturated\nreplications"],
+        f"capacity of {est.scenario} in the year's mix (the {est.demand_case} case's offered tonnes "
+        f"saturated: multiplied until the first class's bottleneck binds), Mt/yr (mean ± 95% CI half-width, {replications} replications)",
+        ["year", "capacity\nMt/yr", "offered at\ntrend, Mt/yr", "stops\n(class)", "binds", "saturated\nreplications"],
         {
             "capacity\nMt/yr": ("capacity_mt", "capacity_mt_ci_low", "capacity_mt_ci_high"),
-            "demand\nMt/yr": ("demand", None, None),
+            "offered at\ntrend, Mt/yr": ("offered", None, None),
             "stops\n(class)": ("stops", None, None),
             "saturated\nreplications": ("saturated", None, None),
         },

@@ -151,8 +151,10 @@ def print_replicated(rep: Replicated) -> None:
         rows.append(
             [
                 str(r["year"]),
+                v("offered_mt"),
                 v("delivered_mt"),
-                v("generated_mt"),
+                v("diverted_mt"),
+                v("stock_change_mt"),
                 v("backlog_mt"),
                 v("teu_delivered", "{:,.0f}"),
                 v("entry_wait_days_mean", "{:,.1f}"),
@@ -161,11 +163,13 @@ def print_replicated(rep: Replicated) -> None:
         )
     print_table(
         console(),
-        f"{rep.scenario.label}: {rep.n} replications, mean ± 95% CI half-width",
+        f"{rep.scenario.label}: {rep.n} replications, mean ± 95% CI half-width; {CONSERVATION}",
         [
             "year",
+            "offered Mt",
             "delivered Mt",
-            "generated Mt",
+            "diverted Mt",
+            "stock change\nMt",
             "backlog Mt\n(end)",
             "TEU delivered",
             "wait before\nentry, d",
@@ -185,8 +189,10 @@ def print_summary(res: Results, con) -> None:
             [
                 str(r.year),
                 r.flow,
-                f"{r.tons_generated / 1e3:,.1f}",
+                f"{r.tons_offered / 1e3:,.1f}",
                 f"{r.tons_delivered / 1e3:,.1f}",
+                f"{r.tons_diverted / 1e3:,.1f}",
+                f"{_stock_change(r) / 1e3:,.1f}",
                 f"{r.tons_backlog / 1e3:,.1f}",
                 f"{r.tons_in_system / 1e3:,.1f}",
                 days_text(r.get("entry_wait_days_mean", float("nan"))),
@@ -199,8 +205,10 @@ def print_summary(res: Results, con) -> None:
             [
                 str(year),
                 "all flows",
-                f"{g.tons_generated.sum() / 1e3:,.1f}",
+                f"{g.tons_offered.sum() / 1e3:,.1f}",
                 f"{g.tons_delivered.sum() / 1e3:,.1f}",
+                f"{g.tons_diverted.sum() / 1e3:,.1f}",
+                f"{_stock_change(g).sum() / 1e3:,.1f}",
                 f"{g.tons_backlog.sum() / 1e3:,.1f}",
                 f"{g.tons_in_system.sum() / 1e3:,.1f}",
                 "",
@@ -210,12 +218,14 @@ def print_summary(res: Results, con) -> None:
         )
     print_table(
         con,
-        f"{s.label}: tonnes by flow and year (seed {res.seed})",
+        f"{s.label}: tonnes by flow and year (seed {res.seed}); {CONSERVATION}",
         [
             "year",
             "flow",
-            "generated\nkt",
+            "offered\nkt",
             "delivered\nkt",
+            "diverted\nkt",
+            "stock\nchange kt",
             "backlog kt\n(end)",
             "in corridor\nkt (end)",
             "wait before\nentry, d",
@@ -241,6 +251,15 @@ def print_summary(res: Results, con) -> None:
     goal = s.goal_mt_per_year
     mt = res.delivered_mt()
     con.print("delivered: " + ", ".join(f"{y} {v:.2f} Mt" for y, v in mt.items()) + f"  (goal {goal:g} Mt/yr)")
+
+
+# the run tables' conservation, in the demand terms of docs/kpis.md
+CONSERVATION = "offered = delivered + diverted + stock change (waiting to enter or in the corridor, end less start)"
+
+
+def _stock_change(r):
+    """Tonnes waiting to enter or in the corridor at the year's end less at its start (a row or rows)."""
+    return r.tons_backlog + r.tons_in_system - r.tons_backlog_start - r.tons_in_system_start
 
 
 def days_text(x) -> str:

@@ -225,8 +225,8 @@ def scenario_files(cmp: Comparison) -> dict[str, list[str]]:
 
 
 def case_series(cmp: Comparison) -> pd.DataFrame:
-    """Per compared run and year: its scenario file, demand case, the demand offered (cargo
-    generated, Mt) and the tonnes delivered with their 95% interval: what comes and what is
+    """Per compared run and year: its scenario file, demand case, the tonnes offered (what sought
+    the corridor, Mt) and the tonnes delivered with their 95% interval: what comes and what is
     carried, to set beside what could be carried."""
     rows = []
     for n in cmp.results:
@@ -239,7 +239,7 @@ def case_series(cmp: Comparison) -> pd.DataFrame:
                     "case": case,
                     "run": n,
                     "year": a.year.astype(int).to_numpy(),
-                    "demand_mt": a.generated_mt.to_numpy(float),
+                    "offered_mt": a.offered_mt.to_numpy(float),
                     "delivered_mt": a.delivered_mt.to_numpy(float),
                     "delivered_mt_ci_low": a.delivered_mt_ci_low.to_numpy(float),
                     "delivered_mt_ci_high": a.delivered_mt_ci_high.to_numpy(float),

@@ -25,7 +25,7 @@ from ..stats import aggregate
 from .replications import write_replications
 
 ANNUAL_METRICS = [
-    "tons_generated",
+    "tons_offered",
     "tons_delivered",
     "tons_diverted",
     "units_delivered",

@@ -54,6 +54,7 @@ CASE_STYLES = {"low": ":", "central": "-", "high": "--"}
 CASE_COLORS = {"low": "#2ca02c", "central": "#1f77b4", "high": "#ff7f0e"}
 OTHER_CASE_COLORS = ["#d62728", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"]
 CAPACITY_COLOR = "#6a3d9a"  # what the corridor could carry (a band and its mean)
+COST_COLOR = "#b15928"  # a finding about cost (the report's tag), apart from capacity's and demand's
 GOAL_COLOR = "#d62728"
 OBSERVED_COLOR = "black"
 CLOSED_COLOR = "#999999"  # a route closed or unused that year

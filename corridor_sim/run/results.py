@@ -182,6 +182,10 @@ def parquet_ready(df: pd.DataFrame) -> pd.DataFrame:
     return df.astype({c: "string" for c in obj}) if obj else df
 
 
+# columns renamed since: old result folders are read under the new names (docs/kpis.md, demand terms)
+RENAMED_COLUMNS = {"tons_generated": "tons_offered"}
+
+
 def load_results(
     folder: str | Path,
     scenario: Scenario,
@@ -226,6 +230,8 @@ def load_results(
             ) from None
     if not isinstance(meta, dict) or isinstance(meta.get("seed"), bool) or not isinstance(meta.get("seed"), int):
         raise output.ResultsFolderError(f"{folder / 'metadata.json'}: the metadata is damaged (no integer 'seed')")
+    if "tons_generated" in out.get("annual", pd.DataFrame()):  # written before "offered" was the word
+        out["annual"] = out["annual"].rename(columns=RENAMED_COLUMNS)
     return Results(scenario, int(meta["seed"]), metadata=meta, detail=detail, **out)
 
 

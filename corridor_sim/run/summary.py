@@ -23,14 +23,15 @@ from ..stats import stat_dict
 T = TypeVar("T")
 
 SCHEMA = "corridor-sim/summary"
-VERSION = 3
+VERSION = 4
 
 TOTAL_METRICS = [
-    "generated_mt",
+    "offered_mt",
     "delivered_mt",
     "diverted_mt",
     "backlog_mt",
     "in_system_mt",
+    "stock_change_mt",
     "teu_delivered",
     "entry_wait_days_mean",
     "corridor_days_mean",
@@ -41,7 +42,7 @@ TOTAL_METRICS = [
     "co2e_kg_per_t",
 ]
 FLOW_METRICS = [
-    "tons_generated",
+    "tons_offered",
     "tons_delivered",
     "tons_diverted",
     "tons_in_system",
@@ -105,6 +106,13 @@ def totals(res) -> pd.DataFrame:
     return once(res, "totals", lambda: _totals(res))
 
 
+def _stock_change_t(g: pd.DataFrame) -> float:
+    """Tonnes waiting to enter or inside the corridor at the year's end less at its start (a run
+    written before the start-of-year stocks were kept counts from zero)."""
+    start = sum(float(g[c].sum()) for c in ("tons_backlog_start", "tons_in_system_start") if c in g)
+    return float(g.tons_backlog.sum() + g.tons_in_system.sum()) - start
+
+
 def _totals(res) -> pd.DataFrame:
     rows = []
 
@@ -124,11 +132,13 @@ def _totals(res) -> pd.DataFrame:
         rows.append(
             {
                 "year": int(year),
-                "generated_mt": g.tons_generated.sum() / 1e6,
+                "offered_mt": g.tons_offered.sum() / 1e6,
                 "delivered_mt": w.sum() / 1e6,
                 "diverted_mt": g.tons_diverted.sum() / 1e6,
                 "backlog_mt": g.tons_backlog.sum() / 1e6,
                 "in_system_mt": g.tons_in_system.sum() / 1e6,
+                # offered = delivered + diverted + stock_change: the year's tonnes all accounted for
+                "stock_change_mt": _stock_change_t(g) / 1e6,
                 "teu_delivered": g.loc[g.cargo == "container", "units_delivered"].sum(),
                 "entry_wait_days_mean": weighted("entry_wait_days_mean", g, w),
                 "corridor_days_mean": weighted("corridor_days_mean", g, w),

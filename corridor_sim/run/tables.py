@@ -95,7 +95,7 @@ def _annual(
                     "flow": f.id,
                     "cargo": f.cargo,
                     "unit": s.cargo_classes[f.cargo].unit,
-                    "tons_generated": float(np.asarray(fy.generated, dtype=float).sum()),
+                    "tons_offered": float(np.asarray(fy.generated, dtype=float).sum()),
                     "tons_delivered": float(tw.sum()),
                     "tons_diverted": float(np.asarray(fy.diverted, dtype=float).sum()),
                     "units_delivered": float(np.asarray(fy.units, dtype=float).sum()),

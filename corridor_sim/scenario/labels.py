@@ -99,6 +99,34 @@ def resource_labels(s: Scenario, resources) -> dict[str, str]:
     return {r: (lab if seen[lab] == 1 else f"{lab} [{r}]") for r, lab in out.items()}
 
 
+def flow_label(s: Scenario, flow_id: str) -> str:
+    """A flow by its description, without what the parentheses add.
+
+    >>> from corridor_sim.scenario.load import load_scenario
+    >>> import pathlib; b = load_scenario(pathlib.Path(__file__).parents[2] / "scenarios" / "base.yaml")
+    >>> flow_label(b, "containers_cn_az")
+    'Containers ending in Azerbaijan'
+    """
+    f = next((x for x in s.demand.flows if x.id == flow_id), None)
+    if f is None or not f.description.strip():
+        return flow_id
+    return re.sub(r"\s*\(.*", "", f.description.strip()) or f.description.strip()
+
+
+def route_label(s: Scenario, route_id: str) -> str:
+    """A route by its id, the places in it named as the scenario names them.
+
+    >>> from corridor_sim.scenario.load import load_scenario
+    >>> import pathlib; b = load_scenario(pathlib.Path(__file__).parents[2] / "scenarios" / "base.yaml")
+    >>> route_label(b, "via_dostyk"), route_label(b, "via_kuryk_batumi")
+    ('via Dostyk', 'via Kuryk, Batumi')
+    """
+    nodes = {n.id for n in s.nodes}
+    words = route_id.split("_")
+    out = [words[0]] + [place(s, w) + "," if w in nodes else w for w in words[1:]]
+    return " ".join(out).rstrip(",")
+
+
 def port_label(s: Scenario, port_id: str) -> str:
     n = next((x for x in s.nodes if x.id == port_id), None)
     return n.name if n else port_id

@@ -116,14 +116,14 @@ def plot_capacity_demand(
     replications: int | None = None,
 ) -> Figure:
     """What the corridor could carry and what comes, by year, for one scenario file: its capacity
-    (the mean, and its 95% interval as a band), the demand under each demand case (dashed), the
+    (the mean, and its 95% interval as a band), the tonnes offered under each demand case (dashed), the
     tonnes delivered under each case (solid, with their interval when replicated), the scenario's
     goal, and what binds the capacity where it changes from one year to the next. Years where not
     every replication saturated are marked: there the capacity is a lower bound.
 
     ``capacity``: the capacity trajectory (``capacity.TRAJECTORY_COLUMNS``; its ``cargo == 'all'``
     rows of this file's scenario are drawn). ``cases``: ``compare.case_series`` rows of this file;
-    without them, the trajectory's own demand (of the case whose mix was saturated) is drawn.
+    without them, the trajectory's own offered tonnes at trend (of the case whose mix was saturated) are drawn.
     """
     name = scenario.base_name
     traj = capacity[capacity.cargo == "all"]
@@ -166,8 +166,8 @@ def plot_capacity_demand(
         for key, g in cases.groupby("case", sort=False):
             case = str(key)
             g = g.sort_values("year")
-            ax.plot(g.year, g.demand_mt, "--", color=colors[case], lw=1.6, label=f"demand, {case} case")
-            top.append(float(g.demand_mt.max()))
+            ax.plot(g.year, g.offered_mt, "--", color=colors[case], lw=1.6, label=f"offered, {case} case")
+            top.append(float(g.offered_mt.max()))
         for key, g in cases.groupby("case", sort=False):
             case = str(key)
             g = g.sort_values("year")
@@ -179,13 +179,13 @@ def plot_capacity_demand(
     else:
         ax.plot(
             years,
-            traj.demand_mt,
+            traj.offered_trend_mt,
             "--",
             color=case_colors([scenario.demand_case])[scenario.demand_case],
             lw=1.6,
-            label=f"demand, {scenario.demand_case} case",
+            label=f"offered at trend, {scenario.demand_case} case",
         )
-        top.append(float(traj.demand_mt.max()))
+        top.append(float(traj.offered_trend_mt.max()))
     goal = draw_goal(ax, scenario)
     year_axis(ax, years)
     # room above the highest line for the labels of what binds
@@ -197,9 +197,9 @@ def plot_capacity_demand(
     how = f"{n} replications, mean and 95% CI" if n > 1 else "1 replication (no interval)"
     set_title(
         ax,
-        f"{_file_label(scenario)}: what the corridor could carry (capacity) and what comes (demand), "
+        f"{_file_label(scenario)}: what the corridor could carry (capacity) and what is offered (demand), "
         f"against the {goal:g} Mt/yr goal",
-        f"{years[0]}–{years[-1]} · {how} · capacity: sustainable throughput with demand saturated; "
+        f"{years[0]}–{years[-1]} · {how} · capacity: sustainable throughput with the offered tonnes saturated (multiplied); "
         "labels: what binds it, where that changes",
     )
     _annotate_binding(fig, ax, _binding_changes(traj))

@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
 from ...experiments.comparison import case_of
-from ...scenario.labels import resource_labels
+from ...scenario.labels import flow_label, resource_labels, route_label
 from ..palette import CASE_STYLES, KIND_COLORS, KIND_LABELS, SCENARIO_COLORS, scenario_colors
 from .common import FLOW_COLORS, draw_goal, draw_observed, new_figure, set_suptitle, set_title, year_axis
 
@@ -46,7 +46,7 @@ def compare_tons(cmp) -> Figure:
         base, case = cases[n]
         a = cmp.annual[cmp.annual.scenario == n]
         many = sum(1 for b, _ in cases.values() if b == base) > 1
-        label = f"{base} ({case} demand)" if many else n
+        label = f"{base} ({case} demand case)" if many else n
         ax.plot(
             a.year,
             a.delivered_mt,
@@ -139,6 +139,7 @@ def compare_routes(cmp, flow: str | None = None) -> Figure:
     """Route split of one flow over the years, one panel per scenario."""
     flow = route_flow(cmp, flow)
     names = list(cmp.results)
+    scn = cmp.results[names[0]][0].scenario  # the routes named in the first scenario's words
     r = cmp.routes[cmp.routes.flow == flow]
     routes = sorted(r.route.unique())
     palette = {c: (FLOW_COLORS + SCENARIO_COLORS)[i % 20] for i, c in enumerate(routes)}
@@ -163,13 +164,14 @@ def compare_routes(cmp, flow: str | None = None) -> Figure:
     for ax in axes[:, 0]:
         ax.set_ylabel("share of tonnes, %")
     fig.legend(
-        handles=[Patch(color=palette[c], label=c) for c in routes],
+        handles=[Patch(color=palette[c], label=route_label(scn, c)) for c in routes],
         loc="outside lower center",
         ncol=min(len(routes), 5),
         fontsize=9,
     )
-    desc = next(iter(cmp.results.values()))[0].scenario.flow(flow).description if flow else ""
-    set_suptitle(fig, f"Route split of {flow}: delivered tonnes by route", f"{desc} · {_compare_about(cmp)}")
+    desc = scn.flow(flow).description if flow else ""
+    title = flow_label(scn, flow) if flow else "the flow"
+    set_suptitle(fig, f"Route split of {title}: delivered tonnes by route", f"{desc} · {_compare_about(cmp)}")
     return fig
 
 

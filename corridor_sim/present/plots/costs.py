@@ -5,6 +5,7 @@ measures' capex per tonne of capacity added, and the cost of the cheapest plan b
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from typing import Any
 
 import matplotlib
@@ -14,6 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from ...kpi import route_costs
+from ...scenario.labels import flow_label, route_label
 from ...scenario.pricing import route_charge
 from ...scenario.schema import Scenario
 from ...scenario.timeline import timeline
@@ -30,6 +32,12 @@ from ..palette import (
     TIME_COST_COLOR,
 )
 from .common import about, new_figure, set_suptitle, set_title, year_axis
+
+
+def _route_name(s: Scenario, flow: str, route: str) -> str:
+    """A flow's route by the scenario's words, wrapped for an axis: 'Containers ending in
+    Azerbaijan · via Dostyk'."""
+    return textwrap.fill(f"{flow_label(s, flow)} · {route_label(s, route)}", 44)
 
 
 def routes_of(res) -> pd.DataFrame:
@@ -133,7 +141,7 @@ def cost_by_route(res, year: int | None = None) -> Figure:
                         kinds_seen.append(k)
             ax.annotate(f"{left:,.0f}", (left, y), xytext=(6, 0), textcoords="offset points", va="center", fontsize=8)
             right = max(right, left)
-            labels.append(f"{row.flow} · {row.route}")
+            labels.append(_route_name(s, row.flow, row.route))
         n = len(rows)
         for i, a in enumerate(alts_of[c]):
             y, v = n + i, a.usd_per_t * t_unit
@@ -240,7 +248,7 @@ def generalized_cost_by_route(res, year: int | None = None) -> Figure:
             text = f"{end:,.0f} (p95 {p95:,.0f})" if np.isfinite(p95) else f"{end:,.0f}"
             ax.annotate(text, (tip, y), xytext=(8, 0), textcoords="offset points", va="center", fontsize=8)
             right = max(right, tip)
-            labels.append(f"{row.route} (corridor)")
+            labels.append(f"{route_label(s, row.route)} (corridor)")
         n = len(rows)
         for i, aid in enumerate(a for a in f.alternatives if a in alts):
             a = alts[aid]
@@ -354,7 +362,7 @@ def co2_by_route(res, year: int | None = None) -> Figure:
             f"{left:,.0f} kg/t{per_unit}", (left, y), xytext=(6, 0), textcoords="offset points", va="center", fontsize=8
         )
         right = max(right, left)
-        labels.append(f"{row.flow} · {row.route}")
+        labels.append(_route_name(s, row.flow, row.route))
     ax.set_yticks(range(len(labels)), labels, fontsize=8.5)
     ax.set_ylim(len(labels) - 0.5, -0.6)
     ax.set_xlim(0, right * 1.35 if right > 0 else 1)

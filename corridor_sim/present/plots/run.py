@@ -4,6 +4,7 @@ entry, and the ports' yards and queues."""
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import matplotlib
@@ -16,7 +17,7 @@ from matplotlib.ticker import MaxNLocator
 
 from ...calendar import Calendar
 from ...kpi import CAPACITY_KINDS, weighted_quantile
-from ...scenario.labels import port_label, resource_labels
+from ...scenario.labels import flow_label, port_label, resource_labels
 from ..palette import CORRIDOR_COLOR, ENTRY_WAIT_COLOR, GOAL_COLOR, KIND_COLORS, KIND_LABELS, flow_color
 from .common import (
     FLOW_COLORS,
@@ -32,8 +33,9 @@ from .common import (
 
 
 def annual_tons(res) -> Figure:
-    """Delivered tonnes per year by flow, the documented series, and the scenario's goal (for
-    replications: the mean by flow, with the 95% CI of the total as error bars)."""
+    """Delivered tonnes per year by flow, the tonnes diverted above them (hatched), the documented
+    series, and the scenario's goal (for replications: the mean by flow, with the 95% CI of the
+    delivered total as error bars)."""
     s = res.scenario
     replicated = res.replicated
     col = "tons_delivered_mean" if replicated else "tons_delivered"
@@ -44,8 +46,28 @@ def annual_tons(res) -> Figure:
     ax = fig.add_subplot()
     bottom = np.zeros(len(a))
     for i, flow in enumerate(a.columns):
-        ax.bar(a.index, a[flow], bottom=bottom, color=flow_color(i), width=0.7, label=f"{flow} (simulated)")
+        name = textwrap.fill(f"{flow_label(s, flow)} (simulated)", 34)  # the scenario's words, not its ids
+        ax.bar(a.index, a[flow], bottom=bottom, color=flow_color(i), width=0.7, label=name)
         bottom += a[flow].to_numpy()
+    delivered = bottom.copy()
+    # diverted: offered to the corridor but sent another way or given up (docs/kpis.md, demand terms)
+    dcol = "tons_diverted_mean" if replicated else "tons_diverted"
+    if dcol in res.annual:
+        corridor = res.annual[res.annual.flow.isin(list(a.columns))]
+        div = (corridor.groupby("year")[dcol].sum() / 1e6).reindex(a.index).fillna(0.0).to_numpy(float)
+        if (div > 0).any():
+            ax.bar(
+                a.index,
+                div,
+                bottom=delivered,
+                color="white",
+                edgecolor="#777777",
+                hatch="///",
+                width=0.7,
+                label="diverted (offered, then sent\nanother way or given up)",
+            )
+    else:
+        div = np.zeros(len(a))
     top = bottom.copy()
     if replicated and res.n > 1:
         t = res.totals.set_index("year").loc[a.index]
@@ -58,13 +80,14 @@ def annual_tons(res) -> Figure:
             ecolor="black",
             capsize=4,
             lw=1.2,
-            label="95% CI of the total",
+            label="95% CI of delivered",
         )
         top = np.fmax(bottom, high)  # value labels sit above the error bar, never on it
     many = len(a) > 8
-    for x, total, y in zip(a.index, bottom, top):
+    for x, total, y, d in zip(a.index, bottom, np.fmax(top, delivered + div), div):
+        more = "" if d < 0.005 else (" " if many else "\n") + f"+{d:.2f} diverted"
         ax.annotate(
-            f"{total:.2f}",
+            f"{total:.2f}{more}",
             (x, y),
             ha="center",
             va="bottom",
@@ -76,10 +99,10 @@ def annual_tons(res) -> Figure:
     goal = draw_goal(ax, s)
     years = sorted(set(a.index) | draw_observed(ax, s, "o-"))
     year_axis(ax, years)
-    ax.set_ylim(0, max(goal, float(top.max()) if len(top) else 0) * 1.18)
+    ax.set_ylim(0, max(goal, float(max(top.max(), (delivered + div).max())) if len(top) else 0) * 1.25)
     ax.set_ylabel("cargo delivered, Mt per year")
     ax.set_xlabel("year")
-    set_title(ax, f"Cargo delivered by flow, against the {goal:g} Mt/yr goal", about(res))
+    set_title(ax, f"Cargo delivered by flow, and diverted, against the {goal:g} Mt/yr goal", about(res))
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, frameon=False)
     ax.grid(axis="y", alpha=0.3)
     return fig
@@ -278,7 +301,7 @@ def transit_days(res, transit: pd.DataFrame | None = None) -> Figure:
         "diamond: tonne-weighted mean)",
         fontsize=9,
     )
-    ax2.set_xlabel("mean wait before entry, days\n(generated, not yet admitted)", fontsize=9)
+    ax2.set_xlabel("mean wait before entry, days\n(offered, not yet admitted)", fontsize=9)
     ax.set_xlim(left=0)
     ax.invert_yaxis()
     for a in (ax, ax2):
@@ -319,7 +342,7 @@ def transit_by_year(res) -> Figure:
     fig.legend(
         handles=[
             Patch(color=CORRIDOR_COLOR, label="in the corridor (entry to delivery)"),
-            Patch(color=ENTRY_WAIT_COLOR, label="wait before entry (generated, not yet admitted)"),
+            Patch(color=ENTRY_WAIT_COLOR, label="wait before entry (offered, not yet admitted)"),
         ],
         loc="outside lower center",
         ncol=2,

@@ -12,20 +12,25 @@ run (``present.assumptions``). Each part is built in its own module: the folders
 
 from __future__ import annotations
 
+import subprocess
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 import jinja2
 import pandas as pd
 
 from ..._version import __version__
+from ...analyses.appraisal import Appraisal
 from ...analyses.bottlenecks import Ranking
 from ...analyses.capacity import CapacityEstimate
+from ...analyses.plan import read_frontier
 from ...experiments.comparison import Comparison, compare_results, scenario_files
 from ...experiments.replicated import Replicated
 from ...run import output
 from ...run.output import ResultsFolderError
-from ..palette import CAPACITY_COLOR, CASE_COLORS, KIND_COLORS, scenario_colors
+from ..palette import CAPACITY_COLOR, CASE_COLORS, COST_COLOR, KIND_COLORS, scenario_colors
+from .findings import findings
 from .sections import (
     capacity_charts,
     capacity_tables,
@@ -38,9 +43,39 @@ from .sections import (
 )
 from .sources import Source, find_sources
 from .summary import goal_rows, summary_rows
-from .tables import assumption_groups, binding_table, days_table, marked_assumptions, parameters, results_table
+from .tables import (
+    assumption_groups,
+    binding_table,
+    days_table,
+    marked_assumptions,
+    parameters,
+    results_table,
+    tonnes_table,
+)
 
 GENERATOR = "<meta name='generator' content='corridor-sim'>"  # how a report is recognised as ours
+
+
+@cache
+def source_commit() -> str:
+    """The git commit of the corridor-sim source this report was made with, when it runs from a
+    clone; else 'not recorded' (an installed package carries no commit)."""
+    here = Path(__file__).resolve().parents[3]
+    if not (here / ".git").exists():
+        return "not recorded (not run from a clone)"
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(here), "rev-parse", "--short=12", "HEAD"], capture_output=True, text=True, timeout=10
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "not recorded (git not available)"
+    dirty = subprocess.run(
+        ["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no"],
+        capture_output=True,
+        text=True,
+        timeout=10,
+    ).stdout.strip()
+    return (out.stdout.strip() + (" with local changes" if dirty else "")) if out.returncode == 0 else "not recorded"
 
 
 def _env() -> jinja2.Environment:
@@ -137,10 +172,16 @@ def build_report(
     _add_capacity(cmp, [*folders, *(capacity or [])], caps)
     scen = {n: cmp.results[n][0].scenario for n in names}
     maps, per_scenario = scenario_charts(cmp, scen, sources)
+    appraised = Appraisal.read(appraisal) if appraisal is not None else None
+    frontier = None
+    if plan is not None:
+        ft, goal, _ = read_frontier(plan)
+        frontier = (ft, scen[names[0]].goal_mt_per_year if goal is None else goal)
     context = {
         "title": title or ("Corridor capacity: " + (", ".join(names) if len(names) < 6 else f"{len(names)} scenarios")),
         "generator": GENERATOR,
         "version": __version__,
+        "commit": source_commit(),
         "made": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "names": names,
         "nrep": cmp.replications,
@@ -148,12 +189,14 @@ def build_report(
         "years": f"{int(cmp.annual.year.min())}–{int(cmp.annual.year.max())}",
         "colors": scenario_colors(names),
         "kind_colors": KIND_COLORS,
-        "tag_colors": {"capacity": CAPACITY_COLOR, "demand": CASE_COLORS["central"]},
+        "tag_colors": {"capacity": CAPACITY_COLOR, "demand": CASE_COLORS["central"], "cost": COST_COLOR},
+        "findings": findings(cmp, caps, ranking, appraised, frontier),
         "summary": summary_rows(cmp, None if ranking is None else ranking.table, caps),
         "goal": goal_rows(cmp) if cmp.capacity is not None else None,
         "capacity_charts": capacity_charts(cmp, scen),
         "scenarios": [_scenario_part(n, scen[n], len(cmp.results[n])) for n in names],
         "results": results_table(cmp),
+        "tonnes": tonnes_table(cmp),
         "days": days_table(cmp),
         "binding": binding_table(cmp),
         "figures": comparison_figures(cmp, scen),

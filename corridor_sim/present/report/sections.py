@@ -10,6 +10,7 @@ import io
 from pathlib import Path
 
 import pandas as pd
+from PIL import Image
 
 from ...analyses.appraisal import Appraisal
 from ...analyses.bottlenecks import Ranking
@@ -19,17 +20,24 @@ from ...experiments.comparison import Comparison, case_series, scenario_files
 from ...experiments.replicated import Replicated
 from ...kpi import route_costs
 from ...run.results import Results
+from ...scenario.labels import flow_label, route_label
 from ...scenario.schema import Scenario
 from ...stats import rows
 from .. import plots
 from .sources import Source
 
+REPORT_DPI = 80  # the report's figures: readable on a screen, small enough to keep the page light
+
 
 def png(fig, alt: str) -> dict:
-    """A figure as an image the HTML file holds itself (no file beside it, no network)."""
+    """A figure as an image the HTML file holds itself (no file beside it, no network): a PNG of
+    at most 256 colours (the figures' flat colours need no more), so the report stays light."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=95)
-    return {"alt": alt, "src": "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()}
+    fig.savefig(buf, format="png", dpi=REPORT_DPI)
+    img = Image.open(io.BytesIO(buf.getvalue())).convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+    out = io.BytesIO()
+    img.save(out, format="PNG", optimize=True)
+    return {"alt": alt, "src": "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()}
 
 
 def money(v, fmt: str = "{:,.0f}") -> str:
@@ -47,7 +55,7 @@ def comparison_figures(cmp: Comparison, scen: dict[str, Scenario]) -> dict:
     }
     flow = plots.route_flow(cmp)
     if flow and any(len(scen[n].flow(flow).routes) > 1 for n in names if flow in {f.id for f in scen[n].demand.flows}):
-        figures["routes"] = png(plots.compare_routes(cmp, flow), f"route split of {flow}")
+        figures["routes"] = png(plots.compare_routes(cmp, flow), f"route split of {flow_label(scen[names[0]], flow)}")
     return figures
 
 
@@ -66,7 +74,7 @@ def capacity_charts(cmp: Comparison, scen: dict[str, Scenario]) -> list[dict]:
                 plots.plot_capacity_demand(
                     scen[central], cmp.capacity, series[series.scenario == name], cmp.replications
                 ),
-                f"capacity and demand by year, {name}",
+                f"capacity, offered and delivered by year, {name}",
             )
         ]
         if cmp.headroom is not None and (cmp.headroom.scenario == name).any():
@@ -119,7 +127,7 @@ def cost_section(rep: Replicated, name: str) -> dict | None:
     cargo = {f.id: f.cargo for f in s.demand.flows}
     table = [
         [
-            f"{r.flow} · {r.route}",
+            f"{flow_label(s, r.flow)} · {route_label(s, r.route)}",
             s.cargo_classes[cargo[r.flow]].unit if r.flow in cargo else "",
             money(r.charges_usd_per_unit),
             pm(r.time_cost_usd_per_unit, r.time_cost_usd_per_unit_ci_low, r.time_cost_usd_per_unit_ci_high, "{:,.0f}"),

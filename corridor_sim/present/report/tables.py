@@ -27,6 +27,19 @@ def results_table(cmp: Comparison) -> dict:
     return {"head": ["year", *names], "rows": rows}
 
 
+def tonnes_table(cmp: Comparison) -> dict:
+    """Per scenario and year, the demand terms of docs/kpis.md side by side: offered = delivered +
+    diverted + stock change (waiting to enter or in the corridor, end of year less start)."""
+    metrics = ("offered_mt", "delivered_mt", "diverted_mt", "stock_change_mt")
+    rows = []
+    for r in cmp.annual.sort_values(["scenario", "year"]).itertuples():
+        cells = [pm(getattr(r, m), getattr(r, f"{m}_ci_low"), getattr(r, f"{m}_ci_high")) for m in metrics]
+        rows.append([str(r.scenario), str(int(r.year)), *cells])
+    order = {n: i for i, n in enumerate(cmp.results)}
+    rows.sort(key=lambda x: (order.get(x[0], 0), x[1]))
+    return {"head": ["scenario", "year", "offered", "delivered", "diverted", "stock change"], "rows": rows}
+
+
 def days_table(cmp: Comparison) -> dict:
     names = list(cmp.results)
     a = cmp.annual.set_index(["scenario", "year"])
