@@ -17,6 +17,7 @@ files. Names read from the scenario are ``<span class="name">``; they are labels
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import pandas as pd
 from markupsafe import Markup, escape
@@ -140,7 +141,7 @@ def capacity_goal(cmp: Comparison, n: str, caps: dict[str, pd.DataFrame]) -> Fin
             name(_binds_label(r)),
             ".",
         )
-    best = t.loc[t.capacity_mt.idxmax()]
+    best = t.loc[t.capacity_mt.astype(float).idxmax()]  # type: ignore[call-overload]  # a label of t's index
     y = int(best.year)
     return _f(
         "capacity",
@@ -187,7 +188,7 @@ def _goal_of_run(cmp: Comparison, r: str, capacity_short: bool | None) -> Findin
     goal = v(s.goal_mt_per_year, "{:g}", "summary:goal_mt_per_year", r)
     case = Markup("Under the {} demand case ({} run), ").format(s.demand_case, name(s.label))
     if pd.notna(g.first_year_at_goal):
-        y = int(g.first_year_at_goal)
+        y = int(cast(float, g.first_year_at_goal))  # one scenario's row: a number
         return _f(
             "demand",
             case,
@@ -200,7 +201,7 @@ def _goal_of_run(cmp: Comparison, r: str, capacity_short: bool | None) -> Findin
             " Mt offered. What is offered grows to the goal and the corridor carries it; when it does is set by "
             "the demand case.",
         )
-    last = int(g.end_year)
+    last = int(cast(float, g.end_year))
     row = _row(cmp, r, last)
     trend = sum(demand_by_class(s, last).values()) / 1e6
     at_trend = v(trend, "{:.2f}", f"trend:{last}", r)

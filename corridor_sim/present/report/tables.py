@@ -3,6 +3,8 @@ parameter with its source; and the assumptions, written from the scenarios as ru
 
 from __future__ import annotations
 
+from typing import cast
+
 from ...display import pm
 from ...experiments.comparison import Comparison
 from ...scenario.labels import resource_labels
@@ -34,7 +36,7 @@ def tonnes_table(cmp: Comparison) -> dict:
     rows = []
     for r in cmp.annual.sort_values(["scenario", "year"]).itertuples():
         cells = [pm(getattr(r, m), getattr(r, f"{m}_ci_low"), getattr(r, f"{m}_ci_high")) for m in metrics]
-        rows.append([str(r.scenario), str(int(r.year)), *cells])
+        rows.append([str(r.scenario), str(int(cast(float, r.year))), *cells])
     order = {n: i for i, n in enumerate(cmp.results)}
     rows.sort(key=lambda x: (order.get(x[0], 0), x[1]))
     return {"head": ["scenario", "year", "offered", "delivered", "diverted", "stock change"], "rows": rows}
