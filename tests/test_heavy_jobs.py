@@ -248,3 +248,21 @@ def test_bottlenecks_and_compare_report_their_waves(tmp_path):
     other["name"] = "tiny_bigger"
     cmp = cs.compare([s, build(other)], replications=2)
     assert cmp.meta["accounting"]["waves"] == 1 and cmp.meta["accounting"]["simulated_years"] == 2 * 2
+
+
+def test_a_closed_dask_client_leaves_runs_forkable_and_an_open_one_does_not():
+    """The order of work in one process does not decide whether years are shared: a Dask client
+    closed earlier leaves an idle offload thread, which a fork may copy; an open client's event
+    loop runs in a thread of its own, and then every variant runs in full."""
+    distributed = pytest.importorskip("distributed")
+    from corridor_sim.run.branches import can_fork
+
+    s = build(two_measures())
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as c:
+        with distributed.Client(c):
+            assert not can_fork()
+            during = appraise(s, replications=2, seed=3, workers=1)
+    after = appraise(s, replications=2, seed=3, workers=1)
+    assert can_fork()
+    assert during.accounting["shared_years"] == 0 and after.accounting["shared_years"] > 0
+    pd.testing.assert_frame_equal(during.table, after.table, check_exact=True)

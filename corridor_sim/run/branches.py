@@ -46,13 +46,21 @@ class Node:
 # a thread a fork may leave behind: a worker's watch on the process that started it, which holds
 # no lock a forked run needs (``experiments.execution``)
 QUIET_THREADS = frozenset({"watch-run"})
+# threads of an idle pool left behind by a closed Dask client (distributed's offload executor,
+# one thread that (de)serialises for the client's event loop). It works only while a client's
+# loop runs, and that loop's own thread is not quiet: with a client open no run is forked.
+QUIET_THREAD_PREFIXES = ("Dask-Offload",)
 
 
 def can_fork() -> bool:
     """Whether this process may fork a run: a POSIX fork, and no other thread (but a watch) that a
     fork would copy mid-step."""
     me = threading.current_thread()
-    return hasattr(os, "fork") and all(t is me or t.name in QUIET_THREADS for t in threading.enumerate())
+    return hasattr(os, "fork") and all(t is me or _quiet(t.name) for t in threading.enumerate())
+
+
+def _quiet(name: str) -> bool:
+    return name in QUIET_THREADS or name.startswith(QUIET_THREAD_PREFIXES)
 
 
 def _die_with_parent() -> None:
