@@ -28,6 +28,14 @@ REFUSE_AT_ONCE_S = 20.0  # what must be refused before it starts (run-size check
 PARALLEL = 2  # the suite's machine has two cores
 # big-but-valid inputs are refused by the run-size check in under a second instead of run for minutes
 ENV = {"CORRIDOR_SIM_MEMORY": "1G", "MPLBACKEND": "Agg"}
+# The suite's pass is a fixed, derandomized sample sized to keep the whole suite within its time;
+# CORRIDOR_SIM_FUZZ=full runs the full pass (every extreme, and the larger counts of mutants).
+FULL = os.environ.get("CORRIDOR_SIM_FUZZ") == "full"
+
+
+def sized(suite: int, full: int) -> int:
+    """How many cases a fuzz test tries: ``full`` in the full pass, ``suite`` otherwise."""
+    return full if FULL else suite
 
 
 @dataclass(frozen=True)
@@ -54,10 +62,21 @@ class Outcome:
         return f"{self.kind} after {self.seconds:.1f} s: {self.command}\n{tail}"
 
 
+# what makes coverage start in a Python subprocess (pyproject's [tool.coverage.run] patch)
+COVERAGE_VARS = ("COVERAGE_PROCESS_START", "COVERAGE_PROCESS_CONFIG")
+
+
+def untraced(env: dict[str, str]) -> dict[str, str]:
+    """``env`` without what starts coverage in a subprocess. The commands these tests start are
+    the CLI's own, measured in-process by the CLI tests; traced, a run takes two to three times
+    as long, and the fuzz and README tests run hundreds of them."""
+    return {k: v for k, v in env.items() if k not in COVERAGE_VARS}
+
+
 def cli(args, timeout: float = TIMEOUT_S, cwd: Path | None = None, memory: str | None = None) -> Outcome:
-    """Run one command in its own process group; at the timeout the whole group is killed.
+    """Run one command in its own process group, untraced; at the timeout the whole group is killed.
     ``memory``: what the run-size check may assume the machine has (default: 1G)."""
-    env = {k: v for k, v in os.environ.items() if k != "CORRIDOR_SIM_TRACEBACK"} | ENV
+    env = {k: v for k, v in untraced(dict(os.environ)).items() if k != "CORRIDOR_SIM_TRACEBACK"} | ENV
     if memory:
         env["CORRIDOR_SIM_MEMORY"] = memory
     t0 = time.perf_counter()

@@ -6,11 +6,14 @@ file of the repository."""
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import subprocess
 import sys
 from pathlib import Path
+
+from fuzzing import untraced
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -27,7 +30,7 @@ def bash_blocks(text: str) -> list[list[str]]:
 
 
 COMMANDS = [c for block in bash_blocks(README)[1:] for c in block]
-YEARLY = {"run", "compare", "capacity", "bottlenecks"}  # the commands that take --years
+YEARLY = {"run", "compare", "capacity", "bottlenecks"}  # the commands that take --years and --workers
 
 
 def test_the_readme_is_short_and_opens_with_the_two_commands():
@@ -39,7 +42,9 @@ def test_the_readme_is_short_and_opens_with_the_two_commands():
 
 
 def for_one_year(command: str) -> list[str]:
-    """The command as a user would run it, the ones that take years for the first year only."""
+    """The command as a user would run it, the ones that take years for the first year only, and
+    in one process (the suite already keeps both cores busy: a pool of workers per command would
+    only queue behind the other tests, and the pools are tested in test_experiments)."""
     args = shlex.split(command)
     assert args[0] == "corridor-sim", command
     if args[1] in YEARLY:
@@ -47,6 +52,8 @@ def for_one_year(command: str) -> list[str]:
             args[args.index("--years") + 1] = "2024"
         else:
             args += ["--years", "2024"]
+        if not {"-w", "--workers"} & set(args):
+            args += ["--workers", "1"]
     return [str(BIN / "corridor-sim"), *args[1:]]
 
 
@@ -59,8 +66,11 @@ def test_every_command_in_the_readme_runs(tmp_path):
     """In order, in one fresh folder holding the repository's scenarios as a user's clone would (the
     report reads the run before it), each command exits 0 without a traceback."""
     (tmp_path / "scenarios").symlink_to(ROOT / "scenarios")
+    env = dict(os.environ)
     for command in COMMANDS:
-        r = subprocess.run(for_one_year(command), cwd=tmp_path, capture_output=True, text=True, timeout=600)
+        r = subprocess.run(
+            for_one_year(command), cwd=tmp_path, capture_output=True, text=True, timeout=600, env=untraced(env)
+        )
         assert r.returncode == 0, f"{command}\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}"
         assert "Traceback" not in r.stderr, command
     assert (tmp_path / "results" / "base" / "summary.json").is_file()
