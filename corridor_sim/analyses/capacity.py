@@ -19,9 +19,14 @@ the sustainable capacity:
   a year's throughput.
 
 The shippers' outside alternatives keep it bounded: a consignment that would wait longer than
-they make worth it is diverted (flows without alternatives get a limit, ``patience_days``), so
-the cargo on a route stays at about that waiting x delivery rate whatever the factor, and the
-rest of the saturated demand costs one draw each and no memory.
+they make worth it does not go (flows without alternatives get a limit, ``patience_days``), so
+the cargo on a route stays at about that waiting x delivery rate whatever the factor. The source
+is saturated, not flooded (``_run``): when no shipper of a flow would send a consignment (the most
+patient included), the flow holds its cargo at the origin until its own cargo moves and a route
+is open again, instead of drawing consignment after consignment only to divert each; where
+shippers differ (an alternative open to some of them), those who would not wait are diverted as
+in any run. Held tonnes are never offered, so a saturated run's offered tonnes are about what it
+carries, not the factor x demand.
 
 Saturation is verified, not assumed (``_saturated``): a class-year counts as saturated when, in
 every month it had demand, the class turned cargo away or was offered more than it delivered (the
@@ -300,12 +305,13 @@ def patience_days(s: Scenario) -> float:
 # ----------------------------------------------------------------------------------------------
 # One saturated run and what it sends back
 # ----------------------------------------------------------------------------------------------
-OFFERED, DIVERTED, DELIVERED = 0, 1, 2  # what ``MonthCounts`` counts
+OFFERED, DIVERTED, DELIVERED, HELD = 0, 1, 2, 3  # what ``MonthCounts`` counts
 
 
 class MonthCounts:
-    """Per flow, year and month of the statistics period: the tonnes offered, diverted and
-    delivered. The ledger's own accounts are by year; the month split is what the saturation
+    """Per flow, year and month of the statistics period: the tonnes offered, diverted, delivered
+    and held at the origin (the saturated source, ``model.demand.flow_process``: held tonnes are
+    never offered). The ledger's own accounts are by year; the month split is what the saturation
     check needs, so the estimator subscribes to the ledger for it (``model.cargo.LedgerObserver``)."""
 
     def __init__(self, cal: Calendar):
@@ -314,7 +320,7 @@ class MonthCounts:
 
     def _count(self, flow: str, t: float, tons: float, what: int, offered: bool = False) -> None:
         if t >= 0:  # the statistics period
-            acc = self.months.setdefault((flow, self.cal.year_of(t), self.cal.month_of(t)), [0.0, 0.0, 0.0])
+            acc = self.months.setdefault((flow, self.cal.year_of(t), self.cal.month_of(t)), [0.0, 0.0, 0.0, 0.0])
             acc[what] += tons
             if offered:  # turned away before it was sent: offered and diverted at once
                 acc[OFFERED] += tons
@@ -325,6 +331,9 @@ class MonthCounts:
     def diverted(self, flow: str, now: float, tons: float, units: float) -> None:
         self._count(flow, now, tons, DIVERTED, offered=True)
 
+    def held(self, flow: str, now: float, tons: float) -> None:
+        self._count(flow, now, tons, HELD)
+
     def withdrawn(self, lot: Lot, now: float) -> None:
         self._count(lot.flow, now, lot.tons, DIVERTED)  # offered when it was sent
 
@@ -333,20 +342,33 @@ class MonthCounts:
 
 
 def _run(s: Scenario, seed: int) -> tuple[Results, dict[tuple[str, int, int], list[float]]]:
-    """Run ``s`` (its size was checked for the whole estimate) and count, per flow, year and month,
-    the tonnes offered, diverted and delivered."""
+    """Run ``s`` (its size was checked for the whole estimate) with its sources saturated: cargo
+    that no shipper would send is held at the origin, not generated and diverted (a tonne turned
+    away costs a kernel event and the shippers' look at every route; held, nothing until the flow
+    moves); count, per flow, year and month, the tonnes offered, diverted, delivered and held."""
     counts = MonthCounts(Calendar(s.start_year, s.end_year))
-    res = run(s, seed, allow_large=True, detail=False, observers=[counts])
+    res = run(s, seed, allow_large=True, detail=False, observers=[counts], hold_at_origin=True)
     return res, counts.months
+
+
+def _by_class(months: dict[tuple[str, int, int], list[float]], cargo_of: dict[str, str], monthly: bool) -> dict:
+    """The counts summed by cargo class and year (and month, if ``monthly``)."""
+    out: dict[tuple, list[float]] = {}
+    for (flow, year, month), acc in months.items():
+        tot = out.setdefault((cargo_of[flow], year, month) if monthly else (cargo_of[flow], year), [0.0] * 4)
+        for i, v in enumerate(acc):
+            tot[i] += v
+    return out
 
 
 def _saturated(
     months: dict[tuple[str, int, int], list[float]], cargo_of: dict[str, str]
 ) -> dict[tuple[str, int], bool]:
     """Per cargo class and year: whether every month in which the class had demand was
-    saturated, i.e. the class turned cargo away or was offered more than it delivered.
+    saturated, i.e. the class turned cargo away (held it at the origin, or diverted it) or was
+    offered more than it delivered.
 
-    Why this criterion: a consignment is diverted only when the cargo already on its route would
+    Why this criterion: cargo is turned away only when the cargo already on its route would
     take longer than the shippers' patience at the rate the route has been delivering, i.e. when
     a queue of patience-days of cargo stands in front of it; and a month offered more than it
     delivered ended with more cargo waiting than it began with. Either way the class's bottleneck
@@ -356,34 +378,25 @@ def _saturated(
     figure may be a lower bound. Months without demand (a pause on the timeline) do not count:
     the year's mix has none. By class, not by flow: a flow of a few consignments a month (Poti's
     boxes) shares its class's queue but is too lumpy to be judged by itself."""
-    by_class: dict[tuple[str, int, int], list[float]] = {}
-    for (flow, year, month), acc in months.items():
-        tot = by_class.setdefault((cargo_of[flow], year, month), [0.0, 0.0, 0.0])
-        for i, v in enumerate(acc):
-            tot[i] += v
     out: dict[tuple[str, int], bool] = {}
-    for (cargo, year, _), (offered, lost, carried) in by_class.items():
-        if offered > 0:
-            out[(cargo, year)] = out.get((cargo, year), True) and (lost > 0 or offered > carried)
+    for (cargo, year, _), (offered, lost, carried, held) in _by_class(months, cargo_of, True).items():
+        if offered + held > 0:
+            out[(cargo, year)] = out.get((cargo, year), True) and (lost + held > 0 or offered > carried)
     return out
 
 
 def _saturated_in_year(
     months: dict[tuple[str, int, int], list[float]], cargo_of: dict[str, str]
 ) -> dict[tuple[str, int], bool]:
-    """Per cargo class and year: whether the class turned away more than 1% of what it was offered
-    or was offered more than 1% over what it delivered, over the year. The mix run's test: offered
-    only a little above the mix's capacity, a class at its bottleneck can deliver all that came in
-    a month by chance (its lots are lumpy), so the month-by-month test of the joint run would miss it."""
-    out: dict[tuple[str, int], list[float]] = {}
-    for (flow, year, _), acc in months.items():
-        tot = out.setdefault((cargo_of[flow], year), [0.0, 0.0, 0.0])
-        for i, v in enumerate(acc):
-            tot[i] += v
+    """Per cargo class and year: whether the class turned away (held or diverted) more than 1% of
+    what it wanted to send (offered + held) or was offered more than 1% over what it delivered,
+    over the year. The mix run's test: offered only a little above the mix's capacity, a class at
+    its bottleneck can deliver all that came in a month by chance (its lots are lumpy), so the
+    month-by-month test of the joint run would miss it."""
     return {
-        k: (lost > 0.01 * offered or offered > 1.01 * carried)
-        for k, (offered, lost, carried) in out.items()
-        if offered > 0
+        k: (lost + held > 0.01 * (offered + held) or offered > 1.01 * carried)
+        for k, (offered, lost, carried, held) in _by_class(months, cargo_of, False).items()
+        if offered + held > 0
     }
 
 

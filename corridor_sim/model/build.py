@@ -75,9 +75,17 @@ class Model:
     """
 
     def __init__(
-        self, scenario: Scenario, seed: int = 1, detail: bool = True, observers: Sequence[LedgerObserver] = ()
+        self,
+        scenario: Scenario,
+        seed: int = 1,
+        detail: bool = True,
+        observers: Sequence[LedgerObserver] = (),
+        hold_at_origin: bool = False,
     ):
         self.scenario = scenario
+        # the capacity estimator's saturated source: cargo that cannot enter is held at the
+        # origin, not generated and diverted (``demand.flow_process``)
+        self.hold_at_origin = hold_at_origin
         self.seed = int(seed)
         self.cal = Calendar(scenario.start_year, scenario.end_year)
         self.years = self.cal.years()
@@ -219,6 +227,7 @@ class Model:
                     self.ledger,
                     self.streams.get(f"demand:{f.id}"),
                     self.net.launch,
+                    self.hold_at_origin,
                 )
             )
 
@@ -286,6 +295,7 @@ class Model:
             repriced |= charges != state.charges
             state.charges = charges
         self.empties.reconfigure(new)
+        self.ledger.release_held()  # what changed may open a held flow's route or alternatives
         if old.demand != new.demand or repriced:
             year = self.cal.year_of(max(self.env.now, 0.0))
             self._replan(year - 1, self.env.now, year, new_year=False)

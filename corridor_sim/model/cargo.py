@@ -248,6 +248,8 @@ class LedgerObserver(Protocol):
 
     def diverted(self, flow: str, now: float, tons: float, units: float) -> None: ...
 
+    def held(self, flow: str, now: float, tons: float) -> None: ...  # a saturated source held its cargo
+
     def withdrawn(self, lot: Lot, now: float) -> None: ...  # a consignment that left on its way
 
     def delivered(self, lot: Lot, now: float, where: str) -> None: ...
@@ -286,6 +288,8 @@ class Ledger:
         self.deliveries = self.recorder.table(Delivery, detail=True)
         self.stocks = self.recorder.table(StockSnapshot)
         self._backlog: dict[str, float] = defaultdict(float)  # flow -> tonnes generated, not yet entered
+        # flow -> (the event its held source waits for, whether the flow is open again at an hour)
+        self._held: dict[str, tuple[Any, Callable[[float], bool]]] = {}
 
     def _year(self, t: float, flow: str) -> FlowYear | None:
         """The accumulators of t's year, or None in the warm-up (statistics count t >= 0)."""
@@ -339,6 +343,31 @@ class Ledger:
             lot.t_entered = now
             lot.stamps.append(("entered", now))
             self._backlog[lot.flow] -= lot.tons
+            if self._held:
+                self._changed(lot.flow, now)
+
+    # -- a saturated source (capacity runs): cargo held at the origin, not generated and diverted --
+    def hold(self, flow: str, now: float, tons: float, event: Any, is_open: Callable[[float], bool]) -> None:
+        """``flow``'s source holds its cargo: no shipper of it would send a consignment now, and
+        none will until the flow's cargo moves (it enters, is delivered or leaves on its way: the
+        tonnes on its routes and their delivery rates change only then), so it waits for the
+        first such moment at which ``is_open``, when the ledger succeeds ``event``. The tonnes held
+        are not offered; observers are told (the capacity estimator's saturation check)."""
+        self._held[flow] = (event, is_open)
+        for o in self.observers:
+            o.held(flow, now, tons)
+
+    def release_held(self) -> None:
+        """Wake every held source (a timeline change may open a route or change an alternative)."""
+        held, self._held = self._held, {}
+        for event, _ in held.values():
+            event.succeed()
+
+    def _changed(self, flow: str, now: float) -> None:
+        h = self._held.get(flow)
+        if h is not None and h[1](now):
+            del self._held[flow]
+            h[0].succeed()
 
     def backlog_t(self, flow: str) -> float:
         """Tonnes of ``flow`` generated and still waiting to enter the corridor."""
@@ -385,6 +414,8 @@ class Ledger:
             _add(fy.diverted_by, (alternative, where), lot.tons, lot.units)
         for o in self.observers:
             o.withdrawn(lot, now)
+        if self._held:
+            self._changed(lot.flow, now)
 
     def deliver(self, lot: Lot, now: float, where: str) -> None:
         del self.live[lot.id]
@@ -432,6 +463,8 @@ class Ledger:
             )
         for o in self.observers:
             o.delivered(lot, now, where)
+        if self._held:
+            self._changed(lot.flow, now)
 
     def close_year(self, t_end: float) -> None:
         """Integrate the route stocks up to ``t_end`` (a year boundary) before the year is read."""

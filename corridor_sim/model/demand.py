@@ -193,6 +193,26 @@ class FlowState:
         a = min(alts, key=lambda x: self.alt_cost[x.id])
         return a, self.alt_cost[a.id]
 
+    def closed_to_all(self, ledger: Ledger, now: float, lot_tons: float) -> bool:
+        """Whether no shipper of this flow would send a consignment now, the most patient
+        included (``_screen``'s rules, with only the alternatives open to every consignment): its
+        storage at origin is full, or every route would take longer than the cheapest such
+        alternative makes worth it (or than its limit). Until the flow's own cargo moves, this
+        stays true: the tonnes on its routes do not fall and their delivery rates only decay."""
+        flow = self.flow
+        if flow.storage_at_origin_t is not None and ledger.backlog_t(flow.id) + lot_tons > flow.storage_at_origin_t:
+            return True
+        watched = [r for r in self.route_ids if (flow.id, r) in ledger.route_rate]
+        if len(watched) < len(self.route_ids):
+            return False  # a route nobody has looked at yet: open
+        if self.alts:
+            _, g = self.best([a for a in self.alts if a.available_share >= 1.0])
+            if self.vot <= 0.0 or math.isinf(g):
+                return False  # some shippers have no alternative, or the flow leaves only when storage is full
+            return all(self.route_usd[r] + self.vot * ledger.expected_days(flow.id, r, now) > g for r in watched)
+        limit_d = flow.max_transit_days
+        return limit_d is not None and all(ledger.expected_days(flow.id, r, now) > limit_d for r in watched)
+
     def accepted_days(self, route: str, alts: list[Alternative]) -> float | None:
         """The days on ``route`` at which the cheapest of ``alts`` costs its shippers as much:
         (its generalized cost - the route's charges) / value of time. None without both."""
@@ -233,9 +253,20 @@ class FlowState:
 
 
 def flow_process(
-    env: simpy.Environment, state: FlowState, model, t_per_unit: float, cal: Calendar, ledger: Ledger, rng, launch
+    env: simpy.Environment,
+    state: FlowState,
+    model,
+    t_per_unit: float,
+    cal: Calendar,
+    ledger: Ledger,
+    rng,
+    launch,
+    hold: bool = False,
 ):
-    """Generate the consignments of one flow for the whole run."""
+    """Generate the consignments of one flow for the whole run. With ``hold`` (the capacity
+    estimator's saturated source), a consignment turned away at the origin when no shipper of the
+    flow would send one holds the source instead of counting as diverted: nothing more is drawn
+    until the flow is open again (``Ledger.hold``), so demand that cannot enter costs no events."""
     need = state.flow.lot_units * t_per_unit * rng.random()  # first gap from the equilibrium spread: no burst at t=0
     # what the rate is made of changes only with the flow's configuration or the year: kept from
     # one consignment to the next (this loop runs once per consignment), recomputed when it changes
@@ -271,7 +302,13 @@ def flow_process(
         if state.alts or flow.max_transit_days is not None:
             route_id, alts, gone = _screen(state, flow, route_id, u, rng, ledger, env.now, rate_tph, lot_tons)
             if gone is not None:
-                ledger.divert(flow.id, env.now, lot_tons, flow.lot_units, gone, AT_ORIGIN)
+                if hold and state.closed_to_all(ledger, env.now, lot_tons):
+                    opened = env.event()
+                    ledger.hold(flow.id, env.now, lot_tons, opened, _reopens(state, ledger, lot_tons))
+                    yield opened
+                else:
+                    ledger.divert(flow.id, env.now, lot_tons, flow.lot_units, gone, AT_ORIGIN)
+                # the next consignment after a fresh gap (memoryless at cv 1: as if drawn all along)
                 need = lot_tons * gamma_mean_cv(rng, 1.0, flow.interarrival_cv)
                 continue
         legs = state.legs[route_id]
@@ -293,6 +330,15 @@ def flow_process(
         ledger.generate(lot)
         launch(lot)
         need = lot_tons * gamma_mean_cv(rng, 1.0, flow.interarrival_cv)
+
+
+def _reopens(state: FlowState, ledger: Ledger, lot_tons: float):
+    """Whether a held flow is open again at an hour (``Ledger.hold``)."""
+
+    def is_open(now: float) -> bool:
+        return not state.closed_to_all(ledger, now, lot_tons)
+
+    return is_open
 
 
 def _screen(

@@ -139,6 +139,9 @@ class RailExit:
     def diverted(self, flow: str, now: float, tons: float, units: float) -> None:
         pass
 
+    def held(self, flow: str, now: float, tons: float) -> None:
+        pass
+
     def withdrawn(self, lot: Lot, now: float) -> None:
         pass  # only cargo without riding wagons or boxes leaves on its way (Terminal.receive_train)
 

@@ -34,6 +34,7 @@ def run(
     allow_large: bool = False,
     detail: bool = True,
     observers: Sequence[LedgerObserver] = (),
+    hold_at_origin: bool = False,
 ) -> Results:
     """Simulate ``scenario`` with random streams derived from ``seed``.
 
@@ -42,10 +43,11 @@ def run(
     starts, unless ``allow_large``. With ``detail``, the run keeps one row per consignment, voyage
     and vessel state (``lots``, ``voyages``, ``vessel_states``). ``observers`` are told of every
     consignment generated, diverted and delivered as the run goes (``model.cargo.LedgerObserver``).
+    ``hold_at_origin``: the capacity estimator's saturated source (``model.demand.flow_process``).
     """
     runsize.check(scenario, allow_large=allow_large, detail=detail)
     t0 = time.perf_counter()
-    model = Model(scenario, seed, detail=detail, observers=observers)
+    model = Model(scenario, seed, detail=detail, observers=observers, hold_at_origin=hold_at_origin)
     model.run(progress=progress)
     c = counts()
     c["runs"] += 1
