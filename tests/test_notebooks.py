@@ -36,9 +36,9 @@ CELL_TIMEOUT_S = 600
 # What the suite runs instead of each notebook's stored parameters: each keeps what its text reads
 # from the years it covers, and cuts the simulated years or replications where the time goes.
 PARAMETERS = {
-    # 2026-2029 still holds the year before Zangezur opens (2028), its opening and the year after,
-    # which the route-split and map cells compare; 4 simulated years instead of 7
-    "02_scenarios_to_10mt.ipynb": "YEARS = (2026, 2029)",
+    # 2027-2029 still holds the year before Zangezur opens (2028), its opening and the year after,
+    # which the route-split and map cells compare; 3 simulated years instead of 7
+    "02_scenarios_to_10mt.ipynb": "YEARS = (2027, 2029)",
     # the Morris screening on 2 trajectories (its least) instead of 3
     "03_what_to_build_first.ipynb": "TRAJECTORIES = 2",
     # the plan keeps its two goal years (2026, 2027) from a later start; cost by route and the
