@@ -311,7 +311,8 @@ OFFERED, DIVERTED, DELIVERED, HELD = 0, 1, 2, 3  # what ``MonthCounts`` counts
 class MonthCounts:
     """Per flow, year and month of the statistics period: the tonnes offered, diverted, delivered
     and held at the origin (the saturated source, ``model.demand.flow_process``: held tonnes are
-    never offered). The ledger's own accounts are by year; the month split is what the saturation
+    never offered; they are what the source would have drawn while it held, at its rate, and a
+    source that drew them would have turned every one away). The ledger's own accounts are by year; the month split is what the saturation
     check needs, so the estimator subscribes to the ledger for it (``model.cargo.LedgerObserver``)."""
 
     def __init__(self, cal: Calendar):
@@ -331,8 +332,15 @@ class MonthCounts:
     def diverted(self, flow: str, now: float, tons: float, units: float) -> None:
         self._count(flow, now, tons, DIVERTED, offered=True)
 
-    def held(self, flow: str, now: float, tons: float) -> None:
-        self._count(flow, now, tons, HELD)
+    def held(self, flow: str, t0: float, t1: float, tons_per_h: float) -> None:
+        """A hold from t0 to t1: the tonnes the source would have offered meanwhile at its rate,
+        all of which a flooded source would have turned away, split over the months it spans."""
+        t = max(t0, 0.0)
+        while t < t1:
+            nxt = self.cal.next_month_start_h(t)
+            end = min(nxt, t1) if nxt > t else t1  # past the calendar's last month start: the rest
+            self._count(flow, t, tons_per_h * (end - t), HELD)
+            t = end
 
     def withdrawn(self, lot: Lot, now: float) -> None:
         self._count(lot.flow, now, lot.tons, DIVERTED)  # offered when it was sent

@@ -295,7 +295,7 @@ class Model:
             repriced |= charges != state.charges
             state.charges = charges
         self.empties.reconfigure(new)
-        self.ledger.release_held()  # what changed may open a held flow's route or alternatives
+        self.ledger.release_held(self.env.now)  # what changed may open a held flow's route or alternatives
         if old.demand != new.demand or repriced:
             year = self.cal.year_of(max(self.env.now, 0.0))
             self._replan(year - 1, self.env.now, year, new_year=False)
@@ -390,6 +390,7 @@ class Model:
                 self._replan(self.years[k - 1], mark, self.years[k], new_year=True)
         self.events = n
         end = self.bounds[-1]
+        self.ledger.end_holds(end)
         components: list[Any] = [
             *self.links.values(),
             *self.terminals.values(),
