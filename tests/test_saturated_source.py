@@ -80,8 +80,8 @@ class Spans:
     def __init__(self):
         self.spans: list[tuple[str, float, float, float]] = []
 
-    def held(self, flow: str, t0: float, t1: float, tons_per_h: float) -> None:
-        self.spans.append((flow, t0, t1, tons_per_h))
+    def held(self, flow: str, t0: float, t1: float, tons: float, tons_per_h: float) -> None:
+        self.spans.append((flow, t0, t1, tons, tons_per_h))
 
     def generated(self, lot) -> None:
         pass
@@ -106,7 +106,7 @@ def test_a_held_flow_wakes_when_its_own_cargo_moves_and_it_is_open_or_the_timeli
 
     def source(flow: str, rate: float):
         ev = env.event()
-        ledger.hold(flow, env.now, rate, ev, lambda now: opened[flow])
+        ledger.hold(flow, env.now, 40.0, rate, ev, lambda now: opened[flow])
         yield ev
         woke.append((flow, env.now))
 
@@ -130,18 +130,20 @@ def test_a_held_flow_wakes_when_its_own_cargo_moves_and_it_is_open_or_the_timeli
     env.run()
     assert woke == [("f", 2.0), ("g", 3.0)]
     # each hold is told when it ends: its span, and the rate at which the source would have offered
-    assert spans.spans == [("f", 0.0, 2.0, 5.0), ("g", 0.0, 3.0, 7.0)]
+    assert spans.spans == [("f", 0.0, 2.0, 40.0, 5.0), ("g", 0.0, 3.0, 40.0, 7.0)]
     # a hold still on at the run's end is told up to the end
     env.process(source("h", 2.0))
     env.run()
     ledger.end_holds(10.0)
-    assert spans.spans[-1] == ("h", 3.0, 10.0, 2.0) and woke[-1] == ("g", 3.0)
+    assert spans.spans[-1] == ("h", 3.0, 10.0, 40.0, 2.0) and woke[-1] == ("g", 3.0)
 
 
 def test_the_months_a_hold_spans_each_count_what_it_held():
     cal = Calendar(2023, 2023)
     counts_ = MonthCounts(cal)
     jan, feb, mar = cal.year_start_h(2023), cal.next_month_start_h(0.0), cal.next_month_start_h(800.0)
-    counts_.held("f", -100.0, mar + 10.0, 2.0)  # from the warm-up to 10 h into March
+    counts_.held("f", -100.0, mar + 10.0, 40.0, 2.0)  # from the warm-up to 10 h into March
+    counts_.held("f", 5.0, 5.0, 40.0, 2.0)  # a hold that ends as it begins: its consignment alone
     held = {k[2]: v[HELD] for k, v in counts_.months.items()}
-    assert held == {0: 2.0 * (feb - jan), 1: 2.0 * (mar - feb), 2: 20.0}
+    # the first consignment was held in the warm-up: not counted
+    assert held == {0: 2.0 * (feb - jan) + 40.0, 1: 2.0 * (mar - feb), 2: 20.0}

@@ -332,9 +332,11 @@ class MonthCounts:
     def diverted(self, flow: str, now: float, tons: float, units: float) -> None:
         self._count(flow, now, tons, DIVERTED, offered=True)
 
-    def held(self, flow: str, t0: float, t1: float, tons_per_h: float) -> None:
-        """A hold from t0 to t1: the tonnes the source would have offered meanwhile at its rate,
-        all of which a flooded source would have turned away, split over the months it spans."""
+    def held(self, flow: str, t0: float, t1: float, tons: float, tons_per_h: float) -> None:
+        """A hold from t0 to t1: the consignment that found the flow closed, then what the source
+        would have drawn meanwhile at its rate (a flooded source would have turned all of it away,
+        the first one included), split over the months the hold spans."""
+        self._count(flow, t0, tons, HELD)
         t = max(t0, 0.0)
         while t < t1:
             nxt = self.cal.next_month_start_h(t)

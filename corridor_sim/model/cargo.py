@@ -248,7 +248,8 @@ class LedgerObserver(Protocol):
 
     def diverted(self, flow: str, now: float, tons: float, units: float) -> None: ...
 
-    def held(self, flow: str, t0: float, t1: float, tons_per_h: float) -> None: ...  # a saturated source held its cargo
+    # a saturated source held its cargo from t0 to t1: the consignment it held at t0, then its rate
+    def held(self, flow: str, t0: float, t1: float, tons: float, tons_per_h: float) -> None: ...
 
     def withdrawn(self, lot: Lot, now: float) -> None: ...  # a consignment that left on its way
 
@@ -290,8 +291,8 @@ class Ledger:
         self._backlog: dict[str, float] = defaultdict(float)  # flow -> tonnes generated, not yet entered
         # flow -> (the event its held source waits for, whether the flow is open again at an hour)
         # flow -> (the event its held source waits for, whether the flow is open again at an hour,
-        # the hour the hold began, the source's tonnes per hour then)
-        self._held: dict[str, tuple[Any, Callable[[float], bool], float, float]] = {}
+        # the hour the hold began, the consignment held then, the source's tonnes per hour)
+        self._held: dict[str, tuple[Any, Callable[[float], bool], float, float, float]] = {}
 
     def _year(self, t: float, flow: str) -> FlowYear | None:
         """The accumulators of t's year, or None in the warm-up (statistics count t >= 0)."""
@@ -349,14 +350,18 @@ class Ledger:
                 self._changed(lot.flow, now)
 
     # -- a saturated source (capacity runs): cargo held at the origin, not generated and diverted --
-    def hold(self, flow: str, now: float, tons_per_h: float, event: Any, is_open: Callable[[float], bool]) -> None:
+    def hold(
+        self, flow: str, now: float, tons: float, tons_per_h: float, event: Any, is_open: Callable[[float], bool]
+    ) -> None:
         """``flow``'s source holds its cargo: no shipper of it would send a consignment now, and
         none will until the flow's cargo moves (it enters, is delivered or leaves on its way: the
         tonnes on its routes and their delivery rates change only then), so it waits for the
         first such moment at which ``is_open``, when the ledger succeeds ``event``. The tonnes held
-        are never offered; when the hold ends, observers are told its span and the rate the source
-        had (``tons_per_h``): what it would have offered, and had turned away, meanwhile."""
-        self._held[flow] = (event, is_open, now, tons_per_h)
+        are never offered; when the hold ends, observers are told its span, the consignment that
+        found the flow closed (``tons``) and the source's rate (``tons_per_h``): a source that drew
+        its consignments all along would have turned that one away and, on average, rate x span
+        more."""
+        self._held[flow] = (event, is_open, now, tons, tons_per_h)
 
     def release_held(self, now: float) -> None:
         """Wake every held source (a timeline change may open a route or change an alternative)."""
@@ -366,15 +371,15 @@ class Ledger:
 
     def end_holds(self, now: float) -> None:
         """The run's end: the holds still on are told to the observers up to ``now``."""
-        for flow, (_, _, t0, rate) in self._held.items():
+        for flow, (_, _, t0, tons, rate) in self._held.items():
             for o in self.observers:
-                o.held(flow, t0, now, rate)
+                o.held(flow, t0, now, tons, rate)
         self._held = {}
 
     def _end_hold(self, flow: str, h: tuple, now: float) -> None:
-        event, _, t0, rate = h
+        event, _, t0, tons, rate = h
         for o in self.observers:
-            o.held(flow, t0, now, rate)
+            o.held(flow, t0, now, tons, rate)
         event.succeed()
 
     def _changed(self, flow: str, now: float) -> None:

@@ -304,7 +304,7 @@ def flow_process(
             if gone is not None:
                 if hold and state.closed_to_all(ledger, env.now, lot_tons):
                     opened = env.event()
-                    ledger.hold(flow.id, env.now, rate_tph, opened, _reopens(state, ledger, lot_tons))
+                    ledger.hold(flow.id, env.now, lot_tons, rate_tph, opened, _reopens(state, ledger, lot_tons))
                     yield opened
                 else:
                     ledger.divert(flow.id, env.now, lot_tons, flow.lot_units, gone, AT_ORIGIN)

@@ -139,7 +139,7 @@ class RailExit:
     def diverted(self, flow: str, now: float, tons: float, units: float) -> None:
         pass
 
-    def held(self, flow: str, t0: float, t1: float, tons_per_h: float) -> None:
+    def held(self, flow: str, t0: float, t1: float, tons: float, tons_per_h: float) -> None:
         pass
 
     def withdrawn(self, lot: Lot, now: float) -> None:
