@@ -34,16 +34,21 @@ def main() -> None:
     scn = cs.load_scenario(ROOT / "scenarios" / "options.yaml")
     cands = load_candidates(ROOT / "scenarios" / "candidates.yaml", scn)
 
+    made = []
+
     def job(w: int):
-        return plan(
-            scn,
-            cands,
-            goal_mt=args.goal,
-            by=args.by,
-            replications=args.n,
-            max_evaluations=args.max_evaluations,
-            workers=w,
+        made.append(
+            plan(
+                scn,
+                cands,
+                goal_mt=args.goal,
+                by=args.by,
+                replications=args.n,
+                max_evaluations=args.max_evaluations,
+                workers=w,
+            )
         )
+        return made[-1]
 
     def same(a, b) -> None:
         assert [e.id for e in a.chosen] == [e.id for e in b.chosen] and a.capacity_mt == b.capacity_mt
@@ -51,6 +56,8 @@ def main() -> None:
 
     what = f"plan options.yaml --goal {args.goal:g} --by {args.by} -n {args.n} --max-evaluations {args.max_evaluations}"
     compare(what, job, same, args.workers)
+    p = made[0]
+    print(f"  chosen: {', '.join(e.id for e in p.chosen) or 'nothing'}; capacity {p.capacity_mt}")
 
 
 if __name__ == "__main__":
