@@ -23,7 +23,18 @@ from ..experiments.comparison import Comparison
 from ..experiments.replicated import Replicated
 from ..run import output
 from ..run.results import Results
-from . import plots
+from .plots import (
+    appraisal_streams,
+    bottleneck_ranking,
+    measures_ranking,
+    plan_frontier,
+    save_all,
+    save_capacity,
+    save_comparison,
+    save_replicated,
+    sensitivity_plot,
+    sweep_plot,
+)
 
 DPI = 110
 
@@ -37,12 +48,12 @@ def figures(result: Any, folder: Path, route_flow: str | None = None) -> None:
     stage; ``route_flow``: the flow whose route split a comparison charts)."""
     folder = Path(folder)
     if isinstance(result, Results):
-        plots.save_all(result, folder, DPI)
+        save_all(result, folder, DPI)
     elif isinstance(result, Replicated):
-        plots.save_replicated(result, folder, DPI)
+        save_replicated(result, folder, DPI)
     elif isinstance(result, Comparison):
-        plots.save_comparison(result, folder, DPI, flow=route_flow)
-        plots.save_capacity(result, folder, DPI)
+        save_comparison(result, folder, DPI, flow=route_flow)
+        save_capacity(result, folder, DPI)
     else:
         _analysis_figures(result, folder)
 
@@ -51,7 +62,7 @@ def _analysis_figures(result: Any, folder: Path) -> None:
     if isinstance(result, Sweep):
         years = f"{result.years[0]}-{result.years[1]}" if result.years else ""
         _save(
-            plots.sweep_plot(
+            sweep_plot(
                 result.summary(),
                 result.paths,
                 result.kpi,
@@ -62,26 +73,26 @@ def _analysis_figures(result: Any, folder: Path) -> None:
             folder / "sweep.png",
         )
     elif isinstance(result, Ranking):
-        _save(plots.bottleneck_ranking(result.table), folder / "bottlenecks.png")
+        _save(bottleneck_ranking(result.table), folder / "bottlenecks.png")
     elif isinstance(result, Sensitivity):
         years = f"{result.years[0]}-{result.years[1]}" if result.years else ""
         _save(
-            plots.sensitivity_plot(
+            sensitivity_plot(
                 result.ranking,
                 f"{result.label} · {years} · {result.trajectories} trajectories, {len(result.runs)} runs",
             ),
             folder / "sensitivity.png",
         )
     elif isinstance(result, Appraisal):
-        _save(plots.measures_ranking(result.table, result.scenario), folder / "measures_ranking.png")
+        _save(measures_ranking(result.table, result.scenario), folder / "measures_ranking.png")
         if len(result.by_year) and len(result.distribution):
             _save(
-                plots.appraisal_streams(result.by_year, result.distribution, result.discount_rate_pct, result.scenario),
+                appraisal_streams(result.by_year, result.distribution, result.discount_rate_pct, result.scenario),
                 folder / "appraisal_streams.png",
             )
     elif isinstance(result, Plan):
         if result.frontier is not None:
-            _save(plots.plan_frontier(result.frontier, result.goal_mt, result.scenario), folder / "frontier.png")
+            _save(plan_frontier(result.frontier, result.goal_mt, result.scenario), folder / "frontier.png")
     elif not isinstance(result, CapacityEstimate):  # a capacity folder holds tables only
         raise TypeError(f"no figures for a {type(result).__name__}")
 
