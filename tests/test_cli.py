@@ -142,13 +142,18 @@ def test_failed_run_keeps_earlier_results(tmp_path, base_path, monkeypatch):
     r = CliRunner().invoke(main, ["run", str(base_path), "--out", str(out), "--set", "demand.scale=-2"])
     assert r.exit_code == 2 and (out / "annual.csv").read_text() == before
     # a failure while writing: the old folder survives whole, no temporary folder is left
-    import corridor_sim.present.plots as plots
+    import importlib
+
     from corridor_sim.present import write
+
+    # the module, not the function of the same name the package exports
+    figures = importlib.import_module("corridor_sim.present.figures")
 
     def boom(*a, **k):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(plots, "save_all", boom)
+    # patched where the writer looks it up, so the failure really happens mid-write
+    monkeypatch.setattr(figures, "save_all", boom)
     res = cs.run(cs.load_scenario(base_path, years=(2024, 2024)), seed=9)
     with pytest.raises(RuntimeError):
         write(res, out, plots=True, overwrite=True)
