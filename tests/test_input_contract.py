@@ -407,3 +407,61 @@ def test_infinity_and_huge_values_are_refused_in_every_numeric_field(base_dict):
 def test_values_that_used_to_validate_and_then_crash_or_hang(base_path, setting, field):
     r = CliRunner().invoke(main, ["run", str(base_path), "--years", "2024", "--set", setting, "--out", "unused"])
     assert r.exit_code == 2 and field in r.output and r.exc_info[0] is SystemExit, r.output
+
+
+# -- the YAML parser: libyaml's where PyYAML has it, PyYAML's own where not ---------------------------
+PARSE_BOTH = r"""
+import json, sys
+if sys.argv[1] == "pure":
+    sys.modules["yaml._yaml"] = None  # as on a PyYAML built without libyaml
+from pathlib import Path
+from corridor_sim.scenario import safeyaml
+
+def marks(node, out):
+    out.append([node.tag, node.start_mark.line, node.start_mark.column])
+    for child in safeyaml._children(node):
+        marks(child, out)
+    return out
+
+got = {"libyaml": safeyaml.LIBYAML, "files": {}, "errors": []}
+for f in sorted(Path(sys.argv[2]).glob("*.yaml")):
+    data, node = safeyaml.load(safeyaml.read_text(f))
+    got["files"][f.name] = [json.dumps(data, sort_keys=True, default=str), marks(node, [])]
+for text in sys.argv[3:]:
+    try:
+        safeyaml.load(text)
+        got["errors"].append(None)
+    except safeyaml.YamlInputError as exc:
+        got["errors"].append(str(exc).split(" at line")[0].split(" by line")[0])
+    except Exception as exc:
+        got["errors"].append(type(exc).__name__)
+print(json.dumps(got))
+"""
+
+
+def test_libyaml_and_pure_python_parsers_read_every_scenario_alike():
+    """Where PyYAML has libyaml its C parser reads the files (several times faster); without it,
+    PyYAML's own. Both give every shipped file the same values and every node the same line and
+    column (the error messages point there), and refuse the same bad documents alike."""
+    bad = [
+        "a: " + "[" * 70 + "1" + "]" * 70,  # deeper than the limit, within libyaml's own
+        "a: " + "[" * 1100 + "1" + "]" * 1100,  # past libyaml's limit too
+        "a: &x [*x]",  # an alias inside its own anchor
+        "a: 2025-02-30",  # an impossible date
+        "a: [1, 2",  # a syntax error
+    ]
+    got = {}
+    for parser in ("libyaml", "pure"):
+        p = subprocess.run(
+            [sys.executable, "-c", PARSE_BOTH, parser, str(ROOT / "scenarios"), *bad],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert p.returncode == 0, p.stderr
+        got[parser] = json.loads(p.stdout)
+    assert got["libyaml"]["libyaml"] is True and got["pure"]["libyaml"] is False
+    assert got["libyaml"]["files"] == got["pure"]["files"] and len(got["pure"]["files"]) >= 10
+    assert got["libyaml"]["errors"] == got["pure"]["errors"]
+    assert got["pure"]["errors"][:2] == ["nests deeper than 64 levels"] * 2
+    assert got["pure"]["errors"][4] in ("ParserError", "ScannerError")
