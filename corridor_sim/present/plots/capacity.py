@@ -62,7 +62,7 @@ def _annotate_binding(fig, ax, changes: list) -> list:
     """Each change of binding resource as a short label near its year, at the first spot whose text
     overlaps no label placed before it, whose leader line crosses none, and that stays inside the
     axes (a thin leader line when moved from just above its point)."""
-    fig.canvas.draw()  # the layout is final: data -> display is what will be saved
+    fig.draw_without_rendering()  # the layout is final: data -> display is what will be saved
     renderer = fig.canvas.get_renderer()
     inside = ax.get_window_extent(renderer)
     placed: list = []  # (text box, leader line's ends or None)

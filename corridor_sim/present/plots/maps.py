@@ -162,8 +162,12 @@ def _soft_label(ax, text: str, lon: float, lat: float, dx: float, dy: float, kin
 
 
 def _drawn(fig):
-    """The figure drawn (its layout fixed, so data -> display is final), and its renderer."""
-    fig.canvas.draw()
+    """The figure laid out and its renderer. Drawn without rendering: the layout and every
+    artist's extent, not the pixels, which the save draws. The first call fixes the layout for
+    good (the engine is then switched off): the names are placed in display coordinates, so
+    data -> display must stay what it was when they were placed, up to the saved file."""
+    fig.draw_without_rendering()
+    fig.set_layout_engine("none")
     return fig.canvas.get_renderer()
 
 
@@ -203,8 +207,7 @@ def _place_labels(fig, ax, s, priority: set, nodes: list, obstacles: list[Box], 
     first (ports first, then west to east), each at the first free spot around its node (far
     spots get a thin leader line); then the seas' and the countries' names, each near its point
     where it finds room inside the frame, or not at all."""
-    renderer = fig.canvas.get_renderer()
-    fig.canvas.draw()  # fix the layout, so data -> display is final
+    renderer = _drawn(fig)  # the layout fixed, so data -> display is final
     to_px = ax.transData.transform
     markers: list[Box] = []
     for n in s.nodes:
@@ -354,8 +357,7 @@ def _add_inset(fig, ax, s: Scenario, inset: MapInset, net: _Network, geography: 
     """The scenario's inset: its box enlarged, in the spot that covers fewest nodes and legs (and
     not the legend), its box outlined on the map."""
     lon0, lat0, lon1, lat1 = inset.box_deg
-    renderer = fig.canvas.get_renderer()
-    fig.canvas.draw()
+    renderer = _drawn(fig)
     frame = _box(ax.patch, renderer)
     fw, fh = frame[2] - frame[0], frame[3] - frame[1]
     w_px = INSET_WIDTH * fw
