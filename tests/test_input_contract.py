@@ -465,3 +465,28 @@ def test_libyaml_and_pure_python_parsers_read_every_scenario_alike():
     assert got["libyaml"]["errors"] == got["pure"]["errors"]
     assert got["pure"]["errors"][:2] == ["nests deeper than 64 levels"] * 2
     assert got["pure"]["errors"][4] in ("ParserError", "ScannerError")
+
+
+@pytest.mark.parametrize("name", ["base.yaml", "corridor_10mt.yaml", "oil_btc_7mt.yaml"])
+def test_timeline_states_share_only_what_their_entries_do_not_change(name):
+    """The timeline's states are built sharing what an entry does not change (only the containers
+    on its paths are copied): each state is what a deep copy of the state before, with the entry
+    applied, gives; and building them changes none of the entries (a value an entry sets is never
+    written into by a later one)."""
+    from corridor_sim.scenario.paths import apply_override, scale_value
+    from corridor_sim.scenario.timeline import timeline
+
+    for case in ("central", "high"):
+        s = cs.load_scenario(ROOT / "scenarios" / name, demand_case=case)
+        entries = [iv.model_dump() for iv in s.timeline]
+        states = timeline(s).states
+        assert len(states) >= 5 and [iv.model_dump() for iv in s.timeline] == entries
+        raw = s.model_dump(mode="python", by_alias=True)
+        raw["timeline"] = []
+        for iv, after in states:
+            raw = copy.deepcopy(raw)
+            for path, value in iv.set.items():
+                apply_override(raw, path, copy.deepcopy(value))
+            for path, factor in iv.scale.items():
+                scale_value(raw, path, factor)
+            assert cs.Scenario.model_validate(raw).model_dump() == after.model_dump(), (name, case, iv.id)

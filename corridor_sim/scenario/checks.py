@@ -597,7 +597,8 @@ def check_demand_cases(raw: dict, s: Scenario) -> list[Problem]:
                     bad = True
         if bad:
             continue
-        trial = copy.deepcopy(raw)
+        # a case changes only its sections (checked above): the rest is shared, not copied
+        trial = {k: copy.deepcopy(v) if k in CASE_SECTIONS else v for k, v in raw.items()}
         try:
             apply_changes(trial, case.set, case.scale)
         except KeyError as exc:

@@ -36,10 +36,13 @@ def parse_override(text: str) -> tuple[str, Any]:
     return path, parsed
 
 
-def slot(raw: dict, path: str, create: bool) -> tuple[Any, Any]:
+def slot(raw: dict, path: str, create: bool, own: bool = False) -> tuple[Any, Any]:
     """The container and key that ``path`` names in a raw scenario dict (KeyError if it does not exist).
 
     With ``create``, the last key of a mapping may be new (validation then names it if unknown).
+    With ``own``, each container on the way below ``raw`` is replaced by a shallow copy of itself, so
+    that a change at the end touches no dict or list ``raw`` shares with another (a timeline's
+    states share what their entries do not change).
     """
     parts = path.split(".")
     node: Any = raw
@@ -68,6 +71,8 @@ def slot(raw: dict, path: str, create: bool) -> tuple[Any, Any]:
             raise KeyError(f"'{'.'.join(parts[:i])}' is a value, not a section, so '{where}' does not exist")
         if last:
             return node, key
+        if own and isinstance(node[key], dict | list):
+            node[key] = node[key].copy()
         node = node[key]
     raise KeyError(f"empty path '{path}'")
 

@@ -159,6 +159,8 @@ class _LimitedLoader(*_READS, Composer, SafeConstructor, Resolver):  # type: ign
         SafeConstructor.__init__(self)
         Resolver.__init__(self)
         self._depth = 0
+        self.nodes = 0  # composed, aliases counted once
+        self.aliases = False
 
     # libyaml's parser comes with a composer of its own: PyYAML's is used (see above)
     get_single_node = Composer.get_single_node
@@ -173,6 +175,8 @@ class _LimitedLoader(*_READS, Composer, SafeConstructor, Resolver):  # type: ign
                     f"nests deeper than {MAX_DEPTH} levels at line {mark.line + 1}, "
                     f"column {mark.column + 1} (a scenario needs fewer than 10)"
                 )
+            self.nodes += 1
+            self.aliases = self.aliases or self.check_event(yaml.AliasEvent)
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
@@ -235,7 +239,10 @@ def load(text: str) -> tuple[Any, yaml.Node | None]:
         node = loader.get_single_node()
         if node is None:
             return None, None
-        expanded_size(node)
+        if loader.aliases:  # an alias may expand to more than was composed
+            expanded_size(node)
+        elif loader.nodes > MAX_NODES:  # without one, what was composed is all there is
+            raise YamlInputError(f"holds more than {MAX_NODES:,} values; a scenario has a few thousand")
         return loader.construct_document(node), node
     except RecursionError:
         raise YamlInputError(f"nests too deeply to be read (the limit is {MAX_DEPTH} levels)") from None

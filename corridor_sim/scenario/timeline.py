@@ -9,7 +9,6 @@ model, the run-size estimate, the capacity estimator and the plots read it from 
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import math
 from collections.abc import Iterator
@@ -112,7 +111,10 @@ class Timeline:
                     )
                 )
                 continue
-            new = copy.deepcopy(raw)
+            # a new top level; below it, the state before is shared, and each container on the
+            # entry's paths is copied as _apply reaches it (slot(..., own=True)): a deep copy of
+            # the whole scenario per entry was most of a long timeline's load
+            new = dict(raw)
             wrong = _apply(new, iv, chain)
             if wrong:
                 probs += wrong
@@ -160,8 +162,8 @@ def _apply(raw: dict, iv: Intervention, chain: Chain | None) -> list[Problem]:
                 )
                 continue
             try:
+                slot(raw, path, create=False, own=True)  # it exists; its containers are this state's own
                 if op == "set":
-                    slot(raw, path, create=False)
                     apply_override(raw, path, value)
                 else:
                     scale_value(raw, path, value)
