@@ -4,6 +4,7 @@ known (capacity_frames) and on real comparisons for the tonnes delivered under t
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 
@@ -282,6 +283,12 @@ def test_cli_compare_capacity(base_path, tmp_path):
     assert set(traj.scenario) == {"base"} and sorted(set(traj.year)) == [2024, 2025]  # once per file
     assert (out / "headroom.csv").exists() and (out / "capacity_demand_base.png").exists()
     assert (out / "headroom_base.png").exists() and not (out / "capacity_demand_base_high.png").exists()
+    # the command's account holds the capacity runs too: two waves (the cases' runs, then the
+    # file's capacity runs), 2 cases x 2 replications x 2 years, and at least a joint and a mix
+    # run of the two years (and their warm-up) per capacity replication
+    acc = json.loads((out / "comparison.json").read_text())["accounting"]
+    assert acc["waves"] == 2 and acc["wave_sizes"] == [4, 2], acc
+    assert acc["runs"] >= 4 + 2 * 2 and acc["simulated_years"] >= 4 * 2 + 2 * 2 * 2, acc
 
 
 def test_compare_measures_capacity_once_per_file_in_its_central_case(base_path, monkeypatch):
@@ -297,12 +304,12 @@ def test_compare_measures_capacity_once_per_file_in_its_central_case(base_path, 
         trajectory: pd.DataFrame
         headroom: pd.DataFrame
 
-    def estimate_capacity(scenario, replications=5, seed=1, execution=None, **_):
-        calls.append((scenario.name, scenario.demand_case, replications, seed))
-        return Estimate(_reaching().assign(scenario=scenario.name), _heads().assign(scenario=scenario.name))
+    def estimate_capacities(scenarios, years=None, replications=5, seed=1, execution=None, **_):
+        calls.extend((s.name, s.demand_case, replications, seed) for s in scenarios)
+        return [Estimate(_reaching().assign(scenario=s.name), _heads().assign(scenario=s.name)) for s in scenarios]
 
     # the package exports a function named compare, so the module is reached through sys.modules
-    monkeypatch.setattr(sys.modules["corridor_sim.analyses.goal"], "estimate_capacity", estimate_capacity)
+    monkeypatch.setattr(sys.modules["corridor_sim.analyses.goal"], "estimate_capacities", estimate_capacities)
     scns = [cs.load_scenario(base_path, years=(2024, 2024), demand_case=c) for c in ("high", "central", "low")]
     c = compare(scns, replications=1, seed=3, capacity=True)
     assert calls == [("base", "central", 1, 3)]

@@ -16,9 +16,9 @@ import pandas as pd
 
 from ..experiments.comparison import Comparison
 from ..experiments.comparison import compare as compare_runs
-from ..experiments.execution import Execution
+from ..experiments.execution import Execution, session
 from ..scenario.schema import Scenario
-from .capacity import estimate_capacity
+from .capacity import estimate_capacities
 
 
 def capacity_scenarios(scenarios: list[Scenario]) -> dict[str, Scenario]:
@@ -38,8 +38,10 @@ def measure_capacity(
     """One capacity trajectory and headroom per scenario file (not per demand case: capacity
     depends on the infrastructure, not on what comes), labelled with the file's scenario name."""
     traj, head = [], []
-    for base, scn in scenarios.items():
-        est = estimate_capacity(scn, replications=replications, seed=seed, execution=execution)
+    # the files' estimates are independent: their replications go to the executor in one batch
+    with session(Execution.of(execution)) as ex:
+        ests = estimate_capacities(list(scenarios.values()), None, replications, seed, execution=ex)
+    for base, est in zip(scenarios, ests):
         traj.append(est.trajectory.assign(scenario=base))
         head.append(est.headroom.assign(scenario=base))
     return pd.concat(traj, ignore_index=True), pd.concat(head, ignore_index=True)
@@ -65,9 +67,12 @@ def compare(
     replications fail, ComparisonFailed is raised with the comparison of those that succeeded
     (without capacity)."""
     ex = Execution.of(execution, **({"workers": 1} | options) if execution is None else options)
-    cmp = compare_runs(scenarios, seed, replications, out, ex)
-    if capacity:
-        cmp.capacity, cmp.headroom = measure_capacity(
-            capacity_of or capacity_scenarios(scenarios), replications, seed, ex
-        )
+    with session(ex) as ex:  # one executor, and one account of the runs and the capacity runs
+        cmp = compare_runs(scenarios, seed, replications, out, ex)
+        if capacity:
+            cmp.capacity, cmp.headroom = measure_capacity(
+                capacity_of or capacity_scenarios(scenarios), replications, seed, ex
+            )
+        assert ex.tally is not None, "a session keeps a tally"
+        cmp.meta["accounting"] = ex.tally.report()  # in comparison.json (docs/performance.md)
     return cmp

@@ -11,7 +11,7 @@ import click
 from ..analyses.goal import measure_capacity
 from ..experiments.comparison import Comparison, ComparisonFailed
 from ..experiments.comparison import compare as run_compare
-from ..experiments.execution import Execution
+from ..experiments.execution import Execution, Tally
 from ..present.figures import figures
 from ..run import output
 from ..scenario.labels import resource_labels
@@ -112,6 +112,7 @@ def compare(
         )
     failed = None
     cmp: Comparison | None
+    tally = Tally()  # one account of the command: the runs and, with --capacity, the capacity runs
     with output.result_folder(
         Path(out), kind="compare", overwrite=overwrite, resume=resume, any_version=resume_any_version
     ) as ws:
@@ -125,6 +126,7 @@ def compare(
                     allow_large=allow_large,
                     progress=bar,
                     log=note,
+                    tally=tally,
                 )
                 cmp = run_compare(scns, seed=seed, replications=replications, out=ws.path, execution=ex)
             if with_capacity:
@@ -136,9 +138,15 @@ def compare(
                         replications,
                         seed,
                         Execution(
-                            workers=workers, scheduler=scheduler, allow_large=allow_large, progress=bar, log=note
+                            workers=workers,
+                            scheduler=scheduler,
+                            allow_large=allow_large,
+                            progress=bar,
+                            log=note,
+                            tally=tally,
                         ),
                     )
+                cmp.meta["accounting"] = tally.report()
         except KeyboardInterrupt:
             interrupted(out, staged=ws.staged or replications == 1)
         except ComparisonFailed as exc:
