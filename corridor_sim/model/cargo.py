@@ -515,7 +515,10 @@ class Ledger:
         inside: dict[str, float] = defaultdict(float)
         for lot in self.live.values():
             (inside if lot.t_entered is not None else backlog)[lot.flow] += lot.tons
-        for flow in set(backlog) | set(inside):
+        # in the flows' order by name, not a set's: a set of strings iterates in an order that
+        # differs from process to process (hash randomization); the annual table keys these by
+        # flow, but nothing a run records should depend on which process ran it
+        for flow in sorted(set(backlog) | set(inside)):
             self.stocks.append(StockSnapshot(label, now, flow, backlog.get(flow, 0.0), inside.get(flow, 0.0)))
 
 
