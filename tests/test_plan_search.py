@@ -47,6 +47,33 @@ def test_an_unreachable_goal_is_said_so_without_searching():
     assert not got.reachable and not got.met and got.chosen == () and got.evaluations == 2
 
 
+def test_measures_that_cannot_fit_under_the_incumbent_are_left_out_of_the_bound():
+    # greedy stops at the dear measure that meets the goal alone (123); every cheaper set is made of
+    # the four cheap measures, which together fall short: one run of the four proves the plan,
+    # where the bound with the dear one in it (met) would have had each cheaper set tried
+    value = series(
+        {"rail": 4.0},
+        {"a": {"rail": 0.02}, "b": {}, "c": {"rail": 0.5}, "d": {"rail": 0.07}, "big": {"rail": 1.2}},
+    )
+    cost = {"a": 38.0, "b": 50.0, "c": 50.0, "d": 58.0, "big": 123.0}
+    met = lambda v: v >= 4.9
+    evaluated: list[frozenset] = []
+
+    def counted(s: frozenset) -> float:
+        evaluated.append(s)
+        return value(s)
+
+    got = cheapest(list(cost), cost, counted, met, gain=float, max_evaluations=10_000)
+    assert got.proven and got.chosen == ("big",) and got.cost == 123.0
+    assert exhaustive(list(cost), cost, value, met) == (("big",), 123.0)
+    # bound, empty set, five singles (big meets the goal alone: the greedy ends there, where its
+    # next round would have tried four pairs with c), then the four cheap ones at once
+    assert got.evaluations == len(evaluated) == 8
+    assert [s["measures"] for s in got.steps if s["phase"] == "greedy"] == ["", "a", "b", "c", "d", "big"]
+    assert evaluated[-1] == frozenset({"a", "b", "c", "d"})
+    assert [s["measures"] for s in got.steps if s["phase"] == "exact"] == [""]
+
+
 def random_case(rng: random.Random, n_res: int, n_meas: int):
     base = {f"r{k}": rng.uniform(2, 6) for k in range(n_res)}
     adds = {}

@@ -7,7 +7,9 @@ adds anything. The search here has three phases, each on an ``evaluate(set)`` th
 
 1. **Greedy with bundles**: round by round, the single measure with the most gain per dollar; when
    no single measure adds more than ``min_gain``, the best *pair* (both bought together), so a
-   joint bottleneck does not stop it. Then pruning: each chosen measure, dearest first, is dropped
+   joint bottleneck does not stop it. A round in which an option meets the goal ends the greedy
+   with the cheapest such option: a first plan is all this phase is for (phase 3 finds any cheaper
+   set), and another round would cost a run per measure left. Then pruning: each chosen measure, dearest first, is dropped
    if the goal is met without it. This gives a first plan (the incumbent) quickly. With more than
    ``greedy_max`` measures (each greedy round simulates every one left), the first plan is found
    by pruning from every measure instead: dearest first, each is dropped if the goal is met
@@ -17,8 +19,11 @@ adds anything. The search here has three phases, each on an ``evaluate(set)`` th
    search stops and says so (``reachable`` False).
 3. **Best-first enumeration by cost** (exact): the sets cheaper than the incumbent, in order of
    cost (each set generated once: its children add a measure after its last in cost order),
-   with a bound that prunes a set's whole subtree when the set plus every measure after it does
-   not meet the goal. The first set that meets the goal is the cheapest there is, under the one
+   with a bound that prunes a set's whole subtree when the set plus every measure after it that
+   would keep it cheaper than the incumbent does not meet the goal (measures dearer than what is
+   left under the incumbent's cost are never bought below it, so they are left out of the bound;
+   a set already evaluated that holds all of them and falls short answers without a run of its
+   own). The first set that meets the goal is the cheapest there is, under the one
    assumption the bound needs: adding a measure never lowers the value (more capacity never
    carries less; with common random numbers this holds up to noise). Within
    ``max_evaluations`` it proves the optimum (``proven`` True); beyond, the incumbent is returned
@@ -145,6 +150,10 @@ def _greedy(order, cost, ev, met, gain, min_gain, pair_pool, note) -> tuple[list
         options: list[tuple[str, ...]] = [(i,) for i in rest]
         ev.prefetch([[*chosen, *opt] for opt in options])
         pick = _best(options, chosen, cost, ev, gain, now, min_gain, note)
+        done = _cheapest_met(options, chosen, cost, ev, met, gain)
+        if done is not None:  # an option meets the goal already: it is the first plan
+            chosen += list(done)
+            return chosen, ev(chosen)
         if pick is None:  # no single measure adds: a joint bottleneck? try pairs bought together
             pool = sorted(rest, key=lambda i: (-gain(ev([*chosen, i])), cost[i], i))[:pair_pool]
             pairs = list(itertools.combinations(sorted(pool, key=lambda i: (cost[i], i)), 2))
@@ -168,6 +177,15 @@ def _best(options, chosen, cost, ev, gain, now, min_gain, note) -> tuple[str, ..
         if g > min_gain and ratio > best_ratio:
             best, best_ratio = tuple(opt), ratio
     return best
+
+
+def _cheapest_met(options, chosen, cost, ev, met, gain) -> tuple[str, ...] | None:
+    """The cheapest of a round's options (evaluated) that meets the goal (ties: the most value,
+    then by name), or None."""
+    ok = [opt for opt in options if met(ev([*chosen, *opt]))]
+    if not ok:
+        return None
+    return min(ok, key=lambda o: (sum(cost[i] for i in o), -gain(ev([*chosen, *o])), o))
 
 
 def _prune(chosen, cost, ev, met, note, value) -> tuple[list[str], Any]:
@@ -197,10 +215,14 @@ def _by_cost(order, cost, limit, ev, met, note, max_evaluations):
         if met(v):
             yield s
             return
-        after = order[index[s[-1]] + 1 :] if s else list(order)
+        # the measures a set below this one may add: after its last in cost order, and only those
+        # that keep it cheaper than the incumbent (the dearer could never be bought here)
+        after = [k for k in (order[index[s[-1]] + 1 :] if s else order) if c + cost[k] < limit - 1e-9]
         if not after:
             continue
         top = (*s, *after)
+        if _fails_within(ev, top, met):  # a set holding all of them fell short already
+            continue
         if frozenset(top) not in ev.memo and ev.count >= max_evaluations:
             yield None
             return
@@ -209,6 +231,13 @@ def _by_cost(order, cost, limit, ev, met, note, max_evaluations):
         for k in after:
             child = (*s, k)
             heapq.heappush(heap, (c + cost[k], child))
+
+
+def _fails_within(ev: _Memo, s, met: Callable[[Any], bool]) -> bool:
+    """Whether a set already evaluated holds every measure of ``s`` and falls short of the goal:
+    then ``s`` does too (adding never lowers the value), with no run of its own."""
+    key = frozenset(s)
+    return any(key <= done and not met(v) for done, v in ev.memo.items())
 
 
 def exhaustive(
