@@ -19,11 +19,13 @@ from test_plan_search import random_case
 
 import corridor_sim as cs
 from corridor_sim.analyses.appraisal import appraise
-from corridor_sim.analyses.plan import plan
+from corridor_sim.analyses.capacity import estimate_capacities, estimate_capacity
+from corridor_sim.analyses.plan import VERIFY_SEED_OFFSET, plan
 from corridor_sim.analyses.search import cheapest
 from corridor_sim.analyses.sensitivity import sensitivity
 from corridor_sim.cli import main
 from corridor_sim.experiments.execution import Execution, Task, execute, session
+from corridor_sim.scenario.variants import with_entries
 
 from factories import build, rail_sea
 
@@ -207,6 +209,22 @@ def test_the_plan_counts_its_waves_fewer_than_its_evaluations():
     assert a["simulated_years"] == p.simulated_years and a["tasks"] == sum(a["wave_sizes"])
     # screening: 2 replications per set; verification: 2 more
     assert a["tasks"] == 2 * p.evaluations + 2
+
+
+def test_the_plans_verification_and_trajectory_are_one_wave_with_the_same_tables():
+    s, cands = plan_case()
+    p = plan(s, cands, goal_mt=0.1, by=2023, replications=2, workers=1, trajectory=True)
+    a = p.accounting
+    # the last wave: the goal year's verification and every year's trajectory, 2 replications each
+    assert a["wave_sizes"][-1] == 4 and a["tasks"] == 2 * p.evaluations + 4
+    # the same as the trajectory estimated on its own, on the verification's seeds
+    planned = with_entries(s, list(p.chosen), name=s.name)
+    alone = estimate_capacity(planned, None, 2, 1 + VERIFY_SEED_OFFSET, by_cargo=False, workers=1)
+    pd.testing.assert_frame_equal(p.trajectory, alone.trajectory, check_exact=True)
+    again = plan(s, cands, goal_mt=0.1, by=2023, replications=2, workers=1, trajectory=False)
+    assert again.capacity_mt == p.capacity_mt and again.share_at_goal == p.share_at_goal
+    with pytest.raises(ValueError, match="years_each holds 1 entries for 2 scenarios"):
+        estimate_capacities([s, s], None, 2, years_each=[2023])
 
 
 def test_a_session_keeps_one_pool_for_every_wave():

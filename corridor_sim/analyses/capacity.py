@@ -663,9 +663,12 @@ def estimate_capacities(
     execution: Execution | None = None,
     saturation_factor: float = SATURATION_FACTOR,
     max_escalations: int = MAX_ESCALATIONS,
+    years_each: Sequence[tuple[int, int] | Iterable[int] | int | None] | None = None,
 ) -> list[CapacityEstimate]:
     """``estimate_capacity`` of several scenarios, their replications all in one batch (one wave
-    of the command: a plan's round of candidates), each on the same seeds; in their order."""
+    of the command: a plan's round of candidates), each on the same seeds; in their order.
+    ``years_each``, if given, holds each scenario's own years instead of ``years`` (a plan's
+    goal year and its trajectory, in one wave)."""
     ex = execution or Execution()
     if replications < 1:
         raise ValueError(f"replications must be at least 1, got {replications}")
@@ -678,8 +681,10 @@ def estimate_capacities(
     workers = ex.workers or default_workers()
     at_once = 1 if (ex.scheduler or workers <= 1) else min(workers, replications * len(scenarios))
     seconds: list[float] = []
+    if years_each is not None and len(years_each) != len(scenarios):
+        raise ValueError(f"years_each holds {len(years_each)} entries for {len(scenarios)} scenarios")
     for k, scenario in enumerate(scenarios):
-        report = _years(scenario, years)
+        report = _years(scenario, years if years_each is None else years_each[k])
         base = for_capacity(scenario, report[0], report[-1])
         factors = {y: float(saturation_factor) for y in range(base.start_year, base.end_year + 1)}
         patience_d = patience_days(base)

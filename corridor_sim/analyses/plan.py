@@ -497,7 +497,8 @@ def _plan(
                 f"{g.mt:g}, so no capacity delivers it; and {why_not}"
             )
     transit_steps: list[dict] = []
-    ver = _verify(scenario, g, chosen, entries, replications, vseed, ex)
+    # with no transit goal the plan is final here: its trajectory goes with its verification
+    ver = _verify(scenario, g, chosen, entries, replications, vseed, ex, trajectory and g.transit is None)
     sim_years += ver["simulated_years"]
     if g.transit is not None and found.reachable and not ver["transit_met"]:
         chosen, ver, more = _add_for_transit(
@@ -526,8 +527,8 @@ def _plan(
             why_not or f"the cheapest plan found costs US${capex:,.0f} m, over the budget of US${budget_musd:,.0f} m"
         )
     reached, why = _verdict(scenario, g, ver, found, budget_musd, capex)
-    traj = None
-    if trajectory:
+    traj = ver["trajectory"].trajectory if ver.get("trajectory") is not None else None
+    if trajectory and traj is None:
         planned = with_entries(scenario, plan_entries, name=scenario.name)
         est = estimate_capacity(planned, None, replications, vseed, by_cargo=False, execution=ex)
         traj = est.trajectory
@@ -572,19 +573,27 @@ def _plan(
     )
 
 
-def _verify(scenario, g: Goal, chosen, entries, n: int, vseed: int, ex) -> dict:
+def _verify(scenario, g: Goal, chosen, entries, n: int, vseed: int, ex, trajectory: bool = False) -> dict:
     """The plan on fresh replications: capacity in the mix in the goal year, and for a delivered or
-    transit goal ordinary runs (delivered Mt, transit days)."""
+    transit goal ordinary runs (delivered Mt, transit days). With ``trajectory``, also the plan's
+    capacity in every year of the scenario (``out["trajectory"]``), in the same wave as the goal
+    year's: the two do not depend on each other."""
     planned = with_entries(scenario, [e for i in chosen for e in entries[i]], name=scenario.name)
-    est = estimate_capacity(planned, g.by, n, vseed, by_cargo=False, execution=ex)
+    if trajectory:
+        est, whole = estimate_capacities(
+            [planned, planned], None, n, vseed, by_cargo=False, execution=ex, years_each=[g.by, None]
+        )
+    else:
+        est, whole = estimate_capacity(planned, g.by, n, vseed, by_cargo=False, execution=ex), None
     cap = est.per_replication[g.by]
     st = mean_ci(cap)
     out: dict[str, Any] = {
         "capacity": {"mean": st["mean"], "ci_low": st["ci_low"], "ci_high": st["ci_high"]},
         "capacity_values": cap,
         "stops": _stops(est.trajectory.iloc[0].to_dict()),
-        "simulated_years": est.simulated_years,
+        "simulated_years": est.simulated_years + (whole.simulated_years if whole is not None else 0),
         "transit_met": True,
+        "trajectory": whole,
     }
     if g.kind == "capacity" and g.transit is None:
         out["share_at_goal"] = _share_at(cap, g.mt)
