@@ -12,7 +12,7 @@ from click.testing import CliRunner
 import corridor_sim as cs
 from corridor_sim.analyses.bottlenecks import bottlenecks
 from corridor_sim.analyses.sensitivity import sensitivity
-from corridor_sim.analyses.sweep import sweep
+from corridor_sim.analyses.sweep import Sweep, sweep
 from corridor_sim.cli import main
 from corridor_sim.experiments.execution import replication_seed
 from corridor_sim.experiments.replicated import Replicated
@@ -129,6 +129,9 @@ def test_cli_replications_write_statistics_and_resume(tmp_path, base_path):
         a.columns
     )
     assert (out / "annual_tons.png").stat().st_size > 20_000
+    acct = json.loads((out / "metadata.json").read_text())["accounting"]
+    assert acct["tasks"] == acct["runs"] == 3 and acct["simulated_years"] == 3 and acct["waves"] == 1
+    assert acct["events"] > 0 and acct["cpu_s_total"] >= acct["cpu_s_tasks"] > 0
     again = CliRunner().invoke(main, ["run", str(base_path), "--years", "2024", "-n", "3", "--out", str(out)])
     assert again.exit_code == 2 and "--resume" in again.output
     more = CliRunner().invoke(
@@ -136,6 +139,9 @@ def test_cli_replications_write_statistics_and_resume(tmp_path, base_path):
     )
     assert more.exit_code == 0, more.output
     assert json.loads((out / "manifest.json").read_text())["done"] == [0, 1, 2, 3]
+    # what this command ran: the one replication missing, not the three read back
+    acct = json.loads((out / "metadata.json").read_text())["accounting"]
+    assert acct["runs"] == 1 and acct["simulated_years"] == 1
 
 
 def test_sweep_records_a_failing_point_and_goes_on(tmp_path):
@@ -170,6 +176,14 @@ def test_cli_sweep_writes_table_and_plot(tmp_path, base_path):
     t = pd.read_csv(out / "sweep.csv")
     assert list(t["demand.scale"]) == [0.8, 1.2] and (t.status == "ok").all()
     assert (out / "sweep.png").stat().st_size > 15_000
+    # sweep.json: what was swept and what it cost, counted where the runs were made
+    meta = json.loads((out / "sweep.json").read_text())
+    a = meta["accounting"]
+    assert meta["paths"] == ["demand.scale"] and meta["points"] == 2 and meta["years"] == [2024, 2024]
+    assert a["tasks"] == a["runs"] == 2 and a["simulated_years"] == 2 and a["waves"] == 1
+    assert a["events"] > 0 and a["cpu_s_total"] >= a["cpu_s_tasks"] > 0
+    back = Sweep.read(out)
+    assert back.accounting == a and back.years == (2024, 2024) and back.paths == ["demand.scale"]
     bad = CliRunner().invoke(main, ["sweep", str(base_path), "--vary", "demand.scale"])
     assert bad.exit_code == 2 and "path=v1,v2" in bad.output
 

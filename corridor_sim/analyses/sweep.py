@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..display import CompactRepr
-from ..experiments.execution import Execution, Task, execute, replication_seed, task
+from ..experiments.execution import Execution, Task, execute, replication_seed, session, task
 from ..run import output, runsize
 from ..run.results import Figures, Results
 from ..run.simulate import run
@@ -31,7 +31,7 @@ from ..scenario.safeyaml import YamlInputError, load_value
 from ..scenario.schema import Scenario
 from ..scenario.variants import with_changes
 from ..stats import mean_ci
-from .files import read_table
+from .files import folder_meta, read_table, write_meta
 
 KPIS = ("delivered_mt_last_year", "delivered_mt_per_year", "transit_days_mean")  # the ones a sweep charts
 
@@ -48,9 +48,22 @@ class Sweep(CompactRepr):
     label: str = ""  # the scenario's label
     years: tuple[int, int] | None = None
     replications: int = 1
+    accounting: dict[str, Any] = field(default_factory=dict)  # what it cost (``execution.Tally.report``)
 
     def summary(self) -> pd.DataFrame:
         return sweep_summary(self.table, self.paths, self.kpi)
+
+    def meta(self) -> dict[str, Any]:
+        """sweep.json: what was swept and what it cost."""
+        return {
+            "scenario": self.label,
+            "paths": list(self.paths),
+            "kpi": self.kpi,
+            "years": None if self.years is None else list(self.years),
+            "replications": self.replications,
+            "points": int(self.table.point.nunique()) if len(self.table) else 0,
+            "accounting": self.accounting,
+        }
 
     def write(self, out: str | Path, overwrite: bool = False, figures: Figures | None = None) -> Path:
         """sweep.csv and sweep_summary.csv (and with ``figures`` sweep.png) in ``out``, under the
@@ -59,6 +72,7 @@ class Sweep(CompactRepr):
         def fill(tmp: Path) -> None:
             self.table.to_csv(tmp / "sweep.csv", index=False)
             self.summary().to_csv(tmp / "sweep_summary.csv", index=False)
+            write_meta(tmp / "sweep.json", self.meta())
             if figures is not None:
                 figures(self, tmp)
 
@@ -67,13 +81,24 @@ class Sweep(CompactRepr):
     @classmethod
     def read(cls, folder: str | Path) -> Sweep:
         """A sweep folder read back: the values varied are the summary's columns before ``n_ok``,
-        its KPI the one it summarizes (what the scenario was is not in the folder)."""
+        its KPI the one it summarizes; the scenario, years and accounting from sweep.json where the
+        folder has one (written since the accounting was added)."""
         summary = read_table(folder, "sweep_summary.csv", "sweep summary", ("point", "n_ok"), "sweep")
         table = read_table(folder, "sweep.csv", "sweep table", ("point", "replication", "status"), "sweep")
         cols = list(summary.columns)
         paths = cols[1 : cols.index("n_ok")]
         kpi = next((c.removesuffix("_mean") for c in cols if c.endswith("_mean")), "delivered_mt_last_year")
-        return cls(table, paths, kpi, replications=int(table.replication.max()) + 1)
+        meta = folder_meta(folder, "points")
+        years = meta.get("years")
+        return cls(
+            table,
+            paths,
+            kpi,
+            str(meta.get("scenario", "")),
+            None if not years else (int(years[0]), int(years[1])),
+            replications=int(table.replication.max()) + 1,
+            accounting=dict(meta.get("accounting") or {}),
+        )
 
 
 def kpis(res: Results) -> dict:
@@ -137,7 +162,13 @@ def sweep(
     machine, or whose run fails, is recorded with its error and the sweep goes on. ``kpi`` is the
     one its summary and chart show (every KPI is in the table).
     """
-    ex = Execution.of(execution, **options)
+    with session(Execution.of(execution, **options)) as ex:
+        return _sweep(scenario, varies, replications, seed, ex, kpi)
+
+
+def _sweep(
+    scenario: Scenario, varies: list[tuple[str, list]], replications: int, seed: int, ex: Execution, kpi: str
+) -> Sweep:
     paths = [p for p, _ in varies]
     rows, tasks = [], []
     told = False
@@ -191,7 +222,8 @@ def sweep(
             assert outcome.result is not None, "a task that raised no error has its result"
             row.update(status="ok", **outcome.result)
     years = (scenario.start_year, scenario.end_year)
-    return Sweep(pd.DataFrame(rows), paths, kpi, scenario.label, years, replications)
+    assert ex.tally is not None, "sweep opens a session"
+    return Sweep(pd.DataFrame(rows), paths, kpi, scenario.label, years, replications, ex.tally.report())
 
 
 def sweep_summary(table: pd.DataFrame, paths: list[str], kpi: str = "delivered_mt_last_year") -> pd.DataFrame:

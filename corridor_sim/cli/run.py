@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..experiments.execution import Execution
+from ..experiments.execution import Execution, session
 from ..experiments.replicated import Replicated
 from ..experiments.replications import ReplicationsFailed, replicate
 from ..kpi import busiest_resources
@@ -118,15 +118,24 @@ def run_replicated(scn, out_dir, seed, n, ex, overwrite, no_plots, quiet, detail
     with output.result_folder(
         out_dir, kind="replicated", overwrite=overwrite, resume=ex.resume, any_version=ex.resume_any_version
     ) as ws:
-        try:
-            with RunsProgress(f"{scn.label} x {n}", quiet) as bar:
-                runs = replicate(scn, n, seed, ws.path, replace(ex, progress=bar), detail=detail)
-        except KeyboardInterrupt:
-            interrupted(out_dir, staged=ws.staged)
-        except ReplicationsFailed as exc:
-            failed, runs = exc, exc.runs[scn.name]
+        # one session: metadata.json's accounting counts what this command ran (not what --resume reused)
+        with session(ex) as sx:
+            try:
+                with RunsProgress(f"{scn.label} x {n}", quiet) as bar:
+                    runs = replicate(scn, n, seed, ws.path, replace(sx, progress=bar), detail=detail)
+            except KeyboardInterrupt:
+                interrupted(out_dir, staged=ws.staged)
+            except ReplicationsFailed as exc:
+                failed, runs = exc, exc.runs[scn.name]
+        assert sx.tally is not None, "a session keeps a tally"
         if runs:
-            rep = Replicated(scn, seed, runs, failed=failed.failures[scn.name] if failed else [])
+            rep = Replicated(
+                scn,
+                seed,
+                runs,
+                metadata={"accounting": sx.tally.report()},
+                failed=failed.failures[scn.name] if failed else [],
+            )
             write(rep, ws.path, plots=not no_plots)
     if failed:
         raise failed_replications(failed, out_dir, bool(runs))
