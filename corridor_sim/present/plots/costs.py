@@ -451,7 +451,7 @@ def measures_ranking(table: pd.DataFrame, title_label: str) -> Figure:
 
 def plan_frontier(frontier: pd.DataFrame, goal_mt: float, title_label: str) -> Figure:
     """The cheapest plan's cost against the year the capacity goal is to be reached
-    (``appraisal.frontier``, or frontier.csv): capex and its present value in US$ m, each reached
+    (``analyses.plan.frontier``, or frontier.csv): capex and its present value in US$ m, each reached
     plan labelled with its capacity in the goal year (mean and 95% CI); years in which no set of
     the candidates reaches the goal are marked at the bottom."""
     f = frontier.sort_values("by")
