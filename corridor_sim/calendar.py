@@ -8,6 +8,7 @@ annual totals comparable with published annual figures.
 from __future__ import annotations
 
 import bisect
+import math
 from datetime import date, datetime, timedelta
 
 HOURS_PER_DAY = 24.0
@@ -67,6 +68,16 @@ class Calendar:
     def next_month_start_h(self, t_h: float) -> float:
         i = bisect.bisect_right(self._month_starts, t_h)
         return self._month_starts[min(i, len(self._month_starts) - 1)]
+
+    def month_start_h(self, t_h: float) -> float:
+        """The start of the month that holds ``t_h`` (-inf before the first month start kept).
+
+        >>> c = Calendar(2024, 2024)
+        >>> c.month_start_h(c.date_h(date(2024, 3, 17))) == c.date_h(date(2024, 3, 1))
+        True
+        """
+        i = bisect.bisect_right(self._month_starts, t_h) - 1
+        return self._month_starts[i] if i >= 0 else -math.inf
 
     def years_since(self, base_year: int, t_h: float) -> float:
         """Fractional years from 1 January of base_year to t_h."""

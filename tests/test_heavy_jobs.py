@@ -6,6 +6,7 @@ choices and evaluations as one set at a time."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import random
 
@@ -23,9 +24,11 @@ from corridor_sim.analyses.capacity import estimate_capacities, estimate_capacit
 from corridor_sim.analyses.plan import VERIFY_SEED_OFFSET, plan
 from corridor_sim.analyses.search import cheapest
 from corridor_sim.analyses.sensitivity import sensitivity
+from corridor_sim.calendar import Calendar
 from corridor_sim.cli import main
 from corridor_sim.experiments.execution import Execution, Task, execute, session
-from corridor_sim.scenario.variants import with_entries
+from corridor_sim.model.branch import branch_hour
+from corridor_sim.scenario.variants import with_entries, without
 
 from factories import build, rail_sea
 
@@ -128,6 +131,24 @@ def test_shared_years_give_the_tables_of_full_runs(workers):
     full = appraise(s, replications=2, seed=4, workers=workers, share_years=False)
     assert shared.accounting["shared_years"] > 2 and full.accounting["shared_years"] == 0
     assert shared.accounting["events"] < full.accounting["events"]
+    pd.testing.assert_frame_equal(shared.table, full.table, check_exact=True)
+    pd.testing.assert_frame_equal(shared.by_year, full.by_year, check_exact=True)
+    pd.testing.assert_frame_equal(shared.distribution, full.distribution, check_exact=True)
+
+
+@pytest.mark.parametrize("date", ["2024-03-17", "2023-12-31"])
+def test_a_measure_dated_within_a_month_branches_at_its_months_start(date):
+    # the flows look ahead to the next month start or timeline change: an entry on the 17th (or
+    # the 31st) changes what they do from the 1st of its month, so the runs are one until then
+    d = two_measures()
+    d["timeline"][-2]["date"] = date
+    s = build(d)
+    cal = Calendar(s.start_year, s.end_year)
+    day = dt.date.fromisoformat(date)
+    assert branch_hour(without(s, ["bigger_feeders"]), s) == cal.date_h(day.replace(day=1))
+    shared = appraise(s, replications=2, seed=4, workers=1)
+    full = appraise(s, replications=2, seed=4, workers=1, share_years=False)
+    assert shared.accounting["shared_years"] > 0 and full.accounting["shared_years"] == 0
     pd.testing.assert_frame_equal(shared.table, full.table, check_exact=True)
     pd.testing.assert_frame_equal(shared.by_year, full.by_year, check_exact=True)
     pd.testing.assert_frame_equal(shared.distribution, full.distribution, check_exact=True)

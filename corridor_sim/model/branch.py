@@ -5,9 +5,12 @@ Two scenarios that differ only in timeline entries dated ``d`` or later make the
 
 - every timeline entry before ``d`` is the same, in the same order, with the same effect;
 - the flows' look-ahead sees no difference: a flow's demand accrues up to the next month start or
-  the next timeline change (``Model.next_change_h``), whichever is first, so ``d`` must be the
-  start of a month (or a change both timelines have then); an entry dated 31 December makes the
-  flows of its scenario stop at that hour, the other's not, and the runs differ before it;
+  the next timeline change (``Model.next_change_h``), whichever is first. An entry dated 31
+  December makes the flows of its scenario stop at that hour, the other's not, so from 1 December
+  (when they look ahead past the 31st) the runs differ; before the start of the month that holds
+  the first difference no flow looks past it, so the runs are one until then. The branch hour is
+  the first difference where it is a month start (or a change both timelines have then), else
+  the start of its month;
 - the event that wakes the timeline at ``d`` takes, in the run turned into the other, the place
   in the event queue (time, priority, id) its own run would have given it. Its timeline process
   created it when it applied the last entry before ``d`` (or when it started), at the moment the
@@ -66,7 +69,9 @@ def branch_hour(trunk: Scenario, other: Scenario) -> float | None:
     month_start = cal.next_month_start_h(d - 1e-6) == d
     both = any(t == d for t, _, _ in a[:k])  # a change both have at d (their first k are the same)
     if not (month_start or both):
-        return None
+        d = cal.month_start_h(d)  # no flow looks past the start of d's month before it
+        if d <= t0:
+            return None
     return d
 
 
