@@ -546,8 +546,6 @@ def plan(
         raise InputError(
             f"--frontier {frontier_years} is outside the years of {scenario} ({scn.start_year}-{scn.end_year})"
         )
-    if out is not None:
-        claim_out(out, overwrite=overwrite)  # refused before the candidates are read and their scenarios derived
     cands = load_candidates(candidates_file, scn)
     if own_from is not None:
         scn, own = own_candidates(scn, own_from)
