@@ -64,15 +64,10 @@ def branch_hour(trunk: Scenario, other: Scenario) -> float | None:
     if k == len(a) == len(b):
         return None  # the same timeline: the same run
     d = min(x[k][0] for x in (a, b) if k < len(x))
-    if d <= t0:
-        return None
-    month_start = cal.next_month_start_h(d - 1e-6) == d
     both = any(t == d for t, _, _ in a[:k])  # a change both have at d (their first k are the same)
-    if not (month_start or both):
-        d = cal.month_start_h(d)  # no flow looks past the start of d's month before it
-        if d <= t0:
-            return None
-    return d
+    if not both:
+        d = cal.month_start_h(d)  # d itself at a month start; before d's month no flow looks past it
+    return d if d > t0 else None
 
 
 def become(model: Model, other: Scenario) -> int | None:
