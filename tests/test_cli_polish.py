@@ -160,6 +160,22 @@ def test_every_interval_column_shows_plus_minus_under_a_readable_header(capsys, 
     assert "14.000 ± 4.000" in out and "added, kt" in out and "delta_kt" not in out
 
 
+def test_a_sweep_none_of_whose_points_can_run_is_refused_and_writes_nothing(tiny, tmp_path):
+    """Every point invalid (a path the scenario does not have): bad input, exit 2, one paragraph
+    naming the --vary, the first point and what is allowed; no folder. One valid point among
+    invalid ones is a sweep that ran: its invalid points are recorded (exit 0)."""
+    out = tmp_path / "s"
+    r = invoke("sweep", tiny, "--vary", "demand.nonesuch=1,2", "-w", "1", "--out", out)
+    assert r.exit_code == 2, r.output
+    assert r.output.count("error:") == 1 and "Traceback" not in r.output
+    for words in ("--vary", "demand.nonesuch=1", "unknown field 'nonesuch'", "scale", "nothing was run"):
+        assert words in r.output, (words, r.output)
+    assert not out.exists()
+    r = invoke("sweep", tiny, "--vary", "demand.scale=-1,1", "-w", "1", "--out", out, "-q")
+    assert r.exit_code == 0, r.output
+    assert "(2 runs, 1 failed or invalid)" in r.output and (out / "sweep.csv").is_file()
+
+
 def test_sweep_table_has_readable_headers_and_intervals(tiny, tmp_path):
     r = invoke("sweep", tiny, "--vary", "demand.scale=0.5,1", "-n", "2", "-w", "1", "--out", tmp_path / "s")
     assert r.exit_code == 0, r.output

@@ -126,10 +126,19 @@ def sweep(
             log=note,
         ),
     )
+    table = result.table
+    if (table.status == "invalid").all():
+        # nothing could run: the values given are the input at fault, so refuse them as --set would
+        # be refused, rather than write a table of errors with exit status 0
+        first = table.iloc[0]
+        values = ", ".join(f"{p}={first[p]}" for p in paths)
+        raise InputError(
+            f"--vary: no point of the sweep is a scenario that can run, so nothing was run or written to "
+            f"{out}/; the first, {values}: {first.error}"
+        )
     write(result, out, overwrite=overwrite)
     if not quiet:
         print_sweep(result.summary(), paths, kpi, scn.label, replications)
-    table = result.table
     bad = int((table.status != "ok").sum())
     click.echo(f"sweep written to {out}/ ({len(table)} runs, {bad} failed or invalid)")
 
