@@ -162,6 +162,7 @@ def test_in_one_process_the_workers_cost_nothing_apart():
     assert a["cpu_s_total"] >= a["cpu_s_tasks"] > 0 and a["cpu_s_workers"] <= a["cpu_s_tasks"]
 
 
+@pytest.mark.no_cover  # a whole-corridor job: untraced (conftest.py)
 def test_one_worker_two_workers_and_dask_give_identical_tables():
     distributed = pytest.importorskip("distributed")
     s_ap, s_sens = build(two_measures()), uncertain()
