@@ -39,8 +39,9 @@ PARAMETERS = {
     # 2027-2029 still holds the year before Zangezur opens (2028), its opening and the year after,
     # which the route-split and map cells compare; 3 simulated years instead of 7
     "02_scenarios_to_10mt.ipynb": "YEARS = (2027, 2029)",
-    # the Morris screening on 2 trajectories (its least) instead of 3
-    "03_what_to_build_first.ipynb": "TRAJECTORIES = 2",
+    # the Morris screening on 2 trajectories (its least) instead of 3, and the capacity of the
+    # calibration year on 2 replications (its least) instead of 5
+    "03_what_to_build_first.ipynb": "TRAJECTORIES = 2\nCAP_REPS = 2",
     # the plan keeps its two goal years (2026, 2027) from a later start; cost by route and the
     # appraisal run fewer years (the appraisal still spans the measures dated 2025-2026)
     "04_the_cheapest_plan.ipynb": (
