@@ -84,6 +84,27 @@ def test_annual_tons_shows_flows_goal_and_observations(base_results):
     assert diverted == pytest.approx(a[a.flow.isin(corridor)].tons_diverted.sum() / 1e6, abs=1e-9)
 
 
+def test_annual_tons_value_labels_clear_the_observed_points(base_results):
+    """A year's value label never covers that year's observed point (its marker drawn with a
+    radius of half its size): drawn, the label's box and the marker's circle do not meet."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Annotation
+
+    fig = plots.annual_tons(base_results)
+    FigureCanvasAgg(fig).draw()
+    ax = fig.axes[0]
+    observed = base_results.scenario.observed.mt_by_year
+    line = next(l for l in ax.get_lines() if l.get_marker() == "o")
+    r_px = line.get_markersize() / 2 * fig.dpi / 72
+    labels = [t for t in ax.texts if isinstance(t, Annotation) and t.xy[0] in observed]
+    assert labels, "the run's years have observed points"
+    for t in labels:
+        box = t.get_window_extent()
+        px, py = ax.transData.transform((t.xy[0], observed[int(t.xy[0])]))
+        nearest_x, nearest_y = min(max(px, box.x0), box.x1), min(max(py, box.y0), box.y1)
+        assert (nearest_x - px) ** 2 + (nearest_y - py) ** 2 > r_px**2, (t.get_text(), box, (px, py))
+
+
 def test_the_goal_and_threshold_come_from_the_scenario(base_results):
     other = base_results.scenario.model_copy(update={"goal_mt_per_year": 7.5})
     res = type(base_results)(**{**base_results.__dict__, "scenario": other})

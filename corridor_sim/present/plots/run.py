@@ -84,15 +84,20 @@ def annual_tons(res) -> Figure:
         )
         top = np.fmax(bottom, high)  # value labels sit above the error bar, never on it
     many = len(a) > 8
+    observed = s.observed.mt_by_year if s.observed is not None else {}
     for x, total, y, d in zip(a.index, bottom, np.fmax(top, delivered + div), div):
         more = "" if d < 0.005 else (" " if many else "\n") + f"+{d:.2f} diverted"
+        # a year's observed point at or above its bar would sit on the label: the label goes above
+        # the point, clear of its marker
+        seen = observed.get(int(x))
+        above_point = seen is not None and seen >= y
         ax.annotate(
             f"{total:.2f}{more}",
-            (x, y),
+            (x, seen if above_point else y),
             ha="center",
             va="bottom",
             fontsize=8.5,
-            xytext=(0, 3),
+            xytext=(0, 7 if above_point else 3),
             textcoords="offset points",
             rotation=90 if many else 0,
         )
