@@ -1,3 +1,4 @@
+import contextlib
 import functools
 import sys
 from pathlib import Path
@@ -11,16 +12,20 @@ BASE = ROOT / "scenarios" / "base.yaml"
 CALIBRATION_YEARS = (2024, 2024)  # the base runs to 2035; most tests need only the calibrated year
 
 
-# Coverage. The gate (pyproject.toml) counts what the traced tests run; a test marked ``no_cover``
-# (pytest-cov's marker) runs untraced, where tracing would make it ~1.5x as long while it re-runs
-# paths that traced tests cover: the whole-corridor reports, comparisons and batches. pytest-cov
-# pauses coverage for a marked test's call only; the hook below pauses it for the test's setup too,
-# where those tests' module fixtures make their runs.
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_setup(item):
+# Coverage. The gate (pyproject.toml) counts what the traced tests run; a test marked ``untraced``
+# runs with coverage paused, setup and call, where tracing would make it ~1.5x as long while it
+# re-runs paths that traced tests cover: the whole-corridor reports, comparisons and batches.
+# (pytest-cov's own ``no_cover`` pauses the call only, and fails under --no-cov.)
+def pytest_configure(config):
+    config.addinivalue_line("markers", "untraced: run this test with coverage paused (conftest.py)")
+
+
+@contextlib.contextmanager
+def _paused(item):
+    """Coverage paused around a hook of an ``untraced`` test (nothing to pause under --no-cov)."""
     plugin = item.config.pluginmanager.getplugin("_cov")
     controller = getattr(plugin, "cov_controller", None)
-    if controller is None or item.get_closest_marker("no_cover") is None:
+    if controller is None or item.get_closest_marker("untraced") is None:
         yield
         return
     controller.pause()
@@ -28,6 +33,18 @@ def pytest_runtest_setup(item):
         yield
     finally:
         controller.resume()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item):
+    with _paused(item):
+        yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    with _paused(item):
+        yield
 
 
 @pytest.fixture(scope="session")

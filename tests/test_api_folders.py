@@ -85,7 +85,7 @@ def folders(tmp_path_factory):
     return root
 
 
-@pytest.mark.no_cover  # a whole-corridor job: untraced (conftest.py)
+@pytest.mark.untraced  # a whole-corridor job (conftest.py)
 def test_a_report_from_folders_written_by_the_python_api_alone(folders):
     html = build_report(
         [folders / "compare"],

@@ -239,7 +239,7 @@ def test_headroom_chart(cmp):
         plots.plot_headroom(_heads(), 2040, s)
 
 
-@pytest.mark.no_cover  # a whole-corridor job: untraced (conftest.py)
+@pytest.mark.untraced  # a whole-corridor job (conftest.py)
 def test_report_opens_with_the_goal_table(cmp, tmp_path):
     from corridor_sim.present.report import build_report
 
@@ -269,7 +269,7 @@ def test_report_opens_with_the_goal_table(cmp, tmp_path):
     assert html.index("capacity, offered and delivered by year") < html.index("By scenario and demand case")
 
 
-@pytest.mark.no_cover  # a whole-corridor job: untraced (conftest.py)
+@pytest.mark.untraced  # a whole-corridor job (conftest.py)
 def test_cli_compare_capacity(base_path, tmp_path):
     """compare --capacity with the estimator."""
     from click.testing import CliRunner

@@ -260,7 +260,7 @@ def test_demand_cases_change_growth_and_name(base_path):
     assert cs.load_scenario(base_path) == central  # central is the default
 
 
-@pytest.mark.no_cover  # a whole-corridor job: untraced (conftest.py)
+@pytest.mark.untraced  # a whole-corridor job (conftest.py)
 def test_run_and_compare_take_a_demand_case(tmp_path, base_path):
     r = CliRunner().invoke(
         main,

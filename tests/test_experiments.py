@@ -113,7 +113,7 @@ def test_resume_refuses_another_scenario(tmp_path):
         replicate(small(vessels=2), 2, seed=1, out=tmp_path / "r", workers=1, resume=True)
 
 
-@pytest.mark.no_cover  # a whole-corridor job: untraced (conftest.py)
+@pytest.mark.untraced  # a whole-corridor job (conftest.py)
 def test_cli_replications_write_statistics_and_resume(tmp_path, base_path):
     out = tmp_path / "rep"
     r = CliRunner().invoke(main, ["run", str(base_path), "--years", "2024", "-n", "3", "-w", "1", "--out", str(out)])

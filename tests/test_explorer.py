@@ -22,7 +22,7 @@ SCENARIOS = ROOT / "scenarios"
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
-@pytest.mark.no_cover  # a whole-corridor job: untraced (conftest.py)
+@pytest.mark.untraced  # a whole-corridor job (conftest.py)
 def test_the_explorers_year_is_the_full_runs_year(base_path):
     """The base run to 2027 with two replications (seeds 1 and 2), against the explorer's 2027 on
     the same seeds: the full run's figure lies within the explorer's 95% interval, and since both

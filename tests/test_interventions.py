@@ -243,7 +243,7 @@ def test_interventions_before_the_chosen_years_are_in_force_from_the_start(base_
     assert {iv.id for iv in m.applied} >= {"dredging", "kz_700teu_vessels"}
 
 
-@pytest.mark.no_cover  # a whole-corridor job: untraced (conftest.py)
+@pytest.mark.untraced  # a whole-corridor job (conftest.py)
 def test_compare_writes_table_plots_and_summary(tmp_path, base_path):
     out = tmp_path / "cmp"
     r = CliRunner().invoke(

@@ -162,7 +162,7 @@ def test_report_loads_in_headless_chromium(tmp_path, base_path, base_2024_folder
     assert (tmp_path / "report.png").stat().st_size > 30_000
 
 
-@pytest.mark.no_cover  # a whole-corridor job: untraced (conftest.py)
+@pytest.mark.untraced  # a whole-corridor job (conftest.py)
 def test_report_summary_and_assumptions_follow_the_scenario(tmp_path, base_path):
     """A changed parameter changes the report's text: the assumptions are written from the run, and
     the summary from its results; a --set run is labelled as the what-if it is."""
@@ -193,7 +193,7 @@ def test_report_summary_and_assumptions_follow_the_scenario(tmp_path, base_path)
     assert plain.count("<h2") == with_cap.count("<h2")
 
 
-@pytest.mark.no_cover  # a whole-corridor job: untraced (conftest.py)
+@pytest.mark.untraced  # a whole-corridor job (conftest.py)
 def test_report_with_capacity_opens_with_the_goal_table_in_chromium(tmp_path, base_path):
     """A comparison carrying capacity (synthetic trajectory, real runs): the report's first table is
     the goal table, each column labelled capacity or demand, then the capacity charts."""
@@ -422,7 +422,7 @@ def _check_findings(found: list[dict], folder, runs: set[str], years: set[int]) 
     return checked
 
 
-@pytest.mark.no_cover  # a whole-corridor job: untraced (conftest.py)
+@pytest.mark.untraced  # a whole-corridor job (conftest.py)
 def test_report_opens_with_findings_each_figure_the_runs(base_report):
     """The base report opens with findings in sentences, each tagged capacity, demand or cost, each
     figure in them equal to the run's own (summary.json, its routes, its scenario) at the precision
@@ -453,7 +453,7 @@ def test_report_opens_with_findings_each_figure_the_runs(base_report):
     assert not [x for x in labels if re.search(r"\b[a-z]+_[a-z_]+:[a-z0-9_]+\b", x)]  # no internal resource ids
 
 
-@pytest.mark.no_cover  # a whole-corridor job: untraced (conftest.py)
+@pytest.mark.untraced  # a whole-corridor job (conftest.py)
 def test_every_label_uses_the_demand_terms_and_the_tables_conserve(base_report, base_path):
     """Every table and chart labelled 'demand' uses the defined terms (docs/kpis.md): in the report,
     the run tables, annual_tons.png and the capacity chart; the run table shows offered = delivered
@@ -521,7 +521,7 @@ def test_every_label_uses_the_demand_terms_and_the_tables_conserve(base_report, 
     assert any("diverted" in x for x in texts) and any("offered" in x for x in texts)
 
 
-@pytest.mark.no_cover  # a whole-corridor job: untraced (conftest.py)
+@pytest.mark.untraced  # a whole-corridor job (conftest.py)
 def test_report_findings_of_every_demand_case_with_capacity(tmp_path, base_path):
     """A comparison of the base under every demand case, with its capacity measured: a finding per
     case (when the goal is carried, or what keeps it short), the capacity's year or peak, the
@@ -566,7 +566,7 @@ def test_report_findings_of_every_demand_case_with_capacity(tmp_path, base_path)
     assert "capacity was not measured" not in text and ("could carry the goal" in text or "could not carry" in text)
 
 
-@pytest.mark.no_cover  # a whole-corridor job: untraced (conftest.py)
+@pytest.mark.untraced  # a whole-corridor job (conftest.py)
 def test_report_finding_when_the_trend_reaches_the_goal_but_is_not_carried(tmp_path, base_path):
     """With demand scaled so that its trend passes the goal, what keeps the goal short is no longer
     demand: the finding says so, tagged capacity, its figures the run's own."""
