@@ -162,7 +162,7 @@ def test_in_one_process_the_workers_cost_nothing_apart():
     assert a["cpu_s_total"] >= a["cpu_s_tasks"] > 0 and a["cpu_s_workers"] <= a["cpu_s_tasks"]
 
 
-@pytest.mark.no_cover  # a whole-corridor job: untraced (conftest.py)
+@pytest.mark.untraced  # a whole-corridor job (conftest.py)
 def test_one_worker_two_workers_and_dask_give_identical_tables():
     distributed = pytest.importorskip("distributed")
     s_ap, s_sens = build(two_measures()), uncertain()
@@ -288,6 +288,21 @@ def test_bottlenecks_and_compare_report_their_waves(tmp_path):
     other["name"] = "tiny_bigger"
     cmp = cs.compare([s, build(other)], replications=2)
     assert cmp.meta["accounting"]["waves"] == 1 and cmp.meta["accounting"]["simulated_years"] == 2 * 2
+
+
+def test_the_compare_command_runs_its_runs_and_capacity_on_one_pool(tmp_path):
+    """`compare --capacity -w 2`: the comparison's runs, then the capacity runs, two waves on the
+    command's one pool of two workers (two pools, one per wave, would be four worker processes)."""
+    d = rail_sea(tons_per_year=20000.0, lot=40.0, vessels=1, capacity=100.0, crossing_h=20.0)
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(d))
+    out = tmp_path / "cmp"
+    args = ["compare", str(path), "-n", "2", "-w", "2", "--capacity", "-q", "--no-plots", "--out", str(out)]
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 0, r.output
+    a = json.loads((out / "comparison.json").read_text())["accounting"]
+    assert a["waves"] == 2 and a["wave_sizes"] == [2, 2], a
+    assert 1 <= a["worker_processes"] <= 2 and a["cpu_s_workers"] > 0, a
 
 
 def test_a_closed_dask_client_leaves_runs_forkable_and_an_open_one_does_not():

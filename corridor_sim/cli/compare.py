@@ -3,6 +3,7 @@ scenario file's capacity when asked, and what it prints."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import click
 from ..analyses.goal import measure_capacity
 from ..experiments.comparison import Comparison, ComparisonFailed
 from ..experiments.comparison import compare as run_compare
-from ..experiments.execution import Execution, Tally
+from ..experiments.execution import Execution, Tally, session
 from ..present.figures import figures
 from ..run import output
 from ..scenario.labels import resource_labels
@@ -112,41 +113,32 @@ def compare(
         )
     failed = None
     cmp: Comparison | None
-    tally = Tally()  # one account of the command: the runs and, with --capacity, the capacity runs
+    # one executor for the command (one process pool, or one Dask client) and one account of it:
+    # the runs and, with --capacity, the capacity runs
+    command = Execution(
+        workers=workers,
+        scheduler=scheduler,
+        allow_large=allow_large,
+        log=note,
+        tally=Tally(),
+    )
     with output.result_folder(
         Path(out), kind="compare", overwrite=overwrite, resume=resume, any_version=resume_any_version
     ) as ws:
         try:
-            with RunsProgress(f"{len(scns)} scenarios x {replications}", quiet) as bar:
-                ex = Execution(
-                    workers=workers,
-                    scheduler=scheduler,
-                    resume=resume,
-                    resume_any_version=resume_any_version,
-                    allow_large=allow_large,
-                    progress=bar,
-                    log=note,
-                    tally=tally,
-                )
-                cmp = run_compare(scns, seed=seed, replications=replications, out=ws.path, execution=ex)
-            if with_capacity:
-                # capacity belongs to the file, not to a demand case: each file once, in its default case
-                files = {s.base_name: s for s in (load(p, overrides, years) for p in scenarios)}
-                with RunsProgress(f"capacity of {len(files)} scenario file(s)", quiet) as bar:
-                    cmp.capacity, cmp.headroom = measure_capacity(
-                        files,
-                        replications,
-                        seed,
-                        Execution(
-                            workers=workers,
-                            scheduler=scheduler,
-                            allow_large=allow_large,
-                            progress=bar,
-                            log=note,
-                            tally=tally,
-                        ),
-                    )
-                cmp.meta["accounting"] = tally.report()
+            with session(command) as ex:
+                with RunsProgress(f"{len(scns)} scenarios x {replications}", quiet) as bar:
+                    runs = replace(ex, resume=resume, resume_any_version=resume_any_version, progress=bar)
+                    cmp = run_compare(scns, seed=seed, replications=replications, out=ws.path, execution=runs)
+                if with_capacity:
+                    # capacity belongs to the file, not to a demand case: each file once, in its default case
+                    files = {s.base_name: s for s in (load(p, overrides, years) for p in scenarios)}
+                    with RunsProgress(f"capacity of {len(files)} scenario file(s)", quiet) as bar:
+                        cmp.capacity, cmp.headroom = measure_capacity(
+                            files, replications, seed, replace(ex, progress=bar)
+                        )
+                    assert ex.tally is not None, "a session keeps a tally"
+                    cmp.meta["accounting"] = ex.tally.report()
         except KeyboardInterrupt:
             interrupted(out, staged=ws.staged or replications == 1)
         except ComparisonFailed as exc:
