@@ -294,6 +294,8 @@ def test_run_and_compare_take_a_demand_case(tmp_path, base_path):
             "-q",
             "-n",
             "1",
+            "-w",
+            "1",
             "--out",
             str(tmp_path / "fan"),
         ],

@@ -260,6 +260,8 @@ def test_compare_writes_table_plots_and_summary(tmp_path, base_path):
             "goal_mt_per_year=4.4",
             "-n",
             "1",
+            "-w",
+            "1",
         ],
     )
     assert r.exit_code == 0, r.output

@@ -1,4 +1,7 @@
-"""The corridor map, operations charts and the HTML report, checked in a real headless Chromium."""
+"""The corridor map, operations charts and the HTML report, checked in a real headless Chromium.
+
+The runs behind the reports go in this process (``-w 1``): the suite already keeps both cores
+busy, and worker pools are tested in test_experiments.py and test_heavy_jobs.py."""
 
 from __future__ import annotations
 
@@ -390,7 +393,8 @@ def base_report(base_path, tmp_path_factory):
     """The base scenario, two replications, and its report, as a user makes them; over three of
     its years (2024-2026: the calibrated year and the measures of 2025), which the findings name."""
     tmp = tmp_path_factory.mktemp("base_report")
-    args = ["run", str(base_path), "-n", "2", "--years", "2024-2026", "--out", str(tmp / "base"), "-q", "--no-plots"]
+    args = ["run", str(base_path), "-n", "2", "--years", "2024-2026", "-w", "1", "--out", str(tmp / "base"), "-q"]
+    args.append("--no-plots")
     r = CliRunner().invoke(main, args)
     assert r.exit_code == 0, r.output
     report = tmp / "report.html"
@@ -479,7 +483,8 @@ def test_every_label_uses_the_demand_terms_and_the_tables_conserve(base_report, 
     # the run table as printed, conserving
     r = CliRunner().invoke(
         main,
-        ["run", str(base_path), "--years", "2024-2025", "-n", "2", "--out", str(folder.parent / "small"), "--no-plots"],
+        ["run", str(base_path), "--years", "2024-2025", "-n", "2", "-w", "1", "--out", str(folder.parent / "small")]
+        + ["--no-plots"],
     )
     assert r.exit_code == 0, r.output
     assert "offered Mt" in r.output and "diverted Mt" in r.output and "generated" not in r.output
@@ -538,6 +543,8 @@ def test_report_findings_of_every_demand_case_with_capacity(tmp_path, base_path)
             "2024-2025",
             "-n",
             "2",
+            "-w",
+            "1",
             "--capacity",
             "--out",
             str(out),
@@ -580,6 +587,8 @@ def test_report_finding_when_the_trend_reaches_the_goal_but_is_not_carried(tmp_p
             "2024-2025",
             "-n",
             "2",
+            "-w",
+            "1",
             "--set",
             "demand.scale=2.6",
             "--out",
