@@ -12,7 +12,7 @@ import click
 from ..analyses.goal import measure_capacity
 from ..experiments.comparison import Comparison, ComparisonFailed
 from ..experiments.comparison import compare as run_compare
-from ..experiments.execution import Execution, Tally, session
+from ..experiments.execution import Execution, session
 from ..present.figures import figures
 from ..run import output
 from ..scenario.labels import resource_labels
@@ -113,15 +113,9 @@ def compare(
         )
     failed = None
     cmp: Comparison | None
-    # one executor for the command (one process pool, or one Dask client) and one account of it:
-    # the runs and, with --capacity, the capacity runs
-    command = Execution(
-        workers=workers,
-        scheduler=scheduler,
-        allow_large=allow_large,
-        log=note,
-        tally=Tally(),
-    )
+    # one executor for the command (one process pool, or one Dask client) and the session's one
+    # account of it: the runs and, with --capacity, the capacity runs
+    command = Execution(workers=workers, scheduler=scheduler, allow_large=allow_large, log=note)
     with output.result_folder(
         Path(out), kind="compare", overwrite=overwrite, resume=resume, any_version=resume_any_version
     ) as ws:
