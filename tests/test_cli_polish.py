@@ -168,7 +168,7 @@ def test_a_sweep_none_of_whose_points_can_run_is_refused_and_writes_nothing(tiny
     r = invoke("sweep", tiny, "--vary", "demand.nonesuch=1,2", "-w", "1", "--out", out)
     assert r.exit_code == 2, r.output
     assert r.output.count("error:") == 1 and "Traceback" not in r.output
-    for words in ("--vary", "demand.nonesuch=1", "unknown field 'nonesuch'", "scale", "nothing was run"):
+    for words in ("--vary", str(tiny), "demand.nonesuch=1", "unknown field 'nonesuch'", "scale", "nothing was run"):
         assert words in r.output, (words, r.output)
     assert not out.exists()
     r = invoke("sweep", tiny, "--vary", "demand.scale=-1,1", "-w", "1", "--out", out, "-q")

@@ -133,7 +133,7 @@ def sweep(
         first = table.iloc[0]
         values = ", ".join(f"{p}={first[p]}" for p in paths)
         raise InputError(
-            f"--vary: no point of the sweep is a scenario that can run, so nothing was run or written to "
+            f"--vary: no point of the sweep of {scenario} is a scenario that can run, so nothing was run or written to "
             f"{out}/; the first, {values}: {first.error}"
         )
     write(result, out, overwrite=overwrite)
